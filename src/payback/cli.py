@@ -1,0 +1,91 @@
+"""The ``payback`` command. Each capability registers its own commands from its ``cli.py``.
+
+Run ``payback --help`` for the list, ``payback COMMAND --help`` for one command.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from payback.errors import PaybackError
+
+app = typer.Typer(
+    name="payback",
+    help=(
+        "What your customers cost and what they are worth: CPA/CPO/DRR/ROMI at any grain, "
+        "customer lifetime value, acquisition-cost ceilings, subscription payback.\n\n"
+        "Start with `payback demo`, then `payback metrics --by platform`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+
+#: Modules whose ``register(app)`` adds commands, in the order they appear in --help.
+_COMMAND_MODULES = (
+    "payback.demo_cli",
+    "payback.ingest.cli",
+    "payback.metrics.cli",
+    "payback.calc_cli",
+    "payback.clv.cli",
+    "payback.economics.cli",
+    "payback.report.cli",
+    "payback.server.cli",
+)
+
+
+def _register_all() -> None:
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:  # capability not built yet
+            if e.name is not None and (name == e.name or name.startswith(e.name + ".")):
+                continue
+            raise
+        module.register(app)
+
+
+_register_all()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        from payback import __version__
+
+        typer.echo(f"payback {__version__}")
+        raise typer.Exit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script: payback errors print as one clear message."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except PaybackError as e:
+        typer.secho(f"error: {e}", err=True, fg="red")
+        return e.exit_code
+    except typer.Exit as e:
+        return e.exit_code
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        return 1
+    except SystemExit as e:  # click usage errors
+        return int(e.code or 0)
+    except Exception as e:  # click.ClickException and friends
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            return e.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,350 @@
+"""Open, fill and query the payback store: an embedded DuckDB file, or Apache Spark.
+
+Every read in payback is an Ibis expression built on :meth:`Store.table`; it runs
+only at the edges (CLI, report, server) with :meth:`Store.execute`. Writes (imports)
+go through :meth:`Store.write`, one transaction for the whole import: either every
+row lands or none does. Rows replace earlier rows with the same natural key
+(``payback.schema.Table.key``), so importing a file twice leaves the same totals.
+
+The database file is ``payback.duckdb`` in the working directory unless ``db`` or
+the ``PAYBACK_DB`` environment variable names another one.
+
+Examples
+--------
+>>> import pyarrow as pa
+>>> store = open_store(":memory:")
+>>> rows = pa.table({"customer_id": ["c1", "c2"], "country": ["DE", "FR"]})
+>>> store.write({"customers": rows})
+{'customers': 2}
+>>> store.write({"customers": rows})   # same keys again: replaced, not doubled
+{'customers': 2}
+>>> store.execute(store.table("customers").count())
+2
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from payback.errors import CurrencyError, PaybackError
+from payback.schema import TABLES, Table
+
+Engine = Literal["duckdb", "spark"]
+
+DEFAULT_DB = "payback.duckdb"
+_META = "_payback_meta"
+
+
+def default_db_path() -> str:
+    """The store file used when none is given: ``$PAYBACK_DB`` or ``./payback.duckdb``."""
+    return os.environ.get("PAYBACK_DB") or DEFAULT_DB
+
+
+def _sql_type(dtype: str) -> str:
+    return {
+        "string": "VARCHAR",
+        "int64": "BIGINT",
+        "float64": "DOUBLE",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "boolean": "BOOLEAN",
+    }[dtype]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class Store:
+    """A connection to the payback store.
+
+    Attributes
+    ----------
+    backend : ibis.BaseBackend
+        The Ibis backend; every query is an Ibis expression on it.
+    path : str or None
+        The DuckDB file (``":memory:"`` for an in-memory store), None for Spark.
+    engine : {"duckdb", "spark"}
+    """
+
+    backend: Any
+    path: str | None
+    engine: Engine = "duckdb"
+
+    # -- reading -------------------------------------------------------------------------------
+    def table(self, name: str):
+        """The Ibis table expression of a canonical table (empty when nothing was imported)."""
+        if name not in TABLES:
+            raise PaybackError(f"unknown table {name!r}: expected one of {', '.join(TABLES)}")
+        return self.backend.table(name)
+
+    def execute(self, expr, **kwargs):
+        """Run an Ibis expression on this store (pandas result, or a scalar)."""
+        return self.backend.execute(expr, **kwargs)
+
+    def to_pyarrow(self, expr):
+        """Run an Ibis expression and return a pyarrow Table."""
+        return self.backend.to_pyarrow(expr)
+
+    def row_count(self, name: str) -> int:
+        return int(self.execute(self.table(name).count()))
+
+    # -- metadata ------------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        """A value of the store's metadata (``base_currency``, ...), or None."""
+        if self.engine != "duckdb":
+            return getattr(self, "_spark_meta", {}).get(key)
+        row = self._raw.execute(f"SELECT value FROM {_META} WHERE key = ?", [key]).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        if self.engine != "duckdb":
+            meta = getattr(self, "_spark_meta", {})
+            meta[key] = value
+            self._spark_meta = meta
+            return
+        self._raw.execute(
+            f"INSERT OR REPLACE INTO {_META} (key, value) VALUES (?, ?)", [key, value]
+        )
+
+    @property
+    def base_currency(self) -> str | None:
+        """The currency every money column of this store is in (set by the first import)."""
+        return self.meta("base_currency")
+
+    def check_currency(self, currency: str, *, source: str = "the file") -> None:
+        """Refuse money in ``currency`` when the store already holds another currency.
+
+        Raises
+        ------
+        CurrencyError
+            Naming both currencies and the two ways out (``--currency`` / an FX table).
+        """
+        base = self.base_currency
+        if base is not None and base != currency:
+            raise CurrencyError(
+                f"{source} is in {currency} but the store holds money in {base}: "
+                f"money never mixes currencies silently. Import an FX table first "
+                f"(`payback import fx-rates rates.csv`, rate = {base} per 1 {currency}) "
+                f"or use a separate store (--db) for {currency}."
+            )
+
+    # -- writing -------------------------------------------------------------------------------
+    @property
+    def _raw(self):
+        if self.engine != "duckdb":
+            raise PaybackError("writing is only supported on the embedded DuckDB store")
+        return self.backend.con
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A DuckDB transaction: committed on success, rolled back on any error."""
+        raw = self._raw
+        raw.execute("BEGIN TRANSACTION")
+        try:
+            yield raw
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        else:
+            raw.execute("COMMIT")
+
+    def write(
+        self, tables: Mapping[str, Any], *, meta: Mapping[str, str] | None = None
+    ) -> dict[str, int]:
+        """Upsert canonical rows, all tables in one transaction.
+
+        Parameters
+        ----------
+        tables : mapping of table name to pyarrow.Table
+            Columns must be canonical column names (a subset; the rest become null).
+        meta : mapping, optional
+            Store metadata to set in the same transaction (e.g. ``base_currency``).
+
+        Returns
+        -------
+        dict
+            Rows now in each written table (after replacing rows with equal keys).
+        """
+        import pyarrow as pa
+
+        counts: dict[str, int] = {}
+        with self.transaction() as raw:
+            for name, data in tables.items():
+                table = TABLES[name]
+                if not isinstance(data, pa.Table):
+                    data = pa.Table.from_pandas(data, preserve_index=False)
+                unknown = [c for c in data.column_names if c not in table.column_names]
+                if unknown:
+                    raise PaybackError(
+                        f"table {name!r} has no column(s) {unknown}; "
+                        f"it has {', '.join(table.column_names)}"
+                    )
+                _upsert(raw, table, data)
+                counts[name] = raw.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            for k, v in (meta or {}).items():
+                raw.execute(f"INSERT OR REPLACE INTO {_META} (key, value) VALUES (?, ?)", [k, v])
+        return counts
+
+    def clear(self, name: str) -> None:
+        """Delete every row of a table."""
+        with self.transaction() as raw:
+            raw.execute(f"DELETE FROM {TABLES[name].name}")
+
+    def close(self) -> None:
+        disconnect = getattr(self.backend, "disconnect", None)
+        if disconnect is not None:
+            disconnect()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _upsert(raw, table: Table, data) -> None:
+    staging = f"_staging_{table.name}"
+    raw.register(staging, data)
+    try:
+        cols = data.column_names
+        key_match = " AND ".join(
+            f"t.{_quote(k)} IS NOT DISTINCT FROM s.{_quote(k)}" for k in table.key
+        )
+        missing_keys = [k for k in table.key if k not in cols]
+        if missing_keys:
+            # key columns the file does not have are null in every row
+            key_match = " AND ".join(
+                f"t.{_quote(k)} IS NOT DISTINCT FROM " + (f"s.{_quote(k)}" if k in cols else "NULL")
+                for k in table.key
+            )
+        raw.execute(
+            f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM {staging} s WHERE {key_match})"
+        )
+        col_list = ", ".join(_quote(c) for c in cols)
+        casts = ", ".join(f"CAST({_quote(c)} AS {_sql_type(table.column(c).dtype)})" for c in cols)
+        raw.execute(f"INSERT INTO {table.name} ({col_list}) SELECT {casts} FROM {staging}")
+    finally:
+        raw.unregister(staging)
+
+
+def _create_tables(raw) -> None:
+    raw.execute(f"CREATE TABLE IF NOT EXISTS {_META} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for table in TABLES.values():
+        cols = ", ".join(f"{_quote(c.name)} {_sql_type(c.dtype)}" for c in table.columns)
+        raw.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})")
+
+
+def open_store(
+    db: str | os.PathLike[str] | None = None, *, engine: Engine = "duckdb", read_only: bool = False
+) -> Store:
+    """Open (creating when needed) the store.
+
+    Parameters
+    ----------
+    db : path, optional
+        DuckDB file; default ``$PAYBACK_DB`` or ``./payback.duckdb``; ``":memory:"`` for a
+        throw-away store.
+    engine : {"duckdb", "spark"}
+        ``"spark"`` connects to a local Spark session (see :func:`payback.store.open_spark`).
+    read_only : bool
+        Open the DuckDB file read-only (the file must exist).
+    """
+    if engine == "spark":
+        return open_spark()
+    if engine != "duckdb":
+        raise PaybackError(f"unknown engine {engine!r}: expected 'duckdb' or 'spark'")
+    import ibis
+
+    path = str(db) if db is not None else default_db_path()
+    if read_only and path != ":memory:" and not Path(path).exists():
+        raise PaybackError(
+            f"no payback store at {path}: import data first (`payback import ...`) "
+            f"or run `payback demo`, or point --db / PAYBACK_DB at an existing store"
+        )
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    backend = ibis.duckdb.connect(path, read_only=read_only)
+    if not read_only:
+        _create_tables(backend.con)
+    return Store(backend=backend, path=path, engine="duckdb")
+
+
+def open_spark(tables: Mapping[str, Any] | None = None) -> Store:
+    """A store on a local Apache Spark session (needs the ``spark`` extra).
+
+    ``tables`` (name -> pyarrow.Table or pandas DataFrame) are loaded as temporary views;
+    canonical tables not given are created empty, so every query of the project runs.
+    """
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    try:
+        import ibis
+        from pyspark.sql import SparkSession
+    except ImportError as e:  # pragma: no cover - depends on the extra
+        raise PaybackError(
+            "the Spark engine needs the spark extra: pip install 'payback[spark]'"
+        ) from e
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("payback")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    backend = ibis.pyspark.connect(session)
+    store = Store(backend=backend, path=None, engine="spark")
+    load_into(store, tables or {})
+    return store
+
+
+def load_into(store: Store, tables: Mapping[str, Any]) -> None:
+    """Create every canonical table in a non-DuckDB backend, filled from ``tables``."""
+    import ibis
+    import pyarrow as pa
+
+    for name, table in TABLES.items():
+        data = tables.get(name)
+        schema = table.ibis_schema()
+        if data is None:
+            data = schema.to_pyarrow().empty_table()
+        elif not isinstance(data, pa.Table):
+            data = pa.Table.from_pandas(data, preserve_index=False)
+        full = {
+            c: (data[c] if c in data.column_names else pa.nulls(len(data)))
+            for c in table.column_names
+        }
+        arrow = pa.table(full).cast(schema.to_pyarrow())
+        store.backend.create_table(name, ibis.memtable(arrow), overwrite=True)
+
+
+def copy_to_spark(source: Store) -> Store:
+    """Open a Spark store holding the same canonical tables as ``source`` (for tests)."""
+    tables = {name: source.to_pyarrow(source.table(name)) for name in TABLES}
+    store = open_spark(tables)
+    if source.base_currency:
+        store.set_meta("base_currency", source.base_currency)
+    return store
+
+
+def check_single_currency(store: Store, table: str) -> str | None:
+    """The one currency of a table's money, or raise CurrencyError if it holds several."""
+    t = store.table(table)
+    found = sorted(
+        c
+        for c in store.to_pyarrow(t.select("currency").distinct())["currency"].to_pylist()
+        if c is not None
+    )
+    if len(found) > 1:
+        raise CurrencyError(
+            f"table {table!r} holds money in {', '.join(found)}: convert with an FX table "
+            f"(`payback import fx-rates`) before aggregating"
+        )
+    return found[0] if found else None
