@@ -2,8 +2,9 @@
 
 >>> err = DataError("unparsable number", file="orders.csv", row=12, column="revenue",
 ...                 value="12,3.4", expected="a number like 1234.50", fix="fix the cell")
->>> print(err)
-orders.csv, row 12, column 'revenue': unparsable number: got '12,3.4', expected a number like 1234.50. Fix: fix the cell
+>>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+orders.csv, row 12, column 'revenue': unparsable number: got '12,3.4',
+expected a number like 1234.50. Fix: fix the cell
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ class PaybackError(Exception):
 
 
 class DataError(PaybackError):
-    """A problem in an input file, located by file, row (1-based, as an editor shows it) and column."""
+    """A problem in an input file, located by file, row (1-based, as an editor shows it), column."""
 
     def __init__(
         self,

@@ -112,9 +112,7 @@ def _c(name: str, dtype: DType, required: bool = False, description: str = "", *
 
 
 _ATTRIBUTION = (
-    _c(
-        "platform", "string", description="ad platform the row is attributed to (google, meta, ...)"
-    ),
+    _c("platform", "string", description="ad platform the row is attributed to"),
     _c("campaign", "string", description="campaign name (from utm_campaign when not given)"),
     _c("ad_group", "string", description="ad group / ad set (from utm_content when not given)"),
     _c("keyword", "string", description="keyword / search phrase (from utm_term when not given)"),
