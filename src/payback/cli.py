@@ -27,10 +27,10 @@ app = typer.Typer(
 
 #: Modules whose ``register(app)`` adds commands, in the order they appear in --help.
 _COMMAND_MODULES = (
-    "payback.demo_cli",
+    "payback.demo.cli",
     "payback.ingest.cli",
     "payback.metrics.cli",
-    "payback.calc_cli",
+    "payback.calc.cli",
     "payback.clv.cli",
     "payback.economics.cli",
     "payback.report.cli",
