@@ -1,0 +1,111 @@
+"""``payback metrics``: catalogue metrics at any grain, from the store, as a table or a file."""
+
+from __future__ import annotations
+
+import typer
+
+from payback.errors import InputError
+
+_EXAMPLES = """
+Examples:
+
+    payback metrics --by platform
+
+    payback metrics --by campaign,month --metrics cost,orders,cpo,drr,romi
+
+    payback metrics --by keyword --where platform=google --from 2024-01-01 --to 2024-03-31
+
+    payback metrics --by campaign --format csv --output campaigns.csv
+
+    payback metrics --list
+"""
+
+
+def metrics_command(
+    by: str = typer.Option(
+        "platform",
+        "--by",
+        help="Grain: comma-separated dimensions from date, week, month, platform, campaign, "
+        "ad_group, keyword, partner, country, device. Empty for one totals row.",
+    ),
+    metrics: str = typer.Option(
+        None,
+        "--metrics",
+        "-m",
+        help="Comma-separated metrics (see --list). Default: cost, clicks, orders, revenue, "
+        "cpc, cpo, drr, romi.",
+        show_default=False,
+    ),
+    where: list[str] = typer.Option(
+        None,
+        "--where",
+        "-w",
+        help="Filter dim=value (repeat it; the same dimension twice keeps either value). "
+        "Values are bound as literals, never pasted into SQL.",
+    ),
+    start: str = typer.Option(
+        None, "--from", help="First day, YYYY-MM-DD (inclusive; ad date and order/lead time)."
+    ),
+    end: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (inclusive)."),
+    fmt: str = typer.Option(
+        "table", "--format", "-f", help="table (for humans), csv, json or parquet."
+    ),
+    output: str = typer.Option(
+        None, "--output", "-o", help="Write to this file instead of the screen."
+    ),
+    db: str = typer.Option(
+        None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb)."
+    ),
+    engine: str = typer.Option(
+        "duckdb",
+        "--engine",
+        help="duckdb, or spark: copy the store's tables into a local Spark session and "
+        "run the same expressions there (needs the spark extra).",
+    ),
+    no_totals: bool = typer.Option(False, "--no-totals", help="Leave out the totals row."),
+    list_: bool = typer.Option(
+        False, "--list", help="List the metric catalogue with formulas and exit."
+    ),
+) -> None:
+    """CPO, CPA, DRR, ROMI and more at any grain, as ratios of sums, with a totals row.
+
+    The ad side (ad statistics) and the order side (confirmed orders, valid leads) are
+    summed to the grain first and then joined, so nothing is double-counted. A missing
+    value is shown as "–" with its reason below the table (in JSON: the "reasons" object).
+    Rates are percentages in the table and fractions in CSV/JSON/Parquet.
+    """
+    from payback.metrics.catalogue import DEFAULT_METRICS
+    from payback.metrics.engine import catalogue_frame, compute_metrics
+    from payback.output import write_frame
+    from payback.store import copy_to_spark, open_store
+
+    if list_:
+        write_frame(catalogue_frame(), fmt, output, title="payback metrics")
+        return
+    if engine not in ("duckdb", "spark"):
+        raise InputError(f"unknown engine {engine!r}: expected duckdb or spark")
+    store = open_store(db, read_only=True)
+    try:
+        run_on = copy_to_spark(store) if engine == "spark" else store
+        result = compute_metrics(
+            run_on,
+            by=by,
+            metrics=metrics or DEFAULT_METRICS,
+            where=where or None,
+            start=start,
+            end=end,
+            totals=not no_totals,
+        )
+    finally:
+        store.close()
+    title = "metrics by " + (", ".join(result.by) if result.by else "total")
+    write_frame(result.frame, fmt, output, title=title)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``payback metrics`` to the root command."""
+    app.command(
+        "metrics",
+        help=(metrics_command.__doc__ or "") + _EXAMPLES,
+        no_args_is_help=False,
+    )(metrics_command)

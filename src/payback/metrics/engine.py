@@ -1,0 +1,535 @@
+"""The metric engine: catalogue metrics at any grain as ONE lazy Ibis expression.
+
+How a query is built (:func:`metrics_expr`):
+
+1. **Each side is aggregated to the grain first.** The ad side sums ``ad_stats``
+   (impressions, clicks, cost, platform conversions); the order side sums confirmed
+   ``orders`` (orders, revenue, cost of goods, new customers); the lead side counts valid
+   ``leads``. Filters and the date range apply to each side before it is summed
+   (``--from/--to`` on the ad ``date`` and on the day of the order/lead ``time``).
+2. **The sides are outer-joined on the grain keys**, null-safely (a null keyword on the
+   ad side meets a null keyword on the order side), by stacking the per-side sums and
+   summing them once more per key. Each side has at most one row per key, so nothing
+   fans out: every order and every ad row is counted exactly once.
+3. **Ratios are computed from the sums**: ``cpo = cost / orders`` at the grain, never a
+   mean of per-row ratios. A zero denominator gives null (``NULLIF``), and
+   :func:`compute_metrics` says why.
+4. **The totals row** sums the parts of every group, then applies the same ratios
+   (ratio of sums, never a sum of ratios).
+
+Missing values
+--------------
+- Order and lead counts and sums of a row that has ad rows but no orders are 0 (the
+  orders were imported; none matched), so a campaign that spent without selling shows
+  ``orders = 0``, ``cpo`` null ("no confirmed orders") and ``romi = -100 %``.
+- Ad sums of a row without ad rows (organic orders, partner orders, a platform whose ad
+  statistics were not imported) are null: "no ad statistics match this row".
+- A side that lacks a dimension of the grain or of a filter (the ads have no
+  ``partner``) is left out: its metrics are null in every row, with that reason.
+- Cost of goods (and gross profit, ROMI) is null when a confirmed order of the row has
+  no ``cogs``: a missing cost is never read as 0.
+
+Examples
+--------
+>>> import datetime as dt, pyarrow as pa
+>>> from payback.store import open_store
+>>> store = open_store(":memory:")
+>>> _ = store.write({
+...     "ad_stats": pa.table({"date": [dt.date(2024, 3, 1)], "platform": ["google"],
+...         "campaign": ["banner"], "impressions": [10_000], "clicks": [100],
+...         "cost": [200.0], "currency": ["EUR"]}),
+...     "orders": pa.table({"order_id": [f"o{i}" for i in range(40)],
+...         "customer_id": [f"c{i}" for i in range(40)],
+...         "time": [dt.datetime(2024, 3, 1, 12)] * 40, "revenue": [10.0] * 40,
+...         "status": ["confirmed"] * 40, "currency": ["EUR"] * 40,
+...         "platform": ["google"] * 40, "campaign": ["banner"] * 40})})
+>>> result = compute_metrics(store, by="campaign", metrics="cost,orders,cpo,ctr,drr")
+>>> result.frame[["campaign", "cost", "orders", "cpo", "ctr", "drr"]]
+  campaign   cost  orders  cpo   ctr  drr
+0   banner  200.0      40  5.0  0.01  0.5
+1     None  200.0      40  5.0  0.01  0.5
+>>> result.currency
+'EUR'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from payback.errors import CurrencyError
+from payback.metrics.catalogue import (
+    CATALOGUE,
+    COUNT_PARTS,
+    PART_SIDE,
+    Metric,
+    Side,
+    resolve_metrics,
+)
+from payback.metrics.filters import GRAINS, Where, parse_by, parse_range, parse_where
+
+_SIDE_TABLE: dict[Side, str] = {"ads": "ad_stats", "orders": "orders", "leads": "leads"}
+_SIDE_WORDS: dict[Side, str] = {"ads": "ad statistics", "orders": "orders", "leads": "leads"}
+_MONEY_PARTS: dict[Side, tuple[str, ...]] = {
+    "ads": ("cost", "platform_revenue"),
+    "orders": ("revenue", "cogs"),
+    "leads": (),
+}
+#: Why a ratio is missing when its denominator is 0.
+_ZERO_REASON = {
+    "impressions": "no impressions",
+    "clicks": "no clicks",
+    "cost": "no ad cost",
+    "orders": "no confirmed orders",
+    "new_customers": "no new customers",
+    "revenue": "no revenue",
+    "leads": "no valid leads",
+}
+NO_AD_ROWS = "no ad statistics match this row"
+NO_PLATFORM_CONVERSIONS = "the platform reported no conversions"
+COGS_MISSING = "cost of goods missing on confirmed orders"
+
+
+@dataclass(frozen=True)
+class MetricsResult:
+    """Metrics at a grain, with the reasons of every missing value.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One column per dimension of ``by``, one per metric, then ``is_total``; the totals
+        row (dimension values missing) comes last. Counts are ``Int64``, the rest
+        ``Float64``; missing values are ``pd.NA`` (never inf or NaN from a division).
+        Rates are fractions (CTR 1 % is 0.01). ``frame.attrs`` holds ``units``,
+        ``reasons`` and ``currency`` for :func:`payback.output.write_frame`.
+    reasons : dict
+        Metric name -> why some of its values are missing, with the number of rows,
+        e.g. ``{"cpo": "no confirmed orders in 3 row(s)"}``.
+    cell_reasons : dict
+        Metric name -> a tuple with, per row of ``frame``, the reason or None.
+    by, metrics : tuple of str
+        The grain and the metrics, canonical names.
+    currency : str or None
+        The one currency of the money columns (None when no money was involved).
+    parts : pandas.DataFrame
+        The additive parts (sums) behind every row, aligned with ``frame``.
+    """
+
+    frame: pd.DataFrame
+    reasons: Mapping[str, str]
+    by: tuple[str, ...]
+    metrics: tuple[str, ...]
+    currency: str | None
+    cell_reasons: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
+    parts: pd.DataFrame | None = None
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """The totals row as ``{metric: value or None}``."""
+        row = self.frame[self.frame["is_total"]].iloc[-1]
+        return {m: (None if pd.isna(row[m]) else row[m]) for m in self.metrics}
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """The rows of ``frame`` without the totals row."""
+        return self.frame[~self.frame["is_total"]].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    by: tuple[str, ...]
+    metrics: tuple[str, ...]
+    parts: tuple[str, ...]
+    sides: tuple[Side, ...]  # sides that contribute
+    excluded: Mapping[Side, str]  # sides needed but left out, and why
+    filtered: Mapping[Side, Any]  # filtered side tables (before aggregation)
+    expr: Any  # groups (+ totals) with dims, parts, metrics, is_total
+
+
+# -- building blocks ------------------------------------------------------------------------------
+def _dim_expr(t, dim: str, side: Side):
+    d = GRAINS[dim]
+    if side == "ads":
+        col = t[d.column]
+        day = col
+    else:
+        col = t[d.order_column]
+        day = col.date() if d.dtype == "date" else col
+    if d.dtype != "date":
+        return col
+    if d.truncate == "D":
+        return day
+    return day.truncate(d.truncate).cast("date")
+
+
+def _side_rows(store, side: Side, filters, start, end, need_first: bool):
+    """The rows of one side that count, filtered; None-free predicates as bound literals."""
+    t = store.table(_SIDE_TABLE[side])
+    if side == "orders":
+        t = t.filter(t.status == "confirmed")
+        if need_first:  # first confirmed order of each customer, over the whole history
+            rank = ibis.row_number().over(group_by=t.customer_id, order_by=[t.time, t.order_id])
+            t = t.mutate(_first=rank == 0)
+    elif side == "leads":
+        t = t.filter(t.status == "valid")
+    preds = []
+    if side == "ads":
+        if start is not None:
+            preds.append(t.date >= start)
+        if end is not None:
+            preds.append(t.date <= end)
+    else:
+        if start is not None:
+            preds.append(t.time >= dt.datetime.combine(start, dt.time()))
+        if end is not None:
+            preds.append(t.time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    for dim, values in filters.items():
+        expr = _dim_expr(t, dim, side)
+        lits = [ibis.literal(v, type=GRAINS[dim].dtype) for v in values]
+        preds.append(expr == lits[0] if len(lits) == 1 else expr.isin(lits))
+    return t.filter(*preds) if preds else t
+
+
+def _part_aggs(t, side: Side, parts: Iterable[str]) -> dict[str, Any]:
+    one = ibis.literal(1, type="int64")
+    zero = ibis.literal(0, type="int64")
+    exprs = {
+        "impressions": lambda: t.impressions.sum(),
+        "clicks": lambda: t.clicks.sum(),
+        "cost": lambda: t.cost.sum(),
+        "platform_conversions": lambda: t.conversions.sum(),
+        "platform_revenue": lambda: t.conversion_value.sum(),
+        "orders": lambda: t.count(),
+        "revenue": lambda: t.revenue.sum(),
+        "cogs": lambda: t.cogs.sum(),
+        "cogs_missing": lambda: t.cogs.isnull().ifelse(one, zero).sum(),
+        "new_customers": lambda: t._first.ifelse(one, zero).sum(),
+        "leads": lambda: t.count(),
+    }
+    return {p: exprs[p]().cast(_part_type(p)) for p in parts if PART_SIDE[p] == side}
+
+
+def _part_type(part: str) -> str:
+    return "int64" if part in COUNT_PARTS else "float64"
+
+
+def _metric_value(m: Metric, cols: Mapping[str, Any]):
+    """The Ibis value of a metric from the columns of its parts (null on a zero denominator)."""
+    if m.kind == "sum":
+        value = cols[m.name]
+        if m.needs_cogs:
+            value = ibis.ifelse(cols["cogs_missing"] > 0, ibis.null(value.type()), value)
+        return value
+    num = _metric_value(CATALOGUE[m.numerator], cols)
+    den = _metric_value(CATALOGUE[m.denominator], cols)
+    if m.kind == "difference":
+        return num - den
+    value = num.cast("float64") / den.cast("float64").nullif(0.0)
+    if m.scale != 1.0:
+        value = value * m.scale
+    if m.offset:
+        value = value + m.offset
+    return value
+
+
+def _excluded_sides(sides: Iterable[Side], by: Sequence[str], filters) -> dict[Side, str]:
+    out: dict[Side, str] = {}
+    for side in sides:
+        if side != "ads":
+            continue
+        for dim in by:
+            if GRAINS[dim].column is None:
+                out[side] = (
+                    f"ad statistics have no {dim} dimension, so ad metrics cannot be split by {dim}"
+                )
+                break
+        else:
+            for dim in filters:
+                if GRAINS[dim].column is None:
+                    out[side] = f"ad statistics have no {dim} dimension to filter on"
+                    break
+    return out
+
+
+def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
+    by = parse_by(by)
+    names = resolve_metrics(metrics)
+    filters = parse_where(where)
+    start, end = parse_range(start, end)
+    parts = tuple(sorted({p for n in names for p in CATALOGUE[n].parts}, key=list(PART_SIDE).index))
+    needed: list[Side] = []
+    for p in parts:
+        if PART_SIDE[p] not in needed:
+            needed.append(PART_SIDE[p])
+    excluded = _excluded_sides(needed, by, filters)
+    sides = tuple(s for s in needed if s not in excluded)
+
+    filtered: dict[Side, Any] = {}
+    stacked = []
+    for side in sides:
+        rows = _side_rows(store, side, filters, start, end, "new_customers" in parts)
+        filtered[side] = rows
+        keys = {d: _dim_expr(rows, d, side) for d in by}
+        aggs = _part_aggs(rows, side, parts)
+        agg = rows.group_by(**keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)
+        others = {p: ibis.null(_part_type(p)) for p in parts if PART_SIDE[p] != side}
+        stacked.append(agg.mutate(**others).select(*by, *parts))
+
+    key_types = {d: GRAINS[d].dtype for d in by}
+    if not stacked:  # every needed side left out: one all-null row per nothing
+        groups = ibis.memtable(
+            pd.DataFrame({**{d: [] for d in by}, **{p: [] for p in parts}}),
+            schema={**key_types, **{p: _part_type(p) for p in parts}},
+        )
+    elif len(stacked) == 1:
+        groups = stacked[0]
+    else:
+        union = ibis.union(*stacked, distinct=False)
+        sums = {p: union[p].sum() for p in parts}
+        groups = union.group_by(*by).aggregate(**sums) if by else union.aggregate(**sums)
+    # orders/leads that were imported but matched no row are 0, not unknown
+    fill = {
+        p: groups[p].fill_null(0) for p in parts if PART_SIDE[p] in sides and PART_SIDE[p] != "ads"
+    }
+    groups = groups.mutate(**fill) if fill else groups
+
+    total = groups.aggregate(**{p: groups[p].sum() for p in parts})
+    total = total.mutate(**{d: ibis.null(t) for d, t in key_types.items()}, is_total=True)
+    total = total.select(*by, *parts, "is_total")
+    if not by:  # no grain: the one row is the total
+        rows = total
+    elif totals:
+        rows = ibis.union(groups.mutate(is_total=False), total, distinct=False)
+    else:
+        rows = groups.mutate(is_total=False)
+    values = {n: _metric_value(CATALOGUE[n], rows).cast(_metric_type(n)) for n in names}
+    expr = rows.select(
+        *by, *[rows[p].name(f"_part_{p}") for p in parts], **values, is_total=rows.is_total
+    )
+    order = [ibis.asc("is_total")] + [ibis.asc(d, nulls_first=False) for d in by]
+    return _Plan(by, names, parts, sides, excluded, filtered, expr.order_by(order))
+
+
+def _metric_type(name: str) -> str:
+    """Counts that are sums of integer parts are int64; the rest (platform conversions may be
+    fractional, ratios) float64."""
+    return "int64" if CATALOGUE[name].kind == "sum" and name in COUNT_PARTS else "float64"
+
+
+# -- public API -----------------------------------------------------------------------------------
+def metrics_expr(
+    store,
+    by: Iterable[str] | str | None = ("campaign",),
+    metrics: Iterable[str] | str = ("cost", "orders", "cpo"),
+    where: Where = None,
+    start: object = None,
+    end: object = None,
+    *,
+    totals: bool = False,
+):
+    """The lazy Ibis expression of metrics at a grain (nothing is executed).
+
+    Parameters
+    ----------
+    store : payback.store.Store
+        The store whose ``ad_stats``, ``orders`` and ``leads`` are read.
+    by : str or iterable of str
+        Grain dimensions (``"campaign,date"``); see :data:`payback.metrics.filters.GRAINS`.
+    metrics : str or iterable of str
+        Metric names from :data:`payback.metrics.CATALOGUE` (aliases ``cpl``, ``acos``).
+    where : mapping or iterable of "dim=value", optional
+        Filters; values are bound as literals, never pasted into SQL.
+    start, end : date or "YYYY-MM-DD", optional
+        Inclusive date range on the ad date and the day of the order/lead time.
+    totals : bool
+        Append the totals row (ratio of summed parts); the ``is_total`` column marks it.
+
+    Returns
+    -------
+    ibis.Table
+        Columns: the dimensions, the metrics, ``is_total``; sorted by dimension.
+
+    Examples
+    --------
+    >>> from payback.store import open_store
+    >>> expr = metrics_expr(open_store(":memory:"), by="platform", metrics="cpc,cpo")
+    >>> expr.columns
+    ('platform', 'cpc', 'cpo', 'is_total')
+    """
+    plan = _plan(store, by, metrics, where, start, end, totals=totals)
+    return plan.expr.select(*plan.by, *plan.metrics, "is_total")
+
+
+def compute_metrics(
+    store,
+    by: Iterable[str] | str | None = ("campaign",),
+    metrics: Iterable[str] | str = ("cost", "orders", "cpo"),
+    where: Where = None,
+    start: object = None,
+    end: object = None,
+    totals: bool = True,
+    *,
+    check_currency: bool = True,
+) -> MetricsResult:
+    """Compute metrics at a grain, with a totals row and the reason of every missing value.
+
+    Parameters are those of :func:`metrics_expr`; ``check_currency`` refuses money in more
+    than one currency (a :class:`payback.errors.CurrencyError` naming the currencies).
+
+    Returns
+    -------
+    MetricsResult
+        ``frame`` (dimensions, metrics, ``is_total``), ``reasons``, ``currency`` ...
+
+    Raises
+    ------
+    payback.errors.InputError
+        Unknown metric or dimension (the message lists the valid names), bad date.
+    payback.errors.CurrencyError
+        The money to aggregate is in several currencies.
+
+    Examples
+    --------
+    >>> from payback.store import open_store
+    >>> r = compute_metrics(open_store(":memory:"), by=(), metrics="cpo")
+    >>> r.totals, r.reasons
+    ({'cpo': None}, {'cpo': 'no confirmed orders in 1 row(s)'})
+    """
+    plan = _plan(store, by, metrics, where, start, end, totals=totals)
+    currency = _check_currency(store, plan) if check_currency else store.base_currency
+    table = store.to_pyarrow(plan.expr)
+    data = table.to_pandas(types_mapper=_nullable_dtype)
+    part_cols = {f"_part_{p}": p for p in plan.parts}
+    parts = data[list(part_cols)].rename(columns=part_cols)
+    frame = data[[*plan.by, *plan.metrics, "is_total"]].copy()
+    frame["is_total"] = frame["is_total"].astype(bool)
+    cell = {
+        n: tuple(_why(CATALOGUE[n], parts, plan.excluded).where(frame[n].isna(), None))
+        for n in plan.metrics
+    }
+    reasons = _summarise(cell)
+    frame.attrs.update(
+        units={n: CATALOGUE[n].unit for n in plan.metrics},
+        reasons=dict(reasons),
+        currency=currency,
+        dimensions=list(plan.by),
+    )
+    return MetricsResult(frame, reasons, plan.by, plan.metrics, currency, cell, parts)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _nullable_dtype(arrow_type):
+    import pyarrow as pa
+
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()
+    if pa.types.is_floating(arrow_type):
+        return pd.Float64Dtype()
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return None
+    return None
+
+
+def _check_currency(store, plan: _Plan) -> str | None:
+    """The one currency of the money the plan aggregates; CurrencyError for several."""
+    queries = []
+    for side in plan.sides:
+        if any(p in plan.parts for p in _MONEY_PARTS[side]):
+            rows = plan.filtered[side]
+            queries.append(
+                rows.select(
+                    table=ibis.literal(_SIDE_TABLE[side]), currency=rows.currency
+                ).distinct()
+            )
+    if not queries:
+        return store.base_currency
+    found = store.to_pyarrow(ibis.union(*queries, distinct=True)).to_pylist()
+    currencies = sorted({r["currency"] for r in found if r["currency"] is not None})
+    base = store.base_currency
+    if len(currencies) > 1 or (currencies and base and currencies[0] != base):
+        where_found = sorted({f"{r['table']}: {r['currency']}" for r in found})
+        raise CurrencyError(
+            f"the money to aggregate is in {', '.join(currencies)}"
+            + (f" but the store's base currency is {base}" if base else "")
+            + f" ({'; '.join(where_found)}): money never mixes currencies. Convert with an "
+            f"FX table (`payback import fx-rates`), or filter to one currency's rows "
+            f"(e.g. --where platform=...)"
+        )
+    return currencies[0] if currencies else base
+
+
+def _why(m: Metric, parts: pd.DataFrame, excluded: Mapping[Side, str]) -> pd.Series:
+    """Per row, the reason the metric would be missing (None where it is not)."""
+    none = pd.Series([None] * len(parts), index=parts.index, dtype=object)
+    if m.kind == "sum":
+        side = PART_SIDE[m.name]
+        if side in excluded:
+            return pd.Series([excluded[side]] * len(parts), index=parts.index, dtype=object)
+        out = none.copy()
+        if side == "ads":
+            no_rows = parts["cost"].isna() if "cost" in parts else parts[m.name].isna()
+            out[no_rows.to_numpy(dtype=bool, na_value=True)] = NO_AD_ROWS
+            rest = parts[m.name].isna().to_numpy(dtype=bool, na_value=True) & out.isna().to_numpy()
+            out[rest] = NO_PLATFORM_CONVERSIONS
+        else:
+            out[parts[m.name].isna().to_numpy(dtype=bool, na_value=True)] = (
+                f"no {_SIDE_WORDS[side]} match this row"
+            )
+        if m.needs_cogs:
+            missing = (parts["cogs_missing"].fillna(0) > 0).to_numpy(
+                dtype=bool
+            ) & out.isna().to_numpy()
+            out[missing] = COGS_MISSING
+        return out
+    assert m.numerator is not None and m.denominator is not None
+    den = CATALOGUE[m.denominator]
+    out = _why(den, parts, excluded)
+    if m.kind == "ratio":
+        zero = (parts[den.name] == 0).to_numpy(dtype=bool, na_value=False) & out.isna().to_numpy()
+        out[zero] = _ZERO_REASON[den.name]
+    num = _why(CATALOGUE[m.numerator], parts, excluded)
+    return out.where(out.notna(), num)
+
+
+def _summarise(cell: Mapping[str, Sequence[str | None]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, reasons in cell.items():
+        counts: dict[str, int] = {}
+        for r in reasons:
+            if r is not None:
+                counts[r] = counts.get(r, 0) + 1
+        if counts:
+            out[name] = "; ".join(f"{r} in {n} row(s)" for r, n in counts.items())
+    return out
+
+
+def catalogue_frame() -> pd.DataFrame:
+    """The catalogue as a table (name, label, formula, unit, better, description).
+
+    Examples
+    --------
+    >>> catalogue_frame().set_index("name").loc["cpo", "formula"]
+    'cost / confirmed orders'
+    """
+    better = {True: "lower", False: "higher", None: "—"}
+    return pd.DataFrame(
+        [
+            {
+                "name": m.name,
+                "label": m.label,
+                "formula": m.formula,
+                "unit": m.unit,
+                "better": better[m.lower_is_better],
+                "description": m.description,
+            }
+            for m in CATALOGUE.values()
+        ]
+    )
+
+
+__all__ = ["MetricsResult", "catalogue_frame", "compute_metrics", "metrics_expr"]

@@ -1,0 +1,208 @@
+"""Grains (the dimensions a metric can be cut by) and filters, parsed and bound as literals.
+
+A grain dimension maps to a column expression on each side of the engine:
+
+=========  ==========================  ==========================  ====================
+dimension  ads (``ad_stats``)          orders / leads              type
+=========  ==========================  ==========================  ====================
+date       ``date``                    day of ``time``             date
+week       Monday of ``date``'s week   Monday of ``time``'s week   date (ISO week start)
+month      first day of the month      first day of the month      date
+platform   ``platform``                ``platform``                text
+campaign   ``campaign``                ``campaign``                text
+ad_group   ``ad_group``                ``ad_group``                text
+keyword    ``keyword``                 ``keyword``                 text
+partner    —  (ads have no partner)    ``partner_id``              text
+country    ``country``                 ``country``                 text
+device     ``device``                  ``device``                  text
+=========  ==========================  ==========================  ====================
+
+A side that lacks a dimension of the grain (or of a filter) cannot be split by it: its
+metrics are missing at that grain, with the reason.
+
+Filter values are kept as Python values and bound into Ibis expressions as literals;
+they are never pasted into SQL text.
+
+Examples
+--------
+>>> parse_where(["platform=google", "platform=meta", "month=2024-03-15"])
+{'platform': ('google', 'meta'), 'month': (datetime.date(2024, 3, 1),)}
+>>> parse_by("campaign, week")
+('campaign', 'week')
+>>> parse_date("2024-02-30")
+Traceback (most recent call last):
+...
+payback.errors.InputError: unparsable date '2024-02-30': expected YYYY-MM-DD, e.g. 2024-03-31
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from payback.errors import InputError
+
+DimType = Literal["date", "string"]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A grain dimension.
+
+    Attributes
+    ----------
+    name : str
+        As written in ``--by`` / ``--where``.
+    dtype : {"date", "string"}
+    column : str or None
+        Source column on the ad side (None: the ads cannot be split by it).
+    order_column : str
+        Source column on the order and lead side.
+    truncate : {"D", "W", "M"} or None
+        For date dimensions, the unit the day is truncated to.
+    description : str
+    """
+
+    name: str
+    dtype: DimType
+    column: str | None
+    order_column: str
+    truncate: str | None = None
+    description: str = ""
+
+    def normalise(self, value: object) -> object:
+        """Parse a filter value to the dimension's type (a week to its Monday ...)."""
+        if self.dtype == "string":
+            return str(value)
+        day = parse_date(value)
+        if self.truncate == "W":
+            return day - dt.timedelta(days=day.weekday())
+        if self.truncate == "M":
+            return day.replace(day=1)
+        return day
+
+
+#: Every grain dimension, in the order ``--by`` lists them.
+GRAINS: dict[str, Dimension] = {
+    d.name: d
+    for d in (
+        Dimension("date", "date", "date", "time", "D", "calendar day"),
+        Dimension("week", "date", "date", "time", "W", "ISO week, labelled by its Monday"),
+        Dimension("month", "date", "date", "time", "M", "calendar month, labelled by its 1st"),
+        Dimension("platform", "string", "platform", "platform", None, "ad platform"),
+        Dimension("campaign", "string", "campaign", "campaign", None, "campaign"),
+        Dimension("ad_group", "string", "ad_group", "ad_group", None, "ad group / ad set"),
+        Dimension("keyword", "string", "keyword", "keyword", None, "keyword / search phrase"),
+        Dimension("partner", "string", None, "partner_id", None, "referral partner (affiliate)"),
+        Dimension("country", "string", "country", "country", None, "country"),
+        Dimension("device", "string", "device", "device", None, "device"),
+    )
+}
+
+_DIM_ALIASES = {"day": "date", "partner_id": "partner", "adgroup": "ad_group", "ad_set": "ad_group"}
+
+
+def _dimension(name: str) -> str:
+    key = name.strip().lower().replace("-", "_")
+    key = _DIM_ALIASES.get(key, key)
+    if key not in GRAINS:
+        raise InputError(f"unknown dimension {name.strip()!r}: expected one of {', '.join(GRAINS)}")
+    return key
+
+
+def parse_by(by: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Canonical grain dimensions from ``"campaign,date"`` or a list; () for none.
+
+    Raises
+    ------
+    InputError
+        For an unknown dimension (the message lists the valid ones).
+    """
+    if by is None:
+        return ()
+    if isinstance(by, str):
+        by = [by]
+    out: list[str] = []
+    for raw in by:
+        for piece in str(raw).split(","):
+            if piece.strip():
+                key = _dimension(piece)
+                if key not in out:
+                    out.append(key)
+    return tuple(out)
+
+
+def parse_date(value: object) -> dt.date:
+    """A date from ``YYYY-MM-DD`` text, a ``date`` or a ``datetime``.
+
+    Raises
+    ------
+    InputError
+        When the text is not a valid ISO date.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(
+            f"unparsable date {value!r}: expected YYYY-MM-DD, e.g. 2024-03-31"
+        ) from None
+
+
+Where = Mapping[str, object] | Iterable[str] | None
+
+
+def parse_where(where: Where) -> dict[str, tuple[object, ...]]:
+    """Filters as ``{dimension: (allowed values, ...)}``.
+
+    Accepts a mapping ``{dim: value or [values]}`` or ``"dim=value"`` strings; the same
+    dimension given twice keeps rows matching either value. Values are parsed to the
+    dimension's type (dates, a week to its Monday, a month to its first day).
+
+    Raises
+    ------
+    InputError
+        For text without ``=``, an unknown dimension or an unparsable date.
+    """
+    if where is None:
+        return {}
+    pairs: list[tuple[str, object]] = []
+    if isinstance(where, Mapping):
+        for dim, value in where.items():
+            values = value if isinstance(value, list | tuple | set | frozenset) else [value]
+            pairs += [(str(dim), v) for v in values]
+    else:
+        if isinstance(where, str):
+            where = [where]
+        for item in where:
+            text = str(item)
+            if "=" not in text:
+                raise InputError(
+                    f"unparsable filter {text!r}: expected dim=value, e.g. platform=google "
+                    f"(dimensions: {', '.join(GRAINS)})"
+                )
+            dim, value = text.split("=", 1)
+            pairs.append((dim, value))
+    out: dict[str, list[object]] = {}
+    for dim, value in pairs:
+        key = _dimension(dim)
+        if value is None:
+            raise InputError(f"filter {dim}: expected a value, got None")
+        parsed = GRAINS[key].normalise(value)
+        if parsed not in out.setdefault(key, []):
+            out[key].append(parsed)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def parse_range(start: object = None, end: object = None) -> tuple[dt.date | None, dt.date | None]:
+    """An inclusive date range; raises InputError when ``start`` is after ``end``."""
+    lo = None if start is None else parse_date(start)
+    hi = None if end is None else parse_date(end)
+    if lo is not None and hi is not None and lo > hi:
+        raise InputError(f"empty date range: --from {lo} is after --to {hi}; swap them")
+    return lo, hi

@@ -1,0 +1,302 @@
+"""Write a result frame the way the user asked: a Rich table, CSV, JSON or Parquet.
+
+Every command's ``--format table|csv|json|parquet`` and ``--output FILE`` go through
+:func:`write_frame`, so all of payback prints and saves results the same way:
+
+- **table** (for humans): rates as percentages (CTR 0.01 shows ``1.00 %``), money and
+  ratios rounded to 2 places with thousands separators, counts as whole numbers, missing
+  values as ``–`` with the reasons in a footnote, the totals row labelled ``Total``.
+- **csv**: values as they are (rates as fractions); text cells that a spreadsheet would
+  run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return) get a leading apostrophe; numbers stay numbers; missing values are empty.
+- **json**: ``{"title", "columns", "units", "currency", "rows": [records], "reasons"}``;
+  rates as fractions, missing values as ``null``, dates as ``YYYY-MM-DD``.
+- **parquet**: the frame, with ``units``, ``reasons`` and ``currency`` in the file's
+  key-value metadata under ``payback``; needs ``--output``.
+
+What a column holds comes from ``units`` (``money``, ``count``, ``rate``, ``ratio``) given
+as an argument or in ``frame.attrs["units"]`` (set by
+:func:`payback.metrics.compute_metrics`); other numeric columns print plainly.
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"campaign": ["=HYPERLINK(1)", "brand"], "ctr": [0.0123, None],
+...                       "cost": [1234.5, 10.0]})
+>>> write_frame(frame, "csv", units={"ctr": "rate", "cost": "money"})
+campaign,ctr,cost
+'=HYPERLINK(1),0.0123,1234.5
+brand,,10.0
+>>> write_frame(frame, "json", units={"ctr": "rate"}, reasons={"ctr": "no impressions"})
+{"title": null, "columns": ["campaign", "ctr", "cost"], "units": {"ctr": "rate"},
+ "currency": null, "rows": [{"campaign": "=HYPERLINK(1)", "ctr": 0.0123, "cost": 1234.5},
+ {"campaign": "brand", "ctr": null, "cost": 10.0}], "reasons": {"ctr": "no impressions"}}
+>>> format_value(0.0123, "rate"), format_value(1234.5, "money"), format_value(None, "money")
+('1.23 %', '1,234.50', '–')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from payback.errors import InputError
+
+FORMATS = ("table", "csv", "json", "parquet")
+MISSING = "–"
+#: How a table shows a missing dimension value (e.g. orders with no campaign).
+NONE_LABEL = "(none)"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_frame(
+    frame: pd.DataFrame,
+    fmt: str = "table",
+    output: str | Path | None = None,
+    *,
+    title: str | None = None,
+    rates_as_percent: bool = True,
+    units: Mapping[str, str] | None = None,
+    reasons: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+) -> None:
+    """Print or save ``frame`` as a table, CSV, JSON or Parquet.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The result; an ``is_total`` boolean column marks totals rows (shown as ``Total``).
+    fmt : {"table", "csv", "json", "parquet"}
+    output : path, optional
+        File to write; standard output when None (not allowed for Parquet).
+    title : str, optional
+        Table title / JSON ``title``.
+    rates_as_percent : bool
+        Tables show ``rate`` columns as percentages (files always hold fractions).
+    units : mapping, optional
+        Column -> ``money`` | ``count`` | ``rate`` | ``ratio``; default
+        ``frame.attrs["units"]``.
+    reasons : mapping, optional
+        Column -> why some values are missing; default ``frame.attrs["reasons"]``.
+    stream : text stream, optional
+        Where to print when ``output`` is None (default: standard output).
+
+    Raises
+    ------
+    payback.errors.InputError
+        Unknown format, or Parquet without an output file.
+    """
+    fmt = (fmt or "table").lower()
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    units = dict(units if units is not None else frame.attrs.get("units", {}))
+    reasons = dict(reasons if reasons is not None else frame.attrs.get("reasons", {}))
+    currency = frame.attrs.get("currency")
+    if fmt == "parquet":
+        if output is None:
+            raise InputError("--format parquet writes a binary file: give --output FILE.parquet")
+        _write_parquet(frame, Path(output), units=units, reasons=reasons, currency=currency)
+        return
+    if fmt == "table":
+        text = render_table(
+            frame,
+            title=title,
+            units=units,
+            reasons=reasons,
+            currency=currency,
+            rates_as_percent=rates_as_percent,
+            width=None if output is None else 200,
+        )
+    elif fmt == "csv":
+        text = to_csv(frame)
+    else:
+        payload = to_json_payload(frame, title=title, units=units, reasons=reasons)
+        text = json.dumps(payload, ensure_ascii=False) + "\n"
+    if output is None:
+        (stream or sys.stdout).write(text)
+    else:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+
+
+# -- cells ----------------------------------------------------------------------------------------
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def format_value(value: Any, unit: str | None = None, *, rates_as_percent: bool = True) -> str:
+    """A cell as a human reads it: ``1.23 %``, ``1,234.50``, ``12``, ``2024-03-01``, ``–``.
+
+    Examples
+    --------
+    >>> format_value(2.0, "ratio"), format_value(1200, "count"), format_value(0.5, None)
+    ('2.00', '1,200', '0.5')
+    """
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return (
+            value.date().isoformat()
+            if value == dt.datetime.combine(value.date(), dt.time())
+            else value.isoformat(sep=" ")
+        )
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float) or hasattr(value, "dtype"):
+        number = float(value)
+        if unit == "rate":
+            return f"{number * 100:,.2f} %" if rates_as_percent else f"{number:.4f}"
+        if unit in ("money", "ratio"):
+            return f"{number:,.2f}"
+        if number.is_integer():
+            return f"{int(number):,}"
+        if unit == "count":
+            return f"{number:,.2f}"
+        return f"{number:,.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _safe_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+# -- formats --------------------------------------------------------------------------------------
+def render_table(
+    frame: pd.DataFrame,
+    *,
+    title: str | None = None,
+    units: Mapping[str, str] | None = None,
+    reasons: Mapping[str, str] | None = None,
+    currency: str | None = None,
+    rates_as_percent: bool = True,
+    width: int | None = None,
+) -> str:
+    """The frame as a Rich table (text), missing cells ``–`` and their reasons below."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    units = units or {}
+    columns = [c for c in frame.columns if c != "is_total"]
+    totals = (
+        frame["is_total"].astype(bool).tolist() if "is_total" in frame else [False] * len(frame)
+    )
+    caption = f"money in {currency}" if currency else None
+    table = Table(title=title, caption=caption, show_lines=False)
+    for c in columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
+            frame[c]
+        )
+        header = f"{c} (%)" if units.get(c) == "rate" and rates_as_percent else c
+        table.add_column(Text(header), justify="right" if numeric else "left")
+    dims = [c for c in columns if c not in units]
+    for row, is_total in zip(
+        frame[columns].itertuples(index=False, name=None), totals, strict=True
+    ):
+        cells = []
+        for c, v in zip(columns, row, strict=True):
+            if is_total and c in dims:
+                cells.append(Text("Total" if c == dims[0] else "", style="bold"))
+            elif c in dims and _is_missing(v):
+                cells.append(Text(NONE_LABEL, style="dim"))
+            else:
+                text = format_value(v, units.get(c), rates_as_percent=rates_as_percent)
+                cells.append(Text(text, style="bold" if is_total else ""))
+        table.add_row(*cells, end_section=False)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 160, force_terminal=False, color_system=None)
+    console.print(table)
+    for name, why in (reasons or {}).items():
+        if name in columns:
+            console.print(Text(f"{MISSING} {name}: {why}"), soft_wrap=True)
+    return buffer.getvalue()
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """Spreadsheet-safe CSV text: formula-like TEXT cells get a leading apostrophe."""
+    safe = frame.copy()
+    for c in safe.columns:
+        if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
+            safe[c] = safe[c].map(_safe_text)
+    return safe.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+
+
+def _json_value(value: Any) -> Any:
+    if _is_missing(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        if value == dt.datetime.combine(value.date(), dt.time()):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    return value
+
+
+def to_json_payload(
+    frame: pd.DataFrame,
+    *,
+    title: str | None = None,
+    units: Mapping[str, str] | None = None,
+    reasons: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The JSON document of a frame: records with fractions and nulls, plus the reasons."""
+    columns = [str(c) for c in frame.columns]
+    rows = [
+        {c: _json_value(v) for c, v in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    return {
+        "title": title,
+        "columns": columns,
+        "units": dict(units or {}),
+        "currency": frame.attrs.get("currency"),
+        "rows": rows,
+        "reasons": dict(reasons or {}),
+    }
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, **meta: Any) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = pd.DataFrame(frame)  # drop attrs: pyarrow would try to serialise them
+    plain.attrs = {}
+    table = pa.Table.from_pandas(plain, preserve_index=False)
+    metadata = dict(table.schema.metadata or {})
+    metadata[b"payback"] = json.dumps(meta, ensure_ascii=False).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table.replace_schema_metadata(metadata), path)
+
+
+__all__ = [
+    "FORMATS",
+    "MISSING",
+    "format_value",
+    "render_table",
+    "to_csv",
+    "to_json_payload",
+    "write_frame",
+]
