@@ -1,0 +1,144 @@
+"""Tables for humans: metric rows turned into formatted, sortable, self-explaining cells.
+
+A :class:`TableView` is what the report template renders (and what the dashboard's
+JavaScript renders from JSON): each cell carries its display text, a sort key and a
+hover text with the formula and inputs of its value.
+
+Examples
+--------
+>>> from types import SimpleNamespace as M
+>>> cat = {"cost": M(label="Cost", formula="sum of ad spend", unit="money"),
+...        "orders": M(label="Orders", formula="count of confirmed orders", unit="count"),
+...        "cpo": M(label="CPO", formula="cost / confirmed orders", unit="money",
+...                 numerator="cost", denominator="orders")}
+>>> view = table_view(
+...     ("campaign",), ("cost", "cpo"),
+...     [{"campaign": "<b>x</b>", "cost": 200.0, "cpo": 5.0, "orders": 40}],
+...     None, "EUR", known=cat)
+>>> [c.label for c in view.columns]
+['Campaign', 'Cost', 'CPO']
+>>> view.rows[0][0].text, view.rows[0][2].text, view.rows[0][2].title
+('<b>x</b>', '5.00 EUR', 'CPO = cost / confirmed orders = 200.00 EUR / 40 = 5.00 EUR')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from payback.report.format import format_value, is_missing
+from payback.report.views import catalogue, explain
+
+DIMENSION_LABELS: dict[str, str] = {
+    "date": "Day",
+    "week": "Week",
+    "month": "Month",
+    "platform": "Platform",
+    "campaign": "Campaign",
+    "ad_group": "Ad group",
+    "keyword": "Keyword",
+    "partner": "Partner",
+    "country": "Country",
+    "device": "Device",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    unit: str | None  # None for a dimension
+    title: str  # header hover: the formula
+
+    @property
+    def numeric(self) -> bool:
+        return self.unit is not None
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    sort: str  # number as text, or the lower-cased label
+    title: str
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A formatted table: header, body rows and the totals row."""
+
+    id: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    total: tuple[Cell, ...] | None
+    note: str = ""
+
+
+def _cells(
+    by: Sequence[str],
+    metrics: Sequence[str],
+    row: Mapping[str, Any],
+    currency: str | None,
+    known: Mapping[str, Any],
+    reasons: Mapping[str, Any],
+    *,
+    total: bool = False,
+) -> tuple[Cell, ...]:
+    cells = []
+    for i, dim in enumerate(by):
+        if total:
+            text = "Total" if i == 0 else ""
+        else:
+            value = row.get(dim)
+            text = "(none)" if value is None else str(value)
+        cells.append(Cell(text, text.lower(), text))
+    for metric in metrics:
+        value = row.get(metric)
+        m = known[metric]
+        missing = is_missing(value)
+        cells.append(
+            Cell(
+                text=format_value(value, m.unit, currency),
+                sort="" if missing else repr(float(value)),
+                title=explain(metric, row, currency, known=known, reason=reasons.get(metric)),
+                missing=missing,
+            )
+        )
+    return tuple(cells)
+
+
+def table_view(
+    by: Sequence[str],
+    metrics: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    total: Mapping[str, Any] | None,
+    currency: str | None,
+    *,
+    row_reasons: Sequence[Mapping[str, str]] = (),
+    total_reasons: Mapping[str, str] | None = None,
+    id: str = "table",
+    title: str = "",
+    note: str = "",
+    known: Mapping[str, Any] | None = None,
+) -> TableView:
+    """Format metric rows (as :func:`payback.report.views.metric_table` returns them)."""
+    known = known if known is not None else catalogue()
+    row_reasons = list(row_reasons) or [{}] * len(rows)
+    columns = tuple(
+        Column(d, DIMENSION_LABELS.get(d, d.replace("_", " ").title()), None, "") for d in by
+    ) + tuple(
+        Column(m, known[m].label, known[m].unit, f"{known[m].label} = {known[m].formula}")
+        for m in metrics
+    )
+    body = tuple(
+        _cells(by, metrics, r, currency, known, why)
+        for r, why in zip(rows, row_reasons, strict=True)
+    )
+    foot = (
+        None
+        if total is None
+        else _cells(by, metrics, total, currency, known, total_reasons or {}, total=True)
+    )
+    return TableView(id, title, columns, body, foot, note)
