@@ -1,0 +1,39 @@
+"""Customer lifetime value: transaction summaries, the buy-till-you-die models, cohort LTV.
+
+Every model is a pure function returning a frozen result with its parameters (in
+Hardie's notation), standard errors, log-likelihood and prediction methods:
+
+>>> from payback.clv import fit_sbg
+>>> fit = fit_sbg([1000, 631, 468, 382, 326, 289, 262, 241])
+>>> round(fit.alpha, 3), round(fit.beta, 3)
+(0.704, 1.182)
+>>> round(float(fit.survival(8)), 3)
+0.22
+"""
+
+from __future__ import annotations
+
+from payback.clv._base import ModelFit
+from payback.clv.bgbb import BGBBFit, fit_bgbb
+from payback.clv.bgnbd import BGNBDFit, fit_bgnbd
+from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
+from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
+from payback.clv.pareto_nbd import ParetoNBDFit, fit_pareto_nbd
+from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
+
+__all__ = [
+    "BGBBFit",
+    "BGNBDFit",
+    "GammaGammaFit",
+    "MBGNBDFit",
+    "ModelFit",
+    "ParetoNBDFit",
+    "SBGFit",
+    "fit_bgbb",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "fit_mbgnbd",
+    "fit_pareto_nbd",
+    "fit_sbg",
+    "fit_sbg_records",
+]

@@ -1,0 +1,73 @@
+"""Pieces every fitted model shares: parameter table, standard errors, information criteria."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelFit:
+    """Common fields of a fitted model (subclasses add the parameters, Hardie's notation).
+
+    Attributes
+    ----------
+    standard_errors : mapping of str to float
+        Asymptotic standard error of each parameter (inverse observed information,
+        delta method from the log-parameters).
+    log_likelihood : float
+        Maximised log-likelihood (without the penalty when ``penalizer`` > 0).
+    n_customers : float
+        Customers the model was fitted on (the sum of the weights).
+    penalizer : float
+        L2 penalty used (0 = plain maximum likelihood).
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+    model_name: ClassVar[str] = ""
+
+    standard_errors: Mapping[str, float] = field(default_factory=dict)
+    log_likelihood: float = math.nan
+    n_customers: float = 0.0
+    penalizer: float = 0.0
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The parameters by name, in Hardie's notation."""
+        return {n: float(getattr(self, n)) for n in self.param_names}
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion, ``2k - 2 LL``."""
+        return 2 * len(self.param_names) - 2 * self.log_likelihood
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion, ``k ln(n) - 2 LL``."""
+        return len(self.param_names) * math.log(self.n_customers) - 2 * self.log_likelihood
+
+    def summary(self):
+        """A pandas DataFrame: parameter, estimate, standard error, 95 % interval.
+
+        The interval is taken on the log scale (``exp(log theta +- 1.96 se/theta)``), so it
+        stays positive like the parameter.
+        """
+        import pandas as pd
+
+        rows = []
+        for n in self.param_names:
+            est = float(getattr(self, n))
+            se = float(self.standard_errors[n])
+            spread = math.exp(1.959963984540054 * se / est)
+            rows.append((n, est, se, est / spread, est * spread))
+        return pd.DataFrame(
+            rows, columns=["parameter", "estimate", "std_error", "lower95", "upper95"]
+        )
+
+    def _as(self, *values):
+        """Broadcast the given arrays to float arrays (scalars stay 0-d)."""
+        return [np.asarray(v, dtype=float) for v in values]
