@@ -1,0 +1,693 @@
+"""Every DOMAIN.md formula from plain numbers: the Python API of ``payback calc``.
+
+Each function takes plain numbers (money in one currency, counts, rates as fractions:
+CTR 1 % is ``0.01``) and returns a frozen :class:`CalcResult` holding the value, the
+inputs, the formula and, when the value is undefined, the reason. A zero denominator
+never gives ``inf`` or ``NaN``: the value is ``None`` and ``reason`` says why.
+Impossible inputs (a negative cost, more invalid actions than actions, a margin over
+100 %) raise :class:`payback.errors.InputError` naming the argument and the fix.
+
+Examples
+--------
+>>> cpo(cost=200, orders=40).value
+5.0
+>>> ctr(clicks=100, impressions=10_000).value
+0.01
+>>> cpo(cost=200, orders=0).reason
+'orders is 0: there is no cost per order without orders'
+"""
+
+from __future__ import annotations
+
+import math
+
+from payback.calc.result import CalcResult, Step, Unit
+from payback.errors import InputError
+
+#: The LTV/CAC ratio at or above which a channel pays for itself sustainably.
+HEALTHY_LTV_CAC = 3.0
+
+
+# -- validation -----------------------------------------------------------------------------------
+
+
+def _require(metric: str, name: str, value: float | None) -> float:
+    if value is None:
+        raise InputError(f"{_cmd(metric)}: missing {_opt(name)}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{_cmd(metric)}: {_opt(name)} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise InputError(f"{_cmd(metric)}: {_opt(name)} must be a finite number, got {value!r}")
+    return value
+
+
+def _cmd(metric: str) -> str:
+    return metric.replace("_", "-")
+
+
+def _opt(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _nonneg(metric: str, name: str, value: float | None) -> float:
+    v = _require(metric, name, value)
+    if v < 0:
+        raise InputError(
+            f"{_cmd(metric)}: {_opt(name)} cannot be negative, got {_fmt_plain(v)}. "
+            f"Fix: give the {name.replace('_', ' ')} as a positive amount or count"
+        )
+    return v
+
+
+def _fraction(metric: str, name: str, value: float | None, what: str) -> float:
+    """A rate in [0, 1]; the message suggests a % sign for a value like 25."""
+    v = _require(metric, name, value)
+    if not 0 <= v <= 1:
+        raise InputError(
+            f"{_cmd(metric)}: {_opt(name)} ({what}) must be between 0 and 100 %, got "
+            f"{_fmt_plain(v)} (= {_fmt_plain(v * 100)} %). Fix: give a fraction like 0.25 or "
+            f"a percentage like 25% (a bare number is a fraction: 25 means 2,500 %)"
+        )
+    return v
+
+
+def _fmt_plain(v: float) -> str:
+    return f"{v:,.6g}" if abs(v) < 1e15 else repr(v)
+
+
+def _divide(num: float, den: float, reason: str) -> tuple[float | None, str | None]:
+    if den == 0:
+        return None, reason
+    q = num / den
+    if not math.isfinite(q):
+        return None, f"{num!r} / {den!r} is too large to represent: the denominator is ~0"
+    return q, None
+
+
+def _simple(
+    metric: str,
+    num_name: str,
+    num: float,
+    den_name: str,
+    den: float,
+    unit: Unit,
+    reason: str,
+    *,
+    scale: float = 1.0,
+    formula: str | None = None,
+) -> CalcResult:
+    value, why = _divide(num * scale, den, f"{den_name} is 0: {reason}")
+    return CalcResult(
+        metric=metric,
+        value=value,
+        inputs={num_name: num, den_name: den},
+        formula=formula or f"{num_name} / {den_name}",
+        unit=unit,
+        reason=why,
+    )
+
+
+# -- advertising efficiency ------------------------------------------------------------------------
+
+
+def cpo(cost: float, orders: float) -> CalcResult:
+    """Cost per order: ``CPO = cost / confirmed orders`` (money per order).
+
+    A CPA whose action is a confirmed purchase. None when there are no orders.
+
+    >>> cpo(cost=200, orders=40).value          # a banner: 200 of ads, 40 orders
+    5.0
+    >>> round(cpo(cost=100_000, orders=150).value, 2)
+    666.67
+    """
+    cost, orders = _nonneg("cpo", "cost", cost), _nonneg("cpo", "orders", orders)
+    return _simple(
+        "cpo", "cost", cost, "orders", orders, "money", "there is no cost per order without orders"
+    )
+
+
+def cpa(cost: float, actions: float, invalid: float = 0.0) -> CalcResult:
+    """Cost per valid target action: ``CPA = cost / (actions - invalid)`` (money per action).
+
+    ``actions`` counts every call, form, e-mail, chat, sign-up or trial order;
+    ``invalid`` the failed calls, duplicates and spam among them, which are excluded.
+
+    >>> cpa(cost=100_000, actions=1_000).value
+    100.0
+    >>> r = cpa(cost=18_549, actions=14 + 22 + 7, invalid=3 + 4)
+    >>> r.step("valid_actions").value, r.value
+    (36.0, 515.25)
+    """
+    cost = _nonneg("cpa", "cost", cost)
+    actions = _nonneg("cpa", "actions", actions)
+    invalid = _nonneg("cpa", "invalid", invalid)
+    if invalid > actions:
+        raise InputError(
+            f"cpa: --invalid ({_fmt_plain(invalid)}) is larger than --actions "
+            f"({_fmt_plain(actions)}): invalid actions are a part of all actions. "
+            f"Fix: pass every action, valid or not, as --actions"
+        )
+    valid = actions - invalid
+    value, why = _divide(cost, valid, "no valid actions (actions - invalid is 0)")
+    return CalcResult(
+        metric="cpa",
+        value=value,
+        inputs={"cost": cost, "actions": actions, "invalid": invalid},
+        formula="cost / (actions - invalid)",
+        unit="money",
+        reason=why,
+        steps=(Step("valid_actions", valid, "actions - invalid", "count"),),
+    )
+
+
+def ctr(clicks: float, impressions: float) -> CalcResult:
+    """Click-through rate: ``CTR = clicks / impressions`` (a fraction; 0.01 is 1 %).
+
+    >>> ctr(clicks=100, impressions=10_000).value
+    0.01
+    >>> ctr(clicks=1_000, impressions=10_000).value
+    0.1
+    """
+    clicks = _nonneg("ctr", "clicks", clicks)
+    impressions = _nonneg("ctr", "impressions", impressions)
+    if clicks > impressions:
+        raise InputError(
+            f"ctr: --clicks ({_fmt_plain(clicks)}) exceeds --impressions "
+            f"({_fmt_plain(impressions)}); a CTR cannot pass 100 %. Fix: check the two numbers"
+        )
+    return _simple(
+        "ctr", "clicks", clicks, "impressions", impressions, "rate", "no impressions, no CTR"
+    )
+
+
+def cr(actions: float, visits: float) -> CalcResult:
+    """Conversion rate: ``CR = target actions (or orders) / visits (or clicks)`` (a fraction).
+
+    >>> cr(actions=10, visits=100).value     # 10 of 100 visitors leave their phone
+    0.1
+    """
+    actions, visits = _nonneg("cr", "actions", actions), _nonneg("cr", "visits", visits)
+    return _simple("cr", "actions", actions, "visits", visits, "rate", "no visits, no CR")
+
+
+def cpc(cost: float, clicks: float) -> CalcResult:
+    """Cost per click: ``CPC = cost / clicks`` (money per click).
+
+    The average of bids 1.5, 2 and 2.5 with one click each is 2:
+
+    >>> cpc(cost=1.5 + 2 + 2.5, clicks=3).value
+    2.0
+    """
+    cost, clicks = _nonneg("cpc", "cost", cost), _nonneg("cpc", "clicks", clicks)
+    return _simple("cpc", "cost", cost, "clicks", clicks, "money", "no clicks, no cost per click")
+
+
+def cpm(cost: float, impressions: float) -> CalcResult:
+    """Cost per thousand impressions: ``CPM = cost / impressions x 1000`` (money).
+
+    >>> cpm(cost=250, impressions=100_000).value
+    2.5
+    """
+    cost, impressions = _nonneg("cpm", "cost", cost), _nonneg("cpm", "impressions", impressions)
+    return _simple(
+        "cpm",
+        "cost",
+        cost,
+        "impressions",
+        impressions,
+        "money",
+        "no impressions, no CPM",
+        scale=1000.0,
+        formula="cost / impressions x 1000",
+    )
+
+
+def cac(cost: float, customers: float) -> CalcResult:
+    """Customer acquisition cost: ``CAC = cost / newly acquired customers`` (money).
+
+    Only first orders count as new customers.
+
+    >>> cac(cost=50_000, customers=100).value
+    500.0
+    """
+    cost, customers = _nonneg("cac", "cost", cost), _nonneg("cac", "customers", customers)
+    return _simple("cac", "cost", cost, "customers", customers, "money", "no new customers, no CAC")
+
+
+def aov(revenue: float, orders: float) -> CalcResult:
+    """Average order value (average check): ``AOV = revenue / orders`` (money).
+
+    >>> aov(revenue=9_000, orders=3).value
+    3000.0
+    """
+    revenue, orders = _nonneg("aov", "revenue", revenue), _nonneg("aov", "orders", orders)
+    return _simple("aov", "revenue", revenue, "orders", orders, "money", "no orders, no AOV")
+
+
+def drr(cost: float, revenue: float) -> CalcResult:
+    """Share of advertising cost (DRR, ACoS): ``DRR = cost / revenue`` (a fraction).
+
+    Lower is better; the inverse of ROAS.
+
+    >>> drr(cost=500_000, revenue=1_000_000).value
+    0.5
+    >>> round(drr(cost=10_000, revenue=30_000).value, 3)
+    0.333
+    """
+    cost, revenue = _nonneg("drr", "cost", cost), _nonneg("drr", "revenue", revenue)
+    return _simple("drr", "cost", cost, "revenue", revenue, "rate", "no attributed revenue, no DRR")
+
+
+def roas(revenue: float, cost: float) -> CalcResult:
+    """Return on ad spend: ``ROAS = revenue / cost`` (a ratio; 3.0 = 3 of revenue per 1 of ads).
+
+    >>> roas(revenue=30_000, cost=10_000).value
+    3.0
+    """
+    revenue, cost = _nonneg("roas", "revenue", revenue), _nonneg("roas", "cost", cost)
+    return _simple("roas", "revenue", revenue, "cost", cost, "ratio", "no ad spend, no ROAS")
+
+
+def roi(revenue: float, investment: float) -> CalcResult:
+    """Return on investment: ``ROI = (revenue - investment) / investment`` (a fraction).
+
+    >>> roi(revenue=3_000_000, investment=1_000_000).value    # 200 %
+    2.0
+    """
+    revenue = _nonneg("roi", "revenue", revenue)
+    investment = _nonneg("roi", "investment", investment)
+    value, why = _divide(revenue - investment, investment, "investment is 0: no ROI")
+    return CalcResult(
+        metric="roi",
+        value=value,
+        inputs={"revenue": revenue, "investment": investment},
+        formula="(revenue - investment) / investment",
+        unit="rate",
+        reason=why,
+    )
+
+
+def romi(
+    marketing_cost: float,
+    gross_profit: float | None = None,
+    *,
+    revenue: float | None = None,
+    cogs: float | None = None,
+) -> CalcResult:
+    """Return on marketing investment: ``ROMI = (gross profit - marketing cost) / marketing cost``.
+
+    A fraction. Gross profit = revenue - cost of goods; give it, or ``revenue`` and ``cogs``.
+
+    >>> romi(marketing_cost=100_000, gross_profit=300_000).value
+    2.0
+    >>> romi(marketing_cost=100_000, revenue=1_000_000, cogs=700_000).value
+    2.0
+    """
+    marketing_cost = _nonneg("romi", "marketing_cost", marketing_cost)
+    steps: tuple[Step, ...] = ()
+    inputs: dict[str, float] = {"marketing_cost": marketing_cost}
+    if gross_profit is None:
+        if revenue is None or cogs is None:
+            raise InputError(
+                "romi: give --gross-profit, or --revenue and --cogs (gross profit = revenue - "
+                "cost of goods)"
+            )
+        revenue, cogs = _nonneg("romi", "revenue", revenue), _nonneg("romi", "cogs", cogs)
+        gross_profit = revenue - cogs
+        inputs |= {"revenue": revenue, "cogs": cogs}
+        steps = (Step("gross_profit", gross_profit, "revenue - cogs", "money"),)
+    else:
+        gross_profit = _require("romi", "gross_profit", gross_profit)
+        inputs["gross_profit"] = gross_profit
+    value, why = _divide(
+        gross_profit - marketing_cost, marketing_cost, "marketing_cost is 0: no ROMI"
+    )
+    return CalcResult(
+        metric="romi",
+        value=value,
+        inputs=inputs,
+        formula="(gross_profit - marketing_cost) / marketing_cost",
+        unit="rate",
+        reason=why,
+        steps=steps,
+    )
+
+
+def funnel(cost: float, impressions: float, ctr: float, cr: float) -> CalcResult:
+    """CPA when only rates are known: clicks = impressions x CTR, actions = clicks x CR.
+
+    ``CPA = cost / (impressions x CTR x CR)`` (money per action). ``ctr`` and ``cr`` are
+    fractions. The clicks and actions are expected values; the actions are *reported*
+    as a whole number and the CPA to whole money units, the precision that rates given to
+    two significant digits support (the exact values stay in ``value`` / ``steps``).
+
+    >>> r = funnel(cost=144_000, impressions=14_535_855, ctr=0.0016, cr=0.034)
+    >>> round(r.step("clicks").value, 1), round(r.step("actions").value, 2)
+    (23257.4, 790.75)
+    >>> r.step("actions").reported, r.reported
+    (791.0, 182.0)
+    """
+    cost = _nonneg("funnel", "cost", cost)
+    impressions = _nonneg("funnel", "impressions", impressions)
+    ctr_ = _fraction("funnel", "ctr", ctr, "click-through rate")
+    cr_ = _fraction("funnel", "cr", cr, "conversion rate")
+    clicks = impressions * ctr_
+    actions = clicks * cr_
+    value, why = _divide(cost, actions, "the funnel yields 0 actions: no CPA")
+    return CalcResult(
+        metric="funnel",
+        value=value,
+        inputs={"cost": cost, "impressions": impressions, "ctr": ctr_, "cr": cr_},
+        formula="cost / actions",
+        unit="money",
+        reason=why,
+        steps=(
+            Step("clicks", clicks, "impressions x ctr", "count"),
+            Step("actions", actions, "clicks x cr", "count", reported=_round_half_up(actions)),
+            Step("cpa", value, "cost / actions", "money", reported=_maybe_round(value)),
+        ),
+        reported=_maybe_round(value),
+        note="actions reported as a whole number, CPA to whole money units",
+    )
+
+
+def _round_half_up(x: float) -> float:
+    return float(math.floor(x + 0.5))
+
+
+def _maybe_round(x: float | None) -> float | None:
+    return None if x is None else _round_half_up(x)
+
+
+# -- customer value --------------------------------------------------------------------------------
+
+
+def ltv(
+    *,
+    revenue: float | None = None,
+    customers: float | None = None,
+    aov: float | None = None,
+    purchases: float | None = None,
+    periods: float | None = None,
+    margin: float | None = None,
+    price: float | None = None,
+) -> CalcResult:
+    """Lifetime value, simple or decomposed (money per customer).
+
+    - simple: ``LTV = revenue of the period / customers``;
+    - decomposed: ``LTV = AOV x purchases per period x retention periods``;
+    - ``margin`` (a fraction) turns either into the margin LTV (x margin);
+    - ``price`` adds the step ``purchases_at_price = LTV / price`` (how many buys that
+      LTV means at that price).
+
+    >>> ltv(revenue=10_000_000, customers=1_000).value
+    10000.0
+    >>> ltv(revenue=10_000_000, customers=1_000, price=500).step("purchases_at_price").value
+    20.0
+    >>> ltv(aov=3_000, purchases=3, periods=1).value
+    9000.0
+    """
+    simple = revenue is not None or customers is not None
+    decomposed = aov is not None or purchases is not None or periods is not None
+    complete = (
+        (revenue is not None and customers is not None)
+        if simple
+        else (aov is not None and purchases is not None and periods is not None)
+    )
+    if simple == decomposed or not complete:
+        raise InputError(
+            "ltv: give either --revenue and --customers (LTV = revenue / customers) or "
+            "--aov, --purchases and --periods (LTV = aov x purchases x periods), not a mix"
+        )
+    steps: list[Step] = []
+    if simple:
+        revenue = _nonneg("ltv", "revenue", revenue)
+        customers = _nonneg("ltv", "customers", customers)
+        inputs = {"revenue": revenue, "customers": customers}
+        value, why = _divide(revenue, customers, "customers is 0: no LTV per customer")
+        formula = "revenue / customers"
+    else:
+        inputs = {
+            "aov": _nonneg("ltv", "aov", aov),
+            "purchases": _nonneg("ltv", "purchases", purchases),
+            "periods": _nonneg("ltv", "periods", periods),
+        }
+        value, why = inputs["aov"] * inputs["purchases"] * inputs["periods"], None
+        formula = "aov x purchases x periods"
+    if margin is not None:
+        inputs["margin"] = _fraction("ltv", "margin", margin, "gross margin")
+        steps.append(Step("revenue_ltv", value, formula, "money"))
+        formula = f"({formula}) x margin"
+        value = None if value is None else value * inputs["margin"]
+    if price is not None:
+        inputs["price"] = _nonneg("ltv", "price", price)
+        per = None if value is None or inputs["price"] == 0 else value / inputs["price"]
+        steps.append(Step("purchases_at_price", per, "ltv / price", "count"))
+    return CalcResult(
+        metric="ltv",
+        value=value,
+        inputs=inputs,
+        formula=formula,
+        unit="money",
+        reason=why,
+        steps=tuple(steps),
+    )
+
+
+# -- ceilings --------------------------------------------------------------------------------------
+
+
+def marginal_cpo(
+    *,
+    ltv: float | None = None,
+    other_costs: float | None = None,
+    customers: float | None = None,
+    revenue: float | None = None,
+    other_costs_per_customer: float | None = None,
+    price: float | None = None,
+    unit_cost: float | None = None,
+) -> CalcResult:
+    """The break-even acquisition cost: above it every new customer loses money (money).
+
+    - with repeat purchases: ``marginal CPO = LTV - other_costs / customers``, where
+      ``other_costs`` are all costs other than advertising; LTV is given, or computed as
+      ``revenue / customers``; ``other_costs_per_customer`` may replace the division;
+    - without repeat purchases: ``marginal CPO = price - unit_cost``.
+
+    >>> marginal_cpo(ltv=20_000, other_costs=5_000_000, customers=500).value
+    10000.0
+    >>> r = marginal_cpo(revenue=10_000_000, other_costs=5_000_000, customers=500)
+    >>> r.step("ltv").value, r.value
+    (20000.0, 10000.0)
+    >>> marginal_cpo(price=500, unit_cost=100).value
+    400.0
+    """
+    unit = price is not None or unit_cost is not None
+    repeat = any(
+        v is not None for v in (ltv, other_costs, customers, revenue, other_costs_per_customer)
+    )
+    if unit == repeat:
+        raise InputError(
+            "marginal-cpo: give either --ltv (or --revenue) with --other-costs and --customers "
+            "(marginal CPO = LTV - other costs / customers), or --price and --unit-cost "
+            "(without repeat purchases: price - unit cost), not a mix"
+        )
+    if unit:
+        price = _nonneg("marginal_cpo", "price", price)
+        unit_cost = _nonneg("marginal_cpo", "unit_cost", unit_cost)
+        return CalcResult(
+            metric="marginal_cpo",
+            value=price - unit_cost,
+            inputs={"price": price, "unit_cost": unit_cost},
+            formula="price - unit_cost",
+            unit="money",
+        )
+    inputs: dict[str, float] = {}
+    steps: list[Step] = []
+    if (ltv is None) == (revenue is None):
+        raise InputError(
+            "marginal-cpo: give --ltv, or --revenue and --customers to compute LTV = "
+            "revenue / customers (one of the two)"
+        )
+    if customers is not None:
+        inputs["customers"] = _nonneg("marginal_cpo", "customers", customers)
+    if ltv is not None:
+        ltv_value: float | None = _require("marginal_cpo", "ltv", ltv)
+        inputs["ltv"] = ltv_value
+        why = None
+    else:
+        if customers is None:
+            raise InputError(
+                "marginal-cpo: --revenue needs --customers (LTV = revenue / customers)"
+            )
+        inputs["revenue"] = _nonneg("marginal_cpo", "revenue", revenue)
+        ltv_value, why = _divide(inputs["revenue"], inputs["customers"], "customers is 0: no LTV")
+        steps.append(Step("ltv", ltv_value, "revenue / customers", "money"))
+    if other_costs_per_customer is not None:
+        if other_costs is not None:
+            raise InputError(
+                "marginal-cpo: give --other-costs with --customers, or "
+                "--other-costs-per-customer, not both"
+            )
+        per = _nonneg("marginal_cpo", "other_costs_per_customer", other_costs_per_customer)
+        inputs["other_costs_per_customer"] = per
+        formula = "ltv - other_costs_per_customer"
+    else:
+        if other_costs is None or customers is None:
+            raise InputError(
+                "marginal-cpo: missing --other-costs and --customers (all costs other than "
+                "advertising, and the customers they serve); or give --other-costs-per-customer"
+            )
+        inputs["other_costs"] = _nonneg("marginal_cpo", "other_costs", other_costs)
+        per, why2 = _divide(inputs["other_costs"], inputs["customers"], "customers is 0")
+        why = why or why2
+        steps.append(Step("other_costs_per_customer", per, "other_costs / customers", "money"))
+        formula = "ltv - other_costs / customers"
+    value = None if ltv_value is None or per is None else ltv_value - per
+    return CalcResult(
+        metric="marginal_cpo",
+        value=value,
+        inputs=inputs,
+        formula=formula,
+        unit="money",
+        reason=None if value is not None else (why or "undefined"),
+        steps=tuple(steps),
+    )
+
+
+def max_cpl(
+    *,
+    share: float,
+    conversion: float,
+    average_check: float | None = None,
+    margin: float | None = None,
+    margin_amount: float | None = None,
+) -> CalcResult:
+    """Maximum allowable CPL/CPA (money per lead).
+
+    ``max CPL = average check x margin x share x conversion``, or
+    ``margin_amount x share x conversion`` when the margin per deal is known as an amount.
+    ``margin`` (gross margin), ``share`` (of the margin the business will spend to win a
+    deal) and ``conversion`` (lead to deal) are fractions in [0, 1].
+
+    >>> r = max_cpl(average_check=700_000, margin=0.25, share=0.20, conversion=1 / 16)
+    >>> r.step("margin_amount").value, r.step("max_cpa").value, r.value
+    (175000.0, 35000.0, 2187.5)
+    >>> max_cpl(margin_amount=500, share=1.0, conversion=0.9).value
+    450.0
+    """
+    share_ = _fraction("max_cpl", "share", share, "share of the margin spent on acquisition")
+    conv = _fraction("max_cpl", "conversion", conversion, "lead-to-deal conversion")
+    steps: list[Step] = []
+    if margin_amount is not None:
+        if average_check is not None or margin is not None:
+            raise InputError(
+                "max-cpl: give --average-check and --margin, or --margin-amount, not both"
+            )
+        amount = _nonneg("max_cpl", "margin_amount", margin_amount)
+        inputs = {"margin_amount": amount}
+        formula = "margin_amount x share x conversion"
+    else:
+        if average_check is None or margin is None:
+            raise InputError(
+                "max-cpl: missing --average-check and --margin (or give --margin-amount, the "
+                "margin of one deal as an amount)"
+            )
+        inputs = {
+            "average_check": _nonneg("max_cpl", "average_check", average_check),
+            "margin": _fraction("max_cpl", "margin", margin, "gross margin"),
+        }
+        amount = inputs["average_check"] * inputs["margin"]
+        steps.append(Step("margin_amount", amount, "average_check x margin", "money"))
+        formula = "average_check x margin x share x conversion"
+    inputs |= {"share": share_, "conversion": conv}
+    per_deal = amount * share_
+    steps.append(Step("max_cpa", per_deal, "margin_amount x share", "money"))
+    return CalcResult(
+        metric="max_cpl",
+        value=per_deal * conv,
+        inputs=inputs,
+        formula=formula,
+        unit="money",
+        steps=tuple(steps),
+    )
+
+
+def ltv_cac(ltv: float, cac: float, *, healthy: float = HEALTHY_LTV_CAC) -> CalcResult:
+    """``LTV / CAC`` with its verdict: ``healthy`` (3) or more is sustainable.
+
+    Below 1 each customer costs more than they bring; between 1 and ``healthy`` the
+    channel earns back its acquisition cost but too little to carry the business.
+
+    >>> r = ltv_cac(ltv=50, cac=20)
+    >>> r.value, r.verdict
+    (2.5, 'not sustainable')
+    """
+    ltv = _require("ltv_cac", "ltv", ltv)
+    cac = _nonneg("ltv_cac", "cac", cac)
+    healthy = _nonneg("ltv_cac", "healthy", healthy)
+    value, why = _divide(ltv, cac, "cac is 0: customers cost nothing, the ratio is undefined")
+    if value is None:
+        verdict, note = None, None
+    elif value >= healthy:
+        verdict = "sustainable"
+        note = f"LTV/CAC {value:.2f} is {healthy:g} or more"
+    else:
+        verdict = "not sustainable"
+        note = f"LTV/CAC {value:.2f} is below {healthy:g}" + (
+            ": each customer costs more than they bring" if value < 1 else ""
+        )
+    return CalcResult(
+        metric="ltv_cac",
+        value=value,
+        inputs={"ltv": ltv, "cac": cac, "healthy": healthy},
+        formula="ltv / cac",
+        unit="ratio",
+        reason=why,
+        verdict=verdict,
+        note=note,
+    )
+
+
+def max_cpc(
+    *,
+    cpa: float | None = None,
+    cr: float | None = None,
+    drr: float | None = None,
+    revenue_per_click: float | None = None,
+) -> CalcResult:
+    """Maximum cost per click: ``allowed CPA x CR`` or ``target DRR x revenue per click``.
+
+    >>> max_cpc(cpa=375, cr=0.04).value
+    15.0
+    >>> max_cpc(drr=0.2, revenue_per_click=50).value
+    10.0
+    """
+    if cpa is not None or cr is not None:
+        if drr is not None or revenue_per_click is not None or cpa is None or cr is None:
+            raise InputError(
+                "max-cpc: give --cpa and --cr (max CPC = allowed CPA x CR), or --drr and "
+                "--revenue-per-click (max CPC = target DRR x revenue per click)"
+            )
+        inputs = {
+            "cpa": _nonneg("max_cpc", "cpa", cpa),
+            "cr": _fraction("max_cpc", "cr", cr, "conversion rate"),
+        }
+        return CalcResult("max_cpc", inputs["cpa"] * inputs["cr"], inputs, "cpa x cr", "money")
+    if drr is None or revenue_per_click is None:
+        raise InputError(
+            "max-cpc: give --cpa and --cr (max CPC = allowed CPA x CR), or --drr and "
+            "--revenue-per-click (max CPC = target DRR x revenue per click)"
+        )
+    inputs = {
+        "drr": _fraction("max_cpc", "drr", drr, "target share of advertising cost"),
+        "revenue_per_click": _nonneg("max_cpc", "revenue_per_click", revenue_per_click),
+    }
+    return CalcResult(
+        "max_cpc",
+        inputs["drr"] * inputs["revenue_per_click"],
+        inputs,
+        "drr x revenue_per_click",
+        "money",
+    )
