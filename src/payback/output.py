@@ -6,7 +6,7 @@ Every command's ``--format table|csv|json|parquet`` and ``--output FILE`` go thr
 - **table** (for humans): rates as percentages (CTR 0.01 shows ``1.00 %``), money and
   ratios rounded to 2 places with thousands separators, counts as whole numbers, missing
   values as ``–`` with the reasons in a footnote, the totals row labelled ``Total``.
-- **csv**: values as they are (rates as fractions); text cells that a spreadsheet would
+- **csv** (RFC 4180, CRLF line ends): values as they are (rates as fractions); text cells that a spreadsheet would
   run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
   return) get a leading apostrophe; numbers stay numbers; missing values are empty.
 - **json**: ``{"title", "columns", "units", "currency", "rows": [records], "reasons"}``;
@@ -234,7 +234,8 @@ def to_csv(frame: pd.DataFrame) -> str:
     for c in safe.columns:
         if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
             safe[c] = safe[c].map(_safe_text)
-    return safe.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    # RFC 4180 line ends: a cell holding a carriage return is then quoted too
+    return safe.to_csv(index=False, lineterminator="\r\n", date_format="%Y-%m-%d")
 
 
 def _json_value(value: Any) -> Any:

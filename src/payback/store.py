@@ -279,8 +279,11 @@ def open_store(
 def open_spark(tables: Mapping[str, Any] | None = None) -> Store:
     """A store on a local Apache Spark session (needs the ``spark`` extra).
 
-    ``tables`` (name -> pyarrow.Table or pandas DataFrame) are loaded as temporary views;
-    canonical tables not given are created empty, so every query of the project runs.
+    ``tables`` (name -> pyarrow.Table or pandas DataFrame) are loaded as temporary views
+    (nothing is written to disk); canonical tables not given are created empty, so every
+    query of the project runs. The session is local (``local[2]``), in UTC, bound to
+    ``SPARK_LOCAL_IP`` (default 127.0.0.1), without the web UI or console progress bars;
+    it is shared by every Spark store of the process.
     """
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     try:
@@ -291,14 +294,18 @@ def open_spark(tables: Mapping[str, Any] | None = None) -> Store:
             "the Spark engine needs the spark extra: pip install 'payback[spark]'"
         ) from e
     session = (
-        SparkSession.builder.master("local[2]")
+        SparkSession.builder.master(os.environ.get("PAYBACK_SPARK_MASTER", "local[2]"))
         .appName("payback")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.default.parallelism", "2")
+        .config("spark.driver.bindAddress", os.environ["SPARK_LOCAL_IP"])
+        .config("spark.sql.ansi.enabled", "false")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
     backend = ibis.pyspark.connect(session)
     store = Store(backend=backend, path=None, engine="spark")
     load_into(store, tables or {})
@@ -306,7 +313,11 @@ def open_spark(tables: Mapping[str, Any] | None = None) -> Store:
 
 
 def load_into(store: Store, tables: Mapping[str, Any]) -> None:
-    """Create every canonical table in a non-DuckDB backend, filled from ``tables``."""
+    """Create every canonical table in a non-DuckDB backend, filled from ``tables``.
+
+    Columns missing from a given table are null; every column is cast to the canonical
+    type. On Spark the tables are temporary views of in-memory data.
+    """
     import ibis
     import pyarrow as pa
 
@@ -322,11 +333,20 @@ def load_into(store: Store, tables: Mapping[str, Any]) -> None:
             for c in table.column_names
         }
         arrow = pa.table(full).cast(schema.to_pyarrow())
-        store.backend.create_table(name, ibis.memtable(arrow), overwrite=True)
+        if store.engine == "spark":
+            store.backend.create_view(name, ibis.memtable(arrow), overwrite=True)
+        else:
+            store.backend.create_table(name, ibis.memtable(arrow), overwrite=True)
 
 
 def copy_to_spark(source: Store) -> Store:
-    """Open a Spark store holding the same canonical tables as ``source`` (for tests)."""
+    """Open a Spark store holding the same canonical tables as ``source``.
+
+    The tables are read from ``source`` (whole, through Arrow) and registered in the local
+    Spark session as temporary views; the base currency is carried over. Meant for
+    ``--engine spark`` on a store that fits in memory, and for the tests that check the
+    same expressions give the same numbers on DuckDB and Spark.
+    """
     tables = {name: source.to_pyarrow(source.table(name)) for name in TABLES}
     store = open_spark(tables)
     if source.base_currency:

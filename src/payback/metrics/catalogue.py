@@ -91,11 +91,11 @@ class Metric:
         What it means and how to read it.
     kind : {"sum", "difference", "ratio"}
         ``sum``: an additive part; ``difference``: ``numerator - denominator``;
-        ``ratio``: ``numerator / denominator * scale + offset``.
+        ``ratio``: ``(numerator + offset x denominator) / denominator x scale``.
     numerator, denominator : str or None
         The metric names the value is built from (difference and ratio metrics).
     scale, offset : float
-        ``cpm`` scales by 1000; ``roi`` and ``romi`` are ``x / cost - 1``.
+        ``cpm`` scales by 1000; ``roi`` and ``romi`` have offset -1: ``(x - cost) / cost``.
     needs_cogs : bool
         Missing when a confirmed order in the row has no cost of goods.
     """

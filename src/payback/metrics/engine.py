@@ -132,7 +132,7 @@ class MetricsResult:
     def totals(self) -> dict[str, Any]:
         """The totals row as ``{metric: value or None}``."""
         row = self.frame[self.frame["is_total"]].iloc[-1]
-        return {m: (None if pd.isna(row[m]) else row[m]) for m in self.metrics}
+        return {m: _python(row[m]) for m in self.metrics}
 
     @property
     def groups(self) -> pd.DataFrame:
@@ -229,12 +229,11 @@ def _metric_value(m: Metric, cols: Mapping[str, Any]):
     den = _metric_value(CATALOGUE[m.denominator], cols)
     if m.kind == "difference":
         return num - den
-    value = num.cast("float64") / den.cast("float64").nullif(0.0)
-    if m.scale != 1.0:
-        value = value * m.scale
-    if m.offset:
-        value = value + m.offset
-    return value
+    num, den = num.cast("float64"), den.cast("float64")
+    if m.offset:  # (gross profit - cost) / cost, not gross profit / cost - 1: exact decimals
+        num = num + m.offset * den
+    value = num / den.nullif(0.0)
+    return value * m.scale if m.scale != 1.0 else value
 
 
 def _excluded_sides(sides: Iterable[Side], by: Sequence[str], filters) -> dict[Side, str]:
@@ -293,12 +292,13 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
         sums = {p: union[p].sum() for p in parts}
         groups = union.group_by(*by).aggregate(**sums) if by else union.aggregate(**sums)
     # orders/leads that were imported but matched no row are 0, not unknown
-    fill = {
-        p: groups[p].fill_null(0) for p in parts if PART_SIDE[p] in sides and PART_SIDE[p] != "ads"
-    }
-    groups = groups.mutate(**fill) if fill else groups
+    zero_filled = [p for p in parts if PART_SIDE[p] in sides and PART_SIDE[p] != "ads"]
 
-    total = groups.aggregate(**{p: groups[p].sum() for p in parts})
+    def fill(t):
+        return t.mutate(**{p: t[p].fill_null(0) for p in zero_filled}) if zero_filled else t
+
+    groups = fill(groups)
+    total = fill(groups.aggregate(**{p: groups[p].sum() for p in parts}))
     total = total.mutate(**{d: ibis.null(t) for d, t in key_types.items()}, is_total=True)
     total = total.select(*by, *parts, "is_total")
     if not by:  # no grain: the one row is the total
@@ -423,6 +423,13 @@ def compute_metrics(
 
 
 # -- helpers --------------------------------------------------------------------------------------
+def _python(value: Any) -> Any:
+    """A frame cell as a plain Python value (None when missing)."""
+    if pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
 def _nullable_dtype(arrow_type):
     import pyarrow as pa
 

@@ -1,0 +1,150 @@
+"""`payback metrics` end to end: the store file in, a table / CSV / JSON / Parquet out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from payback.cli import main
+
+from .conftest import arrow_rows
+
+
+@pytest.fixture
+def db(tmp_path):
+    from payback.store import open_store
+
+    path = tmp_path / "shop.duckdb"
+    with open_store(path) as store:
+        store.write(
+            {
+                "ad_stats": arrow_rows(
+                    "ad_stats",
+                    [
+                        {"campaign": "banner", "cost": 200.0, "impressions": 10_000, "clicks": 100},
+                        {
+                            "campaign": "=SUM(A1)",
+                            "cost": 50.0,
+                            "impressions": 500,
+                            "clicks": 0,
+                            "date": dt.date(2024, 4, 2),
+                        },
+                    ],
+                ),
+                "orders": arrow_rows(
+                    "orders",
+                    [{"campaign": "banner", "revenue": 10.0, "cogs": 4.0} for _ in range(40)],
+                ),
+            },
+            meta={"base_currency": "EUR"},
+        )
+    return str(path)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["metrics", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_table_shows_percentages_money_and_reasons(capsys, db):
+    code, out, _ = run(
+        capsys, "--db", db, "--by", "campaign", "--metrics", "cost,orders,cpo,ctr,cpc"
+    )
+    assert code == 0
+    lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 2}
+    assert "200.00" in lines["banner"] and "5.00" in lines["banner"] and "1.00 %" in lines["banner"]
+    assert "–" in lines["=SUM(A1)"]  # cpo and cpc of the campaign without orders/clicks
+    assert "6.25" in lines["Total"] and "2.50" in lines["Total"]  # 250 / 40, 250 / 100
+    assert "– cpo: no confirmed orders in 1 row(s)" in out
+    assert "– cpc: no clicks in 1 row(s)" in out
+    assert "money in EUR" in out
+
+
+def test_csv_is_spreadsheet_safe_and_keeps_fractions(capsys, db):
+    code, out, _ = run(capsys, "--db", db, "--by", "campaign", "-m", "ctr,cpo", "--format", "csv")
+    assert code == 0
+    assert out.splitlines() == [
+        "campaign,ctr,cpo,is_total",
+        "'=SUM(A1),0.0,,False",
+        "banner,0.01,5.0,False",
+        ",0.009523809523809525,6.25,True",
+    ]
+
+
+def test_json_has_fractions_nulls_and_reasons(capsys, db, tmp_path):
+    out_file = tmp_path / "m.json"
+    code, _, _ = run(
+        capsys,
+        "--db",
+        db,
+        "--by",
+        "month",
+        "-m",
+        "cost,romi,cpo",
+        "-f",
+        "json",
+        "-o",
+        str(out_file),
+    )
+    doc = json.loads(out_file.read_text())
+    assert code == 0 and doc["currency"] == "EUR"
+    assert doc["rows"][0] == {
+        "month": "2024-03-01",
+        "cost": 200.0,
+        "romi": 0.2,
+        "cpo": 5.0,
+        "is_total": False,
+    }
+    assert doc["rows"][1]["cpo"] is None and doc["rows"][1]["romi"] == -1.0
+    assert doc["reasons"] == {"cpo": "no confirmed orders in 1 row(s)"}
+    assert doc["units"]["romi"] == "rate"
+
+
+def test_parquet_round_trips_with_the_reasons(capsys, db, tmp_path):
+    out_file = tmp_path / "m.parquet"
+    code, _, _ = run(
+        capsys, "--db", db, "--by", "campaign", "-m", "cpo", "-f", "parquet", "-o", str(out_file)
+    )
+    table = pq.read_table(out_file)
+    assert code == 0 and table.column("cpo").to_pylist() == [None, 5.0, 6.25]
+    meta = json.loads(table.schema.metadata[b"payback"])
+    assert (
+        meta["reasons"] == {"cpo": "no confirmed orders in 1 row(s)"} and meta["currency"] == "EUR"
+    )
+
+
+def test_filters_and_dates_from_the_command_line(capsys, db):
+    code, out, _ = run(
+        capsys, "--db", db, "--by", "campaign", "-m", "cost", "-f", "csv",
+        "--where", "campaign=banner", "--where", "campaign=x' OR 1=1 --",
+        "--from", "2024-03-01", "--to", "2024-03-31",
+    )  # fmt: skip
+    assert code == 0 and out.splitlines()[1:] == ["banner,200.0,False", ",200.0,True"]
+
+
+def test_list_shows_the_catalogue_with_formulas(capsys):
+    code, out, _ = run(capsys, "--list", "--format", "json")
+    rows = {r["name"]: r for r in json.loads(out)["rows"]}
+    assert code == 0 and rows["romi"]["formula"] == "(gross profit - cost) / cost"
+    assert rows["cpa"]["better"] == "lower" and len(rows) >= 25
+
+
+def test_unknown_metric_exits_2_listing_the_valid_ones(capsys, db):
+    code, _, err = run(capsys, "--db", db, "--metrics", "cpo,profitability")
+    assert code == 2
+    assert "unknown metric 'profitability': expected one of impressions, clicks" in err
+
+
+def test_missing_store_says_how_to_get_one(capsys, tmp_path):
+    code, _, err = run(capsys, "--db", str(tmp_path / "none.duckdb"))
+    assert code == 2 and "payback demo" in err
+
+
+def test_help_has_an_example(capsys):
+    code = main(["metrics", "--help"])
+    out = capsys.readouterr().out
+    assert code == 0 and "payback metrics --by campaign,month" in out and "--engine" in out

@@ -1,0 +1,109 @@
+"""payback.output.write_frame: one way to print and save every result."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from payback.errors import InputError
+from payback.output import format_value, render_table, to_csv, write_frame
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    f = pd.DataFrame(
+        {
+            "campaign": ["=1+2", "+cmd", "-x", "@sum", "\tTab", "\rCR", "plain", None],
+            "day": [dt.date(2024, 3, 1)] * 8,
+            "cost": [1234.567, -5.0, 0.0, 1.0, 2.0, 3.0, 4.0, 1240.567],
+            "orders": pd.array([1, 2, 3, 4, 5, 6, 7, 28], dtype="Int64"),
+            "ctr": pd.array([0.0123, None, 0.5, 1.0, 0.0, 0.1, 0.2, 0.3], dtype="Float64"),
+            "is_total": [False] * 7 + [True],
+        }
+    )
+    f.attrs.update(units={"cost": "money", "orders": "count", "ctr": "rate"},
+                   reasons={"ctr": "no impressions in 1 row(s)"}, currency="EUR")  # fmt: skip
+    return f
+
+
+def test_csv_prefixes_formula_text_and_leaves_numbers(frame):
+    text = to_csv(frame)
+    lines = list(csv.reader(io.StringIO(text, newline="")))
+    assert [line[0] for line in lines[1:]] == [
+        "'=1+2", "'+cmd", "'-x", "'@sum", "'\tTab", "'\rCR", "plain", "",
+    ]  # fmt: skip
+    assert '"\'\rCR"' in text  # the carriage return is inside quotes
+    assert lines[2][2] == "-5.0"  # a negative NUMBER stays a number
+    assert lines[1][1:5] == ["2024-03-01", "1234.567", "1", "0.0123"]
+    assert lines[2][4] == ""  # missing is empty
+
+
+def test_table_shows_percent_money_dashes_total_and_reasons(frame):
+    text = render_table(frame.iloc[[0, 1, 7]], units=frame.attrs["units"],
+                        reasons=frame.attrs["reasons"], currency="EUR")  # fmt: skip
+    rows = [line for line in text.splitlines() if line.count("│") > 3]
+    assert [c.strip() for c in rows[0].split("│")[1:-1]] == [
+        "=1+2",
+        "2024-03-01",
+        "1,234.57",
+        "1",
+        "1.23 %",
+    ]
+    assert [c.strip() for c in rows[1].split("│")[1:-1]][-1] == "–"
+    assert [c.strip() for c in rows[2].split("│")[1:-1]][:3] == ["Total", "", "1,240.57"]
+    assert "– ctr: no impressions in 1 row(s)" in text and "money in EUR" in text
+    assert "ctr (%)" in text
+
+
+def test_table_text_is_not_read_as_rich_markup():
+    text = render_table(pd.DataFrame({"campaign": ["[bold red]x[/]"], "n": [1]}))
+    assert "[bold red]x[/]" in text
+
+
+def test_json_records_keep_fractions_and_nulls(frame):
+    buf = io.StringIO()
+    frame = frame.assign(cost=[np.nan, np.inf, 0, 1, 2, 3, 4, 5])
+    write_frame(frame, "json", stream=buf, title="t")
+    doc = json.loads(buf.getvalue())
+    assert doc["rows"][0]["ctr"] == 0.0123 and doc["rows"][1]["ctr"] is None
+    assert doc["rows"][0]["cost"] is None and doc["rows"][1]["cost"] is None  # never NaN/inf
+    assert doc["rows"][0]["day"] == "2024-03-01" and doc["rows"][7]["campaign"] is None
+    assert doc["reasons"] == {"ctr": "no impressions in 1 row(s)"} and doc["title"] == "t"
+    assert doc["units"]["ctr"] == "rate" and doc["currency"] == "EUR"
+
+
+def test_parquet_keeps_types_and_metadata(frame, tmp_path):
+    path = tmp_path / "out" / "f.parquet"
+    write_frame(frame, "parquet", path)
+    table = pq.read_table(path)
+    assert table.column("orders").to_pylist() == [1, 2, 3, 4, 5, 6, 7, 28]
+    assert json.loads(table.schema.metadata[b"payback"])["units"]["ctr"] == "rate"
+
+
+def test_parquet_needs_a_file_and_formats_are_checked(frame):
+    with pytest.raises(InputError, match="give --output FILE.parquet"):
+        write_frame(frame, "parquet")
+    with pytest.raises(InputError, match="unknown format 'xlsx': expected one of table, csv"):
+        write_frame(frame, "xlsx")
+
+
+def test_output_file_gets_the_table_text(frame, tmp_path):
+    path = tmp_path / "t.txt"
+    write_frame(frame, "table", path, title="by campaign")
+    assert "by campaign" in path.read_text() and "1.23 %" in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [(0.034, "rate", "3.40 %"), (2.0, "ratio", "2.00"), (1e6, "money", "1,000,000.00"),
+     (3, None, "3"), (0.125, None, "0.125"), (pd.NA, "rate", "–"), (12.5, "count", "12.50")],
+)  # fmt: skip
+def test_format_value(value, unit, shown):
+    assert format_value(value, unit) == shown
