@@ -88,7 +88,7 @@ def test_parquet_keeps_types_and_metadata(frame, tmp_path):
 
 
 def test_parquet_needs_a_file_and_formats_are_checked(frame):
-    with pytest.raises(InputError, match="give --output FILE.parquet"):
+    with pytest.raises(InputError, match=r"give --output FILE\.parquet"):
         write_frame(frame, "parquet")
     with pytest.raises(InputError, match="unknown format 'xlsx': expected one of table, csv"):
         write_frame(frame, "xlsx")

@@ -99,7 +99,8 @@ def test_drr(make_store, cost, revenue, drr):
 
 def test_romi_uses_gross_profit_and_aov_the_confirmed_orders(make_store):
     # 4 confirmed orders of 250 with cost of goods 100: gross profit 600; ads 400
-    rows = orders(4, revenue=250.0, cogs=100.0) + [
+    rows = [
+        *orders(4, revenue=250.0, cogs=100.0),
         {"order_id": "x", "revenue": 999.0, "cogs": 1.0, "status": "cancelled"},
         {"order_id": "y", "revenue": 999.0, "cogs": 1.0, "status": "returned"},
     ]
