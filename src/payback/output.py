@@ -7,8 +7,9 @@ Every command's ``--format table|csv|json|parquet`` and ``--output FILE`` go thr
   ratios rounded to 2 places with thousands separators, counts as whole numbers, missing
   values as ``–`` with the reasons in a footnote, the totals row labelled ``Total``.
 - **csv** (RFC 4180, CRLF line ends): values as they are (rates as fractions); text
-  cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-  return) get a leading apostrophe; numbers stay numbers; missing values are empty.
+  cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return) get a leading apostrophe; numbers stay numbers;
+  missing values are empty.
 - **json**: ``{"title", "columns", "units", "currency", "rows": [records], "reasons"}``;
   rates as fractions, missing values as ``null``, dates as ``YYYY-MM-DD``.
 - **parquet**: the frame, with ``units``, ``reasons`` and ``currency`` in the file's
