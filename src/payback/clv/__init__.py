@@ -16,10 +16,12 @@ from __future__ import annotations
 from payback.clv._base import ModelFit
 from payback.clv.bgbb import BGBBFit, fit_bgbb
 from payback.clv.bgnbd import BGNBDFit, fit_bgnbd
+from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
 from payback.clv.pareto_nbd import ParetoNBDFit, fit_pareto_nbd
 from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
+from payback.clv.summary import customer_summary, summarize, summary_expr
 
 __all__ = [
     "BGBBFit",
@@ -29,6 +31,8 @@ __all__ = [
     "ModelFit",
     "ParetoNBDFit",
     "SBGFit",
+    "compress",
+    "customer_summary",
     "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",
@@ -36,4 +40,6 @@ __all__ = [
     "fit_pareto_nbd",
     "fit_sbg",
     "fit_sbg_records",
+    "summarize",
+    "summary_expr",
 ]
