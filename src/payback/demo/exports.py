@@ -82,8 +82,6 @@ class DemoFile:
     def command(self, db: str | None = None) -> str:
         """The ``payback import`` command line for this file."""
         parts = ["payback", "import", self.kind, str(self.path)]
-        if self.platform:
-            parts += ["--platform", self.platform]
         if self.currency:
             parts += ["--currency", self.currency]
         if db:
@@ -183,6 +181,10 @@ def _columns(rows: pa.Table) -> dict[str, np.ndarray]:
         c: rows[c].to_numpy()
         for c in ("impressions", "clicks", "cost", "conversions", "conversion_value")
     }
+
+
+def _us_date(d: date) -> str:
+    return f"{d.month}/{d.day}/{d.year}"
 
 
 def _long_date(d: date) -> str:
@@ -297,9 +299,23 @@ def write_meta(rows: pa.Table, path: Path, start: date, end: date, currency: str
         value,
         strict=True,
     )
+    total = [
+        str(start),
+        str(end),
+        "",
+        "",
+        "",
+        "",
+        int(n["impressions"].sum()),
+        int(n["clicks"].sum()),
+        f"{n['cost'].sum():.2f}",
+        int(n["conversions"].sum()),
+        f"{n['conversion_value'].sum():.2f}",
+    ]
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
+        w.writerow(total)  # Ads Manager's summary row: every dimension empty
         w.writerows(body)
 
 
@@ -332,13 +348,13 @@ def write_microsoft(rows: pa.Table, path: Path, start: date, end: date, currency
         [f"{v:.2f}" for v in n["conversion_value"].tolist()],
         strict=True,
     )
-    us = f"{start.month}/{start.day}/{start.year} - {end.month}/{end.day}/{end.year}"
+    us = f"{_us_date(start)} - {_us_date(end)}"
     with path.open("w", newline="", encoding="utf-8-sig") as f:
         w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
         w.writerow(["Report Name: Keyword Performance Report"])
         w.writerow([f"Report Time: {us}"])
         w.writerow(["Time Zone: (GMT-05:00) Eastern Time (US & Canada)"])
-        w.writerow([f"Last Completed Available Day: {end.month}/{end.day}/{end.year} 11:59:59 PM"])
+        w.writerow([f"Last Completed Available Day: {_us_date(end)} 11:59:59 PM"])
         w.writerow(["Potential Incomplete Data: false"])
         w.writerow([f"Rows: {rows.num_rows}"])
         f.write("\n")
