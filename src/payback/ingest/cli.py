@@ -1,0 +1,137 @@
+"""``payback import KIND FILE``: load an export or a table into the store."""
+
+from __future__ import annotations
+
+import typer
+
+from payback.schema import KINDS
+
+_EXAMPLES = """
+Examples:
+
+    payback import ads google_ads_keywords.csv
+
+    payback import ads yandex_report.tsv --currency RUB
+
+    payback import ads facebook.csv --platform generic --map cost=Spent,campaign=xyz_campaign_id
+    --set date=2017-08-31,platform=meta,currency=USD
+
+    payback import orders orders.csv --source-map newsletter=email
+
+    payback import leads leads.csv --dedupe-window 24h
+
+    payback import fx-rates rates.csv
+"""
+
+
+def import_command(
+    kind: str = typer.Argument(
+        ..., help=f"What the file holds: {', '.join(KINDS)}.", show_default=False
+    ),
+    file: str = typer.Argument(
+        ..., help="CSV, TSV (also .gz) or Parquet file.", show_default=False
+    ),
+    platform: str = typer.Option(
+        "auto",
+        "--platform",
+        "-p",
+        help="Ad export layout: auto (recognise it), google, meta, microsoft, yandex or generic.",
+    ),
+    mapping: list[str] = typer.Option(
+        None,
+        "--map",
+        help="canon=source pairs, comma-separated: which header feeds a canonical column "
+        "(e.g. cost=Spent,date=Day).",
+    ),
+    set_values: list[str] = typer.Option(
+        None,
+        "--set",
+        help="canon=value pairs for columns the file lacks (date of a one-period report, "
+        "platform, currency, status...).",
+    ),
+    currency: str = typer.Option(
+        None, "--currency", help="ISO code of the file's money when it has no currency column."
+    ),
+    money_units: float = typer.Option(
+        None,
+        "--money-units",
+        help="Divide money cells by N (Yandex reports micro-units: default 1000000 there, 1 "
+        "elsewhere).",
+    ),
+    source_map: list[str] = typer.Option(
+        None,
+        "--source-map",
+        help="utm_source=platform pairs added to the default map (google; facebook, fb, "
+        "instagram -> meta; bing -> microsoft; yandex).",
+    ),
+    dedupe_window: str = typer.Option(
+        None,
+        "--dedupe-window",
+        help="Leads: a valid lead whose contact (phone/e-mail) came within this window "
+        "before becomes duplicate, e.g. 30m, 24h, 7d.",
+    ),
+    date_format: str = typer.Option(
+        None,
+        "--date-format",
+        help="Date format when not ISO and not detectable, e.g. DD-MM-YYYY or %d.%m.%Y.",
+    ),
+    progress: bool = typer.Option(
+        None,
+        "--progress/--no-progress",
+        help="Progress bar (default: on for files of 50 MB or more).",
+        show_default=False,
+    ),
+    db: str = typer.Option(
+        None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb)."
+    ),
+) -> None:
+    """Import a file into the store: validated, all or nothing, and idempotent.
+
+    Ad exports of Google Ads, Meta Ads Manager, Microsoft Advertising and Yandex Direct
+    are recognised from their headers; any other file is read by column names
+    (--map/--set for the rest). Every problem is reported with its row and column and
+    nothing is imported until the file is clean. Importing the same file again replaces
+    its rows (natural keys), so totals do not double.
+    """
+    from payback.ingest.api import import_file
+    from payback.store import open_store
+
+    store = open_store(db)
+    try:
+        result = import_file(
+            store,
+            kind,
+            file,
+            platform=platform,
+            mapping=mapping or None,
+            set_values=set_values or None,
+            currency=currency,
+            money_units=money_units,
+            source_map=source_map or None,
+            dedupe_window=dedupe_window,
+            date_format=date_format,
+            progress=progress,
+        )
+    finally:
+        store.close()
+    _print(result)
+
+
+def _print(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Imported {result.kind}", show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for label, value in result.lines():
+        table.add_row(label, value)
+    console.print(table)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``payback import`` to the root command."""
+    app.command("import", help=(import_command.__doc__ or "") + _EXAMPLES)(import_command)

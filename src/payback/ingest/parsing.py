@@ -1,0 +1,247 @@
+"""Vectorised parsing of text cells into numbers, dates and codes, as DuckDB SQL.
+
+Every builder returns a SQL expression over a *raw* text expression (empty cells and
+the layout's null tokens already turned into NULL). A cell that has text but does not
+parse becomes NULL in the parsed column; the importer compares raw and parsed to
+report it (file, row, column, value), so nothing is silently coerced.
+
+Numbers accept ``1234.5``, ``-3``, ``1e3`` and US thousands separators ``1,200.50``;
+never ``inf``/``nan``. Dates are ISO (``2024-10-31``) or a format detected from the
+values (``31.10.2024``, ``10/31/2024``, ``Oct 31, 2024`` ...); when the values fit two
+formats that read them differently (``01/02/2024``) the format is ambiguous and must
+be given (``--date-format``).
+
+Examples
+--------
+>>> import duckdb
+>>> con = duckdb.connect()
+>>> con.execute("SELECT " + number_sql("'1,200.50'")).fetchone()[0]
+1200.5
+>>> con.execute("SELECT " + number_sql("'1,20'")).fetchone()[0] is None
+True
+>>> human_format("%d.%m.%Y %H:%M")
+'DD.MM.YYYY HH:mm'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from payback.errors import DataError
+
+ISO = "ISO"
+
+_DATES = (
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y%m%d",
+    "%d.%m.%y",
+    "%d/%m/%y",
+    "%m/%d/%y",
+    "%b %d, %Y",
+    "%d %b %Y",
+    "%B %d, %Y",
+    "%d %B %Y",
+)
+_TIMES = (" %H:%M:%S", " %H:%M", " %H:%M:%S.%f", " %I:%M:%S %p", " %I:%M %p", "T%H:%M:%S")
+_HUMAN = (
+    ("%Y", "YYYY"),
+    ("%y", "YY"),
+    ("%m", "MM"),
+    ("%d", "DD"),
+    ("%H", "HH"),
+    ("%I", "hh"),
+    ("%M", "mm"),
+    ("%S", "ss"),
+    ("%f", "ffffff"),
+    ("%p", "AM"),
+    ("%b", "Mon"),
+    ("%B", "Month"),
+)
+_US_THOUSANDS = r"[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?"
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """A SQL string literal (only for internal constants and formats; data are bound)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def human_format(fmt: str) -> str:
+    """``%d.%m.%Y`` as people write it: ``DD.MM.YYYY`` (``ISO`` -> ``YYYY-MM-DD``)."""
+    if fmt == ISO:
+        return "YYYY-MM-DD"
+    out = fmt
+    for code, word in _HUMAN:
+        out = out.replace(code, word)
+    return out
+
+
+def raw_sql(column: str, arrow_type: pa.DataType, null_tokens: tuple[str, ...] = ()) -> str:
+    """The raw cell as text, NULL when empty or a null token (``--``)."""
+    col = ident(column)
+    if pa.types.is_floating(arrow_type):
+        # an id or count read as float by its writer: 17850.0 -> '17850'
+        return (
+            f"CASE WHEN {col} = trunc({col}) AND abs({col}) < 1e15 "
+            f"THEN CAST(CAST({col} AS BIGINT) AS VARCHAR) ELSE CAST({col} AS VARCHAR) END"
+        )
+    if not (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)):
+        if pa.types.is_dictionary(arrow_type):
+            col = f"CAST({col} AS VARCHAR)"
+        else:
+            return f"CAST({col} AS VARCHAR)"
+    value = f"NULLIF(trim({col}), '')"
+    tokens = [t.strip() for t in null_tokens if t.strip()]
+    if tokens:
+        listed = ", ".join(lit(t) for t in tokens)
+        value = f"CASE WHEN trim({col}) IN ({listed}) THEN NULL ELSE {value} END"
+    return value
+
+
+def typed_sql(column: str, arrow_type: pa.DataType) -> str | None:
+    """The column itself when the file already typed it as a number (Parquet)."""
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        return f"CAST({ident(column)} AS DOUBLE)"
+    if pa.types.is_decimal(arrow_type):
+        return f"CAST({ident(column)} AS DOUBLE)"
+    return None
+
+
+def number_sql(raw: str) -> str:
+    """Parse a number: plain or with US thousands separators; NULL if not a finite number."""
+    x = (
+        f"COALESCE(TRY_CAST({raw} AS DOUBLE), CASE WHEN regexp_full_match({raw}, "
+        f"{lit(_US_THOUSANDS)}) THEN TRY_CAST(replace({raw}, ',', '') AS DOUBLE) END)"
+    )
+    return f"(CASE WHEN isfinite({x}) THEN {x} END)"
+
+
+def whole_sql(number: str) -> str:
+    """A parsed number as BIGINT, NULL unless it is a whole number."""
+    return f"(CASE WHEN {number} = trunc({number}) THEN CAST({number} AS BIGINT) END)"
+
+
+def date_sql(raw: str, fmt: str, dtype: str) -> str:
+    """Parse a date (``dtype='date'``) or timestamp with a format or ``ISO``."""
+    if fmt == ISO:
+        if dtype == "date":
+            return f"(CASE WHEN length({raw}) <= 10 THEN TRY_CAST({raw} AS DATE) END)"
+        return f"TRY_CAST({raw} AS TIMESTAMP)"
+    parsed = f"try_strptime({raw}, {lit(fmt)})"
+    return f"CAST({parsed} AS DATE)" if dtype == "date" else parsed
+
+
+def typed_date_sql(column: str, arrow_type: pa.DataType, dtype: str) -> str | None:
+    """The column itself when the file typed it as a date or timestamp (Parquet)."""
+    if pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type):
+        return f"CAST({ident(column)} AS {'DATE' if dtype == 'date' else 'TIMESTAMP'})"
+    return None
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """The format chosen for a date column and why."""
+
+    format: str
+    reason: str
+
+    @property
+    def human(self) -> str:
+        return human_format(self.format)
+
+
+def candidate_formats(dtype: str) -> tuple[str, ...]:
+    """Formats tried on a date (``date``) or timestamp column, ISO first."""
+    if dtype == "date":
+        return _DATES
+    return _DATES + tuple(d + t for d in _DATES for t in _TIMES)
+
+
+def detect_date_format(
+    con,
+    relation: str,
+    raw: str,
+    *,
+    dtype: str,
+    label: str,
+    file: str,
+    preferred: str | None = None,
+) -> DateFormat:
+    """Choose the date format of a column from (a sample of) its distinct values.
+
+    ISO wins when every sampled value is ISO. Otherwise the formats that read every
+    value are kept; formats that read some value differently make the column
+    ambiguous: the layout's ``preferred`` format settles it, else an error asks for
+    ``--date-format``. When no format reads every value the one reading most wins
+    (the rest become unparsable-date errors naming the expected format).
+
+    Raises
+    ------
+    DataError
+        On an ambiguous format, naming a value that reads two ways.
+    """
+    sample = con.execute(
+        f"SELECT DISTINCT r FROM (SELECT {raw} AS r FROM {relation}) WHERE r IS NOT NULL LIMIT 5000"
+    ).to_arrow_table()
+    n = sample.num_rows
+    if n == 0:
+        return DateFormat(ISO, "no values")
+    con.register("_date_sample", sample)
+    try:
+        formats = (ISO, *candidate_formats(dtype))
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(
+                f"count(*) FILTER (WHERE {date_sql('r', f, dtype)} IS NOT NULL)" for f in formats
+            )
+            + " FROM _date_sample"
+        ).fetchone()
+        if counts[0] == n:
+            return DateFormat(ISO, "ISO dates")
+        full = [f for f, c in zip(formats[1:], counts[1:], strict=True) if c == n]
+        if not full:
+            best = max(range(1, len(formats)), key=lambda i: counts[i])
+            chosen = formats[best] if counts[best] > 0 else ISO
+            return DateFormat(chosen, "reads the most values")
+        groups: list[str] = []
+        example = None
+        for f in full:
+            if not groups:
+                groups.append(f)
+                continue
+            row = con.execute(
+                f"SELECT r FROM _date_sample WHERE {date_sql('r', f, dtype)} "
+                f"IS DISTINCT FROM {date_sql('r', groups[0], dtype)} LIMIT 1"
+            ).fetchone()
+            if row is not None:
+                groups.append(f)
+                example = example or row[0]
+        if len(groups) == 1:
+            return DateFormat(groups[0], "the only format reading every value")
+        if preferred in groups:
+            return DateFormat(preferred, "the layout's format (the values alone are ambiguous)")
+        shown = " or ".join(human_format(g) for g in groups[:3])
+        raise DataError(
+            "ambiguous date format",
+            file=file,
+            column=label,
+            value=example,
+            expected=f"dates that read one way only; these fit {shown}",
+            fix=f"give the format with --date-format {human_format(groups[0])} "
+            f"(or {human_format(groups[1])})",
+        )
+    finally:
+        con.unregister("_date_sample")

@@ -1,0 +1,488 @@
+"""Ad platform export layouts and how their columns map into the canonical tables.
+
+Each :class:`Layout` describes one export as the platform writes it: the header
+names that identify it, which header feeds which canonical column, the tokens that
+mean "empty", the unit of money, and the rows around the data that are not data
+(title rows, "Total:" rows, report footers). ``--platform auto`` tries the layouts in
+the order of :data:`LAYOUTS` on the first lines of the file; a file that matches
+none is read as ``generic``: canonical column names (or their common aliases), plus
+``--map canon=source`` and ``--set canon=value``.
+
+Examples
+--------
+>>> detect_layout(["Keyword report", "All time",
+...                "Day,Campaign,Ad group,Keyword,Impr.,Clicks,Cost,Currency code"],
+...               kind="ads").layout.name
+'google'
+>>> detect_layout(["TimePeriod,CampaignName,Impressions,Clicks,Spend"], kind="ads").layout.name
+'microsoft'
+>>> detect_layout(["date,campaign,clicks"], kind="ads").layout.name
+'generic'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from payback.errors import DataError, InputError
+from payback.ingest.options import closest
+from payback.ingest.readers import best_delimiter, split_line, strip_quotes
+from payback.schema import Table
+
+
+def norm(header: str) -> str:
+    """A header compared case- and blank-insensitively: ``' Impr. '`` -> ``'impr.'``."""
+    return " ".join(header.lower().split())
+
+
+def key(header: str) -> str:
+    """A header as an identifier: ``'Ad group'`` -> ``'ad_group'``, ``'Impr.'`` -> ``'impr'``."""
+    return re.sub(r"[^0-9a-z]+", "_", header.lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One export layout.
+
+    Attributes
+    ----------
+    name : str
+        ``google``, ``meta``, ``microsoft``, ``yandex`` or ``generic``.
+    label : str
+        What a user calls the file ("Google Ads UI report").
+    platform : str or None
+        The canonical platform every row belongs to.
+    columns : mapping
+        Canonical column -> header names (normalised with :func:`norm`), first found wins.
+    signature : tuple of str
+        Regular expressions that must each match one header of the header line.
+    null_tokens : tuple of str
+        Cell values meaning "no value" (Google and Yandex write ``--``).
+    money_units : float
+        Money cells are divided by this (Yandex reports micro-units: 1,000,000).
+    date_format : str or None
+        The format used when the dates alone are ambiguous (Microsoft: month first).
+    footer : tuple of str
+        Regular expressions of short trailing lines to drop (``Total rows: 31``).
+    total_rows : bool
+        Drop trailing rows whose first cell starts with "Total" (Google's totals).
+    summary_row : bool
+        A first data row with every dimension empty is the export's summary row.
+    currency_header : str or None
+        A regular expression for the cost header whose group 1 is the currency.
+    period : tuple of str or None
+        Headers of the reporting period start/end, used as the date when there is no
+        day column and the period is one day.
+    """
+
+    name: str
+    label: str
+    platform: str | None
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    signature: tuple[str, ...] = ()
+    null_tokens: tuple[str, ...] = ()
+    money_units: float = 1.0
+    date_format: str | None = None
+    footer: tuple[str, ...] = ()
+    total_rows: bool = False
+    summary_row: bool = False
+    currency_header: str | None = None
+    period: tuple[str, str] | None = None
+
+    def matches(self, headers: Sequence[str]) -> bool:
+        """Whether a header line carries this layout's signature."""
+        normed = [norm(h) for h in headers]
+        return bool(self.signature) and all(
+            any(re.fullmatch(sig, h) for h in normed) for sig in self.signature
+        )
+
+    def is_footer(self, text: str) -> bool:
+        """Whether a short trailing line is this layout's footer (or blank)."""
+        line = strip_quotes(text)
+        return not line or any(re.fullmatch(p, line, re.IGNORECASE) for p in self.footer)
+
+
+GOOGLE = Layout(
+    name="google",
+    label="Google Ads UI report",
+    platform="google",
+    columns={
+        "date": ("day", "date"),
+        "account": ("account", "account name"),
+        "campaign": ("campaign",),
+        "ad_group": ("ad group",),
+        "keyword": ("keyword", "search keyword"),
+        "match_type": ("match type", "search keyword match type"),
+        "device": ("device",),
+        "currency": ("currency code", "currency"),
+        "impressions": ("impr.", "impressions"),
+        "clicks": ("clicks",),
+        "cost": ("cost",),
+        "conversions": ("conversions",),
+        "conversion_value": ("conv. value", "conversion value"),
+    },
+    signature=("campaign", r"impr\.", "clicks", "cost"),
+    null_tokens=("--", " --"),
+    total_rows=True,
+)
+
+META = Layout(
+    name="meta",
+    label="Meta Ads Manager export",
+    platform="meta",
+    columns={
+        "date": ("day",),
+        "account": ("account name",),
+        "campaign": ("campaign name",),
+        "ad_group": ("ad set name",),
+        "keyword": ("ad name",),
+        "device": ("impression device", "device platform"),
+        "country": ("country",),
+        "impressions": ("impressions",),
+        "clicks": ("link clicks", "clicks (all)"),
+        "conversions": ("purchases", "website purchases"),
+        "conversion_value": ("purchases conversion value", "website purchases conversion value"),
+    },
+    signature=("campaign name", "impressions", r"amount spent \([a-z]{3}\)"),
+    currency_header=r"amount spent \(([a-z]{3})\)",
+    period=("reporting starts", "reporting ends"),
+    summary_row=True,
+)
+
+MICROSOFT = Layout(
+    name="microsoft",
+    label="Microsoft Advertising report",
+    platform="microsoft",
+    columns={
+        "date": ("timeperiod",),
+        "account": ("accountname",),
+        "campaign": ("campaignname",),
+        "ad_group": ("adgroupname",),
+        "keyword": ("keyword",),
+        "match_type": ("bidmatchtype", "deliveredmatchtype"),
+        "device": ("devicetype",),
+        "currency": ("currencycode",),
+        "impressions": ("impressions",),
+        "clicks": ("clicks",),
+        "cost": ("spend",),
+        "conversions": ("conversions",),
+        "conversion_value": ("revenue",),
+    },
+    signature=("timeperiod", "campaignname", "impressions", "clicks", "spend"),
+    date_format="%m/%d/%Y",
+    footer=(r"©.*microsoft corporation.*", r".*all rights reserved\.?"),
+)
+
+YANDEX = Layout(
+    name="yandex",
+    label="Yandex Direct Reports API TSV",
+    platform="yandex",
+    columns={
+        "date": ("date",),
+        "campaign": ("campaignname",),
+        "ad_group": ("adgroupname",),
+        "keyword": ("criterion", "criteria"),
+        "match_type": ("matchtype",),
+        "device": ("device",),
+        "impressions": ("impressions",),
+        "clicks": ("clicks",),
+        "cost": ("cost",),
+        "conversions": ("conversions",),
+        "conversion_value": ("revenue",),
+    },
+    signature=("date", "campaignname", "impressions", "clicks", "cost"),
+    null_tokens=("--",),
+    money_units=1_000_000.0,
+    footer=(r"total rows: *\d+",),
+)
+
+#: Canonical column -> aliases (as :func:`key` spells them) a generic file may use.
+GENERIC_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "ad_stats": {
+        "date": ("day", "date_day", "timeperiod", "report_date"),
+        "account": ("account_name",),
+        "campaign": ("campaign_name", "campaignname"),
+        "ad_group": ("ad_group_name", "adgroup", "adgroupname", "ad_set_name", "adset_name"),
+        "keyword": ("criterion", "search_keyword", "keyword_text"),
+        "impressions": ("impr", "impression"),
+        "cost": ("spend", "spent", "amount_spent"),
+        "conversion_value": ("conversions_value", "conv_value"),
+        "currency": ("currency_code", "currencycode"),
+    },
+    "orders": {
+        "order_id": ("order", "order_number", "order_no"),
+        "customer_id": ("customer", "client_id"),
+        "time": ("order_time", "order_date", "created_at", "date"),
+        "revenue": ("order_total", "total", "amount"),
+        "status": ("order_status",),
+        "partner_id": ("partner", "affiliate", "affiliate_id"),
+        "landing_url": ("landing_page", "landing_page_url", "landing"),
+    },
+    "leads": {
+        "time": ("created_at", "date"),
+        "kind": ("lead_type", "type"),
+        "status": ("lead_status",),
+        "partner_id": ("partner", "affiliate", "affiliate_id"),
+        "landing_url": ("landing_page", "landing_page_url", "landing"),
+    },
+    "order_items": {"line": ("line_number", "line_no"), "price": ("unit_price",)},
+    "costs": {"amount": ("cost",)},
+    "partner_claims": {"partner_id": ("partner", "affiliate", "affiliate_id")},
+}
+
+GENERIC = Layout(name="generic", label="generic file", platform=None)
+
+#: Layouts tried by ``--platform auto``, in order.
+LAYOUTS: dict[str, Layout] = {
+    layout.name: layout for layout in (GOOGLE, META, MICROSOFT, YANDEX, GENERIC)
+}
+
+
+@dataclass(frozen=True)
+class Detected:
+    """The layout found in a file, its header line and delimiter."""
+
+    layout: Layout
+    header_index: int
+    delimiter: str
+
+
+def _first_header(lines: Sequence[str], wanted: Sequence[str]) -> int | None:
+    want = {norm(w) for w in wanted}
+    for i, line in enumerate(lines[:40]):
+        fields = {norm(f) for f in split_line(line, best_delimiter(line))}
+        if want <= fields:
+            return i
+    return None
+
+
+def detect_layout(
+    lines: Sequence[str],
+    *,
+    kind: str,
+    platform: str = "auto",
+    mapping: Mapping[str, str] | None = None,
+    table: Table | None = None,
+) -> Detected:
+    """Find the layout and header line of a text file from its first lines.
+
+    Parameters
+    ----------
+    lines : sequence of str
+        The first lines of the file, decoded.
+    kind : str
+        The import kind; platform layouts apply to ``ads`` only.
+    platform : str
+        ``auto``, a layout name, or ``generic``.
+    mapping : mapping, optional
+        ``--map`` pairs: a generic header line must hold all their source names.
+
+    Raises
+    ------
+    DataError
+        When a named platform's layout is not found; the message lists its headers.
+    """
+    if platform not in (*LAYOUTS, "auto"):
+        raise InputError(f"--platform {platform!r}: expected one of auto, {', '.join(LAYOUTS)}")
+    candidates: list[Layout] = []
+    if kind == "ads" and platform != "generic":
+        candidates = [
+            LAYOUTS[platform] if platform != "auto" else layout
+            for layout in (GOOGLE, META, MICROSOFT, YANDEX)
+            if platform in ("auto", layout.name)
+        ]
+    elif platform not in ("auto", "generic"):
+        raise InputError(
+            f"--platform {platform} applies to ads imports only; for {kind} set the "
+            f"platform of every row with --set platform={platform} or map a column"
+        )
+    for i, line in enumerate(lines[:40]):
+        delimiter = best_delimiter(line)
+        fields = split_line(line, delimiter)
+        for layout in candidates:
+            if layout.matches(fields):
+                return Detected(layout, i, delimiter)
+    if platform not in ("auto", "generic"):
+        layout = LAYOUTS[platform]
+        wanted = sorted({c[0] for c in layout.columns.values()})
+        raise DataError(
+            f"not a {layout.label}: no line among the first {min(len(lines), 40)} holds its "
+            f"headers ({', '.join(wanted)})",
+            expected=f"a header line matching {', '.join(layout.signature)}",
+            fix="use --platform auto or --platform generic with --map canon=source",
+        )
+    index = _first_header(lines, list((mapping or {}).values())) if mapping else None
+    if index is None and table is not None:
+        names = set(table.column_names)
+        for i, line in enumerate(lines[:40]):
+            if {key(f) for f in split_line(line, best_delimiter(line))} & names:
+                index = i
+                break
+    index = index or 0
+    while index < len(lines) - 1 and not lines[index].strip():
+        index += 1
+    return Detected(GENERIC, index, best_delimiter(lines[index]) if lines else ",")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a canonical column comes from: a file column or a constant.
+
+    ``origin`` says why (``--map``, ``--set``, ``layout``, ``name``, ``header``).
+    ``period_end`` is set when the date comes from a one-day reporting period.
+    """
+
+    canon: str
+    column: str | None = None
+    constant: str | None = None
+    origin: str = ""
+    period_end: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How errors name this source: the file's header, or the option that set it."""
+        if self.constant is None:
+            return self.column or self.canon
+        if self.origin in ("--set", "--currency"):
+            return f"{self.origin} {self.canon}" if self.origin == "--set" else "--currency"
+        return f"{self.canon} ({self.origin})"
+
+    @property
+    def describe(self) -> str:
+        """The header, or the constant and where it came from: ``'google' (layout)``."""
+        if self.constant is None:
+            return self.column or ""
+        return f"{self.constant!r} ({self.origin})"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The source of every canonical column found, and notes about choices made."""
+
+    sources: dict[str, Source]
+    notes: tuple[str, ...] = ()
+
+
+def _find(columns: Sequence[str], names: Sequence[str]) -> str | None:
+    by_norm = {norm(c): c for c in reversed(columns)}
+    for name in names:
+        if name in by_norm:
+            return by_norm[name]
+    return None
+
+
+def _find_key(columns: Sequence[str], names: Sequence[str]) -> str | None:
+    by_key = {key(c): c for c in reversed(columns)}
+    for name in names:
+        if name in by_key:
+            return by_key[name]
+    return None
+
+
+def resolve_columns(
+    table: Table,
+    layout: Layout,
+    columns: Sequence[str],
+    *,
+    mapping: Mapping[str, str],
+    set_values: Mapping[str, str],
+    file: str,
+    require: bool = True,
+    set_origin: Mapping[str, str] | None = None,
+) -> Plan:
+    """Decide the source of each canonical column: ``--map`` > ``--set`` > layout > name.
+
+    Raises
+    ------
+    DataError
+        For a ``--map`` source the file does not have, or missing required columns;
+        the message lists the file's columns and the closest names.
+    """
+    sources: dict[str, Source] = {}
+    notes: list[str] = []
+    for canon, source in mapping.items():
+        found = source if source in columns else _find(columns, [norm(source)])
+        if found is None:
+            near = closest(source, columns)
+            raise DataError(
+                f"--map {canon}={source}: the file has no column {source!r}",
+                file=file,
+                expected=f"one of its columns: {', '.join(columns)}",
+                fix=(f"did you mean {', '.join(repr(n) for n in near)}?" if near else None)
+                or "check the spelling of the header",
+            )
+        sources[canon] = Source(canon, column=found, origin="--map")
+    aliases = GENERIC_ALIASES.get(table.name, {})
+    for col in table.columns:
+        canon = col.name
+        if canon in sources:
+            continue
+        found = None
+        origin = "layout"
+        if layout.columns.get(canon):
+            found = _find(columns, layout.columns[canon])
+        if found is None and canon == "cost" and layout.currency_header:
+            found = next(
+                (c for c in columns if re.fullmatch(layout.currency_header, norm(c))), None
+            )
+        if found is None and layout.name == "generic":
+            found = _find_key(columns, (canon, *aliases.get(canon, ())))
+            origin = "name"
+        if canon in set_values:
+            if found is not None:
+                notes.append(f"--set {canon}={set_values[canon]} replaces the file's {found!r}")
+            origin = (set_origin or {}).get(canon, "--set")
+            sources[canon] = Source(canon, constant=set_values[canon], origin=origin)
+        elif found is not None:
+            sources[canon] = Source(canon, column=found, origin=origin)
+    if layout.platform and "platform" not in sources:
+        sources["platform"] = Source("platform", constant=layout.platform, origin="layout")
+    if layout.currency_header and "currency" not in sources and "cost" in sources:
+        cost_col = sources["cost"].column or ""
+        m = re.fullmatch(layout.currency_header, norm(cost_col))
+        if m:
+            sources["currency"] = Source("currency", constant=m.group(1).upper(), origin="header")
+    if layout.period and "date" not in sources:
+        start, end = (_find(columns, [p]) for p in layout.period)
+        if start is not None:
+            sources["date"] = Source("date", column=start, origin="period", period_end=end)
+    missing = [c for c in table.required_columns if c.name not in sources]
+    if missing and require:
+        raise missing_columns_error(table, layout, columns, [c.name for c in missing], file)
+    return Plan(sources, tuple(notes))
+
+
+def missing_columns_error(
+    table: Table, layout: Layout, columns: Sequence[str], missing: Sequence[str], file: str
+) -> DataError:
+    """The error for required columns the file lacks: what was found, what is closest."""
+    hints = []
+    for canon in missing:
+        near = closest(canon, columns)
+        for alias in (
+            *layout.columns.get(canon, ()),
+            *GENERIC_ALIASES.get(table.name, {}).get(canon, ()),
+        ):
+            near += [n for n in closest(alias.replace("_", " "), columns) if n not in near]
+        hints.append(
+            f"closest to {canon!r}: {', '.join(repr(n) for n in near[:3])}"
+            if near
+            else f"nothing close to {canon!r}"
+        )
+    names = ", ".join(repr(m) for m in missing)
+    maps = ",".join(f"{m}=COLUMN" for m in missing)
+    fix = (
+        f"rename the column(s) or map them: --map {maps}; for a value the file lacks "
+        + ("(one date, the platform, the currency) " if table.name == "ad_stats" else "")
+        + f"use --set {missing[0]}=VALUE"
+    )
+    if "currency" in missing:
+        fix += " (or --currency CODE)"
+    return DataError(
+        f"missing required column(s) {names} for {table.kind} ({layout.label}); found "
+        f"{', '.join(repr(c) for c in columns)}; {'; '.join(hints)}",
+        file=file,
+        fix=fix,
+    )
