@@ -16,22 +16,31 @@ from __future__ import annotations
 from payback.clv._base import ModelFit
 from payback.clv.bgbb import BGBBFit, fit_bgbb
 from payback.clv.bgnbd import BGNBDFit, fit_bgnbd
+from payback.clv.checks import frequency_fit, holdout_check
+from payback.clv.cohorts import acquisition_expr, cohort_expr, cohort_ltv
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
 from payback.clv.pareto_nbd import ParetoNBDFit, fit_pareto_nbd
 from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
+from payback.clv.sources import LTVPrediction, ltv_by_source, predict_ltv
 from payback.clv.summary import customer_summary, summarize, summary_expr
+from payback.clv.value import customer_lifetime_value, new_customer_value
 
 __all__ = [
     "BGBBFit",
     "BGNBDFit",
     "GammaGammaFit",
+    "LTVPrediction",
     "MBGNBDFit",
     "ModelFit",
     "ParetoNBDFit",
     "SBGFit",
+    "acquisition_expr",
+    "cohort_expr",
+    "cohort_ltv",
     "compress",
+    "customer_lifetime_value",
     "customer_summary",
     "fit_bgbb",
     "fit_bgnbd",
@@ -40,6 +49,11 @@ __all__ = [
     "fit_pareto_nbd",
     "fit_sbg",
     "fit_sbg_records",
+    "frequency_fit",
+    "holdout_check",
+    "ltv_by_source",
+    "new_customer_value",
+    "predict_ltv",
     "summarize",
     "summary_expr",
 ]

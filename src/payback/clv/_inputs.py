@@ -81,7 +81,10 @@ def check_rft(
     T: np.ndarray | None,
     model: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Check (frequency, recency, T): integer frequency >= 0, 0 <= recency <= T, T > 0."""
+    """Check (frequency, recency, T): integer frequency >= 0, 0 <= recency <= T.
+
+    A customer acquired today (T = 0) carries no information (likelihood 1) and is kept.
+    """
     x = check_array(frequency, "frequency", model)
     n = x.size
     t_x = check_array(recency, "recency", model, n=n)
@@ -90,7 +93,7 @@ def check_rft(
         raise InputError(f"{model}: no customers to fit (empty input)")
     _bad((x < 0) | (x != np.round(x)), model, "frequency", x, "a whole number >= 0")
     _bad(t_x < 0, model, "recency", t_x, "a duration >= 0")
-    _bad(T <= 0, model, "T", T, "a customer age > 0")
+    _bad(T < 0, model, "T", T, "a customer age >= 0")
     _bad(t_x > T * (1 + 1e-12), model, "recency", t_x, "recency <= T")
     _bad((x == 0) & (t_x != 0), model, "recency", t_x, "0 for customers with frequency 0")
     return x, t_x, T
