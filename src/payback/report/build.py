@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,10 +78,6 @@ class ReportQuery:
     end: dt.date | None = None
     where: Mapping[str, Sequence[str]] = field(default_factory=dict)
     by: tuple[str, ...] = DEFAULT_TABLES
-
-
-#: Builders of optional sections (CLV, economics ...): (store, query, period) -> Section | None.
-SectionBuilder = Callable[[Any, ReportQuery, views.Period | None], Section | None]
 
 
 def _labels() -> dict[str, str]:
@@ -215,13 +211,6 @@ def _tables_section(tables: Mapping[str, views.MetricTable], by: Sequence[str]) 
     )
 
 
-def optional_sections() -> list[SectionBuilder]:
-    """Builders of the sections of installed optional capabilities (CLV, economics)."""
-    from payback.report import extensions
-
-    return extensions.section_builders()
-
-
 @functools.cache
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
@@ -277,8 +266,10 @@ def report_context(
         _breakdown_section(tables),
         _tables_section(tables, by),
     ]
-    for builder in optional_sections():
-        section = builder(store, q, period)
+    from payback.report.extensions import extensions
+
+    for ext in extensions():
+        section = ext.build(store, q.start, q.end, q.where)
         if section is not None:
             sections.append(section)
     known = views.catalogue()

@@ -200,6 +200,8 @@ def timeseries_figure(
             "overlaying": "y",
             "side": "right",
             "tickformat": ".0%",
+            "tickmode": "auto",
+            "nticks": 6,
             "rangemode": "tozero",
             "showgrid": False,
         },

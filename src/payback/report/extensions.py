@@ -1,28 +1,44 @@
 """Report sections of optional capabilities: customer lifetime value and unit economics.
 
-Each builder imports its capability inside a guard: when the capability is not
-installed (or does not offer the function yet) the section is left out, never an error.
+Each :class:`Extension` builds one section of the report (and one ``/api/<name>`` view
+of the dashboard). Its capability is imported inside a guard: when the capability is not
+installed (or lacks the function) the section is left out, never an error.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+#: (store, start, end, where) -> Section or None (None: not enough data for the section).
+Builder = Callable[[Any, dt.date | None, dt.date | None, Mapping[str, Sequence[str]]], Any]
 
-def has_capability(module: str) -> bool:
-    """True when ``payback.<module>`` can be imported.
 
-    >>> has_capability("report"), has_capability("no_such_capability")
+@dataclass(frozen=True)
+class Extension:
+    """An optional section: its name (``ltv``, ``economics``), API summary and builder."""
+
+    name: str
+    summary: str
+    build: Builder
+
+
+def has_capability(module: str, *names: str) -> bool:
+    """True when ``payback.<module>`` imports and offers every attribute in ``names``.
+
+    >>> has_capability("report", "build_report"), has_capability("no_such_capability")
     (True, False)
     """
     try:
-        importlib.import_module(f"payback.{module}")
+        found = importlib.import_module(f"payback.{module}")
     except ModuleNotFoundError:
         return False
-    return True
+    return all(hasattr(found, n) for n in names)
 
 
-def section_builders() -> list[Any]:
-    """The section builders whose capability is installed, in report order."""
+def extensions() -> list[Extension]:
+    """The optional sections whose capability is installed, in report order."""
     return []

@@ -10,7 +10,7 @@ Rules
 - count: thousands separators, two decimals only when the count is fractional;
 - rate (a fraction, e.g. DRR 0.333): a percentage with one decimal (``33.3 %``);
 - ratio (e.g. ROAS 3.0): two decimals with a times sign (``3.00×``);
-- a missing value (None, NaN) is an em dash.
+- a missing value (None, NaN) is an en dash, as in the CLI tables.
 
 Examples
 --------
@@ -25,7 +25,7 @@ Examples
 >>> format_value(23257.4, "count")
 '23,257.40'
 >>> format_value(None, "money", "EUR")
-'—'
+'–'
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from numbers import Real
 
-MISSING = "—"
+from payback.output import MISSING  # the same mark as the CLI tables
 
 
 def is_missing(value: object) -> bool:
@@ -95,7 +95,7 @@ def format_change(change: float | None, unit: str) -> str:
     difference of fractions for rates, shown in percentage points.
 
     >>> format_change(0.125, "money"), format_change(-0.02, "rate"), format_change(None, "count")
-    ('+12.5 %', '−2.0 pp', '—')
+    ('+12.5 %', '−2.0 pp', '–')
     """
     if is_missing(change):
         return MISSING

@@ -478,8 +478,8 @@ class Headline:
 
     @property
     def previous_has_data(self) -> bool:
-        """False when nothing at all was recorded in the previous period."""
-        return any(not is_missing(c.previous) for c in self.cards)
+        """False when nothing at all was recorded in the previous period (all sums 0 or missing)."""
+        return any(not is_missing(c.previous) and c.previous != 0 for c in self.cards)
 
 
 def change_between(value: Any, previous: Any, unit: str) -> float | None:

@@ -21,7 +21,7 @@
   }
 
   function makeSortable(table) {
-    var headers = table.tHead ? table.tHead.rows[0].cells : [];
+    var headers = table.tHead && table.tHead.rows.length ? table.tHead.rows[0].cells : [];
     Array.prototype.forEach.call(headers, function (th, index) {
       th.setAttribute("tabindex", "0");
       function sort() {

@@ -1,0 +1,766 @@
+"""The local dashboard: a FastAPI app serving the report's views as a page and a JSON API.
+
+Endpoints (all GET; ``/docs`` and ``/openapi.json`` describe them):
+
+=========================  ==========================================================
+``/``                      the dashboard page (its data comes from the API below)
+``/api/catalogue``         metrics (formula, unit, better direction), dimensions, views
+``/api/filters``           the data's period and the platforms, campaigns, partners
+``/api/metrics``           metrics at any grain (``by``, ``metrics``, ``from``, ``to``,
+                           ``where``, ``limit``); ``.csv`` and ``.parquet`` downloads
+``/api/headline``          headline cards with the change against the previous period
+``/api/timeseries``        spend, revenue and DRR per day/week/month, with its chart
+``/api/table``             a formatted drill-down table (platform → campaign → keyword)
+``/api/ltv``               cohort LTV, predicted CLV by source (when CLV is installed)
+``/api/economics``         ceilings and verdicts per campaign (when economics is installed)
+``/api/report``            the self-contained HTML report for the same filters
+=========================  ==========================================================
+
+Security: parameters are validated against the metric catalogue and the grains (an
+unknown name gives 400 with the valid names) and reach the engine as bound values,
+never as SQL text. With a token, every ``/api`` request must carry
+``Authorization: Bearer <token>`` (401 otherwise); the page itself holds no data. The
+``Host`` header must be one of ``allowed_hosts`` (loopback names by default), which
+blocks DNS-rebinding pages from reading a loopback server. Every asset (plotly.js too)
+is served by the app; the Content Security Policy forbids requests to any other origin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import secrets
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from payback.errors import CurrencyError, InputError, PaybackError
+from payback.server import models
+from payback.server.cache import QueryCache, StoreSource
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+STATIC = Path(__file__).parent / "static"
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+class ApiError(Exception):
+    """A refused request (400): the message and, for unknown names, the valid ones."""
+
+    def __init__(self, detail: str, valid: Sequence[str] | None = None, status: int = 400):
+        super().__init__(detail)
+        self.detail = detail
+        self.valid = list(valid) if valid is not None else None
+        self.status = status
+
+
+# -- query parameters (typed; documented in the OpenAPI schema) --------------------------------
+From = Annotated[
+    dt.date | None, Query(alias="from", description="First day, YYYY-MM-DD (inclusive).")
+]
+To = Annotated[dt.date | None, Query(alias="to", description="Last day, YYYY-MM-DD.")]
+Where = Annotated[
+    list[str] | None,
+    Query(
+        description="Filters dim=value, repeatable (platform=google&where=campaign=Brand).",
+    ),
+]
+Limit = Annotated[int | None, Query(ge=1, le=100_000, description="Keep the largest-spend groups.")]
+
+By = Annotated[
+    list[str] | None,
+    Query(description="Grain: dimensions, comma-separated or repeated (campaign,month)."),
+]
+Metrics = Annotated[
+    list[str] | None,
+    Query(description="Metric names, comma-separated or repeated (cost,orders,cpo)."),
+]
+
+
+# -- parameters --------------------------------------------------------------------------------
+def split_names(values: Sequence[str] | None) -> list[str]:
+    """``["campaign,month", "keyword"]`` -> ``["campaign", "month", "keyword"]``.
+
+    >>> split_names(["campaign, month", "", "keyword"])
+    ['campaign', 'month', 'keyword']
+    """
+    return [p.strip() for v in values or () for p in str(v).split(",") if p.strip()]
+
+
+def parse_metric_names(values: Sequence[str] | None, default: Sequence[str]) -> tuple[str, ...]:
+    from payback.metrics import CATALOGUE, resolve_metrics
+
+    names = split_names(values)
+    if not names:
+        return tuple(default)
+    try:
+        return resolve_metrics(names)
+    except InputError as e:
+        raise ApiError(str(e), list(CATALOGUE)) from None
+
+
+def parse_dimensions(values: Sequence[str] | None, default: Sequence[str]) -> tuple[str, ...]:
+    from payback.metrics import GRAINS, parse_by
+
+    names = split_names(values)
+    if not names:
+        return tuple(default)
+    try:
+        return parse_by(names)
+    except InputError as e:
+        raise ApiError(str(e), list(GRAINS)) from None
+
+
+def parse_filters(values: Sequence[str] | None) -> dict[str, list[str]]:
+    """``where`` items (``dim=value``) checked against the grains; values stay text."""
+    from payback.metrics import GRAINS, parse_where
+
+    items = [v for v in values or () if v != ""]
+    try:
+        parse_where(items)  # validates dimensions and date values
+    except InputError as e:
+        raise ApiError(str(e), list(GRAINS)) from None
+    from payback.report.views import normalise_where
+
+    canonical: dict[str, list[str]] = {}
+    for dim, vals in normalise_where(items).items():
+        key = _canonical_dimension(dim)
+        for v in vals:
+            if v not in canonical.setdefault(key, []):
+                canonical[key].append(v)
+    return {k: sorted(v) for k, v in sorted(canonical.items())}
+
+
+def _canonical_dimension(name: str) -> str:
+    from payback.metrics import parse_by
+
+    return parse_by([name])[0]
+
+
+def check_period(start: dt.date | None, end: dt.date | None) -> None:
+    if start is not None and end is not None and start > end:
+        raise ApiError(f"empty date range: from {start} is after to {end}; swap them")
+
+
+def query_key(name: str, **params: Any) -> tuple:
+    """A hashable, order-independent key of a normalised query."""
+    return (
+        name,
+        *sorted((k, json.dumps(v, default=str, sort_keys=True)) for k, v in params.items()),
+    )
+
+
+@dataclass(frozen=True)
+class ViewQuery:
+    """The period and filters every view takes, validated and normalised."""
+
+    start: dt.date | None
+    end: dt.date | None
+    where: dict[str, list[str]]
+
+    def key(self, name: str, **extra: Any) -> tuple:
+        return query_key(name, s=self.start, e=self.end, where=self.where, **extra)
+
+
+def view_query(start: From = None, end: To = None, where: Where = None) -> ViewQuery:
+    """FastAPI dependency: ``from``, ``to`` and ``where`` checked (400 when wrong)."""
+    check_period(start, end)
+    return ViewQuery(start, end, parse_filters(where))
+
+
+@dataclass(frozen=True)
+class GrainQuery:
+    """A view query plus the grain (``by``) and the metrics, still as given."""
+
+    view: ViewQuery
+    by: tuple[str, ...]
+    metrics: tuple[str, ...]
+
+    def dimensions(self, default: Sequence[str]) -> tuple[str, ...]:
+        return parse_dimensions(self.by, default)
+
+    def metric_names(self, default: Sequence[str]) -> tuple[str, ...]:
+        return parse_metric_names(self.metrics, default)
+
+
+def grain_query(
+    by: By = None, metrics: Metrics = None, view: ViewQuery = Depends(view_query)
+) -> GrainQuery:
+    """FastAPI dependency: ``by`` and ``metrics`` (validated by the endpoint's defaults)."""
+    return GrainQuery(view, tuple(by or ()), tuple(metrics or ()))
+
+
+# -- JSON --------------------------------------------------------------------------------------
+def dumps(data: Any) -> bytes:
+    from payback.report.views import jsonable
+
+    return json.dumps(data, default=jsonable, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def figure_dict(fig) -> dict[str, Any]:
+    return json.loads(fig.to_json(validate=False, remove_uids=True))
+
+
+def _period_model(period) -> dict[str, str] | None:
+    return None if period is None else {"start": period.start, "end": period.end}
+
+
+# -- the app -----------------------------------------------------------------------------------
+def create_app(
+    db: Any,
+    *,
+    token: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+    cache_size: int = 256,
+) -> FastAPI:
+    """Build the dashboard app on a store file (or an open Store).
+
+    Parameters
+    ----------
+    db : path or payback.store.Store
+        The store file (opened read-only for each computation) or an open store.
+    token : str, optional
+        When given, every ``/api`` request needs ``Authorization: Bearer <token>``.
+    allowed_hosts : sequence of str, optional
+        Accepted ``Host`` header names; default the loopback names (``127.0.0.1``,
+        ``localhost``, ``::1``). ``["*"]`` accepts any (use it only with a token).
+    cache_size : int
+        Responses kept in the LRU cache (dropped when the store file changes).
+    """
+    source = StoreSource(db)
+    cache = QueryCache(cache_size)
+    bearer = HTTPBearer(auto_error=False, description="The token given to `payback serve`.")
+
+    def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+        if token is None:
+            return
+        given = credentials.credentials if credentials is not None else ""
+        if not secrets.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(
+                status_code=401,
+                detail="missing or wrong token: send the header 'Authorization: Bearer <token>' "
+                "with the token given to `payback serve --token` (or PAYBACK_TOKEN)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    api_deps = [Depends(require_token)] if token is not None else []
+    errors: dict[int | str, dict[str, Any]] = {400: {"model": models.ErrorResponse}}
+    if token is not None:
+        errors[401] = {"model": models.ErrorResponse}
+
+    app = FastAPI(
+        title="payback dashboard API",
+        version=_version(),
+        description=(
+            "Marketing metrics (CPO, CAC, DRR, ROMI ...) of a payback store at any grain. "
+            "Rates are fractions; money is in the store's currency; missing values are null "
+            "with a reason."
+        ),
+    )
+    app.state.cache = cache
+    app.state.source = source
+    hosts = list(allowed_hosts) if allowed_hosts is not None else list(LOOPBACK_HOSTS)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        body: dict[str, Any] = {"detail": exc.detail}
+        if exc.valid is not None:
+            body["valid"] = exc.valid
+        return JSONResponse(body, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "query")
+            problems.append(f"{where}: {err.get('msg')} (got {err.get('input')!r})")
+        return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=400)
+
+    @app.exception_handler(PaybackError)
+    async def payback_error(request: Request, exc: PaybackError):
+        status = 409 if isinstance(exc, CurrencyError) else 400
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    def cached(key: tuple, compute: Callable[[Any], Any]) -> Any:
+        def run() -> Any:
+            with source.open() as store:
+                return compute(store)
+
+        return cache.get_or_compute(key, version=source.version(), compute=run)
+
+    def json_response(key: tuple, compute: Callable[[Any], Any]) -> Response:
+        body = cached(key, lambda store: dumps(compute(store)))
+        return Response(body, media_type="application/json")
+
+    # -- page and assets --------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        page = (STATIC / "index.html").read_text(encoding="utf-8")
+        page = page.replace("{{version}}", _version()).replace("{{store}}", _html(source.name))
+        return HTMLResponse(page)
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        found = _asset(name)
+        if found is None:
+            raise HTTPException(404, f"no asset {name!r}")
+        body, media = found
+        return Response(body, media_type=media, headers={"Cache-Control": "max-age=3600"})
+
+    # -- API ------------------------------------------------------------------------------------
+    @app.get(
+        "/api/catalogue",
+        response_model=models.CatalogueResponse,
+        dependencies=api_deps,
+        responses=errors,
+        summary="The metric catalogue, the dimensions and the views offered",
+    )
+    def catalogue() -> Response:
+        from payback.metrics import CATALOGUE, GRAINS
+
+        body = {
+            "metrics": [
+                {
+                    "name": m.name,
+                    "label": m.label,
+                    "formula": m.formula,
+                    "unit": m.unit,
+                    "lower_is_better": m.lower_is_better,
+                    "description": m.description,
+                    "numerator": m.numerator,
+                    "denominator": m.denominator,
+                }
+                for m in CATALOGUE.values()
+            ],
+            "dimensions": [{"name": d.name, "description": d.description} for d in GRAINS.values()],
+            "views": _views(),
+        }
+        return Response(dumps(body), media_type="application/json")
+
+    @app.get(
+        "/api/filters",
+        response_model=models.FiltersResponse,
+        dependencies=api_deps,
+        responses=errors,
+        summary="The data's period and the values the filters can take",
+    )
+    def filters() -> Response:
+        return json_response(("filters",), _filter_values)
+
+    @app.get(
+        "/api/metrics",
+        response_model=models.MetricsResponse,
+        dependencies=api_deps,
+        responses=errors,
+        summary="Metrics at any grain, as ratios of sums, with a totals row",
+    )
+    def metrics_json(q: GrainQuery = Depends(grain_query), limit: Limit = None) -> Response:
+        from payback.metrics import DEFAULT_METRICS
+        from payback.report.views import metric_table
+
+        dims, names, v = q.dimensions(("campaign",)), q.metric_names(DEFAULT_METRICS), q.view
+
+        def compute(store):
+            t = metric_table(
+                store, dims, names, where=v.where, start=v.start, end=v.end, limit=limit,
+                explain=False,
+            )  # fmt: skip
+            return {
+                "by": list(t.by),
+                "metrics": list(t.metrics),
+                "currency": t.currency,
+                "rows": list(t.rows),
+                "total": t.total,
+                "reasons": t.reasons,
+                "row_count": t.row_count,
+            }
+
+        return json_response(v.key("metrics", by=dims, metrics=names, n=limit), compute)
+
+    def export(fmt: str, q: GrainQuery) -> Response:
+        from payback.metrics import DEFAULT_METRICS, compute_metrics
+
+        dims, names, v = q.dimensions(("campaign",)), q.metric_names(DEFAULT_METRICS), q.view
+
+        def compute(store) -> bytes:
+            result = compute_metrics(
+                store, by=dims, metrics=names, where=v.where or None, start=v.start, end=v.end
+            )
+            return export_bytes(result.frame, fmt)
+
+        body = cached(v.key("export", f=fmt, by=dims, metrics=names), compute)
+        stem = "metrics-by-" + ("-".join(dims) or "total")
+        media = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.apache.parquet"
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+        )
+
+    @app.get(
+        "/api/metrics.csv",
+        dependencies=api_deps,
+        responses={**errors, 200: {"content": {"text/csv": {}}, "description": "CSV file"}},
+        response_class=Response,
+        summary="The same as /api/metrics, as spreadsheet-safe CSV (every row)",
+    )
+    def metrics_csv(q: GrainQuery = Depends(grain_query)) -> Response:
+        return export("csv", q)
+
+    @app.get(
+        "/api/metrics.parquet",
+        dependencies=api_deps,
+        responses={
+            **errors,
+            200: {"content": {"application/vnd.apache.parquet": {}}, "description": "Parquet"},
+        },
+        response_class=Response,
+        summary="The same as /api/metrics, as a Parquet file (every row)",
+    )
+    def metrics_parquet(q: GrainQuery = Depends(grain_query)) -> Response:
+        return export("parquet", q)
+
+    @app.get(
+        "/api/headline",
+        response_model=models.HeadlineResponse,
+        dependencies=api_deps,
+        responses=errors,
+        summary="Headline cards and their change against the previous period",
+    )
+    def headline(v: ViewQuery = Depends(view_query)) -> Response:
+        return json_response(
+            v.key("headline"), lambda store: headline_payload(store, v.start, v.end, v.where)
+        )
+
+    @app.get(
+        "/api/timeseries",
+        response_model=models.TimeseriesResponse,
+        dependencies=api_deps,
+        responses=errors,
+        summary="Spend, revenue and DRR over time, with its chart",
+    )
+    def timeseries(
+        v: ViewQuery = Depends(view_query),
+        grain: Annotated[
+            str | None, Query(description="date, week or month (default: by the period's length)")
+        ] = None,
+    ) -> Response:
+        if grain is not None and grain not in ("date", "week", "month"):
+            raise ApiError(f"unknown time grain {grain!r}", ["date", "week", "month"])
+        return json_response(
+            v.key("timeseries", g=grain),
+            lambda store: timeseries_payload(store, v.start, v.end, v.where, grain),
+        )
+
+    @app.get(
+        "/api/table",
+        response_model=models.TableResponse,
+        dependencies=api_deps,
+        responses=errors,
+        summary="A formatted table at one grain (drill-down), with its CPO/CAC chart",
+    )
+    def table(
+        q: GrainQuery = Depends(grain_query),
+        limit: Annotated[int, Query(ge=1, le=5_000, description="Rows kept.")] = 300,
+    ) -> Response:
+        from payback.report.views import TABLE_METRICS, available
+
+        dims = q.dimensions(("platform",))
+        names = q.metric_names(available(TABLE_METRICS))
+        v = q.view
+        return json_response(
+            v.key("table", by=dims, metrics=names, n=limit),
+            lambda store: table_payload(store, dims, names, v.start, v.end, v.where, limit),
+        )
+
+    @app.get(
+        "/api/report",
+        dependencies=api_deps,
+        responses={**errors, 200: {"content": {"text/html": {}}, "description": "HTML report"}},
+        response_class=Response,
+        summary="The self-contained HTML report for the same period and filters",
+    )
+    def report(v: ViewQuery = Depends(view_query)) -> Response:
+        from payback.report.build import render_report
+
+        body = cached(
+            v.key("report"),
+            lambda store: render_report(store, start=v.start, end=v.end, where=v.where).encode(),
+        )
+        return Response(
+            body,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="payback-report.html"'},
+        )
+
+    from payback.report.extensions import extensions
+
+    def section_endpoint(ext) -> Callable[..., Response]:
+        def endpoint(v: ViewQuery = Depends(view_query)) -> Response:
+            return json_response(
+                v.key(ext.name),
+                lambda store: section_payload(ext.build(store, v.start, v.end, v.where)),
+            )
+
+        return endpoint
+
+    for ext in extensions():
+        app.get(
+            f"/api/{ext.name}",
+            response_model=models.SectionResponse,
+            dependencies=api_deps,
+            responses=errors,
+            summary=ext.summary,
+        )(section_endpoint(ext))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            for item in schema.get("paths", {}).values():  # 400 replaces FastAPI's 422
+                for op in item.values():
+                    op.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+# -- payloads (pure functions of a store and a query) ------------------------------------------
+def headline_payload(store, start, end, where) -> dict[str, Any]:
+    """The ``/api/headline`` document."""
+    from payback.report.format import format_change, format_value
+    from payback.report.views import headline
+
+    h = headline(store, start=start, end=end, where=where)
+    cur = h.currency
+    return {
+        "period": _period_model(h.period),
+        "previous_period": _period_model(h.previous_period),
+        "previous_has_data": h.previous_has_data,
+        "currency": cur,
+        "cards": [
+            {
+                "metric": c.metric,
+                "label": c.label,
+                "unit": c.unit,
+                "value": c.value,
+                "previous": c.previous,
+                "change": c.change,
+                "verdict": c.verdict,
+                "formula": c.formula,
+                "explanation": c.explanation,
+                "reason": c.reason,
+                "text": format_value(c.value, c.unit, cur),
+                "previous_text": format_value(c.previous, c.unit, cur),
+                "change_text": format_change(c.change, c.unit),
+                "inputs": [
+                    {
+                        "metric": i.metric,
+                        "label": i.label,
+                        "value": i.value,
+                        "previous": i.previous,
+                        "text": format_value(i.value, i.unit, cur),
+                        "previous_text": format_value(i.previous, i.unit, cur),
+                    }
+                    for i in c.inputs
+                ],
+            }
+            for c in h.cards
+        ],
+    }
+
+
+def timeseries_payload(store, start, end, where, grain=None) -> dict[str, Any]:
+    """The ``/api/timeseries`` document (rows and the Plotly figure)."""
+    from payback.report import charts
+    from payback.report.build import _explanations, _labels
+    from payback.report.views import timeseries
+
+    t = timeseries(store, start=start, end=end, where=where, grain=grain)
+    fig = charts.timeseries_figure(
+        t.rows, t.by[0], _labels(), t.currency, _explanations(t, ("cost", "revenue", "drr"))
+    )
+    return {
+        "grain": t.by[0],
+        "currency": t.currency,
+        "rows": list(t.rows),
+        "total": t.total,
+        "figure": figure_dict(fig),
+    }
+
+
+def table_payload(store, by, metrics, start, end, where, limit) -> dict[str, Any]:
+    """The ``/api/table`` document: formatted cells with explanations, and the chart."""
+    from payback.report import charts
+    from payback.report.build import _explanations, _labels
+    from payback.report.tables import table_view
+    from payback.report.views import available, metric_table
+
+    t = metric_table(store, by, metrics, where=where, start=start, end=end, limit=limit)
+    view = table_view(
+        t.by, t.metrics, t.rows, t.total, t.currency,
+        row_reasons=t.row_reasons, total_reasons=t.total_reasons,
+    )  # fmt: skip
+    shown = tuple(m for m in available(("cpo", "cac")) if m in t.metrics)
+    fig = charts.breakdown_figure(
+        t.rows, t.by[-1], shown, _labels(), t.currency, _explanations(t, shown)
+    )
+
+    return {
+        "by": list(t.by),
+        "metrics": list(t.metrics),
+        "currency": t.currency,
+        "columns": [
+            {"key": c.key, "label": c.label, "unit": c.unit, "title": c.title} for c in view.columns
+        ],
+        "rows": [
+            {"values": {k: r[k] for k in (*t.by, *t.metrics) if k in r}, "cells": _cells(row)}
+            for r, row in zip(t.rows, view.rows, strict=True)
+        ],
+        "total": None if view.total is None else _cells(view.total),
+        "row_count": t.row_count,
+        "figure": figure_dict(fig),
+    }
+
+
+def export_bytes(frame, fmt: str) -> bytes:
+    """A metrics frame as spreadsheet-safe CSV or as Parquet (via :mod:`payback.output`)."""
+    from payback.output import to_csv, write_frame
+
+    if fmt == "csv":
+        return to_csv(frame).encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "metrics.parquet"
+        write_frame(frame, "parquet", path)
+        return path.read_bytes()
+
+
+def _filter_values(store) -> dict[str, Any]:
+    from payback.report.views import data_period
+
+    def distinct(table: str, column: str) -> list[str]:
+        t = store.table(table)
+        col = t[column]
+        values = store.to_pyarrow(t.filter(col.notnull()).select(col).distinct())
+        return [str(v) for v in values[column].to_pylist()]
+
+    period = data_period(store)
+    return {
+        "period": _period_model(period),
+        "currency": store.base_currency,
+        "platform": sorted(set(distinct("ad_stats", "platform") + distinct("orders", "platform"))),
+        "campaign": sorted(set(distinct("ad_stats", "campaign") + distinct("orders", "campaign"))),
+        "partner": sorted(set(distinct("orders", "partner_id"))),
+    }
+
+
+def _views() -> list[str]:
+    from payback.report.extensions import extensions
+
+    base = ["headline", "timeseries", "table", "metrics", "report"]
+    return base + [e.name for e in extensions()]
+
+
+def _cells(row) -> list[dict[str, Any]]:
+    return [{"text": c.text, "title": c.title, "sort": c.sort, "missing": c.missing} for c in row]
+
+
+def table_json(view) -> dict[str, Any]:
+    """A :class:`payback.report.tables.TableView` as JSON (columns, formatted cells)."""
+    return {
+        "id": view.id,
+        "title": view.title,
+        "note": view.note,
+        "columns": [
+            {"key": c.key, "label": c.label, "unit": c.unit, "title": c.title} for c in view.columns
+        ],
+        "rows": [{"cells": _cells(r)} for r in view.rows],
+        "total": None if view.total is None else _cells(view.total),
+    }
+
+
+def section_payload(section) -> dict[str, Any]:
+    """An optional report section (CLV, economics) as JSON: figures and formatted tables."""
+    if section is None:
+        return {"id": "", "title": "", "intro": "Not enough data for this view.",
+                "figures": [], "tables": [], "notes": []}  # fmt: skip
+    return {
+        "id": section.id,
+        "title": section.title,
+        "intro": section.intro,
+        "figures": [
+            {"id": f.id, "title": f.title, "caption": f.caption, "figure": json.loads(f.json)}
+            for f in section.figures
+        ],
+        "tables": [table_json(t) for t in section.tables],
+        "notes": list(section.notes),
+    }
+
+
+@functools.cache
+def _plotly_js() -> bytes:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs().encode("utf-8")
+
+
+def _asset(name: str) -> tuple[bytes, str] | None:
+    """An asset by name: the dashboard's own files, the report's CSS, plotly.js."""
+    if name == "plotly.min.js":
+        return _plotly_js(), "text/javascript; charset=utf-8"
+    if name in ("payback.css", "report.js"):
+        from payback.report.build import asset
+
+        media = "text/css" if name.endswith(".css") else "text/javascript"
+        source = "report.css" if name == "payback.css" else name
+        return asset(source).encode(), media + "; charset=utf-8"
+    media = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+    path = STATIC / name
+    if path.suffix not in media or path.name != name or not path.is_file():
+        return None
+    return path.read_bytes(), media[path.suffix]
+
+
+def _html(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _version() -> str:
+    from payback import __version__
+
+    return __version__
