@@ -273,8 +273,10 @@ def _sources(rng: np.random.Generator) -> Sources:
     for ci, c in enumerate(cat.CAMPAIGNS):
         leaves = [(g, k) for g in c.ad_groups for k in g.keywords]
         weights = rng.dirichlet(np.full(len(leaves), 4.0))
-        for (g, k), w in zip(leaves, weights, strict=True):
-            jitter = np.exp(rng.normal(0.0, 0.15, 3))
+        jitters = np.exp(rng.normal(0.0, 0.15, (len(leaves), 3)))
+        # keep the campaign's CAC as designed: sum_k w_k cpc_k / cr_k = cpc / cr
+        jitters[:, 2] *= float(np.sum(weights * jitters[:, 0] / jitters[:, 2]))
+        for (g, k), w, jitter in zip(leaves, weights, jitters, strict=True):
             rows.append(
                 dict(
                     kind=AD,
