@@ -234,7 +234,12 @@ def import_file(
             )
         else:
             found = detect_layout(
-                peek.lines, kind=kind, platform=platform, mapping=options["mapping"], table=table
+                peek.lines,
+                kind=kind,
+                platform=platform,
+                mapping=options["mapping"],
+                table=table,
+                file=str(path),
             )
             layout = found.layout
             raw = read_csv(

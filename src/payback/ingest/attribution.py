@@ -169,10 +169,11 @@ def attribute(
                 clicks.append(f"WHEN {expr} IS NOT NULL THEN {lit(platform)}")
         if clicks:
             fallbacks.append(f"CASE {' '.join(clicks)} END")
-        if fallbacks:
-            select["platform"] = (
-                f"COALESCE({', '.join(fallbacks)})" if len(fallbacks) > 1 else fallbacks[0]
-            )
+        select["platform"] = (
+            f"COALESCE({', '.join(fallbacks)})"
+            if len(fallbacks) > 1
+            else (fallbacks[0] if fallbacks else "CAST(NULL AS VARCHAR)")
+        )
         for target, utm in (
             ("campaign", "utm_campaign"),
             ("ad_group", "utm_content"),

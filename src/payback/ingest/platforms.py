@@ -75,6 +75,8 @@ class Layout:
     period : tuple of str or None
         Headers of the reporting period start/end, used as the date when there is no
         day column and the period is one day.
+    headers, needs : tuple of str
+        The documented header of the export, and the part of it that identifies it.
     """
 
     name: str
@@ -90,6 +92,8 @@ class Layout:
     summary_row: bool = False
     currency_header: str | None = None
     period: tuple[str, str] | None = None
+    headers: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
 
     def matches(self, headers: Sequence[str]) -> bool:
         """Whether a header line carries this layout's signature."""
@@ -124,6 +128,20 @@ GOOGLE = Layout(
         "conversion_value": ("conv. value", "conversion value"),
     },
     signature=("campaign", r"impr\.", "clicks", "cost"),
+    headers=(
+        "Day",
+        "Campaign",
+        "Ad group",
+        "Keyword",
+        "Match type",
+        "Currency code",
+        "Impr.",
+        "Clicks",
+        "Cost",
+        "Conversions",
+        "Conv. value",
+    ),
+    needs=("Campaign", "Impr.", "Clicks", "Cost"),
     null_tokens=("--", " --"),
     total_rows=True,
 )
@@ -146,6 +164,20 @@ META = Layout(
         "conversion_value": ("purchases conversion value", "website purchases conversion value"),
     },
     signature=("campaign name", "impressions", r"amount spent \([a-z]{3}\)"),
+    headers=(
+        "Reporting starts",
+        "Reporting ends",
+        "Day",
+        "Campaign name",
+        "Ad set name",
+        "Ad name",
+        "Impressions",
+        "Link clicks",
+        "Amount spent (USD)",
+        "Purchases",
+        "Purchases conversion value",
+    ),
+    needs=("Campaign name", "Impressions", "Amount spent (CODE)"),
     currency_header=r"amount spent \(([a-z]{3})\)",
     period=("reporting starts", "reporting ends"),
     summary_row=True,
@@ -171,6 +203,19 @@ MICROSOFT = Layout(
         "conversion_value": ("revenue",),
     },
     signature=("timeperiod", "campaignname", "impressions", "clicks", "spend"),
+    headers=(
+        "TimePeriod",
+        "CampaignName",
+        "AdGroupName",
+        "Keyword",
+        "CurrencyCode",
+        "Impressions",
+        "Clicks",
+        "Spend",
+        "Conversions",
+        "Revenue",
+    ),
+    needs=("TimePeriod", "CampaignName", "Impressions", "Clicks", "Spend"),
     date_format="%m/%d/%Y",
     footer=(r"©.*microsoft corporation.*", r".*all rights reserved\.?"),
 )
@@ -193,6 +238,18 @@ YANDEX = Layout(
         "conversion_value": ("revenue",),
     },
     signature=("date", "campaignname", "impressions", "clicks", "cost"),
+    headers=(
+        "Date",
+        "CampaignName",
+        "AdGroupName",
+        "Criterion",
+        "Impressions",
+        "Clicks",
+        "Cost",
+        "Conversions",
+        "Revenue",
+    ),
+    needs=("Date", "CampaignName", "Impressions", "Clicks", "Cost"),
     null_tokens=("--",),
     money_units=1_000_000.0,
     footer=(r"total rows: *\d+",),
@@ -265,6 +322,7 @@ def detect_layout(
     platform: str = "auto",
     mapping: Mapping[str, str] | None = None,
     table: Table | None = None,
+    file: str | None = None,
 ) -> Detected:
     """Find the layout and header line of a text file from its first lines.
 
@@ -306,12 +364,12 @@ def detect_layout(
                 return Detected(layout, i, delimiter)
     if platform not in ("auto", "generic"):
         layout = LAYOUTS[platform]
-        wanted = sorted({c[0] for c in layout.columns.values()})
         raise DataError(
-            f"not a {layout.label}: no line among the first {min(len(lines), 40)} holds its "
-            f"headers ({', '.join(wanted)})",
-            expected=f"a header line matching {', '.join(layout.signature)}",
-            fix="use --platform auto or --platform generic with --map canon=source",
+            f"not a {layout.label}: none of the first {min(len(lines), 40)} line(s) is its "
+            f"header ({', '.join(layout.headers)})",
+            file=file,
+            expected=f"a header line with at least {', '.join(layout.needs)}",
+            fix="use --platform auto, or --platform generic with --map canon=source",
         )
     index = _first_header(lines, list((mapping or {}).values())) if mapping else None
     if index is None and table is not None:
