@@ -1,0 +1,218 @@
+"""``payback simulate`` (subscription payback) and ``payback economics`` (ceilings per slice)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from payback.calc.inputs import parse_numbers
+from payback.economics.scenarios import (
+    SUMMARY_ROWS,
+    compare,
+    cumulative_profit,
+    load_scenarios,
+    parse_scenario,
+    run_scenarios,
+    sensitivity,
+)
+from payback.economics.simulator import Simulation
+from payback.output import format_value, write_frame
+
+Opt = Annotated[str | None, typer.Option()]
+
+_SIMULATE_HELP = """Project monthly subscribers, revenue, costs and profit of an acquisition plan.
+
+`--budget` is one amount per month (a single amount repeats for `--months`, default 12).
+Customers come from a constant `--cpo` (a fraction like `100000/150` is exact), a response
+curve `--k --beta` (customers = k x budget^beta, CPO rising with spend; or fitted with
+`--response-from-store`), or are given per month with `--customers`. Retention is a constant
+monthly rate (`--retention 90%`, default 100 %), a curve (`--retention-curve 80%,70%,65%`:
+share still active 1, 2, 3 months on), an sBG (`--alpha --beta-sbg`) or fitted on the
+store's subscriptions (`--retention-from-store`). Customer counts are expected values and
+may be fractional.
+
+Example: `payback simulate --budget 50000,0 --cpo 500 --price 500 --cogs 100
+--retention 100% --months 2 --json`
+"""
+
+
+def simulate_command(
+    budget: Annotated[str | None, typer.Option(help="Budget per month: 50000,0 or 50000.")] = None,
+    months: Annotated[int | None, typer.Option(help="Horizon in months.")] = None,
+    price: Annotated[str | None, typer.Option(help="Price per customer per month.")] = None,
+    cogs: Annotated[str | None, typer.Option(help="Cost of goods per customer per month.")] = None,
+    margin: Annotated[
+        str | None, typer.Option(help="Margin share of the price, not --cogs.")
+    ] = None,
+    cpo: Annotated[str | None, typer.Option(help="Constant cost per new customer.")] = None,
+    customers: Annotated[str | None, typer.Option(help="New customers per month.")] = None,
+    k: Annotated[
+        str | None, typer.Option(help="Response curve: customers = k x budget^beta.")
+    ] = None,
+    beta: Annotated[
+        str | None, typer.Option(help="Response curve exponent (< 1: CPO rises).")
+    ] = None,
+    response_from_store: Annotated[
+        bool, typer.Option(help="Fit k and beta on the store's monthly cost and new customers.")
+    ] = False,
+    retention: Annotated[str | None, typer.Option(help="Monthly retention: 90% or 0.9.")] = None,
+    retention_curve: Annotated[
+        str | None, typer.Option(help="Share still active 1, 2, ... months on: 80%,70%,65%.")
+    ] = None,
+    alpha: Annotated[str | None, typer.Option(help="sBG alpha.")] = None,
+    beta_sbg: Annotated[str | None, typer.Option(help="sBG beta.")] = None,
+    retention_from_store: Annotated[
+        bool, typer.Option(help="Fit the sBG retention on the store's subscriptions.")
+    ] = False,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME:key=value,... overriding the options above; repeat."),
+    ] = None,
+    scenarios: Annotated[
+        Path | None, typer.Option(help="TOML file: [base] and [scenarios.NAME] tables.")
+    ] = None,
+    sensitivity_budget: Annotated[
+        str | None, typer.Option(help="Budget factors for the sensitivity table: 0.5,1,2.")
+    ] = None,
+    sensitivity_retention: Annotated[
+        str | None, typer.Option(help="Monthly retentions for the sensitivity table: 80%,90%.")
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, csv, json or parquet (the main table).")
+    ] = "table",
+    output: Annotated[Path | None, typer.Option(help="Write the main table to FILE.")] = None,
+    db: Annotated[str | None, typer.Option(help="Store for the *-from-store fits.")] = None,
+) -> None:
+    base: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "budget": budget,
+            "months": months,
+            "price": price,
+            "cogs": cogs,
+            "margin": margin,
+            "cpo": cpo,
+            "customers": customers,
+            "k": k,
+            "beta": beta,
+            "retention": retention,
+            "retention_curve": retention_curve,
+            "alpha": alpha,
+            "beta_sbg": beta_sbg,
+        }.items()
+        if value is not None
+    }
+    if retention_from_store or response_from_store:
+        _fit_from_store(base, db, retention=retention_from_store, response=response_from_store)
+    specs: dict[str, dict[str, Any]] = {}
+    if scenarios is not None:
+        specs |= {name: base | spec for name, spec in load_scenarios(scenarios).items()}
+    for text in scenario or []:
+        name, spec = parse_scenario(text)
+        specs[name] = base | spec
+    if "budget" in base and "base" not in specs:
+        specs = {"base": base} | specs
+    if not specs:
+        specs = {"base": base}  # lets simulation_kwargs say what is missing
+    sims = run_scenarios(specs)
+    sens = None
+    if sensitivity_budget or sensitivity_retention:
+        first = next(iter(specs.values()))
+        sens = sensitivity(
+            first,
+            budget_factors=parse_numbers(sensitivity_budget or "1", name="--sensitivity-budget"),
+            retentions=parse_numbers(
+                sensitivity_retention or "100%", name="--sensitivity-retention", rate=True
+            ),
+        )
+    if json_:
+        typer.echo(json.dumps(_payload(sims, sens), indent=2))
+        return
+    if len(sims) == 1:
+        sim = next(iter(sims.values()))
+        write_frame(sim.frame, fmt, output, title="Monthly projection")
+        if fmt == "table" and output is None:
+            typer.echo(_summary(sim))
+    else:
+        write_frame(_comparison_text(sims), fmt if output else "table", output,
+                    title="Scenarios side by side")  # fmt: skip
+        if output is None:
+            frame = cumulative_profit(sims).reset_index()
+            units = dict.fromkeys(sims, "money")
+            write_frame(frame, "table", title="Cumulative profit by month", units=units)
+    if sens is not None and output is None and fmt == "table":
+        write_frame(_sensitivity_frame(sens), "table", title=_SENS_TITLE,
+                    units=dict.fromkeys(_sensitivity_frame(sens).columns[1:], "money"))  # fmt: skip
+
+
+_SENS_TITLE = "Profit at the horizon: budget factor (rows) x monthly retention (columns)"
+
+
+def _fit_from_store(base: dict[str, Any], db: str | None, *, retention: bool, response: bool):
+    from payback.economics.history import response_from_store, retention_from_store
+    from payback.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        if retention:
+            base["retention"] = retention_from_store(store)
+        if response:
+            base["response"] = response_from_store(store)
+
+
+def _payload(sims: dict[str, Simulation], sens: pd.DataFrame | None) -> dict[str, Any]:
+    if len(sims) == 1:
+        payload = next(iter(sims.values())).to_dict()
+    else:
+        payload = {"scenarios": {name: s.to_dict() for name, s in sims.items()}}
+    if sens is not None:
+        payload["sensitivity"] = {
+            "budget_factors": sens.index.tolist(),
+            "retention": sens.columns.tolist(),
+            "profit_at_horizon": sens.to_numpy().tolist(),
+        }
+    return payload
+
+
+def _summary(sim: Simulation) -> str:
+    def show(value: Any, unit: str, key: str) -> str:
+        return (
+            format_value(value, unit)
+            if value is not None
+            else f"n/a ({sim.reasons.get(key, 'undefined')})"
+        )
+
+    n = len(sim.months)
+    lines = [
+        f"break-even month: {show(sim.break_even_month, 'count', 'break_even_month')}",
+        f"payback period: {show(sim.payback_period_months, 'count', 'payback_period_months')}"
+        + (" months" if sim.payback_period_months is not None else ""),
+        f"CAC: {show(sim.cac, 'money', 'cac')}",
+        f"cohort LTV over {n} months: revenue {format_value(sim.cohort_ltv_revenue, 'money')}, "
+        f"margin {format_value(sim.cohort_ltv_margin, 'money')}",
+        f"LTV/CAC: {show(sim.ltv_cac, 'ratio', 'ltv_cac')}",
+    ]
+    return "\n".join(lines)
+
+
+def _comparison_text(sims: dict[str, Simulation]) -> pd.DataFrame:
+    frame = compare(sims)
+    units = {label: unit for label, _, unit in SUMMARY_ROWS}
+    text = frame.apply(lambda row: row.map(lambda v: format_value(v, units[row.name])), axis=1)
+    return text.reset_index()
+
+
+def _sensitivity_frame(sens: pd.DataFrame) -> pd.DataFrame:
+    frame = sens.copy()
+    frame.columns = [f"{r * 100:g} %" for r in sens.columns]
+    frame.insert(0, "budget", [f"x{f:g}" for f in sens.index])
+    return frame.reset_index(drop=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``payback simulate`` and ``payback economics`` to the root command."""
+    app.command("simulate", help=_SIMULATE_HELP)(simulate_command)
