@@ -58,7 +58,7 @@ from payback.ingest.parsing import (
     typed_sql,
     whole_sql,
 )
-from payback.ingest.platforms import GENERIC, LAYOUTS, Layout, Plan, detect_layout
+from payback.ingest.platforms import GENERIC, GENERIC_ALIASES, LAYOUTS, Layout, Plan, detect_layout
 from payback.ingest.readers import (
     PROGRESS_BYTES,
     Progress,
@@ -264,8 +264,9 @@ def import_file(
 def _options(table, mapping, set_values, currency, money_units, source_map, window, date_format):
     mapping = parse_pairs(mapping, option="--map")
     set_values = parse_pairs(set_values, option="--set")
-    check_names(mapping, table.column_names, option="--map", kind=table.kind)
-    check_names(set_values, table.column_names, option="--set", kind=table.kind)
+    aliases = {a: c for c, names in GENERIC_ALIASES.get(table.name, {}).items() for a in names}
+    for given, option in ((mapping, "--map"), (set_values, "--set")):
+        check_names(given, table.column_names, option=option, kind=table.kind, aliases=aliases)
     both = sorted(set(mapping) & set(set_values))
     if both:
         raise InputError(f"{both[0]} is given by both --map and --set: keep one")
@@ -392,7 +393,9 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         file_currencies=outcome.currencies,
         date_min=date_min,
         date_max=date_max,
-        columns=tuple((c, s.describe) for c, s in plan.sources.items()),
+        columns=tuple(
+            (c, plan.sources[c].describe) for c in table.column_names if c in plan.sources
+        ),
         conversions=outcome.conversions,
         duplicates_marked=duplicates,
         unattributed=unattributed,

@@ -140,7 +140,7 @@ def strftime_format(text: str | None) -> str | None:
 
 
 def closest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """The candidates closest to ``name`` (difflib ratio >= 0.5, case-insensitive).
+    """The candidates closest to ``name`` (difflib ratio >= 0.6, case-insensitive).
 
     Examples
     --------
@@ -149,15 +149,22 @@ def closest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """
     cands = list(candidates)
     lowered = {c.lower(): c for c in cands}
-    hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
+    hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.6)
     prefix = [c for c in cands if c.lower().startswith(name.lower()) and c.lower() not in hits]
     return ([lowered[h] for h in hits] + prefix)[:n]
 
 
 def check_names(
-    given: Mapping[str, str], allowed: Iterable[str], *, option: str, kind: str
+    given: Mapping[str, str],
+    allowed: Iterable[str],
+    *,
+    option: str,
+    kind: str,
+    aliases: Mapping[str, str] | None = None,
 ) -> None:
     """Refuse canonical names that the table does not have, naming the closest ones.
+
+    ``aliases`` (alias -> canonical name) turns a known synonym into a suggestion.
 
     Examples
     --------
@@ -171,7 +178,7 @@ columns: cost, clicks
     allowed = list(allowed)
     for name in given:
         if name not in allowed:
-            near = closest(name, allowed)
+            near = [aliases[name]] if aliases and name in aliases else closest(name, allowed)
             hint = f" (closest: {', '.join(near)})" if near else ""
             raise InputError(
                 f"{option} {name}=...: {kind} has no column {name!r}{hint}; "
