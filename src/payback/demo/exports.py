@@ -322,7 +322,7 @@ def write_meta(rows: pa.Table, path: Path, start: date, end: date, currency: str
 def write_microsoft(rows: pa.Table, path: Path, start: date, end: date, currency: str) -> None:
     """Microsoft Advertising keyword performance report (see the module docstring)."""
     n = _columns(rows)
-    day = [str(d) for d in rows["date"].to_pylist()]
+    day = [_us_date(d) for d in rows["date"].to_pylist()]
     header = [
         "TimePeriod",
         "CampaignName",
