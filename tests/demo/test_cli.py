@@ -12,9 +12,6 @@ from payback.demo import HEADLINE_METRICS, generate_shop, run_demo
 from payback.errors import PaybackError
 from payback.store import open_store
 
-pytest.importorskip("payback.ingest")
-pytest.importorskip("payback.metrics")
-
 
 def test_demo_imports_everything(tmp_path, capsys):
     folder, db = tmp_path / "shop", tmp_path / "x.duckdb"

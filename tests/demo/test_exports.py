@@ -36,7 +36,7 @@ def _number(text: str) -> float:
 
 
 def test_import_plan(written):
-    shop, folder, files = written
+    _shop, folder, files = written
     kinds = [f.kind for f in files]
     assert kinds[0] == "fx-rates" and kinds.count("ads") == 4
     assert {f.path.name for f in files} >= {"orders.csv", "order_items.csv", "leads.csv"}
