@@ -260,7 +260,6 @@ def fit_bgbb(
     w = check_weights(w, x.size, model)
     for name, v in (("frequency", x), ("recency", t_x), ("n_periods", n)):
         _bad((v < 0) | (v != np.round(v)), model, name, v, "a whole number >= 0")
-    _bad(n < 1, model, "n_periods", n, "at least one opportunity")
     _bad(t_x > n, model, "recency", t_x, "recency <= n_periods")
     _bad(x > t_x, model, "frequency", x, "frequency <= recency (one transaction per period)")
     _bad((x > 0) & (t_x == 0), model, "recency", t_x, "recency >= 1 when frequency > 0")

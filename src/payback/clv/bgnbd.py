@@ -144,7 +144,9 @@ class _BetaGeometricFit(ModelFit):
             log_z = np.log(t / (alpha + t))
 
         def nb(j):  # P(N(t) = j) of the NBD: gamma mixture of Poisson counts
-            return np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * log_q + j * log_z)
+            with np.errstate(invalid="ignore"):
+                power = np.where(j == 0, 0.0, j * log_z)  # t = 0: P(N = 0) = 1
+            return np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * log_q + power)
 
         below = np.zeros(n.shape)  # P(N(t) <= n - 1)
         acc = np.zeros(n.shape)

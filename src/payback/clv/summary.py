@@ -36,7 +36,7 @@ import ibis.expr.types as ir
 
 from payback.errors import InputError
 
-__all__ = ["customer_summary", "summarize", "summary_expr"]
+__all__ = ["customer_summary", "subscription_records", "summarize", "summary_expr"]
 
 Freq = Literal["D", "W", "M"]
 
@@ -188,6 +188,7 @@ def summary_expr(
         frequency=(summary.n_periods - 1).cast("float64"),
         recency=(summary.last_period - summary.first_period).cast("float64") / scale,
         T=(cut - summary.first_period).cast("float64") / scale,
+        duration_holdout=(end_period - cut).cast("float64") / scale,
     )
     cols = [
         summary.customer.name(customer_col),
@@ -209,7 +210,7 @@ def summary_expr(
     out = summary.left_join(hold, summary.customer == hold.customer)
     extra = [
         out.frequency_holdout.coalesce(0.0).name("frequency_holdout"),
-        ((end_period - cut).cast("float64") / scale).name("duration_holdout"),
+        out.duration_holdout,
     ]
     if value_col:
         extra.insert(1, out.monetary_value_holdout)
@@ -355,3 +356,45 @@ def summarize(
         calibration_end=calibration_end,
     ).order_by(customer_col)
     return expr.execute()
+
+
+def subscription_records(store, *, period_days: float = 365.25 / 12, as_of: Any = None):
+    """Per-subscription sBG records from the store: ``periods`` and ``churned`` (lazy).
+
+    A cancelled subscription (``end`` set, on or before ``as_of``) churned in period
+    ``ceil((end - start) / period_days)`` (at least 1); an active one has completed
+    ``floor((as_of - start) / period_days)`` periods (right-censored). ``as_of`` defaults
+    to the latest start or end date in the table. Subscriptions starting after
+    ``as_of`` are left out.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, datetime as dt
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> d = dt.date
+    >>> _ = store.write({"subscriptions": pa.table({
+    ...     "subscription_id": ["s1", "s2"], "customer_id": ["a", "b"],
+    ...     "start": [d(2024, 1, 1), d(2024, 1, 1)], "end": [d(2024, 2, 15), None],
+    ...     "price": [10.0, 10.0], "currency": ["EUR"] * 2})})
+    >>> store.execute(subscription_records(store, as_of="2024-06-01"))
+      subscription_id  periods  churned
+    0              s1        2     True
+    1              s2        5    False
+    """
+    subs = store.table("subscriptions")
+    cut = _to_date(as_of, "as_of")
+    if cut is not None:
+        end = ibis.literal(cut)
+        subs = subs.filter(subs.start <= cut)
+    else:
+        end = ibis.greatest(subs.start.max(), subs.end.max())
+    churned = subs.end.notnull() & (subs.end <= end)
+    stop = churned.ifelse(subs.end, end)
+    days = (stop.epoch_days() - subs.start.epoch_days()).cast("float64")
+    periods = churned.ifelse(
+        ibis.greatest((days / period_days).ceil(), 1), (days / period_days).floor()
+    )
+    return subs.select("subscription_id", periods=periods.cast("int64"), churned=churned).order_by(
+        "subscription_id"
+    )

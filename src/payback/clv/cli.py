@@ -1,0 +1,402 @@
+"""``payback ltv``: customer summaries, model fits, predicted and cohort LTV, model checks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from payback.errors import InputError
+
+ltv_app = typer.Typer(
+    name="ltv",
+    help=(
+        "Customer lifetime value: per-customer summaries, the buy-till-you-die models "
+        "(BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, sBG), predicted LTV by "
+        "acquisition source and historical cohort LTV.\n\n"
+        "Start with `payback ltv predict --horizon 12m --discount 10% --by channel`."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
+
+MODELS = ("bgnbd", "mbgnbd", "pareto", "bgbb", "gg", "sbg")
+_DB = typer.Option(None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb).")
+_FORMAT = typer.Option("table", "--format", "-f", help="table (for humans), csv, json or parquet.")
+_OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the screen.")
+_AS_OF = typer.Option(
+    None, "--as-of", help="End of observation, YYYY-MM-DD (default: the last confirmed order)."
+)
+
+
+def parse_horizon(text: str) -> float:
+    """A horizon like ``12m``, ``52w``, ``365d``, ``2y`` or ``12`` (months) in months.
+
+    >>> parse_horizon("12m"), parse_horizon("2y"), round(parse_horizon("365.25d"), 6)
+    (12.0, 24.0, 12.0)
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dwmy]?)\s*", str(text).lower())
+    if not m or float(m.group(1)) <= 0:
+        raise InputError(
+            f"--horizon {text!r}: expected a positive duration like 12m, 52w, 365d or 1y "
+            f"(a bare number is months)"
+        )
+    value, unit = float(m.group(1)), m.group(2) or "m"
+    return {"d": value * 12 / 365.25, "w": value * 7 * 12 / 365.25, "m": value, "y": value * 12}[
+        unit
+    ]
+
+
+def _rate(text: str | None, name: str) -> float | None:
+    from payback.calc.inputs import parse_number
+
+    return None if text is None else parse_number(text, name=name, rate=True)
+
+
+def _open(db):
+    from payback.store import open_store
+
+    return open_store(db, read_only=True)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path)
+
+
+def _write(frame: pd.DataFrame, fmt: str, output: str | None, title: str) -> None:
+    from payback.output import write_frame
+
+    write_frame(frame, fmt, output, title=title)
+
+
+@ltv_app.command("summary")
+def summary_command(
+    freq: str = typer.Option("D", "--freq", help="Period: D (day), W (week) or M (month)."),
+    unit: str = typer.Option(
+        None, "--unit", help="Unit of recency and T (default: --freq; D with W = days/7)."
+    ),
+    as_of: str = _AS_OF,
+    calibration_end: str = typer.Option(
+        None, "--calibration-end", help="Split: calibration up to this day, holdout after it."
+    ),
+    compressed: bool = typer.Option(
+        False, "--compressed", help="Distinct (frequency, recency, T) with a weights column."
+    ),
+    fmt: str = _FORMAT,
+    output: str = _OUTPUT,
+    db: str = _DB,
+) -> None:
+    """Per-customer frequency, recency, T and monetary value of the confirmed orders.
+
+    Several orders in one period are one purchase; the first purchase is left out of
+    frequency and monetary value (mean repeat spend, empty when there is none).
+
+    **Examples**
+
+    ```
+    payback ltv summary --freq W --format csv --output summary.csv
+    payback ltv summary --calibration-end 2025-06-30
+    payback ltv summary --compressed
+    ```
+    """
+    from payback.clv import compress, customer_summary
+
+    store = _open(db)
+    try:
+        frame = store.execute(
+            customer_summary(
+                store,
+                freq=freq.upper(),
+                unit=unit.upper() if unit else None,
+                observation_end=as_of,
+                calibration_end=calibration_end,
+            ).order_by("customer_id")
+        )
+    finally:
+        store.close()
+    if compressed:
+        frame = compress(frame)
+    frame.attrs["units"] = {"frequency": "count", "monetary_value": "money", "weights": "count"}
+    _write(frame, fmt, output, f"customer summary ({len(frame)} rows, periods {freq.upper()})")
+
+
+def _fit_from_table(model: str, table: pd.DataFrame, penalizer: float):
+    from payback import clv
+
+    if model == "sbg":
+        if "survivors" in table.columns:
+            return clv.fit_sbg(table["survivors"].to_numpy(), penalizer=penalizer)
+        need = {"periods", "churned"}
+        if not need <= set(table.columns):
+            raise InputError(
+                f"sbg needs a 'survivors' column, or 'periods' and 'churned' columns; the "
+                f"file has {list(table.columns)}"
+            )
+        weights = table["weights"] if "weights" in table.columns else None
+        churned = table["churned"].astype(str).str.lower().isin(["true", "1", "yes"])
+        return clv.fit_sbg_records(
+            table["periods"], churned.to_numpy(), weights, penalizer=penalizer
+        )
+    if model == "gg":
+        return clv.fit_gamma_gamma(table, penalizer=penalizer)
+    if model == "bgbb":
+        if "n_periods" not in table.columns and "T" in table.columns:
+            table = table.rename(columns={"T": "n_periods"})
+        return clv.fit_bgbb(table, penalizer=penalizer)
+    fitter = {"bgnbd": clv.fit_bgnbd, "mbgnbd": clv.fit_mbgnbd, "pareto": clv.fit_pareto_nbd}
+    return fitter[model](table, penalizer=penalizer)
+
+
+@ltv_app.command("fit")
+def fit_command(
+    model: str = typer.Option(
+        "bgnbd", "--model", "-m", help="bgnbd, mbgnbd, pareto, bgbb, gg (Gamma-Gamma) or sbg."
+    ),
+    freq: str = typer.Option(
+        None,
+        "--freq",
+        help="Period of the store summary: D, W or M (default D; bgbb: M, one opportunity "
+        "a month).",
+    ),
+    input_file: Path = typer.Option(
+        None,
+        "--input",
+        "-i",
+        help="Fit a summary file (CSV/Parquet) instead of the store: columns frequency, "
+        "recency, T (bgbb: n_periods), monetary_value, weights; sbg: survivors, or periods "
+        "and churned.",
+    ),
+    penalizer: float = typer.Option(0.0, "--penalizer", help="L2 penalty (0 = plain ML)."),
+    as_of: str = _AS_OF,
+    fmt: str = _FORMAT,
+    output: str = _OUTPUT,
+    db: str = _DB,
+) -> None:
+    """Fit one model and print its parameters (Hardie's notation) with standard errors.
+
+    From the store, the count models fit the compressed customer summary, Gamma-Gamma
+    the repeat buyers, and sBG the subscriptions (monthly periods).
+
+    **Examples**
+
+    ```
+    payback ltv fit --model bgnbd
+    payback ltv fit --model pareto --freq W
+    payback ltv fit --model sbg --format json
+    payback ltv fit --model bgnbd --input summary.csv
+    ```
+    """
+    from payback.clv import compress, customer_summary
+    from payback.clv.summary import subscription_records
+
+    model = model.lower()
+    if model not in MODELS:
+        raise InputError(f"unknown model {model!r}: expected one of {', '.join(MODELS)}")
+    if input_file is not None:
+        table = _read_table(input_file)
+    else:
+        store = _open(db)
+        try:
+            if model == "sbg":
+                table = store.execute(subscription_records(store, as_of=as_of))
+                if table.empty:
+                    raise InputError(
+                        "no subscriptions in the store: import them (`payback import "
+                        "subscriptions FILE`) or fit survivor counts with --input"
+                    )
+            else:
+                period = (freq or ("M" if model == "bgbb" else "D")).upper()
+                table = store.execute(customer_summary(store, freq=period, observation_end=as_of))
+                if table.empty:
+                    raise InputError(
+                        "no confirmed orders in the store: import orders or run `payback demo`"
+                    )
+        finally:
+            store.close()
+        if model in ("bgnbd", "mbgnbd", "pareto", "bgbb"):
+            table = compress(table)
+        elif model == "gg":
+            table = table[table.frequency > 0]
+    fit = _fit_from_table(model, table, penalizer)
+    frame = fit.summary()
+    frame.attrs["units"] = {}
+    title = (
+        f"{fit.model_name}: log-likelihood {fit.log_likelihood:,.2f}, "
+        f"{fit.n_customers:,.0f} customers"
+    )
+    _write(frame, fmt, output, title)
+
+
+@ltv_app.command("predict")
+def predict_command(
+    horizon: str = typer.Option("12m", "--horizon", help="Horizon: 12m, 52w, 365d, 1y."),
+    discount: str = typer.Option(
+        "0", "--discount", help="Annual discount rate: 10% or 0.1 (monthly steps)."
+    ),
+    margin: str = typer.Option(
+        None, "--margin", help="Share of revenue kept, 30% or 0.3 (default: revenue)."
+    ),
+    by: str = typer.Option(
+        None, "--by", help="Acquisition source: channel (= platform), campaign or partner."
+    ),
+    min_customers: int = typer.Option(
+        500, "--min-customers", help="Sources with fewer customers use the pooled fit."
+    ),
+    model: str = typer.Option("bgnbd", "--model", "-m", help="bgnbd, mbgnbd or pareto."),
+    customers: bool = typer.Option(
+        False, "--customers", help="One row per customer instead of per source."
+    ),
+    as_of: str = _AS_OF,
+    fmt: str = _FORMAT,
+    output: str = _OUTPUT,
+    db: str = _DB,
+) -> None:
+    """Predicted LTV: expected purchases x expected spend x margin, discounted.
+
+    Per source: historical LTV (revenue per customer in the first months), predicted
+    LTV of a new customer, future value of the existing ones. With --by, sources with
+    enough customers get their own fit; the others use the pooled fit, as the
+    model_fit column and the notes say.
+
+    **Examples**
+
+    ```
+    payback ltv predict --horizon 12m --discount 10%
+    payback ltv predict --horizon 12m --discount 10% --margin 30% --by channel
+    payback ltv predict --by partner --min-customers 200 --format json
+    payback ltv predict --customers --format csv --output clv.csv
+    ```
+    """
+    from payback.clv import predict_ltv
+
+    months = parse_horizon(horizon)
+    rate = _rate(discount, "--discount")
+    kept = _rate(margin, "--margin")
+    store = _open(db)
+    try:
+        result = predict_ltv(
+            store,
+            horizon_months=months,
+            discount_rate=rate,
+            margin=1.0 if kept is None else kept,
+            by=by.lower() if by else None,
+            model=model.lower(),
+            min_customers=min_customers,
+            as_of=as_of,
+        )
+        currency = store.base_currency
+    finally:
+        store.close()
+    what = "margin" if kept is not None else "revenue"
+    if customers:
+        frame = result.customers
+        frame.attrs["units"] = {"p_alive": "rate", "expected_spend": "money", "clv": "money"}
+        title = f"customer value over {horizon} ({what}, discount {rate:.0%} a year)"
+    else:
+        frame = result.by_source
+        title = (
+            f"LTV by {by or 'all customers'} over {horizon} ({what}, discount {rate:.0%} a "
+            f"year, model {model})"
+        )
+    frame.attrs["currency"] = currency
+    _write(frame, fmt, output, title)
+    for source, note in result.notes.items():
+        typer.echo(f"note: {source}: {note}", err=True)
+
+
+@ltv_app.command("cohorts")
+def cohorts_command(
+    by: str = typer.Option(
+        "month", "--by", help="month (acquisition month), channel, platform, campaign, partner."
+    ),
+    max_months: int = typer.Option(
+        None, "--max-months", help="Show months since acquisition 0..N only."
+    ),
+    as_of: str = _AS_OF,
+    fmt: str = _FORMAT,
+    output: str = _OUTPUT,
+    db: str = _DB,
+) -> None:
+    """Historical cohort LTV: cumulative revenue and margin per acquired customer.
+
+    One row per cohort and month since acquisition (0 = the acquisition month), with the
+    retention (share of the cohort buying that month).
+
+    **Examples**
+
+    ```
+    payback ltv cohorts
+    payback ltv cohorts --by channel --max-months 12
+    payback ltv cohorts --by partner --format csv --output partner_cohorts.csv
+    ```
+    """
+    from payback.clv import cohort_ltv
+
+    store = _open(db)
+    try:
+        frame = cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
+        frame.attrs["currency"] = store.base_currency
+    finally:
+        store.close()
+    _write(frame, fmt, output, f"cohort LTV by {by}")
+
+
+@ltv_app.command("check")
+def check_command(
+    calibration_end: str = typer.Option(
+        ..., "--calibration-end", help="Fit up to this day, compare with what came after."
+    ),
+    model: str = typer.Option("bgnbd", "--model", "-m", help="bgnbd, mbgnbd or pareto."),
+    freq: str = typer.Option("D", "--freq", help="Period: D, W or M."),
+    distribution: bool = typer.Option(
+        False, "--distribution", help="Show the fit of the frequency distribution instead."
+    ),
+    as_of: str = _AS_OF,
+    fmt: str = _FORMAT,
+    output: str = _OUTPUT,
+    db: str = _DB,
+) -> None:
+    """Model checks: predicted vs actual holdout purchases by calibration frequency.
+
+    **Examples**
+
+    ```
+    payback ltv check --calibration-end 2025-06-30
+    payback ltv check --calibration-end 2025-06-30 --distribution
+    ```
+    """
+    from payback.clv import compress, customer_summary, frequency_fit, holdout_check
+    from payback.clv.sources import FITTERS
+
+    if model.lower() not in FITTERS:
+        raise InputError(f"unknown model {model!r}: expected one of {', '.join(FITTERS)}")
+    store = _open(db)
+    try:
+        summary = store.execute(
+            customer_summary(
+                store, freq=freq.upper(), observation_end=as_of, calibration_end=calibration_end
+            )
+        )
+    finally:
+        store.close()
+    if summary.empty:
+        raise InputError(f"no customer bought on or before {calibration_end}")
+    fit = FITTERS[model.lower()](compress(summary))
+    if distribution:
+        frame = frequency_fit(fit, summary)
+        title = f"{fit.model_name}: customers by repeat purchases (chi-square {frame.attrs['chi_square']:.2f})"
+    else:
+        frame = holdout_check(fit, summary)
+        title = f"{fit.model_name}: holdout purchases per customer by calibration frequency"
+    _write(frame, fmt, output, title)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``payback ltv ...`` to the root command."""
+    app.add_typer(ltv_app, name="ltv")
