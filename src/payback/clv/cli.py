@@ -390,7 +390,8 @@ def check_command(
     fit = FITTERS[model.lower()](compress(summary))
     if distribution:
         frame = frequency_fit(fit, summary)
-        title = f"{fit.model_name}: customers by repeat purchases (chi-square {frame.attrs['chi_square']:.2f})"
+        chi = frame.attrs["chi_square"]
+        title = f"{fit.model_name}: customers by repeat purchases (chi-square {chi:.2f})"
     else:
         frame = holdout_check(fit, summary)
         title = f"{fit.model_name}: holdout purchases per customer by calibration frequency"

@@ -358,14 +358,15 @@ def summarize(
     return expr.execute()
 
 
-def subscription_records(store, *, period_days: float = 365.25 / 12, as_of: Any = None):
+def subscription_records(store, *, period_days: float | None = None, as_of: Any = None):
     """Per-subscription sBG records from the store: ``periods`` and ``churned`` (lazy).
 
-    A cancelled subscription (``end`` set, on or before ``as_of``) churned in period
-    ``ceil((end - start) / period_days)`` (at least 1); an active one has completed
-    ``floor((as_of - start) / period_days)`` periods (right-censored). ``as_of`` defaults
-    to the latest start or end date in the table. Subscriptions starting after
-    ``as_of`` are left out.
+    Billing periods are calendar months (``period_days=None``) or ``period_days`` days.
+    A cancelled subscription (``end`` set, on or before ``as_of``) churned in the period
+    its end falls in (at least 1: ``start`` to ``end`` spanning 1 month and 15 days is
+    period 2); an active one has completed the whole periods from ``start`` to
+    ``as_of`` (right-censored). ``as_of`` defaults to the latest start or end date in
+    the table. Subscriptions starting after ``as_of`` are left out.
 
     Examples
     --------
@@ -374,13 +375,15 @@ def subscription_records(store, *, period_days: float = 365.25 / 12, as_of: Any 
     >>> store = open_store(":memory:")
     >>> d = dt.date
     >>> _ = store.write({"subscriptions": pa.table({
-    ...     "subscription_id": ["s1", "s2"], "customer_id": ["a", "b"],
-    ...     "start": [d(2024, 1, 1), d(2024, 1, 1)], "end": [d(2024, 2, 15), None],
-    ...     "price": [10.0, 10.0], "currency": ["EUR"] * 2})})
+    ...     "subscription_id": ["s1", "s2", "s3"], "customer_id": ["a", "b", "c"],
+    ...     "start": [d(2024, 1, 1), d(2024, 1, 1), d(2024, 3, 10)],
+    ...     "end": [d(2024, 2, 15), None, d(2024, 4, 10)],
+    ...     "price": [10.0] * 3, "currency": ["EUR"] * 3})})
     >>> store.execute(subscription_records(store, as_of="2024-06-01"))
       subscription_id  periods  churned
     0              s1        2     True
     1              s2        5    False
+    2              s3        1     True
     """
     subs = store.table("subscriptions")
     cut = _to_date(as_of, "as_of")
@@ -391,10 +394,17 @@ def subscription_records(store, *, period_days: float = 365.25 / 12, as_of: Any 
         end = ibis.greatest(subs.start.max(), subs.end.max())
     churned = subs.end.notnull() & (subs.end <= end)
     stop = churned.ifelse(subs.end, end)
-    days = (stop.epoch_days() - subs.start.epoch_days()).cast("float64")
-    periods = churned.ifelse(
-        ibis.greatest((days / period_days).ceil(), 1), (days / period_days).floor()
-    )
+    if period_days is None:
+        months = (stop.year() - subs.start.year()) * 12 + stop.month() - subs.start.month()
+        full = months - (stop.day() < subs.start.day()).cast("int64")
+        started = full + (stop.day() != subs.start.day()).cast("int64")
+    else:
+        if not period_days > 0:
+            raise InputError(f"period_days must be > 0, got {period_days}")
+        days = (stop.epoch_days() - subs.start.epoch_days()).cast("float64")
+        full = (days / period_days).floor()
+        started = (days / period_days).ceil()
+    periods = churned.ifelse(ibis.greatest(started, 1), full)
     return subs.select("subscription_id", periods=periods.cast("int64"), churned=churned).order_by(
         "subscription_id"
     )
