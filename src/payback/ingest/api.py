@@ -832,7 +832,7 @@ def _table_warnings(con, table: Table, relation: str, columns: list[str]) -> lis
             )
     if table.name == "order_items":
         neg, first = con.execute(
-            f"SELECT count(*), min(order_id) FROM {relation} WHERE quantity < 0"
+            f"SELECT count(*), arg_min(order_id, _row) FROM {relation} WHERE quantity < 0"
         ).fetchone()
         if neg:
             notes.append(

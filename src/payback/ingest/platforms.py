@@ -289,6 +289,9 @@ GENERIC_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "partner_claims": {"partner_id": ("partner", "affiliate", "affiliate_id")},
 }
 
+#: Required columns the importer can make when a file lacks them (line numbers of an order).
+GENERATED: dict[str, tuple[str, ...]] = {"order_items": ("line",)}
+
 GENERIC = Layout(name="generic", label="generic file", platform=None)
 
 #: Layouts tried by ``--platform auto``, in order.
@@ -506,7 +509,8 @@ def resolve_columns(
         start, end = (_find(columns, [p]) for p in layout.period)
         if start is not None:
             sources["date"] = Source("date", column=start, origin="period", period_end=end)
-    missing = [c for c in table.required_columns if c.name not in sources]
+    generated = GENERATED.get(table.name, ())
+    missing = [c for c in table.required_columns if c.name not in (*sources, *generated)]
     if missing and require:
         raise missing_columns_error(table, layout, columns, [c.name for c in missing], file)
     return Plan(sources, tuple(notes))
