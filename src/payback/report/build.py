@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from payback.errors import PaybackError
 from payback.report import charts, views
 from payback.report.format import format_change, format_value
 from payback.report.tables import TableView, table_view
@@ -258,7 +259,7 @@ def report_context(
         where=views.normalise_where(where),
         by=by,
     )
-    head = views.headline(store, start=q.start, end=q.end, where=q.where)
+    head = views.headline(store, start=q.start, end=q.end, where=q.where, ltv=headline_ltv(store))
     grains = dict.fromkeys(("platform", "campaign", *by))
     tables = {dim: _grain_table(store, q, dim) for dim in grains}
     sections = [
@@ -290,6 +291,20 @@ def report_context(
         ],
         "version": _version(),
     }
+
+
+def headline_ltv(store) -> float | None:
+    """Predicted LTV of a new customer when the CLV capability is installed, else None."""
+    from payback.report.extensions import has_capability
+
+    if not has_capability("clv", "ltv_by_source"):
+        return None
+    from payback.report.clv_section import new_customer_ltv
+
+    try:
+        return new_customer_ltv(store)
+    except PaybackError:  # too little history to fit: the card is left out
+        return None
 
 
 def _version() -> str:

@@ -76,7 +76,7 @@ def to_safe_json(data: Any) -> str:
     return safe_json_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
-def _layout(fig: go.Figure, *, height: int = 360, **kw: Any) -> go.Figure:
+def apply_layout(fig: go.Figure, *, height: int = 360, **kw: Any) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
         height=height,
@@ -108,7 +108,7 @@ def empty_figure(message: str) -> go.Figure:
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, height=220)
+    return apply_layout(fig, height=220)
 
 
 def bar_figure(labels: Sequence[Any], values: Sequence[float | None], name: str) -> go.Figure:
@@ -121,7 +121,7 @@ def bar_figure(labels: Sequence[Any], values: Sequence[float | None], name: str)
             name=plotly_text(name),
         )
     )
-    return _layout(fig)
+    return apply_layout(fig)
 
 
 def timeseries_figure(
@@ -190,7 +190,7 @@ def timeseries_figure(
             connectgaps=False,
         )
     money = f" ({currency})" if currency else ""
-    _layout(
+    apply_layout(
         fig,
         barmode="group",
         bargap=0.25,
@@ -233,7 +233,7 @@ def breakdown_figure(
     fig = go.Figure()
     for i, metric in enumerate(metrics):
         values = [r.get(metric) for r in rows][::-1]
-        expl = list(explanations.get(metric, [""] * len(rows)))[::-1]
+        expl = list(explanations.get(metric, [""] * len(rows)))[: len(rows)][::-1]
         hover = _hover(
             [plotly_text(n) for n in names],
             [
@@ -252,7 +252,7 @@ def breakdown_figure(
         )
     money = f" ({currency})" if currency else ""
     height = max(240, 60 + 26 * len(rows) * max(1, len(metrics)) // 1.4)
-    _layout(
+    apply_layout(
         fig,
         height=int(height),
         barmode="group",

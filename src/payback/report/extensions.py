@@ -41,4 +41,15 @@ def has_capability(module: str, *names: str) -> bool:
 
 def extensions() -> list[Extension]:
     """The optional sections whose capability is installed, in report order."""
-    return []
+    found = []
+    if has_capability("clv", "cohort_ltv", "ltv_by_source", "holdout_check"):
+        from payback.report.clv_section import build_clv_section
+
+        found.append(
+            Extension(
+                "ltv",
+                "Cohort LTV curves, predicted CLV by acquisition source, model calibration",
+                build_clv_section,
+            )
+        )
+    return found

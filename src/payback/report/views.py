@@ -90,10 +90,19 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def previous(self) -> Period:
-        """The period of equal length that ends the day before this one starts."""
-        end = self.start - timedelta(days=1)
-        return Period(end - timedelta(days=self.days - 1), end)
+    def previous(self) -> Period | None:
+        """The period of equal length that ends the day before this one starts.
+
+        None when it would begin before year 1 (no calendar to compare with).
+
+        >>> Period(date(1, 1, 5), date(1, 1, 9)).previous() is None
+        True
+        """
+        try:
+            end = self.start - timedelta(days=1)
+            return Period(end - timedelta(days=self.days - 1), end)
+        except OverflowError:
+            return None
 
     def label(self) -> str:
         """``2024-03-01 – 2024-03-31``."""
@@ -512,11 +521,15 @@ def headline(
     end: date | None = None,
     where: Mapping[str, Any] | Sequence[str] | None = None,
     metrics: Sequence[str] = HEADLINE_METRICS,
+    ltv: float | None = None,
 ) -> Headline:
     """The headline cards for a period, each with its change against the previous period.
 
     The previous period has the same number of days and ends the day before ``start``;
     ``start``/``end`` default to the first/last day with data.
+
+    ``ltv`` (the predicted value of a new customer, from the CLV capability) adds the
+    LTV/CAC card: ``ltv / CAC`` of each period.
     """
     period = resolve_period(store, start, end)
     shown = available(metrics)
@@ -524,8 +537,10 @@ def headline(
         return Headline(period, None, store.base_currency, ())
     previous = period.previous()
     now = metric_table(store, (), shown, where=where, start=period.start, end=period.end)
-    before = metric_table(store, (), shown, where=where, start=previous.start, end=previous.end)
-    cur, prev = now.total or {}, before.total or {}
+    cur, prev = now.total or {}, {}
+    if previous is not None:
+        before = metric_table(store, (), shown, where=where, start=previous.start, end=previous.end)
+        prev = before.total or {}
     known = catalogue()
     cards = []
     for name in shown:
@@ -553,7 +568,51 @@ def headline(
                 reason=reason,
             )
         )
+    if ltv is not None and "cac" in shown and "ltv_cac" not in shown:
+        cards.append(ltv_cac_card(ltv, cur.get("cac"), prev.get("cac"), now.currency))
     return Headline(period, previous, now.currency or store.base_currency, tuple(cards))
+
+
+def ltv_cac_card(ltv: float, cac: Any, previous_cac: Any, currency: str | None) -> Card:
+    """The LTV/CAC card: predicted LTV of a new customer over the CAC of each period.
+
+    >>> card = ltv_cac_card(50.0, 20.0, 25.0, "EUR")
+    >>> card.value, card.previous, card.verdict
+    (2.5, 2.0, 'better')
+    >>> card.explanation
+    'LTV/CAC = predicted LTV / CAC = 50.00 EUR / 20.00 EUR = 2.50×: below 3, not sustainable'
+    """
+
+    def ratio(c: Any) -> float | None:
+        return None if is_missing(c) or not c else float(ltv) / float(c)
+
+    value, previous = ratio(cac), ratio(previous_cac)
+    change = change_between(value, previous, "ratio")
+    if value is None:
+        text, reason = "missing (no CAC: no new customers or no spend)", "no CAC in the period"
+    else:
+        health = "healthy (3 or more)" if value >= 3 else "below 3, not sustainable"
+        text, reason = f"{format_value(value, 'ratio')}: {health}", None
+    explanation = (
+        f"LTV/CAC = predicted LTV / CAC = {format_value(ltv, 'money', currency)} / "
+        f"{format_value(cac, 'money', currency)} = {text}"
+    )
+    return Card(
+        metric="ltv_cac",
+        label="LTV/CAC",
+        unit="ratio",
+        value=value,
+        previous=previous,
+        change=change,
+        verdict=_verdict(change, False),
+        formula="predicted LTV of a new customer / CAC",
+        explanation=explanation,
+        inputs=(
+            CardInput("ltv", "Predicted LTV", "money", ltv, ltv),
+            CardInput("cac", "CAC", "money", cac, previous_cac),
+        ),
+        reason=reason,
+    )
 
 
 def timeseries(

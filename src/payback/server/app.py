@@ -561,10 +561,11 @@ def create_app(
 # -- payloads (pure functions of a store and a query) ------------------------------------------
 def headline_payload(store, start, end, where) -> dict[str, Any]:
     """The ``/api/headline`` document."""
+    from payback.report.build import headline_ltv
     from payback.report.format import format_change, format_value
     from payback.report.views import headline
 
-    h = headline(store, start=start, end=end, where=where)
+    h = headline(store, start=start, end=end, where=where, ltv=headline_ltv(store))
     cur = h.currency
     return {
         "period": _period_model(h.period),

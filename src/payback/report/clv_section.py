@@ -1,0 +1,352 @@
+"""The customer lifetime value section: cohort curves, predicted CLV by source, calibration.
+
+Built from :mod:`payback.clv` (present when the CLV capability is installed):
+
+- cohort LTV curves: cumulative revenue per acquired customer by months since
+  acquisition (:func:`payback.clv.cohort_ltv`), per acquisition source and per
+  acquisition month;
+- predicted CLV by acquisition source (:func:`payback.clv.ltv_by_source`: what a new
+  customer brings in the first 12 months, BG/NBD + Gamma-Gamma, undiscounted) next to
+  the historical LTV and the CAC of the source (:func:`payback.metrics.compute_metrics`),
+  with LTV/CAC = predicted LTV / CAC
+  (healthy at 3 or more);
+- a calibration plot: BG/NBD fitted on the first two thirds of the history, predicted
+  against actual purchases in the last third, by calibration frequency
+  (:func:`payback.clv.holdout_check`).
+
+The models use every customer's whole history: the report's period and filters do not
+apply to this section (its introduction says so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+
+from payback.report import charts
+from payback.report.format import format_value, is_missing
+from payback.report.tables import Cell, Column, TableView
+
+#: LTV/CAC at or above this is healthy (DOMAIN.md: "the healthy ratio LTV/CAC is 3 or more").
+HEALTHY_LTV_CAC = 3.0
+HORIZON_MONTHS = 12.0
+
+
+@dataclass(frozen=True)
+class LtvSummary:
+    """Predicted LTV per acquired customer over all sources (customer-weighted)."""
+
+    ltv: float | None
+    customers: int
+    horizon_months: float
+
+
+def ltv_cac_verdict(ratio: float | None) -> str:
+    """Whether a channel pays: ``healthy`` (>= 3), ``thin`` (1-3), ``losing`` (< 1).
+
+    >>> ltv_cac_verdict(2.5), ltv_cac_verdict(3.0), ltv_cac_verdict(0.8), ltv_cac_verdict(None)
+    ('thin', 'healthy', 'losing', 'unknown')
+    """
+    if ratio is None or is_missing(ratio):
+        return "unknown"
+    if ratio >= HEALTHY_LTV_CAC:
+        return "healthy"
+    return "thin" if ratio >= 1 else "losing"
+
+
+def _fmt(value: Any, unit: str, currency: str | None) -> str:
+    return format_value(None if is_missing(value) else value, unit, currency)
+
+
+_MEMO: dict[Any, Any] = {}
+
+
+def _store_stamp(store) -> Any:
+    """A key that changes with the store file (None for stores that are not files)."""
+    import os
+
+    path = getattr(store, "path", None)
+    if not path or path == ":memory:" or not os.path.exists(path):
+        return None
+    stat = os.stat(path)
+    return (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+def ltv_table(store) -> Any:
+    """Historical and predicted LTV per acquisition platform, joined with its CAC.
+
+    Memoised per store file version (the report's headline and its CLV section share it).
+    """
+    stamp = _store_stamp(store)
+    if stamp is not None and stamp in _MEMO:
+        return _MEMO[stamp]
+    table = _ltv_table(store)
+    if stamp is not None:
+        _MEMO.clear()
+        _MEMO[stamp] = table
+    return table
+
+
+def _ltv_table(store) -> Any:
+    from payback.clv import ltv_by_source
+    from payback.metrics import compute_metrics
+
+    table = ltv_by_source(store, "platform", horizon_months=HORIZON_MONTHS)
+    cac = compute_metrics(store, by=("platform",), metrics=("cost", "new_customers", "cac"))
+    groups = cac.frame[~cac.frame["is_total"]].set_index("platform")
+    table = table.copy()
+    for col in ("cost", "new_customers", "cac"):
+        table[col] = [
+            groups[col].get(s) if s in groups.index and s is not None else None
+            for s in table["source"]
+        ]
+    table["ltv_cac"] = [
+        None if is_missing(c) or is_missing(p) or not c else float(p) / float(c)
+        for p, c in zip(table["predicted_ltv"], table["cac"], strict=True)
+    ]
+    return table
+
+
+def new_customer_ltv(store) -> float | None:
+    """Predicted LTV of a new customer over every source (for the LTV/CAC headline card)."""
+    return ltv_summary(ltv_table(store)).ltv
+
+
+def ltv_summary(table) -> LtvSummary:
+    """Customer-weighted predicted LTV over every source of :func:`ltv_table`."""
+    known = table[table["predicted_ltv"].notna()]
+    customers = int(known["customers"].sum())
+    if not customers:
+        return LtvSummary(None, 0, HORIZON_MONTHS)
+    total = float((known["predicted_ltv"] * known["customers"]).sum())
+    return LtvSummary(total / customers, customers, HORIZON_MONTHS)
+
+
+def cohort_figure(frame, currency: str | None, *, sequential: bool = False) -> go.Figure:
+    """Cumulative revenue per acquired customer by months since acquisition, one line a cohort."""
+    if frame is None or len(frame) == 0:
+        return charts.empty_figure("No confirmed orders yet")
+    fig = go.Figure()
+    cohorts = list(dict.fromkeys(frame["cohort"]))
+    for i, cohort in enumerate(cohorts):
+        part = frame[frame["cohort"].eq(cohort) if cohort is not None else frame["cohort"].isna()]
+        part = part[part["customers"] > 0]
+        name = charts.plotly_text(cohort)
+        hover = [
+            f"<b>{name}</b><br>month {m}: {_fmt(v, 'money', currency)} per customer"
+            f"<br>{int(n):,} customers observed that long"
+            for m, v, n in zip(
+                part["months_since_acquisition"],
+                part["revenue_per_customer"],
+                part["customers"],
+                strict=True,
+            )
+        ]
+        if sequential:
+            shade = 0.25 + 0.75 * (i + 1) / len(cohorts)
+            color = f"rgba(31, 111, 235, {shade:.2f})"
+        else:
+            color = charts.PALETTE[i % len(charts.PALETTE)]
+        fig.add_scatter(
+            x=list(part["months_since_acquisition"]),
+            y=list(part["revenue_per_customer"]),
+            mode="lines",
+            name=name,
+            line={"color": color, "width": 2},
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    money = f" ({currency})" if currency else ""
+    return charts.apply_layout(
+        fig,
+        xaxis={"title": {"text": "months since acquisition"}, "dtick": 3},
+        yaxis={"title": {"text": "cumulative revenue per customer" + money}, "tickformat": ",.0f"},
+        showlegend=not sequential,
+    )
+
+
+def ltv_by_source_figure(table, currency: str | None) -> go.Figure:
+    """Historical LTV, predicted LTV and CAC per acquisition source, side by side."""
+    if table is None or len(table) == 0:
+        return charts.empty_figure("No customers yet")
+    names = [charts.plotly_text(s if s is not None else "(no source)") for s in table["source"]]
+    fig = go.Figure()
+    series = (
+        ("historical_ltv", "Historical LTV", charts.PALETTE[4]),
+        ("predicted_ltv", f"Predicted LTV ({HORIZON_MONTHS:.0f} months)", charts.PALETTE[0]),
+        ("cac", "CAC", charts.PALETTE[5]),
+    )
+    for col, label, color in series:
+        values = [None if is_missing(v) else float(v) for v in table[col]]
+        fig.add_bar(
+            x=names,
+            y=values,
+            name=charts.plotly_text(label),
+            marker_color=color,
+            hovertext=[
+                f"<b>{n}</b><br>{charts.plotly_text(label)}: {_fmt(v, 'money', currency)}"
+                for n, v in zip(names, values, strict=True)
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    money = f" ({currency})" if currency else ""
+    return charts.apply_layout(
+        fig,
+        barmode="group",
+        bargap=0.25,
+        yaxis={"title": {"text": "per customer" + money}, "tickformat": ",.0f"},
+    )
+
+
+def calibration_figure(check) -> go.Figure:
+    """Mean holdout purchases per customer, actual against predicted, by calibration frequency."""
+    rows = check[check["frequency"].astype(str) != "all"]
+    if len(rows) == 0:
+        return charts.empty_figure("Not enough history for a holdout check")
+    x = [str(f) for f in rows["frequency"]]
+    fig = go.Figure()
+    for col, label, color in (
+        ("actual", "Actual", charts.PALETTE[6]),
+        ("predicted", "Predicted (BG/NBD)", charts.PALETTE[0]),
+    ):
+        fig.add_bar(
+            x=x,
+            y=list(rows[col]),
+            name=label,
+            marker_color=color,
+            customdata=list(rows["customers"]),
+            hovertemplate=(
+                f"{label}: %{{y:.2f}} purchases per customer<br>"
+                "%{customdata:,} customers with %{x} repeat purchases<extra></extra>"
+            ),
+        )
+    return charts.apply_layout(
+        fig,
+        barmode="group",
+        xaxis={"title": {"text": "repeat purchases in the calibration period"}, "type": "category"},
+        yaxis={"title": {"text": "purchases per customer in the holdout"}},
+    )
+
+
+def calibration_check(store) -> tuple[Any, dt.date] | None:
+    """BG/NBD fitted on the first two thirds of the order history, checked on the rest."""
+    from payback.clv import compress, customer_summary, fit_bgnbd, holdout_check
+
+    orders = store.table("orders").filter(lambda t: t.status == "confirmed")
+    first, last = store.execute(orders.time.min()), store.execute(orders.time.max())
+    if is_missing(first) or is_missing(last) or (last - first).days < 60:
+        return None
+    cut = (first + (last - first) * 2 / 3).date()
+    summary = store.execute(customer_summary(store, freq="W", calibration_end=cut))
+    if summary.empty:
+        return None
+    fit = fit_bgnbd(compress(summary))
+    return holdout_check(fit, summary), cut
+
+
+def _source_table(table, currency: str | None) -> TableView:
+    columns = (
+        Column("source", "Acquisition source", None, ""),
+        Column("customers", "Customers", "count", "customers whose first order came from it"),
+        Column("historical_ltv", "Historical LTV", "money", "revenue per customer so far"),
+        Column(
+            "predicted_ltv",
+            "Predicted LTV",
+            "money",
+            f"expected revenue of a new customer in the first {HORIZON_MONTHS:.0f} months "
+            f"(BG/NBD x Gamma-Gamma)",
+        ),
+        Column("p_alive", "P(alive)", "rate", "mean probability the customer is still active"),
+        Column("cac", "CAC", "money", "cost / new customers"),
+        Column("ltv_cac", "LTV/CAC", "ratio", "predicted LTV / CAC; 3 or more is healthy"),
+    )
+    rows = []
+    for rec in table.to_dict(orient="records"):
+        source = "(no source)" if rec["source"] is None else str(rec["source"])
+        cells = [Cell(source, source.lower(), source)]
+        for col in columns[1:]:
+            value = rec.get(col.key)
+            missing = is_missing(value)
+            title = col.title
+            if col.key == "ltv_cac":
+                ltv = _fmt(rec["predicted_ltv"], "money", currency)
+                cac = _fmt(rec["cac"], "money", currency)
+                title = f"LTV/CAC = predicted LTV / CAC = {ltv} / {cac}: {ltv_cac_verdict(value)}"
+            cells.append(
+                Cell(
+                    _fmt(value, col.unit or "", currency),
+                    "" if missing else repr(float(value)),
+                    title,
+                    missing,
+                )
+            )
+        rows.append(tuple(cells))
+    title = "Predicted CLV by acquisition source"
+    return TableView("table-ltv-source", title, columns, tuple(rows), None)
+
+
+def build_clv_section(
+    store,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    where: Mapping[str, Sequence[str]] | None = None,
+) -> Any:
+    """The CLV section of the report (None when there are no confirmed orders)."""
+    from payback.clv import cohort_ltv
+    from payback.report.build import FigureView, Section
+
+    currency = store.base_currency
+    by_source = cohort_ltv(store, "platform", max_months=24)
+    if len(by_source) == 0:
+        return None
+    by_month = cohort_ltv(store, "month", max_months=24)
+    table = ltv_table(store)
+    figures = [
+        FigureView(
+            "fig-cohorts-source",
+            "Cohort LTV by acquisition source",
+            charts.figure_json(cohort_figure(by_source, currency)),
+        ),
+        FigureView(
+            "fig-cohorts-month",
+            "Cohort LTV by acquisition month (darker = more recent)",
+            charts.figure_json(cohort_figure(by_month, currency, sequential=True)),
+        ),
+        FigureView(
+            "fig-ltv-source",
+            "Predicted CLV and CAC by acquisition source",
+            charts.figure_json(ltv_by_source_figure(table, currency)),
+        ),
+    ]
+    notes = []
+    check = calibration_check(store)
+    if check is not None:
+        frame, cut = check
+        figures.append(
+            FigureView(
+                "fig-calibration",
+                f"Model check: BG/NBD fitted to {cut.isoformat()}, predicted vs actual after",
+                charts.figure_json(calibration_figure(frame)),
+            )
+        )
+    reasons = table.attrs.get("reasons", {})
+    notes += [f"{k}: {v}" for k, v in reasons.items()]
+    return Section(
+        id="ltv",
+        title="Customer lifetime value",
+        intro=(
+            "Cohort LTV = cumulative revenue per acquired customer by months since the first "
+            "order. Predicted LTV = what a newly acquired customer is expected to bring in "
+            f"their first {HORIZON_MONTHS:.0f} months (first order plus the repeat purchases "
+            "BG/NBD and Gamma-Gamma expect); historical LTV = revenue per customer so far. "
+            "LTV/CAC = predicted LTV / CAC; 3 or more is healthy. Computed on every "
+            "customer's whole history: the period and filters above do not apply here."
+        ),
+        figures=tuple(figures),
+        tables=(_source_table(table, currency),),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,46 @@
+"""Property-based API test: schemathesis generates requests for every operation of the
+OpenAPI schema, runs them in-process (ASGI), and no request may cause a server error."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+
+OPERATIONS = ["/api/catalogue", "/api/filters", "/api/metrics", "/api/metrics.csv",
+              "/api/metrics.parquet", "/api/headline", "/api/timeseries", "/api/table",
+              "/api/report"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def api_schema(shop_db):
+    from payback.server import create_app
+
+    app = create_app(shop_db, allowed_hosts=["*"])
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+def test_the_schema_lists_every_operation(api_schema):
+    paths = {r.ok().path for r in api_schema.get_all_operations()}
+    assert set(OPERATIONS) <= paths
+    assert paths - set(OPERATIONS) <= {"/api/ltv", "/api/economics"}
+
+
+@pytest.mark.parametrize("path", OPERATIONS)
+def test_no_server_error(api_schema, path):
+    operation = api_schema[path]["GET"]
+    examples = 5 if path == "/api/report" else 15  # a report renders plotly.js: slower
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case):
+        response = case.call()
+        case.validate_response(response, checks=[not_a_server_error])
+
+    run()
