@@ -39,6 +39,15 @@ class MLEResult:
     n_iterations: int
 
 
+def dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Inner product of long vectors without BLAS threads (which stall on a busy machine).
+
+    >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    11.0
+    """
+    return float(np.einsum("i,i->", a, b))
+
+
 def numeric_gradient(f: Callable[[np.ndarray], float], phi: np.ndarray, step: float = 1e-6):
     """Central-difference gradient of a scalar function (for likelihoods without one)."""
     phi = np.asarray(phi, dtype=float)

@@ -22,17 +22,22 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, log_expit
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from payback.clv._base import ModelFit
 from payback.clv._inputs import check_rft, check_weights, read_columns
-from payback.clv._optim import maximize
+from payback.clv._optim import dot, maximize
 
 __all__ = ["BGNBDFit", "bg_objective", "fit_bgnbd"]
 
 
-def _softplus(d: np.ndarray) -> np.ndarray:
-    return -log_expit(-d)  # log(1 + exp(d)), exact for large |d|, 0 at -inf
+def _softplus_expit(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(log(1 + exp(d)), 1/(1 + exp(-d)))`` from one exponential, exact for large |d|."""
+    e = np.exp(-np.abs(d))  # in [0, 1]: never overflows; 0 at d = -inf
+    one_e = 1 + e
+    softplus = np.maximum(d, 0) + np.log1p(e)
+    expit_d = np.where(d >= 0, 1, e) / one_e
+    return softplus, expit_d
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,38 +181,69 @@ class BGNBDFit(_BetaGeometricFit):
     _shift: ClassVar[int] = 0
 
 
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | slice]:
+    """Distinct values and the index back to rows, when that saves work (daily data);
+    for mostly distinct values (continuous times) the values themselves."""
+    u, inv = np.unique(values, return_inverse=True)
+    if u.size > values.size // 4:
+        return values, slice(None)
+    return u, inv
+
+
 def bg_objective(x, t_x, T, w, shift: int):
     """Mean negative log-likelihood and gradient (in log-parameters) of BG/NBD (shift 0)
-    or MBG/NBD (shift 1), vectorised; terms in ``x`` alone are computed per distinct x."""
+    or MBG/NBD (shift 1).
+
+    Vectorised, and arranged so that only a handful of operations run per row: terms in
+    ``x`` alone are computed per distinct x, logs of ``alpha + T`` and ``alpha + t_x``
+    per distinct age and recency (few with daily data), and sums that do not involve the
+    mixing between the two branches are taken on those distinct values with
+    pre-aggregated weights.
+    """
     c = shift
-    ux, inv = np.unique(x, return_inverse=True)
-    can_die = np.ones(x.shape, bool) if c else x > 0
+    ux, ix = np.unique(x, return_inverse=True)
+    uT, iT = _distinct(T)
+    ut, it = _distinct(t_x)
+    w_x = np.bincount(ix, weights=w)  # customers per distinct x
+    if isinstance(iT, slice):  # ages mostly distinct: sums run over the rows
+        w_T, xw_T = w, w * x
+    else:
+        w_T, xw_T = np.bincount(iT, weights=w), np.bincount(iT, weights=w * x)
     W = w.sum()
+    rx_base = x  # r + x is formed per evaluation
 
     def objective(phi):
         r, alpha, a, b = np.exp(phi)
-        lgT, lgt = np.log(alpha + T), np.log(alpha + t_x)
-        a1 = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
-        a2x = betaln(a, b + ux + c) - betaln(a, b)
+        log_T, log_t = np.log(alpha + uT), np.log(alpha + ut)
+        inv_T, inv_t = 1 / (alpha + uT), 1 / (alpha + ut)
+        weight_T = r * w_T + xw_T  # sum of w (r + x) per distinct T
         with np.errstate(divide="ignore", invalid="ignore"):
             log_ratio = np.log(a) - np.log(b + ux + c - 1)
-        d = np.where(can_die, log_ratio[inv] + (r + x) * (lgT - lgt), -np.inf)
-        ll = a1[inv] + a2x[inv] - (r + x) * lgT + _softplus(d)
-        p3 = expit(d)  # posterior probability of the "dropped out after t_x" branch
-        p2 = 1 - p3
+        if not c:
+            log_ratio = np.where(ux > 0, log_ratio, -np.inf)  # no drop-out before a repeat
+        gap = log_T[iT] - log_t[it]
+        rx = r + rx_base
+        d = log_ratio[ix] + rx * gap  # ln P(dropped out) - ln P(alive), per row
+        softplus, p3 = _softplus_expit(d)
+        wp3 = w * p3
+        s3 = np.bincount(ix, weights=wp3, minlength=ux.size)  # per x: posterior mass "dead"
+        s2 = w_x - s3
+        a1 = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
+        a2x = betaln(a, b + ux + c) - betaln(a, b)
+        ll = w_x @ (a1 + a2x) - dot(weight_T, log_T) + dot(w, softplus)
         psi_ab, psi_abx = digamma(a + b), digamma(a + b + ux + c)
-        g_r = (digamma(r + ux) - digamma(r) + np.log(alpha))[inv] - p2 * lgT - p3 * lgt
-        g_alpha = r / alpha - (r + x) * (p2 / (alpha + T) + p3 / (alpha + t_x))
-        da2 = (psi_ab - psi_abx)[inv]
-        da3 = (digamma(a + 1) - digamma(a) + psi_ab - psi_abx)[inv]
-        db2 = (digamma(b + ux + c) - digamma(b) + psi_ab - psi_abx)[inv]
+        g_r = w_x @ (digamma(r + ux) - digamma(r) + np.log(alpha)) - dot(w_T, log_T) + dot(wp3, gap)
+        g_alpha = r / alpha * W - dot(weight_T, inv_T) + dot(wp3 * rx, inv_T[iT] - inv_t[it])
+        da2 = psi_ab - psi_abx
+        da3 = digamma(a + 1) - digamma(a) + psi_ab - psi_abx
+        db2 = digamma(b + ux + c) - digamma(b) + psi_ab - psi_abx
         with np.errstate(invalid="ignore"):
             db3 = digamma(b + ux + c - 1) - digamma(b) + psi_ab - psi_abx
-        db3 = np.where(np.isfinite(db3), db3, 0.0)[inv]
-        g_a = p2 * da2 + p3 * da3
-        g_b = p2 * db2 + p3 * db3
-        grad = np.array([w @ g_r, w @ g_alpha, w @ g_a, w @ g_b]) * np.array([r, alpha, a, b])
-        return -float(w @ ll) / W, -grad / W
+        db3 = np.where(s3 > 0, db3, 0.0)
+        g_a = s2 @ da2 + s3 @ da3
+        g_b = s2 @ db2 + s3 @ db3
+        grad = np.array([g_r, g_alpha, g_a, g_b]) * np.array([r, alpha, a, b])
+        return -float(ll) / W, -grad / W
 
     return objective
 

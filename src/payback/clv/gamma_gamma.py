@@ -27,7 +27,7 @@ from scipy.special import digamma, gammaln
 
 from payback.clv._base import ModelFit
 from payback.clv._inputs import _bad, check_array, check_weights, read_columns
-from payback.clv._optim import maximize
+from payback.clv._optim import dot, maximize
 from payback.errors import InputError
 
 __all__ = ["GammaGammaFit", "fit_gamma_gamma"]
@@ -77,28 +77,37 @@ class GammaGammaFit(ModelFit):
 
 
 def _objective(x, z, w):
+    """Mean negative log-likelihood and gradient in log-parameters; the gamma functions
+    run once per distinct ``x``, leaving one log and one division per customer."""
     W = w.sum()
-    log_x, log_z, log_xz = np.log(x), np.log(z), x * z
+    ux, ix = np.unique(x, return_inverse=True)
+    w_x = np.bincount(ix, weights=w)
+    wx = w * x
+    log_z = np.log(z)
+    sum_wx_logz, sum_w_logz = dot(wx, log_z), dot(w, log_z)
+    xz = x * z
+    log_ux = np.log(ux)
 
     def objective(phi):
         p, q, v = np.exp(phi)
-        px = p * x
-        lvxz = np.log(v + log_xz)
+        pu = p * ux
+        log_vxz = np.log(v + xz)
+        inv_vxz = 1 / (v + xz)
+        s_wx_l, s_w_l = dot(wx, log_vxz), dot(w, log_vxz)
         ll = (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * np.log(v)
-            + (px - 1) * log_z
-            + px * log_x
-            - (px + q) * lvxz
+            w_x @ (gammaln(pu + q) - gammaln(pu) + pu * log_ux)
+            + W * (q * np.log(v) - gammaln(q))
+            + p * sum_wx_logz
+            - sum_w_logz
+            - p * s_wx_l
+            - q * s_w_l
         )
-        psi_pq = digamma(px + q)
-        g_p = x * (psi_pq - digamma(px) + log_z + log_x - lvxz)
-        g_q = psi_pq - digamma(q) + np.log(v) - lvxz
-        g_v = q / v - (px + q) / (v + log_xz)
-        grad = np.array([w @ g_p, w @ g_q, w @ g_v]) * np.array([p, q, v])
-        return -float(w @ ll) / W, -grad / W
+        psi_puq = digamma(pu + q)
+        g_p = w_x @ (ux * (psi_puq - digamma(pu) + log_ux)) + sum_wx_logz - s_wx_l
+        g_q = w_x @ psi_puq + W * (np.log(v) - digamma(q)) - s_w_l
+        g_v = W * q / v - p * dot(wx, inv_vxz) - q * dot(w, inv_vxz)
+        grad = np.array([g_p, g_q, g_v]) * np.array([p, q, v])
+        return -float(ll) / W, -grad / W
 
     return objective
 
