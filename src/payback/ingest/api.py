@@ -620,7 +620,7 @@ def _parse(
                     else f"correct the cell, or map another column with --map {name}=COLUMN",
                 )
             )
-        checks += _value_checks(table, col, label, options)
+        checks += _value_checks(table, col, label, has_bad=expected is not None)
         if source.period_end:
             end_raw = raw_sql(source.period_end, types[source.period_end])
             select.append(f"{end_raw} AS _period_end")
@@ -684,9 +684,9 @@ def _parse(
     return bad_checks + checks
 
 
-def _value_checks(table: Table, col, label: str, options) -> list[Check]:
+def _value_checks(table: Table, col, label: str, *, has_bad: bool) -> list[Check]:
     name = ident(col.name)
-    bad = f"{ident('_bad_' + col.name)} IS NULL" if col.dtype != "string" else "TRUE"
+    bad = f"{ident('_bad_' + col.name)} IS NULL" if has_bad else "TRUE"
     checks = []
     if col.required:
         checks.append(

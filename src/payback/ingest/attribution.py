@@ -101,7 +101,8 @@ def url_param_sql(url: str, name: str) -> str:
     """SQL reading query parameter ``name`` from a URL expression (decoded, NULL if absent)."""
     pattern = lit(f"(?i)[?&#;]{re.escape(name)}=([^&#;]*)")
     value = f"replace(regexp_extract({url}, {pattern}, 1), '+', ' ')"
-    return f"NULLIF(trim(COALESCE(try(url_decode({value})), {value})), '')"
+    blanks = lit(" \t\r\n")
+    return f"NULLIF(trim(COALESCE(try(url_decode({value})), {value}), {blanks}), '')"
 
 
 def _map_distinct(con, relation: str, expr: str, func, name: str) -> None:

@@ -53,14 +53,17 @@ class Conversion:
     rows: int
     first_rate_date: date | None
     last_rate_date: date | None
+    dated: bool = True
 
     def describe(self, base: str) -> str:
+        """One line for humans: ``converted 3 row(s) from EUR to USD at rates of ...``."""
         span = (
             f"rates of {self.first_rate_date} to {self.last_rate_date}"
             if self.first_rate_date != self.last_rate_date
             else f"the rate of {self.first_rate_date}"
         )
-        return f"converted {self.rows} row(s) from {self.currency} to {base} at {span}"
+        undated = "" if self.dated else " (the latest rate: the rows have no date)"
+        return f"converted {self.rows} row(s) from {self.currency} to {base} at {span}{undated}"
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,7 @@ def convert(con, store, table: Table, relation: str, *, file: str) -> FxOutcome:
         f"WHERE {relation}._row = x._row"
     )
     conversions = tuple(
-        Conversion(cur, int(n), first, last)
+        Conversion(cur, int(n), first, last, dated=date_col is not None)
         for cur, n, first, last in con.execute(
             "SELECT currency, count(*), min(rate_date), max(rate_date) FROM _rated "
             "GROUP BY currency ORDER BY currency"

@@ -1,0 +1,91 @@
+"""An import is all-or-nothing (one transaction) and idempotent (natural keys)."""
+
+from __future__ import annotations
+
+import pytest
+
+from payback import store as store_module
+from payback.errors import ValidationErrors
+from payback.ingest import import_file
+
+from .conftest import totals
+
+HEADER = "date,platform,campaign,ad_group,keyword,impressions,clicks,cost,currency\n"
+
+
+def _rows(n, start=0, cost="1.25"):
+    return "".join(
+        f"2024-10-{1 + i % 28:02d},google,C{i % 7},G{i % 5},k{i},{100 + i},{i % 50},{cost},USD\n"
+        for i in range(start, start + n)
+    )
+
+
+def test_bad_second_half_imports_nothing(store, data, tmp_path):
+    import_file(store, "ads", data / "google_ads_keywords.csv")
+    before = totals(store, "ad_stats", "cost", "clicks")
+    path = tmp_path / "half_bad.csv"
+    path.write_text(HEADER + _rows(500) + _rows(500, start=500, cost="-1"))
+    with pytest.raises(ValidationErrors) as e:
+        import_file(store, "ads", path)
+    assert e.value.errors[0].row == 502  # the first row of the bad half
+    assert e.value.errors[-1].more == 497
+    assert store.row_count("ad_stats") == 6
+    assert totals(store, "ad_stats", "cost", "clicks") == before
+
+
+def test_a_failure_inside_the_write_rolls_back(store, data, monkeypatch):
+    import_file(store, "ads", data / "google_ads_keywords.csv")
+    before = totals(store, "ad_stats", "cost")
+    original = store_module._upsert
+
+    def upsert_then_fail(raw, table, rows):
+        original(raw, table, rows)  # old rows deleted, new ones inserted ...
+        raise OSError("disk full")  # ... then the write fails
+
+    monkeypatch.setattr(store_module, "_upsert", upsert_then_fail)
+    with pytest.raises(OSError):
+        import_file(store, "ads", data / "meta_ads_manager.csv")
+    monkeypatch.undo()
+    assert store.row_count("ad_stats") == 6
+    assert totals(store, "ad_stats", "cost") == before
+
+
+FILES = [
+    ("ads", "google_ads_keywords.csv", {}),
+    ("ads", "meta_ads_manager.csv", {}),
+    ("ads", "microsoft_ads_report.csv", {}),
+    ("ads", "yandex_direct_report.tsv", {"currency": "USD"}),
+    ("orders", "orders_utm.csv", {}),
+    ("orders", "orders_landing.csv", {}),
+    ("leads", "leads.csv", {"dedupe_window": "24h"}),
+    ("fx-rates", "fx_rates.csv", {}),
+]
+
+
+@pytest.mark.parametrize(("kind", "name", "options"), FILES, ids=[f[1] for f in FILES])
+def test_importing_twice_changes_nothing(store, data, kind, name, options):
+    first = import_file(store, kind, data / name, **options)
+    table = first.table
+    snapshot = (
+        store.execute(store.table(table))
+        .sort_values(list(store.table(table).columns))
+        .reset_index(drop=True)
+    )
+    second = import_file(store, kind, data / name, **options)
+    assert second.rows_in_store == first.rows_in_store == first.rows_read
+    again = (
+        store.execute(store.table(table))
+        .sort_values(list(store.table(table).columns))
+        .reset_index(drop=True)
+    )
+    assert again.equals(snapshot)
+
+
+def test_overlapping_files_replace_rows_by_natural_key(store, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(HEADER + _rows(60))
+    b.write_text(HEADER + _rows(60, start=30, cost="2.00"))  # rows 30..59 again, new cost
+    import_file(store, "ads", a)
+    result = import_file(store, "ads", b)
+    assert result.rows_in_store == 90
+    assert totals(store, "ad_stats", "cost")["cost"] == pytest.approx(30 * 1.25 + 60 * 2.00)

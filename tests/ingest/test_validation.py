@@ -1,0 +1,192 @@
+"""Bad input: every problem names file, row, column, value, what was expected and the fix.
+
+Nothing is imported when a file has a problem; up to ten problems are listed at once.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from payback.cli import main
+from payback.errors import DataError, PaybackError, ValidationErrors
+from payback.ingest import import_file
+
+ADS_HEADER = "date,platform,campaign,impressions,clicks,cost,currency\n"
+
+
+def _ads(tmp_path, body, name="ads.csv"):
+    path = tmp_path / name
+    path.write_text(ADS_HEADER + body, encoding="utf-8")
+    return path
+
+
+def _message(store, kind, path, **kw):
+    with pytest.raises(PaybackError) as e:
+        import_file(store, kind, path, **kw)
+    return str(e.value)
+
+
+def test_missing_required_column_lists_found_and_closest(store, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,customer,created_at,Revenue total,state,currency\n"
+        "O1,C1,2024-10-01,10,confirmed,USD\n"
+    )
+    assert _message(store, "orders", path) == (
+        f"{path}: missing required column(s) 'revenue', 'status' for orders (generic file); "
+        "found 'order_id', 'customer', 'created_at', 'Revenue total', 'state', 'currency'; "
+        "closest to 'revenue': 'Revenue total'; closest to 'status': 'state'. Fix: rename the "
+        "column(s) or map them: --map revenue=COLUMN,status=COLUMN; for a value the file lacks "
+        "use --set revenue=VALUE"
+    )
+
+
+def test_unparsable_number(store, tmp_path):
+    path = _ads(
+        tmp_path,
+        "2024-10-01,google,Brand,1000,10,12.5,USD\n2024-10-02,google,Brand,1000,10,12,3.4,USD\n",
+    )
+    # the second row has one field too many (an unquoted decimal comma)
+    assert _message(store, "ads", path) == (
+        f"{path}: 1 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 3: the row has 8 field(s) but the header has 7: got "
+        "'2024-10-02,google,Brand,1000,10,12,3.4,USD', expected 7 fields separated by ','. "
+        "Fix: quote values that contain the delimiter, or remove the stray row"
+    )
+    path = _ads(
+        tmp_path,
+        '2024-10-01,google,Brand,1000,10,"12,3.4",USD\n2024-10-02,google,Brand,1 000,10,4,USD\n',
+    )
+    assert _message(store, "ads", path) == (
+        f"{path}: 2 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 3, column 'impressions': not a whole number: got '1 000', expected a "
+        "whole number like 1200. Fix: correct the cell, or map another column with --map "
+        "impressions=COLUMN\n"
+        f"  - {path}, row 2, column 'cost': unparsable number: got '12,3.4', expected a number "
+        "like 1234.56 (a thousands separator ',' is allowed). Fix: correct the cell, or map "
+        "another column with --map cost=COLUMN"
+    )
+    assert store.row_count("ad_stats") == 0
+
+
+def test_unparsable_date(store, tmp_path):
+    path = _ads(
+        tmp_path, "2024-10-01,google,Brand,1000,10,1,USD\n2024-10-32,google,Brand,1000,10,1,USD\n"
+    )
+    assert _message(store, "ads", path) == (
+        f"{path}: 1 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 3, column 'date': unparsable date: got '2024-10-32', expected a date "
+        "like 2024-10-31 (YYYY-MM-DD). Fix: correct the cell, or give the format with "
+        "--date-format"
+    )
+
+
+def test_negative_cost_and_clicks_above_impressions(store, tmp_path):
+    path = _ads(
+        tmp_path, "2024-10-01,google,Brand,1000,10,-5,USD\n2024-10-02,google,Brand,100,250,5,USD\n"
+    )
+    assert _message(store, "ads", path) == (
+        f"{path}: 2 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 2, column 'cost': negative cost: got '-5.0', expected 0 or more. Fix: "
+        "correct the row (refunds and returns are orders with status returned)\n"
+        f"  - {path}, row 3, column 'clicks/impressions': more clicks than impressions: got "
+        "'250 clicks, 100 impressions', expected clicks <= impressions. Fix: check the row; "
+        "swapped columns? map them with --map clicks=...,impressions=..."
+    )
+
+
+def test_unknown_order_status_and_duplicate_order_ids(store, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,customer_id,time,revenue,status,currency\n"
+        "O1,C1,2024-10-01,10,confirmed,USD\n"
+        "O2,C2,2024-10-01,10,paid,USD\n"
+        "O1,C1,2024-10-02,12,confirmed,USD\n"
+    )
+    assert _message(store, "orders", path) == (
+        f"{path}: 2 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 3, column 'status': unknown status: got 'paid', expected one of "
+        "confirmed, cancelled, returned, pending. Fix: use one of these values (case does not "
+        "matter)\n"
+        f"  - {path}, row 4, column 'order_id': duplicate order id (also in row 2): got 'O1', "
+        "expected each order id once per file. Fix: remove the repeated row; lines of one order "
+        "belong in an order-items file"
+    )
+
+
+def test_missing_value_in_a_required_column(store, tmp_path):
+    path = _ads(tmp_path, "2024-10-01,google,,1000,10,1,USD\n")
+    assert _message(store, "ads", path) == (
+        f"{path}: 1 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 2, column 'campaign': missing value: got '', expected a campaign in "
+        "every row (the column is required). Fix: fill the empty cells, or --set "
+        "campaign=VALUE for all rows"
+    )
+
+
+def test_at_most_ten_problems_with_a_count_of_the_rest(store, tmp_path):
+    body = "".join(f"2024-10-01,google,C{i},100,10,x{i},USD\n" for i in range(25))
+    body += "".join(f"2024-10-02,google,D{i},100,10,-{i + 1},USD\n" for i in range(4))
+    body += "".join(f"2024-10-0{i + 1},google,E{i},100,10,1,EURO\n" for i in range(9))
+    with pytest.raises(ValidationErrors) as e:
+        import_file(store, "ads", _ads(tmp_path, body))
+    errors = e.value.errors
+    assert len(errors) == 9  # three examples of each of the three problems
+    assert errors[2].more == 22  # 25 unparsable costs: 3 shown, 22 counted
+    assert errors[5].more == 1
+    assert str(errors[8]).endswith(
+        "(6 more row(s) with the same problem.) Fix: write the three-letter code"
+    )
+    assert store.row_count("ad_stats") == 0
+
+
+def test_problems_beyond_ten_are_counted(store, tmp_path):
+    rows = []
+    for i in range(12):
+        cells = ["2024-10-01", "google", f"C{i}", "100", "10", "1", "USD"]
+        cells[3 + i % 3] = "bad"  # impressions, clicks or cost
+        rows.append(",".join(cells))
+    path = tmp_path / "many.csv"
+    rows += ["2024-10-99,google,X,1,1,1,USD", "2024-10-01,google,Y,1,1,1,usd$"] * 1
+    rows += ["2024-10-01,google,Z,1,1,1,$$"]
+    path.write_text(ADS_HEADER + "\n".join(rows) + "\n")
+    with pytest.raises(ValidationErrors) as e:
+        import_file(store, "ads", path)
+    # 1 date + 3 impressions + 3 clicks + 3 costs = 10 shown; the currency codes counted
+    assert len(e.value.errors) == 11
+    assert str(e.value.errors[-1]) == (
+        "1 more problem(s) not shown: not a currency code (currency): 2 row(s)."
+    )
+
+
+def test_not_utf8_names_the_row(store, tmp_path):
+    path = tmp_path / "cp1251.csv"
+    path.write_bytes(ADS_HEADER.encode() + "2024-10-01,yandex,Обувь,1,1,1,RUB\n".encode("cp1251"))
+    assert _message(store, "ads", path) == (
+        f"{path}, row 2: the file is not UTF-8 text: expected UTF-8 (or UTF-16 with a byte-order "
+        "mark). Fix: re-save the file as 'CSV UTF-8' (e.g. `iconv -f cp1251 -t utf-8 in.csv > "
+        "out.csv`)"
+    )
+
+
+def test_unknown_kind_lists_the_kinds(store, tmp_path):
+    assert _message(store, "sales", _ads(tmp_path, "")) == (
+        "unknown import kind 'sales': expected one of ads, orders, leads, order-items, "
+        "customers, costs, partner-claims, subscriptions, fx-rates"
+    )
+
+
+def test_cli_prints_the_error_and_exits_2(tmp_path, capsys):
+    path = _ads(tmp_path, "2024-10-01,google,Brand,100,10,-1,USD\n")
+    db = tmp_path / "cli.duckdb"
+    code = main(["import", "ads", str(path), "--db", str(db)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: {path}: 1 problem(s) found; nothing was imported.\n")
+    assert "negative cost: got '-1.0', expected 0 or more" in err
+
+
+def test_missing_file(store, tmp_path):
+    with pytest.raises(DataError) as e:
+        import_file(store, "ads", tmp_path / "nope.csv")
+    assert str(e.value) == f"{tmp_path / 'nope.csv'}: file not found. Fix: check the path"
