@@ -1,0 +1,90 @@
+"""The served dashboard in chromium: views load asynchronously, filters and drill-down
+change the numbers, and no request leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+NASTY = "<script>alert(1)</script>"
+TRACES = ".js-plotly-plot .plot-container svg .trace"
+
+
+def _settled(page):
+    page.wait_for_function("document.querySelectorAll('.panel.loading').length === 0")
+
+
+def _card(page, metric: str) -> str:
+    return page.locator(f'#cards article[data-metric="{metric}"] .card-value').inner_text()
+
+
+def test_dashboard_loads_every_view_from_the_api(page, server_url, screenshot):
+    page.goto(server_url + "/")
+    page.wait_for_selector("#cards article.card")
+    _settled(page)
+    for chart in ("#fig-over-time", "#fig-drill"):
+        page.wait_for_selector(f"{chart} .plot-container svg .trace")
+    for extra in page.locator("#extra-sections .chart").all():
+        extra.scroll_into_view_if_needed()
+        assert extra.locator(".plot-container svg .trace").count() > 0
+    assert page.locator("#drill-table tbody tr").count() >= 3  # the platforms
+    assert page.recorder.foreign() == []
+    assert {u.split("/")[2] for u in page.recorder.urls} == {server_url.split("/")[2]}
+    assert page.recorder.errors == [] and page.recorder.dialogs == []
+    screenshot(page, "dashboard.png")
+
+
+def test_a_filter_changes_the_numbers(page, server_url, screenshot):
+    page.goto(server_url + "/")
+    page.wait_for_selector("#cards article.card")
+    _settled(page)
+    all_cost = _card(page, "cost")
+    page.select_option("#f-platform", "google")
+    page.click("#filters button[type=submit]")
+    page.wait_for_function(
+        "(before) => document.querySelector('#cards article[data-metric=cost] .card-value')"
+        ".textContent !== before",
+        arg=all_cost,
+    )
+    _settled(page)
+    google_cost = _card(page, "cost")
+    assert google_cost != all_cost
+    to_number = lambda text: float(text.split()[0].replace(",", ""))  # noqa: E731
+    assert 0 < to_number(google_cost) < to_number(all_cost)
+    screenshot(page, "dashboard-google.png")
+
+
+def test_drill_down_from_platform_to_campaign_to_keyword(page, server_url, screenshot):
+    page.goto(server_url + "/")
+    page.wait_for_selector("#drill-table tbody tr.drillable")
+    _settled(page)
+    page.locator("#drill-table tbody tr.drillable", has_text="google").first.click()
+    page.wait_for_selector("#crumbs .current")
+    _settled(page)
+    assert page.locator("#crumbs .current").inner_text() == "google"
+    assert page.locator("#drill-table thead th").first.inner_text().lower() == "campaign"
+    names = page.locator("#drill-table tbody td.dim").all_inner_texts()
+    assert NASTY in names  # the hostile name shows as text
+    page.locator("#drill-table tbody tr.drillable").first.click()
+    page.wait_for_function(
+        "document.querySelector('#drill-table thead th').textContent.toLowerCase() === 'keyword'"
+    )
+    _settled(page)
+    assert page.locator("#crumbs button").count() == 2  # All platforms › google › <campaign>
+    assert page.recorder.dialogs == []
+    screenshot(page, "dashboard-drill.png")
+
+
+def test_a_slow_query_shows_progress(page, server_url):
+    page.route(
+        "**/api/timeseries*",
+        lambda route: (page.wait_for_timeout(1500), route.continue_()),
+    )
+    page.goto(server_url + "/")
+    busy = page.locator('[data-panel="timeseries"] .busy')
+    busy.wait_for(state="visible")
+    assert busy.inner_text() == "computing…"
+    assert page.locator('[data-panel="timeseries"]').get_attribute("aria-busy") == "true"
+    page.wait_for_selector("#fig-over-time .plot-container svg .trace", timeout=20_000)
+    assert busy.count() == 0

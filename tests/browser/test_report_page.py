@@ -1,0 +1,71 @@
+"""The HTML report opened from disk in chromium: charts drawn, tables sort, nothing fetched."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+NASTY = "<script>alert(1)</script>"
+TRACES = ".js-plotly-plot .plot-container svg .trace"
+
+
+@pytest.fixture(scope="module")
+def report_file(demo_db, tmp_path_factory):
+    from payback.report import build_report
+    from payback.store import open_store
+
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    with open_store(demo_db, read_only=True) as store:
+        return build_report(store, out, by=("platform", "campaign", "keyword"))
+
+
+def test_report_renders_every_chart_offline(page, report_file, screenshot):
+    page.goto(report_file.as_uri())
+    page.wait_for_selector(TRACES)
+    charts = page.locator(".chart[data-figure]")
+    assert charts.count() >= 4
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        chart.scroll_into_view_if_needed()
+        assert chart.locator(".plot-container svg .trace").count() > 0, chart.get_attribute("id")
+    assert page.recorder.foreign() == []
+    assert page.recorder.errors == [] and page.recorder.dialogs == []
+    assert all(u.startswith(("file:", "data:", "blob:")) for u in page.recorder.urls)
+    screenshot(page, "report.png")
+
+
+def test_report_shows_markup_in_names_as_text(page, report_file):
+    page.goto(report_file.as_uri())
+    page.wait_for_selector(TRACES)
+    cells = page.locator("#table-campaign td.dim").all_inner_texts()
+    assert NASTY in cells
+    assert "<b>bold</b>" in page.locator("#table-keyword td.dim").all_inner_texts()
+    assert page.recorder.dialogs == []  # the name never ran as a script
+
+
+def test_clicking_a_header_sorts_the_table(page, report_file):
+    page.goto(report_file.as_uri())
+    header = page.locator("#table-campaign thead th", has_text="Cost").first
+    header.click()  # numbers sort descending first
+
+    def costs():
+        sorts = page.locator("#table-campaign tbody td[data-sort]").evaluate_all(
+            "cells => cells.filter(c => c.cellIndex === 4).map(c => c.dataset.sort)"
+        )
+        return [float(s) for s in sorts if s]
+
+    first = costs()
+    assert first == sorted(first, reverse=True) and len(first) > 2
+    header.click()
+    assert costs() == sorted(first)
+    assert header.get_attribute("aria-sort") == "ascending"
+
+
+def test_expanding_a_card_shows_its_formula_and_inputs(page, report_file):
+    page.goto(report_file.as_uri())
+    card = page.locator('article.card[data-metric="cpo"]')
+    card.locator("summary").click()
+    text = card.locator("details").inner_text()
+    assert "CPO = cost / confirmed orders" in text
+    assert "Cost" in text and "Orders" in text

@@ -1,0 +1,65 @@
+"""The CLV section and the LTV/CAC card appear once the CLV capability is installed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from payback.report import render_report
+from payback.report.extensions import extensions, has_capability
+
+pytestmark = pytest.mark.skipif(
+    not has_capability("clv", "cohort_ltv", "ltv_by_source"), reason="CLV not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def demo_html(demo_db):
+    from payback.store import open_store
+
+    with open_store(demo_db, read_only=True) as store:
+        return render_report(store)
+
+
+def test_clv_section_renders_its_charts_and_table(demo_html):
+    assert "ltv" in [e.name for e in extensions()]
+    section = demo_html[demo_html.index('<section id="ltv">') :]
+    section = section[: section.index("</section>")]
+    ids = re.findall(r'<div class="chart" id="([^"]+)"', section)
+    assert ids == ["fig-cohorts-source", "fig-cohorts-month", "fig-ltv-source", "fig-calibration"]
+    assert 'id="table-ltv-source"' in section
+    assert "could not be computed" not in section
+
+
+def test_ltv_cac_card_is_predicted_ltv_over_cac(demo_db, demo_html):
+    from payback.clv import ltv_by_source
+    from payback.metrics import compute_metrics
+    from payback.store import open_store
+
+    with open_store(demo_db, read_only=True) as store:
+        by_source = ltv_by_source(store, "platform")
+        cac = compute_metrics(store, by=(), metrics=("cac",)).totals["cac"]
+    known = by_source[by_source.predicted_ltv.notna()]
+    ltv = float((known.predicted_ltv * known.customers).sum() / known.customers.sum())
+    start = demo_html.index('data-metric="ltv_cac"')
+    card = demo_html[start : demo_html.index("</article>", start)]
+    value = re.search(r'<div class="card-value"[^>]*>([\d,.]+)×</div>', card).group(1)
+    assert float(value.replace(",", "")) == pytest.approx(ltv / cac, abs=0.005)
+    assert "LTV/CAC = predicted LTV / CAC = " in card
+
+
+def test_a_failing_optional_section_becomes_a_note(tiny, monkeypatch):
+    from payback.report import extensions as ext_module
+    from payback.report.extensions import Extension
+
+    def broken(store, start, end, where):
+        raise ValueError("no fit on three customers")
+
+    monkeypatch.setattr(
+        ext_module, "extensions", lambda: [Extension("ltv", "Customer lifetime value", "", broken)]
+    )
+    html = render_report(tiny)
+    section = html[html.index('<section id="ltv">') :]
+    assert "This section could not be computed on this data." in section
+    assert "ValueError: no fit on three customers" in section
