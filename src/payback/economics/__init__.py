@@ -18,7 +18,6 @@ from payback.economics.history import (
     fit_response,
     response_from_store,
     retention_from_store,
-    subscription_records,
 )
 from payback.economics.scenarios import (
     compare,
@@ -57,5 +56,4 @@ __all__ = [
     "sensitivity",
     "simulate",
     "simulation_kwargs",
-    "subscription_records",
 ]

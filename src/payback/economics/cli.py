@@ -213,6 +213,119 @@ def _sensitivity_frame(sens: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+_ECONOMICS_HELP = """Ceilings per slice: what a customer may cost, what it costs, and a verdict.
+
+Per value of `--by` and for the whole shop: CPO and CAC paid, LTV (historical cohort and
+predicted, on margin and revenue), LTV/CAC, marginal CPO = margin LTV - non-ad costs per
+customer, max CPA/CPL = average check x margin x share x lead-to-deal conversion, headroom =
+marginal CPO - CAC, payback months, and the verdict: scale (LTV/CAC >= `--healthy` with
+headroom), cut (CAC above the marginal CPO or LTV/CAC < `--cut-below`), hold, or not enough
+data (fewer than `--min-customers` new customers, no ad cost, no LTV). Rates take `25%`.
+
+Example: `payback economics --by campaign`
+"""
+
+#: Columns of the table for humans (files get every column).
+TABLE_COLUMNS = (
+    "cost",
+    "new_customers",
+    "cpo",
+    "cac",
+    "ltv",
+    "ltv_cac",
+    "marginal_cpo",
+    "headroom",
+    "payback_months",
+    "verdict",
+    "reason",
+)
+#: Shorter headers for the table for humans.
+TABLE_HEADERS = {"new_customers": "new", "marginal_cpo": "ceiling", "payback_months": "payback"}
+
+
+def economics_command(
+    by: Annotated[str, typer.Option(help="platform, campaign, keyword, partner, ...")] = (
+        "campaign"
+    ),
+    horizon: Annotated[int, typer.Option(help="LTV horizon in months.")] = 12,
+    ltv: Annotated[str, typer.Option(help="LTV for the verdict: historical or predicted.")] = (
+        "historical"
+    ),
+    basis: Annotated[str, typer.Option(help="LTV/CAC on margin or revenue.")] = "margin",
+    predicted: Annotated[
+        bool, typer.Option(help="Also fit the predicted CLV (BG/NBD + Gamma-Gamma).")
+    ] = True,
+    other_costs_per_customer: Opt = None,
+    average_check: Opt = None,
+    margin: Annotated[str | None, typer.Option(help="Gross margin for max CPA: 25%.")] = None,
+    share: Annotated[str, typer.Option(help="Share of the margin spent to win a deal.")] = "100%",
+    conversion: Annotated[str | None, typer.Option(help="Lead-to-deal conversion: 1/16.")] = None,
+    healthy: Annotated[str, typer.Option(help="LTV/CAC to scale.")] = "3",
+    cut_below: Annotated[str, typer.Option(help="LTV/CAC below which to cut.")] = "1",
+    min_customers: Annotated[int, typer.Option(help="Fewer new customers: not enough data.")] = 30,
+    min_headroom: Annotated[
+        str, typer.Option(help="Headroom needed to scale, as a share of CAC: 50%.")
+    ] = "0",
+    where: Annotated[list[str] | None, typer.Option(help="Filter dim=value; repeat.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Last month of the cohort curves.")] = None,
+    all_columns: Annotated[bool, typer.Option(help="Show every column in the table.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
+    output: Annotated[Path | None, typer.Option(help="Write to FILE.")] = None,
+    db: Annotated[str | None, typer.Option(help="Store file.")] = None,
+) -> None:
+    from payback.calc.inputs import parse_number
+    from payback.economics.ceilings import VerdictRules, ceilings
+    from payback.store import open_store
+
+    def amount(text: str | None, name: str) -> float | None:
+        return None if text is None else parse_number(text, name=name)
+
+    def rate(text: str | None, name: str) -> float | None:
+        return None if text is None else parse_number(text, name=name, rate=True)
+
+    rules = VerdictRules(
+        healthy=amount(healthy, "--healthy"),
+        cut_below=amount(cut_below, "--cut-below"),
+        min_customers=min_customers,
+        min_headroom=rate(min_headroom, "--min-headroom"),
+    )
+    with open_store(db, read_only=True) as store:
+        result = ceilings(
+            store,
+            by,
+            horizon_months=horizon,
+            ltv=ltv,  # type: ignore[arg-type]
+            basis=basis,  # type: ignore[arg-type]
+            predicted=predicted,
+            other_costs_per_customer=amount(other_costs_per_customer, "--other-costs-per-customer"),
+            average_check=amount(average_check, "--average-check"),
+            margin=rate(margin, "--margin"),
+            share=rate(share, "--share"),
+            conversion=rate(conversion, "--conversion"),
+            rules=rules,
+            where=where or None,
+            start=start,
+            end=end,
+            as_of=as_of,
+        )
+    frame = result.frame
+    if fmt == "table" and not all_columns:
+        keep = [result.by, *TABLE_COLUMNS, "is_total"]
+        shown = frame[keep].rename(columns=TABLE_HEADERS)
+        rename = lambda d: {TABLE_HEADERS.get(k, k): v for k, v in d.items() if k in keep}  # noqa: E731
+        shown.attrs = {
+            **frame.attrs,
+            "units": rename(frame.attrs["units"]),
+            "reasons": rename(frame.attrs["reasons"]),
+        }
+        frame = shown
+    title = f"Ceilings by {result.by} (LTV over {result.horizon_months} months)"
+    write_frame(frame, fmt, output, title=title)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``payback simulate`` and ``payback economics`` to the root command."""
     app.command("simulate", help=_SIMULATE_HELP)(simulate_command)
+    app.command("economics", help=_ECONOMICS_HELP)(economics_command)

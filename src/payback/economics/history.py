@@ -5,9 +5,8 @@
   :func:`response_from_store` takes those months from the metric engine (ad cost and
   new customers of the rows that have ad statistics, summed per month).
 - :func:`retention_from_store` fits the sBG model (:func:`payback.clv.fit_sbg_records`)
-  on the ``subscriptions`` table: a cancelled subscription churned in its last paid
-  month; an active one has survived the full months between its start and ``as_of``.
-  The records are grouped in the store (one row per distinct history, with a weight).
+  on the ``subscriptions`` table, read by :func:`payback.clv.summary.subscription_records`
+  and grouped in the store (one row per distinct history, with a weight).
 
 Examples
 --------
@@ -23,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from payback.economics.simulator import PowerResponse
 from payback.errors import InputError
@@ -103,79 +101,27 @@ def response_from_store(
     return fit_response(monthly["cost"].to_numpy(float), monthly["new_customers"].to_numpy(float))
 
 
-def subscription_records(
-    store: Any,
-    *,
-    as_of: dt.date | str | None = None,
-    where: Mapping[str, str] | None = None,
-):
-    """Distinct subscription histories: ``periods, churned, weight`` (a pandas DataFrame).
-
-    ``periods`` is the paid months of a cancelled subscription (its churn period) and the
-    full months an active one has completed by ``as_of`` (default: the latest start or end
-    date in the table). ``where`` filters on columns of ``subscriptions`` (plan, platform,
-    campaign, partner_id).
-    """
-    import ibis
-
-    t = store.table("subscriptions")
-    for column, value in (where or {}).items():
-        if column not in ("plan", "platform", "campaign", "partner_id"):
-            raise InputError(
-                f"subscriptions can be filtered on plan, platform, campaign or partner_id, "
-                f"not {column!r}"
-            )
-        t = t.filter(t[column] == ibis.literal(value))
-    if as_of is None:
-        latest = store.execute(ibis.greatest(t.start.max(), t.end.max()))
-        if latest is None or pd.isna(latest):
-            raise InputError(
-                "no subscriptions in the store to fit retention on. Fix: import them "
-                "(`payback import subscriptions FILE`) or give --retention / --alpha --beta-sbg"
-            )
-        as_of = latest
-    try:
-        day = ibis.literal(pd.Timestamp(as_of).date())
-    except (ValueError, TypeError):
-        raise InputError(f"as_of: expected a date like 2024-06-30, got {as_of!r}") from None
-
-    def months(a, b):
-        return (b.year() * 12 + b.month()) - (a.year() * 12 + a.month())
-
-    churned = t.end.notnull()
-    paid = ibis.greatest(months(t.start, t.end) + (t.end.day() >= t.start.day()).cast("int64"), 1)
-    elapsed = months(t.start, day) - (day.day() < t.start.day()).cast("int64")
-    rows = t.filter(churned | (t.start <= day)).select(
-        periods=churned.ifelse(paid, elapsed), churned=churned
-    )
-    records = (
-        rows.group_by(["periods", "churned"])
-        .aggregate(weight=rows.count())
-        .order_by(["churned", "periods"])
-    )
-    return store.execute(records)
-
-
-def retention_from_store(
-    store: Any,
-    *,
-    as_of: dt.date | str | None = None,
-    where: Mapping[str, str] | None = None,
-):
+def retention_from_store(store: Any, *, as_of: dt.date | str | None = None):
     """Fit the sBG retention model on the store's subscriptions (a :class:`payback.clv.SBGFit`).
+
+    The records are :func:`payback.clv.summary.subscription_records` (monthly periods),
+    grouped in the engine into distinct ``(periods, churned)`` histories with a weight.
 
     Raises
     ------
     payback.errors.InputError
-        When the store holds no subscriptions (matching ``where``).
+        When the store holds no subscriptions.
     """
     from payback.clv import fit_sbg_records
+    from payback.clv.summary import subscription_records
 
-    rec = subscription_records(store, as_of=as_of, where=where)
+    records = subscription_records(store, as_of=as_of)
+    grouped = records.group_by(["periods", "churned"]).aggregate(weight=records.count())
+    rec = store.execute(grouped.order_by(["churned", "periods"]))
     if rec.empty:
         raise InputError(
-            "no subscriptions match: cannot fit retention. Fix: import subscriptions or give "
-            "--retention / --alpha --beta-sbg"
+            "no subscriptions in the store to fit retention on. Fix: import them "
+            "(`payback import subscriptions FILE`) or give --retention / --alpha --beta-sbg"
         )
     return fit_sbg_records(
         rec["periods"].to_numpy(int), rec["churned"].to_numpy(bool), rec["weight"].to_numpy(float)

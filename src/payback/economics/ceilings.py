@@ -1,0 +1,554 @@
+"""Acquisition-cost ceilings per slice: what a customer may cost, next to what it costs.
+
+For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
+``partner`` ...) and for the whole shop (the totals row), from the store:
+
+- **actual**: ``cost``, ``orders``, ``new_customers``, ``cpo = cost / orders``,
+  ``cac = cost / new customers`` (:func:`payback.metrics.compute_metrics`);
+- **LTV** per acquired customer over ``horizon_months`` months: historical cohort LTV
+  on revenue and on gross margin (:func:`payback.clv.cohorts.cohort_ltv`: months 0 ..
+  horizon-1 since the acquisition month, among cohorts observed that long) and the
+  predicted CLV of a new customer (:func:`payback.clv.sources.ltv_by_source`; its margin
+  version is ``predicted_ltv x margin_rate``). ``ltv`` is the one the verdict uses:
+  historical (or predicted, ``ltv="predicted"``), on margin (or revenue, ``basis``);
+  a slice without its own value falls back as ``ltv_source`` says;
+- **ceilings**: ``marginal_cpo = LTV on revenue - cost of goods per customer - other
+  (non-advertising) costs per customer`` (= margin LTV - other costs per customer); the
+  other costs are the ``costs`` table's total over the customers with a confirmed order
+  (or ``other_costs_per_customer``); ``max_cpa = average check x margin x share`` and
+  ``max_cpl = max_cpa x lead-to-deal conversion`` (average check = AOV, margin = gross
+  profit / revenue, conversion = orders / valid leads of the slice, each overridable);
+- ``headroom = marginal_cpo - cac`` (CAC is the actual cost of one customer, >= CPO);
+  ``ltv_cac = ltv / cac``; ``payback_months``: the first month since acquisition at which
+  the cohort's cumulative gross margin per customer reaches the CAC (month 1 = the
+  acquisition month; the shop's curve, size-weighted over cohorts, for the totals row and
+  for grains without their own cohorts);
+- **verdict** with its ``reason`` (:class:`VerdictRules`): *not enough data* (no ad cost,
+  fewer than ``min_customers`` new customers, or no LTV), *cut* (CAC above the marginal
+  CPO, or LTV/CAC below ``cut_below``), *scale* (LTV/CAC at least ``healthy`` and
+  headroom above ``min_headroom x CAC``), otherwise *hold*.
+
+Missing values are null with the reason in ``frame.attrs["reasons"]``; never inf or NaN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from payback.errors import CurrencyError, InputError, PaybackError
+
+#: Dimensions with their own cohort LTV (the acquisition source of a customer's first order).
+COHORT_DIMENSIONS = ("platform", "campaign", "partner")
+
+VERDICTS = ("scale", "hold", "cut", "not enough data")
+
+_METRICS = ("cost", "orders", "new_customers", "revenue", "gross_profit", "leads", "cpa")
+
+UNITS: dict[str, str] = {
+    "cost": "money",
+    "orders": "count",
+    "new_customers": "count",
+    "cpo": "money",
+    "cac": "money",
+    "aov": "money",
+    "margin_rate": "rate",
+    "historical_ltv": "money",
+    "historical_margin_ltv": "money",
+    "predicted_ltv": "money",
+    "predicted_margin_ltv": "money",
+    "ltv": "money",
+    "ltv_cac": "ratio",
+    "other_costs_per_customer": "money",
+    "marginal_cpo": "money",
+    "headroom": "money",
+    "payback_months": "count",
+    "leads": "count",
+    "cpa": "money",
+    "lead_conversion": "rate",
+    "max_cpa": "money",
+    "max_cpl": "money",
+    "cpl_headroom": "money",
+    # text columns (so that tables print them on the totals row too)
+    "ltv_source": "text",
+    "verdict": "text",
+    "reason": "text",
+}
+
+
+@dataclass(frozen=True)
+class VerdictRules:
+    """Thresholds of the verdict.
+
+    Attributes
+    ----------
+    healthy : float
+        LTV/CAC at or above which a slice with headroom is scaled (DOMAIN.md: 3).
+    cut_below : float
+        LTV/CAC below which a slice is cut (1: a customer brings less than they cost).
+    min_customers : int
+        Fewer new customers than this: "not enough data".
+    min_headroom : float
+        Headroom needed to scale, as a share of the CAC (0: any headroom).
+    """
+
+    healthy: float = 3.0
+    cut_below: float = 1.0
+    min_customers: int = 30
+    min_headroom: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.cut_below <= self.healthy:
+            raise InputError(
+                f"verdict rules: --cut-below ({self.cut_below:g}) must not exceed --healthy "
+                f"({self.healthy:g})"
+            )
+        if self.min_customers < 1 or self.min_headroom < 0 or self.cut_below < 0:
+            raise InputError(
+                "verdict rules: --min-customers must be >= 1, --min-headroom and --cut-below >= 0"
+            )
+
+
+@dataclass(frozen=True)
+class Ceilings:
+    """Result of :func:`ceilings`.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per slice, then the totals row (``is_total``); columns as in the module
+        docstring; ``attrs`` holds ``units``, ``reasons`` and ``currency``.
+    by : str
+    rules : VerdictRules
+    horizon_months : int
+    other_costs_per_customer : float or None
+    currency : str or None
+    """
+
+    frame: pd.DataFrame
+    by: str
+    rules: VerdictRules
+    horizon_months: int
+    other_costs_per_customer: float | None
+    currency: str | None = None
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+    def verdicts(self) -> dict[Any, str]:
+        """Slice value -> verdict (the totals row left out)."""
+        rows = self.frame[~self.frame["is_total"]]
+        return dict(zip(rows[self.by], rows["verdict"], strict=True))
+
+
+def _nullable(values: Any) -> pd.Series:
+    """Float64 with pd.NA for missing, never inf or NaN."""
+    s = pd.Series(values, dtype="Float64")
+    return s.mask(~np.isfinite(s.astype(float).fillna(0.0)))
+
+
+def _check_rate(name: str, value: float | None) -> None:
+    if value is not None and not 0 <= value <= 1:
+        raise InputError(
+            f"--{name.replace('_', '-')} must be between 0 and 100 %, got {value:g} "
+            f"(= {value * 100:g} %). Fix: give e.g. 25% or 0.25"
+        )
+
+
+def non_ad_costs_per_customer(store: Any, *, start: Any = None, end: Any = None) -> float | None:
+    """Non-advertising costs per customer: ``sum(costs.amount) / customers with a confirmed
+    order`` over the same dates (costs by their period start ``date``, orders by ``time``).
+
+    Returns None when the ``costs`` table is empty (nothing known).
+
+    Raises
+    ------
+    payback.errors.CurrencyError
+        When the costs are in a currency other than the store's.
+    """
+    costs = store.table("costs")
+    orders = store.table("orders")
+    orders = orders.filter(orders.status == "confirmed")
+    if start is not None:
+        costs = costs.filter(costs.date >= pd.Timestamp(start).date())
+        orders = orders.filter(orders.time >= pd.Timestamp(start))
+    if end is not None:
+        costs = costs.filter(costs.date <= pd.Timestamp(end).date())
+        orders = orders.filter(orders.time < pd.Timestamp(end) + pd.Timedelta(days=1))
+    currencies = store.execute(costs.select("currency").distinct())["currency"].dropna().tolist()
+    base = store.base_currency
+    foreign = [c for c in currencies if base is not None and c != base]
+    if foreign or len(currencies) > 1:
+        raise CurrencyError(
+            f"the costs table holds money in {', '.join(sorted(currencies))} but the store's "
+            f"currency is {base}: convert the costs before importing them, or pass "
+            f"--other-costs-per-customer"
+        )
+    total = store.execute(costs.amount.sum())
+    if total is None or pd.isna(total):
+        return None
+    customers = int(store.execute(orders.customer_id.nunique()))
+    return float(total) / customers if customers else None
+
+
+def _cohort_values(store: Any, by: str, horizon: int, as_of: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """Per source: historical LTV (revenue, margin) at the horizon and the margin curve."""
+    from payback.clv.cohorts import cohort_ltv
+
+    own = by in COHORT_DIMENSIONS
+    table = cohort_ltv(store, by if own else "month", as_of=as_of)
+    at = table[table["months_since_acquisition"] == horizon - 1]
+    weights = at["customers"].astype(float)
+    total_customers = weights.sum()
+    pooled = pd.DataFrame(
+        {
+            "historical_ltv": [
+                (at["revenue_per_customer"] * weights).sum() / total_customers
+                if total_customers
+                else np.nan
+            ],
+            "historical_margin_ltv": [
+                (at["gross_margin_per_customer"] * weights).sum() / total_customers
+                if total_customers and at["gross_margin_per_customer"].notna().all()
+                else np.nan
+            ],
+        },
+        index=pd.Index([_TOTAL], name="source"),
+    )
+    # the shop's curve: size-weighted over the cohorts observed at each month
+    w = table["customers"].astype(float)
+    shop = (table["gross_margin_per_customer"] * w).groupby(table["months_since_acquisition"]).sum(
+        min_count=1
+    ) / w.groupby(table["months_since_acquisition"]).sum()
+    if table["gross_margin_per_customer"].isna().any():
+        shop[:] = np.nan
+    shop_curve = pd.Series({_TOTAL: shop.sort_index().to_numpy(float)}, dtype=object)
+    if not own:
+        return pooled, shop_curve
+    per = at.set_index(at["cohort"].astype(object).where(at["cohort"].notna(), None))[
+        ["revenue_per_customer", "gross_margin_per_customer"]
+    ].rename(
+        columns={
+            "revenue_per_customer": "historical_ltv",
+            "gross_margin_per_customer": "historical_margin_ltv",
+        }
+    )
+    curves = table.groupby(
+        table["cohort"].astype(object).where(table["cohort"].notna(), None), dropna=False
+    )["gross_margin_per_customer"].apply(lambda s: s.to_numpy(float))
+    return pd.concat([per, pooled]), pd.concat([curves, shop_curve])
+
+
+_TOTAL = "__total__"
+
+
+def _payback(curve: Any, cac: float | None) -> float | None:
+    """First month (1-based) whose cumulative margin per customer reaches ``cac``."""
+    if curve is None or cac is None or pd.isna(cac) or not isinstance(curve, np.ndarray):
+        return None
+    reached = np.flatnonzero(np.nan_to_num(curve, nan=-np.inf) >= cac)
+    return float(reached[0] + 1) if reached.size else None
+
+
+def _predicted(store: Any, by: str, horizon: int, min_customers: int, as_of: Any):
+    from payback.clv.sources import ltv_by_source
+
+    if by not in COHORT_DIMENSIONS:
+        return None, f"predicted CLV is by platform, campaign or partner, not by {by}"
+    try:
+        table = ltv_by_source(
+            store, by, horizon_months=horizon, min_customers=min_customers, as_of=as_of
+        )
+    except PaybackError as e:
+        return None, f"predicted CLV unavailable: {e}"
+    keys = table["source"].astype(object).where(table["source"].notna(), None)
+    values = dict(zip(keys, table["predicted_ltv"], strict=True))
+    weights = table["customers"].astype(float)
+    pv = table["predicted_ltv"].astype(float)
+    ok = pv.notna()
+    values[_TOTAL] = (
+        float((pv[ok] * weights[ok]).sum() / weights[ok].sum()) if weights[ok].sum() else None
+    )
+    return values, None
+
+
+def ceilings(
+    store: Any,
+    by: str = "campaign",
+    *,
+    horizon_months: int = 12,
+    ltv: Literal["historical", "predicted"] = "historical",
+    basis: Literal["margin", "revenue"] = "margin",
+    predicted: bool = True,
+    other_costs_per_customer: float | None = None,
+    average_check: float | None = None,
+    margin: float | None = None,
+    share: float = 1.0,
+    conversion: float | None = None,
+    rules: VerdictRules | None = None,
+    where: Mapping[str, Any] | Sequence[str] | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    as_of: dt.date | str | None = None,
+    min_model_customers: int = 500,
+) -> Ceilings:
+    """Ceilings, headroom, payback and a verdict per slice of one grain dimension.
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    by : str
+        One grain dimension of the metric engine (``campaign``, ``platform``, ``keyword``,
+        ``partner``, ``ad_group`` ...). Only platform, campaign and partner have their own
+        cohort LTV; other grains use the whole shop's LTV (``ltv_source`` says so).
+    horizon_months : int
+        LTV horizon: the acquisition month and the ``horizon_months - 1`` after it.
+    ltv : {"historical", "predicted"}
+        Which LTV the ceiling and the verdict use (the other one fills a gap).
+    basis : {"margin", "revenue"}
+        LTV/CAC on gross margin (default) or on revenue. The marginal CPO always
+        subtracts the cost of goods and the other costs.
+    predicted : bool
+        Also fit the predicted CLV (BG/NBD + Gamma-Gamma, a second or so).
+    other_costs_per_customer : float, optional
+        Non-advertising costs per customer; default from the ``costs`` table.
+    average_check, margin, share, conversion : float, optional
+        Inputs of the maximum CPA/CPL: default the slice's AOV, gross margin rate and
+        orders / valid leads; ``share`` (of the margin spent to win a deal) defaults to 1.
+    rules : VerdictRules, optional
+    where, start, end
+        Filters of :func:`payback.metrics.compute_metrics` (the actual costs).
+    as_of : date, optional
+        Last month of the cohort curves (default: the last confirmed order).
+    min_model_customers : int
+        Sources with fewer customers use the pooled CLV fit.
+
+    Returns
+    -------
+    Ceilings
+
+    Raises
+    ------
+    payback.errors.InputError
+        For an unknown dimension, a rate outside [0, 1], a negative amount.
+    """
+    from payback.metrics import compute_metrics
+    from payback.metrics.filters import parse_by
+
+    dims = parse_by(by)
+    if len(dims) != 1:
+        raise InputError(f"--by takes one dimension for ceilings, got {', '.join(dims) or 'none'}")
+    (by,) = dims
+    if ltv not in ("historical", "predicted"):
+        raise InputError(f"--ltv must be historical or predicted, got {ltv!r}")
+    if basis not in ("margin", "revenue"):
+        raise InputError(f"--basis must be margin or revenue, got {basis!r}")
+    if int(horizon_months) != horizon_months or horizon_months < 1:
+        raise InputError(f"--horizon must be a whole number of months >= 1, got {horizon_months}")
+    for name, value in (("margin", margin), ("share", share), ("conversion", conversion)):
+        _check_rate(name, value)
+    for name, value in (
+        ("other_costs_per_customer", other_costs_per_customer),
+        ("average_check", average_check),
+    ):
+        if value is not None and value < 0:
+            raise InputError(f"--{name.replace('_', '-')} cannot be negative, got {value:g}")
+    rules = rules or VerdictRules()
+    horizon = int(horizon_months)
+
+    metrics = compute_metrics(store, by=(by,), metrics=_METRICS, where=where, start=start, end=end)
+    f = metrics.frame.copy()
+    f[by] = f[by].astype(object).where(f[by].notna(), None)
+    key = np.where(f["is_total"].astype(bool), _TOTAL, f[by].astype(object))
+    key = pd.Series(key, index=f.index, dtype=object)
+    out = pd.DataFrame({by: f[by], "is_total": f["is_total"].astype(bool)})
+    for col in ("cost", "orders", "new_customers", "leads", "revenue", "gross_profit", "cpa"):
+        out[col] = _nullable(f[col])
+    cost = out["cost"]
+    out["cpo"] = _nullable(cost / out["orders"].where(out["orders"] > 0))
+    out["cac"] = _nullable(cost / out["new_customers"].where(out["new_customers"] > 0))
+    out["aov"] = _nullable(out["revenue"] / out["orders"].where(out["orders"] > 0))
+    out["margin_rate"] = _nullable(out["gross_profit"] / out["revenue"].where(out["revenue"] > 0))
+
+    if as_of is None:  # the last month with a confirmed order closes the cohort curves
+        orders = store.table("orders")
+        last = store.execute(orders.filter(orders.status == "confirmed").time.max())
+        as_of = None if last is None or pd.isna(last) else pd.Timestamp(last).date()
+    hist, curves = _cohort_values(store, by, horizon, as_of)
+    own = by in COHORT_DIMENSIONS
+    lookup = key if own else pd.Series(_TOTAL, index=f.index)
+    out["historical_ltv"] = _nullable(lookup.map(hist["historical_ltv"]))
+    out["historical_margin_ltv"] = _nullable(lookup.map(hist["historical_margin_ltv"]))
+    notes: dict[str, str] = {}
+    if predicted:
+        values, why = _predicted(store, by, horizon, min_model_customers, as_of)
+        if values is None:
+            notes["predicted_ltv"] = why
+            out["predicted_ltv"] = _nullable([np.nan] * len(out))
+        else:
+            out["predicted_ltv"] = _nullable(key.map(lambda k: values.get(k, np.nan)))
+    else:
+        out["predicted_ltv"] = _nullable([np.nan] * len(out))
+        notes["predicted_ltv"] = "not computed (--no-predicted)"
+    out["predicted_margin_ltv"] = _nullable(out["predicted_ltv"] * out["margin_rate"])
+
+    first, second = (
+        ("historical", "predicted") if ltv == "historical" else ("predicted", "historical")
+    )
+    suffix = "_margin_ltv" if basis == "margin" else "_ltv"
+    chosen = out[first + suffix]
+    source = pd.Series(np.where(chosen.notna(), first, None), index=out.index, dtype=object)
+    fallback = out[second + suffix]
+    use_fallback = chosen.isna() & fallback.notna()
+    chosen = chosen.where(~use_fallback, fallback)
+    source = source.where(~use_fallback, second)
+    if not own:
+        source = source.where(source.isna(), "shop " + source.astype(str))
+    out["ltv"] = _nullable(chosen)
+    out["ltv_source"] = source
+    out["ltv_cac"] = _nullable(out["ltv"] / out["cac"].where(out["cac"] > 0))
+
+    if other_costs_per_customer is None:
+        other_costs_per_customer = non_ad_costs_per_customer(store, start=start, end=end)
+        if other_costs_per_customer is None:
+            notes["other_costs_per_customer"] = (
+                "the costs table is empty: no non-advertising costs are counted "
+                "(import costs or pass --other-costs-per-customer)"
+            )
+    other = 0.0 if other_costs_per_customer is None else float(other_costs_per_customer)
+    out["other_costs_per_customer"] = _nullable([other] * len(out))
+    # marginal CPO = LTV on revenue - cost of goods - other costs = margin LTV - other costs
+    margin_ltv = out[first + "_margin_ltv"].where(
+        out[first + "_margin_ltv"].notna(), out[second + "_margin_ltv"]
+    )
+    out["marginal_cpo"] = _nullable(margin_ltv - other)
+    out["headroom"] = _nullable(out["marginal_cpo"] - out["cac"])
+    out["payback_months"] = _nullable(
+        [_payback(curves.get(k), c) for k, c in zip(lookup, out["cac"].astype(object), strict=True)]
+    )
+
+    check = out["aov"] if average_check is None else _nullable([average_check] * len(out))
+    rate = out["margin_rate"] if margin is None else _nullable([margin] * len(out))
+    out["max_cpa"] = _nullable(check * rate * share)
+    if conversion is None:
+        conv = out["orders"] / out["leads"].where(out["leads"] > 0)
+        conv = conv.where(conv <= 1)
+    else:
+        conv = pd.Series(conversion, index=out.index, dtype="Float64")
+    out["lead_conversion"] = _nullable(conv)
+    out["max_cpl"] = _nullable(out["max_cpa"] * out["lead_conversion"])
+    out["cpl_headroom"] = _nullable(out["max_cpl"] - out["cpa"])
+
+    verdict, reason = _verdicts(out, rules)
+    out["verdict"] = verdict
+    out["reason"] = reason
+    columns = [
+        by,
+        "cost",
+        "orders",
+        "new_customers",
+        "cpo",
+        "cac",
+        "aov",
+        "margin_rate",
+        "historical_ltv",
+        "historical_margin_ltv",
+        "predicted_ltv",
+        "predicted_margin_ltv",
+        "ltv",
+        "ltv_source",
+        "ltv_cac",
+        "other_costs_per_customer",
+        "marginal_cpo",
+        "headroom",
+        "payback_months",
+        "leads",
+        "cpa",
+        "lead_conversion",
+        "max_cpa",
+        "max_cpl",
+        "cpl_headroom",
+        "verdict",
+        "reason",
+        "is_total",
+    ]
+    frame = out[columns].reset_index(drop=True)
+    frame.attrs["units"] = dict(UNITS)
+    frame.attrs["currency"] = metrics.currency
+    frame.attrs["reasons"] = _reasons(frame, metrics.reasons, notes, by, own)
+    return Ceilings(
+        frame=frame,
+        by=by,
+        rules=rules,
+        horizon_months=horizon,
+        other_costs_per_customer=other_costs_per_customer,
+        currency=metrics.currency,
+        notes=notes,
+    )
+
+
+def _verdicts(out: pd.DataFrame, rules: VerdictRules) -> tuple[list[str], list[str]]:
+    verdicts, reasons = [], []
+    rows = out[["cost", "new_customers", "cac", "ltv", "ltv_cac", "marginal_cpo", "headroom"]]
+    for cost, new, cac, ltv, ratio, ceiling, headroom in rows.astype(object).itertuples(
+        index=False
+    ):
+        v, why = _verdict(cost, new, cac, ltv, ratio, ceiling, headroom, rules)
+        verdicts.append(v)
+        reasons.append(why)
+    return verdicts, reasons
+
+
+def _missing(x: Any) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))
+
+
+def _verdict(cost, new, cac, ltv, ratio, ceiling, headroom, rules: VerdictRules):
+    """The verdict of one slice and the sentence that explains it."""
+    if _missing(cost) or cost == 0:
+        return "not enough data", "no ad spend (organic, e-mail, partner)"
+    if _missing(new) or new < rules.min_customers:
+        n = 0 if _missing(new) else int(new)
+        return "not enough data", f"{n} new customers < {rules.min_customers}"
+    if _missing(ltv) or _missing(cac):
+        return "not enough data", "no cohort old enough for LTV"
+    if not _missing(ceiling) and cac > ceiling:
+        return "cut", "CAC above the ceiling"
+    if ratio < rules.cut_below:
+        return "cut", f"LTV/CAC below {rules.cut_below:g}"
+    if ratio >= rules.healthy:
+        if _missing(headroom):
+            return "hold", "no ceiling to measure headroom"
+        if headroom > rules.min_headroom * cac:
+            return "scale", f"LTV/CAC >= {rules.healthy:g}, headroom"
+        return "hold", "headroom too small to scale"
+    return "hold", f"LTV/CAC below {rules.healthy:g}"
+
+
+def _reasons(
+    frame: pd.DataFrame, metric_reasons: Mapping[str, str], notes: Mapping[str, str], by, own
+) -> dict[str, str]:
+    reasons = {k: v for k, v in metric_reasons.items() if k in frame.columns}
+    reasons.update(notes)
+    if not own:
+        reasons["ltv"] = (
+            f"customers are not attributed to a {by} for cohort LTV: the whole shop's LTV is used"
+        )
+    if frame["historical_ltv"].isna().any():
+        reasons.setdefault("historical_ltv", "no cohort of the slice is old enough for the horizon")
+    if frame["margin_rate"].isna().any():
+        reasons.setdefault("margin_rate", "no revenue, or cost of goods missing on orders")
+    if frame["payback_months"].isna().any():
+        reasons["payback_months"] = (
+            "the cumulative margin per customer has not reached the CAC in the months observed, "
+            "or there is no CAC"
+        )
+    if frame["lead_conversion"].isna().any():
+        reasons["lead_conversion"] = (
+            "no valid leads, or more orders than leads (orders do not come through leads): "
+            "pass --conversion"
+        )
+    return reasons

@@ -1,0 +1,149 @@
+"""`payback economics --by campaign` on the demo shop: every verdict, and every number
+recomputed independently from the store's raw tables with plain pandas (not the engine).
+
+The independent definitions (docs/economics.md):
+- CAC = ad cost / customers whose first confirmed order came through the campaign;
+  CPO = ad cost / its confirmed orders;
+- margin LTV (12 months) = revenue - cost of goods of the confirmed orders in the
+  acquisition month and the 11 months after it, per customer, over the customers acquired
+  at least 11 months before the last month with an order;
+- other costs per customer = all non-advertising costs / customers with a confirmed order;
+- marginal CPO = margin LTV - other costs per customer; headroom = marginal CPO - CAC;
+- payback = first month k + 1 at which the cumulative margin per customer (customers
+  observed k months) reaches the CAC;
+- verdict: not enough data (no cost, < 30 new customers), cut (CAC > marginal CPO or
+  LTV/CAC < 1), scale (LTV/CAC >= 3 and headroom > 0), hold.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from payback.cli import main
+from payback.demo import generate_shop
+from payback.economics.ceilings import ceilings
+from payback.store import open_store
+
+HORIZON = 12
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> str:
+    """A 4,000-customer demo shop (seed 1) in a store file."""
+    shop = generate_shop(4_000, seed=1)
+    path = str(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    with open_store(path) as store:
+        store.write(shop.tables, meta={"base_currency": shop.currency})
+    return path
+
+
+@pytest.fixture(scope="module")
+def raw(demo_db) -> dict[str, pd.DataFrame]:
+    with open_store(demo_db, read_only=True) as store:
+        return {
+            name: store.to_pyarrow(store.table(name)).to_pandas()
+            for name in ("ad_stats", "orders", "costs")
+        }
+
+
+@pytest.fixture(scope="module")
+def expected(raw) -> pd.DataFrame:
+    ads, orders, costs = raw["ad_stats"], raw["orders"], raw["costs"]
+    confirmed = orders[orders["status"] == "confirmed"].copy()
+    confirmed["m"] = confirmed["time"].dt.year * 12 + confirmed["time"].dt.month - 1
+    first = confirmed.sort_values(["time", "order_id"]).drop_duplicates("customer_id")
+    first = first.set_index("customer_id")[["campaign", "m"]].rename(columns={"m": "m0"})
+    last = confirmed["m"].max()
+    o = confirmed.join(first["m0"], on="customer_id")
+    o["k"] = o["m"] - o["m0"]
+    o["margin"] = o["revenue"] - o["cogs"]
+    # cumulative margin per customer at each k, over customers observed k months
+    per_k = o.groupby(["customer_id", "k"])["margin"].sum().unstack(fill_value=0.0)
+    per_k = per_k.reindex(columns=range(int(last - first["m0"].min()) + 1), fill_value=0.0)
+    cum = per_k.cumsum(axis=1).reindex(first.index, fill_value=0.0)
+    observed = np.arange(cum.shape[1])[None, :] <= (last - first["m0"].to_numpy())[:, None]
+    cum = cum.where(observed)
+    keys = first["campaign"].astype(object).where(first["campaign"].notna(), "(none)")
+    curve = cum.groupby(keys.to_numpy()).mean()  # NaN (not observed) left out of the mean
+    out = pd.DataFrame(
+        {
+            "cost": ads.groupby("campaign")["cost"].sum(),
+            "orders": confirmed.groupby(confirmed["campaign"].fillna("(none)")).size(),
+            "new_customers": keys.value_counts(),
+            "margin_ltv": curve[HORIZON - 1],
+        }
+    )
+    out["cac"] = out["cost"] / out["new_customers"]
+    out["cpo"] = out["cost"] / out["orders"]
+    other = costs["amount"].sum() / confirmed["customer_id"].nunique()
+    out["marginal_cpo"] = out["margin_ltv"] - other
+    out["headroom"] = out["marginal_cpo"] - out["cac"]
+    out["ltv_cac"] = out["margin_ltv"] / out["cac"]
+    out["payback_months"] = [
+        next((k + 1 for k, v in enumerate(curve.loc[c]) if v >= cac), None)
+        if not np.isnan(cac)
+        else None
+        for c, cac in out["cac"].items()
+    ]
+
+    def verdict(row):
+        if np.isnan(row["cost"]) or row["new_customers"] < 30:
+            return "not enough data"
+        if row["cac"] > row["marginal_cpo"] or row["ltv_cac"] < 1:
+            return "cut"
+        if row["ltv_cac"] >= 3 and row["headroom"] > 0:
+            return "scale"
+        return "hold"
+
+    out["verdict"] = out.apply(verdict, axis=1)
+    out.attrs["other"] = other
+    return out
+
+
+def test_cli_shows_every_verdict(demo_db, capsys, expected):
+    assert main(["economics", "--by", "campaign", "--db", demo_db, "--no-predicted",
+                 "--format", "json"]) == 0  # fmt: skip
+    payload = json.loads(capsys.readouterr().out)
+    rows = {r["campaign"] or "(none)": r for r in payload["rows"] if not r["is_total"]}
+    assert {r["verdict"] for r in rows.values()} == {"scale", "hold", "cut", "not enough data"}
+    # the demo's designed campaigns
+    assert rows["Teaware - Exact"]["verdict"] == "scale"
+    assert rows["Gift Sets - Interests"]["verdict"] == "hold"
+    assert rows["Giveaway - Broad"]["verdict"] == "cut"
+    assert rows["(none)"]["verdict"] == "not enough data"  # organic orders: no ad cost
+    for campaign, row in rows.items():
+        e = expected.loc[campaign]
+        assert row["verdict"] == e["verdict"], campaign
+        for col in ("cost", "cac", "cpo", "marginal_cpo", "headroom", "ltv_cac"):
+            if pd.isna(e[col]):
+                assert row[col] is None, (campaign, col)
+            else:
+                assert row[col] == pytest.approx(e[col], rel=1e-9), (campaign, col)
+        assert row["new_customers"] == e["new_customers"]
+        assert row["historical_margin_ltv"] == pytest.approx(e["margin_ltv"], rel=1e-9)
+        payback = None if pd.isna(e["payback_months"]) else e["payback_months"]
+        assert row["payback_months"] == payback, campaign
+
+
+def test_table_for_humans(demo_db, capsys):
+    assert main(["economics", "--by", "campaign", "--db", demo_db, "--no-predicted"]) == 0
+    text = capsys.readouterr().out
+    assert "Ceilings by campaign (LTV over 12 months)" in text
+    assert "│ Teaware - Exact" in text
+    for verdict in ("scale", "hold", "cut", "not enough"):
+        assert f"│ {verdict}" in text
+
+
+def test_api_matches_and_other_costs(demo_db, expected):
+    with open_store(demo_db, read_only=True) as store:
+        result = ceilings(store, "campaign", predicted=False)
+    assert result.other_costs_per_customer == pytest.approx(expected.attrs["other"], rel=1e-12)
+    verdicts = {k if k is not None else "(none)": v for k, v in result.verdicts().items()}
+    assert verdicts == expected["verdict"].to_dict()
+    total = result.frame[result.frame["is_total"]].iloc[0]
+    assert total["cost"] == pytest.approx(expected["cost"].sum(), rel=1e-12)
+    assert total["new_customers"] == expected["new_customers"].sum()
