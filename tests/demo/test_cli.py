@@ -74,3 +74,12 @@ def test_no_import_lists_the_commands(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "payback import orders" in err
     assert not (tmp_path / "payback.duckdb").exists()
+
+
+@pytest.mark.parametrize("fx", ["yandex", "yandex:EURO", "tiktok:EUR"])
+def test_bad_fx_option_is_refused(tmp_path, capsys, fx):
+    code = main(["demo", "--customers", "200", "--dir", str(tmp_path), "--no-import",
+                 "--fx", fx])  # fmt: skip
+    assert code == 2
+    assert "yandex:EUR" in capsys.readouterr().err
+    assert not (tmp_path / "orders.csv").exists()
