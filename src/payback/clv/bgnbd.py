@@ -56,6 +56,11 @@ class _BetaGeometricFit(ModelFit):
     a: float
     b: float
 
+    @property
+    def _a_off_one(self) -> float:
+        """``a``, moved 1e-7 away from 1 where the closed forms have a removable 0/0."""
+        return self.a if abs(self.a - 1) > 1e-7 else 1 + 1e-7
+
     def _log_odds_dead(self, x, t_x, T):
         """``ln(P(dead)/P(alive))`` given the history; -inf when death is impossible."""
         c = self._shift
@@ -95,7 +100,7 @@ class _BetaGeometricFit(ModelFit):
         array([0.053, 1.861])
         """
         (t,) = self._as(t)
-        r, alpha, a, b, c = self.r, self.alpha, self.a, self.b, self._shift
+        r, alpha, a, b, c = self.r, self.alpha, self._a_off_one, self.b, self._shift
         survive_first = b / (a + b) if c else 1.0
         z = t / (alpha + t)
         bracket = 1 - np.exp(r * np.log(alpha / (alpha + t))) * hyp2f1(r, b + c, a + b + c - 1, z)
@@ -117,7 +122,7 @@ class _BetaGeometricFit(ModelFit):
         1.226
         """
         t, x, t_x, T = self._as(t, frequency, recency, T)
-        r, alpha, a, b, c = self.r, self.alpha, self.a, self.b, self._shift
+        r, alpha, a, b, c = self.r, self.alpha, self._a_off_one, self.b, self._shift
         z = t / (alpha + T + t)
         bracket = 1 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp2f1(
             r + x, b + x + c, a + b + x + c - 1, z

@@ -135,7 +135,7 @@ def _objective(x, t_x, T, w):
 
     def objective(phi):
         # hyp2f1 has no parameter derivatives in SciPy: central differences in log space
-        return mean_nll(phi), numeric_gradient(mean_nll, phi, step=1e-6)
+        return mean_nll(phi), numeric_gradient(mean_nll, phi, step=1e-5)
 
     return objective
 
