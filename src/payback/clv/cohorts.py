@@ -194,7 +194,7 @@ def cohort_ltv(
         stamp = pd.Timestamp(as_of)
         last = stamp.year * 12 + stamp.month - 1
     else:
-        last = int(activity.acquisition_month.max() + activity.months_since_acquisition.max())
+        last = int((activity.acquisition_month + activity.months_since_acquisition).max())
     horizon = last - int(sizes.acquisition_month.min())
     if max_months is not None:
         horizon = min(horizon, int(max_months))

@@ -1,0 +1,102 @@
+"""Historical cohort LTV by acquisition month and source: a small shop worked by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from payback.clv import acquisition_expr, cohort_ltv
+from payback.errors import InputError
+
+
+def _orders(rows):
+    cols = ["order_id", "customer_id", "time", "revenue", "cogs", "status", "platform",
+            "partner_id"]
+    data = {c: [r[i] for r in rows] for i, c in enumerate(cols)}
+    data["currency"] = ["EUR"] * len(rows)
+    return pa.table(data)
+
+
+T = dt.datetime
+ROWS = [
+    # a: acquired in January through google, buys again in February and April
+    ("1", "a", T(2024, 1, 5), 100.0, 60.0, "confirmed", "google", None),
+    ("2", "a", T(2024, 2, 5), 50.0, 30.0, "confirmed", "meta", None),
+    ("3", "a", T(2024, 4, 1), 20.0, 10.0, "confirmed", None, None),
+    # b: January, google, only once; a cancelled order does not count
+    ("4", "b", T(2024, 1, 20), 40.0, 20.0, "confirmed", "google", "P1"),
+    ("5", "b", T(2024, 2, 20), 999.0, 0.0, "cancelled", "google", "P1"),
+    # c: February through meta (a cancelled January order first: not an acquisition)
+    ("6", "c", T(2024, 1, 2), 70.0, 10.0, "cancelled", "google", None),
+    ("7", "c", T(2024, 2, 10), 30.0, 10.0, "confirmed", "meta", "P1"),
+    ("8", "c", T(2024, 3, 10), 30.0, 10.0, "confirmed", "meta", None),
+]
+
+
+@pytest.fixture
+def shop(store):
+    store.write({"orders": _orders(ROWS)})
+    return store
+
+
+def test_acquisition_is_the_first_confirmed_order(shop):
+    acq = shop.execute(acquisition_expr(shop)).set_index("customer_id").sort_index()
+    assert acq.platform.tolist() == ["google", "google", "meta"]
+    assert acq.first_order_revenue.tolist() == [100.0, 40.0, 30.0]
+    assert acq.acquired.dt.month.tolist() == [1, 1, 2]
+
+
+def test_cohorts_by_month(shop):
+    c = cohort_ltv(shop).set_index(["cohort", "months_since_acquisition"])
+    jan = c.loc["2024-01"]
+    # the data end in April: January is seen for months 0..3, February for 0..2
+    assert jan.index.tolist() == [0, 1, 2, 3]
+    assert c.loc["2024-02"].index.tolist() == [0, 1, 2]
+    assert jan.customers.tolist() == [2, 2, 2, 2]
+    assert jan.active_customers.tolist() == [2, 1, 0, 1]
+    assert jan.retention.tolist() == [1.0, 0.5, 0.0, 0.5]
+    assert jan.revenue_per_customer.tolist() == [70.0, 95.0, 95.0, 105.0]
+    assert jan.gross_margin_per_customer.tolist() == [30.0, 40.0, 40.0, 45.0]
+    feb = c.loc["2024-02"]
+    assert feb.revenue_per_customer.tolist() == [30.0, 60.0, 60.0]
+
+
+def test_cohorts_by_source_count_only_customers_old_enough(shop):
+    c = cohort_ltv(shop, "channel").set_index(["cohort", "months_since_acquisition"])
+    assert c.loc["google"].revenue_per_customer.tolist() == [70.0, 95.0, 95.0, 105.0]
+    meta = c.loc["meta"]
+    assert meta.customers.tolist() == [1, 1, 1]
+    partner = cohort_ltv(shop, "partner")
+    # b and c came through P1 (their first orders); a has no partner
+    p1 = partner[partner.cohort == "P1"]
+    assert p1.customers.tolist() == [2, 2, 2, 1]  # c (February) is not 3 months old yet
+    # month 0: (40 + 30) / 2; month 1: (40 + 60) / 2; month 3: b alone
+    assert p1.revenue_per_customer.tolist() == [35.0, 50.0, 50.0, 40.0]
+    none = partner[partner.cohort.isna()]
+    assert none.revenue_per_customer.tolist() == [100.0, 150.0, 150.0, 170.0]
+
+
+def test_max_months_and_as_of(shop):
+    c = cohort_ltv(shop, max_months=1)
+    assert c.months_since_acquisition.max() == 1
+    later = cohort_ltv(shop, as_of="2024-06-30")
+    assert later[later.cohort == "2024-01"].months_since_acquisition.max() == 5
+
+
+def test_missing_cogs_gives_no_margin_with_a_reason(store):
+    rows = [list(r) for r in ROWS]
+    rows[2][4] = None
+    store.write({"orders": _orders([tuple(r) for r in rows])})
+    c = cohort_ltv(store)
+    jan = c[c.cohort == "2024-01"]
+    assert jan.gross_margin_per_customer.tolist()[:3] == [30.0, 40.0, 40.0]
+    assert jan.gross_margin_per_customer.isna().tolist() == [False, False, False, True]
+    assert "1 confirmed order(s) have no cogs" in c.attrs["reasons"]["gross_margin_per_customer"]
+
+
+def test_unknown_grouping_and_empty_store(store):
+    with pytest.raises(InputError, match="expected one of month"):
+        cohort_ltv(store, "fruit")
+    assert cohort_ltv(store).empty

@@ -1,0 +1,103 @@
+"""CLV over a horizon: discounting convention, margin, new customers, sBG lifetime value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from payback.clv import (
+    BGBBFit,
+    BGNBDFit,
+    ParetoNBDFit,
+    SBGFit,
+    customer_lifetime_value,
+    new_customer_value,
+)
+from payback.errors import InputError
+
+BG = BGNBDFit(r=0.243, alpha=4.414, a=0.793, b=2.426)
+HISTORY = ([2.0, 0.0, 7.0], [30.43, 0.0, 35.0], [38.86, 38.86, 38.86])
+
+
+def test_without_discount_clv_is_margin_times_spend_times_expected_purchases():
+    spend = np.array([35.0, 20.0, 50.0])
+    weeks = 12 * 365.25 / 12 / 7  # 12 months in weeks
+    clv = customer_lifetime_value(BG, *HISTORY, spend, horizon_months=12, unit="W", margin=0.3)
+    expected = 0.3 * spend * BG.expected_purchases(weeks, *HISTORY)
+    np.testing.assert_allclose(clv, expected, rtol=1e-12)
+
+
+def test_discounting_is_monthly_end_of_step_at_an_annual_rate():
+    spend, d = 10.0, 0.12
+    clv = customer_lifetime_value(
+        BG, *HISTORY, spend, horizon_months=3, unit="W", discount_rate=d
+    )
+    month = 365.25 / 12 / 7
+    cum = [BG.expected_purchases(k * month, *HISTORY) for k in range(4)]
+    by_hand = sum(spend * (cum[k] - cum[k - 1]) / (1 + d) ** (k / 12) for k in (1, 2, 3))
+    np.testing.assert_allclose(clv, by_hand, rtol=1e-12)
+    undiscounted = customer_lifetime_value(BG, *HISTORY, spend, horizon_months=3, unit="W")
+    assert np.all(clv < undiscounted)
+    # the same horizon in days or weeks: the same money
+    days = customer_lifetime_value(
+        BGNBDFit(r=0.243, alpha=4.414 * 7, a=0.793, b=2.426),
+        HISTORY[0], np.array(HISTORY[1]) * 7, np.array(HISTORY[2]) * 7, spend,
+        horizon_months=3, unit="D", discount_rate=d,
+    )
+    np.testing.assert_allclose(days, clv, rtol=1e-10)
+
+
+def test_partial_month_horizon_and_pareto():
+    m = ParetoNBDFit(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    a = customer_lifetime_value(m, *HISTORY, 1.0, horizon_months=1.5, unit="W")
+    b = m.expected_purchases(1.5 * 365.25 / 12 / 7, *HISTORY)
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_new_customer_value_adds_the_first_purchase_undiscounted():
+    value = new_customer_value(BG, 35.0, horizon_months=12, unit="W", first_purchase_value=50.0)
+    repeat = float(BG.expected_purchases_new(365.25 / 7))
+    assert value == pytest.approx(50.0 + 35.0 * repeat)
+    half = new_customer_value(BG, 35.0, horizon_months=12, unit="W", margin=0.5)
+    assert half == pytest.approx(0.5 * new_customer_value(BG, 35.0, horizon_months=12, unit="W"))
+
+
+def test_bgbb_steps_are_its_opportunities():
+    m = BGBBFit(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+    yearly = customer_lifetime_value(
+        m, [6, 0], [6, 0], [6, 6], 100.0, horizon_months=36, unit=365.25, discount_rate=0.1
+    )
+    by_hand = sum(
+        100.0 * (m.expected_purchases(k, [6, 0], [6, 0], [6, 6])
+                 - m.expected_purchases(k - 1, [6, 0], [6, 0], [6, 6])) / 1.1**k
+        for k in (1, 2, 3)
+    )
+    np.testing.assert_allclose(yearly, by_hand, rtol=1e-12)
+
+
+def test_sbg_expected_lifetime_value_closed_form_equals_the_sum():
+    m = SBGFit(alpha=0.704, beta=1.182)
+    closed = m.expected_lifetime_value(100.0, discount_rate=0.1)
+    summed = m.expected_lifetime_value(100.0, discount_rate=0.1, horizon=5000)
+    assert closed == pytest.approx(summed, rel=1e-9)
+    assert m.expected_lifetime_value(100.0) is None  # alpha <= 1: infinite without discount
+    # the survival curve is the product of the retention rates
+    t = np.arange(1, 10)
+    np.testing.assert_allclose(m.survival(t), np.cumprod(m.retention(t)), rtol=1e-12)
+    np.testing.assert_allclose(
+        m.churn_probability(t), m.survival(t - 1) - m.survival(t), rtol=1e-10
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"horizon_months": 0}, "horizon"),
+        ({"discount_rate": -0.1}, "discount rate"),
+        ({"margin": 1.5}, "margin"),
+        ({"unit": "Y"}, "unit"),
+    ],
+)
+def test_impossible_arguments_are_refused(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        customer_lifetime_value(BG, *HISTORY, 1.0, **kwargs)
