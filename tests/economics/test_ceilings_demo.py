@@ -147,3 +147,23 @@ def test_api_matches_and_other_costs(demo_db, expected):
     total = result.frame[result.frame["is_total"]].iloc[0]
     assert total["cost"] == pytest.approx(expected["cost"].sum(), rel=1e-12)
     assert total["new_customers"] == expected["new_customers"].sum()
+
+
+def test_predicted_ltv_comes_from_the_clv_models(demo_db):
+    """The predicted CLV columns are payback.clv's ltv_by_source, margin = x margin rate."""
+    from payback.clv.sources import ltv_by_source
+
+    with open_store(demo_db, read_only=True) as store:
+        result = ceilings(store, "campaign", ltv="predicted")
+        clv = ltv_by_source(store, "campaign", horizon_months=HORIZON)
+    frame = result.frame[~result.frame["is_total"]].set_index("campaign")
+    predicted = clv.set_index("source")["predicted_ltv"]
+    for campaign in ("Teaware - Exact", "Giveaway - Broad"):
+        row = frame.loc[campaign]
+        # two fits of the same data agree to the optimizer's tolerance, not to the last bit
+        assert row["predicted_ltv"] == pytest.approx(predicted[campaign], rel=1e-5)
+        assert row["predicted_margin_ltv"] == pytest.approx(
+            predicted[campaign] * row["margin_rate"], rel=1e-12
+        )
+        assert row["ltv"] == row["predicted_margin_ltv"]
+        assert row["ltv_source"] == "predicted"

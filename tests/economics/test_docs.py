@@ -45,3 +45,20 @@ def test_toml_example_is_the_one_tested(tmp_path):
     (tmp_path / "plans.toml").write_text(toml)
     table = compare(run_scenarios(load_scenarios(tmp_path / "plans.toml")))
     assert table.loc["profit at horizon"].tolist() == [30_000, 20_000, 10_000]
+
+
+@pytest.mark.slow
+def test_shell_examples_run(tmp_path, monkeypatch, capsys):
+    """The `sh` blocks (the demo shop, then ceilings on it) run and exit 0."""
+    monkeypatch.chdir(tmp_path)
+    commands = [
+        line
+        for block in re.findall(r"```sh\n(.*?)```", TEXT, re.S)
+        for line in block.replace("\\\n", " ").splitlines()
+        if line.startswith("payback ")
+    ]
+    assert any(c.startswith("payback economics") for c in commands)
+    for command in commands:
+        assert main(shlex.split(command)[1:]) == 0, command
+    out = capsys.readouterr().out
+    assert "│ Teaware - Exact         │  4,671.40 │   316 │" in out

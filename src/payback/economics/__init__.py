@@ -1,5 +1,8 @@
 """Unit economics: how much may a customer cost, and when does acquisition pay back.
 
+- ceilings per slice (:func:`ceilings`, ``payback economics``): CAC and CPO paid, LTV
+  (cohort and predicted), LTV/CAC, marginal CPO, max CPA/CPL, headroom, payback months
+  and a verdict (scale, hold, cut, not enough data);
 - the subscription simulator (:func:`simulate`, ``payback simulate``): monthly customers,
   revenue, costs and profit of an acquisition plan, break-even month, payback period,
   cohort LTV; scenarios side by side and a sensitivity table;
@@ -14,6 +17,12 @@
 
 from __future__ import annotations
 
+from payback.economics.ceilings import (
+    Ceilings,
+    VerdictRules,
+    ceilings,
+    non_ad_costs_per_customer,
+)
 from payback.economics.history import (
     fit_response,
     response_from_store,
@@ -39,16 +48,20 @@ from payback.economics.simulator import (
 )
 
 __all__ = [
+    "Ceilings",
     "ConstantCPO",
     "ConstantRetention",
     "CurveRetention",
     "PowerResponse",
     "Simulation",
     "SimulationMonth",
+    "VerdictRules",
+    "ceilings",
     "compare",
     "cumulative_profit",
     "fit_response",
     "load_scenarios",
+    "non_ad_costs_per_customer",
     "parse_scenario",
     "response_from_store",
     "retention_from_store",

@@ -1,0 +1,230 @@
+"""Ceilings on a hand-built store whose every number is worked out by hand below.
+
+Campaigns (all customers acquired in January 2024, each first order 100 revenue, 40 cost
+of goods, i.e. 60 of margin; repeat orders in February are organic):
+- A: cost 1,000, 10 customers who buy again in February; 20 valid leads;
+- B: cost 3,000, 5 customers who never come back;
+- C: cost 50, 5 customers who buy again.
+Non-advertising costs 200 over 20 customers: 10 per customer. Horizon 2 months.
+
+    A: CAC 100, LTV 120, ceiling 110, headroom 10, LTV/CAC 1.2  -> hold, payback 2
+    B: CAC 600, LTV 60, ceiling 50                              -> cut, never pays back
+    C: CAC 10, LTV 120, ceiling 110, headroom 100, LTV/CAC 12   -> scale, payback 1
+    shop: CAC 4,050 / 20 = 202.5, LTV (1,200 + 300 + 600) / 20 = 105, ceiling 95 -> cut
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pytest
+
+from payback.cli import main
+from payback.economics.ceilings import VerdictRules, ceilings
+from payback.errors import CurrencyError, InputError
+
+JAN, FEB = dt.datetime(2024, 1, 10), dt.datetime(2024, 2, 10)
+
+
+def _orders() -> pa.Table:
+    rows = []
+    for campaign, n, repeat in (("A", 10, True), ("B", 5, False), ("C", 5, True)):
+        for i in range(n):
+            customer = f"{campaign}{i}"
+            rows.append((f"{customer}-1", customer, JAN, campaign, "google"))
+            if repeat:
+                rows.append((f"{customer}-2", customer, FEB, None, None))
+    order_id, customer_id, time, campaign, platform = (list(c) for c in zip(*rows, strict=True))
+    n = len(rows)
+    return pa.table({
+        "order_id": order_id, "customer_id": customer_id, "time": time,
+        "revenue": [100.0] * n, "cogs": [40.0] * n, "status": ["confirmed"] * n,
+        "currency": ["EUR"] * n, "platform": platform, "campaign": campaign,
+        "keyword": [None if c is None else f"kw-{c}" for c in campaign],
+    })  # fmt: skip
+
+
+@pytest.fixture
+def shop(store):
+    ads = pa.table({
+        "date": [dt.date(2024, 1, 1)] * 3, "platform": ["google"] * 3,
+        "campaign": ["A", "B", "C"], "keyword": ["kw-A", "kw-B", "kw-C"],
+        "impressions": [10_000] * 3, "clicks": [500] * 3, "cost": [1000.0, 3000.0, 50.0],
+        "currency": ["EUR"] * 3})  # fmt: skip
+    leads = pa.table({
+        "lead_id": [f"l{i}" for i in range(22)], "time": [JAN] * 22, "kind": ["form"] * 22,
+        "status": ["valid"] * 20 + ["spam"] * 2, "platform": ["google"] * 22,
+        "campaign": ["A"] * 22})  # fmt: skip
+    costs = pa.table({"date": [dt.date(2024, 1, 1), dt.date(2024, 2, 1)],
+                      "category": ["rent", "rent"], "amount": [120.0, 80.0],
+                      "currency": ["EUR", "EUR"]})  # fmt: skip
+    store.write({"ad_stats": ads, "orders": _orders(), "leads": leads, "costs": costs},
+                meta={"base_currency": "EUR"})  # fmt: skip
+    return store
+
+
+RULES = VerdictRules(min_customers=5)
+
+
+def rows(result) -> dict:
+    frame = result.frame.astype(object).where(result.frame.notna(), None)
+    return {("TOTAL" if r["is_total"] else r[result.by]): r for r in frame.to_dict("records")}
+
+
+def test_hand_worked_numbers(shop):
+    result = ceilings(shop, "campaign", horizon_months=2, predicted=False, rules=RULES)
+    r = rows(result)
+    assert result.other_costs_per_customer == 10.0
+    a, b, c, total = r["A"], r["B"], r["C"], r["TOTAL"]
+    assert (a["cost"], a["orders"], a["new_customers"], a["cpo"], a["cac"]) == (
+        1000,
+        10,
+        10,
+        100,
+        100,
+    )
+    assert (a["historical_ltv"], a["historical_margin_ltv"], a["ltv"]) == (200, 120, 120)
+    assert (a["marginal_cpo"], a["headroom"], a["ltv_cac"]) == (110, 10, 1.2)
+    assert (a["payback_months"], a["verdict"], a["reason"]) == (2, "hold", "LTV/CAC below 3")
+    assert (b["cac"], b["ltv"], b["marginal_cpo"], b["payback_months"]) == (600, 60, 50, None)
+    assert (b["verdict"], b["reason"]) == ("cut", "CAC above the ceiling")
+    assert (c["cac"], c["ltv_cac"], c["headroom"], c["payback_months"]) == (10, 12, 100, 1)
+    assert (c["verdict"], c["reason"]) == ("scale", "LTV/CAC >= 3, headroom")
+    assert (total["cost"], total["new_customers"], total["orders"]) == (4050, 20, 35)
+    assert (total["cac"], total["ltv"], total["marginal_cpo"]) == (202.5, 105, 95)
+    assert total["verdict"] == "cut"
+    # the organic repeat orders form a slice with no ad cost
+    assert r[None]["verdict"] == "not enough data"
+    assert r[None]["reason"] == "no ad spend (organic, e-mail, partner)"
+
+
+def test_max_cpa_and_cpl(shop):
+    """A: average check 100 x margin 60 % x share 100 % = 60 per deal; 10 deals of 20 valid
+    leads (spam left out): max CPL 30 against an actual CPA of 1,000 / 20 = 50."""
+    a = rows(ceilings(shop, "campaign", horizon_months=2, predicted=False, rules=RULES))["A"]
+    assert (a["aov"], a["margin_rate"], a["max_cpa"]) == (100, 0.6, 60)
+    assert (a["leads"], a["lead_conversion"], a["max_cpl"], a["cpa"], a["cpl_headroom"]) == (
+        20,
+        0.5,
+        30,
+        50,
+        -20,
+    )
+    # overrides: DOMAIN.md's car dealer on A's slice
+    a = rows(
+        ceilings(
+            shop,
+            "campaign",
+            horizon_months=2,
+            predicted=False,
+            rules=RULES,
+            average_check=700_000,
+            margin=0.25,
+            share=0.2,
+            conversion=1 / 16,
+        )
+    )["A"]
+    assert (a["max_cpa"], a["max_cpl"]) == (35_000, 2187.5)
+
+
+def test_rules_are_options(shop):
+    strict = VerdictRules(min_customers=5, healthy=15)
+    assert (
+        rows(ceilings(shop, "campaign", horizon_months=2, predicted=False, rules=strict))["C"][
+            "verdict"
+        ]
+        == "hold"
+    )
+    roomy = VerdictRules(min_customers=5, min_headroom=20)  # C needs headroom > 20 x 10
+    c = rows(ceilings(shop, "campaign", horizon_months=2, predicted=False, rules=roomy))["C"]
+    assert (c["verdict"], c["reason"]) == ("hold", "headroom too small to scale")
+    few = rows(ceilings(shop, "campaign", horizon_months=2, predicted=False))  # default 30
+    assert few["A"]["verdict"] == "not enough data"
+    assert few["A"]["reason"] == "10 new customers < 30"
+    lax = VerdictRules(min_customers=5, cut_below=0.1, healthy=1.1)
+    assert (
+        rows(ceilings(shop, "campaign", horizon_months=2, predicted=False, rules=lax))["A"][
+            "verdict"
+        ]
+        == "scale"
+    )
+
+
+def test_other_costs_override_and_revenue_basis(shop):
+    r = rows(
+        ceilings(
+            shop,
+            "campaign",
+            horizon_months=2,
+            predicted=False,
+            rules=RULES,
+            other_costs_per_customer=0,
+            basis="revenue",
+        )
+    )
+    assert r["A"]["ltv"] == 200  # revenue LTV drives LTV/CAC ...
+    assert r["A"]["ltv_cac"] == 2.0
+    assert r["A"]["marginal_cpo"] == 120  # ... the ceiling still subtracts cost of goods
+
+
+def test_keyword_grain_uses_the_shop_ltv(shop):
+    result = ceilings(shop, "keyword", horizon_months=2, predicted=False, rules=RULES)
+    r = rows(result)
+    assert r["kw-C"]["ltv"] == 105 and r["kw-C"]["ltv_source"] == "shop historical"
+    assert r["kw-C"]["cac"] == 10
+    assert "whole shop's LTV" in result.frame.attrs["reasons"]["ltv"]
+
+
+def test_horizon_longer_than_the_data(shop):
+    result = ceilings(shop, "campaign", horizon_months=3, predicted=False, rules=RULES)
+    a = rows(result)["A"]
+    assert a["ltv"] is None and a["verdict"] == "not enough data"
+    assert a["reason"] == "no cohort old enough for LTV"
+
+
+def test_cli_json(shop, capsys):
+    path = shop.path
+    shop.close()
+    assert main(["economics", "--by", "campaign", "--db", path, "--no-predicted",
+                 "--horizon", "2", "--min-customers", "5", "--share", "50%",
+                 "--format", "json"]) == 0  # fmt: skip
+    payload = json.loads(capsys.readouterr().out)
+    r = {row["campaign"]: row for row in payload["rows"] if not row["is_total"]}
+    assert (r["A"]["verdict"], r["B"]["verdict"], r["C"]["verdict"]) == ("hold", "cut", "scale")
+    assert r["A"]["max_cpa"] == 30  # 100 x 60 % x 50 %
+    assert payload["units"]["margin_rate"] == "rate"
+    assert payload["currency"] == "EUR"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"by": "campaign,keyword"}, "--by takes one dimension"),
+        ({"by": "colour"}, "unknown dimension 'colour'"),
+        ({"share": 1.5}, "--share must be between 0 and 100 %"),
+        ({"margin": -0.1}, "--margin must be between 0 and 100 %"),
+        ({"horizon_months": 0}, "--horizon must be a whole number"),
+        ({"ltv": "guess"}, "--ltv must be historical or predicted"),
+        ({"other_costs_per_customer": -1}, "--other-costs-per-customer cannot be negative"),
+    ],
+)
+def test_refused(shop, kwargs, message):
+    kwargs = {"by": "campaign", "predicted": False, **kwargs}
+    with pytest.raises(InputError, match=message):
+        ceilings(shop, **kwargs)
+
+
+def test_inconsistent_rules():
+    with pytest.raises(InputError, match=r"--cut-below .* must not exceed --healthy"):
+        VerdictRules(cut_below=4, healthy=3)
+
+
+def test_costs_in_another_currency(shop):
+    shop.write({"costs": pa.table({"date": [dt.date(2024, 3, 1)], "category": ["rent"],
+                                   "amount": [5.0], "currency": ["USD"]})})  # fmt: skip
+    with pytest.raises(CurrencyError, match="costs table holds money in EUR, USD"):
+        ceilings(shop, "campaign", predicted=False)
+    result = ceilings(shop, "campaign", predicted=False, other_costs_per_customer=10)
+    assert result.other_costs_per_customer == 10
