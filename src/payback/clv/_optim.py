@@ -84,7 +84,9 @@ def maximize(
     ----------
     objective : callable
         ``objective(phi)`` returns the mean negative log-likelihood and its gradient in
-        ``phi = log(theta)``.
+        ``phi = log(theta)``. When it also has a ``hessian(phi)`` method, the optimiser
+        takes Newton steps in a trust region (``trust-exact``) and the standard errors
+        use that analytic Hessian; otherwise L-BFGS-B and a finite-difference Hessian.
     start : sequence of float
         Starting values of ``theta`` (natural scale, all > 0).
     names : sequence of str
@@ -143,15 +145,34 @@ def maximize(
             return 1e100, np.zeros_like(phi)  # steer the line search back
         return f, g
 
-    bounds = [(-_PHI_LIMIT - 2, _PHI_LIMIT + 2)] * len(names)
-    res = minimize(
-        safe,
-        phi0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
-    )
+    hessian = getattr(objective, "hessian", None)
+
+    def penalized_hessian(phi: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            h = hessian(phi)
+        if penalizer:
+            h = h + np.diag(4 * penalizer * np.exp(2 * phi))
+        return h if np.all(np.isfinite(h)) else np.eye(len(phi)) * 1e6
+
+    if hessian is not None:  # analytic Hessian: Newton steps in a trust region
+        res = minimize(
+            safe,
+            phi0,
+            jac=True,
+            hess=penalized_hessian,
+            method="trust-exact",
+            options={"maxiter": 500, "gtol": 1e-10},
+        )
+    else:
+        bounds = [(-_PHI_LIMIT - 2, _PHI_LIMIT + 2)] * len(names)
+        res = minimize(
+            safe,
+            phi0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
+        )
     phi = res.x
     theta = np.exp(phi)
     at_edge = [n for n, p in zip(names, phi, strict=True) if abs(p) > _PHI_LIMIT]
@@ -169,7 +190,7 @@ def maximize(
             f"{model}: the optimiser did not converge ({res.message}; gradient {grad_norm:.2g}). "
             f"Try a penalizer (e.g. penalizer=0.001), more data, or other starting values"
         )
-    info = _hessian(penalized, phi) * n_customers
+    info = (penalized_hessian(phi) if hessian else _hessian(penalized, phi)) * n_customers
     try:
         chol = np.linalg.cholesky(info)
     except np.linalg.LinAlgError:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
 
 from payback.clv._base import ModelFit
 from payback.clv._inputs import check_rft, check_weights, read_columns
@@ -195,62 +195,123 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | slice]:
     return u, inv
 
 
-def bg_objective(x, t_x, T, w, shift: int):
-    """Mean negative log-likelihood and gradient (in log-parameters) of BG/NBD (shift 0)
-    or MBG/NBD (shift 1).
+class bg_objective:
+    """Mean negative log-likelihood of BG/NBD (shift 0) or MBG/NBD (shift 1), with its
+    gradient and Hessian in log-parameters, all analytic.
 
-    Vectorised, and arranged so that only a handful of operations run per row: terms in
-    ``x`` alone are computed per distinct x, logs of ``alpha + T`` and ``alpha + t_x``
-    per distinct age and recency (few with daily data), and sums that do not involve the
-    mixing between the two branches are taken on those distinct values with
-    pre-aggregated weights.
+    Calling it with ``phi = log(r, alpha, a, b)`` gives ``(value, gradient)``;
+    :meth:`hessian` the Hessian at the same point (computed in the same pass and cached).
+    Vectorised so that only a handful of operations run per row: terms in ``x`` alone
+    are computed per distinct x, logs of ``alpha + T`` and ``alpha + t_x`` per distinct
+    age and recency (few with daily data), and sums that do not involve the mixing of
+    the two branches are taken on those distinct values with pre-aggregated weights.
+
+    Per customer ``ll = a1(x) + a2(x) - (r+x) ln(alpha+T) + softplus(d)`` with
+    ``d = ln(a/(b+x+c-1)) + (r+x) ln((alpha+T)/(alpha+t_x))``; so the gradient is
+    ``grad(base) + p grad(d)`` and the Hessian
+    ``hess(base) + p (1-p) grad(d) grad(d)' + p hess(d)`` with ``p = expit(d)``.
     """
-    c = shift
-    ux, ix = np.unique(x, return_inverse=True)
-    uT, iT = _distinct(T)
-    ut, it = _distinct(t_x)
-    w_x = np.bincount(ix, weights=w)  # customers per distinct x
-    if isinstance(iT, slice):  # ages mostly distinct: sums run over the rows
-        w_T, xw_T = w, w * x
-    else:
-        w_T, xw_T = np.bincount(iT, weights=w), np.bincount(iT, weights=w * x)
-    W = w.sum()
-    rx_base = x  # r + x is formed per evaluation
 
-    def objective(phi):
+    def __init__(self, x, t_x, T, w, shift: int):
+        self.c = c = shift
+        self.ux, self.ix = np.unique(x, return_inverse=True)
+        self.uT, self.iT = _distinct(T)
+        self.ut, self.it = _distinct(t_x)
+        self.w, self.x = w, x
+        self.w_x = np.bincount(self.ix, weights=w)  # customers per distinct x
+        if isinstance(self.iT, slice):  # ages mostly distinct: sums run over the rows
+            self.w_T, self.xw_T = w, w * x
+        else:
+            self.w_T = np.bincount(self.iT, weights=w)
+            self.xw_T = np.bincount(self.iT, weights=w * x)
+        self.W = w.sum()
+        self.can_die = (self.ux + c) > 0  # BG/NBD: no drop-out before a repeat purchase
+        self._key: bytes | None = None
+        self._cache: tuple = ()
+
+    def __call__(self, phi):
+        f, g, _ = self._evaluate(phi, hessian=False)
+        return f, g
+
+    def hessian(self, phi):
+        return self._evaluate(phi, hessian=True)[2]
+
+    def _evaluate(self, phi, *, hessian: bool):
+        key = np.asarray(phi, dtype=float).tobytes()
+        if key == self._key and (not hessian or self._cache[2] is not None):
+            return self._cache
+        out = self._compute(np.asarray(phi, dtype=float), hessian)
+        self._key, self._cache = key, out
+        return out
+
+    def _compute(self, phi, want_hessian: bool):
+        c, ux, ix, iT, it, w, W = self.c, self.ux, self.ix, self.iT, self.it, self.w, self.W
+        w_x, w_T, xw_T = self.w_x, self.w_T, self.xw_T
         r, alpha, a, b = np.exp(phi)
-        log_T, log_t = np.log(alpha + uT), np.log(alpha + ut)
-        inv_T, inv_t = 1 / (alpha + uT), 1 / (alpha + ut)
+        log_T, log_t = np.log(alpha + self.uT), np.log(alpha + self.ut)
+        inv_T, inv_t = 1 / (alpha + self.uT), 1 / (alpha + self.ut)
         weight_T = r * w_T + xw_T  # sum of w (r + x) per distinct T
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_ratio = np.log(a) - np.log(b + ux + c - 1)
-        if not c:
-            log_ratio = np.where(ux > 0, log_ratio, -np.inf)  # no drop-out before a repeat
+            e_x = np.where(self.can_die, -1 / (b + ux + c - 1), 0.0)  # d(d)/db per x
+            log_ratio = np.where(self.can_die, np.log(a) - np.log(b + ux + c - 1), -np.inf)
         gap = log_T[iT] - log_t[it]
-        rx = r + rx_base
+        rx = r + self.x
         d = log_ratio[ix] + rx * gap  # ln P(dropped out) - ln P(alive), per row
-        softplus, p3 = _softplus_expit(d)
-        wp3 = w * p3
-        s3 = np.bincount(ix, weights=wp3, minlength=ux.size)  # per x: posterior mass "dead"
-        s2 = w_x - s3
+        softplus, p = _softplus_expit(d)
+        wp = w * p
+        s3 = np.bincount(ix, weights=wp, minlength=ux.size)  # per x: posterior mass "dead"
+        delta = inv_T[iT] - inv_t[it]  # d(gap)/d(alpha)
+        rx_delta = rx * delta
         a1 = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
         a2x = betaln(a, b + ux + c) - betaln(a, b)
         ll = w_x @ (a1 + a2x) - dot(weight_T, log_T) + dot(w, softplus)
         psi_ab, psi_abx = digamma(a + b), digamma(a + b + ux + c)
-        g_r = w_x @ (digamma(r + ux) - digamma(r) + np.log(alpha)) - dot(w_T, log_T) + dot(wp3, gap)
-        g_alpha = r / alpha * W - dot(weight_T, inv_T) + dot(wp3 * rx, inv_T[iT] - inv_t[it])
-        da2 = psi_ab - psi_abx
-        da3 = digamma(a + 1) - digamma(a) + psi_ab - psi_abx
-        db2 = digamma(b + ux + c) - digamma(b) + psi_ab - psi_abx
-        with np.errstate(invalid="ignore"):
-            db3 = digamma(b + ux + c - 1) - digamma(b) + psi_ab - psi_abx
-        db3 = np.where(s3 > 0, db3, 0.0)
-        g_a = s2 @ da2 + s3 @ da3
-        g_b = s2 @ db2 + s3 @ db3
-        grad = np.array([g_r, g_alpha, g_a, g_b]) * np.array([r, alpha, a, b])
-        return -float(ll) / W, -grad / W
-
-    return objective
+        g = np.array(
+            [
+                w_x @ (digamma(r + ux) - digamma(r) + np.log(alpha))
+                - dot(w_T, log_T)
+                + dot(wp, gap),
+                r / alpha * W - dot(weight_T, inv_T) + dot(wp, rx_delta),
+                w_x @ (psi_ab - psi_abx) + s3.sum() / a,
+                w_x @ (digamma(b + ux + c) - digamma(b) + psi_ab - psi_abx) + s3 @ e_x,
+            ]
+        )
+        theta = np.array([r, alpha, a, b])
+        grad_phi = g * theta
+        hess_phi = None
+        if want_hessian:
+            q = wp * (1 - p)  # w p (1 - p): curvature of the softplus
+            q_gap = q * gap
+            q_rxd = q * rx_delta
+            q_x = np.bincount(ix, weights=q, minlength=ux.size)
+            q_gap_x = np.bincount(ix, weights=q_gap, minlength=ux.size)
+            q_rxd_x = np.bincount(ix, weights=q_rxd, minlength=ux.size)
+            t1_ab, t1_abx = polygamma(1, a + b), polygamma(1, a + b + ux + c)
+            sq_T = inv_T**2
+            d2_alpha = inv_t[it] ** 2 - sq_T[iT]  # d2(gap)/d(alpha)2
+            h = np.zeros((4, 4))
+            h[0, 0] = w_x @ (polygamma(1, r + ux) - polygamma(1, r)) + dot(q_gap, gap)
+            h[0, 1] = W / alpha - dot(w_T, inv_T) + dot(q_gap, rx_delta) + dot(wp, delta)
+            h[0, 2] = q_gap.sum() / a
+            h[0, 3] = q_gap_x @ e_x
+            h[1, 1] = (
+                -r * W / alpha**2
+                + dot(weight_T, sq_T)
+                + dot(q_rxd, rx_delta)
+                + dot(wp * rx, d2_alpha)
+            )
+            h[1, 2] = q_rxd.sum() / a
+            h[1, 3] = q_rxd_x @ e_x
+            h[2, 2] = w_x @ (t1_ab - t1_abx) + (q.sum() - s3.sum()) / a**2
+            h[2, 3] = w_x @ (t1_ab - t1_abx) + (q_x @ e_x) / a
+            h[3, 3] = (
+                w_x @ (polygamma(1, b + ux + c) - polygamma(1, b) + t1_ab - t1_abx)
+                + q_x @ e_x**2
+                + s3 @ e_x**2
+            )
+            h = np.triu(h) + np.triu(h, 1).T
+            hess_phi = -(h * np.outer(theta, theta) + np.diag(grad_phi)) / W
+        return -float(ll) / W, -grad_phi / W, hess_phi
 
 
 def _start(x, t_x, T, w):
