@@ -164,6 +164,8 @@ class Store:
         ----------
         tables : mapping of table name to pyarrow.Table
             Columns must be canonical column names (a subset; the rest become null).
+            A DuckDB relation made on this store's own connection is accepted too (the
+            importer stages files there and inserts without a copy).
         meta : mapping, optional
             Store metadata to set in the same transaction (e.g. ``base_currency``).
 
@@ -178,9 +180,9 @@ class Store:
         with self.transaction() as raw:
             for name, data in tables.items():
                 table = TABLES[name]
-                if not isinstance(data, pa.Table):
+                if not isinstance(data, pa.Table) and not _is_relation(data):
                     data = pa.Table.from_pandas(data, preserve_index=False)
-                unknown = [c for c in data.column_names if c not in table.column_names]
+                unknown = [c for c in _column_names(data) if c not in table.column_names]
                 if unknown:
                     raise PaybackError(
                         f"table {name!r} has no column(s) {unknown}; "
@@ -209,11 +211,21 @@ class Store:
         self.close()
 
 
+def _is_relation(data: Any) -> bool:
+    import duckdb
+
+    return isinstance(data, duckdb.DuckDBPyRelation)
+
+
+def _column_names(data: Any) -> list[str]:
+    return list(data.columns) if _is_relation(data) else list(data.column_names)
+
+
 def _upsert(raw, table: Table, data) -> None:
     staging = f"_staging_{table.name}"
     raw.register(staging, data)
     try:
-        cols = data.column_names
+        cols = _column_names(data)
         key_match = " AND ".join(
             f"t.{_quote(k)} IS NOT DISTINCT FROM s.{_quote(k)}" for k in table.key
         )
@@ -334,9 +346,27 @@ def load_into(store: Store, tables: Mapping[str, Any]) -> None:
         }
         arrow = pa.table(full).cast(schema.to_pyarrow())
         if store.engine == "spark":
-            store.backend.create_view(name, ibis.memtable(arrow), overwrite=True)
+            _spark_view(store.backend, name, arrow, schema)
         else:
             store.backend.create_table(name, ibis.memtable(arrow), overwrite=True)
+
+
+def _spark_view(backend, name: str, arrow, schema) -> None:
+    """Register an Arrow table as a Spark temporary view, keeping nulls null.
+
+    PySpark 4 takes Arrow directly. PySpark 3.5 takes pandas, where a missing float is NaN
+    and would reach Spark as NaN (a number), not NULL: those cells are turned into None.
+    """
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    session = backend._session
+    spark_schema = PySparkSchema.from_ibis(schema)
+    try:
+        frame = session.createDataFrame(arrow, schema=spark_schema)
+    except TypeError:  # pragma: no cover - PySpark < 4
+        pandas = arrow.to_pandas().astype(object)
+        frame = session.createDataFrame(pandas.where(pandas.notna(), None), schema=spark_schema)
+    frame.createOrReplaceTempView(name)
 
 
 def copy_to_spark(source: Store) -> Store:
