@@ -163,7 +163,7 @@ def test_predicted_ltv_comes_from_the_clv_models(demo_db):
         # two fits of the same data agree to the optimizer's tolerance, not to the last bit
         assert row["predicted_ltv"] == pytest.approx(predicted[campaign], rel=1e-5)
         assert row["predicted_margin_ltv"] == pytest.approx(
-            predicted[campaign] * row["margin_rate"], rel=1e-12
+            row["predicted_ltv"] * row["margin_rate"], rel=1e-12
         )
         assert row["ltv"] == row["predicted_margin_ltv"]
         assert row["ltv_source"] == "predicted"

@@ -373,10 +373,6 @@ def ceilings(
     out["aov"] = _nullable(out["revenue"] / out["orders"].where(out["orders"] > 0))
     out["margin_rate"] = _nullable(out["gross_profit"] / out["revenue"].where(out["revenue"] > 0))
 
-    if as_of is None:  # the last month with a confirmed order closes the cohort curves
-        orders = store.table("orders")
-        last = store.execute(orders.filter(orders.status == "confirmed").time.max())
-        as_of = None if last is None or pd.isna(last) else pd.Timestamp(last).date()
     hist, curves = _cohort_values(store, by, horizon, as_of)
     own = by in COHORT_DIMENSIONS
     lookup = key if own else pd.Series(_TOTAL, index=f.index)
