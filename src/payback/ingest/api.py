@@ -35,29 +35,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
-from payback.errors import CurrencyError, DataError, InputError
-from payback.ingest import attribution, fx
+from payback.errors import CurrencyError, DataError, InputError, PaybackError
+from payback.ingest import attribution, fx, stage
 from payback.ingest.options import check_names, parse_duration, parse_pairs, strftime_format
-from payback.ingest.parsing import (
-    ISO,
-    date_sql,
-    detect_date_format,
-    human_format,
-    ident,
-    lit,
-    number_sql,
-    raw_sql,
-    typed_date_sql,
-    typed_sql,
-    whole_sql,
-)
+from payback.ingest.parsing import ident
 from payback.ingest.platforms import GENERIC, GENERIC_ALIASES, LAYOUTS, Layout, Plan, detect_layout
 from payback.ingest.readers import (
     PROGRESS_BYTES,
@@ -66,10 +55,9 @@ from payback.ingest.readers import (
     peek_file,
     read_csv,
     read_parquet,
-    split_line,
     strip_quotes,
 )
-from payback.ingest.validate import Check, Problems
+from payback.ingest.validate import Problems
 from payback.schema import DEFAULT_SOURCE_MAP, Table, table_for_kind
 from payback.store import Store
 
@@ -251,14 +239,36 @@ def import_file(
                 progress=bar,
             )
         bar.phase(f"Checking {path.name}")
-        import duckdb
-
-        con = duckdb.connect()
+        con = _connection(store)
         try:
-            con.execute("SET TimeZone = 'UTC'")
             return _import(con, store, table, raw, layout, options, bar)
         finally:
-            con.close()
+            _drop_staging(con)
+
+
+def _connection(store: Store):
+    if store.engine != "duckdb":
+        raise PaybackError(
+            "imports write into the embedded DuckDB store: import there, then open it on "
+            "Spark with --engine spark"
+        )
+    return store.backend.con
+
+
+def _drop_staging(con) -> None:
+    """Drop the ``_pb_*`` temporary tables and views an import made."""
+    found = con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_catalog = 'temp' AND table_name LIKE '\\_pb\\_%' ESCAPE '\\'"
+    ).fetchall()
+    for name, kind in found:
+        if kind != "VIEW":
+            con.execute(f"DROP TABLE IF EXISTS temp.{ident(name)}")
+            continue
+        try:
+            con.execute(f"DROP VIEW IF EXISTS temp.{ident(name)}")
+        except duckdb.Error:  # a registered Arrow table
+            con.unregister(name)
 
 
 def _options(table, mapping, set_values, currency, money_units, source_map, window, date_format):
@@ -298,40 +308,46 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     file = str(raw.path)
     problems = Problems(file)
     warnings: list[str] = []
-    _report_malformed(raw, problems, layout)
+    stage.report_malformed(raw, problems)
     plan = _plan(table, raw, layout, options, file)
     warnings += plan.notes
-    data = _attach_constants(raw, plan)
-    con.register("src", data)
-    keep, skipped = _data_rows(con, raw, layout, plan)
+    data = stage.attach_constants(raw.table, plan)
+    data, skipped = stage.data_rows(
+        data, layout, plan, text=raw.format != "parquet", columns=raw.columns
+    )
     warnings += skipped
-    con.execute(f"CREATE TEMP VIEW data AS SELECT * FROM src WHERE {keep}")
-    rows_read = con.execute("SELECT count(*) FROM data").fetchone()[0]
-    _check_footer_counts(raw, layout, rows_read, problems)
-    units = options["money_units"] or layout.money_units
-    checks = _parse(con, table, data.schema, layout, plan, options, units, file)
-    problems.run(con, "parsed", checks)
-    _check_duplicate_keys(con, table, plan, problems)
+    if raw.footer:
+        shown = "; ".join(strip_quotes(f) for f in raw.footer[:2] if strip_quotes(f))
+        warnings.append(f"{len(raw.footer)} footer line(s) skipped: {shown}")
+    con.register(stage.SRC, data)
+    rows_read = data.num_rows
+    stage.check_footer_counts(raw, rows_read, problems)
+    checks = stage.parse(con, table, data, layout, plan, options, file)
+    con.unregister(stage.SRC)
+    problems.run(con, stage.PARSED, checks)
+    stage.check_duplicate_keys(con, table, plan, problems)
     problems.raise_if_any()
     columns = [c for c in table.column_names if c in plan.sources]
+    relation = stage.PARSED
     if table.name == "order_items" and "line" not in plan.sources:
         con.execute(
-            "ALTER TABLE parsed ADD COLUMN line BIGINT; UPDATE parsed SET line = n.line FROM "
-            "(SELECT _row, row_number() OVER (PARTITION BY order_id ORDER BY _row) AS line "
-            "FROM parsed) n WHERE parsed._row = n._row"
+            f"CREATE TEMP TABLE _pb_lined AS SELECT *, row_number() OVER "
+            f"(PARTITION BY order_id ORDER BY _row) AS line FROM {relation}"
         )
+        relation = "_pb_lined"
         columns.append("line")
         warnings.append("line numbers generated from the order of the rows in the file")
-    relation = "parsed"
+    ordered = True
     if "platform" in columns or table.name in ("orders", "leads"):
-        columns = attribution.attribute(
+        columns, ordered = attribution.attribute(
             con,
             relation,
             columns,
             source_map=options["source_map"],
             has_attribution="utm_source" in table.column_names,
+            out="_pb_attributed",
         )
-        relation = "attributed"
+        relation = "_pb_attributed"
     duplicates = 0
     if table.name == "leads" and options["window"] is not None:
         earlier = _stored_leads(store)
@@ -340,7 +356,8 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
             f"{duplicates} lead(s) marked duplicate: the same contact came within "
             f"{_window(options['window'])} before"
         )
-    outcome = _currency(con, store, table, relation, file)
+    outcome, converted = _currency(con, store, table, relation, file)
+    ordered, relation = ordered and converted == relation, converted
     warnings += [c.describe(outcome.base) for c in outcome.conversions]
     warnings += _table_warnings(con, table, relation, columns)
     unattributed = None
@@ -358,29 +375,15 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
             )
     date_min, date_max = _date_span(con, table, relation, columns)
     bar.phase(f"Writing {table.name}")
-    arrow = con.execute(
-        f"SELECT {', '.join(ident(c) for c in columns)} FROM {relation} ORDER BY _row"
-    ).to_arrow_table()
-    meta = {}
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _pb_final AS SELECT {', '.join(ident(c) for c in columns)} "
+        f"FROM {relation}" + ("" if ordered else " ORDER BY _row")
+    )
+    rows = con.sql("SELECT * FROM _pb_final")
+    meta = {f"import:{table.name}:{raw.path.resolve()}": _log(rows_read, layout, outcome)}
     if outcome.new_base and outcome.base:
         meta["base_currency"] = outcome.base
-    meta[f"import:{table.name}:{raw.path.resolve()}"] = json.dumps(
-        {
-            "rows": rows_read,
-            "layout": layout.name,
-            "currency": outcome.base,
-            "converted": [
-                c.__dict__
-                | {
-                    "first_rate_date": str(c.first_rate_date),
-                    "last_rate_date": str(c.last_rate_date),
-                }
-                for c in outcome.conversions
-            ],
-            "imported_at": datetime.now().isoformat(timespec="seconds"),
-        }
-    )
-    counts = store.write({table.name: arrow}, meta=meta)
+    counts = store.write({table.name: rows}, meta=meta)
     return ImportResult(
         kind=table.kind,
         table=table.name,
@@ -403,27 +406,34 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     )
 
 
+def _log(rows: int, layout: Layout, outcome: fx.FxOutcome) -> str:
+    """The import as recorded in the store's metadata (JSON)."""
+    converted = [
+        {
+            "currency": c.currency,
+            "rows": c.rows,
+            "first_rate_date": str(c.first_rate_date),
+            "last_rate_date": str(c.last_rate_date),
+        }
+        for c in outcome.conversions
+    ]
+    return json.dumps(
+        {
+            "rows": rows,
+            "layout": layout.name,
+            "currency": outcome.base,
+            "converted": converted,
+            "imported_at": datetime.now().isoformat(timespec="seconds"),
+        }
+    )
+
+
 def _window(window: timedelta) -> str:
     seconds = int(window.total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-def _report_malformed(raw: RawFile, problems: Problems, layout: Layout) -> None:
-    for line, text in raw.malformed:
-        fields = len(split_line(text, raw.delimiter or ","))
-        problems.add(
-            DataError(
-                f"the row has {fields} field(s) but the header has {len(raw.columns)}",
-                file=str(raw.path),
-                row=line,
-                value=text[:120],
-                expected=f"{len(raw.columns)} fields separated by {raw.delimiter!r}",
-                fix="quote values that contain the delimiter, or remove the stray row",
-            )
-        )
 
 
 def _plan(table: Table, raw: RawFile, layout: Layout, options, file: str) -> Plan:
@@ -464,325 +474,6 @@ def _plan(table: Table, raw: RawFile, layout: Layout, options, file: str) -> Pla
     return plan
 
 
-def _attach_constants(raw: RawFile, plan: Plan) -> pa.Table:
-    """Add each constant (--set, layout) as a dictionary-encoded column ``_set_<canon>``."""
-    import numpy as np
-
-    table = raw.table
-    n = table.num_rows
-    for canon, source in list(plan.sources.items()):
-        if source.constant is None:
-            continue
-        name = f"_set_{canon}"
-        column = pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(n, dtype=np.int32)), pa.array([source.constant], pa.string())
-        )
-        table = table.append_column(name, column)
-        plan.sources[canon] = replace(source, column=name)
-    return table
-
-
-def _data_rows(con, raw: RawFile, layout: Layout, plan: Plan) -> tuple[str, list[str]]:
-    """A SQL condition keeping data rows, and notes on the rows dropped."""
-    notes: list[str] = []
-    if raw.format == "parquet" or not raw.columns:
-        return "TRUE", notes
-    cols = [ident(c) for c in raw.columns]
-    blank = " AND ".join(f"trim({c}) = ''" for c in cols)
-    conditions = [f"NOT ({blank})"]
-    n_blank = con.execute(f"SELECT count(*) FROM src WHERE {blank}").fetchone()[0]
-    if n_blank:
-        notes.append(f"{n_blank} blank line(s) skipped")
-    if layout.total_rows:
-        first = cols[0]
-        last = con.execute(
-            f"SELECT max(_row) FROM src WHERE NOT ({blank}) "
-            f"AND NOT lower(trim({first})) LIKE 'total%'"
-        ).fetchone()[0]
-        if last is not None:
-            totals = con.execute(
-                f"SELECT count(*) FROM src WHERE _row > {int(last)} AND NOT ({blank})"
-            ).fetchone()[0]
-            if totals:
-                conditions.append(f"_row <= {int(last)}")
-                notes.append(f'{totals} "Total" row(s) at the end of the report skipped')
-    if layout.summary_row:
-        dims = [
-            ident(s.column)
-            for c, s in plan.sources.items()
-            if c in ("date", "campaign", "ad_group", "keyword") and s.origin != "--set" and s.column
-        ]
-        if dims:
-            first_row = con.execute(f"SELECT min(_row) FROM src WHERE NOT ({blank})").fetchone()[0]
-            empty = " AND ".join(f"trim({d}) = ''" for d in dims)
-            hit = con.execute(
-                f"SELECT count(*) FROM src WHERE _row = ? AND {empty}", [first_row]
-            ).fetchone()[0]
-            if hit:
-                conditions.append(f"_row <> {int(first_row)}")
-                notes.append(f"the summary row (row {first_row}) of the export skipped")
-    if raw.footer:
-        notes.append(
-            f"{len(raw.footer)} footer line(s) skipped: "
-            + "; ".join(strip_quotes(f) for f in raw.footer[:2] if strip_quotes(f))
-        )
-    return " AND ".join(conditions), notes
-
-
-def _check_footer_counts(raw: RawFile, layout: Layout, rows: int, problems: Problems) -> None:
-    """Yandex's "Total rows: N" and Microsoft's "Rows: N" must equal the rows read."""
-    for text in (*raw.footer, *raw.preamble):
-        m = re.fullmatch(r"(?:total )?rows: *([0-9]+)", strip_quotes(text), re.IGNORECASE)
-        if m and int(m.group(1)) != rows:
-            problems.add(
-                DataError(
-                    f"the report says it has {m.group(1)} rows but {rows} were found",
-                    file=str(raw.path),
-                    value=strip_quotes(text),
-                    expected=f"{rows} data rows",
-                    fix="the download was cut short or edited: export the report again",
-                )
-            )
-
-
-_EXPECTED_NUMBER = "a number like 1234.56 (a thousands separator ',' is allowed)"
-
-
-def _parse(
-    con, table: Table, schema: pa.Schema, layout, plan: Plan, options, units, file
-) -> list[Check]:
-    """Create TEMP TABLE ``parsed`` (canonical columns, ``_bad_*`` markers); return checks."""
-    types = {f.name: f.type for f in schema}
-    select = ["_row"]
-    checks: list[Check] = []
-    bad_checks: list[Check] = []
-    for col in table.columns:
-        source = plan.sources.get(col.name)
-        if source is None:
-            continue
-        name, label, atype = col.name, source.label, types[source.column]
-        tokens = layout.null_tokens if source.constant is None else ()
-        raw_text = raw_sql(source.column, atype, tokens)
-        expected = None
-        if col.dtype in ("int64", "float64"):
-            value = typed_sql(source.column, atype) or number_sql(raw_text)
-            expected = _EXPECTED_NUMBER
-            if col.dtype == "int64":
-                value, expected = whole_sql(value), "a whole number like 1200"
-            elif col.money and units != 1:
-                value = f"({value} / {float(units)!r})"
-        elif col.dtype in ("date", "timestamp"):
-            value = typed_date_sql(source.column, atype, col.dtype)
-            if value is None:
-                fmt = (
-                    options["date_format"]
-                    or detect_date_format(
-                        con,
-                        "data",
-                        raw_text,
-                        dtype=col.dtype,
-                        label=label,
-                        file=file,
-                        preferred=layout.date_format,
-                    ).format
-                )
-                value = date_sql(raw_text, fmt, col.dtype)
-                example = "2024-10-31" if fmt == ISO else datetime(2024, 10, 31, 9, 5).strftime(fmt)
-                expected = f"a date like {example} ({human_format(fmt)})"
-                if fmt == ISO and col.dtype == "timestamp":
-                    expected = "a date or time like 2024-10-31 or 2024-10-31 09:05:00"
-        else:
-            value = raw_text
-            if name == "currency":
-                value = f"upper({raw_text})"
-            elif col.allowed is not None:
-                value = f"lower({raw_text})"
-        select.append(f"{value} AS {ident(name)}")
-        if expected is not None:
-            select.append(
-                f"CASE WHEN {raw_text} IS NOT NULL AND {value} IS NULL THEN {raw_text} END "
-                f"AS {ident('_bad_' + name)}"
-            )
-            problem = (
-                "unparsable date"
-                if col.dtype in ("date", "timestamp")
-                else ("not a whole number" if col.dtype == "int64" else "unparsable number")
-            )
-            bad_checks.append(
-                Check(
-                    problem,
-                    label,
-                    f"{ident('_bad_' + name)} IS NOT NULL",
-                    ident("_bad_" + name),
-                    expected,
-                    "correct the cell, or give the format with --date-format"
-                    if "date" in problem
-                    else f"correct the cell, or map another column with --map {name}=COLUMN",
-                )
-            )
-        checks += _value_checks(table, col, label, has_bad=expected is not None)
-        if source.period_end:
-            end_raw = raw_sql(source.period_end, types[source.period_end])
-            select.append(f"{end_raw} AS _period_end")
-            select.append(f"{raw_text} AS _period_start")
-            checks.append(
-                Check(
-                    "the reporting period spans several days and the file has no Day column",
-                    f"{label}/{source.period_end}",
-                    "_period_start IS DISTINCT FROM _period_end",
-                    "_period_start || ' to ' || _period_end",
-                    "one day per row",
-                    "export with Breakdown > By time > Day, or book the period on one date "
-                    "with --set date=YYYY-MM-DD",
-                    examples=1,
-                )
-            )
-        if (
-            col.money
-            and layout.money_units != 1
-            and options["money_units"] is None
-            and (source.constant is None)
-        ):
-            frac = ident("_frac_" + name)
-            select.append(f"CASE WHEN contains({raw_text}, '.') THEN {raw_text} END AS {frac}")
-            checks.append(
-                Check(
-                    f"a fraction in {layout.label} money, which is in micro-units",
-                    label,
-                    f"{frac} IS NOT NULL",
-                    frac,
-                    f"whole micro-units (1 = 1/{layout.money_units:,.0f} of the currency)",
-                    "if the report was made with returnMoneyInMicros: false, import it with "
-                    "--money-units 1",
-                    examples=1,
-                )
-            )
-    if table.name == "ad_stats" and {"clicks", "impressions"} <= plan.sources.keys():
-        checks.append(
-            Check(
-                "more clicks than impressions",
-                f"{plan.sources['clicks'].label}/{plan.sources['impressions'].label}",
-                "clicks > impressions",
-                "clicks || ' clicks, ' || impressions || ' impressions'",
-                "clicks <= impressions",
-                "check the row; swapped columns? map them with --map clicks=...,impressions=...",
-            )
-        )
-    src = plan.sources.get("currency")
-    if options["currency"] and src is not None and src.constant is None:
-        checks.append(
-            Check(
-                f"the currency differs from --currency {options['currency']}",
-                src.label,
-                f"currency <> {lit(options['currency'])}",
-                "currency",
-                options["currency"],
-                "drop --currency to import each row in its own currency (with an FX table)",
-            )
-        )
-    con.execute(f"CREATE TEMP TABLE parsed AS SELECT {', '.join(select)} FROM data")
-    return bad_checks + checks
-
-
-def _value_checks(table: Table, col, label: str, *, has_bad: bool) -> list[Check]:
-    name = ident(col.name)
-    bad = f"{ident('_bad_' + col.name)} IS NULL" if has_bad else "TRUE"
-    checks = []
-    if col.required:
-        checks.append(
-            Check(
-                "missing value",
-                label,
-                f"{name} IS NULL AND {bad}",
-                "''",
-                f"a {col.name} in every row (the column is required)",
-                f"fill the empty cells, or --set {col.name}=VALUE for all rows",
-            )
-        )
-    if col.nonnegative:
-        checks.append(
-            Check(
-                f"negative {col.name.replace('_', ' ')}",
-                label,
-                f"{name} < 0",
-                name,
-                "0 or more",
-                "correct the row (refunds and returns are orders with status returned)",
-            )
-        )
-    if col.allowed is not None:
-        checks.append(
-            Check(
-                f"unknown {col.name}",
-                label,
-                f"{name} NOT IN ({', '.join(lit(a) for a in col.allowed)})",
-                name,
-                f"one of {', '.join(col.allowed)}",
-                "use one of these values (case does not matter)",
-            )
-        )
-    if col.name in ("currency", "base_currency"):
-        checks.append(
-            Check(
-                "not a currency code",
-                label,
-                f"NOT regexp_full_match({name}, '[A-Z]{{3}}')",
-                name,
-                "an ISO 4217 code like USD, EUR or RUB",
-                "write the three-letter code",
-            )
-        )
-    if table.name == "fx_rates" and col.name == "rate":
-        checks.append(
-            Check(
-                "rate not positive",
-                label,
-                f"{name} <= 0",
-                name,
-                "a rate above 0",
-                "rate = units of base currency for one unit of the currency",
-            )
-        )
-    return checks
-
-
-def _check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> None:
-    """Non-ad tables: a natural key appears once per file (ads may repeat: device rows)."""
-    if table.name == "ad_stats" or not all(k in plan.sources for k in table.key):
-        return
-    keys = ", ".join(ident(k) for k in table.key)
-    shown = " || '/' || ".join(f"CAST({ident(k)} AS VARCHAR)" for k in table.key)
-    groups, extra = con.execute(
-        f"SELECT count(*), coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM parsed "
-        f"WHERE {' AND '.join(f'{ident(k)} IS NOT NULL' for k in table.key)} "
-        f"GROUP BY {keys} HAVING count(*) > 1)"
-    ).fetchone()
-    if not groups:
-        return
-    rows = con.execute(
-        f"SELECT {shown}, list(_row ORDER BY _row) FROM parsed GROUP BY {keys} "
-        f"HAVING count(*) > 1 ORDER BY min(_row) LIMIT 3"
-    ).fetchall()
-    label = "/".join(plan.sources[k].label for k in table.key)
-    what = " and ".join(k.replace("_", " ") for k in table.key)
-    for i, (value, where) in enumerate(rows):
-        last = i == len(rows) - 1
-        problems.add(
-            DataError(
-                f"duplicate {what} (also in row {', '.join(str(r) for r in where[:-1][:5])})",
-                file=problems.file,
-                row=where[-1],
-                column=label,
-                value=value,
-                expected=f"each {what} once per file",
-                fix="remove the repeated row; lines of one order belong in an order-items file"
-                if last
-                else None,
-                more=int(extra) - sum(len(w) - 1 for _, w in rows) if last else 0,
-            )
-        )
-
-
 def _stored_leads(store: Store) -> pa.Table:
     leads = store.table("leads")
     return store.to_pyarrow(
@@ -790,7 +481,7 @@ def _stored_leads(store: Store) -> pa.Table:
     )
 
 
-def _currency(con, store: Store, table: Table, relation: str, file: str) -> fx.FxOutcome:
+def _currency(con, store: Store, table: Table, relation: str, file: str):
     if table.name == "fx_rates":
         bases = [
             r[0]
@@ -811,9 +502,9 @@ def _currency(con, store: Store, table: Table, relation: str, file: str) -> fx.F
                 f"{base}: give rates into {base} (rate = {base} per 1 unit of the currency)"
             )
         new = base is None and bool(bases)
-        return fx.FxOutcome(bases[0] if new else base, new, (), tuple(bases))
+        return fx.FxOutcome(bases[0] if new else base, new, (), tuple(bases)), relation
     if "currency" not in table.column_names:
-        return fx.FxOutcome(store.base_currency, False, (), ())
+        return fx.FxOutcome(store.base_currency, False, (), ()), relation
     return fx.convert(con, store, table, relation, file=file)
 
 
@@ -821,10 +512,18 @@ def _table_warnings(con, table: Table, relation: str, columns: list[str]) -> lis
     notes = []
     if table.name == "ad_stats":
         keys = ", ".join(ident(k) if k in columns else "NULL" for k in table.key)
-        extra = con.execute(
-            f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {relation} "
-            f"GROUP BY {keys} HAVING count(*) > 1)"
-        ).fetchone()[0]
+        rows, hashes = con.execute(
+            f"SELECT count(*), count(DISTINCT hash({keys})) FROM {relation}"
+        ).fetchone()
+        # distinct hashes mean distinct keys: count exactly only when some may repeat
+        extra = (
+            0
+            if rows == hashes
+            else con.execute(
+                f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {relation} "
+                f"GROUP BY {keys} HAVING count(*) > 1)"
+            ).fetchone()[0]
+        )
         if extra:
             notes.append(
                 f"{extra} row(s) repeat the date/platform/campaign/ad group/keyword of another "

@@ -105,13 +105,31 @@ def url_param_sql(url: str, name: str) -> str:
     return f"NULLIF(trim(COALESCE(try(url_decode({value})), {value}), {blanks}), '')"
 
 
-def _map_distinct(con, relation: str, expr: str, func, name: str) -> None:
-    values = con.execute(
-        f"SELECT DISTINCT {expr} AS v FROM {relation} WHERE {expr} IS NOT NULL"
-    ).fetchall()
-    mapped = {"v": [v for (v,) in values], "platform": [func(v) for (v,) in values]}
+#: Up to this many distinct values are mapped with a CASE expression (keeps row order);
+#: more go through a join.
+_CASE_LIMIT = 500
+
+
+def _lookup(con, relation: str, expr: str, func, name: str) -> tuple[str, str | None]:
+    """Map the distinct values of ``expr`` with ``func``: (SQL expression, join or None)."""
+    values = [
+        v
+        for (v,) in con.execute(
+            f"SELECT DISTINCT {expr} AS v FROM {relation} r WHERE {expr} IS NOT NULL"
+        ).fetchall()
+    ]
+    mapped = [func(v) for v in values]
+    if len(values) <= _CASE_LIMIT:
+        if not values:
+            return "CAST(NULL AS VARCHAR)", None
+        whens = " ".join(
+            f"WHEN {lit(v)} THEN {lit(p) if p is not None else 'NULL'}"
+            for v, p in zip(values, mapped, strict=True)
+        )
+        return f"(CASE {expr} {whens} END)", None
     schema = pa.schema([("v", pa.string()), ("platform", pa.string())])
-    con.register(name, pa.table(mapped, schema=schema))
+    con.register(name, pa.table({"v": values, "platform": mapped}, schema=schema))
+    return f"{name}.platform", f"LEFT JOIN {name} ON {name}.v = {expr}"
 
 
 def attribute(
@@ -122,8 +140,10 @@ def attribute(
     source_map: Mapping[str, str],
     has_attribution: bool,
     out: str = "attributed",
-) -> list[str]:
-    """Create table ``out``: ``relation`` with the platform normalised and attribution filled.
+) -> tuple[list[str], bool]:
+    """Create ``out``: ``relation`` with the platform normalised and attribution filled.
+
+    ``out`` is a temporary table for orders and leads, a view otherwise.
 
     Parameters
     ----------
@@ -136,14 +156,18 @@ def attribute(
     -------
     list of str
         The canonical columns of ``out``.
+    bool
+        Whether ``out`` keeps the row order of ``relation`` (no join was needed).
     """
     cols = list(columns)
     select: dict[str, str] = {c: f"r.{ident(c)}" for c in cols}
     joins = []
     if "platform" in cols:
-        _map_distinct(con, relation, "platform", lambda v: platform_name(v, source_map), "_pmap")
-        joins.append("LEFT JOIN _pmap pm ON pm.v = r.platform")
-        select["platform"] = "pm.platform"
+        expr, join = _lookup(
+            con, relation, "r.platform", lambda v: platform_name(v, source_map), "_pb_pmap"
+        )
+        select["platform"] = expr
+        joins += [join] if join else []
     if has_attribution:
         url = "r.landing_url" if "landing_url" in cols else None
         for p in URL_PARAMS:
@@ -152,17 +176,17 @@ def attribute(
             parts = [x for x in (given, parsed) if x]
             if parts:
                 select[p] = f"COALESCE({', '.join(parts)})" if len(parts) > 1 else parts[0]
-        if "utm_source" in select:
-            source = select["utm_source"]
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _sources AS SELECT DISTINCT {source} AS v "
-                f"FROM {relation} r"
-            )
-            _map_distinct(con, "_sources", "v", lambda v: platform_name(v, source_map), "_smap")
-            joins.append(f"LEFT JOIN _smap sm ON sm.v = {source}")
         fallbacks = [select["platform"]] if "platform" in select else []
         if "utm_source" in select:
-            fallbacks.append("sm.platform")
+            expr, join = _lookup(
+                con,
+                relation,
+                select["utm_source"],
+                lambda v: platform_name(v, source_map),
+                "_pb_smap",
+            )
+            fallbacks.append(expr)
+            joins += [join] if join else []
         clicks = []
         for click, platform in CLICK_IDS:
             expr = select.get(click) or (url_param_sql(url, click) if url else None)
@@ -185,11 +209,12 @@ def attribute(
                     f"COALESCE(r.{target}, {select[utm]})" if target in cols else select[utm]
                 )
     body = ", ".join(f"{expr} AS {ident(c)}" for c, expr in select.items())
+    kind = "TABLE" if has_attribution else "VIEW"  # leads are updated by the dedupe step
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT r._row, {body} FROM {relation} r "
+        f"CREATE OR REPLACE TEMP {kind} {out} AS SELECT r._row, {body} FROM {relation} r "
         + " ".join(joins)
     )
-    return list(select)
+    return list(select), not joins
 
 
 def contact_key_sql(contact: str) -> str:
@@ -224,14 +249,14 @@ def mark_duplicate_leads(
     key = contact_key_sql("contact")
     union = ""
     if earlier is not None and earlier.num_rows:
-        con.register("_earlier", earlier)
+        con.register("_pb_earlier", earlier)
         union = (
             f"UNION ALL SELECT NULL AS _row, e.time, {contact_key_sql('e.contact')} AS ck, 0 "
-            f"FROM _earlier e WHERE e.contact IS NOT NULL AND e.time IS NOT NULL AND "
+            f"FROM _pb_earlier e WHERE e.contact IS NOT NULL AND e.time IS NOT NULL AND "
             f"e.lead_id NOT IN (SELECT lead_id FROM {relation})"
         )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _dupes AS
+        f"""CREATE OR REPLACE TEMP TABLE _pb_dupes AS
         WITH allc AS (
             SELECT _row, time, {key} AS ck, 1 AS in_file FROM {relation}
             WHERE contact IS NOT NULL AND time IS NOT NULL
@@ -245,10 +270,10 @@ def mark_duplicate_leads(
     )
     count = con.execute(
         f"SELECT count(*) FROM {relation} WHERE status = 'valid' "
-        f"AND _row IN (SELECT _row FROM _dupes)"
+        f"AND _row IN (SELECT _row FROM _pb_dupes)"
     ).fetchone()[0]
     con.execute(
         f"UPDATE {relation} SET status = 'duplicate' WHERE status = 'valid' "
-        f"AND _row IN (SELECT _row FROM _dupes)"
+        f"AND _row IN (SELECT _row FROM _pb_dupes)"
     )
     return int(count)

@@ -81,8 +81,11 @@ def _dated(table: Table) -> str | None:
     return name if name in table.column_names else None
 
 
-def convert(con, store, table: Table, relation: str, *, file: str) -> FxOutcome:
-    """Convert the money of ``relation`` (in place) into the store's base currency.
+def convert(con, store, table: Table, relation: str, *, file: str) -> tuple[FxOutcome, str]:
+    """Convert the money of ``relation`` into the store's base currency.
+
+    Returns the outcome and the relation holding the converted rows (``relation``
+    itself when nothing needed converting, else the temporary ``_pb_converted``).
 
     Raises
     ------
@@ -108,11 +111,11 @@ def convert(con, store, table: Table, relation: str, *, file: str) -> FxOutcome:
                 f"or split the file by currency"
             )
         if not stats:
-            return FxOutcome(None, False, (), ())
+            return FxOutcome(None, False, (), ()), relation
         base, new_base = stats[0][0], True
     foreign = [s for s in stats if s[0] != base]
     if not foreign:
-        return FxOutcome(base, new_base, (), currencies)
+        return FxOutcome(base, new_base, (), currencies), relation
     fx = store.table("fx_rates")
     rates = store.to_pyarrow(
         fx.filter((fx.base_currency == base) & fx.currency.isin([s[0] for s in foreign]))
@@ -128,7 +131,7 @@ def convert(con, store, table: Table, relation: str, *, file: str) -> FxOutcome:
                 dates = f" ({rows} row(s) in {cur}, dated {first} to {last})" if first else ""
                 raise CurrencyError(f"{e}{dates}") from None
     con.register(
-        "_fx",
+        "_pb_fx",
         rates.cast(
             pa.schema([("date", pa.date32()), ("currency", pa.string()), ("rate", pa.float64())])
         ),
@@ -136,26 +139,26 @@ def convert(con, store, table: Table, relation: str, *, file: str) -> FxOutcome:
     money = [c for c in table.money_columns if c in _columns(con, relation)]
     if date_col:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _rated AS SELECT r._row, r.currency, r._day, fx.rate, "
-            f"fx.date AS rate_date FROM (SELECT _row, currency, {day} AS _day FROM {relation} "
-            f"WHERE currency <> {lit(base)}) r ASOF LEFT JOIN _fx fx "
+            f"CREATE OR REPLACE TEMP TABLE _pb_rated AS SELECT r._row, r.currency, r._day, "
+            f"fx.rate, fx.date AS rate_date FROM (SELECT _row, currency, {day} AS _day "
+            f"FROM {relation} WHERE currency <> {lit(base)}) r ASOF LEFT JOIN _pb_fx fx "
             f"ON r.currency = fx.currency AND r._day >= fx.date"
         )
     else:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _rated AS SELECT r._row, r.currency, NULL AS _day, "
+            f"CREATE OR REPLACE TEMP TABLE _pb_rated AS SELECT r._row, r.currency, NULL AS _day, "
             f"fx.rate, fx.date AS rate_date FROM (SELECT _row, currency FROM {relation} "
             f"WHERE currency <> {lit(base)}) r LEFT JOIN (SELECT currency, arg_max(rate, date) "
-            f"AS rate, max(date) AS date FROM _fx GROUP BY currency) fx USING (currency)"
+            f"AS rate, max(date) AS date FROM _pb_fx GROUP BY currency) fx USING (currency)"
         )
     missing = con.execute(
-        "SELECT currency, count(*), min(_day), max(_day) FROM _rated WHERE rate IS NULL "
+        "SELECT currency, count(*), min(_day), max(_day) FROM _pb_rated WHERE rate IS NULL "
         "GROUP BY currency ORDER BY currency"
     ).fetchall()
     if missing:
         cur, rows, first, last = missing[0]
         span = con.execute(
-            "SELECT min(date), max(date) FROM _fx WHERE currency = ?", [cur]
+            "SELECT min(date), max(date) FROM _pb_fx WHERE currency = ?", [cur]
         ).fetchone()
         raise CurrencyError(
             f"{file}: {rows} row(s) in {cur} dated {first} to {last} have no exchange rate on or "
@@ -163,19 +166,28 @@ def convert(con, store, table: Table, relation: str, *, file: str) -> FxOutcome:
             f"Fix: import rates covering {first} or earlier (`payback import fx-rates "
             f"rates.csv`, rate = {base} per 1 {cur})"
         )
-    sets = "".join(f"{ident(m)} = {relation}.{ident(m)} * x.rate, " for m in money)
+    select = []
+    for c in _columns(con, relation):
+        if c in money:
+            select.append(f"r.{ident(c)} * coalesce(x.rate, 1) AS {ident(c)}")
+        elif c == "currency":
+            select.append(
+                f"CASE WHEN x.rate IS NULL THEN r.currency ELSE {lit(base)} END AS currency"
+            )
+        else:
+            select.append(f"r.{ident(c)}")
     con.execute(
-        f"UPDATE {relation} SET {sets}currency = {lit(base)} FROM _rated x "
-        f"WHERE {relation}._row = x._row"
+        f"CREATE OR REPLACE TEMP TABLE _pb_converted AS SELECT {', '.join(select)} "
+        f"FROM {relation} r LEFT JOIN _pb_rated x ON r._row = x._row"
     )
     conversions = tuple(
         Conversion(cur, int(n), first, last, dated=date_col is not None)
         for cur, n, first, last in con.execute(
-            "SELECT currency, count(*), min(rate_date), max(rate_date) FROM _rated "
+            "SELECT currency, count(*), min(rate_date), max(rate_date) FROM _pb_rated "
             "GROUP BY currency ORDER BY currency"
         ).fetchall()
     )
-    return FxOutcome(base, new_base, conversions, currencies)
+    return FxOutcome(base, new_base, conversions, currencies), "_pb_converted"
 
 
 def _columns(con, relation: str) -> list[str]:

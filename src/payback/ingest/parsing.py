@@ -194,23 +194,24 @@ def detect_date_format(
         On an ambiguous format, naming a value that reads two ways.
     """
     sample = con.execute(
-        f"SELECT DISTINCT r FROM (SELECT {raw} AS r FROM {relation}) WHERE r IS NOT NULL LIMIT 5000"
+        f"SELECT DISTINCT r FROM (SELECT {raw} AS r FROM {relation}) WHERE r IS NOT NULL"
     ).to_arrow_table()
     n = sample.num_rows
     if n == 0:
         return DateFormat(ISO, "no values")
-    con.register("_date_sample", sample)
+    con.register("_pb_date_sample", sample)
     try:
-        formats = (ISO, *candidate_formats(dtype))
-        counts = con.execute(
-            "SELECT "
-            + ", ".join(
-                f"count(*) FILTER (WHERE {date_sql('r', f, dtype)} IS NOT NULL)" for f in formats
-            )
-            + " FROM _date_sample"
-        ).fetchone()
-        if counts[0] == n:
+        iso = con.execute(
+            f"SELECT count(*) FILTER (WHERE {date_sql('r', ISO, dtype)} IS NOT NULL) "
+            "FROM _pb_date_sample"
+        ).fetchone()[0]
+        if iso == n:
             return DateFormat(ISO, "ISO dates")
+        formats = (ISO, *candidate_formats(dtype))
+        others = ", ".join(
+            f"count(*) FILTER (WHERE {date_sql('r', f, dtype)} IS NOT NULL)" for f in formats[1:]
+        )
+        counts = (iso, *con.execute(f"SELECT {others} FROM _pb_date_sample").fetchone())
         full = [f for f, c in zip(formats[1:], counts[1:], strict=True) if c == n]
         if not full:
             best = max(range(1, len(formats)), key=lambda i: counts[i])
@@ -223,7 +224,7 @@ def detect_date_format(
                 groups.append(f)
                 continue
             row = con.execute(
-                f"SELECT r FROM _date_sample WHERE {date_sql('r', f, dtype)} "
+                f"SELECT r FROM _pb_date_sample WHERE {date_sql('r', f, dtype)} "
                 f"IS DISTINCT FROM {date_sql('r', groups[0], dtype)} LIMIT 1"
             ).fetchone()
             if row is not None:
@@ -244,4 +245,4 @@ def detect_date_format(
             f"(or {human_format(groups[1])})",
         )
     finally:
-        con.unregister("_date_sample")
+        con.unregister("_pb_date_sample")

@@ -1,0 +1,416 @@
+"""Stage a file for the store: keep the data rows, parse every column, list the checks.
+
+The staging happens in temporary DuckDB objects named ``_pb_*`` on the store's own
+connection (so the final insert reads them without a copy) and is dropped afterwards.
+Rows that are not data are removed with pyarrow compute kernels before DuckDB sees the
+file: blank lines, the "Total:" rows a Google report ends with, the summary row of a
+Meta export. Parsing and checking are single SQL passes over all rows.
+
+Examples
+--------
+>>> import pyarrow as pa
+>>> t = pa.table({"Day": ["2024-10-01", "", "Total: Account"], "_row": [4, 5, 6]})
+>>> from payback.ingest.platforms import GOOGLE, Plan
+>>> kept, notes = data_rows(t, GOOGLE, Plan({}), text=True)
+>>> kept.column("_row").to_pylist(), notes
+([4], ['1 blank line(s) skipped', '1 "Total" row(s) at the end of the report skipped'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from payback.errors import DataError
+from payback.ingest.parsing import (
+    ISO,
+    date_sql,
+    detect_date_format,
+    human_format,
+    ident,
+    lit,
+    number_sql,
+    raw_sql,
+    typed_date_sql,
+    typed_sql,
+    whole_sql,
+)
+from payback.ingest.platforms import Layout, Plan
+from payback.ingest.readers import RawFile, split_line, strip_quotes
+from payback.ingest.validate import Check, Problems
+from payback.schema import Table
+
+SRC = "_pb_src"
+PARSED = "_pb_parsed"
+_EXPECTED_NUMBER = "a number like 1234.56 (a thousands separator ',' is allowed)"
+
+
+def report_malformed(raw: RawFile, problems: Problems) -> None:
+    """Rows whose field count differs from the header's (not layout footers)."""
+    for line, text in raw.malformed:
+        fields = len(split_line(text, raw.delimiter or ","))
+        problems.add(
+            DataError(
+                f"the row has {fields} field(s) but the header has {len(raw.columns)}",
+                file=str(raw.path),
+                row=line,
+                value=text[:120],
+                expected=f"{len(raw.columns)} fields separated by {raw.delimiter!r}",
+                fix="quote values that contain the delimiter, or remove the stray row",
+            )
+        )
+
+
+def attach_constants(table: pa.Table, plan: Plan) -> pa.Table:
+    """Add each constant (--set, layout) as a dictionary-encoded column ``_set_<canon>``."""
+    n = table.num_rows
+    for canon, source in list(plan.sources.items()):
+        if source.constant is None:
+            continue
+        name = f"_set_{canon}"
+        column = pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(n, dtype=np.int32)), pa.array([source.constant], pa.string())
+        )
+        table = table.append_column(name, column)
+        plan.sources[canon] = replace(source, column=name)
+    return table
+
+
+def _empty(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
+
+
+def data_rows(
+    table: pa.Table, layout: Layout, plan: Plan, *, text: bool, columns: tuple[str, ...] = ()
+) -> tuple[pa.Table, list[str]]:
+    """Drop blank lines, trailing "Total" rows and a leading summary row; say what went.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        The file as read (text columns plus ``_row``).
+    text : bool
+        Whether the columns are text (CSV); Parquet files keep every record.
+    columns : tuple of str
+        The file's own columns (default: every column but ``_row`` and constants).
+    """
+    notes: list[str] = []
+    if not text or table.num_rows == 0:
+        return table, notes
+    names = list(columns) or [c for c in table.column_names if not c.startswith(("_row", "_set_"))]
+    blank = _empty(table[names[0]])
+    for name in names[1:]:
+        blank = pc.and_(blank, _empty(table[name]))
+    keep = pc.invert(blank).to_numpy(zero_copy_only=False).copy()
+    n_blank = int((~keep).sum())
+    if n_blank:
+        notes.append(f"{n_blank} blank line(s) skipped")
+    if layout.total_rows:
+        first = pc.utf8_lower(pc.utf8_trim_whitespace(table[names[0]]))
+        total = pc.starts_with(first, "total").to_numpy(zero_copy_only=False)
+        data = np.flatnonzero(keep & ~total)
+        last = data[-1] if len(data) else -1
+        trailing = int(keep[last + 1 :].sum())
+        if trailing:
+            keep[last + 1 :] = False
+            notes.append(f'{trailing} "Total" row(s) at the end of the report skipped')
+    if layout.summary_row and keep.any():
+        dims = [
+            s.column
+            for c, s in plan.sources.items()
+            if c in ("date", "campaign", "ad_group", "keyword") and s.constant is None and s.column
+        ]
+        first = int(np.flatnonzero(keep)[0])
+        if dims and all(not table[d][first].as_py().strip() for d in dims):
+            keep[first] = False
+            notes.append(
+                f"the summary row (row {table['_row'][first].as_py()}) of the export skipped"
+            )
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+    return table, notes
+
+
+def check_footer_counts(raw: RawFile, rows: int, problems: Problems) -> None:
+    """Yandex's "Total rows: N" and Microsoft's "Rows: N" must equal the rows read."""
+    for text in (*raw.footer, *raw.preamble):
+        m = re.fullmatch(r"(?:total )?rows: *([0-9]+)", strip_quotes(text), re.IGNORECASE)
+        if m and int(m.group(1)) != rows:
+            problems.add(
+                DataError(
+                    f"the report says it has {m.group(1)} rows but {rows} were found",
+                    file=str(raw.path),
+                    value=strip_quotes(text),
+                    expected=f"{rows} data rows",
+                    fix="the download was cut short or edited: export the report again",
+                )
+            )
+
+
+#: Distinct values of a date column examined to choose its format (spread over the file).
+DATE_SAMPLE = 20_000
+
+
+def _distinct_sample(column: pa.ChunkedArray) -> pa.Array:
+    """Up to :data:`DATE_SAMPLE` distinct values, evenly spread over the distinct values."""
+    values = pc.unique(column)
+    if len(values) > DATE_SAMPLE:
+        values = values.take(np.linspace(0, len(values) - 1, DATE_SAMPLE).astype(np.int64))
+    return values
+
+
+def parse(
+    con, table: Table, data: pa.Table, layout: Layout, plan: Plan, options, file: str
+) -> list[Check]:
+    """Create TEMP TABLE ``_pb_parsed`` (canonical columns, ``_bad_*`` markers); return checks.
+
+    Each canonical column is parsed from its source in one SQL projection over
+    ``_pb_src``; a cell with text that does not parse leaves its text in ``_bad_<name>``.
+    """
+    types = {f.name: f.type for f in data.schema}
+    units = options["money_units"] or layout.money_units
+    select = ["_row"]
+    checks: list[Check] = []
+    bad_checks: list[Check] = []
+    for col in table.columns:
+        source = plan.sources.get(col.name)
+        if source is None:
+            continue
+        name, label, atype = col.name, source.label, types[source.column]
+        tokens = layout.null_tokens if source.constant is None else ()
+        raw_text = raw_sql(source.column, atype, tokens)
+        expected = None
+        if col.dtype in ("int64", "float64"):
+            value = typed_sql(source.column, atype) or number_sql(raw_text)
+            expected = _EXPECTED_NUMBER
+            if col.dtype == "int64":
+                value, expected = whole_sql(value), "a whole number like 1200"
+            elif col.money and units != 1:
+                value = f"({value} / {float(units)!r})"
+        elif col.dtype in ("date", "timestamp"):
+            value = typed_date_sql(source.column, atype, col.dtype)
+            if value is None:
+                fmt = options["date_format"]
+                if not fmt:
+                    sample = pa.table({source.column: _distinct_sample(data[source.column])})
+                    con.register("_pb_date_values", sample)
+                    fmt = detect_date_format(
+                        con,
+                        "_pb_date_values",
+                        raw_text,
+                        dtype=col.dtype,
+                        label=label,
+                        file=file,
+                        preferred=layout.date_format,
+                    ).format
+                    con.unregister("_pb_date_values")
+                value = date_sql(raw_text, fmt, col.dtype)
+                expected = _expected_date(fmt, col.dtype)
+        else:
+            value = raw_text
+            if name == "currency":
+                value = f"upper({raw_text})"
+            elif col.allowed is not None:
+                value = f"lower({raw_text})"
+        select.append(f"{value} AS {ident(name)}")
+        if expected is not None:
+            bad = ident("_bad_" + name)
+            select.append(
+                f"CASE WHEN {raw_text} IS NOT NULL AND {value} IS NULL THEN {raw_text} END AS {bad}"
+            )
+            dated = col.dtype in ("date", "timestamp")
+            problem = (
+                "unparsable date"
+                if dated
+                else ("not a whole number" if col.dtype == "int64" else "unparsable number")
+            )
+            fix = (
+                "correct the cell, or give the format with --date-format"
+                if dated
+                else f"correct the cell, or map another column with --map {name}=COLUMN"
+            )
+            bad_checks.append(Check(problem, label, f"{bad} IS NOT NULL", bad, expected, fix))
+        checks += value_checks(table, col, label, has_bad=expected is not None)
+        if source.period_end:
+            checks.append(_period_check(select, raw_text, source, label, types))
+        if (
+            col.money
+            and layout.money_units != 1
+            and options["money_units"] is None
+            and (source.constant is None)
+        ):
+            checks.append(_micro_units_check(select, raw_text, name, label, layout))
+    checks += _row_checks(table, plan, options)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {PARSED} AS SELECT {', '.join(select)} FROM {SRC}")
+    return bad_checks + checks
+
+
+def _expected_date(fmt: str, dtype: str) -> str:
+    if fmt == ISO:
+        if dtype == "timestamp":
+            return "a date or time like 2024-10-31 or 2024-10-31 09:05:00"
+        return "a date like 2024-10-31 (YYYY-MM-DD)"
+    example = datetime(2024, 10, 31, 9, 5).strftime(fmt)
+    return f"a date like {example} ({human_format(fmt)})"
+
+
+def _period_check(select, raw_text, source, label, types) -> Check:
+    end_raw = raw_sql(source.period_end, types[source.period_end])
+    select += [f"{end_raw} AS _period_end", f"{raw_text} AS _period_start"]
+    return Check(
+        "the reporting period spans several days and the file has no Day column",
+        f"{label}/{source.period_end}",
+        "_period_start IS DISTINCT FROM _period_end",
+        "_period_start || ' to ' || _period_end",
+        "one day per row",
+        "export with Breakdown > By time > Day, or book the period on one date "
+        "with --set date=YYYY-MM-DD",
+        examples=1,
+    )
+
+
+def _micro_units_check(select, raw_text, name, label, layout: Layout) -> Check:
+    frac = ident("_frac_" + name)
+    select.append(f"CASE WHEN contains({raw_text}, '.') THEN {raw_text} END AS {frac}")
+    return Check(
+        f"a fraction in {layout.label} money, which is in micro-units",
+        label,
+        f"{frac} IS NOT NULL",
+        frac,
+        f"whole micro-units (1 = 1/{layout.money_units:,.0f} of the currency)",
+        "if the report was made with returnMoneyInMicros: false, import it with --money-units 1",
+        examples=1,
+    )
+
+
+def _row_checks(table: Table, plan: Plan, options) -> list[Check]:
+    checks = []
+    if table.name == "ad_stats" and {"clicks", "impressions"} <= plan.sources.keys():
+        checks.append(
+            Check(
+                "more clicks than impressions",
+                f"{plan.sources['clicks'].label}/{plan.sources['impressions'].label}",
+                "clicks > impressions",
+                "clicks || ' clicks, ' || impressions || ' impressions'",
+                "clicks <= impressions",
+                "check the row; swapped columns? map them with --map clicks=...,impressions=...",
+            )
+        )
+    src = plan.sources.get("currency")
+    if options["currency"] and src is not None and src.constant is None:
+        checks.append(
+            Check(
+                f"the currency differs from --currency {options['currency']}",
+                src.label,
+                f"currency <> {lit(options['currency'])}",
+                "currency",
+                options["currency"],
+                "drop --currency to import each row in its own currency (with an FX table)",
+            )
+        )
+    return checks
+
+
+def value_checks(table: Table, col, label: str, *, has_bad: bool) -> list[Check]:
+    """Checks of one parsed column: required, non-negative, allowed values, codes, rates."""
+    name = ident(col.name)
+    bad = f"{ident('_bad_' + col.name)} IS NULL" if has_bad else "TRUE"
+    checks = []
+    if col.required:
+        checks.append(
+            Check(
+                "missing value",
+                label,
+                f"{name} IS NULL AND {bad}",
+                "''",
+                f"a {col.name} in every row (the column is required)",
+                f"fill the empty cells, or --set {col.name}=VALUE for all rows",
+            )
+        )
+    if col.nonnegative:
+        checks.append(
+            Check(
+                f"negative {col.name.replace('_', ' ')}",
+                label,
+                f"{name} < 0",
+                name,
+                "0 or more",
+                "correct the row (refunds and returns are orders with status returned)",
+            )
+        )
+    if col.allowed is not None:
+        checks.append(
+            Check(
+                f"unknown {col.name}",
+                label,
+                f"{name} NOT IN ({', '.join(lit(a) for a in col.allowed)})",
+                name,
+                f"one of {', '.join(col.allowed)}",
+                "use one of these values (case does not matter)",
+            )
+        )
+    if col.name in ("currency", "base_currency"):
+        checks.append(
+            Check(
+                "not a currency code",
+                label,
+                f"NOT regexp_full_match({name}, '[A-Z]{{3}}')",
+                name,
+                "an ISO 4217 code like USD, EUR or RUB",
+                "write the three-letter code",
+            )
+        )
+    if table.name == "fx_rates" and col.name == "rate":
+        checks.append(
+            Check(
+                "rate not positive",
+                label,
+                f"{name} <= 0",
+                name,
+                "a rate above 0",
+                "rate = units of base currency for one unit of the currency",
+            )
+        )
+    return checks
+
+
+def check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> None:
+    """Non-ad tables: a natural key appears once per file (ads may repeat: device rows)."""
+    if table.name == "ad_stats" or not all(k in plan.sources for k in table.key):
+        return
+    keys = ", ".join(ident(k) for k in table.key)
+    shown = " || '/' || ".join(f"CAST({ident(k)} AS VARCHAR)" for k in table.key)
+    groups, extra = con.execute(
+        f"SELECT count(*), coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n "
+        f"FROM {PARSED} WHERE {' AND '.join(f'{ident(k)} IS NOT NULL' for k in table.key)} "
+        f"GROUP BY {keys} HAVING count(*) > 1)"
+    ).fetchone()
+    if not groups:
+        return
+    rows = con.execute(
+        f"SELECT {shown}, list(_row ORDER BY _row) FROM {PARSED} GROUP BY {keys} "
+        f"HAVING count(*) > 1 ORDER BY min(_row) LIMIT 3"
+    ).fetchall()
+    label = "/".join(plan.sources[k].label for k in table.key)
+    what = " and ".join(k.replace("_", " ") for k in table.key)
+    for i, (value, where) in enumerate(rows):
+        last = i == len(rows) - 1
+        problems.add(
+            DataError(
+                f"duplicate {what} (also in row {', '.join(str(r) for r in where[:-1][:5])})",
+                file=problems.file,
+                row=where[-1],
+                column=label,
+                value=value,
+                expected=f"each {what} once per file",
+                fix="remove the repeated row; lines of one order belong in an order-items file"
+                if last
+                else None,
+                more=int(extra) - sum(len(w) - 1 for _, w in rows) if last else 0,
+            )
+        )
