@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from payback.errors import PaybackError
 from payback.report import charts, views
 from payback.report.format import format_change, format_value
 from payback.report.tables import TableView, table_view
@@ -259,7 +258,6 @@ def report_context(
         where=views.normalise_where(where),
         by=by,
     )
-    head = views.headline(store, start=q.start, end=q.end, where=q.where, ltv=headline_ltv(store))
     grains = dict.fromkeys(("platform", "campaign", *by))
     tables = {dim: _grain_table(store, q, dim) for dim in grains}
     sections = [
@@ -267,12 +265,9 @@ def report_context(
         _breakdown_section(tables),
         _tables_section(tables, by),
     ]
-    from payback.report.extensions import extensions
-
-    for ext in extensions():
-        section = ext.build(store, q.start, q.end, q.where)
-        if section is not None:
-            sections.append(section)
+    ltv, extra = optional_parts(store, q)
+    sections += extra
+    head = views.headline(store, start=q.start, end=q.end, where=q.where, ltv=ltv)
     known = views.catalogue()
     return {
         "title": title,
@@ -293,6 +288,18 @@ def report_context(
     }
 
 
+def optional_parts(store, q: ReportQuery) -> tuple[float | None, list[Section]]:
+    """The LTV of the LTV/CAC card and the sections of the installed optional capabilities."""
+    from payback.report.extensions import extensions
+
+    sections = []
+    for ext in extensions():
+        section = ext.section(store, q.start, q.end, q.where)
+        if section is not None:
+            sections.append(section)
+    return headline_ltv(store), sections
+
+
 def headline_ltv(store) -> float | None:
     """Predicted LTV of a new customer when the CLV capability is installed, else None."""
     from payback.report.extensions import has_capability
@@ -303,7 +310,7 @@ def headline_ltv(store) -> float | None:
 
     try:
         return new_customer_ltv(store)
-    except PaybackError:  # too little history to fit: the card is left out
+    except Exception:  # no fit on this data: no card (the CLV section says why)
         return None
 
 

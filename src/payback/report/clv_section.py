@@ -3,8 +3,7 @@
 Built from :mod:`payback.clv` (present when the CLV capability is installed):
 
 - cohort LTV curves: cumulative revenue per acquired customer by months since
-  acquisition (:func:`payback.clv.cohort_ltv`), per acquisition source and per
-  acquisition month;
+  acquisition (:func:`payback.clv.cohort_ltv`), one curve per acquisition source;
 - predicted CLV by acquisition source (:func:`payback.clv.ltv_by_source`: what a new
   customer brings in the first 12 months, BG/NBD + Gamma-Gamma, undiscounted) next to
   the historical LTV and the CAC of the source (:func:`payback.metrics.compute_metrics`),
@@ -126,7 +125,7 @@ def ltv_summary(table) -> LtvSummary:
     return LtvSummary(total / customers, customers, HORIZON_MONTHS)
 
 
-def cohort_figure(frame, currency: str | None, *, sequential: bool = False) -> go.Figure:
+def cohort_figure(frame, currency: str | None) -> go.Figure:
     """Cumulative revenue per acquired customer by months since acquisition, one line a cohort."""
     if frame is None or len(frame) == 0:
         return charts.empty_figure("No confirmed orders yet")
@@ -146,11 +145,7 @@ def cohort_figure(frame, currency: str | None, *, sequential: bool = False) -> g
                 strict=True,
             )
         ]
-        if sequential:
-            shade = 0.25 + 0.75 * (i + 1) / len(cohorts)
-            color = f"rgba(31, 111, 235, {shade:.2f})"
-        else:
-            color = charts.PALETTE[i % len(charts.PALETTE)]
+        color = charts.PALETTE[i % len(charts.PALETTE)]
         fig.add_scatter(
             x=list(part["months_since_acquisition"]),
             y=list(part["revenue_per_customer"]),
@@ -165,7 +160,6 @@ def cohort_figure(frame, currency: str | None, *, sequential: bool = False) -> g
         fig,
         xaxis={"title": {"text": "months since acquisition"}, "dtick": 3},
         yaxis={"title": {"text": "cumulative revenue per customer" + money}, "tickformat": ",.0f"},
-        showlegend=not sequential,
     )
 
 
@@ -303,18 +297,12 @@ def build_clv_section(
     by_source = cohort_ltv(store, "platform", max_months=24)
     if len(by_source) == 0:
         return None
-    by_month = cohort_ltv(store, "month", max_months=24)
     table = ltv_table(store)
     figures = [
         FigureView(
             "fig-cohorts-source",
             "Cohort LTV by acquisition source",
             charts.figure_json(cohort_figure(by_source, currency)),
-        ),
-        FigureView(
-            "fig-cohorts-month",
-            "Cohort LTV by acquisition month (darker = more recent)",
-            charts.figure_json(cohort_figure(by_month, currency, sequential=True)),
         ),
         FigureView(
             "fig-ltv-source",

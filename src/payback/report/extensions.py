@@ -22,8 +22,28 @@ class Extension:
     """An optional section: its name (``ltv``, ``economics``), API summary and builder."""
 
     name: str
+    title: str
     summary: str
     build: Builder
+
+    def section(self, store, start, end, where) -> Any:
+        """The section, or one that says why it could not be computed.
+
+        An optional capability failing on unusual data (a model that cannot be fitted on
+        three customers ...) must not sink the whole report: the section then carries the
+        error instead of its charts.
+        """
+        from payback.report.build import Section
+
+        try:
+            return self.build(store, start, end, where)
+        except Exception as e:  # an optional section never sinks the report
+            return Section(
+                id=self.name,
+                title=self.title,
+                intro="This section could not be computed on this data.",
+                notes=(f"{type(e).__name__}: {e}",),
+            )
 
 
 def has_capability(module: str, *names: str) -> bool:
@@ -48,6 +68,7 @@ def extensions() -> list[Extension]:
         found.append(
             Extension(
                 "ltv",
+                "Customer lifetime value",
                 "Cohort LTV curves, predicted CLV by acquisition source, model calibration",
                 build_clv_section,
             )

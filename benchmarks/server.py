@@ -1,0 +1,201 @@
+"""Latency of the dashboard's /api/metrics under concurrent load (loopback only, bounded).
+
+Serves a demo store with uvicorn on 127.0.0.1 (a free port, in a thread) and sends a fixed
+number of requests from a pool of client threads (httpx), at campaign x month grain:
+
+- **uncached**: every request asks a different period (``from`` moves one day each time),
+  so each one is computed by the engine; once with the API's default metrics, once with
+  new customers and CAC added (first orders per customer: the engine's heaviest part);
+- **cached**: one query, primed once, then asked again and again.
+
+It prints p50 / p95 / p99 / max latency and throughput as a Markdown table, with the
+machine. Targets: p99 under 200 ms cached, under 2 s uncached.
+
+Usage::
+
+    python benchmarks/server.py --customers 1000000            # builds the demo store first
+    python benchmarks/server.py --db demo-1m.duckdb            # reuses a store
+    python benchmarks/server.py --db demo.duckdb --requests 200 --cached-requests 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import platform
+import socket
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+#: The API's default metrics (cost, clicks, orders, revenue, CPC, CPO, DRR, ROMI), campaign x month.
+QUERY = {"by": "campaign,month"}
+#: The same plus new customers and CAC (first orders: the engine's heaviest part).
+QUERY_CAC = {"by": "campaign,month", "metrics": "cost,orders,revenue,cpo,new_customers,cac,drr"}
+
+
+def build_demo(customers: int, path: Path) -> None:
+    """Generate the demo shop and write it into a new store (no CSV round trip)."""
+    from payback.demo import generate_shop
+    from payback.store import open_store
+
+    began = time.perf_counter()
+    shop = generate_shop(customers, seed=42)
+    with open_store(path) as store:
+        store.write(shop.tables, meta={"base_currency": shop.ad_stats["currency"][0].as_py()})
+    print(f"built {customers:,}-customer demo store {path} in {time.perf_counter() - began:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(db: Path):
+    import uvicorn
+
+    from payback.server import create_app
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def run(base: str, params: list[dict], concurrency: int) -> tuple[list[float], float]:
+    """Send every request (``concurrency`` at a time); latencies in seconds and wall time."""
+    import httpx
+
+    local = threading.local()
+
+    def one(p: dict) -> float:
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = httpx.Client(base_url=base, timeout=120)
+        began = time.perf_counter()
+        r = client.get("/api/metrics", params=p)
+        r.raise_for_status()
+        return time.perf_counter() - began
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = list(pool.map(one, params))
+    return latencies, time.perf_counter() - began
+
+
+def row(name: str, latencies: list[float], wall: float, concurrency: int) -> str:
+    ms = [x * 1000 for x in latencies]
+    return (
+        f"| {name} | {len(ms):,} | {concurrency} | {percentile(ms, 50):,.1f} | "
+        f"{percentile(ms, 95):,.1f} | {percentile(ms, 99):,.1f} | {max(ms):,.1f} | "
+        f"{len(ms) / wall:,.1f} |"
+    )
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    import duckdb
+
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f"; load average (1 min) {os.getloadavg()[0]:.1f} at the end"
+    return (
+        f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}, "
+        f"DuckDB {duckdb.__version__}, {platform.system()} {platform.release()}{load}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="store to serve (built when missing)")
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=60, help="uncached requests")
+    parser.add_argument("--cac-requests", type=int, default=12, help="uncached, with CAC")
+    parser.add_argument("--cached-requests", type=int, default=2_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--uncached-concurrency", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    tmp = None
+    db = args.db
+    if db is None:
+        tmp = tempfile.TemporaryDirectory()
+        db = Path(tmp.name) / "demo.duckdb"
+    if not db.exists():
+        build_demo(args.customers, db)
+
+    from payback.report.views import data_period
+    from payback.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        period = data_period(store)
+        orders = store.row_count("orders")
+    server, thread, base = serve(db)
+    try:
+        first = period.start if period else dt.date(2024, 1, 1)
+        uncached = [
+            {**QUERY, "from": (first + dt.timedelta(days=i)).isoformat()}
+            for i in range(args.requests)
+        ]
+        lat_u, wall_u = run(base, uncached, args.uncached_concurrency)
+        with_cac = [
+            {**QUERY_CAC, "from": (first + dt.timedelta(days=400 + i)).isoformat()}
+            for i in range(args.cac_requests)
+        ]
+        lat_x, wall_x = run(base, with_cac, args.uncached_concurrency)
+        cached = [dict(QUERY)] * args.cached_requests
+        run(base, cached[:1], 1)  # prime
+        lat_c, wall_c = run(base, cached, args.concurrency)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+    print(f"\nStore: {db} ({orders:,} orders); /api/metrics?by=campaign,month (&metrics=...)")
+    print(f"Machine: {machine()}\n")
+    print("| requests | n | concurrency | p50 ms | p95 ms | p99 ms | max ms | req/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(row("uncached, default metrics", lat_u, wall_u, args.uncached_concurrency))
+    print(row("uncached, with new customers + CAC", lat_x, wall_x, args.uncached_concurrency))
+    print(row("cached (same query)", lat_c, wall_c, args.concurrency))
+    ok_c = percentile([x * 1000 for x in lat_c], 99) < 200
+    ok_u = percentile([x * 1000 for x in lat_u], 99) < 2000
+    print(f"\ntargets: cached p99 < 200 ms: {'met' if ok_c else 'MISSED'}; "
+          f"uncached p99 < 2 s: {'met' if ok_u else 'MISSED'}")  # fmt: skip
+    if tmp is not None:
+        tmp.cleanup()
+    return 0 if ok_c and ok_u else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
