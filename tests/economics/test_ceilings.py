@@ -97,7 +97,7 @@ def test_hand_worked_numbers(shop):
     assert total["verdict"] == "cut"
     # the organic repeat orders form a slice with no ad cost
     assert r[None]["verdict"] == "not enough data"
-    assert r[None]["reason"] == "no ad spend (organic, e-mail, partner)"
+    assert r[None]["reason"] == "no acquisition cost recorded"
 
 
 def test_max_cpa_and_cpl(shop):
@@ -228,3 +228,26 @@ def test_costs_in_another_currency(shop):
         ceilings(shop, "campaign", predicted=False)
     result = ceilings(shop, "campaign", predicted=False, other_costs_per_customer=10)
     assert result.other_costs_per_customer == 10
+
+
+def test_partner_cost_is_the_commission_on_confirmed_orders(shop):
+    """P1 brings 4 customers; 4 claims of 10 count, a duplicate claim and a claim on an
+    order the shop does not have do not: cost 40, CAC 10."""
+    n = 4
+    shop.write({
+        "orders": pa.table({
+            "order_id": [f"p{i}" for i in range(n)], "customer_id": [f"P{i}" for i in range(n)],
+            "time": [JAN] * n, "revenue": [100.0] * n, "cogs": [40.0] * n,
+            "status": ["confirmed"] * n, "currency": ["EUR"] * n, "partner_id": ["P1"] * n}),
+        "partner_claims": pa.table({
+            "claim_id": ["c0", "c1", "c2", "c3", "dup", "ghost"], "partner_id": ["P1"] * 6,
+            "order_id": ["p0", "p1", "p2", "p3", "p0", "nope"], "time": [FEB] * 6,
+            "revenue": [100.0] * 6, "commission": [10.0] * 6, "currency": ["EUR"] * 6}),
+    })  # fmt: skip
+    result = ceilings(shop, "partner", horizon_months=2, predicted=False,
+                      rules=VerdictRules(min_customers=4))  # fmt: skip
+    r = rows(result)
+    assert (r["P1"]["cost"], r["P1"]["new_customers"], r["P1"]["cac"]) == (40, 4, 10)
+    assert r["P1"]["ltv"] == 60  # one order each: 100 - 40
+    assert r["TOTAL"]["cost"] is None and r["TOTAL"]["verdict"] == "not enough data"
+    assert "commission" in result.frame.attrs["reasons"]["cost"]

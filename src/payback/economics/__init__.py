@@ -22,6 +22,7 @@ from payback.economics.ceilings import (
     VerdictRules,
     ceilings,
     non_ad_costs_per_customer,
+    partner_commissions,
 )
 from payback.economics.history import (
     fit_response,
@@ -63,6 +64,7 @@ __all__ = [
     "load_scenarios",
     "non_ad_costs_per_customer",
     "parse_scenario",
+    "partner_commissions",
     "response_from_store",
     "retention_from_store",
     "run_scenarios",

@@ -23,7 +23,9 @@ For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
   the cohort's cumulative gross margin per customer reaches the CAC (month 1 = the
   acquisition month; the shop's curve, size-weighted over cohorts, for the totals row and
   for grains without their own cohorts);
-- **verdict** with its ``reason`` (:class:`VerdictRules`): *not enough data* (no ad cost,
+- for ``by="partner"`` the cost is the commission claimed on confirmed orders
+  (:func:`partner_commissions`), not ad spend;
+- **verdict** with its ``reason`` (:class:`VerdictRules`): *not enough data* (no cost,
   fewer than ``min_customers`` new customers, or no LTV), *cut* (CAC above the marginal
   CPO, or LTV/CAC below ``cut_below``), *scale* (LTV/CAC at least ``healthy`` and
   headroom above ``min_headroom x CAC``), otherwise *hold*.
@@ -194,6 +196,28 @@ def non_ad_costs_per_customer(store: Any, *, start: Any = None, end: Any = None)
     return float(total) / customers if customers else None
 
 
+def partner_commissions(store: Any) -> pd.Series:
+    """Commission paid per partner: claims on the store's confirmed orders, each order once.
+
+    A claim on an order the shop does not have, or did not confirm, is not owed; a second
+    claim on the same order is a duplicate (the first claim counts). Reconciling claims in
+    detail is the partners' report; this is the cost side of their ceilings.
+    """
+    import ibis
+
+    claims = store.table("partner_claims")
+    orders = store.table("orders")
+    confirmed = orders.filter(orders.status == "confirmed").select("order_id")
+    matched = claims.join(confirmed, "order_id")
+    rank = ibis.row_number().over(
+        group_by=matched.order_id, order_by=[matched.time, matched.claim_id]
+    )
+    first = matched.mutate(_n=rank).filter(lambda t: t._n == 0)
+    paid = first.group_by("partner_id").aggregate(cost=first.commission.sum())
+    frame = store.execute(paid)
+    return frame.set_index("partner_id")["cost"].astype(float)
+
+
 def _cohort_values(store: Any, by: str, horizon: int, as_of: Any) -> tuple[pd.DataFrame, pd.Series]:
     """Per source: historical LTV (revenue, margin) at the horizon and the margin curve."""
     from payback.clv.cohorts import cohort_ltv
@@ -359,9 +383,19 @@ def ceilings(
     rules = rules or VerdictRules()
     horizon = int(horizon_months)
 
+    notes: dict[str, str] = {}
     metrics = compute_metrics(store, by=(by,), metrics=_METRICS, where=where, start=start, end=end)
     f = metrics.frame.copy()
     f[by] = f[by].astype(object).where(f[by].notna(), None)
+    if by == "partner":  # a partner's cost is the commission paid, not ad spend
+        paid = partner_commissions(store)
+        commission = f[by].map(paid).astype("Float64")
+        f["cost"] = f["cost"].astype("Float64").fillna(commission)
+        f.loc[f["is_total"].astype(bool), "cost"] = pd.NA
+        notes["cost"] = (
+            "partners: commission claimed on confirmed orders (each order once); the whole "
+            "shop has no commission cost, so the totals row has no CAC"
+        )
     key = np.where(f["is_total"].astype(bool), _TOTAL, f[by].astype(object))
     key = pd.Series(key, index=f.index, dtype=object)
     out = pd.DataFrame({by: f[by], "is_total": f["is_total"].astype(bool)})
@@ -378,7 +412,6 @@ def ceilings(
     lookup = key if own else pd.Series(_TOTAL, index=f.index)
     out["historical_ltv"] = _nullable(lookup.map(hist["historical_ltv"]))
     out["historical_margin_ltv"] = _nullable(lookup.map(hist["historical_margin_ltv"]))
-    notes: dict[str, str] = {}
     if predicted:
         values, why = _predicted(store, by, horizon, min_model_customers, as_of)
         if values is None:
@@ -505,7 +538,7 @@ def _missing(x: Any) -> bool:
 def _verdict(cost, new, cac, ltv, ratio, ceiling, headroom, rules: VerdictRules):
     """The verdict of one slice and the sentence that explains it."""
     if _missing(cost) or cost == 0:
-        return "not enough data", "no ad spend (organic, e-mail, partner)"
+        return "not enough data", "no acquisition cost recorded"
     if _missing(new) or new < rules.min_customers:
         n = 0 if _missing(new) else int(new)
         return "not enough data", f"{n} new customers < {rules.min_customers}"
