@@ -12,8 +12,16 @@ from payback.errors import InputError
 
 
 def _orders(rows):
-    cols = ["order_id", "customer_id", "time", "revenue", "cogs", "status", "platform",
-            "partner_id"]
+    cols = [
+        "order_id",
+        "customer_id",
+        "time",
+        "revenue",
+        "cogs",
+        "status",
+        "platform",
+        "partner_id",
+    ]
     data = {c: [r[i] for r in rows] for i, c in enumerate(cols)}
     data["currency"] = ["EUR"] * len(rows)
     return pa.table(data)

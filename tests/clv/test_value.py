@@ -29,9 +29,7 @@ def test_without_discount_clv_is_margin_times_spend_times_expected_purchases():
 
 def test_discounting_is_monthly_end_of_step_at_an_annual_rate():
     spend, d = 10.0, 0.12
-    clv = customer_lifetime_value(
-        BG, *HISTORY, spend, horizon_months=3, unit="W", discount_rate=d
-    )
+    clv = customer_lifetime_value(BG, *HISTORY, spend, horizon_months=3, unit="W", discount_rate=d)
     month = 365.25 / 12 / 7
     cum = [BG.expected_purchases(k * month, *HISTORY) for k in range(4)]
     by_hand = sum(spend * (cum[k] - cum[k - 1]) / (1 + d) ** (k / 12) for k in (1, 2, 3))
@@ -41,8 +39,13 @@ def test_discounting_is_monthly_end_of_step_at_an_annual_rate():
     # the same horizon in days or weeks: the same money
     days = customer_lifetime_value(
         BGNBDFit(r=0.243, alpha=4.414 * 7, a=0.793, b=2.426),
-        HISTORY[0], np.array(HISTORY[1]) * 7, np.array(HISTORY[2]) * 7, spend,
-        horizon_months=3, unit="D", discount_rate=d,
+        HISTORY[0],
+        np.array(HISTORY[1]) * 7,
+        np.array(HISTORY[2]) * 7,
+        spend,
+        horizon_months=3,
+        unit="D",
+        discount_rate=d,
     )
     np.testing.assert_allclose(days, clv, rtol=1e-10)
 
@@ -68,8 +71,12 @@ def test_bgbb_steps_are_its_opportunities():
         m, [6, 0], [6, 0], [6, 6], 100.0, horizon_months=36, unit=365.25, discount_rate=0.1
     )
     by_hand = sum(
-        100.0 * (m.expected_purchases(k, [6, 0], [6, 0], [6, 6])
-                 - m.expected_purchases(k - 1, [6, 0], [6, 0], [6, 6])) / 1.1**k
+        100.0
+        * (
+            m.expected_purchases(k, [6, 0], [6, 0], [6, 6])
+            - m.expected_purchases(k - 1, [6, 0], [6, 0], [6, 6])
+        )
+        / 1.1**k
         for k in (1, 2, 3)
     )
     np.testing.assert_allclose(yearly, by_hand, rtol=1e-12)

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from payback.clv._inputs import check_rft, check_weights, read_columns
-from payback.clv._optim import maximize
-from payback.clv.bgnbd import _BetaGeometricFit, bg_objective
+from payback.clv.bgnbd import _BetaGeometricFit, fit_beta_geometric
 
 __all__ = ["MBGNBDFit", "fit_mbgnbd"]
 
@@ -90,16 +89,7 @@ def fit_mbgnbd(
     )
     x, t_x, T_ = check_rft(f, rec, age, model)
     w = check_weights(w, x.size, model)
-    mean_x = float(w @ x) / w.sum()
-    mean_T = float(w @ T_) / w.sum()
-    res = maximize(
-        bg_objective(x, t_x, T_, w, shift=1),
-        [1.0, max(mean_T / max(mean_x, 0.1), 1e-3), 1.0, 1.0],
-        MBGNBDFit.param_names,
-        n_customers=float(w.sum()),
-        model=model,
-        penalizer=penalizer,
-    )
+    res = fit_beta_geometric(x, t_x, T_, w, shift=1, model=model, penalizer=penalizer)
     return MBGNBDFit(
         **res.params,
         standard_errors=res.standard_errors,

@@ -169,21 +169,21 @@ def summary_expr(
     per = rows.group_by(["customer", "period"]).aggregate(
         value=rows.value.sum(), day=rows.day.min()
     )
-    firsts = per.group_by("customer").aggregate(
-        first_period=per.period.min(), first_purchase=per.day.min()
-    )
-    per = per.join(firsts, "customer")
     cut = ibis.literal(_period_of(cal_end, freq)) if cal_end is not None else end_period
     cal = per.filter(per.period <= cut) if cal_end is not None else per
+    # customers whose first purchase is after the cut have no calibration row: left out
     summary = cal.group_by("customer").aggregate(
-        first_purchase=cal.first_purchase.min(),
-        first_period=cal.first_period.min(),
+        first_purchase=cal.day.min(),
+        first_period=cal.period.min(),
         n_periods=cal.count(),
         last_period=cal.period.max(),
-        monetary_value=cal.value.mean(where=cal.period > cal.first_period),
+        total_value=cal.value.sum(),
+        first_value=cal.value.argmin(cal.period),  # the first purchase's value
     )
-    if cal_end is not None:
-        summary = summary.filter(summary.first_period <= cut)
+    repeat_mean = (summary.total_value - summary.first_value) / (summary.n_periods - 1)
+    summary = summary.mutate(
+        monetary_value=(summary.n_periods > 1).ifelse(repeat_mean, ibis.null("float64"))
+    )
     summary = summary.mutate(
         frequency=(summary.n_periods - 1).cast("float64"),
         recency=(summary.last_period - summary.first_period).cast("float64") / scale,

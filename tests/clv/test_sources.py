@@ -1,0 +1,89 @@
+"""LTV by acquisition source from a store: per-source fits, pooled fallback, history."""
+
+from __future__ import annotations
+
+import pytest
+
+from payback.clv import (
+    acquisition_expr,
+    cohort_ltv,
+    compress,
+    customer_summary,
+    fit_bgnbd,
+    ltv_by_source,
+    new_customer_value,
+    predict_ltv,
+)
+from payback.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    from payback.demo import generate_shop
+    from payback.store import open_store
+
+    store = open_store(tmp_path_factory.mktemp("clv") / "shop.duckdb")
+    shop = generate_shop(3000, seed=11)
+    store.write(shop.tables, meta={"base_currency": shop.currency})
+    yield store
+    store.close()
+
+
+def test_pooled_prediction_is_the_model_on_every_customer(shop):
+    result = predict_ltv(shop, horizon_months=12, discount_rate=0.1, margin=0.3)
+    summary = shop.execute(customer_summary(shop))
+    pooled, spend = result.fits["pooled"]
+    direct = fit_bgnbd(compress(summary))
+    assert pooled.params == pytest.approx(direct.params, rel=1e-9)
+    assert len(result.customers) == len(summary)
+    row = result.by_source.iloc[0]
+    assert row.source == "all" and row.customers == len(summary)
+    # predicted LTV of a new customer: first order + discounted repeat purchases, x margin
+    first_order = shop.execute(acquisition_expr(shop).first_order_revenue.mean())
+    expected = new_customer_value(
+        pooled,
+        spend.mean_spend,
+        horizon_months=12,
+        unit="D",
+        discount_rate=0.1,
+        margin=0.3,
+        first_purchase_value=first_order,
+    )
+    assert row.predicted_ltv == pytest.approx(expected, rel=1e-9)
+    assert 0.3 * first_order < row.predicted_ltv < 0.3 * (first_order + 10 * spend.mean_spend)
+    assert row.future_value_per_customer == pytest.approx(result.customers.clv.mean())
+    c = result.customers
+    assert c.p_alive.between(0, 1).all()
+    assert (c.clv >= 0).all()
+
+
+def test_by_source_fits_big_sources_and_pools_the_rest(shop):
+    table = ltv_by_source(shop, "channel", horizon_months=12, min_customers=400)
+    confirmed = shop.table("orders").filter(lambda t: t.status == "confirmed")
+    assert table.customers.sum() == shop.execute(confirmed.customer_id.nunique())
+    big = table.customers >= 400
+    assert (table.model_fit[big] == "own").all()
+    assert (table.model_fit[~big] == "pooled").all()
+    assert (~big).any()  # the demo shop has small channels
+    reason = table.attrs["reasons"]["model_fit"]
+    for source in table.source[~big]:
+        assert f"{source}: " in reason and "< 400: pooled fit" in reason
+    # historical LTV is the cohort value at month 11 (the 12 first months)
+    cohorts = cohort_ltv(shop, "channel")
+    at = cohorts[cohorts.months_since_acquisition == 11].set_index("cohort")
+    google = table.set_index("source").loc["google"]
+    assert google.historical_ltv == pytest.approx(at.loc["google", "revenue_per_customer"])
+
+
+def test_bad_arguments(shop):
+    with pytest.raises(InputError, match="unknown source"):
+        predict_ltv(shop, by="month")
+    with pytest.raises(InputError, match="unknown model"):
+        predict_ltv(shop, model="nbd")
+    with pytest.raises(InputError, match="min_customers"):
+        predict_ltv(shop, by="channel", min_customers=0)
+
+
+def test_empty_store_says_what_to_do(store):
+    with pytest.raises(InputError, match="no confirmed orders"):
+        predict_ltv(store)
