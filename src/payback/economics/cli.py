@@ -22,8 +22,6 @@ from payback.economics.scenarios import (
 from payback.economics.simulator import Simulation
 from payback.output import format_value, write_frame
 
-Opt = Annotated[str | None, typer.Option()]
-
 _SIMULATE_HELP = """Project monthly subscribers, revenue, costs and profit of an acquisition plan.
 
 `--budget` is one amount per month (a single amount repeats for `--months`, default 12).
@@ -255,8 +253,12 @@ def economics_command(
     predicted: Annotated[
         bool, typer.Option(help="Also fit the predicted CLV (BG/NBD + Gamma-Gamma).")
     ] = True,
-    other_costs_per_customer: Opt = None,
-    average_check: Opt = None,
+    other_costs_per_customer: Annotated[
+        str | None, typer.Option(help="Non-ad costs per customer (default: the costs table).")
+    ] = None,
+    average_check: Annotated[
+        str | None, typer.Option(help="Average check for max CPA (default: the AOV).")
+    ] = None,
     margin: Annotated[str | None, typer.Option(help="Gross margin for max CPA: 25%.")] = None,
     share: Annotated[str, typer.Option(help="Share of the margin spent to win a deal.")] = "100%",
     conversion: Annotated[str | None, typer.Option(help="Lead-to-deal conversion: 1/16.")] = None,
