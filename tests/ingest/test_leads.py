@@ -36,7 +36,7 @@ def test_dedupe_window_marks_the_later_lead_of_a_contact(store, data):
     # A2 is A1's phone 30 minutes later; A6 is A5's e-mail 25 hours later (outside 24h);
     # A3 is a failed call and stays failed; A8 comes 3 days after A3.
     assert result.duplicates_marked == 1
-    assert "1 lead(s) marked duplicate: the same contact came within 1d before" in result.warnings
+    assert "1 lead(s) marked duplicate: the same contact came within 24h before" in result.warnings
     status = _status(store)
     assert (status["A2"], status["A3"], status["A6"], status["A8"]) == (
         "duplicate",

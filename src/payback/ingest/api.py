@@ -118,19 +118,41 @@ class ImportResult:
             f"{_day(self.date_min)} to {_day(self.date_max)}" if self.date_min is not None else "-"
         )
         out = [
-            ("file", self.file),
             ("layout", f"{self.platform} ({self.layout})"),
             ("rows read", f"{self.rows_read:,}"),
             (f"rows now in {self.table}", f"{self.rows_in_store:,}"),
-            ("currency", self.currency or "-"),
+            *([("currency", self.currency or "-")] if self.table in _MONEY_TABLES else []),
             ("dates", span),
-            ("columns", ", ".join(f"{c}<-{s}" for c, s in self.columns)),
+            ("columns", ", ".join(f"{c}={s}" for c, s in self.columns)),
         ]
         if self.unattributed is not None:
             out.append(("without attribution", f"{self.unattributed:,}"))
         if self.kind == "leads":
             out.append(("marked duplicate", f"{self.duplicates_marked:,}"))
         return out
+
+    def summary(self) -> str:
+        """The text ``payback import`` prints: the facts, then one line per warning.
+
+        Examples
+        --------
+        >>> r = ImportResult("costs", "costs", "costs.csv", "generic", "generic file", 1, 1,
+        ...                  "EUR", columns=(("amount", "amount"),))
+        >>> print(r.summary())
+        Imported costs from costs.csv
+          layout             generic (generic file)
+          rows read          1
+          rows now in costs  1
+          currency           EUR
+          dates              -
+          columns            amount=amount
+        """
+        pairs = self.lines()
+        width = max(len(label) for label, _ in pairs) + 2
+        text = [f"Imported {self.kind} from {self.file}"]
+        text += [f"  {label:<{width}}{value}" for label, value in pairs]
+        text += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(text)
 
 
 def _day(value: Any) -> str:
@@ -140,6 +162,15 @@ def _day(value: Any) -> str:
 
 
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+_MONEY_TABLES = (
+    "ad_stats",
+    "orders",
+    "order_items",
+    "costs",
+    "partner_claims",
+    "subscriptions",
+    "fx_rates",
+)
 
 
 def import_file(
@@ -430,7 +461,8 @@ def _log(rows: int, layout: Layout, outcome: fx.FxOutcome) -> str:
 
 def _window(window: timedelta) -> str:
     seconds = int(window.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+    units = (("h", 3600), ("m", 60)) if seconds < 2 * 86400 else (("d", 86400), ("h", 3600))
+    for unit, size in units:
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"

@@ -118,18 +118,7 @@ def import_command(
 
 
 def _print(result) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    table = Table(title=f"Imported {result.kind}", show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    for label, value in result.lines():
-        table.add_row(label, value)
-    console.print(table)
-    for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    typer.echo(result.summary())
 
 
 def register(app: typer.Typer) -> None:
