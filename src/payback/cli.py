@@ -64,26 +64,18 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script: payback errors print as one clear message."""
+    """Entry point of the console script.
+
+    Usage errors are printed by click (exit 2); a :class:`PaybackError` prints as one
+    clear ``error: ...`` line (exit 2) instead of a traceback.
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=True)
     except PaybackError as e:
         typer.secho(f"error: {e}", err=True, fg="red")
         return e.exit_code
-    except typer.Exit as e:
-        return e.exit_code
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        return 1
-    except SystemExit as e:  # click usage errors
-        return int(e.code or 0)
-    except Exception as e:  # click.ClickException and friends
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            return e.exit_code
-        raise
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     return 0
 
 

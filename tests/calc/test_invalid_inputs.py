@@ -71,11 +71,6 @@ def test_api_raises_input_error():
         calc.roi(revenue=-1, investment=3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="payback.cli.main catches click.ClickException, but typer 0.29 raises its vendored "
-    "typer._click exceptions, so a usage error escapes as a traceback (coordinator's cli.py)",
-)
 def test_missing_option_is_a_usage_error(capsys):
     assert main(["calc", "cpo", "--cost", "5"]) == 2
     assert "--orders" in capsys.readouterr().err
