@@ -310,6 +310,20 @@ def _reasons(result) -> dict[str, str]:
     return {str(k): str(v) for k, v in (getattr(result, "reasons", None) or {}).items()}
 
 
+def _cell_reasons(result, frame):
+    """Per-cell reasons aligned with ``frame`` (the engine gives a frame or per-metric tuples)."""
+    import pandas as pd
+
+    cell = getattr(result, "cell_reasons", None)
+    if cell is None or len(cell) == 0:
+        return pd.DataFrame(index=frame.index)
+    if isinstance(cell, pd.DataFrame):
+        out = cell.astype(object)
+        out.index = frame.index
+        return out
+    return pd.DataFrame({m: list(v) for m, v in cell.items()}, index=frame.index, dtype=object)
+
+
 def metric_table(
     store,
     by: Sequence[str] = ("campaign",),
@@ -354,10 +368,7 @@ def metric_table(
         totals=True,
     )
     frame = result.frame
-    cell = getattr(result, "cell_reasons", None) or {}
-    why = frame[[]].copy()
-    for m, per_row in cell.items():
-        why[m] = list(per_row)
+    why = _cell_reasons(result, frame)
     is_total = frame["is_total"].astype(bool)
     rows_frame, total = frame[~is_total], frame[is_total]
     time_dims = [d for d in by if d in ("date", "week", "month")]
@@ -373,7 +384,7 @@ def metric_table(
     records = rows_frame[columns].to_dict(orient="records")
 
     def reasons_of(index) -> dict[str, str]:
-        return {m: r for m, r in why.loc[index].items() if isinstance(r, str)} if cell else {}
+        return {m: r for m, r in why.loc[index].items() if isinstance(r, str)}
 
     total_dict = None
     if len(total):
