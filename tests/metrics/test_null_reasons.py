@@ -28,7 +28,8 @@ def test_zero_denominators_give_null_with_the_reason(make_store):
     assert r.reasons["cpo"] == "no confirmed orders in 3 row(s)"
     assert r.reasons["ctr"] == "no impressions in 1 row(s)"
     assert r.reasons["roas"] == "no ad cost in 1 row(s)"
-    cells = dict(zip(r.frame["campaign"], r.cell_reasons["ctr"], strict=True))
+    ctr_why = r.cell_reasons["ctr"].astype(object)
+    cells = dict(zip(r.frame["campaign"], ctr_why.where(ctr_why.notna(), None), strict=True))
     assert cells == {"idle": "no impressions", "spent": None, None: None}
 
 

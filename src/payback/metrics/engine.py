@@ -56,10 +56,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from payback.errors import CurrencyError
@@ -110,8 +111,9 @@ class MetricsResult:
     reasons : dict
         Metric name -> why some of its values are missing, with the number of rows,
         e.g. ``{"cpo": "no confirmed orders in 3 row(s)"}``.
-    cell_reasons : dict
-        Metric name -> a tuple with, per row of ``frame``, the reason or None.
+    cell_reasons : pandas.DataFrame
+        Aligned with ``frame``: per metric, a categorical column holding the reason of each
+        missing value (missing where the value is present).
     by, metrics : tuple of str
         The grain and the metrics, canonical names.
     currency : str or None
@@ -125,7 +127,7 @@ class MetricsResult:
     by: tuple[str, ...]
     metrics: tuple[str, ...]
     currency: str | None
-    cell_reasons: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
+    cell_reasons: pd.DataFrame | None = None
     parts: pd.DataFrame | None = None
 
     @property
@@ -207,7 +209,7 @@ def _part_aggs(t, side: Side, parts: Iterable[str]) -> dict[str, Any]:
         "orders": lambda: t.count(),
         "revenue": lambda: t.revenue.sum(),
         "cogs": lambda: t.cogs.sum(),
-        "cogs_missing": lambda: t.cogs.isnull().ifelse(one, zero).sum(),
+        "cogs_missing": lambda: t.count() - t.cogs.count(),
         "new_customers": lambda: t._first.ifelse(one, zero).sum(),
         "leads": lambda: t.count(),
     }
@@ -308,11 +310,15 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
     else:
         rows = groups.mutate(is_total=False)
     values = {n: _metric_value(CATALOGUE[n], rows).cast(_metric_type(n)) for n in names}
-    expr = rows.select(
-        *by, *[rows[p].name(f"_part_{p}") for p in parts], **values, is_total=rows.is_total
-    )
+    hidden = [rows[p].name(f"_part_{p}") for p in parts if p not in _shown_parts(names)]
+    expr = rows.select(*by, *hidden, **values, is_total=rows.is_total)
     order = [ibis.asc("is_total")] + [ibis.asc(d, nulls_first=False) for d in by]
     return _Plan(by, names, parts, sides, excluded, filtered, expr.order_by(order))
+
+
+def _shown_parts(names: Iterable[str]) -> frozenset[str]:
+    """Parts whose metric column already holds them (the query need not return them twice)."""
+    return frozenset(n for n in names if CATALOGUE[n].kind == "sum" and not CATALOGUE[n].needs_cogs)
 
 
 def _metric_type(name: str) -> str:
@@ -404,22 +410,19 @@ def compute_metrics(
     currency = _check_currency(store, plan) if check_currency else store.base_currency
     table = store.to_pyarrow(plan.expr)
     data = table.to_pandas(types_mapper=_nullable_dtype)
-    part_cols = {f"_part_{p}": p for p in plan.parts}
-    parts = data[list(part_cols)].rename(columns=part_cols)
+    shown = _shown_parts(plan.metrics)
+    parts = pd.DataFrame({p: data[p if p in shown else f"_part_{p}"] for p in plan.parts})
     frame = data[[*plan.by, *plan.metrics, "is_total"]].copy()
     frame["is_total"] = frame["is_total"].astype(bool)
-    cell = {
-        n: tuple(_why(CATALOGUE[n], parts, plan.excluded).where(frame[n].isna(), None))
-        for n in plan.metrics
-    }
-    reasons = _summarise(cell)
+    cells = _Reasons(parts, plan.excluded).cells(frame, plan.metrics)
+    reasons = _summarise(cells)
     frame.attrs.update(
         units={n: CATALOGUE[n].unit for n in plan.metrics},
         reasons=dict(reasons),
         currency=currency,
         dimensions=list(plan.by),
     )
-    return MetricsResult(frame, reasons, plan.by, plan.metrics, currency, cell, parts)
+    return MetricsResult(frame, reasons, plan.by, plan.metrics, currency, cells, parts)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -470,48 +473,67 @@ def _check_currency(store, plan: _Plan) -> str | None:
     return currencies[0] if currencies else base
 
 
-def _why(m: Metric, parts: pd.DataFrame, excluded: Mapping[Side, str]) -> pd.Series:
-    """Per row, the reason the metric would be missing (None where it is not)."""
-    none = pd.Series([None] * len(parts), index=parts.index, dtype=object)
-    if m.kind == "sum":
-        side = PART_SIDE[m.name]
-        if side in excluded:
-            return pd.Series([excluded[side]] * len(parts), index=parts.index, dtype=object)
-        out = none.copy()
-        if side == "ads":
-            no_rows = parts["cost"].isna() if "cost" in parts else parts[m.name].isna()
-            out[no_rows.to_numpy(dtype=bool, na_value=True)] = NO_AD_ROWS
-            rest = parts[m.name].isna().to_numpy(dtype=bool, na_value=True) & out.isna().to_numpy()
-            out[rest] = NO_PLATFORM_CONVERSIONS
-        else:
-            out[parts[m.name].isna().to_numpy(dtype=bool, na_value=True)] = (
-                f"no {_SIDE_WORDS[side]} match this row"
-            )
-        if m.needs_cogs:
-            missing = (parts["cogs_missing"].fillna(0) > 0).to_numpy(
-                dtype=bool
-            ) & out.isna().to_numpy()
-            out[missing] = COGS_MISSING
-        return out
-    assert m.numerator is not None and m.denominator is not None
-    den = CATALOGUE[m.denominator]
-    out = _why(den, parts, excluded)
-    if m.kind == "ratio":
-        zero = (parts[den.name] == 0).to_numpy(dtype=bool, na_value=False) & out.isna().to_numpy()
-        out[zero] = _ZERO_REASON[den.name]
-    num = _why(CATALOGUE[m.numerator], parts, excluded)
-    return out.where(out.notna(), num)
+class _Reasons:
+    """Reason texts as small integer codes (0: none), so rows are classified with numpy."""
+
+    def __init__(self, parts: pd.DataFrame, excluded: Mapping[Side, str]) -> None:
+        self.parts = parts
+        self.excluded = excluded
+        self.texts: list[str] = []
+        self._isna = {c: parts[c].isna().to_numpy(dtype=bool) for c in parts.columns}
+
+    def code(self, text: str) -> int:
+        if text not in self.texts:
+            self.texts.append(text)
+        return self.texts.index(text) + 1
+
+    def _fill(self, out, mask, text: str):
+        return np.where((out == 0) & mask, self.code(text), out)
+
+    def why(self, m: Metric):
+        """Per row, the code of the reason the metric would be missing (0 where it is not)."""
+        out = np.zeros(len(self.parts), dtype=np.int16)
+        if m.kind == "sum":
+            side = PART_SIDE[m.name]
+            if side in self.excluded:
+                return out + self.code(self.excluded[side])
+            if side == "ads":
+                no_rows = self._isna["cost" if "cost" in self._isna else m.name]
+                out = self._fill(out, no_rows, NO_AD_ROWS)
+                out = self._fill(out, self._isna[m.name], NO_PLATFORM_CONVERSIONS)
+            else:
+                out = self._fill(out, self._isna[m.name], f"no {_SIDE_WORDS[side]} match this row")
+            if m.needs_cogs:
+                missing = self.parts["cogs_missing"].fillna(0).to_numpy() > 0
+                out = self._fill(out, missing, COGS_MISSING)
+            return out
+        den = CATALOGUE[m.denominator]
+        out = self.why(den)
+        if m.kind == "ratio":
+            zero = (self.parts[den.name] == 0).to_numpy(dtype=bool, na_value=False)
+            out = self._fill(out, zero, _ZERO_REASON[den.name])
+        num = self.why(CATALOGUE[m.numerator])
+        return np.where(out == 0, num, out)
+
+    def cells(self, frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+        """Per metric, a categorical column: the reason of each missing value, else NA."""
+        cols = {}
+        for n in names:
+            codes = np.where(frame[n].isna().to_numpy(dtype=bool), self.why(CATALOGUE[n]), 0)
+            cols[n] = pd.Categorical.from_codes(codes.astype(np.int32) - 1, self.texts)
+        return pd.DataFrame(cols, index=frame.index)
 
 
-def _summarise(cell: Mapping[str, Sequence[str | None]]) -> dict[str, str]:
+def _summarise(cells: pd.DataFrame) -> dict[str, str]:
     out: dict[str, str] = {}
-    for name, reasons in cell.items():
-        counts: dict[str, int] = {}
-        for r in reasons:
-            if r is not None:
-                counts[r] = counts.get(r, 0) + 1
-        if counts:
-            out[name] = "; ".join(f"{r} in {n} row(s)" for r, n in counts.items())
+    for name in cells.columns:
+        col = cells[name]
+        codes = col.cat.codes.to_numpy()
+        counts = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories))
+        # in the order reasons first occur, so the summary reads like the table
+        order = pd.unique(codes[codes >= 0])
+        if len(order):
+            out[name] = "; ".join(f"{col.cat.categories[i]} in {counts[i]} row(s)" for i in order)
     return out
 
 
