@@ -119,7 +119,8 @@ def generate(db: Path, ad_rows: int, orders: int, seed: int = 1) -> None:
                    TIMESTAMP '2023-01-01' + to_seconds(CAST(random() * {DAYS * 86400} AS BIGINT)),
                    rev, round(rev * 0.6, 2),
                    CASE WHEN random() < 0.85 THEN 'confirmed' ELSE 'cancelled' END, 'EUR',
-                   CASE WHEN organic THEN NULL ELSE ['google', 'meta', 'microsoft', 'yandex'][c % 4 + 1] END,
+                   CASE WHEN organic THEN NULL
+                        ELSE ['google', 'meta', 'microsoft', 'yandex'][c % 4 + 1] END,
                    CASE WHEN organic THEN NULL ELSE 'campaign ' || (c % {CAMPAIGNS}) END,
                    CASE WHEN organic THEN NULL ELSE 'keyword ' || (c // {CAMPAIGNS * AD_GROUPS}) END
             FROM (SELECT i, round(10 + random() * 190, 2) AS rev, random() < 0.1 AS organic,
