@@ -8,8 +8,9 @@ recipe of docs/import.md builds an orders file from the same lines.
 from __future__ import annotations
 
 import gzip
+import re
+from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -59,25 +60,17 @@ def test_uci_slice_imports_as_order_items_with_correct_totals(store, retail_slic
     assert (lines["n"] == lines["top"]).all()  # 1..n within each invoice
 
 
-def test_uci_orders_recipe_from_the_docs(store, retail_slice, tmp_path):
+def _docs_recipe() -> str:
+    """The Python block of docs/import.md that builds orders from UCI order lines."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "import.md").read_text()
+    return next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "COPY (" in b)
+
+
+def test_uci_orders_recipe_from_the_docs(store, retail_slice, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "online_retail.csv.gz").symlink_to(retail_slice)
+    exec(_docs_recipe(), {})  # writes online_retail_orders.csv
     orders_csv = tmp_path / "online_retail_orders.csv"
-    # the recipe of docs/import.md ("Orders from order lines")
-    duckdb.sql(
-        f"""
-        COPY (
-            SELECT InvoiceNo AS order_id,
-                   CAST(CustomerID AS VARCHAR) AS customer_id,
-                   min(InvoiceDate) AS time,
-                   abs(sum(Quantity * UnitPrice)) AS revenue,
-                   CASE WHEN InvoiceNo LIKE 'C%' THEN 'cancelled' ELSE 'confirmed' END AS status,
-                   'GBP' AS currency,
-                   any_value(Country) AS country
-            FROM read_csv('{retail_slice}', types={{'InvoiceNo': 'VARCHAR'}})
-            WHERE CustomerID IS NOT NULL
-            GROUP BY InvoiceNo, CustomerID
-        ) TO '{orders_csv}' (HEADER)
-        """
-    )
     result = import_file(store, "orders", orders_csv)
     frame = pd.read_csv(retail_slice, dtype={"InvoiceNo": str})
     known = frame[frame["CustomerID"].notna()]

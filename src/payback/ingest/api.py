@@ -127,7 +127,7 @@ class ImportResult:
         ]
         if self.unattributed is not None:
             out.append(("without attribution", f"{self.unattributed:,}"))
-        if self.kind == "leads":
+        if self.duplicates_marked:
             out.append(("marked duplicate", f"{self.duplicates_marked:,}"))
         return out
 
@@ -384,7 +384,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         earlier = _stored_leads(store)
         duplicates = attribution.mark_duplicate_leads(con, relation, options["window"], earlier)
         warnings.append(
-            f"{duplicates} lead(s) marked duplicate: the same contact came within "
+            f"{duplicates:,} lead(s) marked duplicate: the same contact came within "
             f"{_window(options['window'])} before"
         )
     outcome, converted = _currency(con, store, table, relation, file)
@@ -399,7 +399,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         ).fetchone()[0]
         if unattributed:
             warnings.append(
-                f"{unattributed} of {rows_read} {table.name} have no attribution (no platform, "
+                f"{unattributed:,} of {rows_read:,} {table.name} have no attribution (no platform, "
                 f"utm_source or click id"
                 + (", no partner" if "partner_id" in columns else "")
                 + "): they count in totals but join no ad rows"
@@ -558,7 +558,7 @@ def _table_warnings(con, table: Table, relation: str, columns: list[str]) -> lis
         )
         if extra:
             notes.append(
-                f"{extra} row(s) repeat the date/platform/campaign/ad group/keyword of another "
+                f"{extra:,} row(s) repeat the date/platform/campaign/ad group/keyword of another "
                 f"row (e.g. device or audience rows); they are kept as separate rows"
             )
     if table.name == "order_items":
@@ -567,7 +567,7 @@ def _table_warnings(con, table: Table, relation: str, columns: list[str]) -> lis
         ).fetchone()
         if neg:
             notes.append(
-                f"{neg} line(s) have a negative quantity (returns or cancellations, e.g. order "
+                f"{neg:,} line(s) have a negative quantity (returns or cancellations, e.g. order "
                 f"{first!r}); imported as they are: they lower the revenue of their order"
             )
     return notes

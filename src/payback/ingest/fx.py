@@ -63,7 +63,7 @@ class Conversion:
             else f"the rate of {self.first_rate_date}"
         )
         undated = "" if self.dated else " (the latest rate: the rows have no date)"
-        return f"converted {self.rows} row(s) from {self.currency} to {base} at {span}{undated}"
+        return f"converted {self.rows:,} row(s) from {self.currency} to {base} at {span}{undated}"
 
 
 @dataclass(frozen=True)

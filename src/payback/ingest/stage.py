@@ -109,7 +109,7 @@ def data_rows(
     keep = pc.invert(blank).to_numpy(zero_copy_only=False).copy()
     n_blank = int((~keep).sum())
     if n_blank:
-        notes.append(f"{n_blank} blank line(s) skipped")
+        notes.append(f"{n_blank:,} blank line(s) skipped")
     if layout.total_rows:
         first = pc.utf8_lower(pc.utf8_trim_whitespace(table[names[0]]))
         total = pc.starts_with(first, "total").to_numpy(zero_copy_only=False)

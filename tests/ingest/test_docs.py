@@ -1,0 +1,73 @@
+"""docs/import.md: every console example prints what the page shows; the Python runs."""
+
+from __future__ import annotations
+
+import doctest
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from payback.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "import.md"
+TEXT = DOC.read_text(encoding="utf-8")
+EXAMPLES = [
+    (command, output.rstrip("\n"))
+    for block in re.findall(r"```console\n(.*?)```", TEXT, re.S)
+    for command, _, output in (p.partition("\n") for p in re.split(r"^\$ ", block, flags=re.M)[1:])
+]
+PUBLIC = (
+    "ads/KAG_conversion_data.csv",
+    "ads/fivetran_ad_report_schema_example.csv",
+    "leads/olist_marketing_qualified_leads_dataset.csv",
+)
+
+
+@pytest.fixture
+def checkout(tmp_path, monkeypatch, shared_data):
+    """A folder like the one the page runs in: tests/ of the checkout and the public files."""
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
+    for name in PUBLIC:
+        (tmp_path / Path(name).name).symlink_to(shared_data / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_console_examples_in_order(checkout, capsys):
+    assert len(EXAMPLES) >= 12
+    for command, expected in EXAMPLES:
+        argv = shlex.split(command)
+        assert argv[0] == "payback"
+        code = main(argv[1:])
+        out = capsys.readouterr()
+        if expected.startswith("error: "):
+            assert code == 2, command
+            assert out.err.rstrip("\n") == expected, command
+        else:
+            assert code == 0, (command, out.err)
+            assert out.out.rstrip("\n") == expected, command
+
+
+def test_python_examples(checkout):
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if ">>>" in b]
+    test = doctest.DocTestParser().get_doctest("\n".join(blocks), {}, DOC.name, str(DOC), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.tries >= 10
+    assert runner.failures == 0
+
+
+def test_kinds_table_lists_every_required_column():
+    from payback.schema import KINDS
+
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `([a-z-]+)` \| `\w+` \| (.*?) \|", TEXT, re.M)
+    }
+    assert set(rows) == set(KINDS)
+    for kind, table in KINDS.items():
+        for column in table.required_columns:
+            assert column.name in rows[kind], (kind, column.name)
