@@ -73,4 +73,15 @@ def extensions() -> list[Extension]:
                 build_clv_section,
             )
         )
+    if has_capability("economics", "ceilings"):
+        from payback.report.economics_section import build_economics_section
+
+        found.append(
+            Extension(
+                "economics",
+                "Ceilings and verdicts",
+                "Marginal CPO, headroom, LTV/CAC, payback and a verdict per campaign",
+                build_economics_section,
+            )
+        )
     return found

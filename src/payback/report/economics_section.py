@@ -1,0 +1,179 @@
+"""The ceilings section: what a customer may cost per campaign, what it costs, the verdict.
+
+Built from :func:`payback.economics.ceilings` (present when the economics capability is
+installed) for the report's period and filters, at campaign grain:
+
+- marginal CPO (the break-even acquisition cost) = LTV on revenue - cost of goods per
+  customer - other (non-advertising) costs per customer;
+- headroom = marginal CPO - CAC; LTV/CAC; payback months from the cohort curves;
+- maximum CPA = average check x margin x share;
+- a verdict with its reason: scale, hold, cut or not enough data.
+
+The chart sets each campaign's CAC (bar, coloured by verdict) against its ceiling (the
+marginal CPO, a diamond): a bar past its diamond loses money on every new customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from payback.report import charts
+from payback.report.format import format_value, is_missing
+from payback.report.tables import Cell, Column, TableView
+
+VERDICT_COLOURS = {
+    "scale": "#0f7b4f",
+    "hold": "#e69f00",
+    "cut": "#b42318",
+    "not enough data": "#9aa5b1",
+}
+TOP = 15
+COLUMNS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("cost", "Cost", "money", "sum of ad spend"),
+    ("new_customers", "New customers", "count", "customers whose first order came from it"),
+    ("cac", "CAC", "money", "cost / new customers"),
+    ("ltv", "LTV", "money", "LTV per acquired customer the verdict uses (see LTV source)"),
+    ("ltv_cac", "LTV/CAC", "ratio", "LTV / CAC; 3 or more is healthy"),
+    ("marginal_cpo", "Marginal CPO", "money",
+     "LTV on revenue - cost of goods per customer - other costs per customer"),
+    ("headroom", "Headroom", "money", "marginal CPO - CAC"),
+    ("max_cpa", "Max CPA", "money", "average check x margin x share"),
+    ("payback_months", "Payback (months)", "count",
+     "first month the cohort's cumulative margin per customer reaches the CAC"),
+    ("verdict", "Verdict", None, "scale, hold, cut or not enough data"),
+    ("reason", "Why", None, "the rule that decided the verdict"),
+)  # fmt: skip
+
+
+def _value(v: Any) -> Any:
+    return None if is_missing(v) else v
+
+
+def ceilings_figure(frame, by: str, currency: str | None) -> go.Figure:
+    """CAC (bars, coloured by verdict) against the marginal CPO (diamonds), top by spend."""
+    rows = frame[~frame["is_total"]].sort_values("cost", ascending=False, na_position="last")
+    rows = rows.head(TOP).iloc[::-1]
+    if len(rows) == 0:
+        return charts.empty_figure("No campaigns in this period")
+    names = [charts.plotly_text(v, 32) for v in rows[by]]
+    full = [charts.plotly_text(v) for v in rows[by]]
+    fig = go.Figure()
+    for verdict, colour in VERDICT_COLOURS.items():
+        part = rows["verdict"] == verdict
+        if not part.any():
+            continue
+        sub = rows[part]
+        fig.add_bar(
+            y=[n for n, keep in zip(names, part, strict=True) if keep],
+            x=[_value(v) for v in sub["cac"]],
+            orientation="h",
+            name=f"CAC: {verdict}",
+            marker_color=colour,
+            hovertext=[
+                f"<b>{f}</b><br>CAC {format_value(_value(c), 'money', currency)}, ceiling "
+                f"{format_value(_value(m), 'money', currency)}<br>{verdict}: "
+                f"{charts.plotly_text(r)}"
+                for f, c, m, r, keep in zip(
+                    full, rows["cac"], rows["marginal_cpo"], rows["reason"], part, strict=True
+                )
+                if keep
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    fig.add_scatter(
+        y=names,
+        x=[_value(v) for v in rows["marginal_cpo"]],
+        mode="markers",
+        name="Ceiling (marginal CPO)",
+        marker={"symbol": "diamond", "size": 11, "color": "#1f2933"},
+        hovertemplate="ceiling %{x:,.2f}<extra></extra>",
+    )
+    money = f" ({currency})" if currency else ""
+    return charts.apply_layout(
+        fig,
+        height=max(260, 60 + 28 * len(rows)),
+        barmode="overlay",
+        xaxis={"title": {"text": "per new customer" + money}, "tickformat": ",.0f"},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names},
+    )
+
+
+def ceilings_table(frame, by: str, currency: str | None, label: str) -> TableView:
+    """The ceilings and verdicts as a formatted, sortable table (totals row = the shop)."""
+    shown = [Column(key, text, unit, title) for key, text, unit, title in COLUMNS if key in frame]
+    columns = (Column(by, label, None, ""), *shown)
+
+    def cells(rec: Mapping[str, Any], total: bool) -> tuple[Cell, ...]:
+        first = "Whole shop" if total else ("(none)" if rec[by] is None else str(rec[by]))
+        out = [Cell(first, first.lower(), first)]
+        for col in columns[1:]:
+            value = _value(rec.get(col.key))
+            if col.unit is None:
+                text = "" if value is None else str(value)
+                out.append(Cell(text, text.lower(), text))
+                continue
+            missing = value is None
+            out.append(
+                Cell(
+                    format_value(value, col.unit, currency),
+                    "" if missing else repr(float(value)),
+                    f"{col.label} = {col.title}",
+                    missing,
+                )
+            )
+        return tuple(out)
+
+    body = frame[~frame["is_total"]].sort_values("cost", ascending=False, na_position="last")
+    total = frame[frame["is_total"]]
+    return TableView(
+        "table-ceilings",
+        f"Ceilings and verdicts by {label.lower()}",
+        columns,
+        tuple(cells(r, False) for r in body.to_dict(orient="records")),
+        cells(total.iloc[-1].to_dict(), True) if len(total) else None,
+    )
+
+
+def build_economics_section(
+    store,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    where: Mapping[str, Sequence[str]] | None = None,
+) -> Any:
+    """The ceilings section for the report's period and filters (campaign grain)."""
+    from payback.economics import ceilings
+    from payback.report.build import FigureView, Section
+
+    result = ceilings(
+        store, "campaign", where=dict(where) or None, start=start, end=end, predicted=False
+    )
+    frame = result.frame
+    currency = result.currency or store.base_currency
+    reasons = frame.attrs.get("reasons", {}) or {}
+    notes = [f"{k}: {v}" for k, v in reasons.items()]
+    notes += [f"{k}: {v}" for k, v in (result.notes or {}).items()]
+    notes = list(dict.fromkeys(notes))
+    return Section(
+        id="economics",
+        title="Ceilings and verdicts",
+        intro=(
+            "How much a new customer may cost per campaign: marginal CPO = LTV - cost of goods "
+            "- other costs per customer (the break-even CAC); headroom = marginal CPO - CAC. "
+            "Verdict: cut when CAC is above the ceiling or LTV/CAC is low, scale when LTV/CAC "
+            "is 3 or more with headroom, otherwise hold; too few new customers is not enough "
+            f"data. LTV over {result.horizon_months} months from the cohort curves."
+        ),
+        figures=(
+            FigureView(
+                "fig-ceilings",
+                f"CAC against its ceiling, top {TOP} campaigns by spend",
+                charts.figure_json(ceilings_figure(frame, "campaign", currency)),
+            ),
+        ),
+        tables=(ceilings_table(frame, "campaign", currency, "Campaign"),),
+        notes=tuple(notes),
+    )

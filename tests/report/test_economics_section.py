@@ -1,0 +1,47 @@
+"""The ceilings section appears once the economics capability is installed."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from payback.report import render_report
+from payback.report.extensions import extensions, has_capability
+
+pytestmark = pytest.mark.skipif(
+    not has_capability("economics", "ceilings"), reason="economics not installed"
+)
+
+
+def test_ceilings_section_shows_each_campaign_with_its_verdict(demo_db):
+    from payback.economics import ceilings
+    from payback.store import open_store
+
+    assert "economics" in [e.name for e in extensions()]
+    with open_store(demo_db, read_only=True) as store:
+        page = render_report(store)
+        expected = ceilings(store, "campaign", predicted=False).frame
+    section = page[page.index('<section id="economics">') :]
+    section = section[: section.index("</section>")]
+    assert "could not be computed" not in section
+    table = section[section.index('id="table-ceilings"') :]
+    rows = re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>") : table.index("</tbody>")])
+    groups = expected[~expected["is_total"]]
+    assert len(rows) == len(groups)
+    for campaign, verdict in zip(groups["campaign"], groups["verdict"], strict=True):
+        name = "(none)" if campaign is None else html.escape(str(campaign))
+        row = next(r for r in rows if f">{name}<" in r)
+        assert f">{verdict}<" in row
+    assert ">Whole shop<" in table
+    # the chart: CAC bars per verdict and the ceiling diamonds, in order of spend
+    blob = re.search(r'id="fig-ceilings-data">(.*?)</script>', section, re.S).group(1)
+    figure = json.loads(blob)
+    names = [t["name"] for t in figure["data"]]
+    assert names[-1] == "Ceiling (marginal CPO)"
+    assert all(n.startswith("CAC: ") for n in names[:-1])
+    top = groups.sort_values("cost", ascending=False, na_position="last").head(15)
+    top = ["(none)" if c is None else html.escape(str(c)) for c in top["campaign"]]
+    assert figure["layout"]["yaxis"]["categoryarray"] == top[::-1]
