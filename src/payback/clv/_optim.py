@@ -165,14 +165,12 @@ def maximize(
         )
     else:
         bounds = [(-_PHI_LIMIT - 2, _PHI_LIMIT + 2)] * len(names)
-        res = minimize(
-            safe,
-            phi0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
-        )
+        options = {"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20}
+        res = minimize(safe, phi0, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
+        for _ in range(3):  # a line search that stalls: restart with a fresh memory
+            if res.success or np.max(np.abs(res.jac)) < 1e-7:
+                break
+            res = minimize(safe, res.x, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
     phi = res.x
     theta = np.exp(phi)
     at_edge = [n for n, p in zip(names, phi, strict=True) if abs(p) > _PHI_LIMIT]
@@ -185,7 +183,18 @@ def maximize(
         )
     f, g = penalized(phi)
     grad_norm = float(np.max(np.abs(g)))
-    if not np.isfinite(f) or (not res.success and grad_norm > 1e-5):
+    converged = np.isfinite(f) and (res.success or grad_norm <= 1e-5)
+    if np.isfinite(f) and not converged:
+        # stopped at the precision limit on a flat likelihood: converged when the Newton
+        # step still to go is tiny (under 1e-4 on every log-parameter)
+        try:
+            rest = np.linalg.solve(
+                penalized_hessian(phi) if hessian else _hessian(penalized, phi), g
+            )
+            converged = bool(np.max(np.abs(rest)) < 1e-4)
+        except np.linalg.LinAlgError:
+            converged = False
+    if not converged:
         raise ModelFitError(
             f"{model}: the optimiser did not converge ({res.message}; gradient {grad_norm:.2g}). "
             f"Try a penalizer (e.g. penalizer=0.001), more data, or other starting values"

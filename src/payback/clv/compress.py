@@ -65,4 +65,3 @@ def compress(summary: Any, columns: Sequence[str] = _DEFAULT) -> Any:
         out = summary.groupby(columns, sort=True).size().reset_index(name="weights")
     out["weights"] = out["weights"].astype(float)
     return out
-

@@ -1,0 +1,58 @@
+"""docs/clv.md: every console example runs on a demo store; the Python examples run."""
+
+from __future__ import annotations
+
+import doctest
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from payback.cli import main
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "clv.md"
+TEXT = DOC.read_text()
+COMMANDS = [
+    line[2:]
+    for block in re.findall(r"```console\n(.*?)```", TEXT, re.S)
+    for line in block.splitlines()
+    if line.startswith("$ ")
+]
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A folder holding the store the page's commands name (``shop.duckdb``)."""
+    from payback.demo import generate_shop
+    from payback.store import open_store
+
+    folder = tmp_path_factory.mktemp("docs")
+    shop = generate_shop(1200, seed=3)
+    with open_store(folder / "shop.duckdb") as store:
+        store.write(shop.tables, meta={"base_currency": shop.currency})
+    return folder
+
+
+def test_the_page_has_examples():
+    assert len(COMMANDS) >= 10
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if " demo " not in c], ids=str)
+def test_console_example_runs(capsys, monkeypatch, workdir, command):
+    monkeypatch.chdir(workdir)
+    argv = shlex.split(command)
+    assert argv[0] == "payback"
+    code = main(argv[1:])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out or "--output" in command
+
+
+def test_python_examples():
+    blocks = re.findall(r"```python\n(.*?)```", TEXT, re.S)
+    test = doctest.DocTestParser().get_doctest("\n".join(blocks), {}, DOC.name, str(DOC), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.tries >= 15
+    assert runner.failures == 0
