@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -241,40 +241,49 @@ def import_file(
     peek = peek_file(path)
     show = bool(progress) if progress is not None else peek.size >= PROGRESS_BYTES
     with Progress(show) as bar:
-        if peek.format == "parquet":
-            raw = read_parquet(path, bar)
-            layout = next(
-                (
-                    lay
-                    for lay in LAYOUTS.values()
-                    if kind == "ads" and platform in ("auto", lay.name) and lay.matches(raw.columns)
-                ),
-                GENERIC,
-            )
-        else:
-            found = detect_layout(
-                peek.lines,
-                kind=kind,
-                platform=platform,
-                mapping=options["mapping"],
-                table=table,
-                file=str(path),
-            )
-            layout = found.layout
-            raw = read_csv(
-                path,
-                peek,
-                header_index=found.header_index,
-                delimiter=found.delimiter,
-                is_footer=layout.is_footer,
-                progress=bar,
-            )
-        bar.phase(f"Checking {path.name}")
         con = _connection(store)
         try:
-            return _import(con, store, table, raw, layout, options, bar)
+            # the file is handed on, not kept here: its memory goes once it is staged
+            return _import(
+                con, store, table, *_read(path, peek, table, platform, options, bar), options, bar
+            )
         finally:
             _drop_staging(con)
+
+
+def _read(path: Path, peek, table: Table, platform: str, options, bar) -> tuple[RawFile, Layout]:
+    """Read the file and recognise its layout."""
+    if peek.format == "parquet":
+        raw = read_parquet(path, bar)
+        layout = next(
+            (
+                lay
+                for lay in LAYOUTS.values()
+                if table.kind == "ads"
+                and platform in ("auto", lay.name)
+                and lay.matches(raw.columns)
+            ),
+            GENERIC,
+        )
+        return raw, layout
+    found = detect_layout(
+        peek.lines,
+        kind=table.kind,
+        platform=platform,
+        mapping=options["mapping"],
+        table=table,
+        file=str(path),
+    )
+    raw = read_csv(
+        path,
+        peek,
+        header_index=found.header_index,
+        delimiter=found.delimiter,
+        is_footer=found.layout.is_footer,
+        progress=bar,
+    )
+    bar.phase(f"Checking {path.name}")
+    return raw, found.layout
 
 
 def _connection(store: Store):
@@ -286,13 +295,15 @@ def _connection(store: Store):
     return store.backend.con
 
 
-def _drop_staging(con) -> None:
-    """Drop the ``_pb_*`` temporary tables and views an import made."""
+def _drop_staging(con, keep: str | None = None) -> None:
+    """Drop the ``_pb_*`` temporary tables and views an import made (but ``keep``)."""
     found = con.execute(
         "SELECT table_name, table_type FROM information_schema.tables "
         "WHERE table_catalog = 'temp' AND table_name LIKE '\\_pb\\_%' ESCAPE '\\'"
     ).fetchall()
     for name, kind in found:
+        if name == keep:
+            continue
         if kind != "VIEW":
             con.execute(f"DROP TABLE IF EXISTS temp.{ident(name)}")
             continue
@@ -343,6 +354,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     plan = _plan(table, raw, layout, options, file)
     warnings += plan.notes
     data = stage.attach_constants(raw.table, plan)
+    raw = replace(raw, table=data.slice(0, 0))  # keep one copy of the rows: ``data``
     data, skipped = stage.data_rows(
         data, layout, plan, text=raw.format != "parquet", columns=raw.columns
     )
@@ -355,6 +367,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     stage.check_footer_counts(raw, rows_read, problems)
     checks = stage.parse(con, table, data, layout, plan, options, file)
     con.unregister(stage.SRC)
+    del data  # parsed into DuckDB: the Arrow copy can go
     problems.run(con, stage.PARSED, checks)
     stage.check_duplicate_keys(con, table, plan, problems)
     problems.raise_if_any()
@@ -410,6 +423,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         f"CREATE OR REPLACE TEMP TABLE _pb_final AS SELECT {', '.join(ident(c) for c in columns)} "
         f"FROM {relation}" + ("" if ordered else " ORDER BY _row")
     )
+    _drop_staging(con, keep="_pb_final")
     rows = con.sql("SELECT * FROM _pb_final")
     meta = {f"import:{table.name}:{raw.path.resolve()}": _log(rows_read, layout, outcome)}
     if outcome.new_base and outcome.base:
