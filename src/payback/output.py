@@ -161,7 +161,7 @@ def format_value(value: Any, unit: str | None = None, *, rates_as_percent: bool 
         number = float(value)
         if unit == "rate":
             return f"{number * 100:,.2f} %" if rates_as_percent else f"{number:.4f}"
-        if unit in ("money", "ratio"):
+        if unit in ("money", "ratio", "decimal"):
             return f"{number:,.2f}"
         if number.is_integer():
             return f"{int(number):,}"
@@ -207,6 +207,7 @@ def render_table(
         header = f"{c} (%)" if units.get(c) == "rate" and rates_as_percent else c
         table.add_column(Text(header), justify="right" if numeric else "left")
     dims = [c for c in columns if c not in units]
+    units = {**units, **_fractional_counts(frame, units)}
     for row, is_total in zip(
         frame[columns].itertuples(index=False, name=None), totals, strict=True
     ):
@@ -224,9 +225,20 @@ def render_table(
     console = Console(file=buffer, width=width or 160, force_terminal=False, color_system=None)
     console.print(table)
     for name, why in (reasons or {}).items():
-        if name in columns:
+        if name in columns and frame[name].isna().any():  # a slice may hold none of them
             console.print(Text(f"{MISSING} {name}: {why}"), soft_wrap=True)
     return buffer.getvalue()
+
+
+def _fractional_counts(frame: pd.DataFrame, units: Mapping[str, str]) -> dict[str, str]:
+    """Count columns holding fractions (platform conversions): 2 decimals in every row."""
+    out = {}
+    for c, unit in units.items():
+        if unit == "count" and c in frame and pd.api.types.is_float_dtype(frame[c]):
+            values = frame[c].dropna().astype(float)
+            if not (values == values.round()).all():
+                out[c] = "decimal"
+    return out
 
 
 def to_csv(frame: pd.DataFrame) -> str:

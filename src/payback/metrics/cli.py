@@ -98,7 +98,7 @@ def metrics_command(
         )
     finally:
         store.close()
-    title = "metrics by " + (", ".join(result.by) if result.by else "total")
+    title = "metrics by " + ", ".join(result.by) if result.by else "metrics: total"
     write_frame(result.frame, fmt, output, title=title)
 
 

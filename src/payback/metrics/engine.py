@@ -91,6 +91,8 @@ _ZERO_REASON = {
     "revenue": "no revenue",
     "leads": "no valid leads",
 }
+_MONEY_SUMS = frozenset({"cost", "platform_revenue", "revenue", "cogs"})
+_MONEY_DIGITS = 6
 NO_AD_ROWS = "no ad statistics match this row"
 NO_PLATFORM_CONVERSIONS = "the platform reported no conversions"
 COGS_MISSING = "cost of goods missing on confirmed orders"
@@ -213,7 +215,20 @@ def _part_aggs(t, side: Side, parts: Iterable[str]) -> dict[str, Any]:
         "new_customers": lambda: t._first.ifelse(one, zero).sum(),
         "leads": lambda: t.count(),
     }
-    return {p: exprs[p]().cast(_part_type(p)) for p in parts if PART_SIDE[p] == side}
+    return {p: _tidy(exprs[p]().cast(_part_type(p)), p) for p in parts if PART_SIDE[p] == side}
+
+
+def _sum(column, part: str):
+    return _tidy(column.sum(), part)
+
+
+def _tidy(total, part: str):
+    """Money sums rounded to 6 decimals: 0.1 + 0.2 is 0.3 again, not 0.30000000000000004.
+
+    Amounts carry at most micro-units (Yandex reports money in millionths), so this only
+    removes the binary floating-point error of the sum, never a real digit.
+    """
+    return total.round(_MONEY_DIGITS) if part in _MONEY_SUMS else total
 
 
 def _part_type(part: str) -> str:
@@ -291,7 +306,7 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
         groups = stacked[0]
     else:
         union = ibis.union(*stacked, distinct=False)
-        sums = {p: union[p].sum() for p in parts}
+        sums = {p: _sum(union[p], p) for p in parts}
         groups = union.group_by(*by).aggregate(**sums) if by else union.aggregate(**sums)
     # orders/leads that were imported but matched no row are 0, not unknown
     zero_filled = [p for p in parts if PART_SIDE[p] in sides and PART_SIDE[p] != "ads"]
@@ -300,7 +315,7 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
         return t.mutate(**{p: t[p].fill_null(0) for p in zero_filled}) if zero_filled else t
 
     groups = fill(groups)
-    total = fill(groups.aggregate(**{p: groups[p].sum() for p in parts}))
+    total = fill(groups.aggregate(**{p: _sum(groups[p], p) for p in parts}))
     total = total.mutate(**{d: ibis.null(t) for d, t in key_types.items()}, is_total=True)
     total = total.select(*by, *parts, "is_total")
     if not by:  # no grain: the one row is the total
