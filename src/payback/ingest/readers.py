@@ -134,11 +134,11 @@ class Progress:
             self._bar.update(self._task, completed=done)
 
     def phase(self, description: str) -> None:
+        """Start a step whose length is unknown (a spinner), hiding the previous one."""
         if self._bar is not None:
             if self._task is not None:
-                self._bar.update(self._task, description=description, total=None)
-            else:
-                self._task = self._bar.add_task(description, total=None)
+                self._bar.update(self._task, visible=False)
+            self._task = self._bar.add_task(description, total=None)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
