@@ -68,6 +68,17 @@ class ModelFit:
             rows, columns=["parameter", "estimate", "std_error", "lower95", "upper95"]
         )
 
+    @classmethod
+    def from_mle(cls, res):
+        """The fitted model from a :class:`payback.clv._optim.MLEResult`."""
+        return cls(
+            **res.params,
+            standard_errors=res.standard_errors,
+            log_likelihood=res.log_likelihood,
+            n_customers=res.n_customers,
+            penalizer=res.penalizer,
+        )
+
     def _as(self, *values):
         """Broadcast the given arrays to float arrays (scalars stay 0-d)."""
         return [np.asarray(v, dtype=float) for v in values]

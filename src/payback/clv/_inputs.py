@@ -97,3 +97,12 @@ def check_rft(
     _bad(t_x > T * (1 + 1e-12), model, "recency", t_x, "recency <= T")
     _bad((x == 0) & (t_x != 0), model, "recency", t_x, "0 for customers with frequency 0")
     return x, t_x, T
+
+
+def read_rft(model: str, frequency: Any, recency: Any, T: Any, weights: Any):
+    """Checked ``(x, t_x, T, weights)`` arrays from arrays or a summary table."""
+    f, rec, age, w = read_columns(
+        model, "frequency", frequency, recency=recency, T=T, weights=weights
+    )
+    x, t_x, T_ = check_rft(f, rec, age, model)
+    return x, t_x, T_, check_weights(w, x.size, model)

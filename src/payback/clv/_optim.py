@@ -37,6 +37,8 @@ class MLEResult:
     standard_errors: dict[str, float]
     log_likelihood: float
     n_iterations: int
+    n_customers: float
+    penalizer: float
 
 
 def dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -217,4 +219,6 @@ def maximize(
         standard_errors={n: float(v) for n, v in zip(names, se, strict=True)},
         log_likelihood=float(ll),
         n_iterations=int(res.nit),
+        n_customers=float(n_customers),
+        penalizer=float(penalizer),
     )

@@ -271,10 +271,4 @@ def fit_bgbb(
         model=model,
         penalizer=penalizer,
     )
-    return BGBBFit(
-        **res.params,
-        standard_errors=res.standard_errors,
-        log_likelihood=res.log_likelihood,
-        n_customers=float(w.sum()),
-        penalizer=penalizer,
-    )
+    return BGBBFit.from_mle(res)

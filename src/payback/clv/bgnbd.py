@@ -25,7 +25,7 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
 
 from payback.clv._base import ModelFit
-from payback.clv._inputs import check_rft, check_weights, read_columns
+from payback.clv._inputs import read_rft
 from payback.clv._optim import dot, maximize
 from payback.errors import ModelFitError
 
@@ -402,16 +402,6 @@ def fit_bgnbd(
     5000.0
     """
     model = "BG/NBD"
-    f, rec, age, w = read_columns(
-        model, "frequency", frequency, recency=recency, T=T, weights=weights
-    )
-    x, t_x, T_ = check_rft(f, rec, age, model)
-    w = check_weights(w, x.size, model)
+    x, t_x, T_, w = read_rft(model, frequency, recency, T, weights)
     res = fit_beta_geometric(x, t_x, T_, w, shift=0, model=model, penalizer=penalizer)
-    return BGNBDFit(
-        **res.params,
-        standard_errors=res.standard_errors,
-        log_likelihood=res.log_likelihood,
-        n_customers=float(w.sum()),
-        penalizer=penalizer,
-    )
+    return BGNBDFit.from_mle(res)

@@ -219,10 +219,4 @@ def fit_gamma_gamma(
         model=model,
         penalizer=penalizer,
     )
-    return GammaGammaFit(
-        **res.params,
-        standard_errors=res.standard_errors,
-        log_likelihood=res.log_likelihood,
-        n_customers=float(w.sum()),
-        penalizer=penalizer,
-    )
+    return GammaGammaFit.from_mle(res)

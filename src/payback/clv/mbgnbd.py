@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from payback.clv._inputs import check_rft, check_weights, read_columns
+from payback.clv._inputs import read_rft
 from payback.clv.bgnbd import _BetaGeometricFit, fit_beta_geometric
 
 __all__ = ["MBGNBDFit", "fit_mbgnbd"]
@@ -84,16 +84,6 @@ def fit_mbgnbd(
     {'r': 0.46, 'alpha': 5.7, 'a': 0.85, 'b': 1.73}
     """
     model = "MBG/NBD"
-    f, rec, age, w = read_columns(
-        model, "frequency", frequency, recency=recency, T=T, weights=weights
-    )
-    x, t_x, T_ = check_rft(f, rec, age, model)
-    w = check_weights(w, x.size, model)
+    x, t_x, T_, w = read_rft(model, frequency, recency, T, weights)
     res = fit_beta_geometric(x, t_x, T_, w, shift=1, model=model, penalizer=penalizer)
-    return MBGNBDFit(
-        **res.params,
-        standard_errors=res.standard_errors,
-        log_likelihood=res.log_likelihood,
-        n_customers=float(w.sum()),
-        penalizer=penalizer,
-    )
+    return MBGNBDFit.from_mle(res)

@@ -25,7 +25,7 @@ import numpy as np
 from scipy.special import gammaln, hyp2f1
 
 from payback.clv._base import ModelFit
-from payback.clv._inputs import check_rft, check_weights, read_columns
+from payback.clv._inputs import read_rft
 from payback.clv._optim import maximize, numeric_gradient
 
 __all__ = ["ParetoNBDFit", "fit_pareto_nbd"]
@@ -183,11 +183,7 @@ def fit_pareto_nbd(
     {'r': 0.58, 'alpha': 11.19, 's': 0.63, 'beta': 13.01}
     """
     model = "Pareto/NBD"
-    f, rec, age, w = read_columns(
-        model, "frequency", frequency, recency=recency, T=T, weights=weights
-    )
-    x, t_x, T_ = check_rft(f, rec, age, model)
-    w = check_weights(w, x.size, model)
+    x, t_x, T_, w = read_rft(model, frequency, recency, T, weights)
     mean_x = float(w @ x) / w.sum()
     mean_T = float(w @ T_) / w.sum()
     start = [1.0, max(mean_T / max(mean_x, 0.1), 1e-3), 1.0, mean_T]
@@ -199,10 +195,4 @@ def fit_pareto_nbd(
         model=model,
         penalizer=penalizer,
     )
-    return ParetoNBDFit(
-        **res.params,
-        standard_errors=res.standard_errors,
-        log_likelihood=res.log_likelihood,
-        n_customers=float(w.sum()),
-        penalizer=penalizer,
-    )
+    return ParetoNBDFit.from_mle(res)

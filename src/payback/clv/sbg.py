@@ -153,13 +153,7 @@ def _fit(lost_at, lost_w, alive_at, alive_w, penalizer):
         model="sBG",
         penalizer=penalizer,
     )
-    return SBGFit(
-        **res.params,
-        standard_errors=res.standard_errors,
-        log_likelihood=res.log_likelihood,
-        n_customers=n,
-        penalizer=penalizer,
-    )
+    return SBGFit.from_mle(res)
 
 
 def fit_sbg(survivors: Any, *, penalizer: float = 0.0) -> SBGFit:

@@ -75,7 +75,7 @@ def _customer_table(store, column: str | None, as_of: Any) -> pd.DataFrame:
     acq = acquisition_expr(store)
     source = acq[column] if column else acq.customer_id.isnull().ifelse("all", "all")
     acq = acq.select("customer_id", "first_order_revenue", source=source)
-    frame = store.execute(summary.join(acq, "customer_id"))
+    frame = store.execute(summary.join(acq, "customer_id").order_by("customer_id"))
     if frame.empty:
         raise InputError(
             "no confirmed orders in the store: import orders (`payback import orders FILE`) "
