@@ -281,6 +281,7 @@ GENERIC_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "time": ("created_at", "date"),
         "kind": ("lead_type", "type"),
         "status": ("lead_status",),
+        "contact": ("contact_key", "phone", "email", "e_mail"),
         "partner_id": ("partner", "affiliate", "affiliate_id"),
         "landing_url": ("landing_page", "landing_page_url", "landing"),
     },
