@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from payback.report import render_report
@@ -63,3 +64,23 @@ def test_a_failing_optional_section_becomes_a_note(tiny, monkeypatch):
     section = html[html.index('<section id="ltv">') :]
     assert "This section could not be computed on this data." in section
     assert "ValueError: no fit on three customers" in section
+
+
+def test_source_table_matches_ltv_by_source(demo_db):
+    """The section builds its table from predict_ltv and its own cohort table; the numbers
+    must be those of payback.clv.ltv_by_source."""
+    from payback.clv import ltv_by_source
+    from payback.report.clv_section import ltv_table
+    from payback.store import open_store
+
+    with open_store(demo_db, read_only=True) as store:
+        ours = ltv_table(store).set_index("source")
+        theirs = ltv_by_source(store, "platform").set_index("source")
+    assert list(ours.index) == list(theirs.index)
+    for col in ("customers", "historical_ltv", "predicted_ltv", "p_alive"):
+        for source in theirs.index:
+            a, b = ours.loc[source, col], theirs.loc[source, col]
+            if pd.isna(b):
+                assert pd.isna(a), (col, source)
+            else:
+                assert a == pytest.approx(b), (col, source)

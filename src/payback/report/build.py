@@ -304,7 +304,7 @@ def headline_ltv(store) -> float | None:
     """Predicted LTV of a new customer when the CLV capability is installed, else None."""
     from payback.report.extensions import has_capability
 
-    if not has_capability("clv", "ltv_by_source"):
+    if not has_capability("clv", "cohort_ltv", "predict_ltv"):
         return None
     from payback.report.clv_section import new_customer_ltv
 

@@ -75,29 +75,56 @@ def _store_stamp(store) -> Any:
     return (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
 
 
+def _memo(store, name: str, compute: Any) -> Any:
+    """``compute()`` once per store file version (the headline and the section share it)."""
+    stamp = _store_stamp(store)
+    if stamp is None:
+        return compute()
+    if any(key[0] != stamp for key in _MEMO):
+        _MEMO.clear()
+    key = (stamp, name)
+    if key not in _MEMO:
+        _MEMO[key] = compute()
+    return _MEMO[key]
+
+
+def source_cohorts(store) -> Any:
+    """Cohort LTV by acquisition platform (:func:`payback.clv.cohort_ltv`), every month."""
+    from payback.clv import cohort_ltv
+
+    return _memo(store, "cohorts", lambda: cohort_ltv(store, "platform"))
+
+
 def ltv_table(store) -> Any:
     """Historical and predicted LTV per acquisition platform, joined with its CAC.
 
-    Memoised per store file version (the report's headline and its CLV section share it).
+    The columns of :func:`payback.clv.ltv_by_source` (``source, customers,
+    historical_ltv, predicted_ltv, p_alive ...``) plus ``cost, new_customers, cac`` and
+    ``ltv_cac = predicted_ltv / cac``. Built from :func:`payback.clv.predict_ltv` and the
+    cohort table the section draws anyway (historical LTV = the cohort's cumulative
+    revenue per customer at month ``horizon - 1``, as ``ltv_by_source`` defines it), so
+    the cohort table is computed once.
     """
-    stamp = _store_stamp(store)
-    if stamp is not None and stamp in _MEMO:
-        return _MEMO[stamp]
-    table = _ltv_table(store)
-    if stamp is not None:
-        _MEMO.clear()
-        _MEMO[stamp] = table
-    return table
+    return _memo(store, "ltv", lambda: _ltv_table(store))
 
 
 def _ltv_table(store) -> Any:
-    from payback.clv import ltv_by_source
+    import math
+
+    from payback.clv import predict_ltv
     from payback.metrics import compute_metrics
 
-    table = ltv_by_source(store, "platform", horizon_months=HORIZON_MONTHS)
+    prediction = predict_ltv(store, by="platform", horizon_months=HORIZON_MONTHS)
+    table = prediction.by_source.copy()
+    cohorts = source_cohorts(store)
+    at = cohorts[cohorts["months_since_acquisition"] == math.ceil(HORIZON_MONTHS) - 1]
+    history = {
+        (None if is_missing(c) else c): v
+        for c, v in zip(at["cohort"].astype(object), at["revenue_per_customer"], strict=True)
+    }
+    table["historical_ltv"] = [history.get(s) for s in table["source"]]
     cac = compute_metrics(store, by=("platform",), metrics=("cost", "new_customers", "cac"))
     groups = cac.frame[~cac.frame["is_total"]].set_index("platform")
-    table = table.copy()
     for col in ("cost", "new_customers", "cac"):
         table[col] = [
             groups[col].get(s) if s in groups.index and s is not None else None
@@ -107,6 +134,9 @@ def _ltv_table(store) -> Any:
         None if is_missing(c) or is_missing(p) or not c else float(p) / float(c)
         for p, c in zip(table["predicted_ltv"], table["cac"], strict=True)
     ]
+    table.attrs["reasons"] = {
+        f"{source}": note for source, note in (prediction.notes or {}).items()
+    }
     return table
 
 
@@ -290,13 +320,13 @@ def build_clv_section(
     where: Mapping[str, Sequence[str]] | None = None,
 ) -> Any:
     """The CLV section of the report (None when there are no confirmed orders)."""
-    from payback.clv import cohort_ltv
     from payback.report.build import FigureView, Section
 
     currency = store.base_currency
-    by_source = cohort_ltv(store, "platform", max_months=24)
-    if len(by_source) == 0:
+    cohorts = source_cohorts(store)
+    if len(cohorts) == 0:
         return None
+    by_source = cohorts[cohorts["months_since_acquisition"] <= 24]
     table = ltv_table(store)
     figures = [
         FigureView(

@@ -149,7 +149,7 @@ def build_economics_section(
     from payback.report.build import FigureView, Section
 
     result = ceilings(
-        store, "campaign", where=dict(where) or None, start=start, end=end, predicted=False
+        store, "campaign", where=dict(where or {}) or None, start=start, end=end, predicted=False
     )
     frame = result.frame
     currency = result.currency or store.base_currency

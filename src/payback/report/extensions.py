@@ -62,7 +62,7 @@ def has_capability(module: str, *names: str) -> bool:
 def extensions() -> list[Extension]:
     """The optional sections whose capability is installed, in report order."""
     found = []
-    if has_capability("clv", "cohort_ltv", "ltv_by_source", "holdout_check"):
+    if has_capability("clv", "cohort_ltv", "predict_ltv", "holdout_check"):
         from payback.report.clv_section import build_clv_section
 
         found.append(
