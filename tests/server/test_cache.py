@@ -118,3 +118,22 @@ def test_a_failed_computation_is_not_cached():
     with pytest.raises(ValueError):
         cache.get_or_compute("k", version=1, compute=boom)
     assert cache.get_or_compute("k", version=1, compute=lambda: "ok") == "ok"
+
+
+def test_warm_up_caches_what_the_page_opens_with(shop_db, engine_calls):
+    import time
+
+    from payback.server.app import default_jobs
+
+    app = create_app(shop_db, warm=True)
+    assert len(app.state.cache) == 0  # nothing before the server starts
+    with TestClient(app, base_url="http://127.0.0.1") as c:  # runs the start-up
+        deadline = time.monotonic() + 60
+        while len(app.state.cache) < len(default_jobs()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(app.state.cache) == len(default_jobs())
+        before = len(engine_calls)
+        assert before > 0
+        for path in ("/api/filters", "/api/headline", "/api/timeseries", "/api/table"):
+            assert c.get(path).status_code == 200
+        assert len(engine_calls) == before  # every view came from the cache

@@ -27,11 +27,13 @@ is served by the app; the Content Security Policy forbids requests to any other 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
 import secrets
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,6 +220,55 @@ def _period_model(period) -> dict[str, str] | None:
     return None if period is None else {"start": period.start, "end": period.end}
 
 
+# -- jobs: (cache key, store -> JSON-ready data) of the views ----------------------------------
+Job = tuple[tuple, Callable[[Any], Any]]
+
+
+def filters_job() -> Job:
+    return ("filters",), _filter_values
+
+
+def headline_job(v: ViewQuery) -> Job:
+    return v.key("headline"), lambda store: headline_payload(store, v.start, v.end, v.where)
+
+
+def timeseries_job(v: ViewQuery, grain: str | None = None) -> Job:
+    return v.key("timeseries", g=grain), lambda store: timeseries_payload(
+        store, v.start, v.end, v.where, grain
+    )
+
+
+def table_job(v: ViewQuery, dims: tuple[str, ...], names: tuple[str, ...], limit: int) -> Job:
+    return v.key("table", by=dims, metrics=names, n=limit), lambda store: table_payload(
+        store, dims, names, v.start, v.end, v.where, limit
+    )
+
+
+def section_job(ext, v: ViewQuery) -> Job:
+    return v.key(ext.name), lambda store: section_payload(
+        ext.section(store, v.start, v.end, v.where)
+    )
+
+
+#: Rows the drill-down table keeps unless asked otherwise.
+TABLE_LIMIT = 300
+
+
+def default_jobs() -> list[Job]:
+    """What the dashboard asks for when it opens (no filters): warmed at start-up."""
+    from payback.report.extensions import extensions
+    from payback.report.views import TABLE_METRICS, available
+
+    v = ViewQuery(None, None, {})
+    return [
+        filters_job(),
+        headline_job(v),
+        timeseries_job(v),
+        table_job(v, ("platform",), available(TABLE_METRICS), TABLE_LIMIT),
+        *(section_job(ext, v) for ext in extensions()),
+    ]
+
+
 # -- the app -----------------------------------------------------------------------------------
 def create_app(
     db: Any,
@@ -225,6 +276,7 @@ def create_app(
     token: str | None = None,
     allowed_hosts: Sequence[str] | None = None,
     cache_size: int = 256,
+    warm: bool = False,
 ) -> FastAPI:
     """Build the dashboard app on a store file (or an open Store).
 
@@ -239,6 +291,9 @@ def create_app(
         ``localhost``, ``::1``). ``["*"]`` accepts any (use it only with a token).
     cache_size : int
         Responses kept in the LRU cache (dropped when the store file changes).
+    warm : bool
+        When the server starts, compute the views the dashboard opens with in a
+        background thread, so the first page load finds them cached (``payback serve``).
     """
     source = StoreSource(db)
     cache = QueryCache(cache_size)
@@ -313,9 +368,26 @@ def create_app(
 
         return cache.get_or_compute(key, version=source.version(), compute=run)
 
+    def cached_json(key: tuple, compute: Callable[[Any], Any]) -> bytes:
+        return cached(key, lambda store: dumps(compute(store)))
+
     def json_response(key: tuple, compute: Callable[[Any], Any]) -> Response:
-        body = cached(key, lambda store: dumps(compute(store)))
-        return Response(body, media_type="application/json")
+        return Response(cached_json(key, compute), media_type="application/json")
+
+    def warm_up() -> None:
+        for key, compute in default_jobs():
+            try:
+                cached_json(key, compute)
+            except Exception:  # best effort: the request itself reports the error
+                continue
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:  # when the server starts, not when the app is merely built
+            threading.Thread(target=warm_up, name="payback-warm-up", daemon=True).start()
+        yield
+
+    app.router.lifespan_context = lifespan
 
     # -- page and assets --------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -370,7 +442,7 @@ def create_app(
         summary="The data's period and the values the filters can take",
     )
     def filters() -> Response:
-        return json_response(("filters",), _filter_values)
+        return json_response(*filters_job())
 
     @app.get(
         "/api/metrics",
@@ -453,9 +525,7 @@ def create_app(
         summary="Headline cards and their change against the previous period",
     )
     def headline(v: ViewQuery = Depends(view_query)) -> Response:
-        return json_response(
-            v.key("headline"), lambda store: headline_payload(store, v.start, v.end, v.where)
-        )
+        return json_response(*headline_job(v))
 
     @app.get(
         "/api/timeseries",
@@ -472,10 +542,7 @@ def create_app(
     ) -> Response:
         if grain is not None and grain not in ("date", "week", "month"):
             raise ApiError(f"unknown time grain {grain!r}", ["date", "week", "month"])
-        return json_response(
-            v.key("timeseries", g=grain),
-            lambda store: timeseries_payload(store, v.start, v.end, v.where, grain),
-        )
+        return json_response(*timeseries_job(v, grain))
 
     @app.get(
         "/api/table",
@@ -486,17 +553,13 @@ def create_app(
     )
     def table(
         q: GrainQuery = Depends(grain_query),
-        limit: Annotated[int, Query(ge=1, le=5_000, description="Rows kept.")] = 300,
+        limit: Annotated[int, Query(ge=1, le=5_000, description="Rows kept.")] = TABLE_LIMIT,
     ) -> Response:
         from payback.report.views import TABLE_METRICS, available
 
         dims = q.dimensions(("platform",))
         names = q.metric_names(available(TABLE_METRICS))
-        v = q.view
-        return json_response(
-            v.key("table", by=dims, metrics=names, n=limit),
-            lambda store: table_payload(store, dims, names, v.start, v.end, v.where, limit),
-        )
+        return json_response(*table_job(q.view, dims, names, limit))
 
     @app.get(
         "/api/report",
@@ -522,10 +585,7 @@ def create_app(
 
     def section_endpoint(ext) -> Callable[..., Response]:
         def endpoint(v: ViewQuery = Depends(view_query)) -> Response:
-            return json_response(
-                v.key(ext.name),
-                lambda store: section_payload(ext.build(store, v.start, v.end, v.where)),
-            )
+            return json_response(*section_job(ext, v))
 
         return endpoint
 

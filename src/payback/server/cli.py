@@ -87,7 +87,7 @@ def serve_command(
     path = db or default_db_path()
     open_store(path, read_only=True).close()  # a missing store fails now, with its message
     hosts = None if is_loopback(host) else ["*"]
-    app = create_app(path, token=token, allowed_hosts=hosts)
+    app = create_app(path, token=token, allowed_hosts=hosts, warm=True)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
     typer.echo(f"payback dashboard for {os.path.abspath(path)} at {url}")

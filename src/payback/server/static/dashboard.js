@@ -7,7 +7,7 @@
   var OPTIONAL = { ltv: "Customer lifetime value", economics: "Ceilings and verdicts" };
   var PLOT_CONFIG = { displaylogo: false, responsive: true,
                       modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
-  var state = { token: null, drill: [], views: [], serial: {} };
+  var state = { token: null, drill: [], views: [], serial: {}, period: null };
 
   try { state.token = window.sessionStorage.getItem("payback-token"); } catch (e) { /* private mode */ }
   if (window.location.hash.indexOf("#token=") === 0) {
@@ -27,9 +27,10 @@
   /* -- the API --------------------------------------------------------------------------- */
   function filterParams() {
     var params = new URLSearchParams();
-    var from = $("f-from").value, to = $("f-to").value;
-    if (from) { params.append("from", from); }
-    if (to) { params.append("to", to); }
+    /* the whole data period is the default: sent only when narrowed (cache-friendly) */
+    var from = $("f-from").value, to = $("f-to").value, p = state.period || {};
+    if (from && from !== p.start) { params.append("from", from); }
+    if (to && to !== p.end) { params.append("to", to); }
     ["platform", "campaign", "partner"].forEach(function (dim) {
       var v = $("f-" + dim).value;
       if (v) { params.append("where", dim + "=" + v); }
@@ -293,6 +294,7 @@
         fillSelect(select, filters[dim]);
         select.parentNode.hidden = dim === "partner" && !filters[dim].length;
       });
+      state.period = filters.period;
       if (filters.period) {
         $("f-from").value = filters.period.start; $("f-to").value = filters.period.end;
         $("f-from").min = $("f-to").min = filters.period.start;
