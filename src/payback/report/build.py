@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from payback.report import charts, views
-from payback.report.format import format_change, format_value
+from payback.report.format import format_change, format_compact, format_value
 from payback.report.tables import TableView, table_view
 
 #: Grains of the sortable tables when ``by`` is not given.
@@ -104,8 +104,9 @@ def headline_cards(headline: views.Headline) -> list[dict[str, Any]]:
             {
                 "metric": c.metric,
                 "label": c.label,
-                "value": format_value(c.value, c.unit, cur),
-                "previous": format_value(c.previous, c.unit, cur),
+                "value": format_compact(c.value, c.unit, cur),
+                "exact": format_value(c.value, c.unit, cur),
+                "previous": format_compact(c.previous, c.unit, cur),
                 "change": format_change(c.change, c.unit),
                 "verdict": c.verdict or "neutral",
                 "formula": f"{c.label} = {c.formula}",

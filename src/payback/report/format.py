@@ -88,6 +88,24 @@ def format_value(value: object, unit: str, currency: str | None = None) -> str:
     return f"{x:,.2f}"
 
 
+def format_compact(value: object, unit: str, currency: str | None = None) -> str:
+    """Like :func:`format_value`, with millions and billions shortened (for headline cards).
+
+    >>> format_compact(212_362_448.2, "money", "USD"), format_compact(2_767_299, "count")
+    ('212.36 M USD', '2.77 M')
+    >>> format_compact(944_224, "count"), format_compact(0.073, "rate")
+    ('944,224', '7.3 %')
+    """
+    if is_missing(value) or unit not in ("money", "count") or not isinstance(value, Real):
+        return format_value(value, unit, currency)
+    x = float(value)
+    for size, suffix in ((1e9, "B"), (1e6, "M")):
+        if abs(x) >= size:
+            text = f"{x / size:,.2f} {suffix}"
+            return f"{text} {currency}" if unit == "money" and currency else text
+    return format_value(value, unit, currency)
+
+
 def format_change(change: float | None, unit: str) -> str:
     """Format a change against the previous period.
 

@@ -622,7 +622,7 @@ def create_app(
 def headline_payload(store, start, end, where) -> dict[str, Any]:
     """The ``/api/headline`` document."""
     from payback.report.build import headline_ltv
-    from payback.report.format import format_change, format_value
+    from payback.report.format import format_change, format_compact, format_value
     from payback.report.views import headline
 
     h = headline(store, start=start, end=end, where=where, ltv=headline_ltv(store))
@@ -644,8 +644,9 @@ def headline_payload(store, start, end, where) -> dict[str, Any]:
                 "formula": c.formula,
                 "explanation": c.explanation,
                 "reason": c.reason,
-                "text": format_value(c.value, c.unit, cur),
-                "previous_text": format_value(c.previous, c.unit, cur),
+                "text": format_compact(c.value, c.unit, cur),
+                "exact_text": format_value(c.value, c.unit, cur),
+                "previous_text": format_compact(c.previous, c.unit, cur),
                 "change_text": format_change(c.change, c.unit),
                 "inputs": [
                     {

@@ -97,7 +97,8 @@ class CardModel(BaseModel):
     formula: str
     explanation: str
     reason: str | None
-    text: str
+    text: str = Field(description="The value for a card (millions shortened: 212.36 M USD).")
+    exact_text: str = Field(description="The value with every digit.")
     previous_text: str
     change_text: str
     inputs: list[CardInputModel]

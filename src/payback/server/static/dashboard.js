@@ -103,7 +103,7 @@
       card.setAttribute("data-metric", c.metric);
       card.appendChild(el("div", "card-label", c.label));
       var value = el("div", "card-value", c.text);
-      value.title = c.explanation;
+      value.title = c.exact_text + ": " + c.explanation;
       card.appendChild(value);
       var change = el("div", "card-change " + (data.previous_has_data ? (c.verdict || "neutral") : "neutral"));
       if (data.previous_has_data) {
