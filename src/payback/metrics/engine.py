@@ -286,28 +286,25 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
     sides = tuple(s for s in needed if s not in excluded)
 
     filtered: dict[Side, Any] = {}
-    stacked = []
+    summed = []
     for side in sides:
         rows = _side_rows(store, side, filters, start, end, "new_customers" in parts)
         filtered[side] = rows
         keys = {d: _dim_expr(rows, d, side) for d in by}
         aggs = _part_aggs(rows, side, parts)
-        agg = rows.group_by(**keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)
-        others = {p: ibis.null(_part_type(p)) for p in parts if PART_SIDE[p] != side}
-        stacked.append(agg.mutate(**others).select(*by, *parts))
+        summed.append(rows.group_by(**keys).aggregate(**aggs) if keys else rows.aggregate(**aggs))
 
     key_types = {d: GRAINS[d].dtype for d in by}
-    if not stacked:  # every needed side left out: one all-null row per nothing
+    if not summed:  # every needed side left out: no rows, only the (empty) totals
         groups = ibis.memtable(
-            pd.DataFrame({**{d: [] for d in by}, **{p: [] for p in parts}}),
-            schema={**key_types, **{p: _part_type(p) for p in parts}},
-        )
-    elif len(stacked) == 1:
-        groups = stacked[0]
+            pd.DataFrame({d: [] for d in by}), schema=key_types or {"_": "int64"}
+        ).select(*by)
     else:
-        union = ibis.union(*stacked, distinct=False)
-        sums = {p: _sum(union[p], p) for p in parts}
-        groups = union.group_by(*by).aggregate(**sums) if by else union.aggregate(**sums)
+        groups = summed[0]
+        for other in summed[1:]:
+            groups = _full_join(groups, other, by)
+    missing = {p: ibis.null(_part_type(p)) for p in parts if p not in groups.columns}
+    groups = groups.mutate(**missing).select(*by, *parts)
     # orders/leads that were imported but matched no row are 0, not unknown
     zero_filled = [p for p in parts if PART_SIDE[p] in sides and PART_SIDE[p] != "ads"]
 
@@ -334,6 +331,22 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
 def _shown_parts(names: Iterable[str]) -> frozenset[str]:
     """Parts whose metric column already holds them (the query need not return them twice)."""
     return frozenset(n for n in names if CATALOGUE[n].kind == "sum" and not CATALOGUE[n].needs_cogs)
+
+
+def _full_join(left, right, by: Sequence[str]):
+    """Null-safe full outer join of two per-side sums on the grain keys (no fan-out).
+
+    Each side holds one row per key, so the join pairs rows one to one; a key on one side
+    only keeps null parts for the other. ``IS NOT DISTINCT FROM`` makes a null keyword on
+    the ad side meet a null keyword on the order side.
+    """
+    if not by:  # one row each
+        return left.cross_join(right)
+    left, renamed = left.view(), right.rename({f"_key_{d}": d for d in by})
+    joined = left.outer_join(renamed, [left[d].identical_to(renamed[f"_key_{d}"]) for d in by])
+    keys = {d: ibis.coalesce(joined[d], joined[f"_key_{d}"]) for d in by}
+    values = [c for c in joined.columns if c not in by and not c.startswith("_key_")]
+    return joined.select(**keys, **{c: joined[c] for c in values})
 
 
 def _metric_type(name: str) -> str:
@@ -423,12 +436,16 @@ def compute_metrics(
     """
     plan = _plan(store, by, metrics, where, start, end, totals=totals)
     currency = _check_currency(store, plan) if check_currency else store.base_currency
-    table = store.to_pyarrow(plan.expr)
-    data = table.to_pandas(types_mapper=_nullable_dtype)
+    table = _fetch_arrow(store, plan.expr)
     shown = _shown_parts(plan.metrics)
-    parts = pd.DataFrame({p: data[p if p in shown else f"_part_{p}"] for p in plan.parts})
-    frame = data[[*plan.by, *plan.metrics, "is_total"]].copy()
-    frame["is_total"] = frame["is_total"].astype(bool)
+    hidden = [p for p in plan.parts if p not in shown]
+    shown_table = table.select([*plan.by, *plan.metrics, "is_total"])
+    extra_table = table.select([f"_part_{p}" for p in hidden])
+    del table  # each Arrow buffer is freed as soon as it is converted (self_destruct)
+    frame, extra = _to_pandas(shown_table), _to_pandas(extra_table)
+    parts = pd.DataFrame(
+        {p: frame[p] if p in shown else extra[f"_part_{p}"] for p in plan.parts}, copy=False
+    )
     cells = _Reasons(parts, plan.excluded).cells(frame, plan.metrics)
     reasons = _summarise(cells)
     frame.attrs.update(
@@ -446,6 +463,25 @@ def _python(value: Any) -> Any:
     if pd.isna(value):
         return None
     return value.item() if hasattr(value, "item") else value
+
+
+def _fetch_arrow(store, expr):
+    """Run the plan and return Arrow in the expression's schema.
+
+    On DuckDB the compiled query's Arrow result is cast to the schema directly (a no-op for
+    columns already right): ibis' generic path converts column by column, which costs
+    another copy of a result that can hold millions of rows.
+    """
+    if store.engine != "duckdb":
+        return store.to_pyarrow(expr)
+    result = store.backend.con.execute(store.backend.compile(expr))
+    fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+    return fetch().cast(expr.schema().to_pyarrow())
+
+
+def _to_pandas(table) -> pd.DataFrame:
+    """Arrow to pandas with nullable Int64/Float64 columns (missing is ``pd.NA``, not NaN)."""
+    return table.to_pandas(types_mapper=_nullable_dtype, split_blocks=True, self_destruct=True)
 
 
 def _nullable_dtype(arrow_type):
