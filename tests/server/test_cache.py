@@ -123,7 +123,7 @@ def test_a_failed_computation_is_not_cached():
 def test_warm_up_caches_what_the_page_opens_with(shop_db, engine_calls):
     import time
 
-    from payback.server.app import default_jobs
+    from payback.server.payloads import default_jobs
 
     app = create_app(shop_db, warm=True)
     assert len(app.state.cache) == 0  # nothing before the server starts

@@ -28,14 +28,10 @@ is served by the app; the Content Security Policy forbids requests to any other 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
-import json
 import secrets
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -46,9 +42,29 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from payback.errors import CurrencyError, InputError, PaybackError
+from payback.errors import CurrencyError, PaybackError
 from payback.server import models
 from payback.server.cache import QueryCache, StoreSource
+from payback.server.params import (
+    ApiError,
+    GrainQuery,
+    Limit,
+    ViewQuery,
+    grain_query,
+    view_query,
+)
+from payback.server.payloads import (
+    TABLE_LIMIT,
+    default_jobs,
+    dumps,
+    export_bytes,
+    filters_job,
+    headline_job,
+    section_job,
+    table_job,
+    timeseries_job,
+    views_offered,
+)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 STATIC = Path(__file__).parent / "static"
@@ -57,216 +73,6 @@ CSP = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
-
-
-class ApiError(Exception):
-    """A refused request (400): the message and, for unknown names, the valid ones."""
-
-    def __init__(self, detail: str, valid: Sequence[str] | None = None, status: int = 400):
-        super().__init__(detail)
-        self.detail = detail
-        self.valid = list(valid) if valid is not None else None
-        self.status = status
-
-
-# -- query parameters (typed; documented in the OpenAPI schema) --------------------------------
-From = Annotated[
-    dt.date | None, Query(alias="from", description="First day, YYYY-MM-DD (inclusive).")
-]
-To = Annotated[dt.date | None, Query(alias="to", description="Last day, YYYY-MM-DD.")]
-Where = Annotated[
-    list[str] | None,
-    Query(
-        description="Filters dim=value, repeatable (platform=google&where=campaign=Brand).",
-    ),
-]
-Limit = Annotated[int | None, Query(ge=1, le=100_000, description="Keep the largest-spend groups.")]
-
-By = Annotated[
-    list[str] | None,
-    Query(description="Grain: dimensions, comma-separated or repeated (campaign,month)."),
-]
-Metrics = Annotated[
-    list[str] | None,
-    Query(description="Metric names, comma-separated or repeated (cost,orders,cpo)."),
-]
-
-
-# -- parameters --------------------------------------------------------------------------------
-def split_names(values: Sequence[str] | None) -> list[str]:
-    """``["campaign,month", "keyword"]`` -> ``["campaign", "month", "keyword"]``.
-
-    >>> split_names(["campaign, month", "", "keyword"])
-    ['campaign', 'month', 'keyword']
-    """
-    return [p.strip() for v in values or () for p in str(v).split(",") if p.strip()]
-
-
-def parse_metric_names(values: Sequence[str] | None, default: Sequence[str]) -> tuple[str, ...]:
-    from payback.metrics import CATALOGUE, resolve_metrics
-
-    names = split_names(values)
-    if not names:
-        return tuple(default)
-    try:
-        return resolve_metrics(names)
-    except InputError as e:
-        raise ApiError(str(e), list(CATALOGUE)) from None
-
-
-def parse_dimensions(values: Sequence[str] | None, default: Sequence[str]) -> tuple[str, ...]:
-    from payback.metrics import GRAINS, parse_by
-
-    names = split_names(values)
-    if not names:
-        return tuple(default)
-    try:
-        return parse_by(names)
-    except InputError as e:
-        raise ApiError(str(e), list(GRAINS)) from None
-
-
-def parse_filters(values: Sequence[str] | None) -> dict[str, list[str]]:
-    """``where`` items (``dim=value``) checked against the grains; values stay text."""
-    from payback.metrics import GRAINS, parse_where
-
-    items = [v for v in values or () if v != ""]
-    try:
-        parse_where(items)  # validates dimensions and date values
-    except InputError as e:
-        raise ApiError(str(e), list(GRAINS)) from None
-    from payback.report.views import normalise_where
-
-    canonical: dict[str, list[str]] = {}
-    for dim, vals in normalise_where(items).items():
-        key = _canonical_dimension(dim)
-        for v in vals:
-            if v not in canonical.setdefault(key, []):
-                canonical[key].append(v)
-    return {k: sorted(v) for k, v in sorted(canonical.items())}
-
-
-def _canonical_dimension(name: str) -> str:
-    from payback.metrics import parse_by
-
-    return parse_by([name])[0]
-
-
-def check_period(start: dt.date | None, end: dt.date | None) -> None:
-    if start is not None and end is not None and start > end:
-        raise ApiError(f"empty date range: from {start} is after to {end}; swap them")
-
-
-def query_key(name: str, **params: Any) -> tuple:
-    """A hashable, order-independent key of a normalised query."""
-    return (
-        name,
-        *sorted((k, json.dumps(v, default=str, sort_keys=True)) for k, v in params.items()),
-    )
-
-
-@dataclass(frozen=True)
-class ViewQuery:
-    """The period and filters every view takes, validated and normalised."""
-
-    start: dt.date | None
-    end: dt.date | None
-    where: dict[str, list[str]]
-
-    def key(self, name: str, **extra: Any) -> tuple:
-        return query_key(name, s=self.start, e=self.end, where=self.where, **extra)
-
-
-def view_query(start: From = None, end: To = None, where: Where = None) -> ViewQuery:
-    """FastAPI dependency: ``from``, ``to`` and ``where`` checked (400 when wrong)."""
-    check_period(start, end)
-    return ViewQuery(start, end, parse_filters(where))
-
-
-@dataclass(frozen=True)
-class GrainQuery:
-    """A view query plus the grain (``by``) and the metrics, still as given."""
-
-    view: ViewQuery
-    by: tuple[str, ...]
-    metrics: tuple[str, ...]
-
-    def dimensions(self, default: Sequence[str]) -> tuple[str, ...]:
-        return parse_dimensions(self.by, default)
-
-    def metric_names(self, default: Sequence[str]) -> tuple[str, ...]:
-        return parse_metric_names(self.metrics, default)
-
-
-def grain_query(
-    by: By = None, metrics: Metrics = None, view: ViewQuery = Depends(view_query)
-) -> GrainQuery:
-    """FastAPI dependency: ``by`` and ``metrics`` (validated by the endpoint's defaults)."""
-    return GrainQuery(view, tuple(by or ()), tuple(metrics or ()))
-
-
-# -- JSON --------------------------------------------------------------------------------------
-def dumps(data: Any) -> bytes:
-    from payback.report.views import jsonable
-
-    return json.dumps(data, default=jsonable, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def figure_dict(fig) -> dict[str, Any]:
-    return json.loads(fig.to_json(validate=False, remove_uids=True))
-
-
-def _period_model(period) -> dict[str, str] | None:
-    return None if period is None else {"start": period.start, "end": period.end}
-
-
-# -- jobs: (cache key, store -> JSON-ready data) of the views ----------------------------------
-Job = tuple[tuple, Callable[[Any], Any]]
-
-
-def filters_job() -> Job:
-    return ("filters",), _filter_values
-
-
-def headline_job(v: ViewQuery) -> Job:
-    return v.key("headline"), lambda store: headline_payload(store, v.start, v.end, v.where)
-
-
-def timeseries_job(v: ViewQuery, grain: str | None = None) -> Job:
-    return v.key("timeseries", g=grain), lambda store: timeseries_payload(
-        store, v.start, v.end, v.where, grain
-    )
-
-
-def table_job(v: ViewQuery, dims: tuple[str, ...], names: tuple[str, ...], limit: int) -> Job:
-    return v.key("table", by=dims, metrics=names, n=limit), lambda store: table_payload(
-        store, dims, names, v.start, v.end, v.where, limit
-    )
-
-
-def section_job(ext, v: ViewQuery) -> Job:
-    return v.key(ext.name), lambda store: section_payload(
-        ext.section(store, v.start, v.end, v.where)
-    )
-
-
-#: Rows the drill-down table keeps unless asked otherwise.
-TABLE_LIMIT = 300
-
-
-def default_jobs() -> list[Job]:
-    """What the dashboard asks for when it opens (no filters): warmed at start-up."""
-    from payback.report.extensions import extensions
-    from payback.report.views import TABLE_METRICS, available
-
-    v = ViewQuery(None, None, {})
-    return [
-        filters_job(),
-        headline_job(v),
-        timeseries_job(v),
-        table_job(v, ("platform",), available(TABLE_METRICS), TABLE_LIMIT),
-        *(section_job(ext, v) for ext in extensions()),
-    ]
 
 
 # -- the app -----------------------------------------------------------------------------------
@@ -430,7 +236,7 @@ def create_app(
                 for m in CATALOGUE.values()
             ],
             "dimensions": [{"name": d.name, "description": d.description} for d in GRAINS.values()],
-            "views": _views(),
+            "views": views_offered(),
         }
         return Response(dumps(body), media_type="application/json")
 
@@ -616,180 +422,6 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-
-
-# -- payloads (pure functions of a store and a query) ------------------------------------------
-def headline_payload(store, start, end, where) -> dict[str, Any]:
-    """The ``/api/headline`` document."""
-    from payback.report.build import headline_ltv
-    from payback.report.format import format_change, format_compact, format_value
-    from payback.report.views import headline
-
-    h = headline(store, start=start, end=end, where=where, ltv=headline_ltv(store))
-    cur = h.currency
-    return {
-        "period": _period_model(h.period),
-        "previous_period": _period_model(h.previous_period),
-        "previous_has_data": h.previous_has_data,
-        "currency": cur,
-        "cards": [
-            {
-                "metric": c.metric,
-                "label": c.label,
-                "unit": c.unit,
-                "value": c.value,
-                "previous": c.previous,
-                "change": c.change,
-                "verdict": c.verdict,
-                "formula": c.formula,
-                "explanation": c.explanation,
-                "reason": c.reason,
-                "text": format_compact(c.value, c.unit, cur),
-                "exact_text": format_value(c.value, c.unit, cur),
-                "previous_text": format_compact(c.previous, c.unit, cur),
-                "change_text": format_change(c.change, c.unit),
-                "inputs": [
-                    {
-                        "metric": i.metric,
-                        "label": i.label,
-                        "value": i.value,
-                        "previous": i.previous,
-                        "text": format_value(i.value, i.unit, cur),
-                        "previous_text": format_value(i.previous, i.unit, cur),
-                    }
-                    for i in c.inputs
-                ],
-            }
-            for c in h.cards
-        ],
-    }
-
-
-def timeseries_payload(store, start, end, where, grain=None) -> dict[str, Any]:
-    """The ``/api/timeseries`` document (rows and the Plotly figure)."""
-    from payback.report import charts
-    from payback.report.build import _explanations, _labels
-    from payback.report.views import timeseries
-
-    t = timeseries(store, start=start, end=end, where=where, grain=grain)
-    fig = charts.timeseries_figure(
-        t.rows, t.by[0], _labels(), t.currency, _explanations(t, ("cost", "revenue", "drr"))
-    )
-    return {
-        "grain": t.by[0],
-        "currency": t.currency,
-        "rows": list(t.rows),
-        "total": t.total,
-        "figure": figure_dict(fig),
-    }
-
-
-def table_payload(store, by, metrics, start, end, where, limit) -> dict[str, Any]:
-    """The ``/api/table`` document: formatted cells with explanations, and the chart."""
-    from payback.report import charts
-    from payback.report.build import _explanations, _labels
-    from payback.report.tables import table_view
-    from payback.report.views import available, metric_table
-
-    t = metric_table(store, by, metrics, where=where, start=start, end=end, limit=limit)
-    view = table_view(
-        t.by, t.metrics, t.rows, t.total, t.currency,
-        row_reasons=t.row_reasons, total_reasons=t.total_reasons,
-    )  # fmt: skip
-    shown = tuple(m for m in available(("cpo", "cac")) if m in t.metrics)
-    fig = charts.breakdown_figure(
-        t.rows, t.by[-1], shown, _labels(), t.currency, _explanations(t, shown)
-    )
-
-    return {
-        "by": list(t.by),
-        "metrics": list(t.metrics),
-        "currency": t.currency,
-        "columns": [
-            {"key": c.key, "label": c.label, "unit": c.unit, "title": c.title} for c in view.columns
-        ],
-        "rows": [
-            {"values": {k: r[k] for k in (*t.by, *t.metrics) if k in r}, "cells": _cells(row)}
-            for r, row in zip(t.rows, view.rows, strict=True)
-        ],
-        "total": None if view.total is None else _cells(view.total),
-        "row_count": t.row_count,
-        "figure": figure_dict(fig),
-    }
-
-
-def export_bytes(frame, fmt: str) -> bytes:
-    """A metrics frame as spreadsheet-safe CSV or as Parquet (via :mod:`payback.output`)."""
-    from payback.output import to_csv, write_frame
-
-    if fmt == "csv":
-        return to_csv(frame).encode("utf-8")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "metrics.parquet"
-        write_frame(frame, "parquet", path)
-        return path.read_bytes()
-
-
-def _filter_values(store) -> dict[str, Any]:
-    from payback.report.views import data_period
-
-    def distinct(table: str, column: str) -> list[str]:
-        t = store.table(table)
-        col = t[column]
-        values = store.to_pyarrow(t.filter(col.notnull()).select(col).distinct())
-        return [str(v) for v in values[column].to_pylist()]
-
-    period = data_period(store)
-    return {
-        "period": _period_model(period),
-        "currency": store.base_currency,
-        "platform": sorted(set(distinct("ad_stats", "platform") + distinct("orders", "platform"))),
-        "campaign": sorted(set(distinct("ad_stats", "campaign") + distinct("orders", "campaign"))),
-        "partner": sorted(set(distinct("orders", "partner_id"))),
-    }
-
-
-def _views() -> list[str]:
-    from payback.report.extensions import extensions
-
-    base = ["headline", "timeseries", "table", "metrics", "report"]
-    return base + [e.name for e in extensions()]
-
-
-def _cells(row) -> list[dict[str, Any]]:
-    return [{"text": c.text, "title": c.title, "sort": c.sort, "missing": c.missing} for c in row]
-
-
-def table_json(view) -> dict[str, Any]:
-    """A :class:`payback.report.tables.TableView` as JSON (columns, formatted cells)."""
-    return {
-        "id": view.id,
-        "title": view.title,
-        "note": view.note,
-        "columns": [
-            {"key": c.key, "label": c.label, "unit": c.unit, "title": c.title} for c in view.columns
-        ],
-        "rows": [{"cells": _cells(r)} for r in view.rows],
-        "total": None if view.total is None else _cells(view.total),
-    }
-
-
-def section_payload(section) -> dict[str, Any]:
-    """An optional report section (CLV, economics) as JSON: figures and formatted tables."""
-    if section is None:
-        return {"id": "", "title": "", "intro": "Not enough data for this view.",
-                "figures": [], "tables": [], "notes": []}  # fmt: skip
-    return {
-        "id": section.id,
-        "title": section.title,
-        "intro": section.intro,
-        "figures": [
-            {"id": f.id, "title": f.title, "caption": f.caption, "figure": json.loads(f.json)}
-            for f in section.figures
-        ],
-        "tables": [table_json(t) for t in section.tables],
-        "notes": list(section.notes),
-    }
 
 
 @functools.cache

@@ -1,0 +1,164 @@
+"""Query parameters of the dashboard API: typed declarations, validation, normalised keys.
+
+Names are checked against the metric catalogue and the grains (an unknown name raises
+:class:`ApiError`, a 400 listing the valid names); values stay data and reach the engine
+as bound literals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+
+from payback.errors import InputError
+
+
+class ApiError(Exception):
+    """A refused request (400): the message and, for unknown names, the valid ones."""
+
+    def __init__(self, detail: str, valid: Sequence[str] | None = None, status: int = 400):
+        super().__init__(detail)
+        self.detail = detail
+        self.valid = list(valid) if valid is not None else None
+        self.status = status
+
+
+# -- query parameters (typed; documented in the OpenAPI schema) --------------------------------
+From = Annotated[
+    dt.date | None, Query(alias="from", description="First day, YYYY-MM-DD (inclusive).")
+]
+To = Annotated[dt.date | None, Query(alias="to", description="Last day, YYYY-MM-DD.")]
+Where = Annotated[
+    list[str] | None,
+    Query(
+        description="Filters dim=value, repeatable (platform=google&where=campaign=Brand).",
+    ),
+]
+Limit = Annotated[int | None, Query(ge=1, le=100_000, description="Keep the largest-spend groups.")]
+
+By = Annotated[
+    list[str] | None,
+    Query(description="Grain: dimensions, comma-separated or repeated (campaign,month)."),
+]
+Metrics = Annotated[
+    list[str] | None,
+    Query(description="Metric names, comma-separated or repeated (cost,orders,cpo)."),
+]
+
+
+# -- parameters --------------------------------------------------------------------------------
+def split_names(values: Sequence[str] | None) -> list[str]:
+    """``["campaign,month", "keyword"]`` -> ``["campaign", "month", "keyword"]``.
+
+    >>> split_names(["campaign, month", "", "keyword"])
+    ['campaign', 'month', 'keyword']
+    """
+    return [p.strip() for v in values or () for p in str(v).split(",") if p.strip()]
+
+
+def parse_metric_names(values: Sequence[str] | None, default: Sequence[str]) -> tuple[str, ...]:
+    from payback.metrics import CATALOGUE, resolve_metrics
+
+    names = split_names(values)
+    if not names:
+        return tuple(default)
+    try:
+        return resolve_metrics(names)
+    except InputError as e:
+        raise ApiError(str(e), list(CATALOGUE)) from None
+
+
+def parse_dimensions(values: Sequence[str] | None, default: Sequence[str]) -> tuple[str, ...]:
+    from payback.metrics import GRAINS, parse_by
+
+    names = split_names(values)
+    if not names:
+        return tuple(default)
+    try:
+        return parse_by(names)
+    except InputError as e:
+        raise ApiError(str(e), list(GRAINS)) from None
+
+
+def parse_filters(values: Sequence[str] | None) -> dict[str, list[str]]:
+    """``where`` items (``dim=value``) checked against the grains; values stay text."""
+    from payback.metrics import GRAINS, parse_where
+
+    items = [v for v in values or () if v != ""]
+    try:
+        parse_where(items)  # validates dimensions and date values
+    except InputError as e:
+        raise ApiError(str(e), list(GRAINS)) from None
+    from payback.report.views import normalise_where
+
+    canonical: dict[str, list[str]] = {}
+    for dim, vals in normalise_where(items).items():
+        key = _canonical_dimension(dim)
+        for v in vals:
+            if v not in canonical.setdefault(key, []):
+                canonical[key].append(v)
+    return {k: sorted(v) for k, v in sorted(canonical.items())}
+
+
+def _canonical_dimension(name: str) -> str:
+    from payback.metrics import parse_by
+
+    return parse_by([name])[0]
+
+
+def check_period(start: dt.date | None, end: dt.date | None) -> None:
+    if start is not None and end is not None and start > end:
+        raise ApiError(f"empty date range: from {start} is after to {end}; swap them")
+
+
+def query_key(name: str, **params: Any) -> tuple:
+    """A hashable, order-independent key of a normalised query."""
+    return (
+        name,
+        *sorted((k, json.dumps(v, default=str, sort_keys=True)) for k, v in params.items()),
+    )
+
+
+@dataclass(frozen=True)
+class ViewQuery:
+    """The period and filters every view takes, validated and normalised."""
+
+    start: dt.date | None
+    end: dt.date | None
+    where: dict[str, list[str]]
+
+    def key(self, name: str, **extra: Any) -> tuple:
+        return query_key(name, s=self.start, e=self.end, where=self.where, **extra)
+
+
+def view_query(start: From = None, end: To = None, where: Where = None) -> ViewQuery:
+    """FastAPI dependency: ``from``, ``to`` and ``where`` checked (400 when wrong)."""
+    check_period(start, end)
+    return ViewQuery(start, end, parse_filters(where))
+
+
+@dataclass(frozen=True)
+class GrainQuery:
+    """A view query plus the grain (``by``) and the metrics, still as given."""
+
+    view: ViewQuery
+    by: tuple[str, ...]
+    metrics: tuple[str, ...]
+
+    def dimensions(self, default: Sequence[str]) -> tuple[str, ...]:
+        return parse_dimensions(self.by, default)
+
+    def metric_names(self, default: Sequence[str]) -> tuple[str, ...]:
+        return parse_metric_names(self.metrics, default)
+
+
+def grain_query(
+    by: By = None, metrics: Metrics = None, view: ViewQuery = Depends(view_query)
+) -> GrainQuery:
+    """FastAPI dependency: ``by`` and ``metrics`` (validated by the endpoint's defaults)."""
+    return GrainQuery(view, tuple(by or ()), tuple(metrics or ()))
