@@ -1,0 +1,72 @@
+"""Periods, filters and headline changes: properties and the DOMAIN examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from payback.errors import InputError
+from payback.report.views import (
+    Period,
+    change_between,
+    choose_grain,
+    ltv_cac_card,
+    normalise_where,
+)
+
+days = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
+
+
+@given(days, st.integers(min_value=0, max_value=3000))
+def test_previous_period_has_equal_length_and_ends_the_day_before(start, length):
+    period = Period(start, start + dt.timedelta(days=length))
+    before = period.previous()
+    assert before.days == period.days
+    assert before.end + dt.timedelta(days=1) == period.start
+
+
+def test_a_period_cannot_end_before_it_starts():
+    with pytest.raises(InputError, match="before it starts"):
+        Period(dt.date(2024, 3, 2), dt.date(2024, 3, 1))
+
+
+@pytest.mark.parametrize(
+    ("length", "grain"), [(1, "date"), (62, "date"), (63, "week"), (370, "week"), (371, "month")]
+)
+def test_grain_follows_the_length(length, grain):
+    start = dt.date(2024, 1, 1)
+    assert choose_grain(Period(start, start + dt.timedelta(days=length - 1))) == grain
+
+
+@given(st.lists(st.tuples(st.sampled_from(["platform", "campaign", "partner"]),
+                          st.text(max_size=8)), max_size=6))  # fmt: skip
+def test_filters_normalise_to_the_same_form_either_way(pairs):
+    as_text = [f"{d}={v}" for d, v in pairs]
+    as_mapping: dict[str, list[str]] = {}
+    for d, v in pairs:
+        as_mapping.setdefault(d, []).append(v)
+    once = normalise_where(as_text)
+    assert once == normalise_where(as_mapping)
+    assert normalise_where([f"{d}={v}" for d, vs in once.items() for v in vs]) == once
+
+
+def test_filter_text_needs_an_equals_sign():
+    with pytest.raises(InputError, match="dimension=value"):
+        normalise_where(["platform"])
+
+
+def test_changes_are_relative_except_for_rates():
+    assert change_between(110.0, 100.0, "money") == pytest.approx(0.10)
+    assert change_between(0.25, 0.20, "rate") == pytest.approx(0.05)  # 5 pp
+    assert change_between(1.0, 0.0, "count") is None  # no zero denominators
+    assert change_between(None, 1.0, "money") is None
+
+
+def test_ltv_cac_of_the_domain_example_is_not_sustainable():
+    card = ltv_cac_card(50.0, 20.0, None, "EUR")  # DOMAIN.md: LTV 50, CAC 20
+    assert card.value == pytest.approx(2.5)
+    assert "below 3, not sustainable" in card.explanation
+    assert ltv_cac_card(50.0, 0.0, None, "EUR").value is None
