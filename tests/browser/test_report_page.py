@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -69,3 +71,14 @@ def test_expanding_a_card_shows_its_formula_and_inputs(page, report_file):
     text = card.locator("details").inner_text()
     assert "CPO = cost / confirmed orders" in text
     assert "Cost" in text and "Orders" in text
+
+
+def test_a_table_downloads_as_csv_offline(page, report_file):
+    page.goto(report_file.as_uri())
+    with page.expect_download() as info:
+        page.locator("#tables .download").first.click()
+    download = info.value
+    assert download.suggested_filename == "table-platform.csv"
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[0].startswith("platform,impressions,clicks,ctr,cost")
+    assert page.recorder.foreign() == []

@@ -143,3 +143,18 @@ def test_an_empty_store_still_gives_a_report(tmp_path):
     with open_store(tmp_path / "empty.duckdb") as store:
         html = render_report(store)
     assert "The store holds no advertising statistics or orders yet" in html
+
+
+def test_each_table_downloads_as_safe_csv_from_the_file(march):
+    import base64
+
+    pattern = r'href="data:text/csv;charset=utf-8;base64,([^"]+)" download="([^"]+)"'
+    links = re.findall(pattern, march)
+    assert [name for _, name in links] == ["table-campaign.csv", "table-keyword.csv"]
+    text = base64.b64decode(links[0][0]).decode("utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("campaign,impressions,clicks,ctr,cost")
+    assert lines[0].endswith(",is_total")
+    assert any(line.startswith("\"'=HYPERLINK(") for line in lines)  # neutralised
+    assert any(line.startswith("<script>alert(1)</script>,") for line in lines)  # CSV is data
+    assert len(lines) == 1 + 3 + 1

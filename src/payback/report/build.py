@@ -186,7 +186,7 @@ def _tables_section(tables: Mapping[str, views.MetricTable], by: Sequence[str]) 
         label = DIMENSION_LABELS.get(dim, dim)
         note = (
             f"The {len(t.rows):,} {label.lower()} rows with the largest spend of {t.row_count:,}; "
-            f"download every row with `payback metrics --by {dim} --format csv`."
+            f"the CSV holds every row."
             if t.truncated
             else ""
         )
@@ -202,7 +202,7 @@ def _tables_section(tables: Mapping[str, views.MetricTable], by: Sequence[str]) 
                 id=f"table-{dim}",
                 title=f"By {label.lower()}",
                 note=note,
-            )
+            ).with_csv(t.frame[[*t.by, *t.metrics, "is_total"]])
         )
     return Section(
         id="tables",

@@ -74,6 +74,34 @@ class TableView:
     rows: tuple[tuple[Cell, ...], ...]
     total: tuple[Cell, ...] | None
     note: str = ""
+    csv: str = ""  # a data: URI with the table as spreadsheet-safe CSV ("" for none)
+
+    def with_csv(self, frame) -> TableView:
+        """The same table with a CSV download of ``frame`` (see :func:`csv_data_uri`)."""
+        from dataclasses import replace
+
+        return replace(self, csv=csv_data_uri(frame))
+
+
+def csv_data_uri(frame) -> str:
+    """A ``data:`` URI holding ``frame`` as spreadsheet-safe CSV (:func:`payback.output.to_csv`).
+
+    A link to it downloads the table from the report file itself, offline.
+
+    >>> import pandas as pd
+    >>> uri = csv_data_uri(pd.DataFrame({"campaign": ["=SUM(A1)"], "cost": [1.5]}))
+    >>> import base64
+    >>> base64.b64decode(uri.split(",", 1)[1]).decode().splitlines()
+    ['campaign,cost', "'=SUM(A1),1.5"]
+    """
+    import base64
+
+    from payback.output import to_csv
+
+    plain = frame.copy()
+    plain.attrs = {}
+    data = base64.b64encode(to_csv(plain).encode("utf-8")).decode("ascii")
+    return "data:text/csv;charset=utf-8;base64," + data
 
 
 def _cells(
