@@ -365,6 +365,6 @@ def build_clv_section(
             "customer's whole history: the period and filters above do not apply here."
         ),
         figures=tuple(figures),
-        tables=(_source_table(table, currency),),
+        tables=(_source_table(table, currency).with_csv(table),),
         notes=tuple(notes),
     )

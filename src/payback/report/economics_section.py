@@ -174,6 +174,6 @@ def build_economics_section(
                 charts.figure_json(ceilings_figure(frame, "campaign", currency)),
             ),
         ),
-        tables=(ceilings_table(frame, "campaign", currency, "Campaign"),),
+        tables=(ceilings_table(frame, "campaign", currency, "Campaign").with_csv(frame),),
         notes=tuple(notes),
     )
