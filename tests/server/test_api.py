@@ -283,3 +283,13 @@ def test_missing_values_are_null_with_a_reason(client):
     assert body["total"]["cpo"] is None
     assert "cpo" in body["reasons"]
     assert not any(isinstance(v, float) and math.isnan(v) for v in body["total"].values())
+
+
+def test_api_docs_page_is_local(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "<code>/api/metrics</code>" in page.text
+    assert "<code>from</code>" in page.text and "date" in page.text
+    assert "MetricsResponse" in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN (Swagger UI)
+    assert client.get("/redoc").status_code == 404

@@ -1,6 +1,6 @@
 """The local dashboard: a FastAPI app serving the report's views as a page and a JSON API.
 
-Endpoints (all GET; ``/docs`` and ``/openapi.json`` describe them):
+Endpoints (all GET; ``/docs`` (rendered here, no CDN) and ``/openapi.json`` describe them):
 
 =========================  ==========================================================
 ``/``                      the dashboard page (its data comes from the API below)
@@ -130,6 +130,8 @@ def create_app(
             "Rates are fractions; money is in the store's currency; missing values are null "
             "with a reason."
         ),
+        docs_url=None,  # FastAPI's Swagger UI loads its assets from a CDN: /docs is ours
+        redoc_url=None,
     )
     app.state.cache = cache
     app.state.source = source
@@ -201,6 +203,10 @@ def create_app(
         page = (STATIC / "index.html").read_text(encoding="utf-8")
         page = page.replace("{{version}}", _version()).replace("{{store}}", _html(source.name))
         return HTMLResponse(page)
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(api_docs_page(app.openapi()))
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
@@ -422,6 +428,62 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _schema_type(schema: dict[str, Any]) -> str:
+    if "anyOf" in schema:
+        return " or ".join(_schema_type(s) for s in schema["anyOf"] if s.get("type") != "null")
+    if schema.get("type") == "array":
+        return "list of " + _schema_type(schema.get("items", {}))
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    return schema.get("format") or schema.get("type", "any")
+
+
+def api_docs_page(schema: dict[str, Any]) -> str:
+    """A readable page of the OpenAPI schema, rendered here (no CDN, unlike Swagger UI)."""
+    import jinja2
+
+    operations = []
+    for path, item in schema.get("paths", {}).items():
+        for method, op in item.items():
+            responses = []
+            for code, resp in op.get("responses", {}).items():
+                content = resp.get("content", {})
+                ref = next(
+                    (c["schema"].get("$ref", "") for c in content.values() if "schema" in c), ""
+                )
+                responses.append(
+                    {"code": code, "description": resp.get("description", ""),
+                     "schema": ref.rsplit("/", 1)[-1]}
+                )  # fmt: skip
+            operations.append(
+                {
+                    "id": (method + path).replace("/", "-").replace(".", "-"),
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "parameters": [
+                        {
+                            "name": p["name"],
+                            "type": _schema_type(p.get("schema", {})),
+                            "description": p.get("description")
+                            or p.get("schema", {}).get("description", ""),
+                        }
+                        for p in op.get("parameters", [])
+                    ],
+                    "responses": responses,
+                }
+            )
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string((STATIC / "docs.html.j2").read_text(encoding="utf-8"))
+    info = schema.get("info", {})
+    return template.render(
+        title=info.get("title", "API"),
+        version=info.get("version", ""),
+        description=info.get("description", ""),
+        operations=operations,
+    )
 
 
 @functools.cache
