@@ -1,6 +1,7 @@
 """The HTML report: one self-contained file with headline numbers, charts and tables.
 
->>> from payback.report import build_report, render_report  # doctest: +SKIP
+``build_report(store, "report.html")`` writes it; ``render_report(store)`` returns the
+text; ``headline``, ``timeseries`` and ``metric_table`` give the views as data.
 """
 
 from __future__ import annotations
