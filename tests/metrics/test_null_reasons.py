@@ -74,3 +74,11 @@ def test_ads_have_no_partner_so_cost_by_partner_is_null_with_the_reason(make_sto
     assert r.frame["cost"].isna().all() and r.frame["cpo"].isna().all()
     why = "ad statistics have no partner dimension, so ad metrics cannot be split by partner"
     assert r.reasons == {"cost": f"{why} in 2 row(s)", "cpo": f"{why} in 2 row(s)"}
+
+
+def test_only_ad_metrics_by_partner_give_null_rows_not_an_error(make_store):
+    store = make_store(ads=[{"cost": 5.0, "clicks": 1}])
+    r = compute_metrics(store, by=(), metrics="cost,cpc", where={"partner": "p1"})
+    assert r.totals == {"cost": None, "cpc": None}
+    assert r.reasons["cpc"] == "ad statistics have no partner dimension to filter on in 1 row(s)"
+    assert compute_metrics(store, by="partner", metrics="cpc").groups.empty

@@ -7,10 +7,10 @@ How a query is built (:func:`metrics_expr`):
    ``orders`` (orders, revenue, cost of goods, new customers); the lead side counts valid
    ``leads``. Filters and the date range apply to each side before it is summed
    (``--from/--to`` on the ad ``date`` and on the day of the order/lead ``time``).
-2. **The sides are outer-joined on the grain keys**, null-safely (a null keyword on the
-   ad side meets a null keyword on the order side), by stacking the per-side sums and
-   summing them once more per key. Each side has at most one row per key, so nothing
-   fans out: every order and every ad row is counted exactly once.
+2. **The sides are outer-joined on the grain keys**, null-safely (``IS NOT DISTINCT
+   FROM``: a null keyword on the ad side meets a null keyword on the order side). Each
+   side has at most one row per key, so nothing fans out: every order and every ad row
+   is counted exactly once.
 3. **Ratios are computed from the sums**: ``cpo = cost / orders`` at the grain, never a
    mean of per-row ratios. A zero denominator gives null (``NULLIF``), and
    :func:`compute_metrics` says why.
@@ -296,9 +296,9 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
 
     key_types = {d: GRAINS[d].dtype for d in by}
     if not summed:  # every needed side left out: no rows, only the (empty) totals
-        groups = ibis.memtable(
-            pd.DataFrame({d: [] for d in by}), schema=key_types or {"_": "int64"}
-        ).select(*by)
+        nothing = store.table("orders").filter(ibis.literal(False))
+        keys = {d: ibis.null(t) for d, t in key_types.items()}
+        groups = nothing.select(**(keys or {"_nothing": ibis.literal(0)}))
     else:
         groups = summed[0]
         for other in summed[1:]:
@@ -497,23 +497,32 @@ def _nullable_dtype(arrow_type):
 
 
 def _check_currency(store, plan: _Plan) -> str | None:
-    """The one currency of the money the plan aggregates; CurrencyError for several."""
-    queries = []
-    for side in plan.sides:
-        if any(p in plan.parts for p in _MONEY_PARTS[side]):
-            rows = plan.filtered[side]
-            queries.append(
-                rows.select(
-                    table=ibis.literal(_SIDE_TABLE[side]), currency=rows.currency
-                ).distinct()
-            )
-    if not queries:
+    """The one currency of the money the plan aggregates; CurrencyError for several.
+
+    The fast question is the lowest and highest currency code of each side's rows (DuckDB
+    answers it from column statistics when nothing is filtered); only when they differ
+    are the distinct codes listed for the message.
+    """
+    money = [s for s in plan.sides if any(p in plan.parts for p in _MONEY_PARTS[s])]
+    if not money:
         return store.base_currency
-    found = store.to_pyarrow(ibis.union(*queries, distinct=True)).to_pylist()
-    currencies = sorted({r["currency"] for r in found if r["currency"] is not None})
+    ranges = [
+        plan.filtered[s].aggregate(
+            lo=plan.filtered[s].currency.min(), hi=plan.filtered[s].currency.max()
+        )
+        for s in money
+    ]
+    found = store.to_pyarrow(ibis.union(*ranges, distinct=False)).to_pylist()
+    currencies = sorted({c for r in found for c in (r["lo"], r["hi"]) if c is not None})
     base = store.base_currency
     if len(currencies) > 1 or (currencies and base and currencies[0] != base):
-        where_found = sorted({f"{r['table']}: {r['currency']}" for r in found})
+        listed = [
+            plan.filtered[s].select(table=ibis.literal(_SIDE_TABLE[s]), currency="currency")
+            for s in money
+        ]
+        rows = store.to_pyarrow(ibis.union(*listed, distinct=True)).to_pylist()
+        currencies = sorted({r["currency"] for r in rows if r["currency"] is not None})
+        where_found = sorted({f"{r['table']}: {r['currency']}" for r in rows if r["currency"]})
         raise CurrencyError(
             f"the money to aggregate is in {', '.join(currencies)}"
             + (f" but the store's base currency is {base}" if base else "")
