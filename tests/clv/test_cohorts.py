@@ -32,7 +32,7 @@ ROWS = [
     # a: acquired in January through google, buys again in February and April
     ("1", "a", T(2024, 1, 5), 100.0, 60.0, "confirmed", "google", None),
     ("2", "a", T(2024, 2, 5), 50.0, 30.0, "confirmed", "meta", None),
-    ("3", "a", T(2024, 4, 1), 20.0, 10.0, "confirmed", None, None),
+    ("3", "a", T(2024, 4, 30), 20.0, 10.0, "confirmed", None, None),  # April complete
     # b: January, google, only once; a cancelled order does not count
     ("4", "b", T(2024, 1, 20), 40.0, 20.0, "confirmed", "google", "P1"),
     ("5", "b", T(2024, 2, 20), 999.0, 0.0, "cancelled", "google", "P1"),
@@ -59,7 +59,7 @@ def test_acquisition_is_the_first_confirmed_order(shop):
 def test_cohorts_by_month(shop):
     c = cohort_ltv(shop).set_index(["cohort", "months_since_acquisition"])
     jan = c.loc["2024-01"]
-    # the data end in April: January is seen for months 0..3, February for 0..2
+    # the data end on 30 April: January is seen for months 0..3, February for 0..2
     assert jan.index.tolist() == [0, 1, 2, 3]
     assert c.loc["2024-02"].index.tolist() == [0, 1, 2]
     assert jan.customers.tolist() == [2, 2, 2, 2]
@@ -108,3 +108,43 @@ def test_unknown_grouping_and_empty_store(store):
     with pytest.raises(InputError, match="expected one of month"):
         cohort_ltv(store, "fruit")
     assert cohort_ltv(store).empty
+
+
+def _monthly_buyers(end_day: dt.date):
+    """Two customers acquired on 20 January who buy again on the 20th of every month,
+    and one order by a third customer on ``end_day`` (the last day of the data)."""
+    rows = [
+        (f"{c}{m}", c, T(2024, m, 20), 10.0, 4.0, "confirmed", "google", None)
+        for c in ("a", "b")
+        for m in (1, 2)
+    ]
+    end = T(end_day.year, end_day.month, end_day.day, 9)
+    rows.append(("z", "z", end, 5.0, 1.0, "confirmed", "meta", None))
+    return rows
+
+
+def test_an_unfinished_last_month_is_not_a_month_observed(store):
+    """Data ending on 1 March: March is not observed yet, so the January cohort has
+    months 0 (January) and 1 (February) only, never a March with retention 0."""
+    store.write({"orders": _orders(_monthly_buyers(dt.date(2024, 3, 1)))})
+    c = cohort_ltv(store)
+    jan = c[c.cohort == "2024-01"]
+    assert jan.months_since_acquisition.tolist() == [0, 1]
+    assert jan.retention.tolist() == [1.0, 1.0]
+    assert jan.revenue_per_customer.tolist() == [10.0, 20.0]  # 10 a month each
+    assert jan.gross_margin_per_customer.tolist() == [6.0, 12.0]
+    # the March customer's own cohort has no complete month at all
+    assert "2024-03" not in set(c.cohort)
+    # the same cut with an explicit as_of: a day inside March, or 29 February (month end)
+    for as_of in ("2024-03-01", "2024-03-30", "2024-02-29"):
+        assert cohort_ltv(store, as_of=as_of).months_since_acquisition.max() == 1, as_of
+    assert cohort_ltv(store, as_of="2024-02-28").months_since_acquisition.max() == 0
+
+
+def test_a_last_day_on_a_month_end_completes_the_month(store):
+    store.write({"orders": _orders(_monthly_buyers(dt.date(2024, 3, 31)))})
+    c = cohort_ltv(store)
+    jan = c[c.cohort == "2024-01"]
+    assert jan.months_since_acquisition.tolist() == [0, 1, 2]
+    assert jan.retention.tolist() == [1.0, 1.0, 0.0]  # March fully observed: nobody bought
+    assert c[c.cohort == "2024-03"].customers.tolist() == [1]

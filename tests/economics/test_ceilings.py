@@ -25,7 +25,8 @@ from payback.cli import main
 from payback.economics.ceilings import VerdictRules, ceilings
 from payback.errors import CurrencyError, InputError
 
-JAN, FEB = dt.datetime(2024, 1, 10), dt.datetime(2024, 2, 10)
+# the data end on the last day of February: January and February are complete months
+JAN, FEB = dt.datetime(2024, 1, 10), dt.datetime(2024, 2, 29, 10)
 
 
 def _orders() -> pa.Table:

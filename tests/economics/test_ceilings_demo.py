@@ -6,7 +6,8 @@ The independent definitions (docs/economics.md):
   CPO = ad cost / its confirmed orders;
 - margin LTV (12 months) = revenue - cost of goods of the confirmed orders in the
   acquisition month and the 11 months after it, per customer, over the customers acquired
-  at least 11 months before the last month with an order;
+  at least 11 months before the last complete month (the month of the last order if that
+  order is on the month's last day, else the month before);
 - other costs per customer = all non-advertising costs / customers with a confirmed order;
 - marginal CPO = margin LTV - other costs per customer; headroom = marginal CPO - CAC;
 - payback = first month k + 1 at which the cumulative margin per customer (customers
@@ -57,7 +58,9 @@ def expected(raw) -> pd.DataFrame:
     confirmed["m"] = confirmed["time"].dt.year * 12 + confirmed["time"].dt.month - 1
     first = confirmed.sort_values(["time", "order_id"]).drop_duplicates("customer_id")
     first = first.set_index("customer_id")[["campaign", "m"]].rename(columns={"m": "m0"})
-    last = confirmed["m"].max()
+    # the last month observed in full: the month of the last order if it ends that month
+    end = confirmed["time"].max()
+    last = end.year * 12 + end.month - 1 - (0 if end.day == end.days_in_month else 1)
     o = confirmed.join(first["m0"], on="customer_id")
     o["k"] = o["m"] - o["m0"]
     o["margin"] = o["revenue"] - o["cogs"]

@@ -9,11 +9,14 @@ months since acquisition (0 = the acquisition month)::
                               / customers of the cohort
     retention(k)            = customers with a confirmed order in month k / customers
 
-Only cohorts observed for ``k`` full calendar months count at ``k`` (a customer acquired
-last month cannot have a 6-month value yet), so grouping cohorts by source weighs each
-month's cohort by its size among those old enough. Gross margin is ``revenue - cogs``;
-it is missing (with the reason in ``frame.attrs["reasons"]``) when some orders of the
-cohort have no cost of goods.
+Only **complete** calendar months are observed: the last one is the month of the end of
+the data (the last confirmed order, or ``as_of``) when that day is the last day of its
+month, otherwise the month before (data ending on 1 March observe February, not a March
+with no purchases yet). Only cohorts observed for month ``k`` in full count at ``k`` (a
+customer acquired last month cannot have a 6-month value yet), so grouping cohorts by
+source weighs each month's cohort by its size among those old enough. Gross margin is
+``revenue - cogs``; it is missing (with the reason in ``frame.attrs["reasons"]``) when
+some orders of the cohort have no cost of goods.
 
 The per-(cohort, month) aggregation is one Ibis expression (:func:`cohort_expr`) run in
 the engine; the cumulative sums run on its small result.
@@ -30,7 +33,14 @@ import pandas as pd
 
 from payback.errors import InputError
 
-__all__ = ["SOURCES", "acquisition_expr", "cohort_expr", "cohort_ltv"]
+__all__ = [
+    "SOURCES",
+    "acquisition_expr",
+    "cohort_expr",
+    "cohort_ltv",
+    "confirmed_orders",
+    "last_complete_month",
+]
 
 #: cohort groupings: acquisition month or an attribution column of the first order
 SOURCES: dict[str, str | None] = {
@@ -50,6 +60,21 @@ def _month_index(time: ir.TimestampValue) -> ir.IntegerValue:
 
 def _month_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def last_complete_month(day: Any) -> int:
+    """Month index (``year * 12 + month - 1``) of the last calendar month observed in full
+    when the data end on ``day`` (that day included).
+
+    Examples
+    --------
+    >>> _month_label(last_complete_month("2024-03-01")), _month_label(last_complete_month(
+    ...     "2024-03-31 18:00"))
+    ('2024-02', '2024-03')
+    """
+    stamp = pd.Timestamp(day)
+    index = stamp.year * 12 + stamp.month - 1
+    return index if stamp.is_month_end else index - 1
 
 
 def confirmed_orders(store) -> ir.Table:
@@ -103,7 +128,7 @@ def cohort_expr(store, by: By = "month") -> tuple[ir.Table, ir.Table]:
     -------
     (activity, sizes) : tuple of ibis.Table
         ``activity``: per ``cohort, acquisition_month, months_since_acquisition``:
-        ``active_customers, orders, revenue, cogs, orders_without_cogs``;
+        ``active_customers, orders, revenue, cogs, orders_without_cogs, last_order``;
         ``sizes``: per ``cohort, acquisition_month``: ``customers``.
     """
     column = _source_column(by)
@@ -125,6 +150,7 @@ def cohort_expr(store, by: By = "month") -> tuple[ir.Table, ir.Table]:
         revenue=joined.revenue.sum(),
         cogs=joined.cogs.sum(),
         orders_without_cogs=joined.cogs.isnull().cast("int64").sum(),
+        last_order=joined.time.max(),
     )
     sizes = acq.group_by(["cohort", "acquisition_month"]).aggregate(customers=acq.count())
     return activity, sizes
@@ -144,7 +170,8 @@ def cohort_ltv(
     max_months : int, optional
         Keep months since acquisition ``0..max_months``.
     as_of : date, optional
-        Last month observed (default: the month of the last confirmed order).
+        Last day of the data (default: the day of the last confirmed order). The last
+        month observed is its month if it is the month's last day, else the month before.
 
     Returns
     -------
@@ -166,13 +193,18 @@ def cohort_ltv(
     ...     "time": [dt.datetime(2024, 1, 5), dt.datetime(2024, 2, 5), dt.datetime(2024, 1, 9)],
     ...     "revenue": [100.0, 50.0, 40.0], "cogs": [60.0, 30.0, 20.0],
     ...     "status": ["confirmed"] * 3, "currency": ["EUR"] * 3})})
-    >>> table = cohort_ltv(store)
+    >>> table = cohort_ltv(store, as_of="2024-02-29")
     >>> table[["cohort", "months_since_acquisition", "customers", "retention"]]
         cohort  months_since_acquisition  customers  retention
     0  2024-01                         0          2        1.0
     1  2024-01                         1          2        0.5
     >>> table.revenue_per_customer.tolist(), table.gross_margin_per_customer.tolist()
     ([70.0, 95.0], [30.0, 40.0])
+
+    The data end on 5 February, so by default February is not a complete month yet:
+
+    >>> cohort_ltv(store).months_since_acquisition.tolist()
+    [0]
     """
     activity_expr, sizes_expr = cohort_expr(store, by)
     activity = store.execute(activity_expr)
@@ -190,14 +222,12 @@ def cohort_ltv(
     ]
     if sizes.empty:
         return pd.DataFrame(columns=columns)
-    if as_of is not None:
-        stamp = pd.Timestamp(as_of)
-        last = stamp.year * 12 + stamp.month - 1
-    else:
-        last = int((activity.acquisition_month + activity.months_since_acquisition).max())
+    last = last_complete_month(activity.last_order.max() if as_of is None else as_of)
     horizon = last - int(sizes.acquisition_month.min())
     if max_months is not None:
         horizon = min(horizon, int(max_months))
+    if horizon < 0:  # not one complete month since the first acquisition
+        return pd.DataFrame(columns=columns)
     # dense grid: every cohort month x every month since acquisition it has been observed
     grid = sizes.merge(
         pd.DataFrame({"months_since_acquisition": np.arange(horizon + 1)}), how="cross"

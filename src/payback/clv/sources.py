@@ -272,7 +272,8 @@ def _with_history(store, by_source, by, horizon_months, as_of) -> pd.DataFrame:
         )
     if by_source.historical_ltv.isna().any():
         reasons["historical_ltv"] = (
-            f"no customer was acquired {months + 1} or more months before the end of the data"
+            f"no cohort has {months + 1} complete months of data after its acquisition month "
+            f"began (the month of the end of the data counts only once it has ended)"
         )
     cols = [
         "source",

@@ -346,7 +346,9 @@ def ceilings(
     where, start, end
         Filters of :func:`payback.metrics.compute_metrics` (the actual costs).
     as_of : date, optional
-        Last month of the cohort curves (default: the last confirmed order).
+        Last day of the data for the cohort curves (default: the last confirmed order);
+        its month counts only if it is the month's last day
+        (:func:`payback.clv.cohorts.last_complete_month`).
     min_model_customers : int
         Sources with fewer customers use the pooled CLV fit.
 

@@ -271,7 +271,13 @@ def economics_command(
     where: Annotated[list[str] | None, typer.Option(help="Filter dim=value; repeat.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
-    as_of: Annotated[str | None, typer.Option(help="Last month of the cohort curves.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="Last day of the data for the cohort curves, YYYY-MM-DD (its month counts "
+            "only if it is the month's last day)."
+        ),
+    ] = None,
     all_columns: Annotated[bool, typer.Option(help="Show every column in the table.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
     output: Annotated[Path | None, typer.Option(help="Write to FILE.")] = None,
