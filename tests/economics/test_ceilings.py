@@ -252,3 +252,38 @@ def test_partner_cost_is_the_commission_on_confirmed_orders(shop):
     assert r["P1"]["ltv"] == 60  # one order each: 100 - 40
     assert r["TOTAL"]["cost"] is None and r["TOTAL"]["verdict"] == "not enough data"
     assert "commission" in result.frame.attrs["reasons"]["cost"]
+
+
+def test_partner_commission_is_of_the_filtered_period_and_slice(store):
+    """P1 brings 4 google customers in January (claims of 10 each), 2 google customers in
+    March (claims of 30) and 2 meta customers in January (claims of 50). The commission
+    of a period or a slice is the claims on its orders, over its new customers:
+    January: 4 x 10 + 2 x 50 = 140 for 6 customers; January on google: 40 for 4 (CAC 10);
+    everything: 40 + 60 + 100 = 200 for 8 (CAC 25)."""
+    jan, mar = dt.datetime(2024, 1, 10), dt.datetime(2024, 3, 10)
+    plan = [("g", 4, jan, "google", 10.0), ("m", 2, mar, "google", 30.0),
+            ("x", 2, jan, "meta", 50.0)]  # fmt: skip
+    orders = [(f"{p}{i}", t, platform, fee) for p, n, t, platform, fee in plan for i in range(n)]
+    ids = [o[0] for o in orders]
+    store.write({
+        "orders": pa.table({
+            "order_id": ids, "customer_id": ids, "time": [o[1] for o in orders],
+            "revenue": [100.0] * len(ids), "cogs": [40.0] * len(ids),
+            "status": ["confirmed"] * len(ids), "currency": ["EUR"] * len(ids),
+            "platform": [o[2] for o in orders], "partner_id": ["P1"] * len(ids)}),
+        "partner_claims": pa.table({
+            "claim_id": [f"c-{i}" for i in ids], "partner_id": ["P1"] * len(ids),
+            "order_id": ids, "time": [o[1] for o in orders], "revenue": [100.0] * len(ids),
+            "commission": [o[3] for o in orders], "currency": ["EUR"] * len(ids)}),
+    })  # fmt: skip
+    one = VerdictRules(min_customers=1)
+
+    def p1(**filters):
+        r = rows(ceilings(store, "partner", horizon_months=1, predicted=False, rules=one,
+                          **filters))["P1"]  # fmt: skip
+        return r["cost"], r["new_customers"], r["cac"]
+
+    assert p1() == (200, 8, 25)
+    assert p1(start="2024-01-01", end="2024-01-31") == (140, 6, 140 / 6)
+    assert p1(start="2024-01-01", end="2024-01-31", where=["platform=google"]) == (40, 4, 10)
+    assert p1(start="2024-03-01") == (60, 2, 30)

@@ -23,8 +23,8 @@ For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
   the cohort's cumulative gross margin per customer reaches the CAC (month 1 = the
   acquisition month; the shop's curve, size-weighted over cohorts, for the totals row and
   for grains without their own cohorts);
-- for ``by="partner"`` the cost is the commission claimed on confirmed orders
-  (:func:`partner_commissions`), not ad spend;
+- for ``by="partner"`` the cost is the commission claimed on the confirmed orders of the
+  same period and filters (:func:`partner_commissions`), not ad spend;
 - **verdict** with its ``reason`` (:class:`VerdictRules`): *not enough data* (no cost,
   fewer than ``min_customers`` new customers, or no LTV), *cut* (CAC above the marginal
   CPO, or LTV/CAC below ``cut_below``), *scale* (LTV/CAC at least ``healthy`` and
@@ -196,25 +196,97 @@ def non_ad_costs_per_customer(store: Any, *, start: Any = None, end: Any = None)
     return float(total) / customers if customers else None
 
 
-def partner_commissions(store: Any) -> pd.Series:
+def _orders_in_scope(
+    store: Any,
+    *,
+    where: Mapping[str, Any] | Sequence[str] | None = None,
+    start: Any = None,
+    end: Any = None,
+):
+    """Confirmed orders of the period ``start .. end`` (days included, by ``time``) and of
+    the ``where`` filters, with the metric engine's meaning of each dimension
+    (:data:`payback.metrics.filters.GRAINS`): the orders whose actual costs ``ceilings``
+    compares."""
+    import ibis
+
+    from payback.clv.cohorts import confirmed_orders
+    from payback.metrics.filters import GRAINS, parse_range, parse_where
+
+    orders = confirmed_orders(store)
+    first, last = parse_range(start, end)
+    preds = []
+    if first is not None:
+        preds.append(orders.time >= dt.datetime.combine(first, dt.time()))
+    if last is not None:
+        preds.append(orders.time < dt.datetime.combine(last + dt.timedelta(days=1), dt.time()))
+    for dim, values in parse_where(where).items():
+        grain = GRAINS[dim]
+        column = orders[grain.order_column]
+        if grain.dtype == "date":
+            day = column.date()
+            column = day if grain.truncate == "D" else day.truncate(grain.truncate).cast("date")
+        preds.append(column.isin([ibis.literal(v, type=grain.dtype) for v in values]))
+    return orders.filter(*preds) if preds else orders
+
+
+def partner_commissions(
+    store: Any,
+    *,
+    where: Mapping[str, Any] | Sequence[str] | None = None,
+    start: Any = None,
+    end: Any = None,
+) -> pd.Series:
     """Commission paid per partner: claims on the store's confirmed orders, each order once.
 
     A claim on an order the shop does not have, or did not confirm, is not owed; a second
-    claim on the same order is a duplicate (the first claim counts). Reconciling claims in
-    detail is the partners' report; this is the cost side of their ceilings.
+    claim on the same order is a duplicate (the first claim counts). Only claims on the
+    orders of the period (``start .. end``, both days included, by the **order's** time)
+    and of the ``where`` filters count, so that the commission and the new customers it
+    is divided by are of the same orders. Reconciling claims in detail is the partners'
+    report; this is the cost side of their ceilings.
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    where, start, end
+        Filters of :func:`payback.metrics.compute_metrics`.
+
+    Returns
+    -------
+    pandas.Series
+        Commission (money, the claims' currency) indexed by ``partner_id``; partners
+        without an owed claim are absent.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, datetime as dt
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> jan, feb = dt.datetime(2024, 1, 5), dt.datetime(2024, 2, 5)
+    >>> _ = store.write({
+    ...     "orders": pa.table({"order_id": ["1", "2", "3"], "customer_id": ["a", "b", "c"],
+    ...         "time": [jan, feb, jan], "revenue": [100.0] * 3,
+    ...         "status": ["confirmed", "confirmed", "cancelled"], "currency": ["EUR"] * 3}),
+    ...     "partner_claims": pa.table({"claim_id": ["k1", "k2", "k3", "k4"],
+    ...         "partner_id": ["P1", "P1", "P1", "P2"], "order_id": ["1", "1", "2", "3"],
+    ...         "time": [jan, jan, feb, jan], "revenue": [100.0] * 4,
+    ...         "commission": [10.0, 10.0, 7.0, 5.0], "currency": ["EUR"] * 4})})
+    >>> partner_commissions(store).to_dict()  # k2 repeats k1; order 3 was cancelled
+    {'P1': 17.0}
+    >>> partner_commissions(store, start="2024-01-01", end="2024-01-31").to_dict()
+    {'P1': 10.0}
     """
     import ibis
 
     claims = store.table("partner_claims")
-    orders = store.table("orders")
-    confirmed = orders.filter(orders.status == "confirmed").select("order_id")
-    matched = claims.join(confirmed, "order_id")
+    orders = _orders_in_scope(store, where=where, start=start, end=end)
+    matched = claims.join(orders.select("order_id"), "order_id")
     rank = ibis.row_number().over(
         group_by=matched.order_id, order_by=[matched.time, matched.claim_id]
     )
     first = matched.mutate(_n=rank).filter(lambda t: t._n == 0)
     paid = first.group_by("partner_id").aggregate(cost=first.commission.sum())
-    frame = store.execute(paid)
+    frame = store.execute(paid.order_by("partner_id"))
     return frame.set_index("partner_id")["cost"].astype(float)
 
 
@@ -390,13 +462,14 @@ def ceilings(
     f = metrics.frame.copy()
     f[by] = f[by].astype(object).where(f[by].notna(), None)
     if by == "partner":  # a partner's cost is the commission paid, not ad spend
-        paid = partner_commissions(store)
+        paid = partner_commissions(store, where=where, start=start, end=end)
         commission = f[by].map(paid).astype("Float64")
         f["cost"] = f["cost"].astype("Float64").fillna(commission)
         f.loc[f["is_total"].astype(bool), "cost"] = pd.NA
         notes["cost"] = (
-            "partners: commission claimed on confirmed orders (each order once); the whole "
-            "shop has no commission cost, so the totals row has no CAC"
+            "partners: commission claimed on the confirmed orders of the period and filters "
+            "(each order once); the whole shop has no commission cost, so the totals row has "
+            "no CAC"
         )
     key = np.where(f["is_total"].astype(bool), _TOTAL, f[by].astype(object))
     key = pd.Series(key, index=f.index, dtype=object)
