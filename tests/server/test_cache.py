@@ -109,6 +109,35 @@ def test_concurrent_identical_misses_compute_once():
     assert results == ["v"] * 4 and len(calls) == 1
 
 
+def test_a_key_is_computed_once_under_heavy_thread_switching():
+    """No window between storing a value and dropping its in-flight gate: a thread
+    arriving there found neither and computed the key again."""
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        extra = 0
+        for _ in range(100):
+            cache, calls = QueryCache(maxsize=64), []
+            start = threading.Barrier(6)
+
+            def work(cache=cache, calls=calls, start=start):
+                start.wait()
+                for k in range(20):
+                    cache.get_or_compute(k, version=1, compute=lambda: calls.append(1))
+
+            threads = [threading.Thread(target=work) for _ in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(10)
+            extra += len(calls) - 20
+    finally:
+        sys.setswitchinterval(interval)
+    assert extra == 0
+
+
 def test_a_failed_computation_is_not_cached():
     cache = QueryCache()
 

@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 from payback.report import charts
 from payback.report.format import format_value, is_missing
 from payback.report.tables import Cell, Column, TableView
+from payback.server.cache import QueryCache
 
 #: LTV/CAC at or above this is healthy (DOMAIN.md: "the healthy ratio LTV/CAC is 3 or more").
 HEALTHY_LTV_CAC = 3.0
@@ -61,7 +62,9 @@ def _fmt(value: Any, unit: str, currency: str | None) -> str:
     return format_value(None if is_missing(value) else value, unit, currency)
 
 
-_MEMO: dict[Any, Any] = {}
+#: Computed views per store file version, shared by the dashboard's worker threads (a
+#: per-key gate: two threads asking for the same fit wait for one computation).
+_MEMO = QueryCache(maxsize=8)
 
 
 def _store_stamp(store) -> Any:
@@ -76,16 +79,15 @@ def _store_stamp(store) -> Any:
 
 
 def _memo(store, name: str, compute: Any) -> Any:
-    """``compute()`` once per store file version (the headline and the section share it)."""
+    """``compute()`` once per store file version (the headline and the section share it).
+
+    Thread-safe: the server computes views in a thread pool and warms them in another
+    thread; a newer store file drops every older entry.
+    """
     stamp = _store_stamp(store)
     if stamp is None:
         return compute()
-    if any(key[0] != stamp for key in _MEMO):
-        _MEMO.clear()
-    key = (stamp, name)
-    if key not in _MEMO:
-        _MEMO[key] = compute()
-    return _MEMO[key]
+    return _MEMO.get_or_compute(name, version=stamp, compute=compute)
 
 
 def source_cohorts(store) -> Any:

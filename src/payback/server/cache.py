@@ -85,16 +85,19 @@ class QueryCache:
                 return value
             try:
                 value = compute()
-            finally:
                 with self._lock:
-                    self._inflight.pop(key, None)
-            with self._lock:
-                self.misses += 1
-                if version == self._version:
-                    self._data[key] = value
-                    self._data.move_to_end(key)
-                    while len(self._data) > self.maxsize:
-                        self._data.popitem(last=False)
+                    self.misses += 1
+                    if version == self._version:
+                        self._data[key] = value
+                        self._data.move_to_end(key)
+                        while len(self._data) > self.maxsize:
+                            self._data.popitem(last=False)
+            finally:
+                # only once the value is stored: a thread arriving in between would find
+                # neither the value nor the gate and compute the key a second time
+                with self._lock:
+                    if self._inflight.get(key) is gate:
+                        del self._inflight[key]
         return value
 
 
