@@ -408,9 +408,7 @@ def check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> N
                 column=label,
                 value=value,
                 expected=f"each {what} once per file",
-                fix="remove the repeated row; lines of one order belong in an order-items file"
-                if last
-                else None,
+                fix="remove the repeated row; lines of one order belong in an order-items file",
                 more=int(extra) - sum(len(w) - 1 for _, w in rows) if last else 0,
             )
         )

@@ -108,7 +108,7 @@ class Problems:
                         column=check.column,
                         value=value,
                         expected=check.expected,
-                        fix=check.fix if last else None,
+                        fix=check.fix,
                         more=count - len(rows) if last else 0,
                     )
                 )
