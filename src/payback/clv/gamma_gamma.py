@@ -13,6 +13,11 @@ Conditional expected spend per transaction (a weighted mean of the population me
 
     E[M | x, zbar] = p (gamma + x zbar) / (p x + q - 1)
 
+It is ``p E[1/nu]`` under the posterior ``nu ~ Gamma(p x + q, gamma + x zbar)``, finite
+only when ``p x + q > 1``: with ``q <= 1`` the population mean does not exist, and a
+customer without repeat purchases (``x = 0``) has no expected spend (null, with the
+reason from :meth:`GammaGammaFit.spend_reason`).
+
 The model assumes spend does not depend on purchase frequency; check the correlation
 of ``frequency`` and ``monetary_value`` before relying on it.
 """
@@ -56,24 +61,65 @@ class GammaGammaFit(ModelFit):
     @property
     def mean_spend(self) -> float | None:
         """Population mean spend per transaction ``p v/(q-1)``; None when ``q <= 1``
-        (the mean does not exist)."""
+        (the mean does not exist; :meth:`spend_reason` says why)."""
         return self.p * self.v / (self.q - 1) if self.q > 1 else None
 
-    def expected_spend(self, frequency: Any, monetary_value: Any) -> np.ndarray:
+    def spend_reason(self, frequency: Any) -> str | None:
+        """Why the expected spend of customers with these ``frequency`` values is missing
+        (some have ``p x + q <= 1``), or None when every one exists.
+
+        Examples
+        --------
+        >>> GammaGammaFit(p=6.25, q=3.74, v=15.44).spend_reason([0, 3]) is None
+        True
+        >>> print(GammaGammaFit(p=2.0, q=0.8, v=10.0).spend_reason([0, 3]))  # doctest: +ELLIPSIS
+        Gamma-Gamma q = 0.8 <= 1: ... p x + q <= 1 ...
+        """
+        (x,) = self._as(frequency)
+        if np.all(self.p * x + self.q > 1):
+            return None
+        return (
+            f"Gamma-Gamma q = {self.q:.3g} <= 1: the spend distribution has no finite mean, "
+            f"so the expected spend p (v + x zbar)/(p x + q - 1) is missing where p x + q <= 1 "
+            f"(customers without repeat purchases, whose value is the population mean "
+            f"p v/(q - 1)); use the mean order value, or wait for more repeat purchases"
+            if self.q <= 1
+            else f"Gamma-Gamma p = {self.p:.3g}, q = {self.q:.3g}: the expected spend "
+            f"p (v + x zbar)/(p x + q - 1) is missing where p x + q <= 1"
+        )
+
+    def expected_spend(self, frequency: Any, monetary_value: Any) -> np.ma.MaskedArray:
         """Conditional expected spend per transaction ``p (v + x zbar)/(p x + q - 1)``.
 
-        Customers without repeat purchases (``x = 0``) get the population mean.
+        Customers without repeat purchases (``x = 0``) get the population mean
+        ``p v/(q - 1)``.
+
+        Returns
+        -------
+        numpy.ma.MaskedArray
+            Money per transaction; **masked** (null: ``tolist()`` gives None) where
+            ``p x + q <= 1``, the expectation being infinite (with ``q <= 1``: every
+            ``x = 0``). :meth:`spend_reason` gives the reason.
 
         Examples
         --------
         Fader & Hardie (2013): a customer with x = 2 repeat purchases of mean 35.
 
         >>> m = GammaGammaFit(p=6.25, q=3.74, v=15.44)
-        >>> m.expected_spend([0, 2], [0.0, 35.0]).round(2)
-        array([35.22, 35.04])
+        >>> m.expected_spend([0, 2], [0.0, 35.0]).round(2).tolist()
+        [35.22, 35.04]
+
+        With ``q <= 1`` there is no population mean:
+
+        >>> GammaGammaFit(p=2.0, q=0.8, v=10.0).expected_spend([0, 2], [0.0, 35.0]).tolist()
+        [None, 42.10526315789474]
         """
         x, z = self._as(frequency, monetary_value)
-        return self.p * (self.v + x * z) / (self.p * x + self.q - 1)
+        x, z = np.broadcast_arrays(x, z)
+        denominator = self.p * x + self.q - 1
+        defined = denominator > 0
+        value = self.p * (self.v + x * z) / np.where(defined, denominator, 1.0)
+        return np.ma.masked_array(np.where(defined, value, np.nan), mask=~defined)
 
 
 class _objective:

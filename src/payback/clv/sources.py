@@ -145,6 +145,7 @@ def predict_ltv(
         raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
     fits = {POOLED: pooled}
     notes: dict[str, str] = {}
+    no_spend: dict[str, str] = {}  # source -> why its expected spend is missing
     sources = frame.source.astype(object).where(frame.source.notna(), None)
     frame = frame.assign(source=sources)
     groups = frame.groupby("source", dropna=False, sort=True)
@@ -168,25 +169,28 @@ def predict_ltv(
         count_fit, spend_fit = fit
         x, t_x, T = (part[c].to_numpy(float) for c in ("frequency", "recency", "T"))
         spend = spend_fit.expected_spend(x, part.monetary_value.fillna(0).to_numpy(float))
+        missing = np.ma.getmaskarray(spend)  # no finite expected spend (q <= 1, x = 0)
         clv = customer_lifetime_value(
             count_fit,
             x,
             t_x,
             T,
-            spend,
+            spend.filled(0.0),
             horizon_months=horizon_months,
             unit="D",
             discount_rate=discount_rate,
             margin=margin,
         )
+        if missing.any() or spend_fit.mean_spend is None:
+            no_spend[label] = spend_fit.spend_reason([0.0, *x])
         days = horizon_months * 365.25 / 12
         parts.append(
             part.assign(
                 source=key,
                 p_alive=count_fit.p_alive(x, t_x, T),
                 expected_purchases=count_fit.expected_purchases(days, x, t_x, T),
-                expected_spend=spend,
-                clv=clv,
+                expected_spend=pd.arrays.FloatingArray(spend.filled(0.0), missing.copy()),
+                clv=pd.arrays.FloatingArray(np.where(missing, 0.0, clv), missing.copy()),
             )
         )
         mean_spend = spend_fit.mean_spend
@@ -208,7 +212,7 @@ def predict_ltv(
                 "source": key,
                 "customers": len(part),
                 "predicted_ltv": predicted,
-                "future_value_per_customer": float(clv.mean()),
+                "future_value_per_customer": None if missing.any() else float(clv.mean()),
                 "expected_purchases_per_customer": float(
                     count_fit.expected_purchases(days, x, t_x, T).mean()
                 ),
@@ -243,6 +247,12 @@ def predict_ltv(
     by_source.attrs["reasons"] = dict(by_source.attrs.get("reasons", {}))
     if notes:
         by_source.attrs["reasons"]["model_fit"] = "; ".join(f"{k}: {v}" for k, v in notes.items())
+    if no_spend:
+        why = "; ".join(v if by is None else f"{k}: {v}" for k, v in no_spend.items())
+        customers.attrs["reasons"] = {"expected_spend": why, "clv": why}
+        for column in ("predicted_ltv", "future_value_per_customer"):
+            if by_source[column].isna().any():
+                by_source.attrs["reasons"][column] = why
     return LTVPrediction(customers=customers, by_source=by_source, fits=fits, notes=notes)
 
 
