@@ -166,3 +166,39 @@ def test_warm_up_caches_what_the_page_opens_with(shop_db, engine_calls):
         for path in ("/api/filters", "/api/headline", "/api/timeseries", "/api/table"):
             assert c.get(path).status_code == 200
         assert len(engine_calls) == before  # every view came from the cache
+
+
+def test_stopping_during_the_warm_up_exits_cleanly(shop_db):
+    """Shutdown waits for the view being warmed: a DuckDB query still running when the
+    interpreter exits aborts the process (exit status 134, "terminate called ...")."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, time, warnings
+warnings.simplefilter("ignore")
+import duckdb
+from fastapi.testclient import TestClient
+import payback.server.app
+from payback.server import create_app
+
+running = []
+
+def slow_view(store):  # a view that takes a second in DuckDB's own threads
+    running.append(1)
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    return con.sql("select sum(range % 7) from range(100000000)").fetchall()[0][0]
+
+payback.server.app.default_jobs = lambda: [(("slow",), slow_view)]
+app = create_app(sys.argv[1], warm=True)
+with TestClient(app, base_url="http://127.0.0.1"):
+    while not running:
+        time.sleep(0.001)
+print("stopped", len(app.state.cache))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(shop_db)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["stopped", "1"]  # the view finished before the exit

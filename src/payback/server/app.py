@@ -27,6 +27,7 @@ is served by the app; the Content Security Policy forbids requests to any other 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import secrets
@@ -182,8 +183,10 @@ def create_app(
     def json_response(key: tuple, compute: Callable[[Any], Any]) -> Response:
         return Response(cached_json(key, compute), media_type="application/json")
 
-    def warm_up() -> None:
+    def warm_up(stop: threading.Event) -> None:
         for key, compute in default_jobs():
+            if stop.is_set():
+                return
             try:
                 cached_json(key, compute)
             except Exception:  # best effort: the request itself reports the error
@@ -191,9 +194,16 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        stop = threading.Event()
+        thread = threading.Thread(target=warm_up, args=(stop,), name="payback-warm-up")
         if warm:  # when the server starts, not when the app is merely built
-            threading.Thread(target=warm_up, name="payback-warm-up", daemon=True).start()
+            thread.start()
         yield
+        # at shutdown, let the view being computed finish: a query still running in
+        # the store's native threads when the interpreter exits aborts the process
+        stop.set()
+        if thread.is_alive():
+            await asyncio.to_thread(thread.join)
 
     app.router.lifespan_context = lifespan
 
