@@ -65,3 +65,40 @@ def test_cli_names_a_missing_store(tmp_path, capsys):
     code = main(["serve", "--db", str(tmp_path / "nothing.duckdb")])
     assert code == 2
     assert "no payback store at" in capsys.readouterr().err
+
+
+def _served_app(shop_db, monkeypatch, *args):
+    """The app ``payback serve ARGS`` would run (uvicorn not started)."""
+    import uvicorn
+
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app, **kw))
+    assert main(["serve", *args, "--db", str(shop_db)]) == 0
+    return started["app"]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.2", "127.1.2.3", "localhost", "::1"])
+def test_cli_answers_on_any_loopback_address_it_listens_on(shop_db, monkeypatch, host):
+    from fastapi.testclient import TestClient
+
+    monkeypatch.delenv("PAYBACK_TOKEN", raising=False)
+    app = _served_app(shop_db, monkeypatch, "--host", host)
+    shown = f"[{host}]" if ":" in host else host
+    with TestClient(app, base_url=f"http://{shown}:8000") as c:
+        assert c.get("/api/catalogue").status_code == 200
+        # the other loopback names still work; a foreign name (DNS rebinding) does not
+        assert c.get("/api/catalogue", headers={"host": "127.0.0.1:8000"}).status_code == 200
+        assert c.get("/api/catalogue", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_cli_on_one_public_address_accepts_that_host_only(shop_db, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("PAYBACK_TOKEN", "t0ken")
+    app = _served_app(shop_db, monkeypatch, "--host", "192.0.2.7")
+    auth = {"Authorization": "Bearer t0ken"}
+    with TestClient(app, base_url="http://192.0.2.7:8000") as c:
+        assert c.get("/api/catalogue", headers=auth).status_code == 200
+        assert c.get("/api/catalogue").status_code == 401
+        foreign = {**auth, "host": "evil.example"}
+        assert c.get("/api/catalogue", headers=foreign).status_code == 400

@@ -57,6 +57,33 @@ def check_bind(host: str, token: str | None) -> None:
         )
 
 
+def allowed_hosts(host: str) -> list[str]:
+    """The ``Host`` header names the server accepts when it listens on ``host``.
+
+    The address itself (an IPv6 one in brackets, as browsers send it) and the loopback
+    names; any name when listening on every interface (``0.0.0.0``, ``::``), whose
+    clients may use any name of the machine (a token is required there). Other names
+    are refused (400), which keeps DNS-rebinding pages from reading the server.
+
+    >>> allowed_hosts("127.0.0.2")
+    ['127.0.0.2', '127.0.0.1', 'localhost', '::1', '[::1]']
+    >>> allowed_hosts("fe80::1")[0], allowed_hosts("0.0.0.0"), allowed_hosts("::")
+    ('[fe80::1]', ['*'], ['*'])
+    """
+    from payback.server.app import LOOPBACK_HOSTS
+
+    name = host.strip().lower()
+    try:
+        ip = ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        ip = None
+    if ip is not None and ip.is_unspecified:
+        return ["*"]
+    if ip is not None and ip.version == 6:
+        name = f"[{ip.compressed}]"
+    return list(dict.fromkeys([name, *LOOPBACK_HOSTS]))
+
+
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, help="TCP port."),
@@ -86,8 +113,7 @@ def serve_command(
     check_bind(host, token)
     path = db or default_db_path()
     open_store(path, read_only=True).close()  # a missing store fails now, with its message
-    hosts = None if is_loopback(host) else ["*"]
-    app = create_app(path, token=token, allowed_hosts=hosts, warm=True)
+    app = create_app(path, token=token, allowed_hosts=allowed_hosts(host), warm=True)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
     typer.echo(f"payback dashboard for {os.path.abspath(path)} at {url}")
