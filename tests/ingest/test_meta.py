@@ -70,11 +70,13 @@ def test_meta_period_report_without_day_needs_a_date(store, data):
     with pytest.raises(ValidationErrors) as e:
         import_file(store, "ads", path)
     assert str(e.value) == (
-        f"{path}: 1 problem(s) found; nothing was imported.\n"
+        f"{path}: 2 problem(s) found; nothing was imported.\n"
         f"  - {path}, row 2, column 'Reporting starts/Reporting ends': the reporting period "
         "spans several days and the file has no Day column: got '2024-10-01 to 2024-10-31', "
-        "expected one day per row. (1 more row(s) with the same problem.) Fix: export with "
-        "Breakdown > By time > Day, or book the period on one date with --set date=YYYY-MM-DD"
+        "expected one day per row. Fix: export with Breakdown > By time > Day, or book the "
+        "period on one date with --set date=YYYY-MM-DD\n"
+        "  - and 1 more: the reporting period spans several days and the file has no Day "
+        "column in column 'Reporting starts/Reporting ends' (1)"
     )
     assert store.row_count("ad_stats") == 0
 

@@ -1,4 +1,8 @@
-"""The list of problems an import stops with: every problem carries its fix."""
+"""The list of problems an import stops with.
+
+Every listed problem carries its fix; the count is the number of bad cells (or rows,
+or repeated keys), of which at most ten are listed and the rest counted by kind.
+"""
 
 from __future__ import annotations
 
@@ -26,11 +30,11 @@ def test_every_listed_problem_carries_its_fix(store, tmp_path):
     path, error = _problems(store, tmp_path, body)
     assert [e.fix for e in error.errors] == [FIX.removeprefix("Fix: ")] * 3
     assert str(error) == (
-        f"{path}: 3 problem(s) found; nothing was imported.\n"
+        f"{path}: 4 problem(s) found; nothing was imported.\n"
         f"  - {path}, row 2, column 'cost': unparsable number: got 'x1', {NUMBER}. {FIX}\n"
         f"  - {path}, row 3, column 'cost': unparsable number: got 'x2', {NUMBER}. {FIX}\n"
-        f"  - {path}, row 4, column 'cost': unparsable number: got 'x3', {NUMBER}. "
-        f"(1 more row(s) with the same problem.) {FIX}"
+        f"  - {path}, row 4, column 'cost': unparsable number: got 'x3', {NUMBER}. {FIX}\n"
+        "  - and 1 more: unparsable number in column 'cost' (1)"
     )
 
 
@@ -44,3 +48,44 @@ def test_every_repeated_key_carries_its_fix(store, tmp_path):
         import_file(store, "orders", path)
     fix = "remove the repeated row; lines of one order belong in an order-items file"
     assert [err.fix for err in e.value.errors] == [fix, fix]
+
+
+def test_the_count_is_every_bad_cell(store, tmp_path):
+    body = "".join(f"2024-10-01,google,C{i},100,10,x{i},USD\n" for i in range(1, 31))
+    path, error = _problems(store, tmp_path, body)
+    assert error.total == 30
+    assert str(error).splitlines()[0] == f"{path}: 30 problem(s) found; nothing was imported."
+    assert str(error).splitlines()[-1] == (
+        "  - and 27 more: unparsable number in column 'cost' (27)"
+    )
+
+
+def test_each_bad_cell_of_a_row_counts_once(store, tmp_path):
+    header = "date,platform,campaign,impressions,clicks,cost,currency,conversions\n"
+    path = tmp_path / "kinds.csv"
+    path.write_text(
+        header
+        + "2024-10-32,google,,x,y,-1,EURO,z\n"  # date, campaign, impr, clicks, cost, code, conv
+        + "2024-10-01,google,C,1,5,1,USD,2\n"  # clicks > impressions
+    )
+    with pytest.raises(ValidationErrors) as e:
+        import_file(store, "ads", path)
+    assert e.value.total == 8
+    assert [err.row for err in e.value.errors] == [2] * 7 + [3]
+    assert e.value.unlisted == ()
+
+
+def test_repeated_keys_and_ragged_rows_are_counted(store, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,customer_id,time,revenue,status,currency\n"
+        + "".join(f"O{i % 5},C1,2024-10-01,10,confirmed,USD\n" for i in range(10))
+        + "O9,C1,2024-10-01,10,confirmed,USD,extra\n" * 4
+    )
+    with pytest.raises(ValidationErrors) as e:
+        import_file(store, "orders", path)
+    # 4 rows with a field too many (3 listed), 5 order ids repeated (3 listed)
+    assert e.value.total == 9
+    assert str(e.value).splitlines()[-1] == (
+        "  - and 3 more: a wrong number of fields (1); duplicate order id in column 'order_id' (2)"
+    )

@@ -130,12 +130,16 @@ def test_at_most_ten_problems_with_a_count_of_the_rest(store, tmp_path):
     body += "".join(f"2024-10-0{i + 1},google,E{i},100,10,1,EURO\n" for i in range(9))
     with pytest.raises(ValidationErrors) as e:
         import_file(store, "ads", _ads(tmp_path, body))
-    errors = e.value.errors
-    assert len(errors) == 9  # three examples of each of the three problems
-    assert errors[2].more == 22  # 25 unparsable costs: 3 shown, 22 counted
-    assert errors[5].more == 1
-    assert str(errors[8]).endswith(
-        "(6 more row(s) with the same problem.) Fix: write the three-letter code"
+    assert len(e.value.errors) == 9  # three examples of each of the three problems
+    assert e.value.total == 25 + 4 + 9
+    assert e.value.unlisted == (
+        ("unparsable number in column 'cost'", 22),
+        ("negative cost in column 'cost'", 1),
+        ("not a currency code in column 'currency'", 6),
+    )
+    assert str(e.value).splitlines()[-1] == (
+        "  - and 29 more: unparsable number in column 'cost' (22); negative cost in column "
+        "'cost' (1); not a currency code in column 'currency' (6)"
     )
     assert store.row_count("ad_stats") == 0
 
@@ -152,10 +156,14 @@ def test_problems_beyond_ten_are_counted(store, tmp_path):
     path.write_text(ADS_HEADER + "\n".join(rows) + "\n")
     with pytest.raises(ValidationErrors) as e:
         import_file(store, "ads", path)
-    # 1 date + 3 impressions + 3 clicks + 3 costs = 10 shown; the currency codes counted
-    assert len(e.value.errors) == 11
-    assert str(e.value.errors[-1]) == (
-        "1 more problem(s) not shown: not a currency code (currency): 2 row(s)."
+    # each kind in turn: 1 date, 3 impressions, 2 clicks, 2 costs and 2 codes = 10 listed
+    assert [err.column for err in e.value.errors].count("impressions") == 3
+    assert len(e.value.errors) == 10
+    assert e.value.total == 15
+    assert str(e.value).splitlines()[0] == f"{path}: 15 problem(s) found; nothing was imported."
+    assert str(e.value).splitlines()[-1] == (
+        "  - and 5 more: not a whole number in column 'impressions' (1); not a whole number "
+        "in column 'clicks' (2); unparsable number in column 'cost' (2)"
     )
 
 

@@ -73,7 +73,10 @@ class RawFile:
     footer : tuple of str
         Short trailing lines dropped because the layout declares them (``Total rows: 31``).
     malformed : tuple of (int or None, str)
-        Rows whose number of fields differs from the header's (line number when found).
+        The first rows whose number of fields differs from the header's (line number
+        when found).
+    malformed_count : int
+        How many rows have a wrong number of fields in all.
     """
 
     path: Path
@@ -86,6 +89,7 @@ class RawFile:
     preamble: tuple[str, ...] = ()
     footer: tuple[str, ...] = ()
     malformed: tuple[tuple[int | None, str], ...] = field(default=())
+    malformed_count: int = 0
 
 
 class Progress:
@@ -329,7 +333,7 @@ def read_csv(
     first = header_index + 2
     rows = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
     table = table.append_column("_row", rows)
-    malformed = tuple((_find_line(path, peek, text), text) for text in ragged[:10])
+    malformed = tuple((_find_line(path, peek, text), text) for text in ragged[:3])
     return RawFile(
         path=path,
         format="tsv" if delimiter == "\t" else "csv",
@@ -341,6 +345,7 @@ def read_csv(
         preamble=tuple(peek.lines[:header_index]),
         footer=tuple(footer),
         malformed=malformed,
+        malformed_count=len(ragged),
     )
 
 

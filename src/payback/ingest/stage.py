@@ -52,18 +52,24 @@ _EXPECTED_NUMBER = "a number like 1234.56 (a thousands separator ',' is allowed)
 
 def report_malformed(raw: RawFile, problems: Problems) -> None:
     """Rows whose field count differs from the header's (not layout footers)."""
-    for line, text in raw.malformed:
-        fields = len(split_line(text, raw.delimiter or ","))
-        problems.add(
+    if not raw.malformed:
+        return
+    problems.add_group(
+        [
             DataError(
-                f"the row has {fields} field(s) but the header has {len(raw.columns)}",
+                f"the row has {len(split_line(text, raw.delimiter or ','))} field(s) but the "
+                f"header has {len(raw.columns)}",
                 file=str(raw.path),
                 row=line,
                 value=text[:120],
                 expected=f"{len(raw.columns)} fields separated by {raw.delimiter!r}",
                 fix="quote values that contain the delimiter, or remove the stray row",
             )
-        )
+            for line, text in raw.malformed
+        ],
+        raw.malformed_count,
+        label="a wrong number of fields",
+    )
 
 
 def attach_constants(table: pa.Table, plan: Plan) -> pa.Table:
@@ -385,9 +391,9 @@ def check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> N
         return
     keys = ", ".join(ident(k) for k in table.key)
     shown = " || '/' || ".join(f"CAST({ident(k)} AS VARCHAR)" for k in table.key)
-    groups, extra = con.execute(
-        f"SELECT count(*), coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n "
-        f"FROM {PARSED} WHERE {' AND '.join(f'{ident(k)} IS NOT NULL' for k in table.key)} "
+    (groups,) = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {PARSED} "
+        f"WHERE {' AND '.join(f'{ident(k)} IS NOT NULL' for k in table.key)} "
         f"GROUP BY {keys} HAVING count(*) > 1)"
     ).fetchone()
     if not groups:
@@ -398,9 +404,8 @@ def check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> N
     ).fetchall()
     label = "/".join(plan.sources[k].label for k in table.key)
     what = " and ".join(k.replace("_", " ") for k in table.key)
-    for i, (value, where) in enumerate(rows):
-        last = i == len(rows) - 1
-        problems.add(
+    problems.add_group(
+        [
             DataError(
                 f"duplicate {what} (also in row {', '.join(str(r) for r in where[:-1][:5])})",
                 file=problems.file,
@@ -409,6 +414,9 @@ def check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> N
                 value=value,
                 expected=f"each {what} once per file",
                 fix="remove the repeated row; lines of one order belong in an order-items file",
-                more=int(extra) - sum(len(w) - 1 for _, w in rows) if last else 0,
             )
-        )
+            for value, where in rows
+        ],
+        int(groups),
+        label=f"duplicate {what} in column {label!r}",
+    )

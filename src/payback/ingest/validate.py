@@ -3,9 +3,10 @@
 A :class:`Check` is a SQL condition that is true on a bad row. :class:`Problems` counts
 every check in one pass, then fetches the first offending rows of the checks that
 failed: each becomes a :class:`payback.errors.DataError` (file, row, column, value,
-expected, fix) whose ``more`` counts the other rows with the same problem. At most
-:data:`LIMIT` errors are listed; a last line counts what was not shown. Nothing is
-imported when any check fails.
+expected, fix). Every bad cell (or row, for checks across columns) counts as one
+problem; at most :data:`LIMIT` are listed, taken in turn from each kind so that every
+kind shows, and a last line counts the rest by kind. Nothing is imported when any
+check fails.
 
 Examples
 --------
@@ -15,9 +16,12 @@ Examples
 <...>
 >>> p = Problems("ads.csv")
 >>> p.run(con, "t", [Check("negative cost", "Cost", "cost < 0", "cost", "0 or more", examples=1)])
+>>> p.total, len(p.errors)
+(2, 1)
 >>> print(p.errors[0])
-ads.csv, row 3, column 'Cost': negative cost: got '-2.0', expected 0 or more. \
-(1 more row(s) with the same problem.)
+ads.csv, row 3, column 'Cost': negative cost: got '-2.0', expected 0 or more.
+>>> p.unlisted()
+(("negative cost in column 'Cost'", 1),)
 """
 
 from __future__ import annotations
@@ -59,23 +63,73 @@ class Check:
     examples: int = 3
 
 
+@dataclass(frozen=True)
+class Group:
+    """One kind of problem: the errors that show it and how many there are in all."""
+
+    label: str
+    examples: tuple[DataError, ...]
+    count: int
+
+
+class ImportErrors(ValidationErrors):
+    """The problems of one file: the listed ones (``errors``), and ``total`` of them all.
+
+    ``unlisted`` holds (kind, count) of the problems not listed; the message ends with
+    a line counting them.
+    """
+
+    def __init__(
+        self,
+        errors: Sequence[DataError],
+        *,
+        file: str,
+        total: int,
+        unlisted: tuple[tuple[str, int], ...] = (),
+    ) -> None:
+        super().__init__(errors, file=file)
+        self.total = total
+        self.unlisted = unlisted
+        lines = [f"{file}: {total:,} problem(s) found; nothing was imported."]
+        lines += [f"  - {e}" for e in self.errors]
+        if unlisted:
+            kinds = "; ".join(f"{label} ({n:,})" for label, n in unlisted)
+            lines.append(f"  - and {total - len(self.errors):,} more: {kinds}")
+        self.args = ("\n".join(lines),)
+
+
 class Problems:
     """Collects the data errors of one file; :meth:`raise_if_any` raises them together."""
 
     def __init__(self, file: str, limit: int = LIMIT) -> None:
         self.file = file
         self.limit = limit
-        self.errors: list[DataError] = []
-        self.hidden: list[str] = []
+        self.groups: list[Group] = []
 
     def __bool__(self) -> bool:
-        return bool(self.errors or self.hidden)
+        return bool(self.groups)
+
+    @property
+    def total(self) -> int:
+        """Every problem found: bad cells (or rows), repeated keys, file-level problems."""
+        return sum(g.count for g in self.groups)
 
     def add(self, error: DataError) -> None:
-        if len(self.errors) < self.limit:
-            self.errors.append(error)
-        else:
-            self.hidden.append(f"{error.problem} ({error.column or 'file'})")
+        """One problem (a file-level one, or one row)."""
+        self.add_group([error], 1)
+
+    def add_group(
+        self, examples: Sequence[DataError], count: int, *, label: str | None = None
+    ) -> None:
+        """A kind of problem found ``count`` times, shown by ``examples``.
+
+        ``label`` names the kind in the count of unlisted problems (default: the first
+        example's problem and column).
+        """
+        first = examples[0]
+        if label is None:
+            label = first.problem + (f" in column {first.column!r}" if first.column else "")
+        self.groups.append(Group(label, tuple(examples), max(count, len(examples))))
 
     def run(self, con, relation: str, checks: Sequence[Check]) -> None:
         """Count every check in one pass over ``relation``; detail the failing ones."""
@@ -89,39 +143,55 @@ class Problems:
         for check, count in zip(checks, counts, strict=True):
             if not count:
                 continue
-            room = self.limit - len(self.errors)
-            if room <= 0:
-                self.hidden.append(f"{check.problem} ({check.column}): {count} row(s)")
-                continue
-            shown = min(check.examples, count, room)
             rows = con.execute(
                 f"SELECT _row, CAST({check.value} AS VARCHAR) FROM {relation} "
-                f"WHERE {check.condition} ORDER BY _row LIMIT {shown}"
+                f"WHERE {check.condition} ORDER BY _row LIMIT {min(check.examples, count)}"
             ).fetchall()
-            for i, (row, value) in enumerate(rows):
-                last = i == len(rows) - 1
-                self.errors.append(
-                    DataError(
-                        check.problem,
-                        file=self.file,
-                        row=int(row) if row is not None and row > 0 else None,
-                        column=check.column,
-                        value=value,
-                        expected=check.expected,
-                        fix=check.fix,
-                        more=count - len(rows) if last else 0,
-                    )
+            examples = [
+                DataError(
+                    check.problem,
+                    file=self.file,
+                    row=int(row) if row is not None and row > 0 else None,
+                    column=check.column,
+                    value=value,
+                    expected=check.expected,
+                    fix=check.fix,
                 )
+                for row, value in rows
+            ]
+            self.add_group(examples, int(count))
+
+    def _listed(self) -> list[tuple[int, DataError]]:
+        """(group index, error) of the errors listed: in turn from each kind, up to the limit."""
+        listed: list[tuple[int, DataError]] = []
+        depth = 0
+        while len(listed) < self.limit:
+            turn = [
+                (i, g.examples[depth]) for i, g in enumerate(self.groups) if depth < len(g.examples)
+            ]
+            if not turn:
+                break
+            listed += turn[: self.limit - len(listed)]
+            depth += 1
+        return listed
+
+    @property
+    def errors(self) -> list[DataError]:
+        """The errors listed (at most :attr:`limit`)."""
+        return [e for _, e in self._listed()]
+
+    def unlisted(self) -> tuple[tuple[str, int], ...]:
+        """(kind, count) of the problems not listed, in the order found."""
+        shown = [0] * len(self.groups)
+        for i, _ in self._listed():
+            shown[i] += 1
+        return tuple(
+            (g.label, g.count - n) for g, n in zip(self.groups, shown, strict=True) if g.count > n
+        )
 
     def raise_if_any(self) -> None:
-        """Raise :class:`ValidationErrors` listing the problems found, if any."""
-        if not self:
-            return
-        errors = list(self.errors)
-        if self.hidden:
-            errors.append(
-                DataError(
-                    f"{len(self.hidden)} more problem(s) not shown: " + "; ".join(self.hidden[:5])
-                )
+        """Raise :class:`ImportErrors` listing the problems found, if any."""
+        if self:
+            raise ImportErrors(
+                self.errors, file=self.file, total=self.total, unlisted=self.unlisted()
             )
-        raise ValidationErrors(errors, file=self.file)
