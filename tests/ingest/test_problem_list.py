@@ -89,3 +89,43 @@ def test_repeated_keys_and_ragged_rows_are_counted(store, tmp_path):
     assert str(e.value).splitlines()[-1] == (
         "  - and 3 more: a wrong number of fields (1); duplicate order id in column 'order_id' (2)"
     )
+
+
+def test_problems_are_listed_by_row_then_column(store, data):
+    path = data / "ads_with_problems.csv"
+    with pytest.raises(ValidationErrors) as e:
+        import_file(store, "ads", path)
+    assert [(err.row, err.column) for err in e.value.errors] == [
+        (3, "cost"),
+        (4, "clicks/impressions"),
+        (5, "cost"),
+        (6, "campaign"),
+        (7, "date"),
+    ]
+
+
+def test_cells_of_one_row_follow_the_file_columns(store, tmp_path):
+    path = tmp_path / "reordered.csv"
+    path.write_text(
+        "cost,currency,date,clicks,impressions,platform,campaign\n"
+        "1,USD,2024-10-01,1,1,google,C\n"
+        "-1,EURO,2024-10-32,9,1,google,\n"
+    )
+    with pytest.raises(ValidationErrors) as e:
+        import_file(store, "ads", path)
+    assert str(e.value) == (
+        f"{path}: 5 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 3, column 'cost': negative cost: got '-1.0', expected 0 or more. Fix: "
+        "correct the row (refunds and returns are orders with status returned)\n"
+        f"  - {path}, row 3, column 'currency': not a currency code: got 'EURO', expected an "
+        "ISO 4217 code like USD, EUR or RUB. Fix: write the three-letter code\n"
+        f"  - {path}, row 3, column 'date': unparsable date: got '2024-10-32', expected a date "
+        "like 2024-10-31 (YYYY-MM-DD). Fix: correct the cell, or give the format with "
+        "--date-format\n"
+        f"  - {path}, row 3, column 'clicks/impressions': more clicks than impressions: got "
+        "'9 clicks, 1 impressions', expected clicks <= impressions. Fix: check the row; "
+        "swapped columns? map them with --map clicks=...,impressions=...\n"
+        f"  - {path}, row 3, column 'campaign': missing value: got '', expected a campaign in "
+        "every row (the column is required). Fix: fill the empty cells, or --set "
+        "campaign=VALUE for all rows"
+    )

@@ -59,12 +59,12 @@ def test_unparsable_number(store, tmp_path):
     )
     assert _message(store, "ads", path) == (
         f"{path}: 2 problem(s) found; nothing was imported.\n"
-        f"  - {path}, row 3, column 'impressions': not a whole number: got '1 000', expected a "
-        "whole number like 1200. Fix: correct the cell, or map another column with --map "
-        "impressions=COLUMN\n"
         f"  - {path}, row 2, column 'cost': unparsable number: got '12,3.4', expected a number "
         "like 1234.56 (a thousands separator ',' is allowed). Fix: correct the cell, or map "
-        "another column with --map cost=COLUMN"
+        "another column with --map cost=COLUMN\n"
+        f"  - {path}, row 3, column 'impressions': not a whole number: got '1 000', expected a "
+        "whole number like 1200. Fix: correct the cell, or map another column with --map "
+        "impressions=COLUMN"
     )
     assert store.row_count("ad_stats") == 0
 

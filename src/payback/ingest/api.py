@@ -348,7 +348,7 @@ def _options(table, mapping, set_values, currency, money_units, source_map, wind
 # -- the import, step by step -----------------------------------------------------------------
 def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar) -> ImportResult:
     file = str(raw.path)
-    problems = Problems(file)
+    problems = Problems(file, columns=raw.columns)
     warnings: list[str] = []
     stage.report_malformed(raw, problems)
     plan = _plan(table, raw, layout, options, file)

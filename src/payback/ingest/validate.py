@@ -5,8 +5,8 @@ every check in one pass, then fetches the first offending rows of the checks tha
 failed: each becomes a :class:`payback.errors.DataError` (file, row, column, value,
 expected, fix). Every bad cell (or row, for checks across columns) counts as one
 problem; at most :data:`LIMIT` are listed, taken in turn from each kind so that every
-kind shows, and a last line counts the rest by kind. Nothing is imported when any
-check fails.
+kind shows, in the order of the file (row, then column), and a last line counts the
+rest by kind. Nothing is imported when any check fails.
 
 Examples
 --------
@@ -101,9 +101,10 @@ class ImportErrors(ValidationErrors):
 class Problems:
     """Collects the data errors of one file; :meth:`raise_if_any` raises them together."""
 
-    def __init__(self, file: str, limit: int = LIMIT) -> None:
+    def __init__(self, file: str, limit: int = LIMIT, columns: Sequence[str] = ()) -> None:
         self.file = file
         self.limit = limit
+        self.columns = tuple(columns)
         self.groups: list[Group] = []
 
     def __bool__(self) -> bool:
@@ -177,8 +178,19 @@ class Problems:
 
     @property
     def errors(self) -> list[DataError]:
-        """The errors listed (at most :attr:`limit`)."""
-        return [e for _, e in self._listed()]
+        """The errors listed (at most :attr:`limit`), by row, then column as in the file.
+
+        Problems of the whole file (no row) come first; a column the file does not have
+        (``--set x``) sorts after the file's columns.
+        """
+        return sorted((e for _, e in self._listed()), key=self._place)
+
+    def _place(self, error: DataError) -> tuple[int, int, str]:
+        position = len(self.columns)
+        for part in (error.column or "").split("/"):
+            if part in self.columns:
+                position = min(position, self.columns.index(part))
+        return (error.row if error.row is not None else -1, position, error.column or "")
 
     def unlisted(self) -> tuple[tuple[str, int], ...]:
         """(kind, count) of the problems not listed, in the order found."""
