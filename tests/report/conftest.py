@@ -48,9 +48,9 @@ def tiny_db(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
-    """A 400-customer demo shop with two years of history."""
+    """A 400-customer demo shop with two years of history (read-only in every test)."""
     from payback.demo import generate_shop
     from payback.store import open_store
 
@@ -59,6 +59,16 @@ def demo_db(tmp_path_factory):
     with open_store(path) as store:
         store.write(shop.tables, meta={"base_currency": "USD"})
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_html(demo_db):
+    """The report of the demo shop, every section included."""
+    from payback.report import render_report
+    from payback.store import open_store
+
+    with open_store(demo_db, read_only=True) as store:
+        return render_report(store)
 
 
 @pytest.fixture

@@ -15,14 +15,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def demo_html(demo_db):
-    from payback.store import open_store
-
-    with open_store(demo_db, read_only=True) as store:
-        return render_report(store)
-
-
 def test_clv_section_renders_its_charts_and_table(demo_html):
     assert "ltv" in [e.name for e in extensions()]
     section = demo_html[demo_html.index('<section id="ltv">') :]
@@ -47,7 +39,7 @@ def test_ltv_cac_card_is_predicted_ltv_over_cac(demo_db, demo_html):
     card = demo_html[start : demo_html.index("</article>", start)]
     value = re.search(r'<div class="card-value"[^>]*>([\d,.]+)×</div>', card).group(1)
     assert float(value.replace(",", "")) == pytest.approx(ltv / cac, abs=0.005)
-    assert "LTV/CAC = predicted LTV / CAC = " in card
+    assert "LTV/CAC (revenue) = predicted LTV / CAC = " in card
 
 
 def test_a_failing_optional_section_becomes_a_note(tiny, monkeypatch):

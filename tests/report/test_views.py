@@ -13,7 +13,6 @@ from payback.report.views import (
     Period,
     change_between,
     choose_grain,
-    ltv_cac_card,
     normalise_where,
 )
 
@@ -63,10 +62,3 @@ def test_changes_are_relative_except_for_rates():
     assert change_between(0.25, 0.20, "rate") == pytest.approx(0.05)  # 5 pp
     assert change_between(1.0, 0.0, "count") is None  # no zero denominators
     assert change_between(None, 1.0, "money") is None
-
-
-def test_ltv_cac_of_the_domain_example_is_not_sustainable():
-    card = ltv_cac_card(50.0, 20.0, None, "EUR")  # DOMAIN.md: LTV 50, CAC 20
-    assert card.value == pytest.approx(2.5)
-    assert "below 3, not sustainable" in card.explanation
-    assert ltv_cac_card(50.0, 0.0, None, "EUR").value is None

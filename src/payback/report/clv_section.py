@@ -7,8 +7,9 @@ Built from :mod:`payback.clv` (present when the CLV capability is installed):
 - predicted CLV by acquisition source (:func:`payback.clv.ltv_by_source`: what a new
   customer brings in the first 12 months, BG/NBD + Gamma-Gamma, undiscounted) next to
   the historical LTV and the CAC of the source (:func:`payback.metrics.compute_metrics`),
-  with LTV/CAC = predicted LTV / CAC
-  (healthy at 3 or more);
+  with ``LTV/CAC (revenue) = predicted LTV / CAC``. Its basis is revenue before cost of
+  goods, so it reads higher than the margin-based LTV/CAC of the ceilings section, and it
+  carries no verdict: scale / hold / cut are the ceilings section's alone;
 - a calibration plot: BG/NBD fitted on the first two thirds of the history, predicted
   against actual purchases in the last third, by calibration frequency
   (:func:`payback.clv.holdout_check`).
@@ -29,10 +30,9 @@ import plotly.graph_objects as go
 from payback.report import charts
 from payback.report.format import format_value, is_missing
 from payback.report.tables import Cell, Column, TableView
+from payback.report.views import LTV_CAC_LABEL
 from payback.server.cache import QueryCache
 
-#: LTV/CAC at or above this is healthy (DOMAIN.md: "the healthy ratio LTV/CAC is 3 or more").
-HEALTHY_LTV_CAC = 3.0
 HORIZON_MONTHS = 12.0
 
 
@@ -43,19 +43,6 @@ class LtvSummary:
     ltv: float | None
     customers: int
     horizon_months: float
-
-
-def ltv_cac_verdict(ratio: float | None) -> str:
-    """Whether a channel pays: ``healthy`` (>= 3), ``thin`` (1-3), ``losing`` (< 1).
-
-    >>> ltv_cac_verdict(2.5), ltv_cac_verdict(3.0), ltv_cac_verdict(0.8), ltv_cac_verdict(None)
-    ('thin', 'healthy', 'losing', 'unknown')
-    """
-    if ratio is None or is_missing(ratio):
-        return "unknown"
-    if ratio >= HEALTHY_LTV_CAC:
-        return "healthy"
-    return "thin" if ratio >= 1 else "losing"
 
 
 def _fmt(value: Any, unit: str, currency: str | None) -> str:
@@ -288,7 +275,13 @@ def _source_table(table, currency: str | None) -> TableView:
         ),
         Column("p_alive", "P(alive)", "rate", "mean probability the customer is still active"),
         Column("cac", "CAC", "money", "cost / new customers"),
-        Column("ltv_cac", "LTV/CAC", "ratio", "predicted LTV / CAC; 3 or more is healthy"),
+        Column(
+            "ltv_cac",
+            LTV_CAC_LABEL,
+            "ratio",
+            "predicted revenue LTV / CAC (before cost of goods; the verdicts of the ceilings "
+            "section use LTV on margin)",
+        ),
     )
     rows = []
     for rec in table.to_dict(orient="records"):
@@ -301,7 +294,7 @@ def _source_table(table, currency: str | None) -> TableView:
             if col.key == "ltv_cac":
                 ltv = _fmt(rec["predicted_ltv"], "money", currency)
                 cac = _fmt(rec["cac"], "money", currency)
-                title = f"LTV/CAC = predicted LTV / CAC = {ltv} / {cac}: {ltv_cac_verdict(value)}"
+                title = f"{LTV_CAC_LABEL} = predicted LTV / CAC = {ltv} / {cac}"
             cells.append(
                 Cell(
                     _fmt(value, col.unit or "", currency),
@@ -363,8 +356,10 @@ def build_clv_section(
             "order. Predicted LTV = what a newly acquired customer is expected to bring in "
             f"their first {HORIZON_MONTHS:.0f} months (first order plus the repeat purchases "
             "BG/NBD and Gamma-Gamma expect); historical LTV = revenue per customer so far. "
-            "LTV/CAC = predicted LTV / CAC; 3 or more is healthy. Computed on every "
-            "customer's whole history: the period and filters above do not apply here."
+            f"{LTV_CAC_LABEL} = predicted LTV / CAC, on revenue before cost of goods: "
+            "higher than the margin-based LTV/CAC behind the verdicts of the ceilings "
+            "section. Computed on every customer's whole history: the period and filters "
+            "above do not apply here."
         ),
         figures=tuple(figures),
         tables=(_source_table(table, currency).with_csv(table),),

@@ -36,8 +36,10 @@ COLUMNS: tuple[tuple[str, str, str | None, str], ...] = (
     ("cost", "Cost", "money", "sum of ad spend"),
     ("new_customers", "New customers", "count", "customers whose first order came from it"),
     ("cac", "CAC", "money", "cost / new customers"),
-    ("ltv", "LTV", "money", "LTV per acquired customer the verdict uses (see LTV source)"),
-    ("ltv_cac", "LTV/CAC", "ratio", "LTV / CAC; 3 or more is healthy"),
+    ("ltv", "LTV (margin)", "money",
+     "gross margin per acquired customer the verdict uses (see LTV source)"),
+    ("ltv_cac", "LTV/CAC (margin)", "ratio",
+     "LTV on gross margin / CAC, the ratio the verdict uses"),
     ("marginal_cpo", "Marginal CPO", "money",
      "LTV on revenue - cost of goods per customer - other costs per customer"),
     ("headroom", "Headroom", "money", "marginal CPO - CAC"),
@@ -151,7 +153,7 @@ def build_economics_section(
     result = ceilings(
         store, "campaign", where=dict(where or {}) or None, start=start, end=end, predicted=False
     )
-    frame = result.frame
+    frame, rules = result.frame, result.rules
     currency = result.currency or store.base_currency
     reasons = frame.attrs.get("reasons", {}) or {}
     notes = [f"{k}: {v}" for k, v in reasons.items()]
@@ -163,9 +165,11 @@ def build_economics_section(
         intro=(
             "How much a new customer may cost per campaign: marginal CPO = LTV - cost of goods "
             "- other costs per customer (the break-even CAC); headroom = marginal CPO - CAC. "
-            "Verdict: cut when CAC is above the ceiling or LTV/CAC is low, scale when LTV/CAC "
-            "is 3 or more with headroom, otherwise hold; too few new customers is not enough "
-            f"data. LTV over {result.horizon_months} months from the cohort curves."
+            f"Verdict: cut when CAC is above the ceiling or LTV/CAC (margin) is below "
+            f"{rules.cut_below:g}, scale when it is {rules.healthy:g} or more with headroom, "
+            "otherwise hold; too few new customers is not enough data. LTV (margin) = gross "
+            f"margin per customer over {result.horizon_months} months from the cohort curves "
+            "(smaller than the revenue-based LTV of the CLV section)."
         ),
         figures=(
             FigureView(

@@ -49,6 +49,9 @@ HEADLINE_METRICS: tuple[str, ...] = (
 )
 #: Metrics of the "over time" view and of the platform / campaign comparisons.
 TIMESERIES_METRICS: tuple[str, ...] = ("cost", "revenue", "drr")
+#: The label of LTV/CAC on predicted revenue LTV (the headline card and the CLV section);
+#: the ceilings section's LTV/CAC, on margin, is labelled "LTV/CAC (margin)".
+LTV_CAC_LABEL = "LTV/CAC (revenue)"
 BREAKDOWN_METRICS: tuple[str, ...] = ("cost", "orders", "new_customers", "cpo", "cac")
 #: Columns of the sortable campaign and keyword tables.
 TABLE_METRICS: tuple[str, ...] = (
@@ -585,13 +588,19 @@ def headline(
 
 
 def ltv_cac_card(ltv: float, cac: Any, previous_cac: Any, currency: str | None) -> Card:
-    """The LTV/CAC card: predicted LTV of a new customer over the CAC of each period.
+    """The LTV/CAC card: predicted revenue LTV of a new customer over the CAC of each period.
+
+    ``LTV/CAC (revenue) = predicted LTV / CAC``, the LTV being revenue before cost of
+    goods (:func:`payback.report.clv_section.new_customer_ltv`). The card gives no
+    verdict: the ceilings section judges each campaign on LTV on margin, a smaller
+    number, and its scale / hold / cut are the report's only verdicts. Missing (None,
+    with a reason) without a CAC.
 
     >>> card = ltv_cac_card(50.0, 20.0, 25.0, "EUR")
     >>> card.value, card.previous, card.verdict
     (2.5, 2.0, 'better')
     >>> card.explanation
-    'LTV/CAC = predicted LTV / CAC = 50.00 EUR / 20.00 EUR = 2.50×: below 3, not sustainable'
+    'LTV/CAC (revenue) = predicted LTV / CAC = 50.00 EUR / 20.00 EUR = 2.50×, on revenue'
     """
 
     def ratio(c: Any) -> float | None:
@@ -602,21 +611,23 @@ def ltv_cac_card(ltv: float, cac: Any, previous_cac: Any, currency: str | None) 
     if value is None:
         text, reason = "missing (no CAC: no new customers or no spend)", "no CAC in the period"
     else:
-        health = "healthy (3 or more)" if value >= 3 else "below 3, not sustainable"
-        text, reason = f"{format_value(value, 'ratio')}: {health}", None
+        text, reason = f"{format_value(value, 'ratio')}, on revenue", None
     explanation = (
-        f"LTV/CAC = predicted LTV / CAC = {format_value(ltv, 'money', currency)} / "
+        f"{LTV_CAC_LABEL} = predicted LTV / CAC = {format_value(ltv, 'money', currency)} / "
         f"{format_value(cac, 'money', currency)} = {text}"
     )
     return Card(
         metric="ltv_cac",
-        label="LTV/CAC",
+        label=LTV_CAC_LABEL,
         unit="ratio",
         value=value,
         previous=previous,
         change=change,
         verdict=_verdict(change, False),
-        formula="predicted LTV of a new customer / CAC",
+        formula=(
+            "predicted revenue LTV of a new customer / CAC (revenue before cost of goods; "
+            "the ceilings section judges campaigns on LTV on margin)"
+        ),
         explanation=explanation,
         inputs=(
             CardInput("ltv", "Predicted LTV", "money", ltv, ltv),
