@@ -115,7 +115,7 @@ def test_cells_of_one_row_follow_the_file_columns(store, tmp_path):
         import_file(store, "ads", path)
     assert str(e.value) == (
         f"{path}: 5 problem(s) found; nothing was imported.\n"
-        f"  - {path}, row 3, column 'cost': negative cost: got '-1.0', expected 0 or more. Fix: "
+        f"  - {path}, row 3, column 'cost': negative cost: got '-1', expected 0 or more. Fix: "
         "correct the row (refunds and returns are orders with status returned)\n"
         f"  - {path}, row 3, column 'currency': not a currency code: got 'EURO', expected an "
         "ISO 4217 code like USD, EUR or RUB. Fix: write the three-letter code\n"

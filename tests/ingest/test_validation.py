@@ -83,15 +83,30 @@ def test_unparsable_date(store, tmp_path):
 
 def test_negative_cost_and_clicks_above_impressions(store, tmp_path):
     path = _ads(
-        tmp_path, "2024-10-01,google,Brand,1000,10,-5,USD\n2024-10-02,google,Brand,100,250,5,USD\n"
+        tmp_path,
+        '2024-10-01,google,Brand,1000,10,-5.00,USD\n2024-10-02,google,Brand,100,250,"-1,200.5",'
+        "USD\n",
     )
+    # the cell as written, not the number read from it
     assert _message(store, "ads", path) == (
-        f"{path}: 2 problem(s) found; nothing was imported.\n"
-        f"  - {path}, row 2, column 'cost': negative cost: got '-5.0', expected 0 or more. Fix: "
+        f"{path}: 3 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 2, column 'cost': negative cost: got '-5.00', expected 0 or more. Fix: "
         "correct the row (refunds and returns are orders with status returned)\n"
         f"  - {path}, row 3, column 'clicks/impressions': more clicks than impressions: got "
         "'250 clicks, 100 impressions', expected clicks <= impressions. Fix: check the row; "
-        "swapped columns? map them with --map clicks=...,impressions=..."
+        "swapped columns? map them with --map clicks=...,impressions=...\n"
+        f"  - {path}, row 3, column 'cost': negative cost: got '-1,200.5', expected 0 or more. "
+        "Fix: correct the row (refunds and returns are orders with status returned)"
+    )
+
+
+def test_a_rate_not_positive_shows_the_cell(store, tmp_path):
+    path = tmp_path / "rates.csv"
+    path.write_text("date,currency,rate,base_currency\n2024-10-01,EUR,0.000,USD\n")
+    assert _message(store, "fx-rates", path) == (
+        f"{path}: 1 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 2, column 'rate': rate not positive: got '0.000', expected a rate "
+        "above 0. Fix: rate = units of base currency for one unit of the currency"
     )
 
 
@@ -191,7 +206,7 @@ def test_cli_prints_the_error_and_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith(f"error: {path}: 1 problem(s) found; nothing was imported.\n")
-    assert "negative cost: got '-1.0', expected 0 or more" in err
+    assert "negative cost: got '-1', expected 0 or more" in err
 
 
 def test_missing_file(store, tmp_path):

@@ -225,9 +225,13 @@ def parse(
                 value = f"lower({raw_text})"
         select.append(f"{value} AS {ident(name)}")
         if expected is not None:
+            # the cell as written, where it does not parse (or is negative, for the message)
             bad = ident("_bad_" + name)
+            wrong = f"{value} IS NULL" + (f" OR {value} < 0" if col.nonnegative else "")
+            if table.name == "fx_rates" and name == "rate":
+                wrong += f" OR {value} <= 0"
             select.append(
-                f"CASE WHEN {raw_text} IS NOT NULL AND {value} IS NULL THEN {raw_text} END AS {bad}"
+                f"CASE WHEN {raw_text} IS NOT NULL AND ({wrong}) THEN {raw_text} END AS {bad}"
             )
             dated = col.dtype in ("date", "timestamp")
             problem = (
@@ -240,7 +244,8 @@ def parse(
                 if dated
                 else f"correct the cell, or map another column with --map {name}=COLUMN"
             )
-            bad_checks.append(Check(problem, label, f"{bad} IS NOT NULL", bad, expected, fix))
+            condition = f"{bad} IS NOT NULL AND {ident(name)} IS NULL"
+            bad_checks.append(Check(problem, label, condition, bad, expected, fix))
         checks += value_checks(table, col, label, has_bad=expected is not None)
         if source.period_end:
             checks.append(_period_check(select, raw_text, source, label, types))
@@ -344,7 +349,7 @@ def value_checks(table: Table, col, label: str, *, has_bad: bool) -> list[Check]
                 f"negative {col.name.replace('_', ' ')}",
                 label,
                 f"{name} < 0",
-                name,
+                ident("_bad_" + col.name) if has_bad else name,
                 "0 or more",
                 "correct the row (refunds and returns are orders with status returned)",
             )
@@ -377,7 +382,7 @@ def value_checks(table: Table, col, label: str, *, has_bad: bool) -> list[Check]
                 "rate not positive",
                 label,
                 f"{name} <= 0",
-                name,
+                ident("_bad_rate") if has_bad else name,
                 "a rate above 0",
                 "rate = units of base currency for one unit of the currency",
             )
