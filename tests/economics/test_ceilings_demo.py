@@ -8,7 +8,9 @@ The independent definitions (docs/economics.md):
   acquisition month and the 11 months after it, per customer, over the customers acquired
   at least 11 months before the last complete month (the month of the last order if that
   order is on the month's last day, else the month before);
-- other costs per customer = all non-advertising costs / customers with a confirmed order;
+- other costs per customer = non-advertising costs of the 12 months ending with the last
+  complete month / customers with a confirmed order in those 12 months (DOMAIN.md: yearly
+  costs / yearly customers);
 - marginal CPO = margin LTV - other costs per customer; headroom = marginal CPO - CAC;
 - payback = first month k + 1 at which the cumulative margin per customer (customers
   observed k months) reaches the CAC;
@@ -82,7 +84,10 @@ def expected(raw) -> pd.DataFrame:
     )
     out["cac"] = out["cost"] / out["new_customers"]
     out["cpo"] = out["cost"] / out["orders"]
-    other = costs["amount"].sum() / confirmed["customer_id"].nunique()
+    day = pd.to_datetime(costs["date"])
+    in_year = (day.dt.year * 12 + day.dt.month - 1).between(last - HORIZON + 1, last)
+    buyers = confirmed.loc[confirmed["m"].between(last - HORIZON + 1, last), "customer_id"]
+    other = costs.loc[in_year, "amount"].sum() / buyers.nunique()
     out["marginal_cpo"] = out["margin_ltv"] - other
     out["headroom"] = out["marginal_cpo"] - out["cac"]
     out["ltv_cac"] = out["margin_ltv"] / out["cac"]

@@ -40,6 +40,7 @@ __all__ = [
     "cohort_ltv",
     "confirmed_orders",
     "last_complete_month",
+    "month_label",
 ]
 
 #: cohort groupings: acquisition month or an attribution column of the first order
@@ -58,7 +59,8 @@ def _month_index(time: ir.TimestampValue) -> ir.IntegerValue:
     return (time.year() * 12 + time.month() - 1).cast("int64")
 
 
-def _month_label(index: int) -> str:
+def month_label(index: int) -> str:
+    """``YYYY-MM`` of a month index ``year * 12 + month - 1``."""
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
@@ -68,7 +70,7 @@ def last_complete_month(day: Any) -> int:
 
     Examples
     --------
-    >>> _month_label(last_complete_month("2024-03-01")), _month_label(last_complete_month(
+    >>> month_label(last_complete_month("2024-03-01")), month_label(last_complete_month(
     ...     "2024-03-31 18:00"))
     ('2024-02', '2024-03')
     """
@@ -267,7 +269,7 @@ def cohort_ltv(
         )
     by_month = _source_column(by) is None
     if by_month:
-        out["cohort"] = out.cohort.astype(int).map(_month_label)
+        out["cohort"] = out.cohort.astype(int).map(month_label)
     int_cols = ["customers", "active_customers", "orders"]
     out[int_cols] = out[int_cols].astype("int64")
     out = out[columns].sort_values(["cohort", "months_since_acquisition"], na_position="last")

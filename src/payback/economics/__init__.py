@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from payback.economics.ceilings import (
     Ceilings,
+    NonAdCosts,
     VerdictRules,
     ceilings,
     non_ad_costs_per_customer,
@@ -53,6 +54,7 @@ __all__ = [
     "ConstantCPO",
     "ConstantRetention",
     "CurveRetention",
+    "NonAdCosts",
     "PowerResponse",
     "Simulation",
     "SimulationMonth",

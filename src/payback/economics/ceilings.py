@@ -13,9 +13,12 @@ For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
   historical (or predicted, ``ltv="predicted"``), on margin (or revenue, ``basis``);
   a slice without its own value falls back as ``ltv_source`` says;
 - **ceilings**: ``marginal_cpo = LTV on revenue - cost of goods per customer - other
-  (non-advertising) costs per customer`` (= margin LTV - other costs per customer); the
-  other costs are the ``costs`` table's total over the customers with a confirmed order
-  (or ``other_costs_per_customer``); ``max_cpa = average check x margin x share`` and
+  (non-advertising) costs per customer`` (= margin LTV - other costs per customer), all
+  over the same ``horizon_months``: the other costs per customer are the ``costs``
+  table's total of the last ``horizon_months`` complete months over the customers with a
+  confirmed order in those months (:func:`non_ad_costs_per_customer`; DOMAIN.md's
+  "yearly costs / yearly customers" for 12 months), or ``other_costs_per_customer``;
+  ``max_cpa = average check x margin x share`` and
   ``max_cpl = max_cpa x lead-to-deal conversion`` (average check = AOV, margin = gross
   profit / revenue, conversion = orders / valid leads of the slice, each overridable);
 - ``headroom = marginal_cpo - cac`` (CAC is the actual cost of one customer, >= CPO);
@@ -160,26 +163,80 @@ def _check_rate(name: str, value: float | None) -> None:
         )
 
 
-def non_ad_costs_per_customer(store: Any, *, start: Any = None, end: Any = None) -> float | None:
-    """Non-advertising costs per customer: ``sum(costs.amount) / customers with a confirmed
-    order`` over the same dates (costs by their period start ``date``, orders by ``time``).
+@dataclass(frozen=True)
+class NonAdCosts:
+    """Result of :func:`non_ad_costs_per_customer`.
 
-    Returns None when the ``costs`` table is empty (nothing known).
+    Attributes
+    ----------
+    per_customer : float or None
+        ``amount / customers`` (money); None with ``reason`` when unknown.
+    amount : float or None
+        Non-advertising costs of the window (None: the ``costs`` table is empty).
+    customers : int
+        Customers with a confirmed order in the window.
+    first_month, last_month : str or None
+        The window, ``YYYY-MM`` (both included).
+    reason : str or None
+        Why ``per_customer`` is missing.
+    """
+
+    per_customer: float | None
+    amount: float | None
+    customers: int
+    first_month: str | None
+    last_month: str | None
+    reason: str | None = None
+
+
+def non_ad_costs_per_customer(
+    store: Any, *, horizon_months: int = 12, as_of: Any = None
+) -> NonAdCosts:
+    """Non-advertising costs per customer over the LTV horizon (DOMAIN.md section 3).
+
+    ``other costs per customer = sum(costs.amount) / customers with a confirmed order``,
+    both over the same window: the last ``horizon_months`` complete calendar months of the
+    data (ending with the month of ``as_of`` if it is that month's last day, else the
+    month before; default ``as_of``: the last confirmed order, as the cohort curves). A
+    cost counts in the month of its period start ``date``; money in the store's currency.
+    With a 12-month horizon this is DOMAIN's "yearly non-advertising costs / yearly
+    customers", the per-customer cost of the same 12 months the historical LTV covers.
+
+    Returns
+    -------
+    NonAdCosts
+        ``per_customer`` is None, with the reason, when the ``costs`` table is empty, when
+        it starts after the window's first month (fewer months of costs than the horizon)
+        or when no customer bought in the window.
 
     Raises
     ------
     payback.errors.CurrencyError
         When the costs are in a currency other than the store's.
+
+    Examples
+    --------
+    DOMAIN.md: in a year, 500 customers and non-advertising costs of 5,000,000.
+
+    >>> import pyarrow as pa, datetime as dt
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> _ = store.write({
+    ...     "orders": pa.table({"order_id": [f"o{i}" for i in range(500)],
+    ...         "customer_id": [f"c{i}" for i in range(500)],
+    ...         "time": [dt.datetime(2024, 1 + i % 12, 28) for i in range(500)],
+    ...         "revenue": [20_000.0] * 500, "status": ["confirmed"] * 500,
+    ...         "currency": ["EUR"] * 500}),
+    ...     "costs": pa.table({"date": [dt.date(2024, m, 1) for m in range(1, 13)],
+    ...         "category": ["rent"] * 12, "amount": [5_000_000 / 12] * 12,
+    ...         "currency": ["EUR"] * 12})}, meta={"base_currency": "EUR"})
+    >>> costs = non_ad_costs_per_customer(store, horizon_months=12, as_of="2024-12-31")
+    >>> round(costs.per_customer, 2), costs.customers, costs.first_month, costs.last_month
+    (10000.0, 500, '2024-01', '2024-12')
     """
+    from payback.clv.cohorts import confirmed_orders, last_complete_month, month_label
+
     costs = store.table("costs")
-    orders = store.table("orders")
-    orders = orders.filter(orders.status == "confirmed")
-    if start is not None:
-        costs = costs.filter(costs.date >= pd.Timestamp(start).date())
-        orders = orders.filter(orders.time >= pd.Timestamp(start))
-    if end is not None:
-        costs = costs.filter(costs.date <= pd.Timestamp(end).date())
-        orders = orders.filter(orders.time < pd.Timestamp(end) + pd.Timedelta(days=1))
     currencies = store.execute(costs.select("currency").distinct())["currency"].dropna().tolist()
     base = store.base_currency
     foreign = [c for c in currencies if base is not None and c != base]
@@ -189,11 +246,38 @@ def non_ad_costs_per_customer(store: Any, *, start: Any = None, end: Any = None)
             f"currency is {base}: convert the costs before importing them, or pass "
             f"--other-costs-per-customer"
         )
-    total = store.execute(costs.amount.sum())
-    if total is None or pd.isna(total):
-        return None
-    customers = int(store.execute(orders.customer_id.nunique()))
-    return float(total) / customers if customers else None
+    horizon = int(horizon_months)
+    if int(store.execute(costs.count())) == 0:
+        return NonAdCosts(None, None, 0, None, None, "the costs table is empty")
+    orders = confirmed_orders(store)
+    end = as_of if as_of is not None else store.execute(orders.time.max())
+    if end is None or pd.isna(end):
+        return NonAdCosts(None, None, 0, None, None, "no confirmed orders")
+    last = last_complete_month(end)
+    first = last - horizon + 1
+    lo = dt.date(first // 12, first % 12 + 1, 1)
+    hi = dt.date((last + 1) // 12, (last + 1) % 12 + 1, 1)  # first day after the window
+    window = (month_label(first), month_label(last))
+    in_window = costs.filter((costs.date >= lo) & (costs.date < hi))
+    amount = float(store.execute(in_window.amount.sum()) or 0.0)
+    buyers = orders.filter(
+        (orders.time >= dt.datetime.combine(lo, dt.time()))
+        & (orders.time < dt.datetime.combine(hi, dt.time()))
+    )
+    customers = int(store.execute(buyers.customer_id.nunique()))
+    since = pd.Timestamp(store.execute(costs.date.min()))
+    started = since.year * 12 + since.month - 1
+    if started > first:
+        why = (
+            f"the costs table starts in {month_label(started)}: fewer than the "
+            f"{horizon} months of the horizon ({window[0]} to {window[1]}) have costs; pass "
+            f"--other-costs-per-customer or a shorter --horizon"
+        )
+        return NonAdCosts(None, amount, customers, *window, why)
+    if customers == 0:
+        why = f"no customer has a confirmed order from {window[0]} to {window[1]}"
+        return NonAdCosts(None, amount, 0, *window, why)
+    return NonAdCosts(amount / customers, amount, customers, *window)
 
 
 def _orders_in_scope(
@@ -410,13 +494,17 @@ def ceilings(
     predicted : bool
         Also fit the predicted CLV (BG/NBD + Gamma-Gamma, a second or so).
     other_costs_per_customer : float, optional
-        Non-advertising costs per customer; default from the ``costs`` table.
+        Non-advertising costs per customer over the horizon; default from the ``costs``
+        table (:func:`non_ad_costs_per_customer` over the horizon's last complete months
+        up to ``as_of``; an empty table counts as 0, with a note).
     average_check, margin, share, conversion : float, optional
         Inputs of the maximum CPA/CPL: default the slice's AOV, gross margin rate and
         orders / valid leads; ``share`` (of the margin spent to win a deal) defaults to 1.
     rules : VerdictRules, optional
     where, start, end
-        Filters of :func:`payback.metrics.compute_metrics` (the actual costs).
+        Filters of :func:`payback.metrics.compute_metrics` (the actual costs, and the
+        partner commissions); not of the LTV or of the other costs, which are the
+        horizon's up to ``as_of``.
     as_of : date, optional
         Last day of the data for the cohort curves (default: the last confirmed order);
         its month counts only if it is the month's last day
@@ -515,20 +603,34 @@ def ceilings(
     out["ltv_source"] = source
     out["ltv_cac"] = _nullable(out["ltv"] / out["cac"].where(out["cac"] > 0))
 
-    if other_costs_per_customer is None:
-        other_costs_per_customer = non_ad_costs_per_customer(store, start=start, end=end)
-        if other_costs_per_customer is None:
+    other: float | None
+    if other_costs_per_customer is not None:
+        other = float(other_costs_per_customer)
+    else:
+        costs = non_ad_costs_per_customer(store, horizon_months=horizon, as_of=as_of)
+        other = costs.per_customer
+        if costs.amount is None:  # nothing known: counted as none, and said so
+            other = 0.0
             notes["other_costs_per_customer"] = (
                 "the costs table is empty: no non-advertising costs are counted "
                 "(import costs or pass --other-costs-per-customer)"
             )
-    other = 0.0 if other_costs_per_customer is None else float(other_costs_per_customer)
-    out["other_costs_per_customer"] = _nullable([other] * len(out))
+        elif other is None:
+            notes["other_costs_per_customer"] = costs.reason
+            notes["marginal_cpo"] = "no non-advertising costs per customer: " + costs.reason
+        else:
+            notes["other_costs_per_customer"] = (
+                f"non-advertising costs {costs.amount:,.2f} from {costs.first_month} to "
+                f"{costs.last_month} (the {horizon} months of the LTV horizon) / "
+                f"{costs.customers:,} customers with a confirmed order in those months"
+            )
+        other_costs_per_customer = other
+    out["other_costs_per_customer"] = _nullable([np.nan if other is None else other] * len(out))
     # marginal CPO = LTV on revenue - cost of goods - other costs = margin LTV - other costs
     margin_ltv = out[first + "_margin_ltv"].where(
         out[first + "_margin_ltv"].notna(), out[second + "_margin_ltv"]
     )
-    out["marginal_cpo"] = _nullable(margin_ltv - other)
+    out["marginal_cpo"] = _nullable(margin_ltv - out["other_costs_per_customer"])
     out["headroom"] = _nullable(out["marginal_cpo"] - out["cac"])
     out["payback_months"] = _nullable(
         [_payback(curves.get(k), c) for k, c in zip(lookup, out["cac"].astype(object), strict=True)]
