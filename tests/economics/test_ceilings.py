@@ -287,3 +287,18 @@ def test_partner_commission_is_of_the_filtered_period_and_slice(store):
     assert p1(start="2024-01-01", end="2024-01-31") == (140, 6, 140 / 6)
     assert p1(start="2024-01-01", end="2024-01-31", where=["platform=google"]) == (40, 4, 10)
     assert p1(start="2024-03-01") == (60, 2, 30)
+
+
+def test_one_healthy_threshold_for_calc_and_economics():
+    """LTV/CAC "healthy" is one constant: payback.calc.formulas.HEALTHY_LTV_CAC (DOMAIN: 3)."""
+    import inspect
+
+    from payback.calc import HEALTHY_LTV_CAC, formulas
+    from payback.calc.cli import _ltv_cac
+    from payback.economics.cli import economics_command
+
+    assert HEALTHY_LTV_CAC == 3.0
+    assert VerdictRules.__dataclass_fields__["healthy"].default is HEALTHY_LTV_CAC
+    assert inspect.signature(formulas.ltv_cac).parameters["healthy"].default is HEALTHY_LTV_CAC
+    for command in (_ltv_cac, economics_command):  # the CLI defaults, as text
+        assert inspect.signature(command).parameters["healthy"].default == "3", command

@@ -323,7 +323,7 @@ def _ltv_cac(
     cac: Annotated[str, typer.Option(help="Acquisition cost per customer (money).")],
     healthy: Annotated[
         str, typer.Option(help="Ratio at or above which the channel is sustainable.")
-    ] = "3",
+    ] = f"{F.HEALTHY_LTV_CAC:g}",
     json_: JsonFlag = False,
 ) -> None:
     """LTV / CAC and its verdict: 3 or more is sustainable."""

@@ -24,7 +24,9 @@ import math
 from payback.calc.result import CalcResult, Step, Unit
 from payback.errors import InputError
 
-#: The LTV/CAC ratio at or above which a channel pays for itself sustainably.
+#: The LTV/CAC ratio at or above which a channel pays for itself sustainably (DOMAIN.md:
+#: "the healthy ratio LTV/CAC is 3 or more"). The one definition: ``ltv_cac`` here, the
+#: economics verdicts (:class:`payback.economics.VerdictRules`) and the report use it.
 HEALTHY_LTV_CAC = 3.0
 
 

@@ -46,6 +46,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from payback.calc.formulas import HEALTHY_LTV_CAC
 from payback.errors import CurrencyError, InputError, PaybackError
 
 #: Dimensions with their own cohort LTV (the acquisition source of a customer's first order).
@@ -93,7 +94,8 @@ class VerdictRules:
     Attributes
     ----------
     healthy : float
-        LTV/CAC at or above which a slice with headroom is scaled (DOMAIN.md: 3).
+        LTV/CAC at or above which a slice with headroom is scaled; default
+        :data:`payback.calc.formulas.HEALTHY_LTV_CAC` (DOMAIN.md: 3).
     cut_below : float
         LTV/CAC below which a slice is cut (1: a customer brings less than they cost).
     min_customers : int
@@ -102,7 +104,7 @@ class VerdictRules:
         Headroom needed to scale, as a share of the CAC (0: any headroom).
     """
 
-    healthy: float = 3.0
+    healthy: float = HEALTHY_LTV_CAC
     cut_below: float = 1.0
     min_customers: int = 30
     min_headroom: float = 0.0

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from payback.calc.formulas import HEALTHY_LTV_CAC
 from payback.calc.inputs import parse_numbers
 from payback.economics.scenarios import (
     SUMMARY_ROWS,
@@ -262,7 +263,7 @@ def economics_command(
     margin: Annotated[str | None, typer.Option(help="Gross margin for max CPA: 25%.")] = None,
     share: Annotated[str, typer.Option(help="Share of the margin spent to win a deal.")] = "100%",
     conversion: Annotated[str | None, typer.Option(help="Lead-to-deal conversion: 1/16.")] = None,
-    healthy: Annotated[str, typer.Option(help="LTV/CAC to scale.")] = "3",
+    healthy: Annotated[str, typer.Option(help="LTV/CAC to scale.")] = f"{HEALTHY_LTV_CAC:g}",
     cut_below: Annotated[str, typer.Option(help="LTV/CAC below which to cut.")] = "1",
     min_customers: Annotated[int, typer.Option(help="Fewer new customers: not enough data.")] = 30,
     min_headroom: Annotated[
