@@ -186,6 +186,7 @@ def import_file(
     source_map: Mapping[str, str] | str | Iterable[str] | None = None,
     dedupe_window: str | timedelta | None = None,
     date_format: str | None = None,
+    decimal_comma: bool = False,
     progress: bool | None = None,
 ) -> ImportResult:
     """Import one CSV/TSV/Parquet file into the store, all or nothing.
@@ -217,6 +218,9 @@ def import_file(
         ``duplicate`` (``"24h"``).
     date_format : str, optional
         Format of the date columns (``DD-MM-YYYY`` or ``%d-%m-%Y``) when not ISO.
+    decimal_comma : bool
+        Numbers are written the European way: a decimal comma, dots between thousands
+        (``1.234,56``). Without it a cell like ``12,5`` is an error that says so.
     progress : bool, optional
         Show a progress bar (default: for files of 50 MB or more).
 
@@ -238,6 +242,7 @@ def import_file(
     options = _options(
         table, mapping, set_values, currency, money_units, source_map, dedupe_window, date_format
     )
+    options["decimal_comma"] = bool(decimal_comma)
     peek = peek_file(path)
     show = bool(progress) if progress is not None else peek.size >= PROGRESS_BYTES
     with Progress(show) as bar:

@@ -75,6 +75,12 @@ def import_command(
         "--date-format",
         help="Date format when not ISO and not detectable, e.g. DD-MM-YYYY or %d.%m.%Y.",
     ),
+    decimal_comma: bool = typer.Option(
+        False,
+        "--decimal-comma",
+        help="Numbers are written the European way: 1.234,56 (a decimal comma, dots "
+        "between thousands).",
+    ),
     progress: bool = typer.Option(
         None,
         "--progress/--no-progress",
@@ -110,6 +116,7 @@ def import_command(
             source_map=source_map or None,
             dedupe_window=dedupe_window,
             date_format=date_format,
+            decimal_comma=decimal_comma,
             progress=progress,
         )
     finally:

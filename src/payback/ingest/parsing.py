@@ -6,10 +6,12 @@ parse becomes NULL in the parsed column; the importer compares raw and parsed to
 report it (file, row, column, value), so nothing is silently coerced.
 
 Numbers accept ``1234.5``, ``-3``, ``1e3`` and US thousands separators ``1,200.50``;
-never ``inf``/``nan``. Dates are ISO (``2024-10-31``) or a format detected from the
-values (``31.10.2024``, ``10/31/2024``, ``Oct 31, 2024`` ...); when the values fit two
-formats that read them differently (``01/02/2024``) the format is ambiguous and must
-be given (``--date-format``).
+never ``inf``/``nan``. With ``decimal_comma`` (``--decimal-comma``, European exports)
+they are written ``1234,5`` or ``1.234,56`` instead; without it a cell like ``12,5``
+(a decimal comma) is recognised by :func:`decimal_comma_sql` to say so. Dates are ISO
+(``2024-10-31``) or a format detected from the values (``31.10.2024``, ``10/31/2024``,
+``Oct 31, 2024`` ...); when the values fit two formats that read them differently
+(``01/02/2024``) the format is ambiguous and must be given (``--date-format``).
 
 Examples
 --------
@@ -19,6 +21,8 @@ Examples
 1200.5
 >>> con.execute("SELECT " + number_sql("'1,20'")).fetchone()[0] is None
 True
+>>> con.execute("SELECT " + number_sql("'1.234,5'", decimal_comma=True)).fetchone()[0]
+1234.5
 >>> human_format("%d.%m.%Y %H:%M")
 'DD.MM.YYYY HH:mm'
 """
@@ -67,6 +71,10 @@ _HUMAN = (
     ("%B", "Month"),
 )
 _US_THOUSANDS = r"[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?"
+#: European numbers (``--decimal-comma``): ``1234,5``, ``1.234,56``, ``-3``.
+_EUROPEAN = r"[-+]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,[0-9]+)?"
+#: A decimal comma in a file read with decimal points: ``12,5``, ``-0,99``, ``1.234,56``.
+_DECIMAL_COMMA = r"[-+]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+),[0-9]{1,2}"
 
 
 def ident(name: str) -> str:
@@ -120,13 +128,46 @@ def typed_sql(column: str, arrow_type: pa.DataType) -> str | None:
     return None
 
 
-def number_sql(raw: str) -> str:
-    """Parse a number: plain or with US thousands separators; NULL if not a finite number."""
-    x = (
-        f"COALESCE(TRY_CAST({raw} AS DOUBLE), CASE WHEN regexp_full_match({raw}, "
-        f"{lit(_US_THOUSANDS)}) THEN TRY_CAST(replace({raw}, ',', '') AS DOUBLE) END)"
-    )
+def number_sql(raw: str, *, decimal_comma: bool = False) -> str:
+    """Parse a number; NULL if the text is not a finite number.
+
+    Plain (``1234.5``, ``-3``, ``1e3``) or with US thousands separators (``1,200.50``);
+    with ``decimal_comma`` the European way instead: ``1234,5``, ``1.234,56`` (a dot
+    only between groups of three digits, so ``12.5`` is not read as 12.5 nor 125).
+    """
+    if decimal_comma:
+        x = (
+            f"CASE WHEN regexp_full_match({raw}, {lit(_EUROPEAN)}) "
+            f"THEN TRY_CAST({decimal_point_sql(raw)} AS DOUBLE) "
+            f"WHEN NOT regexp_matches({raw}, '[.,]') THEN TRY_CAST({raw} AS DOUBLE) END"
+        )
+    else:
+        x = (
+            f"COALESCE(TRY_CAST({raw} AS DOUBLE), CASE WHEN regexp_full_match({raw}, "
+            f"{lit(_US_THOUSANDS)}) THEN TRY_CAST(replace({raw}, ',', '') AS DOUBLE) END)"
+        )
     return f"(CASE WHEN isfinite({x}) THEN {x} END)"
+
+
+def decimal_comma_sql(raw: str) -> str:
+    """Whether a cell is a number written with a decimal comma (``12,5``, ``1.234,56``).
+
+    Meant for cells that did not parse as numbers with decimal points.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> [con.execute("SELECT " + decimal_comma_sql(lit(v))).fetchone()[0]
+    ...  for v in ("12,5", "-0,99", "1.234,56", "1,234", "12,3.4", "1,2,3")]
+    [True, True, True, False, False, False]
+    """
+    return f"regexp_full_match({raw}, {lit(_DECIMAL_COMMA)})"
+
+
+def decimal_point_sql(raw: str) -> str:
+    """A decimal-comma number rewritten with a decimal point: ``1.234,56`` -> ``1234.56``."""
+    return f"replace(replace({raw}, '.', ''), ',', '.')"
 
 
 def whole_sql(number: str) -> str:

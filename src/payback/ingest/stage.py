@@ -30,6 +30,8 @@ from payback.errors import DataError
 from payback.ingest.parsing import (
     ISO,
     date_sql,
+    decimal_comma_sql,
+    decimal_point_sql,
     detect_date_format,
     human_format,
     ident,
@@ -48,6 +50,9 @@ from payback.schema import Table
 SRC = "_pb_src"
 PARSED = "_pb_parsed"
 _EXPECTED_NUMBER = "a number like 1234.56 (a thousands separator ',' is allowed)"
+_EXPECTED_EUROPEAN = (
+    "a number like 1.234,56 (--decimal-comma: a decimal comma, '.' between thousands)"
+)
 
 
 def report_malformed(raw: RawFile, problems: Problems) -> None:
@@ -180,6 +185,7 @@ def parse(
     """
     types = {f.name: f.type for f in data.schema}
     units = options["money_units"] or layout.money_units
+    comma = options["decimal_comma"]
     select = ["_row"]
     checks: list[Check] = []
     bad_checks: list[Check] = []
@@ -190,10 +196,11 @@ def parse(
         name, label, atype = col.name, source.label, types[source.column]
         tokens = layout.null_tokens if source.constant is None else ()
         raw_text = raw_sql(source.column, atype, tokens)
-        expected = None
+        expected = typed = None
         if col.dtype in ("int64", "float64"):
-            value = typed_sql(source.column, atype) or number_sql(raw_text)
-            expected = _EXPECTED_NUMBER
+            typed = typed_sql(source.column, atype)
+            value = typed or number_sql(raw_text, decimal_comma=comma)
+            expected = _EXPECTED_EUROPEAN if comma else _EXPECTED_NUMBER
             if col.dtype == "int64":
                 value, expected = whole_sql(value), "a whole number like 1200"
             elif col.money and units != 1:
@@ -233,19 +240,9 @@ def parse(
             select.append(
                 f"CASE WHEN {raw_text} IS NOT NULL AND ({wrong}) THEN {raw_text} END AS {bad}"
             )
-            dated = col.dtype in ("date", "timestamp")
-            problem = (
-                "unparsable date"
-                if dated
-                else ("not a whole number" if col.dtype == "int64" else "unparsable number")
+            bad_checks += unparsable_checks(
+                col, label, expected, decimal_commas=col.dtype == "float64" and not (comma or typed)
             )
-            fix = (
-                "correct the cell, or give the format with --date-format"
-                if dated
-                else f"correct the cell, or map another column with --map {name}=COLUMN"
-            )
-            condition = f"{bad} IS NOT NULL AND {ident(name)} IS NULL"
-            bad_checks.append(Check(problem, label, condition, bad, expected, fix))
         checks += value_checks(table, col, label, has_bad=expected is not None)
         if source.period_end:
             checks.append(_period_check(select, raw_text, source, label, types))
@@ -255,10 +252,51 @@ def parse(
             and options["money_units"] is None
             and (source.constant is None)
         ):
-            checks.append(_micro_units_check(select, raw_text, name, label, layout))
+            checks.append(_micro_units_check(select, raw_text, name, label, layout, comma))
     checks += _row_checks(table, plan, options)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {PARSED} AS SELECT {', '.join(select)} FROM {SRC}")
     return bad_checks + checks
+
+
+def unparsable_checks(col, label: str, expected: str, *, decimal_commas: bool) -> list[Check]:
+    """Checks of the cells of a number or date column that did not parse.
+
+    The text of such a cell is in ``_bad_<name>`` and its parsed value is NULL. With
+    ``decimal_commas`` a number written with a decimal comma (``12,5``) gets its own
+    message, and the fix spells the cell with a decimal point.
+    """
+    bad, name = ident("_bad_" + col.name), col.name
+    dated = col.dtype in ("date", "timestamp")
+    condition = f"{bad} IS NOT NULL AND {ident(name)} IS NULL"
+    if dated:
+        return [
+            Check(
+                "unparsable date",
+                label,
+                condition,
+                bad,
+                expected,
+                "correct the cell, or give the format with --date-format",
+            )
+        ]
+    checks = []
+    if decimal_commas:
+        written = decimal_comma_sql(bad)
+        checks.append(
+            Check(
+                "a decimal comma is not supported",
+                label,
+                f"{condition} AND {written}",
+                bad,
+                "a number like 1234.56",
+                "write {} (or use --decimal-comma)",
+                fix_value=decimal_point_sql(bad),
+            )
+        )
+        condition += f" AND NOT {written}"
+    problem = "not a whole number" if col.dtype == "int64" else "unparsable number"
+    fix = f"correct the cell, or map another column with --map {name}=COLUMN"
+    return [*checks, Check(problem, label, condition, bad, expected, fix)]
 
 
 def _expected_date(fmt: str, dtype: str) -> str:
@@ -285,9 +323,10 @@ def _period_check(select, raw_text, source, label, types) -> Check:
     )
 
 
-def _micro_units_check(select, raw_text, name, label, layout: Layout) -> Check:
+def _micro_units_check(select, raw_text, name, label, layout: Layout, comma: bool) -> Check:
     frac = ident("_frac_" + name)
-    select.append(f"CASE WHEN contains({raw_text}, '.') THEN {raw_text} END AS {frac}")
+    point = "','" if comma else "'.'"
+    select.append(f"CASE WHEN contains({raw_text}, {point}) THEN {raw_text} END AS {frac}")
     return Check(
         f"a fraction in {layout.label} money, which is in micro-units",
         label,

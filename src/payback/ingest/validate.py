@@ -50,8 +50,11 @@ class Check:
     value : str
         SQL for the value shown (cast to text).
     expected, fix : str or None
+        ``fix`` may hold ``{}``: the text of ``fix_value`` for the row goes there.
     examples : int
         Rows listed before the rest are only counted.
+    fix_value : str or None
+        SQL for a fix that depends on the row (the cell rewritten, say).
     """
 
     problem: str
@@ -61,6 +64,7 @@ class Check:
     expected: str | None = None
     fix: str | None = None
     examples: int = 3
+    fix_value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,8 @@ class Problems:
             if not count:
                 continue
             rows = con.execute(
-                f"SELECT _row, CAST({check.value} AS VARCHAR) FROM {relation} "
+                f"SELECT _row, CAST({check.value} AS VARCHAR), "
+                f"CAST({check.fix_value or 'NULL'} AS VARCHAR) FROM {relation} "
                 f"WHERE {check.condition} ORDER BY _row LIMIT {min(check.examples, count)}"
             ).fetchall()
             examples = [
@@ -156,9 +161,9 @@ class Problems:
                     column=check.column,
                     value=value,
                     expected=check.expected,
-                    fix=check.fix,
+                    fix=check.fix.format(fix) if check.fix and check.fix_value else check.fix,
                 )
-                for row, value in rows
+                for row, value, fix in rows
             ]
             self.add_group(examples, int(count))
 
