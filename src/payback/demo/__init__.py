@@ -13,9 +13,22 @@ metrics.
 
 from __future__ import annotations
 
-from payback.demo.exports import DemoFile, write_shop
-from payback.demo.generator import PHASES, Shop, generate_shop
-from payback.demo.runner import HEADLINE_METRICS, DemoResult, run_demo
+from typing import TYPE_CHECKING
+
+from payback._util import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on first use
+    from payback.demo.exports import DemoFile, write_shop
+    from payback.demo.generator import (
+        PHASES,
+        Shop,
+        generate_shop,
+    )
+    from payback.demo.runner import (
+        HEADLINE_METRICS,
+        DemoResult,
+        run_demo,
+    )
 
 __all__ = [
     "HEADLINE_METRICS",
@@ -27,3 +40,19 @@ __all__ = [
     "run_demo",
     "write_shop",
 ]
+
+#: Public name -> the module defining it, imported on first use (PEP 562), so that
+#: ``import payback.demo`` (and ``payback --help``) does not load numpy, pandas and the generator.
+_EXPORTS = {
+    "DemoFile": "payback.demo.exports",
+    "write_shop": "payback.demo.exports",
+    "PHASES": "payback.demo.generator",
+    "Shop": "payback.demo.generator",
+    "generate_shop": "payback.demo.generator",
+    "HEADLINE_METRICS": "payback.demo.runner",
+    "DemoResult": "payback.demo.runner",
+    "run_demo": "payback.demo.runner",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

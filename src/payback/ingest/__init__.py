@@ -15,9 +15,35 @@ Examples
 
 from __future__ import annotations
 
-from payback.ingest.api import ImportResult, import_file
-from payback.ingest.attribution import platform_name
-from payback.ingest.fx import Conversion
-from payback.ingest.platforms import LAYOUTS, Layout
+from typing import TYPE_CHECKING
 
-__all__ = ["LAYOUTS", "Conversion", "ImportResult", "Layout", "import_file", "platform_name"]
+from payback._util import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on first use
+    from payback.ingest.api import ImportResult, import_file
+    from payback.ingest.attribution import platform_name
+    from payback.ingest.fx import Conversion
+    from payback.ingest.platforms import LAYOUTS, Layout
+
+__all__ = [
+    "LAYOUTS",
+    "Conversion",
+    "ImportResult",
+    "Layout",
+    "import_file",
+    "platform_name",
+]
+
+#: Public name -> the module defining it, imported on first use (PEP 562), so that
+#: ``import payback.ingest`` (and ``payback --help``) does not load duckdb, pyarrow and the readers.
+_EXPORTS = {
+    "ImportResult": "payback.ingest.api",
+    "import_file": "payback.ingest.api",
+    "platform_name": "payback.ingest.attribution",
+    "Conversion": "payback.ingest.fx",
+    "LAYOUTS": "payback.ingest.platforms",
+    "Layout": "payback.ingest.platforms",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

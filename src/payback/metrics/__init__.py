@@ -7,15 +7,30 @@
 
 from __future__ import annotations
 
-from payback.metrics.catalogue import (
-    ALIASES,
-    CATALOGUE,
-    DEFAULT_METRICS,
-    Metric,
-    resolve_metrics,
-)
-from payback.metrics.engine import MetricsResult, catalogue_frame, compute_metrics, metrics_expr
-from payback.metrics.filters import GRAINS, Dimension, parse_by, parse_where
+from typing import TYPE_CHECKING
+
+from payback._util import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on first use
+    from payback.metrics.catalogue import (
+        ALIASES,
+        CATALOGUE,
+        DEFAULT_METRICS,
+        Metric,
+        resolve_metrics,
+    )
+    from payback.metrics.engine import (
+        MetricsResult,
+        catalogue_frame,
+        compute_metrics,
+        metrics_expr,
+    )
+    from payback.metrics.filters import (
+        GRAINS,
+        Dimension,
+        parse_by,
+        parse_where,
+    )
 
 __all__ = [
     "ALIASES",
@@ -32,3 +47,24 @@ __all__ = [
     "parse_where",
     "resolve_metrics",
 ]
+
+#: Public name -> the module defining it, imported on first use (PEP 562), so that
+#: ``import payback.metrics`` (and ``payback --help``) does not load ibis and the engine.
+_EXPORTS = {
+    "ALIASES": "payback.metrics.catalogue",
+    "CATALOGUE": "payback.metrics.catalogue",
+    "DEFAULT_METRICS": "payback.metrics.catalogue",
+    "Metric": "payback.metrics.catalogue",
+    "resolve_metrics": "payback.metrics.catalogue",
+    "MetricsResult": "payback.metrics.engine",
+    "catalogue_frame": "payback.metrics.engine",
+    "compute_metrics": "payback.metrics.engine",
+    "metrics_expr": "payback.metrics.engine",
+    "GRAINS": "payback.metrics.filters",
+    "Dimension": "payback.metrics.filters",
+    "parse_by": "payback.metrics.filters",
+    "parse_where": "payback.metrics.filters",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -6,16 +6,26 @@ text; ``headline``, ``timeseries`` and ``metric_table`` give the views as data.
 
 from __future__ import annotations
 
-from payback.report.build import ReportQuery, Section, build_report, render_report
-from payback.report.views import (
-    Card,
-    Headline,
-    MetricTable,
-    Period,
-    headline,
-    metric_table,
-    timeseries,
-)
+from typing import TYPE_CHECKING
+
+from payback._util import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on first use
+    from payback.report.build import (
+        ReportQuery,
+        Section,
+        build_report,
+        render_report,
+    )
+    from payback.report.views import (
+        Card,
+        Headline,
+        MetricTable,
+        Period,
+        headline,
+        metric_table,
+        timeseries,
+    )
 
 __all__ = [
     "Card",
@@ -30,3 +40,22 @@ __all__ = [
     "render_report",
     "timeseries",
 ]
+
+#: Public name -> the module defining it, imported on first use (PEP 562), so that
+#: ``import payback.report`` (and ``payback --help``) does not load plotly and jinja2.
+_EXPORTS = {
+    "ReportQuery": "payback.report.build",
+    "Section": "payback.report.build",
+    "build_report": "payback.report.build",
+    "render_report": "payback.report.build",
+    "Card": "payback.report.views",
+    "Headline": "payback.report.views",
+    "MetricTable": "payback.report.views",
+    "Period": "payback.report.views",
+    "headline": "payback.report.views",
+    "metric_table": "payback.report.views",
+    "timeseries": "payback.report.views",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,67 @@
+"""``payback --help`` starts fast: importing the CLI loads no heavy library it does not need.
+
+Each capability package exports its API lazily (PEP 562) and each ``cli.py`` imports the
+engine inside its command, so the root command only imports typer and the command
+modules. The web stack (fastapi, starlette, uvicorn) and plotly are checked here; ibis,
+scipy and pandas are still imported by the clv / economics / calc command modules.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("fastapi", "starlette", "uvicorn", "plotly", "ibis", "scipy", "pandas")
+
+
+def modules_after(code: str) -> set[str]:
+    """The heavy top-level modules in ``sys.modules`` after running ``code`` afresh."""
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    return set(done.stdout.split())
+
+
+def test_importing_the_cli_loads_neither_the_web_stack_nor_plotly():
+    loaded = modules_after("import payback.cli")
+    assert not loaded & {"fastapi", "starlette", "uvicorn", "plotly"}, loaded
+
+
+@pytest.mark.parametrize(
+    "package", ["payback.demo", "payback.ingest", "payback.report", "payback.server"]
+)
+def test_importing_a_capability_package_loads_nothing_heavy(package):
+    assert modules_after(f"import {package}") == set()
+
+
+def test_importing_the_metrics_package_loads_nothing_heavy():
+    # its catalogue (names, formulas, units) is plain Python; the engine needs ibis
+    assert modules_after("import payback.metrics") == set()
+    assert "ibis" in modules_after("from payback.metrics import compute_metrics")
+
+
+@pytest.mark.parametrize("package", ["demo", "ingest", "metrics", "report", "server"])
+def test_every_public_name_still_resolves(package):
+    import importlib
+
+    module = importlib.import_module(f"payback.{package}")
+    for name in module.__all__:
+        value = getattr(module, name)
+        assert getattr(value, "__module__", module.__name__).startswith("payback."), name
+        assert name in dir(module)
+    exec(f"from payback.{package} import *", namespace := {})
+    assert set(module.__all__) <= set(namespace)
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        module.no_such_name  # noqa: B018
+
+
+def test_help_lists_every_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "payback.cli", "--help"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    for command in ("demo", "import", "metrics", "report", "serve"):
+        assert f" {command} " in done.stdout, command
