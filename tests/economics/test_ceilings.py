@@ -90,7 +90,10 @@ def test_hand_worked_numbers(shop):
     assert (a["marginal_cpo"], a["headroom"], a["ltv_cac"]) == (110, 10, 1.2)
     assert (a["payback_months"], a["verdict"], a["reason"]) == (2, "hold", "LTV/CAC below 3")
     assert (b["cac"], b["ltv"], b["marginal_cpo"], b["payback_months"]) == (600, 60, 50, None)
-    assert (b["verdict"], b["reason"]) == ("cut", "CAC above the ceiling")
+    assert (b["verdict"], b["reason"]) == (
+        "cut",
+        "CAC 600.00 above the marginal CPO 50.00, the most one new customer may cost (CPO 600.00)",
+    )
     assert (c["cac"], c["ltv_cac"], c["headroom"], c["payback_months"]) == (10, 12, 100, 1)
     assert (c["verdict"], c["reason"]) == ("scale", "LTV/CAC >= 3, headroom")
     assert (total["cost"], total["new_customers"], total["orders"]) == (4050, 20, 35)
@@ -302,3 +305,29 @@ def test_one_healthy_threshold_for_calc_and_economics():
     assert inspect.signature(formulas.ltv_cac).parameters["healthy"].default is HEALTHY_LTV_CAC
     for command in (_ltv_cac, economics_command):  # the CLI defaults, as text
         assert inspect.signature(command).parameters["healthy"].default == "3", command
+
+
+def test_cut_compares_the_cac_with_the_ceiling_and_says_so(store):
+    """D: cost 1,000, 5 customers with 2 orders each through D in January (100 revenue,
+    40 cogs each): CPO 1,000 / 10 = 100, CAC 1,000 / 5 = 200, 1-month margin LTV
+    2 x 60 = 120 = the ceiling without other costs. The CPO is under the ceiling, the cost
+    of one new customer is not: cut, and the reason shows both."""
+    jan = dt.datetime(2024, 1, 31, 12)
+    ids = [f"d{i}-{k}" for i in range(5) for k in (1, 2)]
+    store.write({
+        "orders": pa.table({
+            "order_id": ids, "customer_id": [i.split("-")[0] for i in ids],
+            "time": [jan] * 10, "revenue": [100.0] * 10, "cogs": [40.0] * 10,
+            "status": ["confirmed"] * 10, "currency": ["EUR"] * 10,
+            "platform": ["google"] * 10, "campaign": ["D"] * 10}),
+        "ad_stats": pa.table({
+            "date": [dt.date(2024, 1, 1)], "platform": ["google"], "campaign": ["D"],
+            "impressions": [1000], "clicks": [100], "cost": [1000.0], "currency": ["EUR"]}),
+    }, meta={"base_currency": "EUR"})  # fmt: skip
+    d = rows(ceilings(store, "campaign", horizon_months=1, predicted=False,
+                      rules=VerdictRules(min_customers=5)))["D"]  # fmt: skip
+    assert (d["cpo"], d["cac"], d["marginal_cpo"]) == (100, 200, 120)
+    assert d["verdict"] == "cut"
+    assert d["reason"] == (
+        "CAC 200.00 above the marginal CPO 120.00, the most one new customer may cost (CPO 100.00)"
+    )

@@ -31,7 +31,10 @@ For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
 - **verdict** with its ``reason`` (:class:`VerdictRules`): *not enough data* (no cost,
   fewer than ``min_customers`` new customers, or no LTV), *cut* (CAC above the marginal
   CPO, or LTV/CAC below ``cut_below``), *scale* (LTV/CAC at least ``healthy`` and
-  headroom above ``min_headroom x CAC``), otherwise *hold*.
+  headroom above ``min_headroom x CAC``), otherwise *hold*. The marginal CPO is the
+  ceiling on the cost of one *new customer* (DOMAIN.md: "50,000 of ads, 100 buyers"), so
+  the cut compares it with the CAC; the CPO (cost per order, repeat orders included) is
+  shown beside it in the reason.
 
 Missing values are null with the reason in ``frame.attrs["reasons"]``; never inf or NaN.
 """
@@ -700,11 +703,11 @@ def ceilings(
 
 def _verdicts(out: pd.DataFrame, rules: VerdictRules) -> tuple[list[str], list[str]]:
     verdicts, reasons = [], []
-    rows = out[["cost", "new_customers", "cac", "ltv", "ltv_cac", "marginal_cpo", "headroom"]]
-    for cost, new, cac, ltv, ratio, ceiling, headroom in rows.astype(object).itertuples(
-        index=False
+    columns = ["cost", "new_customers", "cpo", "cac", "ltv", "ltv_cac", "marginal_cpo", "headroom"]
+    for cost, new, cpo, cac, ltv, ratio, ceiling, headroom in (
+        out[columns].astype(object).itertuples(index=False)
     ):
-        v, why = _verdict(cost, new, cac, ltv, ratio, ceiling, headroom, rules)
+        v, why = _verdict(cost, new, cpo, cac, ltv, ratio, ceiling, headroom, rules)
         verdicts.append(v)
         reasons.append(why)
     return verdicts, reasons
@@ -714,8 +717,13 @@ def _missing(x: Any) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))
 
 
-def _verdict(cost, new, cac, ltv, ratio, ceiling, headroom, rules: VerdictRules):
-    """The verdict of one slice and the sentence that explains it."""
+def _verdict(cost, new, cpo, cac, ltv, ratio, ceiling, headroom, rules: VerdictRules):
+    """The verdict of one slice and the sentence that explains it.
+
+    The ceiling (marginal CPO) is the break-even cost of acquiring one customer, so it is
+    compared with the CAC (cost / new customers), not with the CPO (cost / all orders,
+    repeat orders included, whose value the LTV already counts); the reason shows both.
+    """
     if _missing(cost) or cost == 0:
         return "not enough data", "no acquisition cost recorded"
     if _missing(new) or new < rules.min_customers:
@@ -724,7 +732,11 @@ def _verdict(cost, new, cac, ltv, ratio, ceiling, headroom, rules: VerdictRules)
     if _missing(ltv) or _missing(cac):
         return "not enough data", "no cohort old enough for LTV"
     if not _missing(ceiling) and cac > ceiling:
-        return "cut", "CAC above the ceiling"
+        paid = "" if _missing(cpo) else f" (CPO {cpo:,.2f})"
+        return "cut", (
+            f"CAC {cac:,.2f} above the marginal CPO {ceiling:,.2f}, the most one new "
+            f"customer may cost{paid}"
+        )
     if ratio < rules.cut_below:
         return "cut", f"LTV/CAC below {rules.cut_below:g}"
     if ratio >= rules.healthy:
