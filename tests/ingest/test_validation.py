@@ -8,8 +8,10 @@ from __future__ import annotations
 import pytest
 
 from payback.cli import main
-from payback.errors import DataError, PaybackError, ValidationErrors
+from payback.errors import DataError, ValidationErrors
 from payback.ingest import import_file
+
+from .conftest import error_message as _message
 
 ADS_HEADER = "date,platform,campaign,impressions,clicks,cost,currency\n"
 
@@ -18,12 +20,6 @@ def _ads(tmp_path, body, name="ads.csv"):
     path = tmp_path / name
     path.write_text(ADS_HEADER + body, encoding="utf-8")
     return path
-
-
-def _message(store, kind, path, **kw):
-    with pytest.raises(PaybackError) as e:
-        import_file(store, kind, path, **kw)
-    return str(e.value)
 
 
 def test_missing_required_column_lists_found_and_closest(store, tmp_path):
@@ -37,7 +33,7 @@ def test_missing_required_column_lists_found_and_closest(store, tmp_path):
         "found 'order_id', 'customer', 'created_at', 'Revenue total', 'state', 'currency'; "
         "closest to 'revenue': 'Revenue total'; closest to 'status': 'state'. Fix: rename the "
         "column(s) or map them: --map revenue=COLUMN,status=COLUMN; for a value the file lacks "
-        "use --set revenue=VALUE"
+        "use --set status=VALUE"
     )
 
 

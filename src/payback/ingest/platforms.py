@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -513,36 +514,100 @@ def resolve_columns(
     generated = GENERATED.get(table.name, ())
     missing = [c for c in table.required_columns if c.name not in (*sources, *generated)]
     if missing and require:
-        raise missing_columns_error(table, layout, columns, [c.name for c in missing], file)
+        used = [s.column for s in sources.values() if s.column]
+        raise missing_columns_error(
+            table, layout, columns, [c.name for c in missing], file, used=used
+        )
     return Plan(sources, tuple(notes))
 
 
+#: How alike (difflib ratio of the names as identifiers) a header must be to be suggested.
+CLOSE = 0.7
+
+
+def close_columns(names: Sequence[str], columns: Sequence[str], n: int = 3) -> list[str]:
+    """The columns genuinely close to any of ``names``: a ratio >= :data:`CLOSE`, or a
+    header that starts with the name (``Revenue total`` for ``revenue``).
+
+    Names and headers are compared as identifiers (:func:`key`), best match first.
+
+    Examples
+    --------
+    >>> close_columns(["status"], ["order_id", "state", "Revenue total"])
+    ['state']
+    >>> close_columns(["customer_id", "customer"], ["order_id", "email"])
+    []
+    """
+    scored: dict[str, float] = {}
+    for column in columns:
+        k = key(column)
+        for name in names:
+            ratio = difflib.SequenceMatcher(None, key(name), k).ratio()
+            if ratio >= CLOSE or (k.startswith(key(name)) and key(name)):
+                scored[column] = max(scored.get(column, 0.0), ratio)
+    return sorted(scored, key=lambda c: -scored[c])[:n]
+
+
+def identifies(table: Table, canon: str) -> bool:
+    """Whether a column identifies rows (an ``*_id``, or a one-column key), so that one
+    value for every row makes no sense. (The dimensions of a longer key, such as an ad
+    row's date and platform, may be one value for a whole report.)
+    """
+    return canon.endswith("_id") or tuple(table.key) == (canon,)
+
+
+def _settable(table: Table, canon: str) -> bool:
+    """Whether one value for every row (``--set``) can make sense: a label, not an id,
+    an amount or a time."""
+    return not identifies(table, canon) and table.column(canon).dtype in ("string", "date")
+
+
 def missing_columns_error(
-    table: Table, layout: Layout, columns: Sequence[str], missing: Sequence[str], file: str
+    table: Table,
+    layout: Layout,
+    columns: Sequence[str],
+    missing: Sequence[str],
+    file: str,
+    used: Sequence[str] = (),
 ) -> DataError:
-    """The error for required columns the file lacks: what was found, what is closest."""
+    """The error for required columns the file lacks: what was found, what is closest.
+
+    Only headers not already feeding another column (``used``) are suggested, and only
+    when they are genuinely close (:func:`close_columns`). ``--set`` is suggested only
+    for a column where one value for all rows can make sense (a date, a platform, a
+    status), never for an id.
+    """
+    free = [c for c in columns if c not in used]
     hints = []
     for canon in missing:
-        near = closest(canon, columns)
-        for alias in (
+        aliases = (
             *layout.columns.get(canon, ()),
             *GENERIC_ALIASES.get(table.name, {}).get(canon, ()),
-        ):
-            near += [n for n in closest(alias.replace("_", " "), columns) if n not in near]
+        )
+        near = close_columns([canon, *aliases], free)
         hints.append(
-            f"closest to {canon!r}: {', '.join(repr(n) for n in near[:3])}"
+            f"closest to {canon!r}: {', '.join(repr(n) for n in near)}"
             if near
             else f"nothing close to {canon!r}"
         )
     names = ", ".join(repr(m) for m in missing)
     maps = ",".join(f"{m}=COLUMN" for m in missing)
-    fix = (
-        f"rename the column(s) or map them: --map {maps}; for a value the file lacks "
-        + ("(one date, the platform, the currency) " if table.name == "ad_stats" else "")
-        + f"use --set {missing[0]}=VALUE"
-    )
-    if "currency" in missing:
-        fix += " (or --currency CODE)"
+    fix = f"rename the column(s) or map them: --map {maps}"
+    settable = [m for m in missing if _settable(table, m)]
+    if settable:
+        fix += (
+            "; for a value the file lacks "
+            + ("(one date, the platform, the currency) " if table.name == "ad_stats" else "")
+            + f"use --set {settable[0]}=VALUE"
+        )
+        if "currency" in missing:
+            fix += " (or --currency CODE)"
+    ids = [m for m in missing if identifies(table, m)]
+    if ids:
+        fix += (
+            f"; {' and '.join(ids)} identif{'ies' if len(ids) == 1 else 'y'} each row, so "
+            f"{'it' if len(ids) == 1 else 'they'} must come from the file (not --set)"
+        )
     return DataError(
         f"missing required column(s) {names} for {table.kind} ({layout.label}); found "
         f"{', '.join(repr(c) for c in columns)}; {'; '.join(hints)}",
