@@ -267,6 +267,15 @@ def open_store(
         ``"spark"`` connects to a local Spark session (see :func:`payback.store.open_spark`).
     read_only : bool
         Open the DuckDB file read-only (the file must exist).
+
+    DuckDB's own progress bar (printed on stderr by long queries) is switched off.
+
+    Examples
+    --------
+    >>> with open_store(":memory:") as store:
+    ...     store.backend.con.execute("SELECT current_setting('enable_progress_bar'), "
+    ...                               "current_setting('enable_progress_bar_print')").fetchone()
+    (False, False)
     """
     if engine == "spark":
         return open_spark()
@@ -283,6 +292,10 @@ def open_store(
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     backend = ibis.duckdb.connect(path, read_only=read_only)
+    # no DuckDB progress bar on stderr: the CLI has its own progress handling (printing is
+    # off too: setting progress_bar_time switches the bar itself back on)
+    backend.con.execute("SET enable_progress_bar = false")
+    backend.con.execute("SET enable_progress_bar_print = false")
     if not read_only:
         _create_tables(backend.con)
     return Store(backend=backend, path=path, engine="duckdb")
