@@ -187,6 +187,7 @@ def import_file(
     dedupe_window: str | timedelta | None = None,
     date_format: str | None = None,
     decimal_comma: bool = False,
+    allow_empty: bool = False,
     progress: bool | None = None,
 ) -> ImportResult:
     """Import one CSV/TSV/Parquet file into the store, all or nothing.
@@ -221,6 +222,8 @@ def import_file(
     decimal_comma : bool
         Numbers are written the European way: a decimal comma, dots between thousands
         (``1.234,56``). Without it a cell like ``12,5`` is an error that says so.
+    allow_empty : bool
+        Accept a file without data rows (nothing is imported); otherwise it is an error.
     progress : bool, optional
         Show a progress bar (default: for files of 50 MB or more).
 
@@ -243,6 +246,7 @@ def import_file(
         table, mapping, set_values, currency, money_units, source_map, dedupe_window, date_format
     )
     options["decimal_comma"] = bool(decimal_comma)
+    options["allow_empty"] = bool(allow_empty)
     peek = peek_file(path)
     show = bool(progress) if progress is not None else peek.size >= PROGRESS_BYTES
     with Progress(show) as bar:
@@ -367,8 +371,13 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     if raw.footer:
         shown = "; ".join(strip_quotes(f) for f in raw.footer[:2] if strip_quotes(f))
         warnings.append(f"{len(raw.footer)} footer line(s) skipped: {shown}")
-    con.register(stage.SRC, data)
     rows_read = data.num_rows
+    if not rows_read:
+        problems.raise_if_any()  # rows with a wrong number of fields say more
+        if not options["allow_empty"]:
+            raise _no_rows(file, skipped)
+        warnings.append("the file has no data rows: nothing was imported (--allow-empty)")
+    con.register(stage.SRC, data)
     stage.check_footer_counts(raw, rows_read, problems)
     checks = stage.parse(con, table, data, layout, plan, options, file)
     con.unregister(stage.SRC)
@@ -453,6 +462,17 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         duplicates_marked=duplicates,
         unattributed=unattributed,
         warnings=tuple(warnings),
+    )
+
+
+def _no_rows(file: str, skipped: list[str]) -> DataError:
+    """The error for a file with a header but no data rows."""
+    return DataError(
+        "no data rows" + (f" ({'; '.join(skipped)})" if skipped else ""),
+        file=file,
+        expected="at least one row under the header",
+        fix="export the data again (a filter or date range may have left it empty), or "
+        "pass --allow-empty to import nothing",
     )
 
 

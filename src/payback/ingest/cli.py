@@ -81,6 +81,12 @@ def import_command(
         help="Numbers are written the European way: 1.234,56 (a decimal comma, dots "
         "between thousands).",
     ),
+    allow_empty: bool = typer.Option(
+        False,
+        "--allow-empty",
+        help="Accept a file with a header but no data rows (nothing is imported); "
+        "otherwise it is an error.",
+    ),
     progress: bool = typer.Option(
         None,
         "--progress/--no-progress",
@@ -117,6 +123,7 @@ def import_command(
             dedupe_window=dedupe_window,
             date_format=date_format,
             decimal_comma=decimal_comma,
+            allow_empty=allow_empty,
             progress=progress,
         )
     finally:
