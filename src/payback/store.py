@@ -256,7 +256,7 @@ def _create_tables(raw) -> None:
 def open_store(
     db: str | os.PathLike[str] | None = None, *, engine: Engine = "duckdb", read_only: bool = False
 ) -> Store:
-    """Open (creating when needed) the store.
+    """Open (creating when needed) the store; its folder must exist (it is never created).
 
     Parameters
     ----------
@@ -289,8 +289,14 @@ def open_store(
             f"no payback store at {path}: import data first (`payback import ...`) "
             f"or run `payback demo`, or point --db / PAYBACK_DB at an existing store"
         )
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(path).parent
+    if path != ":memory:" and not folder.is_dir():
+        # never create folders: a mistyped --db would silently make a store elsewhere
+        raise PaybackError(
+            f"cannot create the store {path}: the folder {folder} does not exist. Create it "
+            f"first (mkdir -p {folder}) or give --db (or PAYBACK_DB) a file in an existing "
+            f"folder"
+        )
     backend = ibis.duckdb.connect(path, read_only=read_only)
     # no DuckDB progress bar on stderr: the CLI has its own progress handling (printing is
     # off too: setting progress_bar_time switches the bar itself back on)

@@ -130,3 +130,24 @@ def test_cli_help_has_examples(capsys):
     code, out, _ = _run(["import", "--help"], capsys)
     assert code == 0
     assert "payback import ads google_ads_keywords.csv" in out
+
+
+def test_cli_db_in_a_missing_folder_is_refused(data, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "nonexistent" / "dir"
+    code, out, err = _run(
+        ["import", "ads", str(data / "google_ads_keywords.csv"), "--db", str(folder / "s.duckdb")],
+        capsys,
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: cannot create the store {folder / 's.duckdb'}: the folder {folder} does not "
+        f"exist. Create it first (mkdir -p {folder}) or give --db (or PAYBACK_DB) a file in an "
+        "existing folder\n"
+    )
+    assert not (tmp_path / "nonexistent").exists()
+    # the default store, in the current folder, is created as before
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PAYBACK_DB", raising=False)
+    code, _, err = _run(["import", "ads", str(data / "google_ads_keywords.csv")], capsys)
+    assert (code, err) == (0, "")
+    assert (tmp_path / "payback.duckdb").is_file()
