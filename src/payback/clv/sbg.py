@@ -226,11 +226,15 @@ def fit_sbg_records(
 
     Examples
     --------
-    Three customers lost in periods 1, 1 and 3, two still active after 4 periods:
+    Three customers lost in periods 1, 1 and 3, two still active after 4 periods: the
+    same cohort as the survivor counts 5, 3, 3, 2, 2, so the same fit:
 
     >>> fit = fit_sbg_records([1, 1, 3, 4, 4], [True, True, True, False, False])
     >>> fit.n_customers
     5.0
+    >>> counts = fit_sbg([5, 3, 3, 2, 2])
+    >>> all(abs(fit.params[k] - v) < 1e-6 for k, v in counts.params.items())
+    True
     """
     model = "sBG"
     t = check_array(np.atleast_1d(np.asarray(periods, dtype=float)), "periods", model)

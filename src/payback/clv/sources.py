@@ -129,6 +129,38 @@ def predict_ltv(
     Returns
     -------
     LTVPrediction
+        Missing values (a source without cohorts old enough, a spend model without a
+        finite mean) are null with the reason in ``attrs["reasons"]`` of the frames.
+
+    Raises
+    ------
+    payback.errors.InputError
+        An unknown model or source, no confirmed orders.
+    payback.errors.ModelFitError
+        When the pooled fit fails.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from payback.demo import generate_shop
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> _ = store.write(generate_shop(400, seed=2).tables)
+    >>> full = predict_ltv(store, horizon_months=6)
+    >>> confirmed = store.table("orders").filter(lambda t: t.status == "confirmed")
+    >>> len(full.customers) == store.execute(confirmed.customer_id.nunique())
+    True
+    >>> bool(full.customers.p_alive.between(0, 1).all())
+    True
+
+    Value is linear in the margin kept, and grows with the horizon:
+
+    >>> half = predict_ltv(store, horizon_months=6, margin=0.5)
+    >>> bool(np.allclose(half.customers.clv, full.customers.clv / 2, rtol=1e-6))
+    True
+    >>> year = predict_ltv(store, horizon_months=12).by_source.predicted_ltv.iloc[0]
+    >>> bool(year > full.by_source.predicted_ltv.iloc[0])
+    True
     """
     if model not in FITTERS:
         raise InputError(f"unknown model {model!r}: expected one of {', '.join(FITTERS)}")

@@ -525,6 +525,32 @@ def ceilings(
     ------
     payback.errors.InputError
         For an unknown dimension, a rate outside [0, 1], a negative amount.
+
+    Examples
+    --------
+    Campaign A spends 2,000 and brings 40 customers who each buy twice (100 revenue,
+    40 cost of goods an order) in January and February: CPO 2,000 / 80 = 25, CAC
+    2,000 / 40 = 50, two-month margin LTV 2 x 60 = 120 = the ceiling (no other costs),
+    headroom 70, LTV/CAC 2.4: below 3, so hold.
+
+    >>> import pyarrow as pa, datetime as dt
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> days = [dt.datetime(2024, 1, 10), dt.datetime(2024, 2, 29)]
+    >>> _ = store.write({
+    ...     "orders": pa.table({"order_id": [f"{i}-{k}" for i in range(40) for k in (1, 2)],
+    ...         "customer_id": [str(i) for i in range(40) for k in (1, 2)], "time": days * 40,
+    ...         "revenue": [100.0] * 80, "cogs": [40.0] * 80, "status": ["confirmed"] * 80,
+    ...         "currency": ["EUR"] * 80, "platform": ["google"] * 80, "campaign": ["A"] * 80}),
+    ...     "ad_stats": pa.table({"date": [dt.date(2024, 1, 1)], "platform": ["google"],
+    ...         "campaign": ["A"], "impressions": [5000], "clicks": [400], "cost": [2000.0],
+    ...         "currency": ["EUR"]})}, meta={"base_currency": "EUR"})
+    >>> result = ceilings(store, "campaign", horizon_months=2, predicted=False)
+    >>> a = result.frame.set_index("campaign").loc["A"]
+    >>> [float(a[k]) for k in ("cpo", "cac", "ltv", "marginal_cpo", "headroom", "ltv_cac")]
+    [25.0, 50.0, 120.0, 120.0, 70.0, 2.4]
+    >>> a["verdict"], a["reason"]
+    ('hold', 'LTV/CAC below 3')
     """
     from payback.metrics import compute_metrics
     from payback.metrics.filters import parse_by

@@ -99,6 +99,32 @@ def load_scenarios(path: str | Path) -> dict[str, dict[str, Any]]:
     """Read a TOML file of scenarios: ``[base]`` defaults and ``[scenarios.NAME]`` tables.
 
     Returns each scenario's options with the base merged under them.
+
+    Raises
+    ------
+    payback.errors.InputError
+        A missing file, invalid TOML, an unknown table or option, no scenario.
+
+    Examples
+    --------
+    DOMAIN.md section 4: ads of 50,000 bring 100 subscribers; twice the budget, 150.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "plans.toml"
+    >>> _ = path.write_text('''
+    ... [base]
+    ... price = 500
+    ... cogs = 100
+    ... [scenarios.base]
+    ... budget = [50000, 0]
+    ... cpo = 500
+    ... [scenarios.double]
+    ... budget = [100000, 0]
+    ... cpo = "100000/150"
+    ... ''')
+    >>> plans = load_scenarios(path)
+    >>> plans["double"]
+    {'price': 500, 'cogs': 100, 'budget': [100000, 0], 'cpo': '100000/150'}
     """
     p = Path(path)
     try:
@@ -221,7 +247,22 @@ def _retention(values: Mapping[str, Any], fitted: Any) -> Any:
 
 
 def run_scenarios(scenarios: Mapping[str, Mapping[str, Any]]) -> dict[str, Simulation]:
-    """Simulate each scenario (name -> options) and return name -> :class:`Simulation`."""
+    """Simulate each scenario (name -> options) and return name -> :class:`Simulation`.
+
+    Options are those of ``payback simulate`` (:func:`simulation_kwargs`); an invalid
+    scenario raises :class:`payback.errors.InputError` naming it.
+
+    Examples
+    --------
+    DOMAIN.md section 4: -10,000 then +30,000 cumulative; with double the budget (150
+    subscribers) -40,000 then +20,000.
+
+    >>> sims = run_scenarios({
+    ...     "base": {"budget": [50000, 0], "cpo": 500, "price": 500, "cogs": 100},
+    ...     "double": {"budget": [100000, 0], "cpo": "100000/150", "price": 500, "cogs": 100}})
+    >>> {name: [round(m.cumulative_profit, 6) for m in sim.months] for name, sim in sims.items()}
+    {'base': [-10000.0, 30000.0], 'double': [-40000.0, 20000.0]}
+    """
     out = {}
     for name, spec in scenarios.items():
         try:
