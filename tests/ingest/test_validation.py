@@ -146,11 +146,11 @@ def test_at_most_ten_problems_with_a_count_of_the_rest(store, tmp_path):
     assert e.value.unlisted == (
         ("unparsable number in column 'cost'", 22),
         ("negative cost in column 'cost'", 1),
-        ("not a currency code in column 'currency'", 6),
+        ("not an ISO 4217 currency code in column 'currency'", 6),
     )
     assert str(e.value).splitlines()[-1] == (
         "  - and 29 more: unparsable number in column 'cost' (22); negative cost in column "
-        "'cost' (1); not a currency code in column 'currency' (6)"
+        "'cost' (1); not an ISO 4217 currency code in column 'currency' (6)"
     )
     assert store.row_count("ad_stats") == 0
 

@@ -33,7 +33,6 @@ Examples
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -45,6 +44,7 @@ import pyarrow as pa
 
 from payback.errors import CurrencyError, DataError, InputError, PaybackError
 from payback.ingest import attribution, fx, stage
+from payback.ingest.currencies import is_currency
 from payback.ingest.options import check_names, parse_duration, parse_pairs, strftime_format
 from payback.ingest.parsing import ident
 from payback.ingest.platforms import GENERIC, GENERIC_ALIASES, LAYOUTS, Layout, Plan, detect_layout
@@ -161,7 +161,6 @@ def _day(value: Any) -> str:
     return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
 
 
-_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 _MONEY_TABLES = (
     "ad_stats",
     "orders",
@@ -333,8 +332,11 @@ def _options(table, mapping, set_values, currency, money_units, source_map, wind
         raise InputError(f"{both[0]} is given by both --map and --set: keep one")
     if currency is not None:
         currency = currency.strip().upper()
-        if not _CURRENCY_CODE.fullmatch(currency):
-            raise InputError(f"--currency {currency!r}: expected an ISO 4217 code like USD or EUR")
+        if not is_currency(currency):
+            raise InputError(
+                f"--currency {currency!r}: not an ISO 4217 currency code; expected one like "
+                f"USD, EUR or RUB"
+            )
         if "currency" not in table.column_names or table.name == "fx_rates":
             raise InputError(f"--currency applies to tables with money; {table.kind} has none")
     if money_units is not None and not money_units > 0:

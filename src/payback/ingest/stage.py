@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from payback.errors import DataError
+from payback.ingest.currencies import is_currency
 from payback.ingest.parsing import (
     ISO,
     date_sql,
@@ -226,8 +227,9 @@ def parse(
                 expected = _expected_date(fmt, col.dtype)
         else:
             value = raw_text
-            if name == "currency":
+            if name in CURRENCY_COLUMNS:
                 value = f"upper({raw_text})"
+                checks += _currency_checks(con, data[source.column], raw_text, col, label, select)
             elif col.allowed is not None:
                 value = f"lower({raw_text})"
         select.append(f"{value} AS {ident(name)}")
@@ -253,7 +255,7 @@ def parse(
             and (source.constant is None)
         ):
             checks.append(_micro_units_check(select, raw_text, name, label, layout, comma))
-    checks += _row_checks(table, plan, options)
+    checks += _row_checks(table, plan, options, coded="_bad_currency" in ", ".join(select))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {PARSED} AS SELECT {', '.join(select)} FROM {SRC}")
     return bad_checks + checks
 
@@ -338,7 +340,47 @@ def _micro_units_check(select, raw_text, name, label, layout: Layout, comma: boo
     )
 
 
-def _row_checks(table: Table, plan: Plan, options) -> list[Check]:
+#: Columns holding ISO 4217 codes (upper-cased when read).
+CURRENCY_COLUMNS = ("currency", "base_currency")
+
+
+def invalid_codes(column: pa.ChunkedArray) -> list[str]:
+    """The distinct cells (trimmed) of a currency column that are not ISO 4217 codes.
+
+    Case does not matter (``usd`` is USD); empty cells are left to the missing-value
+    check. Only distinct values are looked at, so a big file costs one hash pass.
+
+    Examples
+    --------
+    >>> invalid_codes(pa.chunked_array([["USD", " eur", "XYZ", "", "EURO", "XYZ"]]))
+    ['EURO', 'XYZ']
+    """
+    values = {str(v).strip() for v in pc.unique(column).to_pylist() if v is not None}
+    return sorted(v for v in values if v and not is_currency(v.upper()))
+
+
+def _currency_checks(con, column, raw_text: str, col, label: str, select: list[str]) -> list[Check]:
+    """A check of ISO 4217 codes, when the column has cells that are not codes."""
+    invalid = invalid_codes(column)
+    if not invalid:
+        return []
+    codes, bad = f"_pb_not_codes_{col.name}", ident("_bad_" + col.name)
+    con.register(codes, pa.table({"v": pa.array(invalid, pa.string())}))
+    select.append(f"CASE WHEN {raw_text} IN (SELECT v FROM {codes}) THEN {raw_text} END AS {bad}")
+    return [
+        Check(
+            "not an ISO 4217 currency code",
+            label,
+            f"{bad} IS NOT NULL",
+            bad,
+            "an active ISO 4217 code like USD, EUR or RUB",
+            "write the three-letter code of the money's currency (GBP for pounds, not UKP)",
+        )
+    ]
+
+
+def _row_checks(table: Table, plan: Plan, options, *, coded: bool = False) -> list[Check]:
+    """Checks across columns; ``coded``: some currency cells are not codes (told apart)."""
     checks = []
     if table.name == "ad_stats" and {"clicks", "impressions"} <= plan.sources.keys():
         checks.append(
@@ -357,7 +399,8 @@ def _row_checks(table: Table, plan: Plan, options) -> list[Check]:
             Check(
                 f"the currency differs from --currency {options['currency']}",
                 src.label,
-                f"currency <> {lit(options['currency'])}",
+                f"currency <> {lit(options['currency'])}"
+                + (" AND _bad_currency IS NULL" if coded else ""),
                 "currency",
                 options["currency"],
                 "drop --currency to import each row in its own currency (with an FX table)",
@@ -402,17 +445,6 @@ def value_checks(table: Table, col, label: str, *, has_bad: bool) -> list[Check]
                 name,
                 f"one of {', '.join(col.allowed)}",
                 "use one of these values (case does not matter)",
-            )
-        )
-    if col.name in ("currency", "base_currency"):
-        checks.append(
-            Check(
-                "not a currency code",
-                label,
-                f"NOT regexp_full_match({name}, '[A-Z]{{3}}')",
-                name,
-                "an ISO 4217 code like USD, EUR or RUB",
-                "write the three-letter code",
             )
         )
     if table.name == "fx_rates" and col.name == "rate":
