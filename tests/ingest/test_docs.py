@@ -19,21 +19,18 @@ EXAMPLES = [
     for block in re.findall(r"```console\n(.*?)```", TEXT, re.S)
     for command, _, output in (p.partition("\n") for p in re.split(r"^\$ ", block, flags=re.M)[1:])
 ]
-PUBLIC = (
-    "ads/KAG_conversion_data.csv",
-    "ads/fivetran_ad_report_schema_example.csv",
-    "leads/olist_marketing_qualified_leads_dataset.csv",
-)
 
 
 @pytest.fixture
 def checkout(tmp_path, monkeypatch, shared_data):
-    """A folder like the one the page runs in: tests/ of the checkout and the public files."""
-    (tmp_path / "tests").symlink_to(ROOT / "tests")
-    for name in PUBLIC:
-        (tmp_path / Path(name).name).symlink_to(shared_data / name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    """A checkout as the page assumes it: tests/ in the working folder, ../shared/data beside."""
+    main = tmp_path / "main"
+    main.mkdir()
+    (main / "tests").symlink_to(ROOT / "tests")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "data").symlink_to(shared_data)
+    monkeypatch.chdir(main)
+    return main
 
 
 def test_console_examples_in_order(checkout, capsys):

@@ -67,10 +67,15 @@ def _docs_recipe() -> str:
 
 
 def test_uci_orders_recipe_from_the_docs(store, retail_slice, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "online_retail.csv.gz").symlink_to(retail_slice)
+    # a checkout with ../shared/data beside it, holding the slice as the whole file
+    (tmp_path / "main").mkdir()
+    monkeypatch.chdir(tmp_path / "main")
+    (tmp_path / "shared" / "data" / "online_retail").mkdir(parents=True)
+    (tmp_path / "shared" / "data" / "online_retail" / "online_retail.csv.gz").symlink_to(
+        retail_slice
+    )
     exec(_docs_recipe(), {})  # writes online_retail_orders.csv
-    orders_csv = tmp_path / "online_retail_orders.csv"
+    orders_csv = tmp_path / "main" / "online_retail_orders.csv"
     result = import_file(store, "orders", orders_csv)
     frame = pd.read_csv(retail_slice, dtype={"InvoiceNo": str})
     known = frame[frame["CustomerID"].notna()]
