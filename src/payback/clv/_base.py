@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -18,7 +20,7 @@ class ModelFit:
     ----------
     standard_errors : mapping of str to float
         Asymptotic standard error of each parameter (inverse observed information,
-        delta method from the log-parameters).
+        delta method from the log-parameters); a read-only copy of what was given.
     log_likelihood : float
         Maximised log-likelihood (without the penalty when ``penalizer`` > 0).
     n_customers : float
@@ -34,6 +36,17 @@ class ModelFit:
     log_likelihood: float = math.nan
     n_customers: float = 0.0
     penalizer: float = 0.0
+
+    def __post_init__(self) -> None:
+        # frozen all the way down: a read-only copy, not the caller's dict
+        read_only = MappingProxyType(dict(self.standard_errors))
+        object.__setattr__(self, "standard_errors", read_only)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a mappingproxy does not pickle: rebuild from the fields, with a plain dict
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["standard_errors"] = dict(self.standard_errors)
+        return (_rebuild, (type(self), values))
 
     @property
     def params(self) -> dict[str, float]:
@@ -82,3 +95,8 @@ class ModelFit:
     def _as(self, *values):
         """Broadcast the given arrays to float arrays (scalars stay 0-d)."""
         return [np.asarray(v, dtype=float) for v in values]
+
+
+def _rebuild(cls: type, values: dict[str, Any]) -> Any:
+    """Unpickle a :class:`ModelFit` (see ``ModelFit.__reduce__``)."""
+    return cls(**values)
