@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from payback.cli import main
@@ -24,24 +26,36 @@ def test_other_hosts_need_a_token(host):
 
 
 def test_cli_refuses_a_public_host_without_a_token(shop_db, monkeypatch, capsys):
-    import uvicorn
+    from payback.server import cli
 
     monkeypatch.delenv("PAYBACK_TOKEN", raising=False)
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not start"))
+    monkeypatch.setattr(cli, "run_server", lambda *a, **k: pytest.fail("must not start"))
     code = main(["serve", "--host", "0.0.0.0", "--db", str(shop_db)])
     assert code == 2
     err = capsys.readouterr().err
     assert "refusing to serve on 0.0.0.0 without a token" in err and "PAYBACK_TOKEN" in err
 
 
+def _fake_run(started):
+    """A stand-in for uvicorn: records the app and the sockets it would serve on."""
+
+    def run(app, sockets):
+        started.update(app=app, sockets=[s.getsockname()[:2] for s in sockets])
+        for s in sockets:
+            s.close()
+
+    return run
+
+
 def test_cli_starts_with_a_token_from_the_environment(shop_db, monkeypatch, capsys):
-    import uvicorn
+    from payback.server import cli
 
     started = {}
     monkeypatch.setenv("PAYBACK_TOKEN", "from-env")
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app, **kw))
-    assert main(["serve", "--host", "0.0.0.0", "--port", "8123", "--db", str(shop_db)]) == 0
-    assert started["host"] == "0.0.0.0" and started["port"] == 8123
+    monkeypatch.setattr(cli, "run_server", _fake_run(started))
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0", "--db", str(shop_db)]) == 0
+    (address, port), *_ = started["sockets"]
+    assert address == "0.0.0.0" and port > 0
     from fastapi.testclient import TestClient
 
     with TestClient(started["app"], base_url="http://192.0.2.7") as c:
@@ -51,14 +65,96 @@ def test_cli_starts_with_a_token_from_the_environment(shop_db, monkeypatch, caps
     assert "Authorization: Bearer" in capsys.readouterr().out
 
 
-def test_cli_defaults_to_loopback(shop_db, monkeypatch):
+def test_cli_defaults_to_loopback_port_8000(shop_db, monkeypatch):
+    from payback.server import cli
+
+    asked = {}
+    monkeypatch.delenv("PAYBACK_TOKEN", raising=False)
+    monkeypatch.setattr(cli, "listen", lambda host, port: asked.update(host=host, port=port) or [])
+    monkeypatch.setattr(cli, "run_server", lambda app, sockets: None)
+    assert main(["serve", "--db", str(shop_db)]) == 0
+    assert (asked["host"], asked["port"]) == ("127.0.0.1", 8000)
+
+
+def test_cli_on_a_busy_port_says_so_and_prints_no_url(shop_db, monkeypatch, capsys):
+    import socket
+
     import uvicorn
 
-    started = {}
     monkeypatch.delenv("PAYBACK_TOKEN", raising=False)
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(kw))
-    assert main(["serve", "--db", str(shop_db)]) == 0
-    assert (started["host"], started["port"]) == ("127.0.0.1", 8000)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *a, **k: pytest.fail("must not start"))
+    with socket.socket() as other:  # someone else's server
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        code = main(["serve", "--port", str(port), "--db", str(shop_db)])
+    out = capsys.readouterr()
+    assert code == 2
+    assert f"error: port {port} on 127.0.0.1 is in use: choose another with --port" in out.err
+    assert "http://" not in out.out
+
+
+def test_cli_prints_the_url_once_the_port_listens(shop_db, monkeypatch, capsys):
+    import socket
+
+    from payback.server import cli
+
+    seen = {}
+
+    def run(app, sockets):
+        seen["out"] = capsys.readouterr().out
+        port = int(seen["out"].rsplit(":", 1)[1].strip(" /\n"))
+        with socket.create_connection(("127.0.0.1", port), timeout=5):  # accepted by the backlog
+            seen["port"] = port
+        for s in sockets:
+            s.close()
+
+    monkeypatch.delenv("PAYBACK_TOKEN", raising=False)
+    monkeypatch.setattr(cli, "run_server", run)
+    assert main(["serve", "--port", "0", "--db", str(shop_db)]) == 0
+    assert seen["port"] > 0
+    assert seen["out"].endswith(f" at http://127.0.0.1:{seen['port']}/\n")
+
+
+def test_serve_answers_on_the_printed_url(shop_db, tmp_path):
+    """The real thing: ``payback serve --port 0`` in a process, asked over HTTP."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if k != "PAYBACK_TOKEN"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "payback.cli", "serve", "--port", "0", "--db", str(shop_db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert " at http://127.0.0.1:" in line, (line, proc.stderr.read() if proc.poll() else "")
+        url = line.rsplit(" at ", 1)[1].strip()
+        with urllib.request.urlopen(url + "api/filters", timeout=30) as r:
+            assert r.status == 200
+            assert json.load(r)["period"] == {"start": "2024-01-10", "end": "2024-02-22"}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_listen_refuses_an_address_of_another_machine():
+    from payback.server.cli import listen
+
+    with pytest.raises(InputError, match="not an address of this machine"):
+        listen("192.0.2.7", 0)
 
 
 def test_cli_names_a_missing_store(tmp_path, capsys):
@@ -68,11 +164,12 @@ def test_cli_names_a_missing_store(tmp_path, capsys):
 
 
 def _served_app(shop_db, monkeypatch, *args):
-    """The app ``payback serve ARGS`` would run (uvicorn not started)."""
-    import uvicorn
+    """The app ``payback serve ARGS`` would run (no port bound, uvicorn not started)."""
+    from payback.server import cli
 
     started = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app, **kw))
+    monkeypatch.setattr(cli, "listen", lambda host, port: [])
+    monkeypatch.setattr(cli, "run_server", lambda app, sockets: started.update(app=app))
     assert main(["serve", *args, "--db", str(shop_db)]) == 0
     return started["app"]
 

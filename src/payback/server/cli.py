@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
+import socket
 
 import typer
 
@@ -84,9 +86,118 @@ def allowed_hosts(host: str) -> list[str]:
     return list(dict.fromkeys([name, *LOOPBACK_HOSTS]))
 
 
+def listen(host: str, port: int) -> list[socket.socket]:
+    """Bind ``host:port`` and listen, before anything tells the user a URL.
+
+    Every address ``host`` names gets a listening socket (``localhost`` may be both
+    ``127.0.0.1`` and ``::1``; addresses this machine lacks are skipped while one
+    binds); port 0 picks a free port, the same on each. An IPv6 socket serves IPv6
+    only, as asyncio's own servers do.
+
+    Returns
+    -------
+    list of socket.socket
+        Listening sockets, handed to the server (which accepts on them).
+
+    Raises
+    ------
+    payback.errors.InputError
+        The port is in use (another server answers there), needs administrator rights,
+        or ``host`` is not an address of this machine.
+
+    >>> busy = listen("127.0.0.1", 0)
+    >>> port = busy[0].getsockname()[1]
+    >>> listen("127.0.0.1", port)
+    Traceback (most recent call last):
+    ...
+    payback.errors.InputError: port ... on 127.0.0.1 is in use: choose another with --port
+    >>> for s in busy:
+    ...     s.close()
+    """
+    name = host.strip("[]")
+    try:
+        found = socket.getaddrinfo(
+            name, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as e:
+        raise InputError(
+            f"cannot listen on {host}: {e.strerror}: give --host an address of this machine "
+            f"(default 127.0.0.1)"
+        ) from None
+    addresses = list(dict.fromkeys((f[0], f[4]) for f in found))
+    sockets: list[socket.socket] = []
+    unavailable: OSError | None = None
+    try:
+        for family, sockaddr in addresses:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not SO_REUSEPORT
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind((sockaddr[0], port, *sockaddr[2:]))
+            except OSError as e:
+                sock.close()
+                if e.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) and len(addresses) > 1:
+                    unavailable = e  # e.g. ::1 on a machine without IPv6
+                    continue
+                raise
+            sock.listen(2048)
+            sockets.append(sock)
+            port = sock.getsockname()[1]  # port 0: every address on the port picked first
+        if not sockets and unavailable is not None:
+            raise unavailable
+    except OSError as e:
+        for sock in sockets:
+            sock.close()
+        raise InputError(_bind_problem(e, host, port)) from None
+    return sockets
+
+
+def _bind_problem(e: OSError, host: str, port: int) -> str:
+    if e.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is in use: choose another with --port"
+    if e.errno == errno.EACCES:
+        return (
+            f"port {port} on {host} needs administrator rights (ports below 1024): "
+            f"choose another with --port, e.g. 8000"
+        )
+    if e.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        return (
+            f"cannot listen on {host}: it is not an address of this machine; give --host "
+            f"one of its addresses (default 127.0.0.1, or 0.0.0.0 for all, with a token)"
+        )
+    return f"cannot listen on {host} port {port}: {e.strerror or e}"
+
+
+def url_of(host: str, port: int) -> str:
+    """The address to open in a browser for a server listening on ``host:port``.
+
+    >>> url_of("127.0.0.1", 8000), url_of("::1", 8050), url_of("0.0.0.0", 80)
+    ('http://127.0.0.1:8000/', 'http://[::1]:8050/', 'http://127.0.0.1:80/')
+    """
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    if host.strip("[]") in ("0.0.0.0", "::"):
+        shown = "127.0.0.1"
+    return f"http://{shown}:{port}/"
+
+
+def run_server(app, sockets: list[socket.socket]) -> None:
+    """Serve ``app`` with uvicorn on sockets that already listen (see :func:`listen`)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", server_header=False)
+    try:
+        uvicorn.Server(config).run(sockets=sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, help="TCP port."),
+    port: int = typer.Option(
+        8000, "--port", "-p", min=0, max=65535, help="TCP port (0: any free port)."
+    ),
     db: str = typer.Option(
         None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb)."
     ),
@@ -101,11 +212,10 @@ def serve_command(
     """Serve the dashboard (the report's views with filters and drill-down) and its JSON API.
 
     Listens on 127.0.0.1 only unless --host says otherwise; any other address needs a
-    token. Responses are cached per query until the store file changes. The OpenAPI
-    description is at /docs.
+    token. The address is printed once the port is held: a port in use is an error
+    (exit 2), never someone else's server. Responses are cached per query until the
+    store file changes. The OpenAPI description is at /docs.
     """
-    import uvicorn
-
     from payback.server.app import create_app
     from payback.store import default_db_path, open_store
 
@@ -114,12 +224,12 @@ def serve_command(
     path = db or default_db_path()
     open_store(path, read_only=True).close()  # a missing store fails now, with its message
     app = create_app(path, token=token, allowed_hosts=allowed_hosts(host), warm=True)
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
-    typer.echo(f"payback dashboard for {os.path.abspath(path)} at {url}")
+    sockets = listen(host, port)
+    bound = sockets[0].getsockname()[1] if sockets else port
+    typer.echo(f"payback dashboard for {os.path.abspath(path)} at {url_of(host, bound)}")
     if token:
         typer.echo("API requests need 'Authorization: Bearer <token>'; the page asks for it.")
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    run_server(app, sockets)
 
 
 def register(app: typer.Typer) -> None:
