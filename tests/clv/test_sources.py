@@ -30,7 +30,7 @@ def shop(tmp_path_factory):
 
 
 def test_pooled_prediction_is_the_model_on_every_customer(shop):
-    result = predict_ltv(shop, horizon_months=12, discount_rate=0.1, margin=0.3)
+    result = predict_ltv(shop, horizon_months=12, annual_discount_rate=0.1, margin=0.3)
     summary = shop.execute(customer_summary(shop))
     pooled, spend = result.fits["pooled"]
     direct = fit_bgnbd(compress(summary))
@@ -45,7 +45,7 @@ def test_pooled_prediction_is_the_model_on_every_customer(shop):
         spend.mean_spend,
         horizon_months=12,
         unit="D",
-        discount_rate=0.1,
+        annual_discount_rate=0.1,
         margin=0.3,
         first_purchase_value=first_order,
     )

@@ -29,7 +29,9 @@ def test_without_discount_clv_is_margin_times_spend_times_expected_purchases():
 
 def test_discounting_is_monthly_end_of_step_at_an_annual_rate():
     spend, d = 10.0, 0.12
-    clv = customer_lifetime_value(BG, *HISTORY, spend, horizon_months=3, unit="W", discount_rate=d)
+    clv = customer_lifetime_value(
+        BG, *HISTORY, spend, horizon_months=3, unit="W", annual_discount_rate=d
+    )
     month = 365.25 / 12 / 7
     cum = [BG.expected_purchases(k * month, *HISTORY) for k in range(4)]
     by_hand = sum(spend * (cum[k] - cum[k - 1]) / (1 + d) ** (k / 12) for k in (1, 2, 3))
@@ -45,7 +47,7 @@ def test_discounting_is_monthly_end_of_step_at_an_annual_rate():
         spend,
         horizon_months=3,
         unit="D",
-        discount_rate=d,
+        annual_discount_rate=d,
     )
     np.testing.assert_allclose(days, clv, rtol=1e-10)
 
@@ -68,7 +70,7 @@ def test_new_customer_value_adds_the_first_purchase_undiscounted():
 def test_bgbb_steps_are_its_opportunities():
     m = BGBBFit(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
     yearly = customer_lifetime_value(
-        m, [6, 0], [6, 0], [6, 6], 100.0, horizon_months=36, unit=365.25, discount_rate=0.1
+        m, [6, 0], [6, 0], [6, 6], 100.0, horizon_months=36, unit=365.25, annual_discount_rate=0.1
     )
     by_hand = sum(
         100.0
@@ -84,8 +86,8 @@ def test_bgbb_steps_are_its_opportunities():
 
 def test_sbg_expected_lifetime_value_closed_form_equals_the_sum():
     m = SBGFit(alpha=0.704, beta=1.182)
-    closed = m.expected_lifetime_value(100.0, discount_rate=0.1)
-    summed = m.expected_lifetime_value(100.0, discount_rate=0.1, horizon=5000)
+    closed = m.expected_lifetime_value(100.0, period_discount_rate=0.1)
+    summed = m.expected_lifetime_value(100.0, period_discount_rate=0.1, horizon=5000)
     assert closed == pytest.approx(summed, rel=1e-9)
     assert m.expected_lifetime_value(100.0) is None  # alpha <= 1: infinite without discount
     # the survival curve is the product of the retention rates
@@ -100,7 +102,7 @@ def test_sbg_expected_lifetime_value_closed_form_equals_the_sum():
     ("kwargs", "match"),
     [
         ({"horizon_months": 0}, "horizon"),
-        ({"discount_rate": -0.1}, "discount rate"),
+        ({"annual_discount_rate": -0.1}, "discount rate"),
         ({"margin": 1.5}, "margin"),
         ({"unit": "Y"}, "unit"),
     ],
@@ -108,3 +110,24 @@ def test_sbg_expected_lifetime_value_closed_form_equals_the_sum():
 def test_impossible_arguments_are_refused(kwargs, match):
     with pytest.raises(InputError, match=match):
         customer_lifetime_value(BG, *HISTORY, 1.0, **kwargs)
+
+
+def test_the_two_discount_conventions():
+    """sBG discounts per subscription period, the horizon CLV per year (monthly steps)."""
+    from scipy.special import beta as B
+
+    m = SBGFit(alpha=0.704, beta=1.182)
+    d = 0.1  # 10 % a period: DEL = sum_t S(t) / 1.1^t, S(t) = B(alpha, beta+t)/B(alpha, beta)
+    by_hand = sum(100.0 * B(0.704, 1.182 + t) / B(0.704, 1.182) / 1.1**t for t in range(3))
+    assert m.expected_lifetime_value(100.0, period_discount_rate=d, horizon=3) == pytest.approx(
+        by_hand, rel=1e-12
+    )
+    # 10 % a year over 12 monthly steps: the 12th month's purchases weigh 1/1.1
+    spend = 10.0
+    clv = customer_lifetime_value(
+        BG, *HISTORY, spend, horizon_months=12, unit="W", annual_discount_rate=0.1
+    )
+    month = 365.25 / 12 / 7
+    cum = [BG.expected_purchases(k * month, *HISTORY) for k in range(13)]
+    by_hand = sum(spend * (cum[k] - cum[k - 1]) / 1.1 ** (k / 12) for k in range(1, 13))
+    np.testing.assert_allclose(clv, by_hand, rtol=1e-12)

@@ -283,7 +283,7 @@ def predict_command(
         result = predict_ltv(
             store,
             horizon_months=months,
-            discount_rate=rate,
+            annual_discount_rate=rate,
             margin=1.0 if kept is None else kept,
             by=by.lower() if by else None,
             model=model.lower(),

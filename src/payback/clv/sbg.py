@@ -83,7 +83,11 @@ class SBGFit(ModelFit):
         return (self.beta + t - 1) / (self.alpha + self.beta + t - 1)
 
     def expected_lifetime_value(
-        self, value_per_period: float, *, discount_rate: float = 0.0, horizon: int | None = None
+        self,
+        value_per_period: float,
+        *,
+        period_discount_rate: float = 0.0,
+        horizon: int | None = None,
     ) -> float | None:
         """Discounted expected value of a customer just acquired, paying at each period's start.
 
@@ -96,22 +100,24 @@ class SBGFit(ModelFit):
         ----------
         value_per_period : float
             Margin (or revenue) per period.
-        discount_rate : float
-            Discount rate per period (a fraction: 0.1 = 10 %).
+        period_discount_rate : float
+            Discount rate **per period** of the model (a fraction: 0.1 = 10 % a period; with
+            monthly periods, a yearly 10 % is ``1.1 ** (1/12) - 1``). Unlike the
+            ``annual_discount_rate`` of :mod:`payback.clv.value`.
         horizon : int, optional
             Number of payments counted (the first one included); default: lifetime.
 
         Examples
         --------
         >>> m = SBGFit(alpha=0.704, beta=1.182)
-        >>> round(m.expected_lifetime_value(100.0, discount_rate=0.1), 2)
+        >>> round(m.expected_lifetime_value(100.0, period_discount_rate=0.1), 2)
         369.51
-        >>> round(m.expected_lifetime_value(100.0, discount_rate=0.1, horizon=3), 2)
+        >>> round(m.expected_lifetime_value(100.0, period_discount_rate=0.1, horizon=3), 2)
         196.14
         """
-        d = discount_rate
+        d = period_discount_rate
         if d < 0:
-            raise InputError(f"discount_rate must be >= 0, got {d}")
+            raise InputError(f"period_discount_rate must be >= 0, got {d}")
         if horizon is not None:
             t = np.arange(int(horizon))
             return float(value_per_period * np.sum(self.survival(t) / (1 + d) ** t))

@@ -96,7 +96,7 @@ def predict_ltv(
     store,
     *,
     horizon_months: float = 12.0,
-    discount_rate: float = 0.0,
+    annual_discount_rate: float = 0.0,
     margin: float = 1.0,
     by: str | None = None,
     model: CountModel = "bgnbd",
@@ -111,7 +111,7 @@ def predict_ltv(
     store : payback.store.Store
     horizon_months : float
         Horizon of the predictions, in months.
-    discount_rate : float
+    annual_discount_rate : float
         Annual discount rate, a fraction (see :mod:`payback.clv.value`).
     margin : float
         Fraction of revenue kept, in (0, 1]; 1 gives revenue.
@@ -210,7 +210,7 @@ def predict_ltv(
             spend.filled(0.0),
             horizon_months=horizon_months,
             unit="D",
-            discount_rate=discount_rate,
+            annual_discount_rate=annual_discount_rate,
             margin=margin,
         )
         if missing.any() or spend_fit.mean_spend is None:
@@ -234,7 +234,7 @@ def predict_ltv(
                 mean_spend,
                 horizon_months=horizon_months,
                 unit="D",
-                discount_rate=discount_rate,
+                annual_discount_rate=annual_discount_rate,
                 margin=margin,
                 first_purchase_value=float(part.first_order_revenue.mean()),
             )
@@ -338,7 +338,7 @@ def ltv_by_source(
     by: str = "platform",
     *,
     horizon_months: float = 12.0,
-    discount_rate: float = 0.0,
+    annual_discount_rate: float = 0.0,
     margin: float = 1.0,
     model: CountModel = "bgnbd",
     min_customers: int = 500,
@@ -351,7 +351,7 @@ def ltv_by_source(
     store : payback.store.Store
     by : {"platform", "channel", "campaign", "partner"}
         The source: attribution of each customer's first confirmed order.
-    horizon_months, discount_rate, margin, model, min_customers, as_of
+    horizon_months, annual_discount_rate, margin, model, min_customers, as_of
         As in :func:`predict_ltv`.
 
     Returns
@@ -381,7 +381,7 @@ def ltv_by_source(
     return predict_ltv(
         store,
         horizon_months=horizon_months,
-        discount_rate=discount_rate,
+        annual_discount_rate=annual_discount_rate,
         margin=margin,
         by=by,
         model=model,

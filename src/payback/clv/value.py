@@ -3,10 +3,13 @@ discounted.
 
 Discounting convention
 ----------------------
-``discount_rate`` is an **annual** rate (0.1 = 10 % a year). The horizon is cut into
+``annual_discount_rate`` is an **annual** rate (0.1 = 10 % a year; ``--discount`` on the
+command line), whatever the model's time unit. (The contractual sBG's
+:meth:`payback.clv.SBGFit.expected_lifetime_value` takes ``period_discount_rate``, a rate
+per subscription period, as in Fader & Hardie 2010.) The horizon is cut into
 months (or into the model's own periods for the discrete BG/BB); the purchases expected
 in step ``k``, ending ``t_k`` years after today, are valued at the end of the step and
-discounted by ``(1 + discount_rate) ** t_k`` (monthly steps: ``t_k = k/12``)::
+discounted by ``(1 + annual_discount_rate) ** t_k`` (monthly steps: ``t_k = k/12``)::
 
     CLV = margin * spend * sum_k [E(Y(t_k)) - E(Y(t_{k-1}))] / (1 + d)^(t_k)
 
@@ -32,12 +35,13 @@ DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 _DAYS_PER_YEAR = 365.25
 
 
-def _check(horizon_months: float, discount_rate: float, margin: float) -> None:
+def _check(horizon_months: float, annual_discount_rate: float, margin: float) -> None:
     if not np.isfinite(horizon_months) or horizon_months <= 0:
         raise InputError(f"horizon must be a positive number of months, got {horizon_months}")
-    if not np.isfinite(discount_rate) or discount_rate < 0:
+    if not np.isfinite(annual_discount_rate) or annual_discount_rate < 0:
         raise InputError(
-            f"discount rate must be >= 0 (a fraction a year: 0.1 = 10 %), got {discount_rate}"
+            f"annual discount rate must be >= 0 (a fraction a year: 0.1 = 10 %), "
+            f"got {annual_discount_rate}"
         )
     if not np.isfinite(margin) or not 0 < margin <= 1:
         raise InputError(f"margin must be a fraction in (0, 1] (0.3 = 30 %), got {margin}")
@@ -85,7 +89,7 @@ def customer_lifetime_value(
     *,
     horizon_months: float = 12.0,
     unit: str | float = "D",
-    discount_rate: float = 0.0,
+    annual_discount_rate: float = 0.0,
     margin: float = 1.0,
 ) -> np.ndarray:
     """Discounted value of each existing customer's purchases over the next months.
@@ -104,7 +108,7 @@ def customer_lifetime_value(
     unit : {"D", "W", "M"} or float
         The model's time unit (the summary's ``unit``) or its length in days (BG/BB with
         yearly opportunities: 365.25).
-    discount_rate : float
+    annual_discount_rate : float
         Annual discount rate, a fraction (see the module notes for the convention).
     margin : float
         Fraction of revenue kept, in (0, 1].
@@ -119,18 +123,18 @@ def customer_lifetime_value(
     >>> from payback.clv import BGNBDFit
     >>> m = BGNBDFit(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> clv = customer_lifetime_value(m, [2, 0], [30.43, 0], [38.86, 38.86], 35.0,
-    ...                               horizon_months=12, unit="W", discount_rate=0.1,
+    ...                               horizon_months=12, unit="W", annual_discount_rate=0.1,
     ...                               margin=0.3)
     >>> clv.round(2)
     array([15.65,  2.53])
     """
-    _check(horizon_months, discount_rate, margin)
+    _check(horizon_months, annual_discount_rate, margin)
     days = _days_per_unit(unit)
     x, t_x, age = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     spend = np.asarray(expected_spend, dtype=float)
     ends, years = _steps(model, horizon_months, days)
     purchases = _discounted(
-        lambda t: model.expected_purchases(t, x, t_x, age), ends, years, discount_rate
+        lambda t: model.expected_purchases(t, x, t_x, age), ends, years, annual_discount_rate
     )
     return margin * spend * purchases
 
@@ -141,7 +145,7 @@ def new_customer_value(
     *,
     horizon_months: float = 12.0,
     unit: str | float = "D",
-    discount_rate: float = 0.0,
+    annual_discount_rate: float = 0.0,
     margin: float = 1.0,
     first_purchase_value: float | None = None,
 ) -> float:
@@ -158,7 +162,7 @@ def new_customer_value(
         Expected value of a repeat purchase (e.g. :attr:`GammaGammaFit.mean_spend`).
     first_purchase_value : float, optional
         Value of the acquisition purchase; default ``expected_spend``.
-    horizon_months, unit, discount_rate, margin
+    horizon_months, unit, annual_discount_rate, margin
         As in :func:`customer_lifetime_value`.
 
     Examples
@@ -168,9 +172,9 @@ def new_customer_value(
     >>> round(new_customer_value(m, 35.0, horizon_months=12, unit="W"), 2)
     85.72
     """
-    _check(horizon_months, discount_rate, margin)
+    _check(horizon_months, annual_discount_rate, margin)
     days = _days_per_unit(unit)
     ends, years = _steps(model, horizon_months, days)
-    repeat = _discounted(model.expected_purchases_new, ends, years, discount_rate)
+    repeat = _discounted(model.expected_purchases_new, ends, years, annual_discount_rate)
     first = expected_spend if first_purchase_value is None else first_purchase_value
     return float(margin * (first + expected_spend * repeat))
