@@ -46,12 +46,11 @@ def test_a_failing_optional_section_becomes_a_note(tiny, monkeypatch):
     from payback.report import extensions as ext_module
     from payback.report.extensions import Extension
 
-    def broken(store, start, end, where):
+    def broken(store, start, end, where, by):
         raise ValueError("no fit on three customers")
 
-    monkeypatch.setattr(
-        ext_module, "extensions", lambda: [Extension("ltv", "Customer lifetime value", "", broken)]
-    )
+    broken_ltv = Extension("ltv", "Customer lifetime value", "", broken, ("platform",))
+    monkeypatch.setattr(ext_module, "extensions", lambda: [broken_ltv])
     html = render_report(tiny)
     section = html[html.index('<section id="ltv">') :]
     assert "This section could not be computed on this data." in section

@@ -34,6 +34,9 @@ from payback.report.views import LTV_CAC_LABEL
 from payback.server.cache import QueryCache
 
 HORIZON_MONTHS = 12.0
+#: Acquisition sources the section can be computed by (the first order's platform,
+#: campaign or partner), the report's first: cohorts, fits and CAC all exist at them.
+SOURCE_GRAINS: tuple[str, ...] = ("platform", "campaign", "partner")
 
 
 @dataclass(frozen=True)
@@ -77,15 +80,16 @@ def _memo(store, name: str, compute: Any) -> Any:
     return _MEMO.get_or_compute(name, version=stamp, compute=compute)
 
 
-def source_cohorts(store) -> Any:
-    """Cohort LTV by acquisition platform (:func:`payback.clv.cohort_ltv`), every month."""
+def source_cohorts(store, by: str = "platform") -> Any:
+    """Cohort LTV by acquisition source ``by`` (:func:`payback.clv.cohort_ltv`), every month."""
     from payback.clv import cohort_ltv
 
-    return _memo(store, "cohorts", lambda: cohort_ltv(store, "platform"))
+    return _memo(store, ("cohorts", by), lambda: cohort_ltv(store, by))
 
 
-def ltv_table(store) -> Any:
-    """Historical and predicted LTV per acquisition platform, joined with its CAC.
+def ltv_table(store, by: str = "platform") -> Any:
+    """Historical and predicted LTV per acquisition source ``by`` (one of
+    :data:`SOURCE_GRAINS`), joined with its CAC.
 
     The columns of :func:`payback.clv.ltv_by_source` (``source, customers,
     historical_ltv, predicted_ltv, p_alive ...``) plus ``cost, new_customers, cac`` and
@@ -94,26 +98,26 @@ def ltv_table(store) -> Any:
     revenue per customer at month ``horizon - 1``, as ``ltv_by_source`` defines it), so
     the cohort table is computed once.
     """
-    return _memo(store, "ltv", lambda: _ltv_table(store))
+    return _memo(store, ("ltv", by), lambda: _ltv_table(store, by))
 
 
-def _ltv_table(store) -> Any:
+def _ltv_table(store, by: str) -> Any:
     import math
 
     from payback.clv import predict_ltv
     from payback.metrics import compute_metrics
 
-    prediction = predict_ltv(store, by="platform", horizon_months=HORIZON_MONTHS)
+    prediction = predict_ltv(store, by=by, horizon_months=HORIZON_MONTHS)
     table = prediction.by_source.copy()
-    cohorts = source_cohorts(store)
+    cohorts = source_cohorts(store, by)
     at = cohorts[cohorts["months_since_acquisition"] == math.ceil(HORIZON_MONTHS) - 1]
     history = {
         (None if is_missing(c) else c): v
         for c, v in zip(at["cohort"].astype(object), at["revenue_per_customer"], strict=True)
     }
     table["historical_ltv"] = [history.get(s) for s in table["source"]]
-    cac = compute_metrics(store, by=("platform",), metrics=("cost", "new_customers", "cac"))
-    groups = cac.frame[~cac.frame["is_total"]].set_index("platform")
+    cac = compute_metrics(store, by=(by,), metrics=("cost", "new_customers", "cac"))
+    groups = cac.frame[~cac.frame["is_total"]].set_index(by)
     for col in ("cost", "new_customers", "cac"):
         table[col] = [
             groups[col].get(s) if s in groups.index and s is not None else None
@@ -261,9 +265,9 @@ def calibration_check(store) -> tuple[Any, dt.date] | None:
     return holdout_check(fit, summary), cut
 
 
-def _source_table(table, currency: str | None) -> TableView:
+def _source_table(table, currency: str | None, by: str = "platform") -> TableView:
     columns = (
-        Column("source", "Acquisition source", None, ""),
+        Column("source", f"Acquisition {by}", None, ""),
         Column("customers", "Customers", "count", "customers whose first order came from it"),
         Column("historical_ltv", "Historical LTV", "money", "revenue per customer so far"),
         Column(
@@ -304,7 +308,7 @@ def _source_table(table, currency: str | None) -> TableView:
                 )
             )
         rows.append(tuple(cells))
-    title = "Predicted CLV by acquisition source"
+    title = f"Predicted CLV by acquisition {by}"
     return TableView("table-ltv-source", title, columns, tuple(rows), None)
 
 
@@ -313,25 +317,31 @@ def build_clv_section(
     start: dt.date | None = None,
     end: dt.date | None = None,
     where: Mapping[str, Sequence[str]] | None = None,
+    by: str = "platform",
 ) -> Any:
-    """The CLV section of the report (None when there are no confirmed orders)."""
+    """The CLV section of the report by acquisition source ``by`` (one of
+    :data:`SOURCE_GRAINS`); None when there are no confirmed orders.
+
+    ``start``, ``end`` and ``where`` are not used: the models need every customer's
+    whole history (the section's introduction says so).
+    """
     from payback.report.build import FigureView, Section
 
     currency = store.base_currency
-    cohorts = source_cohorts(store)
+    cohorts = source_cohorts(store, by)
     if len(cohorts) == 0:
         return None
     by_source = cohorts[cohorts["months_since_acquisition"] <= 24]
-    table = ltv_table(store)
+    table = ltv_table(store, by)
     figures = [
         FigureView(
             "fig-cohorts-source",
-            "Cohort LTV by acquisition source",
+            f"Cohort LTV by acquisition {by}",
             charts.figure_json(cohort_figure(by_source, currency)),
         ),
         FigureView(
             "fig-ltv-source",
-            "Predicted CLV and CAC by acquisition source",
+            f"Predicted CLV and CAC by acquisition {by}",
             charts.figure_json(ltv_by_source_figure(table, currency)),
         ),
     ]
@@ -362,6 +372,6 @@ def build_clv_section(
             "above do not apply here."
         ),
         figures=tuple(figures),
-        tables=(_source_table(table, currency).with_csv(table),),
+        tables=(_source_table(table, currency, by).with_csv(table),),
         notes=tuple(notes),
     )

@@ -32,6 +32,9 @@ VERDICT_COLOURS = {
     "not enough data": "#9aa5b1",
 }
 TOP = 15
+#: What the section can be computed by, the report's grain first: the dimensions whose
+#: slices have their own cohort LTV (:data:`payback.economics.ceilings.COHORT_DIMENSIONS`).
+CEILING_GRAINS: tuple[str, ...] = ("campaign", "platform", "partner")
 COLUMNS: tuple[tuple[str, str, str | None, str], ...] = (
     ("cost", "Cost", "money", "sum of ad spend"),
     ("new_customers", "New customers", "count", "customers whose first order came from it"),
@@ -60,7 +63,7 @@ def ceilings_figure(frame, by: str, currency: str | None) -> go.Figure:
     rows = frame[~frame["is_total"]].sort_values("cost", ascending=False, na_position="last")
     rows = rows.head(TOP).iloc[::-1]
     if len(rows) == 0:
-        return charts.empty_figure("No campaigns in this period")
+        return charts.empty_figure(f"No {by} with spend or customers in this period")
     names = [charts.plotly_text(v, 32) for v in rows[by]]
     full = [charts.plotly_text(v) for v in rows[by]]
     fig = go.Figure()
@@ -145,13 +148,17 @@ def build_economics_section(
     start: dt.date | None = None,
     end: dt.date | None = None,
     where: Mapping[str, Sequence[str]] | None = None,
+    by: str = "campaign",
 ) -> Any:
-    """The ceilings section for the report's period and filters (campaign grain)."""
+    """The ceilings section for the report's period and filters, per ``by`` (one of
+    :data:`CEILING_GRAINS`; the report's is campaign)."""
     from payback.economics import ceilings
     from payback.report.build import FigureView, Section
+    from payback.report.tables import DIMENSION_LABELS
 
+    label = DIMENSION_LABELS.get(by, by)
     result = ceilings(
-        store, "campaign", where=dict(where or {}) or None, start=start, end=end, predicted=False
+        store, by, where=dict(where or {}) or None, start=start, end=end, predicted=False
     )
     frame, rules = result.frame, result.rules
     currency = result.currency or store.base_currency
@@ -163,8 +170,8 @@ def build_economics_section(
         id="economics",
         title="Ceilings and verdicts",
         intro=(
-            "How much a new customer may cost per campaign: marginal CPO = LTV - cost of goods "
-            "- other costs per customer (the break-even CAC); headroom = marginal CPO - CAC. "
+            f"How much a new customer may cost per {label.lower()}: marginal CPO = LTV - cost of "
+            "goods - other costs per customer (the break-even CAC); headroom = marginal CPO - CAC. "
             f"Verdict: cut when CAC is above the ceiling or LTV/CAC (margin) is below "
             f"{rules.cut_below:g}, scale when it is {rules.healthy:g} or more with headroom, "
             "otherwise hold; too few new customers is not enough data. LTV (margin) = gross "
@@ -174,10 +181,10 @@ def build_economics_section(
         figures=(
             FigureView(
                 "fig-ceilings",
-                f"CAC against its ceiling, top {TOP} campaigns by spend",
-                charts.figure_json(ceilings_figure(frame, "campaign", currency)),
+                f"CAC against its ceiling, top {TOP} by spend ({label.lower()})",
+                charts.figure_json(ceilings_figure(frame, by, currency)),
             ),
         ),
-        tables=(ceilings_table(frame, "campaign", currency, "Campaign").with_csv(frame),),
+        tables=(ceilings_table(frame, by, currency, label).with_csv(frame),),
         notes=tuple(notes),
     )

@@ -51,7 +51,9 @@ from payback.server.params import (
     GrainQuery,
     Limit,
     ViewQuery,
+    check_known,
     grain_query,
+    parse_section_grain,
     view_query,
 )
 from payback.server.payloads import (
@@ -118,7 +120,13 @@ def create_app(
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
+    def known_parameters(request: Request) -> None:
+        """400 for a query parameter the operation does not document (after the token)."""
+        path = getattr(request.scope.get("route"), "path", request.url.path)
+        check_known(list(request.query_params.keys()), query_parameters(app.openapi(), path), path)
+
     api_deps = [Depends(require_token)] if token is not None else []
+    api_deps.append(Depends(known_parameters))
     errors: dict[int | str, dict[str, Any]] = {400: {"model": models.ErrorResponse}}
     if token is not None:
         errors[401] = {"model": models.ErrorResponse}
@@ -236,6 +244,7 @@ def create_app(
     )
     def catalogue() -> Response:
         from payback.metrics import CATALOGUE, GRAINS
+        from payback.report.extensions import extensions
 
         body = {
             "metrics": [
@@ -253,6 +262,7 @@ def create_app(
             ],
             "dimensions": [{"name": d.name, "description": d.description} for d in GRAINS.values()],
             "views": views_offered(),
+            "whole_history": [e.name for e in extensions() if not e.filtered],
         }
         return Response(dumps(body), media_type="application/json")
 
@@ -406,8 +416,24 @@ def create_app(
     from payback.report.extensions import extensions
 
     def section_endpoint(ext) -> Callable[..., Response]:
-        def endpoint(v: ViewQuery = Depends(view_query)) -> Response:
-            return json_response(*section_job(ext, v))
+        path = f"/api/{ext.name}"
+        what = "acquisition source" if not ext.filtered else "grain"
+        grains = ", ".join(ext.grains)
+
+        def grain(
+            by: str | None = Query(None, description=f"The {what}: {grains} (default first)."),
+        ) -> str:
+            return parse_section_grain(by, ext.grains, path)
+
+        if not ext.filtered:  # whole history: no period, no filters
+
+            def whole(by: str = Depends(grain)) -> Response:
+                return json_response(*section_job(ext, ViewQuery(None, None, {}), by))
+
+            return whole
+
+        def endpoint(v: ViewQuery = Depends(view_query), by: str = Depends(grain)) -> Response:
+            return json_response(*section_job(ext, v, by))
 
         return endpoint
 
@@ -438,6 +464,17 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def query_parameters(schema: dict[str, Any], path: str) -> list[str]:
+    """The query parameters the OpenAPI ``schema`` documents for ``GET path``.
+
+    >>> query_parameters({"paths": {"/a": {"get": {"parameters": [
+    ...     {"name": "from", "in": "query"}, {"name": "authorization", "in": "header"}]}}}}, "/a")
+    ['from']
+    """
+    operation = schema.get("paths", {}).get(path, {}).get("get", {})
+    return [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
 
 
 def _schema_type(schema: dict[str, Any]) -> str:

@@ -46,6 +46,10 @@ class CatalogueResponse(BaseModel):
     views: list[str] = Field(
         description="Views this server offers (headline, timeseries, table, ltv, economics ...)."
     )
+    whole_history: list[str] = Field(
+        default_factory=list,
+        description="Views computed on the whole history: they take no from, to or where.",
+    )
 
 
 class PeriodModel(BaseModel):

@@ -111,6 +111,69 @@ def _canonical_dimension(name: str) -> str:
     return parse_by([name])[0]
 
 
+def check_known(given: Sequence[str], accepted: Sequence[str], path: str) -> None:
+    """Refuse query parameters the endpoint does not take (a typo would otherwise be ignored).
+
+    Raises
+    ------
+    ApiError
+        Naming each unknown parameter (with the closest accepted one) and listing the
+        accepted ones in ``valid``.
+
+    >>> check_known(["by", "metrics"], ["by", "metrics", "from"], "/api/metrics")
+    >>> check_known(["metric"], ["by", "metrics", "from"], "/api/metrics")
+    Traceback (most recent call last):
+    ...
+    payback.server.params.ApiError: unknown query parameter 'metric' (did you mean 'metrics'?): \
+/api/metrics takes by, metrics, from
+    >>> check_known(["by"], [], "/api/filters")
+    Traceback (most recent call last):
+    ...
+    payback.server.params.ApiError: unknown query parameter 'by': /api/filters takes none
+    """
+    import difflib
+
+    unknown = [name for name in dict.fromkeys(given) if name not in accepted]
+    if not unknown:
+        return
+    named = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.6)
+        named.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    noun = "parameter" if len(unknown) == 1 else "parameters"
+    raise ApiError(
+        f"unknown query {noun} {', '.join(named)}: {path} takes {', '.join(accepted) or 'none'}",
+        list(accepted),
+    )
+
+
+def parse_section_grain(value: str | None, grains: Sequence[str], path: str) -> str:
+    """The ``by`` of an optional view (``/api/ltv``, ``/api/economics``): one of ``grains``.
+
+    >>> parse_section_grain(None, ("campaign", "platform"), "/api/economics")
+    'campaign'
+    >>> parse_section_grain("Partner_ID", ("campaign", "partner"), "/api/economics")
+    'partner'
+    >>> parse_section_grain("keyword", ("campaign", "platform"), "/api/economics")
+    Traceback (most recent call last):
+    ...
+    payback.server.params.ApiError: /api/economics cannot be computed by 'keyword': by takes \
+one of campaign, platform
+    """
+    if value is None or not value.strip():
+        return grains[0]
+    from payback.metrics import parse_by
+
+    problem = f"{path} cannot be computed by {value!r}: by takes one of {', '.join(grains)}"
+    try:
+        names = parse_by([value])
+    except InputError:
+        raise ApiError(problem, list(grains)) from None
+    if len(names) != 1 or names[0] not in grains:
+        raise ApiError(problem, list(grains))
+    return names[0]
+
+
 def check_period(start: dt.date | None, end: dt.date | None) -> None:
     if start is not None and end is not None and start > end:
         raise ApiError(f"empty date range: from {start} is after to {end}; swap them")

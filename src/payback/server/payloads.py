@@ -54,9 +54,14 @@ def table_job(v: ViewQuery, dims: tuple[str, ...], names: tuple[str, ...], limit
     )
 
 
-def section_job(ext, v: ViewQuery) -> Job:
-    return v.key(ext.name), lambda store: section_payload(
-        ext.section(store, v.start, v.end, v.where)
+def section_job(ext, v: ViewQuery, by: str | None = None) -> Job:
+    """An optional view by ``by`` (default its first grain); the period and filters only
+    when they apply to it (``ext.filtered``)."""
+    by = by or ext.grains[0]
+    if not ext.filtered:
+        v = ViewQuery(None, None, {})
+    return v.key(ext.name, by=by), lambda store: section_payload(
+        ext.section(store, v.start, v.end, v.where, by)
     )
 
 

@@ -7,7 +7,7 @@
   var OPTIONAL = { ltv: "Customer lifetime value", economics: "Ceilings and verdicts" };
   var PLOT_CONFIG = { displaylogo: false, responsive: true,
                       modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
-  var state = { token: null, drill: [], views: [], serial: {}, period: null };
+  var state = { token: null, drill: [], views: [], wholeHistory: [], serial: {}, period: null };
 
   try { state.token = window.sessionStorage.getItem("payback-token"); } catch (e) { /* private mode */ }
   if (window.location.hash.indexOf("#token=") === 0) {
@@ -249,7 +249,9 @@
     });
     loadDrill();
     state.views.forEach(function (name) {
-      load(name, function () { return getJSON("/api/" + name, params); }, function (d) { renderSection(name, d); });
+      /* a view on the whole history (CLV) takes no period or filters */
+      var own = state.wholeHistory.indexOf(name) >= 0 ? null : params;
+      load(name, function () { return getJSON("/api/" + name, own); }, function (d) { renderSection(name, d); });
     });
   }
 
@@ -301,6 +303,7 @@
         $("f-from").max = $("f-to").max = filters.period.end;
       }
       state.views = catalogue.views.filter(function (v) { return OPTIONAL[v]; });
+      state.wholeHistory = catalogue.whole_history || [];
       var extra = $("extra-sections");
       extra.textContent = "";
       state.views.forEach(function (name) {
