@@ -148,3 +148,43 @@ def test_a_last_day_on_a_month_end_completes_the_month(store):
     assert jan.months_since_acquisition.tolist() == [0, 1, 2]
     assert jan.retention.tolist() == [1.0, 1.0, 0.0]  # March fully observed: nobody bought
     assert c[c.cohort == "2024-03"].customers.tolist() == [1]
+
+
+def test_ltv_at_horizon_pools_the_cohorts_old_enough(shop):
+    """Two months: January (a, b: 95 of revenue and 40 of margin per customer by the end
+    of February) and February (c: 30 + 30 = 60 of revenue, 20 + 20 = 40 of margin by
+    the end of March): pooled (2 x 95 + 60) / 3 and (2 x 40 + 40) / 3."""
+    from payback.clv import ltv_at_horizon
+
+    at = ltv_at_horizon(cohort_ltv(shop), 2)
+    assert at.customers == 3
+    assert at.historical_ltv == pytest.approx(250 / 3)
+    assert at.historical_margin_ltv == pytest.approx(40.0)
+    assert at.value("2024-01") == (95.0, 40.0)
+    assert at.value("2024-02") == (60.0, 40.0)
+    assert at.value("2023-12") == (None, None)  # no such cohort
+    by_channel = ltv_at_horizon(cohort_ltv(shop, "channel"), 2)
+    assert by_channel.value("google") == (95.0, 40.0)
+    assert by_channel.historical_ltv == pytest.approx(250 / 3)  # the same customers
+    assert at.reasons == {}
+
+
+def test_ltv_at_horizon_missing_values_are_none_with_a_reason(shop):
+    from payback.clv import ltv_at_horizon
+    from payback.store import open_store
+
+    too_long = ltv_at_horizon(cohort_ltv(shop), 5)  # January has 4 complete months
+    assert (too_long.customers, too_long.historical_ltv) == (0, None)
+    assert too_long.historical_margin_ltv is None and too_long.value("2024-01") == (None, None)
+    assert "5 complete months" in too_long.reasons["historical_ltv"]
+    rows = [list(r) for r in ROWS]
+    rows[1][4] = None  # a's February order has no cogs
+    other = open_store(":memory:")
+    other.write({"orders": _orders([tuple(r) for r in rows])})
+    no_cogs = ltv_at_horizon(cohort_ltv(other), 2)
+    assert no_cogs.historical_ltv == pytest.approx(250 / 3)
+    assert no_cogs.historical_margin_ltv is None
+    assert no_cogs.value("2024-01") == (95.0, None) and no_cogs.value("2024-02") == (60.0, 40.0)
+    assert "no cogs" in no_cogs.reasons["historical_margin_ltv"]
+    empty = ltv_at_horizon(cohort_ltv(open_store(":memory:")), 1)
+    assert empty.historical_ltv is None and "historical_ltv" in empty.reasons

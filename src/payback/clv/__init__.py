@@ -17,7 +17,14 @@ from payback.clv._base import ModelFit
 from payback.clv.bgbb import BGBBFit, fit_bgbb
 from payback.clv.bgnbd import BGNBDFit, fit_bgnbd
 from payback.clv.checks import frequency_fit, holdout_check
-from payback.clv.cohorts import acquisition_expr, cohort_expr, cohort_ltv
+from payback.clv.cohorts import (
+    HorizonLTV,
+    acquisition_expr,
+    cohort_expr,
+    cohort_ltv,
+    confirmed_orders,
+    ltv_at_horizon,
+)
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
@@ -31,6 +38,7 @@ __all__ = [
     "BGBBFit",
     "BGNBDFit",
     "GammaGammaFit",
+    "HorizonLTV",
     "LTVPrediction",
     "MBGNBDFit",
     "ModelFit",
@@ -40,6 +48,7 @@ __all__ = [
     "cohort_expr",
     "cohort_ltv",
     "compress",
+    "confirmed_orders",
     "customer_lifetime_value",
     "customer_summary",
     "fit_bgbb",
@@ -51,6 +60,7 @@ __all__ = [
     "fit_sbg_records",
     "frequency_fit",
     "holdout_check",
+    "ltv_at_horizon",
     "ltv_by_source",
     "new_customer_value",
     "predict_ltv",

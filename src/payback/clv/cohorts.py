@@ -24,6 +24,8 @@ the engine; the cumulative sums run on its small result.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import ibis
@@ -35,11 +37,13 @@ from payback.errors import InputError
 
 __all__ = [
     "SOURCES",
+    "HorizonLTV",
     "acquisition_expr",
     "cohort_expr",
     "cohort_ltv",
     "confirmed_orders",
     "last_complete_month",
+    "ltv_at_horizon",
     "month_label",
 ]
 
@@ -80,7 +84,12 @@ def last_complete_month(day: Any) -> int:
 
 
 def confirmed_orders(store) -> ir.Table:
-    """The store's confirmed orders (the only ones that are purchases)."""
+    """The store's confirmed orders (the only ones that are purchases), lazily.
+
+    The one definition of a purchase for the CLV summaries, the cohorts, the acquisition
+    source of a customer (:func:`acquisition_expr`) and the economics. Example: see
+    :func:`acquisition_expr`.
+    """
     orders = store.table("orders")
     return orders.filter(orders.status == "confirmed")
 
@@ -95,10 +104,12 @@ def acquisition_expr(store) -> ir.Table:
     >>> from payback.store import open_store
     >>> store = open_store(":memory:")
     >>> _ = store.write({"orders": pa.table({
-    ...     "order_id": ["1", "2"], "customer_id": ["a", "a"],
-    ...     "time": [dt.datetime(2024, 2, 1), dt.datetime(2024, 1, 1)],
-    ...     "revenue": [1.0, 2.0], "status": ["confirmed"] * 2, "currency": ["EUR"] * 2,
-    ...     "platform": ["meta", "google"]})})
+    ...     "order_id": ["1", "2", "0"], "customer_id": ["a", "a", "a"],
+    ...     "time": [dt.datetime(2024, 2, 1), dt.datetime(2024, 1, 1), dt.datetime(2023, 12, 1)],
+    ...     "revenue": [1.0, 2.0, 3.0], "status": ["confirmed", "confirmed", "returned"],
+    ...     "currency": ["EUR"] * 3, "platform": ["meta", "google", "bing"]})})
+    >>> sorted(store.execute(confirmed_orders(store).order_id))  # not the return
+    ['1', '2']
     >>> store.execute(acquisition_expr(store))[["customer_id", "platform"]]
       customer_id platform
     0           a   google
@@ -286,3 +297,123 @@ def cohort_ltv(
     out.attrs["reasons"] = reasons
     out.attrs["by"] = "month" if by_month else by
     return out
+
+
+@dataclass(frozen=True)
+class HorizonLTV:
+    """Historical (cohort) LTV per acquired customer at a horizon: :func:`ltv_at_horizon`.
+
+    Attributes
+    ----------
+    horizon_months : int
+        The acquisition month and the ``horizon_months - 1`` after it.
+    by_cohort : pandas.DataFrame
+        Index ``cohort`` (an acquisition month ``YYYY-MM`` or a source value; None for
+        customers without one), columns ``customers, historical_ltv,
+        historical_margin_ltv``: only the cohorts observed that long; values are floats
+        or None (never NaN).
+    customers : int
+        Customers of all those cohorts.
+    historical_ltv, historical_margin_ltv : float or None
+        Pooled over the cohorts: cumulative revenue (margin) of their customers over the
+        horizon / their number; None with the reason in ``reasons``.
+    reasons : mapping of str to str
+        Why a value is None, by attribute name.
+    """
+
+    horizon_months: int
+    by_cohort: pd.DataFrame
+    customers: int
+    historical_ltv: float | None
+    historical_margin_ltv: float | None
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def value(self, cohort: Any) -> tuple[float | None, float | None]:
+        """``(historical_ltv, historical_margin_ltv)`` of one cohort; ``(None, None)`` for a
+        cohort not observed that long."""
+        if cohort not in self.by_cohort.index:
+            return None, None
+        row = self.by_cohort.loc[cohort]
+        return row["historical_ltv"], row["historical_margin_ltv"]
+
+
+def _none_for_nan(values: pd.Series) -> list[float | None]:
+    return [None if pd.isna(v) else float(v) for v in values]
+
+
+def ltv_at_horizon(table: pd.DataFrame, horizon_months: int) -> HorizonLTV:
+    """Historical LTV at a horizon, per cohort and pooled, from a :func:`cohort_ltv` table.
+
+    ``LTV(h) = cumulative revenue of the cohort's customers in months 0 .. h-1 since
+    acquisition / customers`` (and the same on gross margin), among the cohorts observed
+    for ``h`` complete months; pooled: the same ratio over all of them together (the
+    size-weighted mean of the cohorts' values). The one definition the CLV tables
+    (:func:`payback.clv.predict_ltv`) and the ceilings (:func:`payback.economics.ceilings`)
+    use. Missing values are None with the reason: no cohort old enough, or cost of goods
+    missing on some orders (margin only).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`cohort_ltv` result, by acquisition month or by source (the pooled value
+        is the same: the same customers).
+    horizon_months : int
+        ``h >= 1``.
+
+    Returns
+    -------
+    HorizonLTV
+
+    Examples
+    --------
+    Two January customers with 70 and 95 per customer after one and two months, one
+    February customer with 30 after one month (observed one month only):
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"cohort": ["2024-01", "2024-01", "2024-02"],
+    ...     "months_since_acquisition": [0, 1, 0], "customers": [2, 2, 1],
+    ...     "revenue_per_customer": [70.0, 95.0, 30.0],
+    ...     "gross_margin_per_customer": [30.0, 40.0, 20.0]})
+    >>> one = ltv_at_horizon(table, 1)
+    >>> round(one.historical_ltv, 2), round(one.historical_margin_ltv, 2)  # (2 x 70 + 30) / 3
+    (56.67, 26.67)
+    >>> two = ltv_at_horizon(table, 2)
+    >>> two.historical_ltv, two.value("2024-01"), two.value("2024-02")
+    (95.0, (95.0, 40.0), (None, None))
+    >>> print(ltv_at_horizon(table, 3).reasons["historical_ltv"])
+    no cohort has 3 complete months of data since its acquisition month began
+    """
+    h = int(horizon_months)
+    if h < 1 or h != horizon_months:
+        raise InputError(f"horizon must be a whole number of months >= 1, got {horizon_months}")
+    columns = ["customers", "historical_ltv", "historical_margin_ltv"]
+    at = table[table["months_since_acquisition"] == h - 1] if len(table) else table
+    reasons: dict[str, str] = {}
+    if at.empty:
+        too_young = f"no cohort has {h} complete months of data since its acquisition month began"
+        reasons = {"historical_ltv": too_young, "historical_margin_ltv": too_young}
+        empty = pd.DataFrame(columns=columns, index=pd.Index([], name="cohort", dtype=object))
+        return HorizonLTV(h, empty, 0, None, None, reasons)
+    customers = at["customers"].astype("int64")
+    cohorts = at["cohort"].astype(object).where(at["cohort"].notna(), None)
+    revenue = at["revenue_per_customer"].astype(float)
+    margin = at["gross_margin_per_customer"].astype(float)
+    by_cohort = pd.DataFrame(
+        {
+            "customers": customers.to_numpy(),
+            "historical_ltv": _none_for_nan(revenue),
+            "historical_margin_ltv": _none_for_nan(margin),
+        },
+        index=pd.Index(cohorts.to_list(), name="cohort", dtype=object),
+        dtype=object,
+    )
+    total = int(customers.sum())
+    pooled_revenue = float((revenue * customers).sum() / total)
+    pooled_margin = None
+    if margin.notna().all():
+        pooled_margin = float((margin * customers).sum() / total)
+    else:
+        reasons["historical_margin_ltv"] = table.attrs.get("reasons", {}).get(
+            "gross_margin_per_customer", "cost of goods missing on some orders"
+        )
+    return HorizonLTV(h, by_cohort, total, pooled_revenue, pooled_margin, reasons)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from payback.clv.bgnbd import fit_bgnbd
-from payback.clv.cohorts import SOURCES, acquisition_expr, cohort_ltv
+from payback.clv.cohorts import SOURCES, acquisition_expr, cohort_ltv, ltv_at_horizon
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from payback.clv.mbgnbd import fit_mbgnbd
@@ -289,34 +289,26 @@ def predict_ltv(
 
 
 def _with_history(store, by_source, by, horizon_months, as_of) -> pd.DataFrame:
-    """Add the cohort (historical) revenue and margin per customer at the horizon."""
-    months = int(np.ceil(horizon_months)) - 1  # months 0 .. horizon-1
-    cohorts = cohort_ltv(store, by or "month", as_of=as_of)
-    at = cohorts[cohorts.months_since_acquisition == months]
-    reasons = {}
-    if by is None:
-        # all customers: size-weighted over acquisition months old enough
-        total = at.customers.sum()
-        revenue = (at.revenue_per_customer * at.customers).sum() / total if total else None
-        margin = (
-            (at.gross_margin_per_customer * at.customers).sum() / total
-            if total and at.gross_margin_per_customer.notna().all()
-            else None
-        )
-        by_source = by_source.assign(historical_ltv=[revenue], historical_margin_ltv=[margin])
-    else:
-        hist = at.set_index(at.cohort.astype(object).where(at.cohort.notna(), None))
-        hist_map = dict(zip(hist.index, hist.revenue_per_customer, strict=True))
-        margin_map = dict(zip(hist.index, hist.gross_margin_per_customer, strict=True))
+    """Add the cohort (historical) revenue and margin per customer at the horizon
+    (:func:`payback.clv.cohorts.ltv_at_horizon`; None with the reason when unknown)."""
+    at = ltv_at_horizon(cohort_ltv(store, by or "month", as_of=as_of), int(np.ceil(horizon_months)))
+    if by is None:  # all customers: pooled over the acquisition months old enough
         by_source = by_source.assign(
-            historical_ltv=[hist_map.get(s) for s in by_source.source],
-            historical_margin_ltv=[margin_map.get(s) for s in by_source.source],
+            historical_ltv=[at.historical_ltv], historical_margin_ltv=[at.historical_margin_ltv]
         )
-    if by_source.historical_ltv.isna().any():
-        reasons["historical_ltv"] = (
-            f"no cohort has {months + 1} complete months of data after its acquisition month "
-            f"began (the month of the end of the data counts only once it has ended)"
+    else:
+        values = [at.value(s) for s in by_source.source]
+        by_source = by_source.assign(
+            historical_ltv=[v[0] for v in values], historical_margin_ltv=[v[1] for v in values]
         )
+    reasons = {}
+    for column in ("historical_ltv", "historical_margin_ltv"):
+        if by_source[column].isna().any():
+            reasons[column] = at.reasons.get(
+                column,
+                f"a source without a cohort of {at.horizon_months} complete months since its "
+                f"acquisition month began",
+            )
     cols = [
         "source",
         "customers",

@@ -34,6 +34,7 @@ from typing import Any, Literal
 import ibis
 import ibis.expr.types as ir
 
+from payback.clv.cohorts import confirmed_orders
 from payback.errors import InputError
 
 __all__ = ["customer_summary", "subscription_records", "summarize", "summary_expr"]
@@ -262,8 +263,7 @@ def customer_summary(
       customer_id  frequency  recency     T  monetary_value
     0           a        1.0      7.0  14.0            30.0
     """
-    orders = store.table("orders")
-    orders = orders.filter(orders.status == "confirmed")
+    orders = confirmed_orders(store)
     if where is not None:
         orders = orders.filter(where(orders))
     return summary_expr(

@@ -379,30 +379,15 @@ def partner_commissions(
     return frame.set_index("partner_id")["cost"].astype(float)
 
 
-def _cohort_values(store: Any, by: str, horizon: int, as_of: Any) -> tuple[pd.DataFrame, pd.Series]:
-    """Per source: historical LTV (revenue, margin) at the horizon and the margin curve."""
-    from payback.clv.cohorts import cohort_ltv
+def _cohort_values(store: Any, by: str, horizon: int, as_of: Any):
+    """Historical LTV at the horizon (per source and pooled: a
+    :class:`payback.clv.cohorts.HorizonLTV`) and the cumulative margin curves per source
+    and for the whole shop (``_TOTAL``)."""
+    from payback.clv.cohorts import cohort_ltv, ltv_at_horizon
 
     own = by in COHORT_DIMENSIONS
     table = cohort_ltv(store, by if own else "month", as_of=as_of)
-    at = table[table["months_since_acquisition"] == horizon - 1]
-    weights = at["customers"].astype(float)
-    total_customers = weights.sum()
-    pooled = pd.DataFrame(
-        {
-            "historical_ltv": [
-                (at["revenue_per_customer"] * weights).sum() / total_customers
-                if total_customers
-                else np.nan
-            ],
-            "historical_margin_ltv": [
-                (at["gross_margin_per_customer"] * weights).sum() / total_customers
-                if total_customers and at["gross_margin_per_customer"].notna().all()
-                else np.nan
-            ],
-        },
-        index=pd.Index([_TOTAL], name="source"),
-    )
+    at = ltv_at_horizon(table, horizon)
     # the shop's curve: size-weighted over the cohorts observed at each month
     w = table["customers"].astype(float)
     shop = (table["gross_margin_per_customer"] * w).groupby(table["months_since_acquisition"]).sum(
@@ -412,19 +397,11 @@ def _cohort_values(store: Any, by: str, horizon: int, as_of: Any) -> tuple[pd.Da
         shop[:] = np.nan
     shop_curve = pd.Series({_TOTAL: shop.sort_index().to_numpy(float)}, dtype=object)
     if not own:
-        return pooled, shop_curve
-    per = at.set_index(at["cohort"].astype(object).where(at["cohort"].notna(), None))[
-        ["revenue_per_customer", "gross_margin_per_customer"]
-    ].rename(
-        columns={
-            "revenue_per_customer": "historical_ltv",
-            "gross_margin_per_customer": "historical_margin_ltv",
-        }
-    )
+        return at, shop_curve
     curves = table.groupby(
         table["cohort"].astype(object).where(table["cohort"].notna(), None), dropna=False
     )["gross_margin_per_customer"].apply(lambda s: s.to_numpy(float))
-    return pd.concat([per, pooled]), pd.concat([curves, shop_curve])
+    return at, pd.concat([curves, shop_curve])
 
 
 _TOTAL = "__total__"
@@ -604,8 +581,15 @@ def ceilings(
     hist, curves = _cohort_values(store, by, horizon, as_of)
     own = by in COHORT_DIMENSIONS
     lookup = key if own else pd.Series(_TOTAL, index=f.index)
-    out["historical_ltv"] = _nullable(lookup.map(hist["historical_ltv"]))
-    out["historical_margin_ltv"] = _nullable(lookup.map(hist["historical_margin_ltv"]))
+    values = [
+        (hist.historical_ltv, hist.historical_margin_ltv) if k == _TOTAL else hist.value(k)
+        for k in lookup
+    ]
+    out["historical_ltv"] = _nullable([v[0] for v in values])
+    out["historical_margin_ltv"] = _nullable([v[1] for v in values])
+    for column, why in hist.reasons.items():
+        if out[column].isna().any():
+            notes.setdefault(column, why)
     if predicted:
         values, why = _predicted(store, by, horizon, min_model_customers, as_of)
         if values is None:
