@@ -255,7 +255,11 @@ def economics_command(
         bool, typer.Option(help="Also fit the predicted CLV (BG/NBD + Gamma-Gamma).")
     ] = True,
     other_costs_per_customer: Annotated[
-        str | None, typer.Option(help="Non-ad costs per customer (default: the costs table).")
+        str | None,
+        typer.Option(
+            help="Non-ad costs per customer over the horizon (default: the costs table's "
+            "last --horizon months / customers who bought in them)."
+        ),
     ] = None,
     average_check: Annotated[
         str | None, typer.Option(help="Average check for max CPA (default: the AOV).")
