@@ -107,3 +107,38 @@ def test_output_file_gets_the_table_text(frame, tmp_path):
 )  # fmt: skip
 def test_format_value(value, unit, shown):
     assert format_value(value, unit) == shown
+
+
+def _table_rows(text: str) -> list[list[str]]:
+    return [[c.strip() for c in line.split("│")[1:-1]] for line in text.splitlines() if "│" in line]
+
+
+def test_paid_and_all_totals_are_labelled_and_total_kind_is_not_a_column():
+    frame = pd.DataFrame(
+        {
+            "platform": ["google", None, None, None],
+            "orders": pd.array([4, 8, 4, 12], dtype="Int64"),
+            "cpo": pd.array([100.0, None, 100.0, None], dtype="Float64"),
+            "is_total": [False, False, True, True],
+            "total_kind": [None, None, "paid", "all"],
+        }
+    )
+    units = {"orders": "count", "cpo": "money"}
+    text = render_table(frame, units=units)
+    assert [r[0] for r in _table_rows(text)] == ["google", "(none)", "Total (paid)", "Total (all)"]
+    assert "total_kind" not in text
+    # only totals rows (no grain): a first column names them
+    text = render_table(frame.iloc[2:].drop(columns="platform"), units=units)
+    assert _table_rows(text) == [["Total (paid)", "4", "100.00"], ["Total (all)", "12", "–"]]
+    # one totals row is just "Total"
+    one = frame.iloc[[0, 3]].assign(total_kind=[None, "all"])
+    assert _table_rows(render_table(one, units=units))[-1][0] == "Total"
+    # CSV keeps the column
+    assert to_csv(frame).splitlines()[0] == "platform,orders,cpo,is_total,total_kind"
+
+
+def test_reasons_shared_by_columns_are_listed_once():
+    frame = pd.DataFrame({"cpo": pd.array([None], dtype="Float64"),
+                          "drr": pd.array([None], dtype="Float64")})  # fmt: skip
+    text = render_table(frame, reasons={"cpo": "no ad cost", "drr": "no ad cost"})
+    assert "– cpo, drr: no ad cost" in text and text.count("no ad cost") == 1

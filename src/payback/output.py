@@ -194,27 +194,27 @@ def render_table(
     from rich.text import Text
 
     units = units or {}
-    columns = [c for c in frame.columns if c != "is_total"]
-    totals = (
-        frame["is_total"].astype(bool).tolist() if "is_total" in frame else [False] * len(frame)
-    )
+    columns = [c for c in frame.columns if c not in ("is_total", "total_kind")]
+    totals = _total_labels(frame)
+    dims = [c for c in columns if c not in units]
     caption = f"money in {currency}" if currency else None
     table = Table(title=title, caption=caption, show_lines=False)
+    labelled = not dims and len({t for t in totals if t is not None}) > 1
+    if labelled:  # only totals rows (no grain): a first column tells them apart
+        table.add_column("")
     for c in columns:
         numeric = pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
             frame[c]
         )
         header = f"{c} (%)" if units.get(c) == "rate" and rates_as_percent else c
         table.add_column(Text(header), justify="right" if numeric else "left")
-    dims = [c for c in columns if c not in units]
     units = {**units, **_fractional_counts(frame, units)}
-    for row, is_total in zip(
-        frame[columns].itertuples(index=False, name=None), totals, strict=True
-    ):
-        cells = []
+    for row, total in zip(frame[columns].itertuples(index=False, name=None), totals, strict=True):
+        is_total = total is not None
+        cells = [Text(total or "", style="bold")] if labelled else []
         for c, v in zip(columns, row, strict=True):
             if is_total and c in dims:
-                cells.append(Text("Total" if c == dims[0] else "", style="bold"))
+                cells.append(Text(total if c == dims[0] else "", style="bold"))
             elif c in dims and _is_missing(v):
                 cells.append(Text(NONE_LABEL, style="dim"))
             else:
@@ -224,10 +224,30 @@ def render_table(
     buffer = io.StringIO()
     console = Console(file=buffer, width=width or 160, force_terminal=False, color_system=None)
     console.print(table)
+    shown: dict[str, list[str]] = {}  # one line per reason text, naming its columns
     for name, why in (reasons or {}).items():
         if name in columns and frame[name].isna().any():  # a slice may hold none of them
-            console.print(Text(f"{MISSING} {name}: {why}"), soft_wrap=True)
+            shown.setdefault(why, []).append(name)
+    for why, names in shown.items():
+        console.print(Text(f"{MISSING} {', '.join(names)}: {why}"), soft_wrap=True)
     return buffer.getvalue()
+
+
+def _total_labels(frame: pd.DataFrame) -> list[str | None]:
+    """Per row, its label when it is a totals row (else None).
+
+    ``Total``; with two totals rows of different ``total_kind``, ``Total (paid)`` and
+    ``Total (all)`` (see :class:`payback.metrics.MetricsResult`).
+    """
+    if "is_total" not in frame:
+        return [None] * len(frame)
+    is_total = frame["is_total"].astype(bool).tolist()
+    kinds = frame["total_kind"].tolist() if "total_kind" in frame else [None] * len(frame)
+    several = len({k for k, t in zip(kinds, is_total, strict=True) if t}) > 1
+    return [
+        (f"Total ({k})" if several and isinstance(k, str) else "Total") if t else None
+        for k, t in zip(kinds, is_total, strict=True)
+    ]
 
 
 def _fractional_counts(frame: pd.DataFrame, units: Mapping[str, str]) -> dict[str, str]:

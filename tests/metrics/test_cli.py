@@ -58,8 +58,10 @@ def test_table_shows_percentages_money_and_reasons(capsys, db):
     lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 2}
     assert "200.00" in lines["banner"] and "5.00" in lines["banner"] and "1.00 %" in lines["banner"]
     assert "–" in lines["=SUM(A1)"]  # cpo and cpc of the campaign without orders/clicks
-    assert "6.25" in lines["Total"] and "2.50" in lines["Total"]  # 250 / 40, 250 / 100
-    assert "– cpo: no confirmed orders in 1 row(s)" in out
+    paid, blended = lines["Total (paid)"], lines["Total (all)"]
+    assert "6.25" in paid and "2.50" in paid  # 250 / 40, 250 / 100
+    assert "250.00" in blended and "2.50" in blended and "6.25" not in blended
+    assert "– cpo: no confirmed orders in 1 row(s); Total (all) holds no ad ratios" in out
     assert "– cpc: no clicks in 1 row(s)" in out
     assert "money in EUR" in out
 
@@ -68,10 +70,11 @@ def test_csv_is_spreadsheet_safe_and_keeps_fractions(capsys, db):
     code, out, _ = run(capsys, "--db", db, "--by", "campaign", "-m", "ctr,cpo", "--format", "csv")
     assert code == 0
     assert out.splitlines() == [
-        "campaign,ctr,cpo,is_total",
-        "'=SUM(A1),0.0,,False",
-        "banner,0.01,5.0,False",
-        ",0.009523809523809525,6.25,True",
+        "campaign,ctr,cpo,is_total,total_kind",
+        "'=SUM(A1),0.0,,False,",
+        "banner,0.01,5.0,False,",
+        ",0.009523809523809525,6.25,True,paid",
+        ",0.009523809523809525,,True,all",
     ]
 
 
@@ -98,9 +101,15 @@ def test_json_has_fractions_nulls_and_reasons(capsys, db, tmp_path):
         "romi": 0.2,
         "cpo": 5.0,
         "is_total": False,
+        "total_kind": None,
     }
     assert doc["rows"][1]["cpo"] is None and doc["rows"][1]["romi"] == -1.0
-    assert doc["reasons"] == {"cpo": "no confirmed orders in 1 row(s)"}
+    assert [(r["total_kind"], r["cpo"]) for r in doc["rows"][2:]] == [("paid", 6.25), ("all", None)]
+    paid_only = "Total (all) holds no ad ratios (see Total (paid)) in 1 row(s)"
+    assert doc["reasons"] == {
+        "cpo": f"no confirmed orders in 1 row(s); {paid_only}",
+        "romi": paid_only,
+    }
     assert doc["units"]["romi"] == "rate"
 
 
@@ -110,11 +119,11 @@ def test_parquet_round_trips_with_the_reasons(capsys, db, tmp_path):
         capsys, "--db", db, "--by", "campaign", "-m", "cpo", "-f", "parquet", "-o", str(out_file)
     )
     table = pq.read_table(out_file)
-    assert code == 0 and table.column("cpo").to_pylist() == [None, 5.0, 6.25]
+    assert code == 0 and table.column("cpo").to_pylist() == [None, 5.0, 6.25, None]
+    assert table.column("total_kind").to_pylist() == [None, None, "paid", "all"]
     meta = json.loads(table.schema.metadata[b"payback"])
-    assert (
-        meta["reasons"] == {"cpo": "no confirmed orders in 1 row(s)"} and meta["currency"] == "EUR"
-    )
+    assert meta["reasons"]["cpo"].startswith("no confirmed orders in 1 row(s); Total (all)")
+    assert meta["currency"] == "EUR"
 
 
 def test_filters_and_dates_from_the_command_line(capsys, db):
@@ -123,7 +132,7 @@ def test_filters_and_dates_from_the_command_line(capsys, db):
         "--where", "campaign=banner", "--where", "campaign=x' OR 1=1 --",
         "--from", "2024-03-01", "--to", "2024-03-31",
     )  # fmt: skip
-    assert code == 0 and out.splitlines()[1:] == ["banner,200.0,False", ",200.0,True"]
+    assert code == 0 and out.splitlines()[1:] == ["banner,200.0,False,", ",200.0,True,all"]
 
 
 def test_list_shows_the_catalogue_with_formulas(capsys):

@@ -22,7 +22,14 @@ def test_banner_cost_200_with_40_orders_has_cpo_5(make_store):
     )
     r = compute_metrics(store, by="campaign", metrics="cost,orders,cpo")
     assert r.groups.to_dict("records") == [
-        {"campaign": "banner", "cost": 200.0, "orders": 40, "cpo": 5.0, "is_total": False}
+        {
+            "campaign": "banner",
+            "cost": 200.0,
+            "orders": 40,
+            "cpo": 5.0,
+            "is_total": False,
+            "total_kind": None,
+        }
     ]
 
 
@@ -153,7 +160,7 @@ def test_cac_counts_a_customer_once_in_the_row_of_the_first_confirmed_order(make
         orders=rows,
     )
     r = compute_metrics(store, by="campaign", metrics="orders,new_customers,cac")
-    got = r.frame.set_index("campaign")[["orders", "new_customers", "cac"]].to_dict("index")
+    got = r.groups.set_index("campaign")[["orders", "new_customers", "cac"]].to_dict("index")
     assert got["search"] == {"orders": 2, "new_customers": 1, "cac": 300.0}
     assert got["social"] == {"orders": 2, "new_customers": 1, "cac": 100.0}
     assert r.totals == {"orders": 4, "new_customers": 2, "cac": 200.0}

@@ -85,7 +85,7 @@ def test_date_range_is_inclusive_on_ad_date_and_order_time(make_store):
 def test_a_filter_on_week_or_month_takes_any_day_of_it(two_platforms):
     r = compute_metrics(two_platforms, by="week", metrics="cost", where=["week=2024-03-01"])
     assert r.groups.to_dict("records") == [
-        {"week": dt.date(2024, 2, 26), "cost": 140.0, "is_total": False}
+        {"week": dt.date(2024, 2, 26), "cost": 140.0, "is_total": False, "total_kind": None}
     ]
     assert parse_where({"month": "2024-03-31"}) == {"month": (dt.date(2024, 3, 1),)}
 

@@ -24,10 +24,13 @@ def test_zero_denominators_give_null_with_the_reason(make_store):
     assert pd.isna(rows.loc["idle", "ctr"]) and pd.isna(rows.loc["idle", "roas"])
     for value in r.frame[["ctr", "cpc", "cpo", "drr", "roas", "romi"]].to_numpy().ravel():
         assert value is pd.NA or math.isfinite(value)
-    assert r.reasons["cpc"] == "no clicks in 3 row(s)"  # both campaigns and the total
-    assert r.reasons["cpo"] == "no confirmed orders in 3 row(s)"
+    assert r.reasons["cpc"] == "no clicks in 4 row(s)"  # both campaigns and both totals
+    assert r.reasons["cpo"] == (  # the campaigns and Total (paid); Total (all) has no cpo
+        "no confirmed orders in 3 row(s); Total (all) holds no ad ratios (see Total (paid)) "
+        "in 1 row(s)"
+    )
     assert r.reasons["ctr"] == "no impressions in 1 row(s)"
-    assert r.reasons["roas"] == "no ad cost in 1 row(s)"
+    assert r.reasons["roas"].startswith("no ad cost in 1 row(s); Total (all) holds no")
     ctr_why = r.cell_reasons["ctr"].astype(object)
     cells = dict(zip(r.frame["campaign"], ctr_why.where(ctr_why.notna(), None), strict=True))
     assert cells == {"idle": "no impressions", "spent": None, None: None}
@@ -42,7 +45,10 @@ def test_orders_without_ad_rows_have_null_cost_with_the_reason(make_store):
     organic = r.frame[r.frame["campaign"].isna() & ~r.frame["is_total"]].iloc[0]
     assert organic["cost"] is pd.NA and organic["orders"] == 1
     assert r.reasons["cost"] == "no ad statistics match this row in 1 row(s)"
-    assert r.totals == {"cost": 100.0, "orders": 2, "cpo": 50.0}
+    # the organic order counts in Total (all), not in the CPO of Total (paid)
+    assert r.total("paid") == {"cost": 100.0, "orders": 1, "cpo": 100.0}
+    assert r.total("all") == {"cost": 100.0, "orders": 2, "cpo": None}
+    assert r.totals == {"cost": 100.0, "orders": 2, "cpo": 100.0}
 
 
 def test_missing_cost_of_goods_is_never_read_as_zero(make_store):
@@ -59,7 +65,10 @@ def test_missing_cost_of_goods_is_never_read_as_zero(make_store):
     assert rows.loc["a", "gross_profit"] == 60.0 and rows.loc["a", "romi"] == 5.0
     assert rows.loc["b", "gross_profit"] is pd.NA and rows.loc["b", "romi"] is pd.NA
     assert r.totals == {"revenue": 300.0, "gross_profit": None, "romi": None}
-    assert r.reasons["romi"] == "cost of goods missing on confirmed orders in 2 row(s)"
+    assert r.reasons["romi"] == (  # campaign b and Total (paid); Total (all) has no romi
+        "cost of goods missing on confirmed orders in 2 row(s); "
+        "Total (all) holds no ad ratios (see Total (paid)) in 1 row(s)"
+    )
 
 
 def test_ads_have_no_partner_so_cost_by_partner_is_null_with_the_reason(make_store):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from payback.metrics import compute_metrics
+from payback.metrics import CATALOGUE, compute_metrics
 
 from .conftest import build_store
 from .strategies import shops
@@ -97,25 +97,47 @@ def test_coarse_grain_is_the_ratio_of_the_summed_fine_parts(shop, pair):
     with build_store(ads=ads, orders=orders, leads=leads) as store:
         f = compute_metrics(store, by=fine, metrics=METRICS)
         c = compute_metrics(store, by=coarse, metrics=METRICS)
+        refined = {r.by: _paid_parts(store, r.by) for r in (f, c) if _has_paid(r)}
     fine_parts = f.parts[~f.frame["is_total"]].reset_index(drop=True)
     summed = fine_parts.groupby(_coarse_key(f.groups, fine, coarse).to_numpy()).sum(min_count=1)
-    got = c.groups if coarse else c.frame
-    got = got.set_index(_coarse_key(got, coarse, coarse).to_numpy())
-    if fine_parts.empty and not coarse:  # no rows at all: the one total row
-        summed = fine_parts.sum(min_count=1).to_frame().T.set_axis(["all"])
-    assert sorted(got.index) == sorted(summed.index)
-    expected = expected_values(summed.loc[got.index])
-    for name in METRICS:
-        assert_same(got[name], expected[name], f"{name} at {coarse} from {fine}")
-    # the totals row is the same whatever the grain, and equals the ratio of all parts
+    got = c.groups.set_index(_coarse_key(c.groups, coarse, coarse).to_numpy())
+    if coarse:
+        assert sorted(got.index) == sorted(summed.index)
+        expected = expected_values(summed.loc[got.index])
+        for name in METRICS:
+            assert_same(got[name], expected[name], f"{name} at {coarse} from {fine}")
+    # Total (all) is the same whatever the grain: the ratio of the parts of every group
+    # (its ad ratios are missing when Total (paid) holds them)
     all_parts = fine_parts.sum(min_count=1).to_frame().T
     # orders and leads that match nothing count 0 (ad sums stay unknown without ad rows)
     all_parts = all_parts.fillna({p: 0 for p in ORDER_SIDE if p in all_parts})
     total_expected = expected_values(all_parts)
-    for name in METRICS:
-        t_fine, t_coarse = f.totals[name], c.totals[name]
-        assert (t_fine is None) == (t_coarse is None), name
-        assert_same(pd.Series([t_coarse], dtype="Float64"), total_expected[name], f"total {name}")
+    for r in (f, c):
+        for name in METRICS:
+            blank = CATALOGUE[name].paid_only and _has_paid(r)
+            want = pd.Series([None], dtype="Float64") if blank else total_expected[name]
+            got_total = pd.Series([r.total("all")[name]], dtype="Float64")
+            assert_same(got_total, want, f"total (all) {name} by {r.by}")
+    # Total (paid) is the ratio of the parts of the groups with ad statistics, at the
+    # grain refined by platform
+    for r in (f, c):
+        if _has_paid(r):
+            paid_expected = expected_values(refined[r.by])
+            for name in METRICS:
+                got_total = pd.Series([r.total("paid")[name]], dtype="Float64")
+                assert_same(got_total, paid_expected[name], f"total (paid) {name} by {r.by}")
+
+
+def _has_paid(r) -> bool:
+    return bool((r.frame["total_kind"] == "paid").any())
+
+
+def _paid_parts(store, by: tuple[str, ...]) -> pd.DataFrame:
+    """The summed parts of the groups that have ad statistics, at ``by`` + platform."""
+    refined = compute_metrics(store, by=(*by, "platform"), metrics=METRICS)
+    groups = refined.parts[~refined.frame["is_total"]]
+    paid = groups[groups["ad_rows"].notna()].sum(min_count=1).to_frame().T
+    return paid.fillna({p: 0 for p in ORDER_SIDE if p in paid})
 
 
 @settings(max_examples=25, deadline=None)

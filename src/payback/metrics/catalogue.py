@@ -22,6 +22,7 @@ cogs                    orders        ``orders.cogs`` of confirmed orders
 cogs_missing            orders        1 per confirmed order whose ``cogs`` is empty
 new_customers           orders        1 per confirmed order that is its customer's first
 leads                   leads         1 per lead with status ``valid``
+ad_rows                 ads           1 per ad row (marks the rows that have ad statistics)
 ======================  ============  ===================================================
 
 Examples
@@ -62,11 +63,12 @@ PART_SIDE: dict[str, Side] = {
     "cogs_missing": "orders",
     "new_customers": "orders",
     "leads": "leads",
+    "ad_rows": "ads",
 }
 
 #: Parts that are integer counts (the rest are money or fractional platform numbers).
 COUNT_PARTS = frozenset(
-    {"impressions", "clicks", "orders", "cogs_missing", "new_customers", "leads"}
+    {"impressions", "clicks", "orders", "cogs_missing", "new_customers", "leads", "ad_rows"}
 )
 
 
@@ -126,6 +128,19 @@ class Metric:
     def sides(self) -> frozenset[Side]:
         """The sides (``ads``, ``orders``, ``leads``) whose data the metric needs."""
         return frozenset(PART_SIDE[p] for p in self.parts)
+
+    @property
+    def paid_only(self) -> bool:
+        """True when the metric relates ad statistics to orders or leads (CPO, CAC, CPA,
+        DRR, ROAS, ROI, ROMI, CR, lead CR, the CRM-vs-platform gaps).
+
+        Its total is taken over the paid rows only (``Total (paid)``): orders without ad
+        statistics (organic, newsletter, partner) would dilute it.
+
+        >>> CATALOGUE["cpo"].paid_only, CATALOGUE["ctr"].paid_only, CATALOGUE["aov"].paid_only
+        (True, False, False)
+        """
+        return "ads" in self.sides and len(self.sides) > 1
 
 
 def _sum(name, label, formula, unit, better, description, **kw) -> Metric:

@@ -14,8 +14,13 @@ How a query is built (:func:`metrics_expr`):
 3. **Ratios are computed from the sums**: ``cpo = cost / orders`` at the grain, never a
    mean of per-row ratios. A zero denominator gives null (``NULLIF``), and
    :func:`compute_metrics` says why.
-4. **The totals row** sums the parts of every group, then applies the same ratios
-   (ratio of sums, never a sum of ratios).
+4. **Two totals rows** sum the parts, then apply the same ratios (ratio of sums, never
+   a sum of ratios). ``Total (paid)`` (``total_kind = "paid"``) sums the rows that have
+   ad statistics, at the grain refined by ``platform``: CPO, CAC, CPA, DRR, ROAS, ROI,
+   ROMI, CR and the platform gaps are totalled there, over the ad-attributed orders
+   only. ``Total (all)`` sums every row: the blended orders, revenue, new customers;
+   its ad ratios are missing (an organic order is not bought by the ad cost). Only
+   ``Total (all)`` exists when the metrics do not relate ads to orders or leads.
 
 Missing values
 --------------
@@ -38,16 +43,21 @@ Examples
 ...     "ad_stats": pa.table({"date": [dt.date(2024, 3, 1)], "platform": ["google"],
 ...         "campaign": ["banner"], "impressions": [10_000], "clicks": [100],
 ...         "cost": [200.0], "currency": ["EUR"]}),
-...     "orders": pa.table({"order_id": [f"o{i}" for i in range(40)],
-...         "customer_id": [f"c{i}" for i in range(40)],
-...         "time": [dt.datetime(2024, 3, 1, 12)] * 40, "revenue": [10.0] * 40,
-...         "status": ["confirmed"] * 40, "currency": ["EUR"] * 40,
-...         "platform": ["google"] * 40, "campaign": ["banner"] * 40})})
+...     "orders": pa.table({"order_id": [f"o{i}" for i in range(50)],
+...         "customer_id": [f"c{i}" for i in range(50)],
+...         "time": [dt.datetime(2024, 3, 1, 12)] * 50, "revenue": [10.0] * 50,
+...         "status": ["confirmed"] * 50, "currency": ["EUR"] * 50,
+...         "platform": ["google"] * 40 + [None] * 10,  # 10 organic orders
+...         "campaign": ["banner"] * 40 + [None] * 10})})
 >>> result = compute_metrics(store, by="campaign", metrics="cost,orders,cpo,ctr,drr")
->>> result.frame[["campaign", "cost", "orders", "cpo", "ctr", "drr"]]
-  campaign   cost  orders  cpo   ctr  drr
-0   banner  200.0      40  5.0  0.01  0.5
-1     None  200.0      40  5.0  0.01  0.5
+>>> result.frame[["campaign", "cost", "orders", "cpo", "ctr", "drr", "total_kind"]]
+  campaign   cost  orders   cpo   ctr   drr total_kind
+0   banner  200.0      40   5.0  0.01   0.5       None
+1     None   <NA>      10  <NA>  <NA>  <NA>       None
+2     None  200.0      40   5.0  0.01   0.5       paid
+3     None  200.0      50  <NA>  0.01  <NA>        all
+>>> result.totals  # each metric from its honest total: CPO over the paid orders
+{'cost': 200.0, 'orders': 50, 'cpo': 5.0, 'ctr': 0.01, 'drr': 0.5}
 >>> result.currency
 'EUR'
 """
@@ -63,7 +73,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from payback.errors import CurrencyError
+from payback.errors import CurrencyError, InputError
 from payback.metrics.catalogue import (
     CATALOGUE,
     COUNT_PARTS,
@@ -96,30 +106,50 @@ _MONEY_DIGITS = 6
 NO_AD_ROWS = "no ad statistics match this row"
 NO_PLATFORM_CONVERSIONS = "the platform reported no conversions"
 COGS_MISSING = "cost of goods missing on confirmed orders"
+PAID_ONLY = "Total (all) holds no ad ratios (see Total (paid))"
+#: ``total_kind`` of the two totals rows.
+TOTAL_KINDS = ("paid", "all")
 
 
 @dataclass(frozen=True)
 class MetricsResult:
     """Metrics at a grain, with the reasons of every missing value.
 
+    Totals
+    ------
+    With ``totals=True`` the frame ends with one or two totals rows (``is_total`` true),
+    told apart by ``total_kind``:
+
+    - ``"paid"`` (shown ``Total (paid)``): the summed parts of the rows that have ad
+      statistics, every metric a ratio of those sums: the honest CPO, CAC, CPA, DRR,
+      ROAS, ROI, ROMI, CR and CRM-vs-platform gaps of the advertising. The rows are those
+      of the grain refined by ``platform`` (when the grain lacks it), so organic,
+      newsletter and partner orders stay out of it at every grain. It exists when the
+      metrics need ad statistics and orders or leads.
+    - ``"all"`` (``Total (all)``, or ``Total`` when it is the only one): the summed parts
+      of every row, the blended totals of orders, revenue, new customers, cost ...; the
+      metrics relating ads to orders or leads (:attr:`Metric.paid_only`) are missing in it
+      when a paid row exists (reason: "Total (all) holds no ad ratios (see Total (paid))").
+
     Attributes
     ----------
     frame : pandas.DataFrame
-        One column per dimension of ``by``, one per metric, then ``is_total``; the totals
-        row (dimension values missing) comes last. Counts are ``Int64``, the rest
+        One column per dimension of ``by``, one per metric, then ``is_total`` and
+        ``total_kind`` (``"paid"``, ``"all"``, missing on group rows); the totals rows
+        (dimension values missing) come last, paid first. Counts are ``Int64``, the rest
         ``Float64``; missing values are ``pd.NA`` (never inf or NaN from a division).
         Rates are fractions (CTR 1 % is 0.01). ``frame.attrs`` holds ``units``,
         ``reasons`` and ``currency`` for :func:`payback.output.write_frame`.
     reasons : dict
         Metric name -> why some of its values are missing, with the number of rows,
         e.g. ``{"cpo": "no confirmed orders in 3 row(s)"}``.
-    cell_reasons : pandas.DataFrame
-        Aligned with ``frame``: per metric, a categorical column holding the reason of each
-        missing value (missing where the value is present).
     by, metrics : tuple of str
         The grain and the metrics, canonical names.
     currency : str or None
         The one currency of the money columns (None when no money was involved).
+    cell_reasons : pandas.DataFrame
+        Aligned with ``frame``: per metric, a categorical column holding the reason of each
+        missing value (missing where the value is present).
     parts : pandas.DataFrame
         The additive parts (sums) behind every row, aligned with ``frame``.
     """
@@ -132,15 +162,39 @@ class MetricsResult:
     cell_reasons: pd.DataFrame | None = None
     parts: pd.DataFrame | None = None
 
-    @property
-    def totals(self) -> dict[str, Any]:
-        """The totals row as ``{metric: value or None}``."""
-        row = self.frame[self.frame["is_total"]].iloc[-1]
+    def total(self, kind: str = "all") -> dict[str, Any]:
+        """One totals row as ``{metric: value or None}``: ``"paid"`` or ``"all"``.
+
+        Raises
+        ------
+        payback.errors.InputError
+            When the frame has no totals row of that kind.
+        """
+        rows = self.frame[self.frame["is_total"] & (self.frame["total_kind"] == kind)]
+        if rows.empty:
+            kinds = sorted(set(self.frame.loc[self.frame["is_total"], "total_kind"]))
+            raise InputError(
+                f"no {kind!r} totals row: this result has {kinds or 'none'} (a paid total "
+                f"exists when the metrics need ad statistics and orders or leads; "
+                f"compute with totals=True)"
+            )
+        row = rows.iloc[-1]
         return {m: _python(row[m]) for m in self.metrics}
 
     @property
+    def totals(self) -> dict[str, Any]:
+        """Each metric's total, ``{metric: value or None}``: the paid-only metrics (CPO,
+        DRR, ROMI ...) from ``Total (paid)`` when it exists, every other metric (orders,
+        revenue, cost, AOV, CTR ...) from ``Total (all)``."""
+        out = self.total("all")
+        if (self.frame["total_kind"] == "paid").any():
+            paid = self.total("paid")
+            out.update({m: paid[m] for m in self.metrics if CATALOGUE[m].paid_only})
+        return out
+
+    @property
     def groups(self) -> pd.DataFrame:
-        """The rows of ``frame`` without the totals row."""
+        """The rows of ``frame`` without the totals rows."""
         return self.frame[~self.frame["is_total"]].reset_index(drop=True)
 
 
@@ -152,7 +206,8 @@ class _Plan:
     sides: tuple[Side, ...]  # sides that contribute
     excluded: Mapping[Side, str]  # sides needed but left out, and why
     filtered: Mapping[Side, Any]  # filtered side tables (before aggregation)
-    expr: Any  # groups (+ totals) with dims, parts, metrics, is_total
+    split: bool  # a "paid" total row precedes the "all" one
+    expr: Any  # groups (+ totals) with dims, parts, metrics, is_total, total_kind
 
 
 # -- building blocks ------------------------------------------------------------------------------
@@ -214,6 +269,7 @@ def _part_aggs(t, side: Side, parts: Iterable[str]) -> dict[str, Any]:
         "cogs_missing": lambda: t.count() - t.cogs.count(),
         "new_customers": lambda: t._first.ifelse(one, zero).sum(),
         "leads": lambda: t.count(),
+        "ad_rows": lambda: t.count(),
     }
     return {p: _tidy(exprs[p]().cast(_part_type(p)), p) for p in parts if PART_SIDE[p] == side}
 
@@ -277,55 +333,76 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
     names = resolve_metrics(metrics)
     filters = parse_where(where)
     start, end = parse_range(start, end)
-    parts = tuple(sorted({p for n in names for p in CATALOGUE[n].parts}, key=list(PART_SIDE).index))
+    wanted = {p for n in names for p in CATALOGUE[n].parts}
     needed: list[Side] = []
-    for p in parts:
+    for p in sorted(wanted, key=list(PART_SIDE).index):
         if PART_SIDE[p] not in needed:
             needed.append(PART_SIDE[p])
     excluded = _excluded_sides(needed, by, filters)
     sides = tuple(s for s in needed if s not in excluded)
+    if "ads" in sides:  # marks the rows that have ad statistics
+        wanted.add("ad_rows")
+    parts = tuple(sorted(wanted, key=list(PART_SIDE).index))
+    # paid and blended totals differ only when the ad side meets orders or leads
+    split = "ads" in sides and len(sides) > 1 and (totals or not by)
+    # the paid total looks at the rows of the grain refined by platform, so that organic,
+    # newsletter and partner orders stay out of it at every grain (by month, by country ...)
+    fine = by if not split or "platform" in by else (*by, "platform")
 
     filtered: dict[Side, Any] = {}
     summed = []
     for side in sides:
         rows = _side_rows(store, side, filters, start, end, "new_customers" in parts)
         filtered[side] = rows
-        keys = {d: _dim_expr(rows, d, side) for d in by}
+        keys = {d: _dim_expr(rows, d, side) for d in fine}
         aggs = _part_aggs(rows, side, parts)
         summed.append(rows.group_by(**keys).aggregate(**aggs) if keys else rows.aggregate(**aggs))
 
-    key_types = {d: GRAINS[d].dtype for d in by}
     if not summed:  # every needed side left out: no rows, only the (empty) totals
         nothing = store.table("orders").filter(ibis.literal(False))
-        keys = {d: ibis.null(t) for d, t in key_types.items()}
-        groups = nothing.select(**(keys or {"_nothing": ibis.literal(0)}))
+        keys = {d: ibis.null(GRAINS[d].dtype) for d in fine}
+        joined = nothing.select(**(keys or {"_nothing": ibis.literal(0)}))
     else:
-        groups = summed[0]
+        joined = summed[0]
         for other in summed[1:]:
-            groups = _full_join(groups, other, by)
-    missing = {p: ibis.null(_part_type(p)) for p in parts if p not in groups.columns}
-    groups = groups.mutate(**missing).select(*by, *parts)
+            joined = _full_join(joined, other, fine)
+    missing = {p: ibis.null(_part_type(p)) for p in parts if p not in joined.columns}
+    joined = joined.mutate(**missing).select(*fine, *parts)
     # orders/leads that were imported but matched no row are 0, not unknown
     zero_filled = [p for p in parts if PART_SIDE[p] in sides and PART_SIDE[p] != "ads"]
 
     def fill(t):
         return t.mutate(**{p: t[p].fill_null(0) for p in zero_filled}) if zero_filled else t
 
-    groups = fill(groups)
-    total = fill(groups.aggregate(**{p: _sum(groups[p], p) for p in parts}))
-    total = total.mutate(**{d: ibis.null(t) for d, t in key_types.items()}, is_total=True)
-    total = total.select(*by, *parts, "is_total")
-    if not by:  # no grain: the one row is the total
-        rows = total
-    elif totals:
-        rows = ibis.union(groups.mutate(is_total=False), total, distinct=False)
+    def total(t, kind: str):
+        summed_up = fill(t.aggregate(**{p: _sum(t[p], p) for p in parts}))
+        dims = {d: ibis.null(GRAINS[d].dtype) for d in by}
+        flags = {"is_total": ibis.literal(True), "total_kind": ibis.literal(kind)}
+        return summed_up.mutate(**dims, **flags).select(*by, *parts, *flags)
+
+    joined = fill(joined)
+    kinds = [total(joined.filter(joined.ad_rows.notnull()), "paid")] if split else []
+    kinds.append(total(joined, "all"))
+    if not by:  # no grain: the rows are the totals
+        rows = ibis.union(*kinds, distinct=False) if len(kinds) > 1 else kinds[0]
     else:
-        rows = groups.mutate(is_total=False)
-    values = {n: _metric_value(CATALOGUE[n], rows).cast(_metric_type(n)) for n in names}
+        groups = joined
+        if fine != by:  # roll the platform refinement up to the grain
+            groups = joined.group_by(list(by)).aggregate(**{p: _sum(joined[p], p) for p in parts})
+        groups = groups.mutate(is_total=False, total_kind=ibis.null("string"))
+        rows = ibis.union(groups, *kinds, distinct=False) if totals else groups
+    blended = (rows.total_kind == "all").fill_null(False)
+    values = {}
+    for n in names:
+        value = _metric_value(CATALOGUE[n], rows).cast(_metric_type(n))
+        if split and CATALOGUE[n].paid_only:  # over the paid rows only: see Total (paid)
+            value = ibis.ifelse(blended, ibis.null(value.type()), value)
+        values[n] = value
     hidden = [rows[p].name(f"_part_{p}") for p in parts if p not in _shown_parts(names)]
-    expr = rows.select(*by, *hidden, **values, is_total=rows.is_total)
-    order = [ibis.asc("is_total")] + [ibis.asc(d, nulls_first=False) for d in by]
-    return _Plan(by, names, parts, sides, excluded, filtered, expr.order_by(order))
+    expr = rows.select(*by, *hidden, **values, is_total=rows.is_total, total_kind=rows.total_kind)
+    order = [ibis.asc("is_total"), ibis.desc("total_kind")]
+    order += [ibis.asc(d, nulls_first=False) for d in by]
+    return _Plan(by, names, parts, sides, excluded, filtered, split, expr.order_by(order))
 
 
 def _shown_parts(names: Iterable[str]) -> frozenset[str]:
@@ -381,22 +458,25 @@ def metrics_expr(
     start, end : date or "YYYY-MM-DD", optional
         Inclusive date range on the ad date and the day of the order/lead time.
     totals : bool
-        Append the totals row (ratio of summed parts); the ``is_total`` column marks it.
+        Append the totals rows (ratios of summed parts): ``is_total`` marks them and
+        ``total_kind`` tells ``"paid"`` (the rows with ad statistics) from ``"all"``;
+        see :class:`MetricsResult`.
 
     Returns
     -------
     ibis.Table
-        Columns: the dimensions, the metrics, ``is_total``; sorted by dimension.
+        Columns: the dimensions, the metrics, ``is_total``, ``total_kind``; sorted by
+        dimension, the totals last (paid, then all).
 
     Examples
     --------
     >>> from payback.store import open_store
     >>> expr = metrics_expr(open_store(":memory:"), by="platform", metrics="cpc,cpo")
     >>> expr.columns
-    ('platform', 'cpc', 'cpo', 'is_total')
+    ('platform', 'cpc', 'cpo', 'is_total', 'total_kind')
     """
     plan = _plan(store, by, metrics, where, start, end, totals=totals)
-    return plan.expr.select(*plan.by, *plan.metrics, "is_total")
+    return plan.expr.select(*plan.by, *plan.metrics, "is_total", "total_kind")
 
 
 def compute_metrics(
@@ -431,22 +511,23 @@ def compute_metrics(
     --------
     >>> from payback.store import open_store
     >>> r = compute_metrics(open_store(":memory:"), by=(), metrics="cpo")
-    >>> r.totals, r.reasons
-    ({'cpo': None}, {'cpo': 'no confirmed orders in 1 row(s)'})
+    >>> r.total("paid"), r.cell_reasons["cpo"].tolist()
+    ({'cpo': None}, ['no confirmed orders', 'Total (all) holds no ad ratios (see Total (paid))'])
     """
     plan = _plan(store, by, metrics, where, start, end, totals=totals)
     currency = _check_currency(store, plan) if check_currency else store.base_currency
     table = _fetch_arrow(store, plan.expr)
     shown = _shown_parts(plan.metrics)
     hidden = [p for p in plan.parts if p not in shown]
-    shown_table = table.select([*plan.by, *plan.metrics, "is_total"])
+    shown_table = table.select([*plan.by, *plan.metrics, "is_total", "total_kind"])
     extra_table = table.select([f"_part_{p}" for p in hidden])
     del table  # each Arrow buffer is freed as soon as it is converted (self_destruct)
     frame, extra = _to_pandas(shown_table), _to_pandas(extra_table)
     parts = pd.DataFrame(
         {p: frame[p] if p in shown else extra[f"_part_{p}"] for p in plan.parts}, copy=False
     )
-    cells = _Reasons(parts, plan.excluded).cells(frame, plan.metrics)
+    blended = (frame["total_kind"] == "all").to_numpy(dtype=bool) if plan.split else None
+    cells = _Reasons(parts, plan.excluded).cells(frame, plan.metrics, blended)
     reasons = _summarise(cells)
     frame.attrs.update(
         units={n: CATALOGUE[n].unit for n in plan.metrics},
@@ -558,8 +639,7 @@ class _Reasons:
             if side in self.excluded:
                 return out + self.code(self.excluded[side])
             if side == "ads":
-                no_rows = self._isna["cost" if "cost" in self._isna else m.name]
-                out = self._fill(out, no_rows, NO_AD_ROWS)
+                out = self._fill(out, self._isna["ad_rows"], NO_AD_ROWS)
                 out = self._fill(out, self._isna[m.name], NO_PLATFORM_CONVERSIONS)
             else:
                 out = self._fill(out, self._isna[m.name], f"no {_SIDE_WORDS[side]} match this row")
@@ -575,11 +655,20 @@ class _Reasons:
         num = self.why(CATALOGUE[m.numerator])
         return np.where(out == 0, num, out)
 
-    def cells(self, frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-        """Per metric, a categorical column: the reason of each missing value, else NA."""
+    def cells(
+        self, frame: pd.DataFrame, names: Sequence[str], blended: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """Per metric, a categorical column: the reason of each missing value, else NA.
+
+        ``blended`` marks the ``Total (all)`` row when a ``Total (paid)`` row exists: its
+        paid-only metrics are missing for that reason.
+        """
         cols = {}
         for n in names:
-            codes = np.where(frame[n].isna().to_numpy(dtype=bool), self.why(CATALOGUE[n]), 0)
+            why = self.why(CATALOGUE[n])
+            if blended is not None and CATALOGUE[n].paid_only:
+                why = np.where(blended, self.code(PAID_ONLY), why)
+            codes = np.where(frame[n].isna().to_numpy(dtype=bool), why, 0)
             cols[n] = pd.Categorical.from_codes(codes.astype(np.int32) - 1, self.texts)
         return pd.DataFrame(cols, index=frame.index)
 
