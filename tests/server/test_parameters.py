@@ -21,13 +21,11 @@ def documented(shop_db):
     from fastapi.testclient import TestClient
 
     from payback.server import create_app
+    from payback.server.app import query_parameters
 
     with TestClient(create_app(shop_db), base_url="http://127.0.0.1") as c:
         schema = c.get("/openapi.json").json()
-    return {
-        path: [p["name"] for p in item["get"].get("parameters", []) if p["in"] == "query"]
-        for path, item in schema["paths"].items()
-    }
+    return {path: query_parameters(schema, path) for path, item in schema["paths"].items()}
 
 
 def test_every_operation_refuses_an_unknown_parameter(client, documented):

@@ -466,15 +466,22 @@ def create_app(
     return app
 
 
+#: The order parameters are listed in (grain, metrics, period, filters, then the rest).
+_PARAMETER_ORDER = ("by", "metrics", "from", "to", "where", "grain", "limit")
+
+
 def query_parameters(schema: dict[str, Any], path: str) -> list[str]:
     """The query parameters the OpenAPI ``schema`` documents for ``GET path``.
 
     >>> query_parameters({"paths": {"/a": {"get": {"parameters": [
-    ...     {"name": "from", "in": "query"}, {"name": "authorization", "in": "header"}]}}}}, "/a")
-    ['from']
+    ...     {"name": "limit", "in": "query"}, {"name": "authorization", "in": "header"},
+    ...     {"name": "from", "in": "query"}]}}}}, "/a")
+    ['from', 'limit']
     """
     operation = schema.get("paths", {}).get(path, {}).get("get", {})
-    return [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
+    names = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
+    rank = {name: i for i, name in enumerate(_PARAMETER_ORDER)}
+    return sorted(names, key=lambda n: rank.get(n, len(rank)))
 
 
 def _schema_type(schema: dict[str, Any]) -> str:
