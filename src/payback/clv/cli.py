@@ -75,6 +75,23 @@ def _write(frame: pd.DataFrame, fmt: str, output: str | None, title: str) -> Non
     write_frame(frame, fmt, output, title=title)
 
 
+def _write_json(frame: pd.DataFrame, title: str, output: str | None, **extra) -> None:
+    """The JSON document of ``frame`` (as ``--format json``) with ``extra`` top-level keys."""
+    import json
+
+    from payback.output import to_json_payload
+
+    payload = to_json_payload(
+        frame, title=title, units=frame.attrs.get("units"), reasons=frame.attrs.get("reasons")
+    )
+    text = json.dumps({**payload, **extra}, ensure_ascii=False)
+    if output is None:
+        typer.echo(text)
+    else:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text + "\n", encoding="utf-8")
+
+
 @ltv_app.command("summary")
 def summary_command(
     freq: str = typer.Option("D", "--freq", help="Period: D (day), W (week) or M (month)."),
@@ -240,7 +257,10 @@ def predict_command(
         "0", "--discount", help="Annual discount rate: 10% or 0.1 (monthly steps)."
     ),
     margin: str = typer.Option(
-        None, "--margin", help="Share of revenue kept, 30% or 0.3 (default: revenue)."
+        None,
+        "--margin",
+        help="Share of revenue kept, 30% or 0.3, applied to predicted and historical margin "
+        "LTV alike (default: predictions on revenue, historical margin = the data's own).",
     ),
     by: str = typer.Option(
         None, "--by", help="Acquisition source: channel (= platform), campaign or partner."
@@ -284,7 +304,7 @@ def predict_command(
             store,
             horizon_months=months,
             annual_discount_rate=rate,
-            margin=1.0 if kept is None else kept,
+            margin=kept,
             by=by.lower() if by else None,
             model=model.lower(),
             min_customers=min_customers,
@@ -305,7 +325,14 @@ def predict_command(
             f"year, model {model})"
         )
     frame.attrs["currency"] = currency
-    _write(frame, fmt, output, title)
+    basis = {} if customers else dict(frame.attrs.get("basis", {}))
+    if basis and fmt.lower() == "json":
+        _write_json(frame, title, output, basis=basis)
+    else:
+        _write(frame, fmt, output, title)
+        if basis and fmt.lower() == "table":
+            for column, what in basis.items():
+                typer.echo(f"{column}: {what}")
     for source, note in result.notes.items():
         typer.echo(f"note: {source}: {note}", err=True)
 

@@ -97,7 +97,7 @@ def predict_ltv(
     *,
     horizon_months: float = 12.0,
     annual_discount_rate: float = 0.0,
-    margin: float = 1.0,
+    margin: float | None = None,
     by: str | None = None,
     model: CountModel = "bgnbd",
     min_customers: int = 500,
@@ -113,8 +113,12 @@ def predict_ltv(
         Horizon of the predictions, in months.
     annual_discount_rate : float
         Annual discount rate, a fraction (see :mod:`payback.clv.value`).
-    margin : float
-        Fraction of revenue kept, in (0, 1]; 1 gives revenue.
+    margin : float, optional
+        Fraction of revenue kept, in (0, 1]. Given, it is the basis of *every* value
+        column: ``predicted_ltv`` and ``future_value_per_customer`` are revenue x margin
+        and ``historical_margin_ltv`` = ``historical_ltv`` x margin. None (default):
+        predictions are revenue and ``historical_margin_ltv`` is the data's own margin
+        (revenue - cogs). ``by_source.attrs["basis"]`` names the basis of each column.
     by : {"platform", "channel", "campaign", "partner"}, optional
         Acquisition source to fit and aggregate by.
     model : {"bgnbd", "mbgnbd", "pareto"}
@@ -170,6 +174,9 @@ def predict_ltv(
         )
     if min_customers < 1:
         raise InputError(f"min_customers must be at least 1, got {min_customers}")
+    if margin is not None and not 0 < margin <= 1:
+        raise InputError(f"margin must be a fraction in (0, 1], e.g. 0.3 for 30 %, got {margin}")
+    kept = 1.0 if margin is None else float(margin)
     frame = _customer_table(store, SOURCES[by] if by else None, as_of)
     try:
         pooled = _fit_pair(frame, model, penalizer)
@@ -211,7 +218,7 @@ def predict_ltv(
             horizon_months=horizon_months,
             unit="D",
             annual_discount_rate=annual_discount_rate,
-            margin=margin,
+            margin=kept,
         )
         if missing.any() or spend_fit.mean_spend is None:
             no_spend[label] = spend_fit.spend_reason([0.0, *x])
@@ -235,7 +242,7 @@ def predict_ltv(
                 horizon_months=horizon_months,
                 unit="D",
                 annual_discount_rate=annual_discount_rate,
-                margin=margin,
+                margin=kept,
                 first_purchase_value=float(part.first_order_revenue.mean()),
             )
         )
@@ -267,7 +274,7 @@ def predict_ltv(
         ]
     ]
     by_source = pd.DataFrame(rows)
-    by_source = _with_history(store, by_source, by, horizon_months, as_of)
+    by_source = _with_history(store, by_source, by, horizon_months, as_of, margin)
     by_source.attrs["units"] = {
         "customers": "count",
         "predicted_ltv": "money",
@@ -288,9 +295,32 @@ def predict_ltv(
     return LTVPrediction(customers=customers, by_source=by_source, fits=fits, notes=notes)
 
 
-def _with_history(store, by_source, by, horizon_months, as_of) -> pd.DataFrame:
+def basis(margin: float | None) -> dict[str, str]:
+    """What each value column of :func:`ltv_by_source` is computed on.
+
+    >>> basis(0.3)["historical_margin_ltv"]
+    'revenue x 30% (the margin given)'
+    >>> basis(None)["historical_margin_ltv"]
+    "revenue - cogs (the data's margin)"
+    """
+    if margin is None:
+        kept, history = "revenue", "revenue - cogs (the data's margin)"
+    else:
+        kept = history = f"revenue x {margin * 100:.4g}% (the margin given)"
+    return {
+        "historical_ltv": "revenue",
+        "historical_margin_ltv": history,
+        "predicted_ltv": kept,
+        "future_value_per_customer": kept,
+    }
+
+
+def _with_history(store, by_source, by, horizon_months, as_of, margin=None) -> pd.DataFrame:
     """Add the cohort (historical) revenue and margin per customer at the horizon
-    (:func:`payback.clv.cohorts.ltv_at_horizon`; None with the reason when unknown)."""
+    (:func:`payback.clv.cohorts.ltv_at_horizon`; None with the reason when unknown).
+
+    With a ``margin`` given, ``historical_margin_ltv`` is ``historical_ltv x margin``, the
+    same basis as the predictions; without, the data's own margin (revenue - cogs)."""
     at = ltv_at_horizon(cohort_ltv(store, by or "month", as_of=as_of), int(np.ceil(horizon_months)))
     if by is None:  # all customers: pooled over the acquisition months old enough
         by_source = by_source.assign(
@@ -300,6 +330,11 @@ def _with_history(store, by_source, by, horizon_months, as_of) -> pd.DataFrame:
         values = [at.value(s) for s in by_source.source]
         by_source = by_source.assign(
             historical_ltv=[v[0] for v in values], historical_margin_ltv=[v[1] for v in values]
+        )
+    if margin is not None:
+        revenue = by_source["historical_ltv"].astype(object)
+        by_source = by_source.assign(
+            historical_margin_ltv=[None if pd.isna(v) else float(v) * margin for v in revenue]
         )
     reasons = {}
     for column in ("historical_ltv", "historical_margin_ltv"):
@@ -322,6 +357,7 @@ def _with_history(store, by_source, by, horizon_months, as_of) -> pd.DataFrame:
     ]
     out = by_source[cols]
     out.attrs["reasons"] = reasons
+    out.attrs["basis"] = basis(margin)
     return out
 
 
@@ -331,7 +367,7 @@ def ltv_by_source(
     *,
     horizon_months: float = 12.0,
     annual_discount_rate: float = 0.0,
-    margin: float = 1.0,
+    margin: float | None = None,
     model: CountModel = "bgnbd",
     min_customers: int = 500,
     as_of: Any = None,
