@@ -1,4 +1,4 @@
-"""The CLV section and the LTV/CAC card appear once the CLV capability is installed."""
+"""The CLV section and the LTV/CAC card: always there, or saying why they cannot be."""
 
 from __future__ import annotations
 
@@ -8,11 +8,7 @@ import pandas as pd
 import pytest
 
 from payback.report import render_report
-from payback.report.extensions import extensions, has_capability
-
-pytestmark = pytest.mark.skipif(
-    not has_capability("clv", "cohort_ltv", "ltv_by_source"), reason="CLV not installed"
-)
+from payback.report.extensions import extensions
 
 
 def test_clv_section_renders_its_charts_and_table(demo_html):
@@ -75,3 +71,21 @@ def test_source_table_matches_ltv_by_source(demo_db):
                 assert pd.isna(a), (col, source)
             else:
                 assert a == pytest.approx(b), (col, source)
+
+
+def test_every_section_is_always_there():
+    assert [e.name for e in extensions()] == ["ltv", "economics"]
+
+
+def test_a_broken_capability_shows_instead_of_vanishing(tiny, monkeypatch):
+    """A CLV function gone (renamed, failing to import) must be seen, not hidden."""
+    import payback.clv
+
+    monkeypatch.delattr(payback.clv, "predict_ltv")
+    monkeypatch.delattr(payback.clv, "cohort_ltv")
+    html = render_report(tiny)
+    assert '<section id="ltv">' in html and '<section id="economics">' in html
+    section = html[html.index('<section id="ltv">') :]
+    section = section[: section.index("</section>")]
+    assert "This section could not be computed on this data." in section
+    assert "ImportError: cannot import name &#39;cohort_ltv&#39;" in section

@@ -1,4 +1,4 @@
-"""The ceilings section appears once the economics capability is installed."""
+"""The ceilings section: each campaign with its verdict, in the report and its CSV."""
 
 from __future__ import annotations
 
@@ -6,14 +6,8 @@ import html
 import json
 import re
 
-import pytest
-
 from payback.report import render_report
-from payback.report.extensions import extensions, has_capability
-
-pytestmark = pytest.mark.skipif(
-    not has_capability("economics", "ceilings"), reason="economics not installed"
-)
+from payback.report.extensions import extensions
 
 
 def test_ceilings_section_shows_each_campaign_with_its_verdict(demo_db):

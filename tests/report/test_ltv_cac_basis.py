@@ -15,13 +15,7 @@ import re
 
 import pytest
 
-from payback.report.extensions import has_capability
 from payback.report.views import ltv_cac_card
-
-pytestmark = pytest.mark.skipif(
-    not (has_capability("clv", "predict_ltv") and has_capability("economics", "ceilings")),
-    reason="CLV and economics not installed",
-)
 
 BASES = ("LTV/CAC (revenue)", "LTV/CAC (margin)")
 

@@ -13,7 +13,7 @@ Sections
 2. Spend, revenue and DRR over time (days, weeks or months, by the period's length).
 3. CPO and CAC by platform and by campaign.
 4. Sortable tables of the metric engine at campaign and keyword grain (``by``).
-5. Customer lifetime value and ceilings/verdicts, when those capabilities are installed.
+5. Customer lifetime value and ceilings/verdicts (:mod:`payback.report.extensions`).
 
 Examples
 --------
@@ -290,7 +290,7 @@ def report_context(
 
 
 def optional_parts(store, q: ReportQuery) -> tuple[float | None, list[Section]]:
-    """The LTV of the LTV/CAC card and the sections of the installed optional capabilities."""
+    """The LTV of the LTV/CAC card and the CLV and ceilings sections."""
     from payback.report.extensions import extensions
 
     sections = []
@@ -302,11 +302,7 @@ def optional_parts(store, q: ReportQuery) -> tuple[float | None, list[Section]]:
 
 
 def headline_ltv(store) -> float | None:
-    """Predicted LTV of a new customer when the CLV capability is installed, else None."""
-    from payback.report.extensions import has_capability
-
-    if not has_capability("clv", "cohort_ltv", "predict_ltv"):
-        return None
+    """Predicted LTV of a new customer (None when no model can be fitted on the data)."""
     from payback.report.clv_section import new_customer_ltv
 
     try:

@@ -1,6 +1,6 @@
 """The customer lifetime value section: cohort curves, predicted CLV by source, calibration.
 
-Built from :mod:`payback.clv` (present when the CLV capability is installed):
+Built from :mod:`payback.clv`:
 
 - cohort LTV curves: cumulative revenue per acquired customer by months since
   acquisition (:func:`payback.clv.cohort_ltv`), one curve per acquisition source;

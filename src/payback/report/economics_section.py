@@ -1,7 +1,7 @@
 """The ceilings section: what a customer may cost per campaign, what it costs, the verdict.
 
-Built from :func:`payback.economics.ceilings` (present when the economics capability is
-installed) for the report's period and filters, at campaign grain:
+Built from :func:`payback.economics.ceilings` for the report's period and filters, at
+campaign grain (or platform, partner: :data:`CEILING_GRAINS`):
 
 - marginal CPO (the break-even acquisition cost) = LTV on revenue - cost of goods per
   customer - other (non-advertising) costs per customer;

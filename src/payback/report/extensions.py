@@ -1,14 +1,15 @@
-"""Report sections of optional capabilities: customer lifetime value and unit economics.
+"""Report sections beyond the metric engine: customer lifetime value and unit economics.
 
 Each :class:`Extension` builds one section of the report (and one ``/api/<name>`` view
-of the dashboard). Its capability is imported inside a guard: when the capability is not
-installed (or lacks the function) the section is left out, never an error.
+of the dashboard) from its capability (:mod:`payback.clv`, :mod:`payback.economics`),
+which is part of payback: every section is always there. A section that fails on
+unusual data (a model that cannot be fitted on three customers) shows why instead of
+its charts; it is never left out silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ Builder = Callable[[Any, dt.date | None, dt.date | None, Mapping[str, Sequence[s
 
 @dataclass(frozen=True)
 class Extension:
-    """An optional section: its name (``ltv``, ``economics``), API summary and builder.
+    """A section of a capability: its name (``ltv``, ``economics``), API summary and builder.
 
     Attributes
     ----------
@@ -42,7 +43,7 @@ class Extension:
         """The section by ``by`` (default the first of :attr:`grains`), or one that says why
         it could not be computed.
 
-        An optional capability failing on unusual data (a model that cannot be fitted on
+        A capability failing on unusual data (a model that cannot be fitted on
         three customers ...) must not sink the whole report: the section then carries the
         error instead of its charts.
         """
@@ -52,7 +53,7 @@ class Extension:
             start = end = where = None
         try:
             return self.build(store, start, end, where or {}, by or self.grains[0])
-        except Exception as e:  # an optional section never sinks the report
+        except Exception as e:  # a section never sinks the report
             return Section(
                 id=self.name,
                 title=self.title,
@@ -61,47 +62,31 @@ class Extension:
             )
 
 
-def has_capability(module: str, *names: str) -> bool:
-    """True when ``payback.<module>`` imports and offers every attribute in ``names``.
-
-    >>> has_capability("report", "build_report"), has_capability("no_such_capability")
-    (True, False)
-    """
-    try:
-        found = importlib.import_module(f"payback.{module}")
-    except ModuleNotFoundError:
-        return False
-    return all(hasattr(found, n) for n in names)
-
-
 def extensions() -> list[Extension]:
-    """The optional sections whose capability is installed, in report order."""
-    found = []
-    if has_capability("clv", "cohort_ltv", "predict_ltv", "holdout_check"):
-        from payback.report.clv_section import SOURCE_GRAINS, build_clv_section
+    """The sections after the metric engine's, in report order: CLV, then ceilings.
 
-        found.append(
-            Extension(
-                "ltv",
-                "Customer lifetime value",
-                "Cohort LTV curves, predicted CLV by acquisition source, model calibration "
-                "(every customer's whole history: no period or filters)",
-                build_clv_section,
-                SOURCE_GRAINS,
-                filtered=False,
-            )
-        )
-    if has_capability("economics", "ceilings"):
-        from payback.report.economics_section import CEILING_GRAINS, build_economics_section
+    >>> [e.name for e in extensions()]
+    ['ltv', 'economics']
+    """
+    from payback.report.clv_section import SOURCE_GRAINS, build_clv_section
+    from payback.report.economics_section import CEILING_GRAINS, build_economics_section
 
-        found.append(
-            Extension(
-                "economics",
-                "Ceilings and verdicts",
-                "Marginal CPO, headroom, LTV/CAC, payback and a verdict per campaign "
-                "(or platform, partner)",
-                build_economics_section,
-                CEILING_GRAINS,
-            )
-        )
-    return found
+    return [
+        Extension(
+            "ltv",
+            "Customer lifetime value",
+            "Cohort LTV curves, predicted CLV by acquisition source, model calibration "
+            "(every customer's whole history: no period or filters)",
+            build_clv_section,
+            SOURCE_GRAINS,
+            filtered=False,
+        ),
+        Extension(
+            "economics",
+            "Ceilings and verdicts",
+            "Marginal CPO, headroom, LTV/CAC, payback and a verdict per campaign "
+            "(or platform, partner)",
+            build_economics_section,
+            CEILING_GRAINS,
+        ),
+    ]

@@ -11,8 +11,8 @@ Endpoints (all GET; ``/docs`` (rendered here, no CDN) and ``/openapi.json`` desc
 ``/api/headline``          headline cards with the change against the previous period
 ``/api/timeseries``        spend, revenue and DRR per day/week/month, with its chart
 ``/api/table``             a formatted drill-down table (platform → campaign → keyword)
-``/api/ltv``               cohort LTV, predicted CLV by source (when CLV is installed)
-``/api/economics``         ceilings and verdicts per campaign (when economics is installed)
+``/api/ltv``               cohort LTV, predicted CLV by source (``by``; whole history)
+``/api/economics``         ceilings and verdicts per campaign (``by``), period, filters
 ``/api/report``            the self-contained HTML report for the same filters
 =========================  ==========================================================
 

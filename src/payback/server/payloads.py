@@ -55,7 +55,7 @@ def table_job(v: ViewQuery, dims: tuple[str, ...], names: tuple[str, ...], limit
 
 
 def section_job(ext, v: ViewQuery, by: str | None = None) -> Job:
-    """An optional view by ``by`` (default its first grain); the period and filters only
+    """A CLV or ceilings view by ``by`` (default its first grain); the period and filters only
     when they apply to it (``ext.filtered``)."""
     by = by or ext.grains[0]
     if not ext.filtered:
@@ -216,7 +216,7 @@ def _filter_values(store) -> dict[str, Any]:
 
 
 def views_offered() -> list[str]:
-    """The views this server offers (optional ones when their capability is installed)."""
+    """The views this server offers."""
     from payback.report.extensions import extensions
 
     base = ["headline", "timeseries", "table", "metrics", "report"]
@@ -242,7 +242,7 @@ def table_json(view) -> dict[str, Any]:
 
 
 def section_payload(section) -> dict[str, Any]:
-    """An optional report section (CLV, economics) as JSON: figures and formatted tables."""
+    """A report section (CLV, economics) as JSON: figures and formatted tables."""
     if section is None:
         return {"id": "", "title": "", "intro": "Not enough data for this view.",
                 "figures": [], "tables": [], "notes": []}  # fmt: skip
