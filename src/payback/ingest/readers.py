@@ -40,6 +40,9 @@ from payback.errors import DataError
 
 #: Files at least this big show a progress bar unless told otherwise.
 PROGRESS_BYTES = 50_000_000
+#: Files below this size are read (and staged) on one thread: on small inputs threads
+#: cost more than they share.
+ONE_THREAD_BYTES = 32 << 20
 _PEEK_BYTES = 256 * 1024
 _PEEK_LINES = 60
 _DELIMITERS = (",", "\t", ";", "|")
@@ -296,6 +299,7 @@ def read_csv(
         column_names=list(columns),
         encoding="utf8" if peek.encoding == "utf-8" else peek.encoding,
         block_size=_BLOCK,
+        use_threads=peek.size >= ONE_THREAD_BYTES,
     )
     parse_options = pcsv.ParseOptions(
         delimiter=delimiter,

@@ -181,13 +181,19 @@ def parse(
 ) -> list[Check]:
     """Create TEMP TABLE ``_pb_parsed`` (canonical columns, ``_bad_*`` markers); return checks.
 
-    Each canonical column is parsed from its source in one SQL projection over
-    ``_pb_src``; a cell with text that does not parse leaves its text in ``_bad_<name>``.
+    Each canonical column is parsed from its source in one SQL statement over ``_pb_src``;
+    a cell with text that does not parse leaves its text in ``_bad_<name>``. The
+    statement has three layers so that no expression is written twice (the SQL stays
+    linear in the number of columns: DuckDB plans it in a few milliseconds): the raw
+    text of each number or date cell (``_pb_raw_<name>``), then the parsed values, then
+    the ``_bad_*`` markers comparing the two.
     """
     types = {f.name: f.type for f in data.schema}
     units = options["money_units"] or layout.money_units
     comma = options["decimal_comma"]
-    select = ["_row"]
+    raws: list[str] = []  # layer 1: raw text of the parsed cells
+    select = ["_row"]  # layer 2: the canonical columns and check helpers
+    marks: list[str] = []  # layer 3: the _bad_* markers
     checks: list[Check] = []
     bad_checks: list[Check] = []
     for col in table.columns:
@@ -197,10 +203,11 @@ def parse(
         name, label, atype = col.name, source.label, types[source.column]
         tokens = layout.null_tokens if source.constant is None else ()
         raw_text = raw_sql(source.column, atype, tokens)
+        raw = ident("_pb_raw_" + name)
         expected = typed = None
         if col.dtype in ("int64", "float64"):
             typed = typed_sql(source.column, atype)
-            value = typed or number_sql(raw_text, decimal_comma=comma)
+            value = typed or number_sql(raw, decimal_comma=comma)
             expected = _EXPECTED_EUROPEAN if comma else _EXPECTED_NUMBER
             if col.dtype == "int64":
                 value, expected = whole_sql(value), "a whole number like 1200"
@@ -209,21 +216,10 @@ def parse(
         elif col.dtype in ("date", "timestamp"):
             value = typed_date_sql(source.column, atype, col.dtype)
             if value is None:
-                fmt = options["date_format"]
-                if not fmt:
-                    sample = pa.table({source.column: _distinct_sample(data[source.column])})
-                    con.register("_pb_date_values", sample)
-                    fmt = detect_date_format(
-                        con,
-                        "_pb_date_values",
-                        raw_text,
-                        dtype=col.dtype,
-                        label=label,
-                        file=file,
-                        preferred=layout.date_format,
-                    ).format
-                    con.unregister("_pb_date_values")
-                value = date_sql(raw_text, fmt, col.dtype)
+                fmt = options["date_format"] or _date_format(
+                    con, data, source.column, raw_text, col, label, file, layout
+                )
+                value = date_sql(raw, fmt, col.dtype)
                 expected = _expected_date(fmt, col.dtype)
         else:
             value = raw_text
@@ -232,19 +228,22 @@ def parse(
                 checks += _currency_checks(con, data[source.column], raw_text, col, label, select)
             elif col.allowed is not None:
                 value = f"lower({raw_text})"
-        select.append(f"{value} AS {ident(name)}")
         if expected is not None:
+            raws.append(f"{raw_text} AS {raw}")
+            select.append(raw)
             # the cell as written, where it does not parse (or is negative, for the message)
-            bad = ident("_bad_" + name)
-            wrong = f"{value} IS NULL" + (f" OR {value} < 0" if col.nonnegative else "")
+            parsed = ident(name)
+            wrong = f"{parsed} IS NULL" + (f" OR {parsed} < 0" if col.nonnegative else "")
             if table.name == "fx_rates" and name == "rate":
-                wrong += f" OR {value} <= 0"
-            select.append(
-                f"CASE WHEN {raw_text} IS NOT NULL AND ({wrong}) THEN {raw_text} END AS {bad}"
+                wrong += f" OR {parsed} <= 0"
+            marks.append(
+                f"CASE WHEN {raw} IS NOT NULL AND ({wrong}) THEN {raw} END "
+                f"AS {ident('_bad_' + name)}"
             )
             bad_checks += unparsable_checks(
                 col, label, expected, decimal_commas=col.dtype == "float64" and not (comma or typed)
             )
+        select.append(f"{value} AS {ident(name)}")
         checks += value_checks(table, col, label, has_bad=expected is not None)
         if source.period_end:
             checks.append(_period_check(select, raw_text, source, label, types))
@@ -256,8 +255,33 @@ def parse(
         ):
             checks.append(_micro_units_check(select, raw_text, name, label, layout, comma))
     checks += _row_checks(table, plan, options, coded="_bad_currency" in ", ".join(select))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {PARSED} AS SELECT {', '.join(select)} FROM {SRC}")
+    layer1 = f"SELECT *{''.join(', ' + r for r in raws)} FROM {SRC}"
+    layer2 = f"SELECT {', '.join(select)} FROM ({layer1})"
+    names = [r.rsplit(" AS ", 1)[1] for r in raws]
+    layer3 = (
+        f"SELECT * EXCLUDE ({', '.join(names)}), {', '.join(marks)} FROM ({layer2})"
+        if names
+        else layer2
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {PARSED} AS {layer3}")
     return bad_checks + checks
+
+
+def _date_format(con, data, column: str, raw_text, col, label, file, layout: Layout) -> str:
+    """The format of a date column, detected from (a sample of) its distinct values."""
+    con.register("_pb_date_values", pa.table({column: _distinct_sample(data[column])}))
+    try:
+        return detect_date_format(
+            con,
+            "_pb_date_values",
+            raw_text,
+            dtype=col.dtype,
+            label=label,
+            file=file,
+            preferred=layout.date_format,
+        ).format
+    finally:
+        con.unregister("_pb_date_values")
 
 
 def unparsable_checks(col, label: str, expected: str, *, decimal_commas: bool) -> list[Check]:
