@@ -55,7 +55,8 @@ def test_fit_json_equals_the_api(capsys, db):
     with open_store(db, read_only=True) as store:
         api = fit_bgnbd(compress(store.execute(customer_summary(store))))
     assert estimates == pytest.approx(api.params, rel=1e-9)
-    assert "BG/NBD: log-likelihood" in payload["title"]
+    assert "BG/NBD (per day): log-likelihood" in payload["title"]
+    assert payload["period"] == "day"
 
 
 @pytest.mark.parametrize("model", ["mbgnbd", "pareto", "bgbb", "gg", "sbg"])

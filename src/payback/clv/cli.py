@@ -186,8 +186,13 @@ def fit_command(
         "--input",
         "-i",
         help="Fit a summary file (CSV/Parquet) instead of the store: columns frequency, "
-        "recency, T (bgbb: n_periods), monetary_value, weights; sbg: survivors, or periods "
-        "and churned.",
+        "recency, T (bgbb: n_periods), monetary_value, weights, or Hardie's x, t_x/t.x, "
+        "T/T.cal, zbar/m.x, count; sbg: survivors, periods and churned, or recency and T.",
+    ),
+    segment: str = typer.Option(
+        None,
+        "--segment",
+        help="With --input: fit one model per value of this column (e.g. cohort).",
     ),
     penalizer: float = typer.Option(0.0, "--penalizer", help="L2 penalty (0 = plain ML)."),
     as_of: str = _AS_OF,
@@ -207,7 +212,12 @@ def fit_command(
     payback ltv fit --model pareto --freq W
     payback ltv fit --model sbg --format json
     payback ltv fit --model bgnbd --input summary.csv
+    payback ltv fit --model bgnbd --input cdnowSummary_cbs.csv --freq W
+    payback ltv fit --model sbg --input sbg_cohorts.csv --segment cohort
     ```
+
+    The title and the JSON ``period`` give the time unit of the rate parameters (alpha
+    of BG/NBD is per day with --freq D). A file's unit is its own: say it with --freq.
     """
     from payback.clv import compress, customer_summary
     from payback.clv.summary import subscription_records
@@ -215,8 +225,13 @@ def fit_command(
     model = model.lower()
     if model not in MODELS:
         raise InputError(f"unknown model {model!r}: expected one of {', '.join(MODELS)}")
+    if segment is not None and input_file is None:
+        raise InputError("--segment needs --input FILE: the column to split the file by")
+    period = _period(model, freq, input_file is not None)
     if input_file is not None:
-        table = _read_table(input_file)
+        from payback.clv.layouts import standard_columns
+
+        table = standard_columns(_read_table(input_file), model)
     else:
         store = _open(db)
         try:
@@ -228,8 +243,8 @@ def fit_command(
                         "subscriptions FILE`) or fit survivor counts with --input"
                     )
             else:
-                period = (freq or ("M" if model == "bgbb" else "D")).upper()
-                table = store.execute(customer_summary(store, freq=period, observation_end=as_of))
+                step = (freq or ("M" if model == "bgbb" else "D")).upper()
+                table = store.execute(customer_summary(store, freq=step, observation_end=as_of))
                 if table.empty:
                     raise InputError(
                         "no confirmed orders in the store: import orders or run `payback demo`"
@@ -240,14 +255,58 @@ def fit_command(
             table = compress(table)
         elif model == "gg":
             table = table[table.frequency > 0]
-    fit = _fit_from_table(model, table, penalizer)
-    frame = fit.summary()
+    unit = f"per {period}" if period else "time unit of the file"
+    if segment is None:
+        fit = _fit_from_table(model, table, penalizer)
+        frame = fit.summary()
+        title = (
+            f"{fit.model_name} ({unit}): log-likelihood {fit.log_likelihood:,.2f}, "
+            f"{fit.n_customers:,.0f} customers"
+        )
+    else:
+        frame, title = _fit_segments(model, table, segment, penalizer, input_file)
+        title = f"{title} ({unit})"
     frame.attrs["units"] = {}
-    title = (
-        f"{fit.model_name}: log-likelihood {fit.log_likelihood:,.2f}, "
-        f"{fit.n_customers:,.0f} customers"
-    )
-    _write(frame, fmt, output, title)
+    if fmt.lower() == "json":
+        _write_json(frame, title, output, period=period)
+    else:
+        _write(frame, fmt, output, title)
+
+
+_PERIODS = {"D": "day", "W": "week", "M": "month"}
+
+
+def _period(model: str, freq: str | None, from_file: bool) -> str | None:
+    """The time unit of the fitted rates: the store summary's --freq (sBG: month); a
+    file's --freq when given, else None (the file's own unit)."""
+    if freq is not None and freq.upper() not in _PERIODS:
+        raise InputError(f"unknown --freq {freq!r}: expected D (day), W (week) or M (month)")
+    if freq is not None:
+        return _PERIODS[freq.upper()]
+    if from_file:
+        return None
+    return "month" if model in ("sbg", "bgbb") else "day"
+
+
+def _fit_segments(model: str, table: pd.DataFrame, segment: str, penalizer: float, path):
+    """One fit per value of ``segment``: the summaries stacked with a ``segment`` column."""
+    import pandas as pd
+
+    if segment not in table.columns:
+        raise InputError(
+            f"{path}: no column {segment!r} for --segment; the file has {list(table.columns)}"
+        )
+    if table[segment].isna().any():
+        row = int(table[segment].isna().to_numpy().argmax()) + 2
+        raise InputError(f"{path}: empty {segment!r} at line {row}: give every row a segment")
+    parts, names = [], []
+    for value, part in table.groupby(segment, sort=True):
+        fit = _fit_from_table(model, part.drop(columns=[segment]), penalizer)
+        parts.append(fit.summary().assign(n_customers=fit.n_customers).assign(**{segment: value}))
+        names.append(fit.model_name)
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame[[segment, *[c for c in frame.columns if c != segment]]]
+    return frame, f"{names[0]} by {segment}: {len(parts)} segments"
 
 
 @ltv_app.command("predict")
