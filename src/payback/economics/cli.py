@@ -106,8 +106,11 @@ def simulate_command(
         }.items()
         if value is not None
     }
+    fitted: dict[str, Any] = {}
     if retention_from_store or response_from_store:
-        _fit_from_store(base, db, retention=retention_from_store, response=response_from_store)
+        fitted = _fit_from_store(
+            base, db, retention=retention_from_store, response=response_from_store
+        )
     specs: dict[str, dict[str, Any]] = {}
     if scenarios is not None:
         specs |= {name: base | spec for name, spec in load_scenarios(scenarios).items()}
@@ -130,8 +133,13 @@ def simulate_command(
             ),
         )
     if json_:
-        typer.echo(json.dumps(_payload(sims, sens), indent=2))
+        payload = _payload(sims, sens)
+        if fitted:
+            payload["fitted_from_store"] = fitted
+        typer.echo(json.dumps(payload, indent=2))
         return
+    if fitted and output is None and fmt == "table":
+        typer.echo(_fitted_text(fitted))
     if len(sims) == 1:
         sim = next(iter(sims.values()))
         write_frame(sim.frame, fmt, output, title="Monthly projection")
@@ -152,15 +160,63 @@ def simulate_command(
 _SENS_TITLE = "Profit at the horizon: budget factor (rows) x monthly retention (columns)"
 
 
-def _fit_from_store(base: dict[str, Any], db: str | None, *, retention: bool, response: bool):
+def _fit_from_store(
+    base: dict[str, Any], db: str | None, *, retention: bool, response: bool
+) -> dict[str, Any]:
+    """Put the fitted retention / response into ``base``; return what was fitted, on what."""
     from payback.economics.history import response_from_store, retention_from_store
     from payback.store import open_store
 
+    fitted: dict[str, Any] = {}
     with open_store(db, read_only=True) as store:
         if retention:
-            base["retention"] = retention_from_store(store)
+            sbg = base["retention"] = retention_from_store(store)
+            fitted["retention"] = {
+                "model": "sBG",
+                "alpha": sbg.alpha,
+                "beta": sbg.beta,
+                "subscriptions": round(sbg.n_customers),
+                "period": "month",
+            }
         if response:
-            base["response"] = response_from_store(store)
+            curve = base["response"] = response_from_store(store)
+            fitted["response"] = {
+                "model": "new customers = k x budget^beta",
+                "k": curve.k,
+                "beta": curve.beta,
+                "months": curve.n_points,
+                "r_squared": curve.r_squared,
+            }
+    return fitted
+
+
+def _fitted_text(fitted: dict[str, Any]) -> str:
+    """The store fits as a human reads them, printed above the projection."""
+    lines = []
+    if "response" in fitted:
+        r = fitted["response"]
+        r2 = "" if r["r_squared"] is None else f", R² {r['r_squared']:.2f}"
+        lines.append(
+            f"response fitted on the store: new customers = {r['k']:.4g} x budget^"
+            f"{r['beta']:.3f} ({_plural(r['months'], 'month')} of ad cost{r2})"
+        )
+    if "retention" in fitted:
+        r = fitted["retention"]
+        lines.append(
+            f"retention fitted on the store: sBG alpha {r['alpha']:.3f}, beta {r['beta']:.3f} "
+            f"({_plural(r['subscriptions'], 'subscription')}, monthly periods)"
+        )
+    return "\n".join(lines)
+
+
+def _plural(n: float, word: str) -> str:
+    """``1 month``, ``2 months``, ``1.5 months``.
+
+    >>> _plural(1, "month"), _plural(1.0, "month"), _plural(3, "month"), _plural(1.5, "month")
+    ('1 month', '1 month', '3 months', '1.5 months')
+    """
+    shown = f"{n:,.0f}" if float(n).is_integer() else f"{n:,.4g}"
+    return f"{shown} {word}" if float(n) == 1 else f"{shown} {word}s"
 
 
 def _payload(sims: dict[str, Simulation], sens: pd.DataFrame | None) -> dict[str, Any]:
@@ -188,8 +244,12 @@ def _summary(sim: Simulation) -> str:
     n = len(sim.months)
     lines = [
         f"break-even month: {show(sim.break_even_month, 'count', 'break_even_month')}",
-        f"payback period: {show(sim.payback_period_months, 'count', 'payback_period_months')}"
-        + (" months" if sim.payback_period_months is not None else ""),
+        "payback period: "
+        + (
+            _plural(sim.payback_period_months, "month")
+            if sim.payback_period_months is not None
+            else show(None, "count", "payback_period_months")
+        ),
         f"CAC: {show(sim.cac, 'money', 'cac')}",
         f"cohort LTV over {n} months: revenue {format_value(sim.cohort_ltv_revenue, 'money')}, "
         f"margin {format_value(sim.cohort_ltv_margin, 'money')}",
