@@ -58,3 +58,32 @@ def test_small_files_run_on_one_thread_and_restore_the_setting(store, data, tmp_
     with pytest.raises(PaybackError):
         import_file(store, "ads", bad)
     assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 2
+
+
+def _stored(store, table, column):
+    return store.backend.con.execute(f"SELECT {column} FROM {table}").fetchall()
+
+
+def test_rows_are_stored_in_file_order_with_or_without_a_copy(store, data, tmp_path):
+    # ads: written straight from the staged rows (no copy)
+    import_file(store, "ads", data / "google_ads_keywords.csv")
+    lines = (data / "google_ads_keywords.csv").read_text().splitlines()[3:9]
+    assert [r[0] for r in _stored(store, "ad_stats", "keyword")] == [x.split(",")[3] for x in lines]
+    # orders in EUR: joined with the rates, so sorted back into file order
+    import_file(store, "fx-rates", data / "fx_rates.csv")
+    import_file(store, "orders", data / "orders_eur.csv")
+    lines = (data / "orders_eur.csv").read_text().splitlines()[1:]
+    assert [r[0] for r in _stored(store, "orders", "order_id")] == [x.split(",")[0] for x in lines]
+    # order lines numbered per order (a window): file order again
+    path = tmp_path / "items.csv"
+    path.write_text(
+        "order_id,product_id,quantity,price,currency\n"
+        "B,p1,1,1,USD\nA,p2,1,1,USD\nB,p3,1,1,USD\nA,p4,1,1,USD\n"
+    )
+    import_file(store, "order-items", path)
+    assert _stored(store, "order_items", "product_id, line") == [
+        ("p1", 1),
+        ("p2", 1),
+        ("p3", 2),
+        ("p4", 2),
+    ]

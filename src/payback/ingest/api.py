@@ -407,26 +407,31 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     stage.check_duplicate_keys(con, table, plan, problems)
     problems.raise_if_any()
     columns = [c for c in table.column_names if c in plan.sources]
-    relation = stage.PARSED
+    # each step that materialises a table lets the tables before it go (memory), and says
+    # whether the rows are still in file order
+    relation, ordered = stage.PARSED, True
     if table.name == "order_items" and "line" not in plan.sources:
         con.execute(
             f"CREATE TEMP TABLE _pb_lined AS SELECT *, row_number() OVER "
             f"(PARTITION BY order_id ORDER BY _row) AS line FROM {relation}"
         )
-        relation = "_pb_lined"
+        relation, ordered = "_pb_lined", False
+        _drop_staging(con, keep=relation)
         columns.append("line")
         warnings.append("line numbers generated from the order of the rows in the file")
-    ordered = True
     if "platform" in columns or table.name in ("orders", "leads"):
-        columns, ordered = attribution.attribute(
+        has_attribution = "utm_source" in table.column_names
+        columns, kept_order = attribution.attribute(
             con,
             relation,
             columns,
             source_map=options["source_map"],
-            has_attribution="utm_source" in table.column_names,
+            has_attribution=has_attribution,
             out="_pb_attributed",
         )
-        relation = "_pb_attributed"
+        relation, ordered = "_pb_attributed", ordered and kept_order
+        if has_attribution:  # a table (else a view of the parsed rows)
+            _drop_staging(con, keep=relation)
     duplicates = 0
     if table.name == "leads" and options["window"] is not None:
         earlier = _stored_leads(store)
@@ -436,7 +441,9 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
             f"{_window(options['window'])} before"
         )
     outcome, converted = _currency(con, store, table, relation, file)
-    ordered, relation = ordered and converted == relation, converted
+    if converted != relation:  # a table joined with the rates
+        relation, ordered = converted, False
+        _drop_staging(con, keep=relation)
     warnings += [c.describe(outcome.base) for c in outcome.conversions]
     warnings += _table_warnings(con, table, relation, columns)
     unattributed = None
@@ -454,12 +461,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
             )
     date_min, date_max = _date_span(con, table, relation, columns)
     bar.phase(f"Writing {table.name}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _pb_final AS SELECT {', '.join(ident(c) for c in columns)} "
-        f"FROM {relation}" + ("" if ordered else " ORDER BY _row")
-    )
-    _drop_staging(con, keep="_pb_final")
-    rows = con.sql("SELECT * FROM _pb_final")
+    rows = _final_rows(con, relation, columns, ordered)
     meta = {f"import:{table.name}:{raw.path.resolve()}": _log(rows_read, layout, outcome)}
     if outcome.new_base and outcome.base:
         meta["base_currency"] = outcome.base
@@ -495,6 +497,19 @@ def _no_rows(file: str, skipped: list[str]) -> DataError:
         fix="export the data again (a filter or date range may have left it empty), or "
         "pass --allow-empty to import nothing",
     )
+
+
+def _final_rows(con, relation: str, columns: list[str], ordered: bool):
+    """The rows to write, in file order: the staged relation itself when its rows are in
+    order (no copy), else a sorted copy (then the other staging tables go first)."""
+    select = ", ".join(ident(c) for c in columns)
+    if ordered:
+        return con.sql(f"SELECT {select} FROM {relation}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _pb_final AS SELECT {select} FROM {relation} ORDER BY _row"
+    )
+    _drop_staging(con, keep="_pb_final")
+    return con.sql("SELECT * FROM _pb_final")
 
 
 def _log(rows: int, layout: Layout, outcome: fx.FxOutcome) -> str:
