@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from payback.errors import InputError
+
+if TYPE_CHECKING:  # pandas loads inside the commands: `payback --help` stays fast
+    import pandas as pd
 
 ltv_app = typer.Typer(
     name="ltv",
@@ -62,6 +65,8 @@ def _open(db):
 
 
 def _read_table(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.suffix.lower() == ".parquet":

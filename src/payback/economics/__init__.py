@@ -17,37 +17,39 @@
 
 from __future__ import annotations
 
-from payback.economics.ceilings import (
-    Ceilings,
-    NonAdCosts,
-    VerdictRules,
-    ceilings,
-    non_ad_costs_per_customer,
-    partner_commissions,
-)
-from payback.economics.history import (
-    fit_response,
-    response_from_store,
-    retention_from_store,
-)
-from payback.economics.scenarios import (
-    compare,
-    cumulative_profit,
-    load_scenarios,
-    parse_scenario,
-    run_scenarios,
-    sensitivity,
-    simulation_kwargs,
-)
-from payback.economics.simulator import (
-    ConstantCPO,
-    ConstantRetention,
-    CurveRetention,
-    PowerResponse,
-    Simulation,
-    SimulationMonth,
-    simulate,
-)
+from typing import TYPE_CHECKING
+
+from payback._util import lazy_exports
+from payback.clv._lazy import keep_functions
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on first use
+    from payback.economics.ceilings import (
+        Ceilings,
+        NonAdCosts,
+        VerdictRules,
+        ceilings,
+        non_ad_costs_per_customer,
+        partner_commissions,
+    )
+    from payback.economics.history import fit_response, response_from_store, retention_from_store
+    from payback.economics.scenarios import (
+        compare,
+        cumulative_profit,
+        load_scenarios,
+        parse_scenario,
+        run_scenarios,
+        sensitivity,
+        simulation_kwargs,
+    )
+    from payback.economics.simulator import (
+        ConstantCPO,
+        ConstantRetention,
+        CurveRetention,
+        PowerResponse,
+        Simulation,
+        SimulationMonth,
+        simulate,
+    )
 
 __all__ = [
     "Ceilings",
@@ -74,3 +76,35 @@ __all__ = [
     "simulate",
     "simulation_kwargs",
 ]
+
+#: Public name -> the module defining it, imported on first use (PEP 562), so that
+#: ``import payback.economics`` (and ``payback --help``) does not load pandas, scipy and ibis.
+_EXPORTS = {
+    "Ceilings": "payback.economics.ceilings",
+    "NonAdCosts": "payback.economics.ceilings",
+    "VerdictRules": "payback.economics.ceilings",
+    "ceilings": "payback.economics.ceilings",
+    "non_ad_costs_per_customer": "payback.economics.ceilings",
+    "partner_commissions": "payback.economics.ceilings",
+    "fit_response": "payback.economics.history",
+    "response_from_store": "payback.economics.history",
+    "retention_from_store": "payback.economics.history",
+    "compare": "payback.economics.scenarios",
+    "cumulative_profit": "payback.economics.scenarios",
+    "load_scenarios": "payback.economics.scenarios",
+    "parse_scenario": "payback.economics.scenarios",
+    "run_scenarios": "payback.economics.scenarios",
+    "sensitivity": "payback.economics.scenarios",
+    "simulation_kwargs": "payback.economics.scenarios",
+    "ConstantCPO": "payback.economics.simulator",
+    "ConstantRetention": "payback.economics.simulator",
+    "CurveRetention": "payback.economics.simulator",
+    "PowerResponse": "payback.economics.simulator",
+    "Simulation": "payback.economics.simulator",
+    "SimulationMonth": "payback.economics.simulator",
+    "simulate": "payback.economics.simulator",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+keep_functions(__name__, _EXPORTS)  # `compress`/`ceilings`: the function, not the submodule

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from payback.calc.formulas import HEALTHY_LTV_CAC
 from payback.calc.inputs import parse_numbers
-from payback.economics.scenarios import (
-    SUMMARY_ROWS,
-    compare,
-    cumulative_profit,
-    load_scenarios,
-    parse_scenario,
-    run_scenarios,
-    sensitivity,
-)
-from payback.economics.simulator import Simulation
-from payback.output import format_value, write_frame
+
+if (
+    TYPE_CHECKING
+):  # the engine (pandas, numpy) loads inside the commands: `payback --help` stays fast
+    import pandas as pd
+
+    from payback.economics.simulator import Simulation
 
 _SIMULATE_HELP = """Project monthly subscribers, revenue, costs and profit of an acquisition plan.
 
@@ -87,6 +82,15 @@ def simulate_command(
     output: Annotated[Path | None, typer.Option(help="Write the main table to FILE.")] = None,
     db: Annotated[str | None, typer.Option(help="Store for the *-from-store fits.")] = None,
 ) -> None:
+    from payback.economics.scenarios import (
+        cumulative_profit,
+        load_scenarios,
+        parse_scenario,
+        run_scenarios,
+        sensitivity,
+    )
+    from payback.output import write_frame
+
     base: dict[str, Any] = {
         key: value
         for key, value in {
@@ -234,6 +238,8 @@ def _payload(sims: dict[str, Simulation], sens: pd.DataFrame | None) -> dict[str
 
 
 def _summary(sim: Simulation) -> str:
+    from payback.output import format_value
+
     def show(value: Any, unit: str, key: str) -> str:
         return (
             format_value(value, unit)
@@ -259,6 +265,9 @@ def _summary(sim: Simulation) -> str:
 
 
 def _comparison_text(sims: dict[str, Simulation]) -> pd.DataFrame:
+    from payback.economics.scenarios import SUMMARY_ROWS, compare
+    from payback.output import format_value
+
     frame = compare(sims)
     units = {label: unit for label, _, unit in SUMMARY_ROWS}
     text = frame.apply(lambda row: row.map(lambda v: format_value(v, units[row.name])), axis=1)
@@ -350,6 +359,7 @@ def economics_command(
 ) -> None:
     from payback.calc.inputs import parse_number
     from payback.economics.ceilings import VerdictRules, ceilings
+    from payback.output import write_frame
     from payback.store import open_store
 
     def amount(text: str | None, name: str) -> float | None:
