@@ -9,9 +9,11 @@ Each contender then runs in its own fresh Python process, so its peak resident m
 
 - **engine**: :func:`payback.metrics.compute_metrics` (ibis -> DuckDB), the metrics the CLI
   shows by default (cost, clicks, orders, revenue, cpc, cpo, drr, romi), with the currency
-  check, the totals row and the null reasons, into a pandas DataFrame.
+  check, the paid and blended totals rows and the null reasons, into a pandas DataFrame.
+  ``--by campaign,keyword,date`` is keyed by platform, campaign, ad group, keyword and
+  date (the hierarchy of :func:`payback.metrics.filters.expand_grain`).
 - **sql**: the same numbers from one hand-written DuckDB query (per-side aggregates, a
-  null-safe full outer join, NULLIF ratios, a totals row), into a pandas DataFrame.
+  null-safe full outer join, NULLIF ratios, the two totals rows), into a pandas DataFrame.
 - **pandas**: the same numbers with pandas ``groupby`` + ``merge`` on frames already in
   memory (loading them is timed separately and not counted).
 
@@ -40,6 +42,8 @@ import time
 from pathlib import Path
 
 BY = ("campaign", "keyword", "date")
+#: the grain the engine keys ``BY`` by (a keyword lives in an ad group, campaign, platform)
+KEYS = ("platform", "campaign", "ad_group", "keyword", "date")
 METRICS = ("cost", "clicks", "orders", "revenue", "cpc", "cpo", "drr", "romi")
 DAYS = 730
 CAMPAIGNS = 100
@@ -47,33 +51,48 @@ AD_GROUPS = 20  # per campaign; keyword texts repeat across a campaign's ad grou
 
 HAND_SQL = """
 WITH ads AS (
-    SELECT campaign, keyword, date, sum(cost) AS cost, sum(clicks) AS clicks
+    SELECT platform, campaign, ad_group, keyword, date, sum(cost) AS cost,
+           sum(clicks) AS clicks
     FROM ad_stats GROUP BY ALL
 ), ord AS (
-    SELECT campaign, keyword, CAST(time AS DATE) AS date, count(*) AS orders,
-           sum(revenue) AS revenue, sum(cogs) AS cogs
+    SELECT platform, campaign, ad_group, keyword, CAST(time AS DATE) AS date,
+           count(*) AS orders, sum(revenue) AS revenue, sum(cogs) AS cogs
     FROM orders WHERE status = 'confirmed' GROUP BY ALL
 ), g AS (
-    SELECT coalesce(a.campaign, o.campaign) AS campaign,
+    SELECT coalesce(a.platform, o.platform) AS platform,
+           coalesce(a.campaign, o.campaign) AS campaign,
+           coalesce(a.ad_group, o.ad_group) AS ad_group,
            coalesce(a.keyword, o.keyword) AS keyword,
            coalesce(a.date, o.date) AS date,
            a.cost, a.clicks, coalesce(o.orders, 0) AS orders,
-           coalesce(o.revenue, 0) AS revenue, coalesce(o.cogs, 0) AS cogs, false AS is_total
+           coalesce(o.revenue, 0) AS revenue, coalesce(o.cogs, 0) AS cogs,
+           a.date IS NOT NULL AS paid  -- the key has ad statistics
     FROM ads a FULL OUTER JOIN ord o
-      ON a.campaign IS NOT DISTINCT FROM o.campaign
+      ON a.platform IS NOT DISTINCT FROM o.platform
+     AND a.campaign IS NOT DISTINCT FROM o.campaign
+     AND a.ad_group IS NOT DISTINCT FROM o.ad_group
      AND a.keyword IS NOT DISTINCT FROM o.keyword
      AND a.date IS NOT DISTINCT FROM o.date
 ), t AS (
-    SELECT * FROM g
+    SELECT platform, campaign, ad_group, keyword, date, cost, clicks, orders, revenue, cogs,
+           false AS is_total, NULL AS total_kind, 0 AS o FROM g
     UNION ALL
-    SELECT NULL, NULL, NULL, sum(cost), sum(clicks), sum(orders), sum(revenue), sum(cogs), true
+    SELECT NULL, NULL, NULL, NULL, NULL, sum(cost), sum(clicks), sum(orders), sum(revenue),
+           sum(cogs), true, 'paid', 1
+    FROM g WHERE paid
+    UNION ALL
+    SELECT NULL, NULL, NULL, NULL, NULL, sum(cost), sum(clicks), sum(orders), sum(revenue),
+           sum(cogs), true, 'all', 2
     FROM g
 )
-SELECT campaign, keyword, date, cost, clicks, orders, revenue,
-       cost / nullif(clicks, 0) AS cpc, cost / nullif(orders, 0) AS cpo,
-       cost / nullif(revenue, 0) AS drr, (revenue - cogs - cost) / nullif(cost, 0) AS romi,
-       is_total
-FROM t ORDER BY is_total, campaign, keyword, date
+SELECT platform, campaign, ad_group, keyword, date, cost, clicks, orders, revenue,
+       cost / nullif(clicks, 0) AS cpc,
+       CASE WHEN total_kind = 'all' THEN NULL ELSE cost / nullif(orders, 0) END AS cpo,
+       CASE WHEN total_kind = 'all' THEN NULL ELSE cost / nullif(revenue, 0) END AS drr,
+       CASE WHEN total_kind = 'all' THEN NULL
+            ELSE (revenue - cogs - cost) / nullif(cost, 0) END AS romi,
+       is_total, total_kind
+FROM t ORDER BY o, platform, campaign, ad_group, keyword, date
 """
 
 
@@ -114,7 +133,7 @@ def generate(db: Path, ad_rows: int, orders: int, seed: int = 1) -> None:
         con.execute(
             f"""
             INSERT INTO orders (order_id, customer_id, time, revenue, cogs, status, currency,
-                                platform, campaign, keyword)
+                                platform, campaign, ad_group, keyword)
             SELECT 'o' || i, 'c' || CAST(random() * {max(1, orders // 3)} AS BIGINT),
                    TIMESTAMP '2023-01-01' + to_seconds(CAST(random() * {DAYS * 86400} AS BIGINT)),
                    rev, round(rev * 0.6, 2),
@@ -122,6 +141,8 @@ def generate(db: Path, ad_rows: int, orders: int, seed: int = 1) -> None:
                    CASE WHEN organic THEN NULL
                         ELSE ['google', 'meta', 'microsoft', 'yandex'][c % 4 + 1] END,
                    CASE WHEN organic THEN NULL ELSE 'campaign ' || (c % {CAMPAIGNS}) END,
+                   CASE WHEN organic THEN NULL
+                        ELSE 'group ' || (c // {CAMPAIGNS} % {AD_GROUPS}) END,
                    CASE WHEN organic THEN NULL ELSE 'keyword ' || (c // {CAMPAIGNS * AD_GROUPS}) END
             FROM (SELECT i, round(10 + random() * 190, 2) AS rev, random() < 0.1 AS organic,
                          CAST(random() * {combos} AS BIGINT) AS c
@@ -156,9 +177,10 @@ def load_pandas(db: str):
 
     con = duckdb.connect(db, read_only=True)
     try:
-        ads = con.execute("SELECT campaign, keyword, date, cost, clicks FROM ad_stats").df()
+        keys = ", ".join(KEYS[:-1])
+        ads = con.execute(f"SELECT {keys}, date, cost, clicks FROM ad_stats").df()
         orders = con.execute(
-            "SELECT campaign, keyword, CAST(time AS DATE) AS date, revenue, cogs "
+            f"SELECT {keys}, CAST(time AS DATE) AS date, revenue, cogs "
             "FROM orders WHERE status = 'confirmed'"
         ).df()
     finally:
@@ -169,26 +191,31 @@ def load_pandas(db: str):
 def run_pandas(ads, orders):
     import pandas as pd
 
-    keys = list(BY)
+    keys = list(KEYS)
     a = ads.groupby(keys, dropna=False, sort=False).agg(
         cost=("cost", "sum"), clicks=("clicks", "sum")
     )
     o = orders.groupby(keys, dropna=False, sort=False).agg(
         orders=("revenue", "size"), revenue=("revenue", "sum"), cogs=("cogs", "sum")
     )
-    g = a.join(o, how="outer").reset_index()
+    g = a.assign(paid=True).join(o, how="outer").reset_index()
+    g["paid"] = g["paid"].eq(True)  # the key has ad statistics
     g[["orders", "revenue", "cogs"]] = g[["orders", "revenue", "cogs"]].fillna(0)
-    total = g[["cost", "clicks", "orders", "revenue", "cogs"]].sum().to_frame().T
-    g = pd.concat([g.assign(is_total=False), total.assign(is_total=True)], ignore_index=True)
+    sums = ["cost", "clicks", "orders", "revenue", "cogs"]
+    paid = g.loc[g["paid"], sums].sum().to_frame().T.assign(is_total=True, total_kind="paid")
+    blended = g[sums].sum().to_frame().T.assign(is_total=True, total_kind="all")
+    g = pd.concat([g.assign(is_total=False, total_kind=None), paid, blended], ignore_index=True)
 
     def div(a, b):
         return a / b.where(b != 0)
 
+    ad_ratio = g["total_kind"].ne("all")  # Total (all) holds no ad ratios
     g["cpc"] = div(g["cost"], g["clicks"])
-    g["cpo"] = div(g["cost"], g["orders"])
-    g["drr"] = div(g["cost"], g["revenue"])
-    g["romi"] = div(g["revenue"] - g["cogs"] - g["cost"], g["cost"])
-    return g.sort_values(["is_total", *keys]).reset_index(drop=True)
+    g["cpo"] = div(g["cost"], g["orders"]).where(ad_ratio)
+    g["drr"] = div(g["cost"], g["revenue"]).where(ad_ratio)
+    g["romi"] = div(g["revenue"] - g["cogs"] - g["cost"], g["cost"]).where(ad_ratio)
+    rank = g["total_kind"].map({"paid": 1, "all": 2}).fillna(0)
+    return g.assign(_rank=rank).sort_values(["_rank", *keys]).drop(columns=["_rank", "paid"])
 
 
 def child(name: str, db: str) -> dict:
@@ -213,7 +240,7 @@ def child(name: str, db: str) -> dict:
         frame = run_engine(db) if name == "engine" else run_sql(db)
     seconds, cpu_seconds = time.perf_counter() - t0, _cpu() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
-    total = frame[frame["is_total"]].iloc[0]
+    total = frame[frame["total_kind"] == "paid"].iloc[0]
     return {
         "name": name,
         "seconds": seconds,
@@ -264,8 +291,9 @@ def measure(names: list[str], db: Path, repeat: int) -> dict[str, dict]:
 README_INTRO = """## Metrics engine (`benchmarks/metrics.py`)
 
 `payback metrics --by campaign,keyword,date` (the CLI's default metrics: cost, clicks,
-orders, revenue, cpc, cpo, drr, romi, with the totals row, the currency check and the
-null reasons) through `payback.metrics.compute_metrics`, against the same numbers from
+orders, revenue, cpc, cpo, drr, romi, keyed by platform, campaign, ad group, keyword and
+date, with the paid and blended totals rows, the currency check and the null reasons)
+through `payback.metrics.compute_metrics`, against the same numbers from
 one hand-written DuckDB query (`.df()`) and from pandas `groupby` + `merge` on frames
 already in memory. Synthetic data generated by DuckDB: daily rows per platform,
 campaign (100), ad group (20 per campaign) and keyword over two years; orders attributed

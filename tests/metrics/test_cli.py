@@ -55,7 +55,10 @@ def test_table_shows_percentages_money_and_reasons(capsys, db):
         capsys, "--db", db, "--by", "campaign", "--metrics", "cost,orders,cpo,ctr,cpc"
     )
     assert code == 0
-    lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 2}
+    rows = [line.split("│") for line in out.splitlines() if line.count("│") > 2]
+    # a campaign row: platform, campaign ...; a totals row: its label, an empty campaign
+    lines = {(r[2].strip() or r[1].strip()): "│".join(r) for r in rows}
+    assert all(r[1].strip() == "google" for r in rows[:2])
     assert "200.00" in lines["banner"] and "5.00" in lines["banner"] and "1.00 %" in lines["banner"]
     assert "–" in lines["=SUM(A1)"]  # cpo and cpc of the campaign without orders/clicks
     paid, blended = lines["Total (paid)"], lines["Total (all)"]
@@ -70,11 +73,11 @@ def test_csv_is_spreadsheet_safe_and_keeps_fractions(capsys, db):
     code, out, _ = run(capsys, "--db", db, "--by", "campaign", "-m", "ctr,cpo", "--format", "csv")
     assert code == 0
     assert out.splitlines() == [
-        "campaign,ctr,cpo,is_total,total_kind",
-        "'=SUM(A1),0.0,,False,",
-        "banner,0.01,5.0,False,",
-        ",0.009523809523809525,6.25,True,paid",
-        ",0.009523809523809525,,True,all",
+        "platform,campaign,ctr,cpo,is_total,total_kind",
+        "google,'=SUM(A1),0.0,,False,",
+        "google,banner,0.01,5.0,False,",
+        ",,0.009523809523809525,6.25,True,paid",
+        ",,0.009523809523809525,,True,all",
     ]
 
 
@@ -132,7 +135,7 @@ def test_filters_and_dates_from_the_command_line(capsys, db):
         "--where", "campaign=banner", "--where", "campaign=x' OR 1=1 --",
         "--from", "2024-03-01", "--to", "2024-03-31",
     )  # fmt: skip
-    assert code == 0 and out.splitlines()[1:] == ["banner,200.0,False,", ",200.0,True,all"]
+    assert code == 0 and out.splitlines()[1:] == ["google,banner,200.0,False,", ",,200.0,True,all"]
 
 
 def test_list_shows_the_catalogue_with_formulas(capsys):

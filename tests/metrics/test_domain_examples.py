@@ -23,6 +23,7 @@ def test_banner_cost_200_with_40_orders_has_cpo_5(make_store):
     r = compute_metrics(store, by="campaign", metrics="cost,orders,cpo")
     assert r.groups.to_dict("records") == [
         {
+            "platform": "google",
             "campaign": "banner",
             "cost": 200.0,
             "orders": 40,

@@ -98,6 +98,8 @@ def test_coarse_grain_is_the_ratio_of_the_summed_fine_parts(shop, pair):
         f = compute_metrics(store, by=fine, metrics=METRICS)
         c = compute_metrics(store, by=coarse, metrics=METRICS)
         refined = {r.by: _paid_parts(store, r.by) for r in (f, c) if _has_paid(r)}
+    # the grains with the parents of campaign / ad_group / keyword (c.by is in f.by)
+    fine, coarse = f.by, c.by
     fine_parts = f.parts[~f.frame["is_total"]].reset_index(drop=True)
     summed = fine_parts.groupby(_coarse_key(f.groups, fine, coarse).to_numpy()).sum(min_count=1)
     got = c.groups.set_index(_coarse_key(c.groups, coarse, coarse).to_numpy())
@@ -152,10 +154,16 @@ def test_totals_are_sums_of_groups_and_match_the_raw_rows(shop, dim):
         if r.totals[name] is not None:
             assert r.totals[name] == pytest.approx(float(groups_sum)), name
     # an independent computation from the raw rows, row by row in Python
-    raw = _raw_totals(ads, orders, leads, dim)
+    raw = _raw_totals(ads, orders, leads, r.by)
     got = {
-        (None if pd.isna(k) else k): {n: (None if pd.isna(v) else v) for n, v in row.items()}
-        for k, row in r.groups.set_index(dim)[list(ADDITIVE)].iterrows()
+        tuple(None if pd.isna(k) else k for k in key): {
+            n: (None if pd.isna(v) else v) for n, v in zip(ADDITIVE, values, strict=True)
+        }
+        for key, values in zip(
+            r.groups[list(r.by)].itertuples(index=False, name=None),
+            r.groups[list(ADDITIVE)].itertuples(index=False, name=None),
+            strict=True,
+        )
     }
     assert got.keys() == raw.keys()
     for k, values in raw.items():
@@ -163,7 +171,8 @@ def test_totals_are_sums_of_groups_and_match_the_raw_rows(shop, dim):
             assert got[k][n] == (None if v is None else pytest.approx(v)), (k, n)
 
 
-def _raw_totals(ads, orders, leads, dim) -> dict:
+def _raw_totals(ads, orders, leads, dims: tuple[str, ...]) -> dict:
+    """Additive sums per key of the grain ``dims`` (a tuple), row by row."""
     out: dict = {}
 
     def row(key):
@@ -172,7 +181,9 @@ def _raw_totals(ads, orders, leads, dim) -> dict:
         )
 
     def key_of(r, time_col):
-        return r[time_col].date() if dim == "date" and time_col == "time" else r.get(dim)
+        return tuple(
+            r[time_col].date() if d == "date" and time_col == "time" else r.get(d) for d in dims
+        )
 
     for a in ads:
         r = row(key_of(a, "date"))

@@ -17,6 +17,8 @@ Examples:
 
     payback metrics --by campaign --format csv --output campaigns.csv
 
+    payback metrics --by keyword --flat --metrics clicks,orders,cpo
+
     payback metrics --list
 """
 
@@ -26,7 +28,15 @@ def metrics_command(
         "platform",
         "--by",
         help="Grain: comma-separated dimensions from date, week, month, platform, campaign, "
-        "ad_group, keyword, partner, country, device. Empty for one totals row.",
+        "ad_group, keyword, partner, country, device. Empty for the totals only. A campaign "
+        "is keyed with its platform, an ad group with its platform and campaign, a keyword "
+        "with its platform, campaign and ad group (those columns are added).",
+    ),
+    flat: bool = typer.Option(
+        False,
+        "--flat",
+        help="Key campaign, ad_group and keyword by their own value only, pooling e.g. a "
+        "keyword across campaigns and platforms (no parent columns).",
     ),
     metrics: str = typer.Option(
         None,
@@ -95,6 +105,7 @@ def metrics_command(
             start=start,
             end=end,
             totals=not no_totals,
+            hierarchy=not flat,
         )
     finally:
         store.close()

@@ -82,7 +82,14 @@ from payback.metrics.catalogue import (
     Side,
     resolve_metrics,
 )
-from payback.metrics.filters import GRAINS, Where, parse_by, parse_range, parse_where
+from payback.metrics.filters import (
+    GRAINS,
+    Where,
+    expand_grain,
+    parse_by,
+    parse_range,
+    parse_where,
+)
 
 _SIDE_TABLE: dict[Side, str] = {"ads": "ad_stats", "orders": "orders", "leads": "leads"}
 _SIDE_WORDS: dict[Side, str] = {"ads": "ad statistics", "orders": "orders", "leads": "leads"}
@@ -144,7 +151,8 @@ class MetricsResult:
         Metric name -> why some of its values are missing, with the number of rows,
         e.g. ``{"cpo": "no confirmed orders in 3 row(s)"}``.
     by, metrics : tuple of str
-        The grain and the metrics, canonical names.
+        The grain (with the parents a hierarchical dimension brings: ``("platform",
+        "campaign")`` for ``by="campaign"``) and the metrics, canonical names.
     currency : str or None
         The one currency of the money columns (None when no money was involved).
     cell_reasons : pandas.DataFrame
@@ -328,8 +336,8 @@ def _excluded_sides(sides: Iterable[Side], by: Sequence[str], filters) -> dict[S
     return out
 
 
-def _plan(store, by, metrics, where, start, end, *, totals: bool) -> _Plan:
-    by = parse_by(by)
+def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: bool) -> _Plan:
+    by = expand_grain(parse_by(by), hierarchy)
     names = resolve_metrics(metrics)
     filters = parse_where(where)
     start, end = parse_range(start, end)
@@ -442,6 +450,7 @@ def metrics_expr(
     end: object = None,
     *,
     totals: bool = False,
+    hierarchy: bool = True,
 ):
     """The lazy Ibis expression of metrics at a grain (nothing is executed).
 
@@ -451,6 +460,10 @@ def metrics_expr(
         The store whose ``ad_stats``, ``orders`` and ``leads`` are read.
     by : str or iterable of str
         Grain dimensions (``"campaign,date"``); see :data:`payback.metrics.filters.GRAINS`.
+        Campaigns, ad groups and keywords are keyed with their parents: ``campaign``
+        by (platform, campaign), ``ad_group`` by (platform, campaign, ad_group),
+        ``keyword`` by (platform, campaign, ad_group, keyword); the parent columns are
+        added to the output (:func:`payback.metrics.filters.expand_grain`).
     metrics : str or iterable of str
         Metric names from :data:`payback.metrics.CATALOGUE` (aliases ``cpl``, ``acos``).
     where : mapping or iterable of "dim=value", optional
@@ -461,6 +474,9 @@ def metrics_expr(
         Append the totals rows (ratios of summed parts): ``is_total`` marks them and
         ``total_kind`` tells ``"paid"`` (the rows with ad statistics) from ``"all"``;
         see :class:`MetricsResult`.
+    hierarchy : bool
+        False (``--flat``) keeps the grain as written: ``keyword`` alone pools a keyword
+        across ad groups, campaigns and platforms.
 
     Returns
     -------
@@ -475,7 +491,7 @@ def metrics_expr(
     >>> expr.columns
     ('platform', 'cpc', 'cpo', 'is_total', 'total_kind')
     """
-    plan = _plan(store, by, metrics, where, start, end, totals=totals)
+    plan = _plan(store, by, metrics, where, start, end, totals=totals, hierarchy=hierarchy)
     return plan.expr.select(*plan.by, *plan.metrics, "is_total", "total_kind")
 
 
@@ -488,6 +504,7 @@ def compute_metrics(
     end: object = None,
     totals: bool = True,
     *,
+    hierarchy: bool = True,
     check_currency: bool = True,
 ) -> MetricsResult:
     """Compute metrics at a grain, with a totals row and the reason of every missing value.
@@ -514,7 +531,7 @@ def compute_metrics(
     >>> r.total("paid"), r.cell_reasons["cpo"].tolist()
     ({'cpo': None}, ['no confirmed orders', 'Total (all) holds no ad ratios (see Total (paid))'])
     """
-    plan = _plan(store, by, metrics, where, start, end, totals=totals)
+    plan = _plan(store, by, metrics, where, start, end, totals=totals, hierarchy=hierarchy)
     currency = _check_currency(store, plan) if check_currency else store.base_currency
     table = _fetch_arrow(store, plan.expr)
     shown = _shown_parts(plan.metrics)

@@ -20,6 +20,16 @@ device     ``device``                  ``device``                  text
 A side that lacks a dimension of the grain (or of a filter) cannot be split by it: its
 metrics are missing at that grain, with the reason.
 
+Hierarchy
+---------
+Campaigns live in a platform, ad groups in a campaign, keywords in an ad group, and the
+same name can live in two of them ("Brand - Exact" on Google and on Microsoft). So the
+grain keys are hierarchical: ``campaign`` is keyed by (platform, campaign), ``ad_group``
+by (platform, campaign, ad_group), ``keyword`` by (platform, campaign, ad_group,
+keyword). :func:`expand_grain` adds the missing parents, in hierarchy order, where the
+first hierarchical dimension of the grain stands; ``hierarchy=False`` (``--flat``)
+keeps the grain as written, to pool a keyword across campaigns on purpose.
+
 Filter values are kept as Python values and bound into Ibis expressions as literals;
 they are never pasted into SQL text.
 
@@ -29,6 +39,8 @@ Examples
 {'platform': ('google', 'meta'), 'month': (datetime.date(2024, 3, 1),)}
 >>> parse_by("campaign, week")
 ('campaign', 'week')
+>>> expand_grain(parse_by("month,keyword"))
+('month', 'platform', 'campaign', 'ad_group', 'keyword')
 >>> parse_date("2024-02-30")
 Traceback (most recent call last):
 ...
@@ -63,6 +75,8 @@ class Dimension:
     truncate : {"D", "W", "M"} or None
         For date dimensions, the unit the day is truncated to.
     description : str
+    parents : tuple of str
+        The dimensions a value lives in (a campaign in a platform): part of its key.
     """
 
     name: str
@@ -71,6 +85,7 @@ class Dimension:
     order_column: str
     truncate: str | None = None
     description: str = ""
+    parents: tuple[str, ...] = ()
 
     def normalise(self, value: object) -> object:
         """Parse a filter value to the dimension's type (a week to its Monday ...)."""
@@ -92,9 +107,25 @@ GRAINS: dict[str, Dimension] = {
         Dimension("week", "date", "date", "time", "W", "ISO week, labelled by its Monday"),
         Dimension("month", "date", "date", "time", "M", "calendar month, labelled by its 1st"),
         Dimension("platform", "string", "platform", "platform", None, "ad platform"),
-        Dimension("campaign", "string", "campaign", "campaign", None, "campaign"),
-        Dimension("ad_group", "string", "ad_group", "ad_group", None, "ad group / ad set"),
-        Dimension("keyword", "string", "keyword", "keyword", None, "keyword / search phrase"),
+        Dimension("campaign", "string", "campaign", "campaign", None, "campaign", ("platform",)),
+        Dimension(
+            "ad_group",
+            "string",
+            "ad_group",
+            "ad_group",
+            None,
+            "ad group / ad set",
+            ("platform", "campaign"),
+        ),
+        Dimension(
+            "keyword",
+            "string",
+            "keyword",
+            "keyword",
+            None,
+            "keyword / search phrase",
+            ("platform", "campaign", "ad_group"),
+        ),
         Dimension("partner", "string", None, "partner_id", None, "referral partner (affiliate)"),
         Dimension("country", "string", "country", "country", None, "country"),
         Dimension("device", "string", "device", "device", None, "device"),
@@ -131,6 +162,40 @@ def parse_by(by: Iterable[str] | str | None) -> tuple[str, ...]:
                 key = _dimension(piece)
                 if key not in out:
                     out.append(key)
+    return tuple(out)
+
+
+#: The attribution hierarchy, parent first.
+HIERARCHY: tuple[str, ...] = ("platform", "campaign", "ad_group", "keyword")
+
+
+def expand_grain(by: tuple[str, ...], hierarchy: bool = True) -> tuple[str, ...]:
+    """The grain with the parents of its hierarchical dimensions (see the module notes).
+
+    The hierarchical dimensions of the grain and their parents are placed together, in
+    hierarchy order (platform, campaign, ad_group, keyword), where the first of them
+    stands; the other dimensions keep their places. ``hierarchy=False`` returns ``by``.
+
+    Examples
+    --------
+    >>> expand_grain(("campaign", "month"))
+    ('platform', 'campaign', 'month')
+    >>> expand_grain(("date", "keyword", "campaign"))
+    ('date', 'platform', 'campaign', 'ad_group', 'keyword')
+    >>> expand_grain(("keyword",), hierarchy=False)
+    ('keyword',)
+    """
+    if not hierarchy:
+        return tuple(by)
+    block = {p for d in by for p in GRAINS[d].parents} | {d for d in by if d in HIERARCHY}
+    if not any(GRAINS[d].parents for d in by):
+        return tuple(by)
+    out: list[str] = []
+    for d in by:
+        if d not in HIERARCHY:
+            out.append(d)
+        elif not any(h in out for h in HIERARCHY):
+            out += [h for h in HIERARCHY if h in block]
     return tuple(out)
 
 
