@@ -64,13 +64,11 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from payback.errors import CurrencyError, InputError
@@ -90,30 +88,16 @@ from payback.metrics.filters import (
     parse_range,
     parse_where,
 )
+from payback.metrics.reasons import Reasons, summarise
+from payback.metrics.sides import SIDE_TABLE, dim_expr, side_rows
 
-_SIDE_TABLE: dict[Side, str] = {"ads": "ad_stats", "orders": "orders", "leads": "leads"}
-_SIDE_WORDS: dict[Side, str] = {"ads": "ad statistics", "orders": "orders", "leads": "leads"}
 _MONEY_PARTS: dict[Side, tuple[str, ...]] = {
     "ads": ("cost", "platform_revenue"),
     "orders": ("revenue", "cogs"),
     "leads": (),
 }
-#: Why a ratio is missing when its denominator is 0.
-_ZERO_REASON = {
-    "impressions": "no impressions",
-    "clicks": "no clicks",
-    "cost": "no ad cost",
-    "orders": "no confirmed orders",
-    "new_customers": "no new customers",
-    "revenue": "no revenue",
-    "leads": "no valid leads",
-}
 _MONEY_SUMS = frozenset({"cost", "platform_revenue", "revenue", "cogs"})
 _MONEY_DIGITS = 6
-NO_AD_ROWS = "no ad statistics match this row"
-NO_PLATFORM_CONVERSIONS = "the platform reported no conversions"
-COGS_MISSING = "cost of goods missing on confirmed orders"
-PAID_ONLY = "Total (all) holds no ad ratios (see Total (paid))"
 #: ``total_kind`` of the two totals rows.
 TOTAL_KINDS = ("paid", "all")
 
@@ -219,49 +203,6 @@ class _Plan:
 
 
 # -- building blocks ------------------------------------------------------------------------------
-def _dim_expr(t, dim: str, side: Side):
-    d = GRAINS[dim]
-    if side == "ads":
-        col = t[d.column]
-        day = col
-    else:
-        col = t[d.order_column]
-        day = col.date() if d.dtype == "date" else col
-    if d.dtype != "date":
-        return col
-    if d.truncate == "D":
-        return day
-    return day.truncate(d.truncate).cast("date")
-
-
-def _side_rows(store, side: Side, filters, start, end, need_first: bool):
-    """The rows of one side that count, filtered; None-free predicates as bound literals."""
-    t = store.table(_SIDE_TABLE[side])
-    if side == "orders":
-        t = t.filter(t.status == "confirmed")
-        if need_first:  # first confirmed order of each customer, over the whole history
-            rank = ibis.row_number().over(group_by=t.customer_id, order_by=[t.time, t.order_id])
-            t = t.mutate(_first=rank == 0)
-    elif side == "leads":
-        t = t.filter(t.status == "valid")
-    preds = []
-    if side == "ads":
-        if start is not None:
-            preds.append(t.date >= start)
-        if end is not None:
-            preds.append(t.date <= end)
-    else:
-        if start is not None:
-            preds.append(t.time >= dt.datetime.combine(start, dt.time()))
-        if end is not None:
-            preds.append(t.time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
-    for dim, values in filters.items():
-        expr = _dim_expr(t, dim, side)
-        lits = [ibis.literal(v, type=GRAINS[dim].dtype) for v in values]
-        preds.append(expr == lits[0] if len(lits) == 1 else expr.isin(lits))
-    return t.filter(*preds) if preds else t
-
-
 def _part_aggs(t, side: Side, parts: Iterable[str]) -> dict[str, Any]:
     one = ibis.literal(1, type="int64")
     zero = ibis.literal(0, type="int64")
@@ -360,9 +301,9 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: boo
     filtered: dict[Side, Any] = {}
     summed = []
     for side in sides:
-        rows = _side_rows(store, side, filters, start, end, "new_customers" in parts)
+        rows = side_rows(store, side, filters, start, end, "new_customers" in parts)
         filtered[side] = rows
-        keys = {d: _dim_expr(rows, d, side) for d in fine}
+        keys = {d: dim_expr(rows, d, side) for d in fine}
         aggs = _part_aggs(rows, side, parts)
         summed.append(rows.group_by(**keys).aggregate(**aggs) if keys else rows.aggregate(**aggs))
 
@@ -544,8 +485,8 @@ def compute_metrics(
         {p: frame[p] if p in shown else extra[f"_part_{p}"] for p in plan.parts}, copy=False
     )
     blended = (frame["total_kind"] == "all").to_numpy(dtype=bool) if plan.split else None
-    cells = _Reasons(parts, plan.excluded).cells(frame, plan.metrics, blended)
-    reasons = _summarise(cells)
+    cells = Reasons(parts, plan.excluded).cells(frame, plan.metrics, blended)
+    reasons = summarise(cells)
     frame.attrs.update(
         units={n: CATALOGUE[n].unit for n in plan.metrics},
         reasons=dict(reasons),
@@ -615,7 +556,7 @@ def _check_currency(store, plan: _Plan) -> str | None:
     base = store.base_currency
     if len(currencies) > 1 or (currencies and base and currencies[0] != base):
         listed = [
-            plan.filtered[s].select(table=ibis.literal(_SIDE_TABLE[s]), currency="currency")
+            plan.filtered[s].select(table=ibis.literal(SIDE_TABLE[s]), currency="currency")
             for s in money
         ]
         rows = store.to_pyarrow(ibis.union(*listed, distinct=True)).to_pylist()
@@ -629,78 +570,6 @@ def _check_currency(store, plan: _Plan) -> str | None:
             f"(e.g. --where platform=...)"
         )
     return currencies[0] if currencies else base
-
-
-class _Reasons:
-    """Reason texts as small integer codes (0: none), so rows are classified with numpy."""
-
-    def __init__(self, parts: pd.DataFrame, excluded: Mapping[Side, str]) -> None:
-        self.parts = parts
-        self.excluded = excluded
-        self.texts: list[str] = []
-        self._isna = {c: parts[c].isna().to_numpy(dtype=bool) for c in parts.columns}
-
-    def code(self, text: str) -> int:
-        if text not in self.texts:
-            self.texts.append(text)
-        return self.texts.index(text) + 1
-
-    def _fill(self, out, mask, text: str):
-        return np.where((out == 0) & mask, self.code(text), out)
-
-    def why(self, m: Metric):
-        """Per row, the code of the reason the metric would be missing (0 where it is not)."""
-        out = np.zeros(len(self.parts), dtype=np.int16)
-        if m.kind == "sum":
-            side = PART_SIDE[m.name]
-            if side in self.excluded:
-                return out + self.code(self.excluded[side])
-            if side == "ads":
-                out = self._fill(out, self._isna["ad_rows"], NO_AD_ROWS)
-                out = self._fill(out, self._isna[m.name], NO_PLATFORM_CONVERSIONS)
-            else:
-                out = self._fill(out, self._isna[m.name], f"no {_SIDE_WORDS[side]} match this row")
-            if m.needs_cogs:
-                missing = self.parts["cogs_missing"].fillna(0).to_numpy() > 0
-                out = self._fill(out, missing, COGS_MISSING)
-            return out
-        den = CATALOGUE[m.denominator]
-        out = self.why(den)
-        if m.kind == "ratio":
-            zero = (self.parts[den.name] == 0).to_numpy(dtype=bool, na_value=False)
-            out = self._fill(out, zero, _ZERO_REASON[den.name])
-        num = self.why(CATALOGUE[m.numerator])
-        return np.where(out == 0, num, out)
-
-    def cells(
-        self, frame: pd.DataFrame, names: Sequence[str], blended: np.ndarray | None = None
-    ) -> pd.DataFrame:
-        """Per metric, a categorical column: the reason of each missing value, else NA.
-
-        ``blended`` marks the ``Total (all)`` row when a ``Total (paid)`` row exists: its
-        paid-only metrics are missing for that reason.
-        """
-        cols = {}
-        for n in names:
-            why = self.why(CATALOGUE[n])
-            if blended is not None and CATALOGUE[n].paid_only:
-                why = np.where(blended, self.code(PAID_ONLY), why)
-            codes = np.where(frame[n].isna().to_numpy(dtype=bool), why, 0)
-            cols[n] = pd.Categorical.from_codes(codes.astype(np.int32) - 1, self.texts)
-        return pd.DataFrame(cols, index=frame.index)
-
-
-def _summarise(cells: pd.DataFrame) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name in cells.columns:
-        col = cells[name]
-        codes = col.cat.codes.to_numpy()
-        counts = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories))
-        # in the order reasons first occur, so the summary reads like the table
-        order = pd.unique(codes[codes >= 0])
-        if len(order):
-            out[name] = "; ".join(f"{col.cat.categories[i]} in {counts[i]} row(s)" for i in order)
-    return out
 
 
 def catalogue_frame() -> pd.DataFrame:
