@@ -2,6 +2,8 @@
 recomputed independently from the store's raw tables with plain pandas (not the engine).
 
 The independent definitions (docs/economics.md):
+- a campaign is keyed by its platform too ("google / Brand - Exact" and "microsoft /
+  Brand - Exact" are two campaigns);
 - CAC = ad cost / customers whose first confirmed order came through the campaign;
   CPO = ad cost / its confirmed orders;
 - margin LTV (12 months) = revenue - cost of goods of the confirmed orders in the
@@ -53,13 +55,26 @@ def raw(demo_db) -> dict[str, pd.DataFrame]:
         }
 
 
+def _slice(frame: pd.DataFrame) -> pd.Series:
+    """ "platform / campaign", "(none)" without a campaign."""
+    key = frame["platform"].fillna("(none)") + " / " + frame["campaign"]
+    return key.where(frame["campaign"].notna(), "(none)")
+
+
+def _row_key(row: dict) -> str:
+    if row["campaign"] is None:
+        return "(none)"
+    return f"{row['platform'] or '(none)'} / {row['campaign']}"
+
+
 @pytest.fixture(scope="module")
 def expected(raw) -> pd.DataFrame:
     ads, orders, costs = raw["ad_stats"], raw["orders"], raw["costs"]
     confirmed = orders[orders["status"] == "confirmed"].copy()
     confirmed["m"] = confirmed["time"].dt.year * 12 + confirmed["time"].dt.month - 1
+    confirmed["slice"] = _slice(confirmed)
     first = confirmed.sort_values(["time", "order_id"]).drop_duplicates("customer_id")
-    first = first.set_index("customer_id")[["campaign", "m"]].rename(columns={"m": "m0"})
+    first = first.set_index("customer_id")[["slice", "m"]].rename(columns={"m": "m0"})
     # the last month observed in full: the month of the last order if it ends that month
     end = confirmed["time"].max()
     last = end.year * 12 + end.month - 1 - (0 if end.day == end.days_in_month else 1)
@@ -72,12 +87,12 @@ def expected(raw) -> pd.DataFrame:
     cum = per_k.cumsum(axis=1).reindex(first.index, fill_value=0.0)
     observed = np.arange(cum.shape[1])[None, :] <= (last - first["m0"].to_numpy())[:, None]
     cum = cum.where(observed)
-    keys = first["campaign"].astype(object).where(first["campaign"].notna(), "(none)")
+    keys = first["slice"]
     curve = cum.groupby(keys.to_numpy()).mean()  # NaN (not observed) left out of the mean
     out = pd.DataFrame(
         {
-            "cost": ads.groupby("campaign")["cost"].sum(),
-            "orders": confirmed.groupby(confirmed["campaign"].fillna("(none)")).size(),
+            "cost": ads.groupby(_slice(ads))["cost"].sum(),
+            "orders": confirmed.groupby("slice").size(),
             "new_customers": keys.value_counts(),
             "margin_ltv": curve[HORIZON - 1],
         }
@@ -116,12 +131,14 @@ def test_cli_shows_every_verdict(demo_db, capsys, expected):
     assert main(["economics", "--by", "campaign", "--db", demo_db, "--no-predicted",
                  "--format", "json"]) == 0  # fmt: skip
     payload = json.loads(capsys.readouterr().out)
-    rows = {r["campaign"] or "(none)": r for r in payload["rows"] if not r["is_total"]}
+    rows = {_row_key(r): r for r in payload["rows"] if not r["is_total"]}
     assert {r["verdict"] for r in rows.values()} == {"scale", "hold", "cut", "not enough data"}
     # the demo's designed campaigns
-    assert rows["Teaware - Exact"]["verdict"] == "scale"
-    assert rows["Gift Sets - Interests"]["verdict"] == "hold"
-    assert rows["Giveaway - Broad"]["verdict"] == "cut"
+    assert rows["google / Teaware - Exact"]["verdict"] == "scale"
+    assert rows["meta / Gift Sets - Interests"]["verdict"] == "hold"
+    assert rows["meta / Giveaway - Broad"]["verdict"] == "cut"
+    # the same campaign name on two platforms: two slices with their own numbers
+    assert rows["google / Brand - Exact"]["cost"] != rows["microsoft / Brand - Exact"]["cost"]
     assert rows["(none)"]["verdict"] == "not enough data"  # organic orders: no ad cost
     for campaign, row in rows.items():
         e = expected.loc[campaign]
@@ -152,7 +169,8 @@ def test_api_matches_and_other_costs(demo_db, expected):
     assert result.other_costs_per_customer == pytest.approx(expected.attrs["other"], rel=1e-12)
     verdicts = {k if k is not None else "(none)": v for k, v in result.verdicts().items()}
     assert verdicts == expected["verdict"].to_dict()
-    total = result.frame[result.frame["is_total"]].iloc[0]
+    totals = result.frame[result.frame["is_total"]]
+    total = totals[totals["total_kind"] == "all"].iloc[0]  # paid and organic
     assert total["cost"] == pytest.approx(expected["cost"].sum(), rel=1e-12)
     assert total["new_customers"] == expected["new_customers"].sum()
 
@@ -164,10 +182,10 @@ def test_predicted_ltv_comes_from_the_clv_models(demo_db):
     with open_store(demo_db, read_only=True) as store:
         result = ceilings(store, "campaign", ltv="predicted")
         clv = ltv_by_source(store, "campaign", horizon_months=HORIZON)
-    frame = result.frame[~result.frame["is_total"]].set_index("campaign")
+    frame = result.frame[~result.frame["is_total"]].set_index(["platform", "campaign"])
     predicted = clv.set_index("source")["predicted_ltv"]
-    for campaign in ("Teaware - Exact", "Giveaway - Broad"):
-        row = frame.loc[campaign]
+    for campaign in ("google / Teaware - Exact", "meta / Giveaway - Broad"):
+        row = frame.loc[tuple(campaign.split(" / "))]
         # two fits of the same data agree to the optimizer's tolerance, not to the last bit
         assert row["predicted_ltv"] == pytest.approx(predicted[campaign], rel=1e-5)
         assert row["predicted_margin_ltv"] == pytest.approx(

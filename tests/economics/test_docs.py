@@ -61,4 +61,4 @@ def test_shell_examples_run(tmp_path, monkeypatch, capsys):
     for command in commands:
         assert main(shlex.split(command)[1:]) == 0, command
     out = capsys.readouterr().out
-    assert "│ Teaware - Exact         │  4,671.40 │   316 │" in out
+    assert "│ google     │ Teaware - Exact   │  4,671.40 │   316 │" in out

@@ -39,12 +39,14 @@ __all__ = [
     "SOURCES",
     "HorizonLTV",
     "acquisition_expr",
+    "campaign_key",
     "cohort_expr",
     "cohort_ltv",
     "confirmed_orders",
     "last_complete_month",
     "ltv_at_horizon",
     "month_label",
+    "source_expr",
 ]
 
 #: cohort groupings: acquisition month or an attribution column of the first order
@@ -128,6 +130,40 @@ def acquisition_expr(store) -> ir.Table:
     )
 
 
+#: Separator of the platform and the campaign in a campaign's source key.
+CAMPAIGN_SEPARATOR = " / "
+
+
+def campaign_key(platform: str | None, campaign: str | None) -> str | None:
+    """A campaign's source key: ``"platform / campaign"``, since the same campaign name
+    can live on two platforms ("Brand - Exact" on Google and on Microsoft).
+
+    None without a campaign; ``"(none) / X"`` for a campaign without a platform. The
+    metrics key campaigns by (platform, campaign): this is the same key as one string.
+
+    >>> campaign_key("google", "Brand - Exact"), campaign_key("google", None)
+    ('google / Brand - Exact', None)
+    >>> campaign_key(None, "Spring")
+    '(none) / Spring'
+    """
+    if campaign is None or campaign != campaign:  # None or NaN
+        return None
+    platform = "(none)" if platform is None or platform != platform else platform
+    return f"{platform}{CAMPAIGN_SEPARATOR}{campaign}"
+
+
+def source_expr(acq: ir.Table, by: str) -> ir.Value:
+    """The acquisition source of :func:`acquisition_expr` rows for ``by`` (a column;
+    for ``campaign`` the :func:`campaign_key` ``platform / campaign``)."""
+    column = _source_column(by)
+    if by != "campaign":
+        return acq[column]
+    platform = acq.platform.fill_null("(none)")
+    return acq.campaign.isnull().ifelse(
+        ibis.null().cast("string"), platform.concat(CAMPAIGN_SEPARATOR, acq.campaign)
+    )
+
+
 def _source_column(by: str) -> str | None:
     if by not in SOURCES:
         raise InputError(f"unknown cohort grouping {by!r}: expected one of {', '.join(SOURCES)}")
@@ -147,9 +183,9 @@ def cohort_expr(store, by: By = "month") -> tuple[ir.Table, ir.Table]:
     column = _source_column(by)
     acq = acquisition_expr(store)
     acq = acq.mutate(acquisition_month=_month_index(acq.acquired))
-    cohort = (acq.acquisition_month.cast("string") if column is None else acq[column]).name(
-        "cohort"
-    )
+    cohort = (
+        acq.acquisition_month.cast("string") if column is None else source_expr(acq, by)
+    ).name("cohort")
     acq = acq.mutate(cohort=cohort)
     o = confirmed_orders(store)
     joined = o.join(acq, "customer_id")
@@ -194,7 +230,8 @@ def cohort_ltv(
         ``active_customers, retention`` (share buying in that month), ``orders, revenue``
         (of that month), ``revenue_per_customer, gross_margin_per_customer``
         (cumulative). ``attrs["units"]`` and ``attrs["reasons"]`` describe the columns.
-        Orders without a source are in the cohort ``None``.
+        Orders without a source are in the cohort ``None``. A campaign's cohort is
+        ``"platform / campaign"`` (:func:`campaign_key`).
 
     Examples
     --------

@@ -30,7 +30,13 @@ import numpy as np
 import pandas as pd
 
 from payback.clv.bgnbd import fit_bgnbd
-from payback.clv.cohorts import SOURCES, acquisition_expr, cohort_ltv, ltv_at_horizon
+from payback.clv.cohorts import (
+    SOURCES,
+    acquisition_expr,
+    cohort_ltv,
+    ltv_at_horizon,
+    source_expr,
+)
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from payback.clv.mbgnbd import fit_mbgnbd
@@ -70,10 +76,10 @@ class LTVPrediction:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-def _customer_table(store, column: str | None, as_of: Any) -> pd.DataFrame:
+def _customer_table(store, by: str | None, as_of: Any) -> pd.DataFrame:
     summary = customer_summary(store, freq="D", observation_end=as_of)
     acq = acquisition_expr(store)
-    source = acq[column] if column else acq.customer_id.isnull().ifelse("all", "all")
+    source = source_expr(acq, by) if by else acq.customer_id.isnull().ifelse("all", "all")
     acq = acq.select("customer_id", "first_order_revenue", source=source)
     frame = store.execute(summary.join(acq, "customer_id").order_by("customer_id"))
     if frame.empty:
@@ -177,7 +183,7 @@ def predict_ltv(
     if margin is not None and not 0 < margin <= 1:
         raise InputError(f"margin must be a fraction in (0, 1], e.g. 0.3 for 30 %, got {margin}")
     kept = 1.0 if margin is None else float(margin)
-    frame = _customer_table(store, SOURCES[by] if by else None, as_of)
+    frame = _customer_table(store, by, as_of)
     try:
         pooled = _fit_pair(frame, model, penalizer)
     except PaybackError as e:

@@ -149,9 +149,16 @@ class Ceilings:
     notes: Mapping[str, str] = field(default_factory=dict)
 
     def verdicts(self) -> dict[Any, str]:
-        """Slice value -> verdict (the totals row left out)."""
+        """Slice value -> verdict (the totals row left out); a campaign's slice value is
+        ``"platform / campaign"`` (:func:`payback.clv.cohorts.campaign_key`)."""
         rows = self.frame[~self.frame["is_total"]]
-        return dict(zip(rows[self.by], rows["verdict"], strict=True))
+        if self.by == "campaign":
+            from payback.clv.cohorts import campaign_key
+
+            keys = [campaign_key(p, c) for p, c in zip(rows.platform, rows.campaign, strict=True)]
+        else:
+            keys = list(rows[self.by])
+        return dict(zip(keys, rows["verdict"], strict=True))
 
 
 def _nullable(values: Any) -> pd.Series:
@@ -554,9 +561,12 @@ def ceilings(
     horizon = int(horizon_months)
 
     notes: dict[str, str] = {}
-    metrics = compute_metrics(store, by=(by,), metrics=_METRICS, where=where, start=start, end=end)
+    # a campaign lives in a platform: keyed by (platform, campaign) like the metrics
+    grain = ("platform", "campaign") if by == "campaign" else (by,)
+    metrics = compute_metrics(store, by=grain, metrics=_METRICS, where=where, start=start, end=end)
     f = metrics.frame.copy()
-    f[by] = f[by].astype(object).where(f[by].notna(), None)
+    for column in grain:
+        f[column] = f[column].astype(object).where(f[column].notna(), None)
     if by == "partner":  # a partner's cost is the commission paid, not ad spend
         paid = partner_commissions(store, where=where, start=start, end=end)
         commission = f[by].map(paid).astype("Float64")
@@ -567,9 +577,17 @@ def ceilings(
             "(each order once); the whole shop has no commission cost, so the totals row has "
             "no CAC"
         )
-    key = np.where(f["is_total"].astype(bool), _TOTAL, f[by].astype(object))
+    if by == "campaign":  # the cohorts' source key "platform / campaign"
+        from payback.clv.cohorts import campaign_key
+
+        slices = [campaign_key(p, c) for p, c in zip(f["platform"], f["campaign"], strict=True)]
+    else:
+        slices = list(f[by])
+    key = np.where(f["is_total"].astype(bool), _TOTAL, pd.Series(slices, dtype=object))
     key = pd.Series(key, index=f.index, dtype=object)
-    out = pd.DataFrame({by: f[by], "is_total": f["is_total"].astype(bool)})
+    out = pd.DataFrame({**{c: f[c] for c in grain}, "is_total": f["is_total"].astype(bool)})
+    if "total_kind" in f.columns:  # the metrics' "Total (paid)" and "Total (all)"
+        out["total_kind"] = f["total_kind"].astype(object).where(f["total_kind"].notna(), None)
     for col in ("cost", "orders", "new_customers", "leads", "revenue", "gross_profit", "cpa"):
         out[col] = _nullable(f[col])
     cost = out["cost"]
@@ -667,7 +685,7 @@ def ceilings(
     out["verdict"] = verdict
     out["reason"] = reason
     columns = [
-        by,
+        *grain,
         "cost",
         "orders",
         "new_customers",
@@ -695,6 +713,7 @@ def ceilings(
         "verdict",
         "reason",
         "is_total",
+        *(["total_kind"] if "total_kind" in out.columns else []),
     ]
     frame = out[columns].reset_index(drop=True)
     frame.attrs["units"] = dict(UNITS)

@@ -395,7 +395,8 @@ def economics_command(
         )
     frame = result.frame
     if fmt == "table" and not all_columns:
-        keep = [result.by, *TABLE_COLUMNS, "is_total"]
+        grain = ["platform", "campaign"] if result.by == "campaign" else [result.by]
+        keep = [*grain, *TABLE_COLUMNS, "is_total"]
         shown = frame[keep].rename(columns=TABLE_HEADERS)
         rename = lambda d: {TABLE_HEADERS.get(k, k): v for k, v in d.items() if k in keep}  # noqa: E731
         shown.attrs = {
