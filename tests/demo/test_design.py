@@ -5,7 +5,8 @@ first order came through the campaign; CPO = ad cost / its confirmed orders; LTV
 customer's confirmed revenue (or revenue - cost of goods) in the 12 months from the first
 order, for customers acquired in the first year; marginal CPO (the ceiling) = LTV - all
 non-advertising costs / customers. DOMAIN.md's rule: scale when LTV/CAC >= 3 with headroom,
-cut when CPO is above the ceiling or LTV/CAC < 1, hold otherwise.
+cut when CAC is above the ceiling or LTV/CAC < 1, hold otherwise (the checks below also
+keep the CPO of a campaign to cut above its ceiling, and of the others under it).
 """
 
 from __future__ import annotations
