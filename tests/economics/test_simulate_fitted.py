@@ -44,8 +44,10 @@ def _shop(store):
     # falling churn rate, so alpha and beta are identified): 13, 13, 9, then 1 at the end
     # of the data (2024-03-31) and 64 still running
     ends = (
-        [dt.date(2023, 1, 31)] * 13 + [dt.date(2023, 2, 28)] * 13 + [dt.date(2023, 3, 31)] * 9
-    ) + [dt.date(2024, 3, 31)] + [None] * 64
+        ([dt.date(2023, 1, 31)] * 13 + [dt.date(2023, 2, 28)] * 13 + [dt.date(2023, 3, 31)] * 9)
+        + [dt.date(2024, 3, 31)]
+        + [None] * 64
+    )
     subs = pa.table(
         {
             "subscription_id": [f"s{i}" for i in range(100)],
