@@ -8,11 +8,15 @@ connection's own setting restored afterwards.
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from payback.errors import PaybackError
 from payback.ingest import import_file
 from payback.ingest import stage as stage_module
+from payback.ingest.platforms import GENERIC, Plan
 
 
 class _Recorder:
@@ -87,3 +91,45 @@ def test_rows_are_stored_in_file_order_with_or_without_a_copy(store, data, tmp_p
         ("p3", 2),
         ("p4", 2),
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["", " ", "\t", "x", " 1 "]), min_size=3, max_size=3)))
+def test_blank_lines_are_rows_whose_every_cell_is_blank(rows):
+    # only the rows starting with an empty cell are looked at further: same result
+    table = pa.table(
+        {name: [r[i] for r in rows] for i, name in enumerate("abc")}
+        | {"_row": list(range(2, len(rows) + 2))},
+        schema=pa.schema([(n, pa.string()) for n in "abc"] + [("_row", pa.int64())]),
+    )
+    kept, notes = stage_module.data_rows(table, GENERIC, Plan({}), text=True)
+    expected = [i + 2 for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    assert kept.column("_row").to_pylist() == expected
+    blank = len(rows) - len(expected)
+    assert notes == ([f"{blank:,} blank line(s) skipped"] if blank else [])
+
+
+def test_csv_is_read_without_a_row_handler_unless_a_row_is_ragged(data, tmp_path, monkeypatch):
+    import pyarrow.csv as pcsv
+
+    from payback.ingest.readers import peek_file, read_csv
+
+    handlers = []
+    original = pcsv.read_csv
+
+    def recording_read_csv(source, *, parse_options, **kwargs):
+        handlers.append(parse_options.invalid_row_handler is not None)
+        return original(source, parse_options=parse_options, **kwargs)
+
+    monkeypatch.setattr(pcsv, "read_csv", recording_read_csv)
+    clean = tmp_path / "clean.csv"
+    clean.write_text('a,b\n1,"two\nlines"\n3,4\n')
+    raw = read_csv(clean, peek_file(clean), header_index=0, delimiter=",")
+    assert (handlers, raw.table.column("b").to_pylist()) == ([False], ["two\nlines", "4"])
+    handlers.clear()
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2\n3,4,5\n6,7\n")
+    raw = read_csv(ragged, peek_file(ragged), header_index=0, delimiter=",")
+    # the fast read fails on row 3, the second read collects it: the same result as before
+    assert handlers == [False, True]
+    assert (raw.table.column("a").to_pylist(), raw.malformed) == (["1", "6"], ((3, "3,4,5"),))

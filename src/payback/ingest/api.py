@@ -290,6 +290,7 @@ def _read(path: Path, peek, table: Table, platform: str, options, bar) -> tuple[
         header_index=found.header_index,
         delimiter=found.delimiter,
         is_footer=found.layout.is_footer,
+        has_footer=bool(found.layout.footer),
         progress=bar,
     )
     bar.phase(f"Checking {path.name}")

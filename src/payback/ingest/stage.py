@@ -115,10 +115,14 @@ def data_rows(
     if not text or table.num_rows == 0:
         return table, notes
     names = list(columns) or [c for c in table.column_names if not c.startswith(("_row", "_set_"))]
-    blank = _empty(table[names[0]])
-    for name in names[1:]:
-        blank = pc.and_(blank, _empty(table[name]))
-    keep = pc.invert(blank).to_numpy(zero_copy_only=False).copy()
+    keep = ~_empty(table[names[0]]).to_numpy(zero_copy_only=False)
+    candidates = np.flatnonzero(~keep)  # a blank line starts with an empty cell
+    if len(candidates) and len(names) > 1:
+        rest = table.select(names[1:]).take(pa.array(candidates))
+        filled = np.zeros(len(candidates), dtype=bool)
+        for name in rest.column_names:
+            filled |= ~_empty(rest[name]).to_numpy(zero_copy_only=False)
+        keep[candidates[filled]] = True
     n_blank = int((~keep).sum())
     if n_blank:
         notes.append(f"{n_blank:,} blank line(s) skipped")
