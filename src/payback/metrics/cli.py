@@ -109,6 +109,8 @@ def metrics_command(
         )
     finally:
         store.close()
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     title = "metrics by " + ", ".join(result.by) if result.by else "metrics: total"
     write_frame(result.frame, fmt, output, title=title)
 

@@ -88,6 +88,7 @@ from payback.metrics.filters import (
     parse_range,
     parse_where,
 )
+from payback.metrics.probes import unmatched_filters
 from payback.metrics.reasons import Reasons, summarise
 from payback.metrics.sides import SIDE_TABLE, dim_expr, side_rows
 
@@ -144,6 +145,9 @@ class MetricsResult:
         missing value (missing where the value is present).
     parts : pandas.DataFrame
         The additive parts (sums) behind every row, aligned with ``frame``.
+    warnings : tuple of str
+        What the user should know about the query, e.g. a ``--where`` value that matches
+        no row, with the values that exist (``payback metrics`` prints them on stderr).
     """
 
     frame: pd.DataFrame
@@ -153,6 +157,7 @@ class MetricsResult:
     currency: str | None
     cell_reasons: pd.DataFrame | None = None
     parts: pd.DataFrame | None = None
+    warnings: tuple[str, ...] = ()
 
     def total(self, kind: str = "all") -> dict[str, Any]:
         """One totals row as ``{metric: value or None}``: ``"paid"`` or ``"all"``.
@@ -200,6 +205,8 @@ class _Plan:
     filtered: Mapping[Side, Any]  # filtered side tables (before aggregation)
     split: bool  # a "paid" total row precedes the "all" one
     expr: Any  # groups (+ totals) with dims, parts, metrics, is_total, total_kind
+    filters: Mapping[str, tuple[object, ...]]  # parsed --where
+    period: tuple[Any, Any]  # parsed --from, --to
 
 
 # -- building blocks ------------------------------------------------------------------------------
@@ -351,7 +358,8 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: boo
     expr = rows.select(*by, *hidden, **values, is_total=rows.is_total, total_kind=rows.total_kind)
     order = [ibis.asc("is_total"), ibis.desc("total_kind")]
     order += [ibis.asc(d, nulls_first=False) for d in by]
-    return _Plan(by, names, parts, sides, excluded, filtered, split, expr.order_by(order))
+    expr = expr.order_by(order)
+    return _Plan(by, names, parts, sides, excluded, filtered, split, expr, filters, (start, end))
 
 
 def _shown_parts(names: Iterable[str]) -> frozenset[str]:
@@ -493,7 +501,8 @@ def compute_metrics(
         currency=currency,
         dimensions=list(plan.by),
     )
-    return MetricsResult(frame, reasons, plan.by, plan.metrics, currency, cells, parts)
+    warnings = unmatched_filters(store, plan.sides, plan.filters, *plan.period)
+    return MetricsResult(frame, reasons, plan.by, plan.metrics, currency, cells, parts, warnings)
 
 
 # -- helpers --------------------------------------------------------------------------------------

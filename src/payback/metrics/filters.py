@@ -77,6 +77,9 @@ class Dimension:
     description : str
     parents : tuple of str
         The dimensions a value lives in (a campaign in a platform): part of its key.
+    case_insensitive : bool
+        Filter values are compared ignoring case (``platform``: the importer lower-cases
+        it, so ``--where platform=Google`` means ``google``).
     """
 
     name: str
@@ -86,17 +89,24 @@ class Dimension:
     truncate: str | None = None
     description: str = ""
     parents: tuple[str, ...] = ()
+    case_insensitive: bool = False
 
     def normalise(self, value: object) -> object:
         """Parse a filter value to the dimension's type (a week to its Monday ...)."""
         if self.dtype == "string":
-            return str(value)
+            return str(value).strip().lower() if self.case_insensitive else str(value)
         day = parse_date(value)
         if self.truncate == "W":
             return day - dt.timedelta(days=day.weekday())
         if self.truncate == "M":
             return day.replace(day=1)
         return day
+
+    def label(self, value: object) -> str:
+        """A value as the user writes and reads it (a date as ``YYYY-MM-DD``)."""
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
 
 
 #: Every grain dimension, in the order ``--by`` lists them.
@@ -106,7 +116,15 @@ GRAINS: dict[str, Dimension] = {
         Dimension("date", "date", "date", "time", "D", "calendar day"),
         Dimension("week", "date", "date", "time", "W", "ISO week, labelled by its Monday"),
         Dimension("month", "date", "date", "time", "M", "calendar month, labelled by its 1st"),
-        Dimension("platform", "string", "platform", "platform", None, "ad platform"),
+        Dimension(
+            "platform",
+            "string",
+            "platform",
+            "platform",
+            None,
+            "ad platform",
+            case_insensitive=True,
+        ),
         Dimension("campaign", "string", "campaign", "campaign", None, "campaign", ("platform",)),
         Dimension(
             "ad_group",

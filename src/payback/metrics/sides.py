@@ -62,6 +62,8 @@ def side_rows(store, side: Side, filters, start, end, need_first: bool):
             preds.append(t.time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     for dim, values in filters.items():
         expr = dim_expr(t, dim, side)
+        if GRAINS[dim].case_insensitive:  # the values are lower-cased by parse_where
+            expr = expr.lower()
         lits = [ibis.literal(v, type=GRAINS[dim].dtype) for v in values]
         preds.append(expr == lits[0] if len(lits) == 1 else expr.isin(lits))
     return t.filter(*preds) if preds else t
