@@ -13,8 +13,10 @@ Examples
 ...     "platform": ["google", "meta"], "campaign": ["brand", "shoes"],
 ...     "impressions": [1, 1], "clicks": [1, 1], "cost": [1.0, 1.0],
 ...     "currency": ["EUR"] * 2})})
->>> unmatched_filters(store, ("ads",), {"platform": ("gogle",)})
-('--where platform=gogle matches no row of the ad statistics; did you mean google? values there: google, meta',)
+>>> for warning in unmatched_filters(store, ("ads",), {"platform": ("gogle",)}):
+...     print(warning)
+--where platform=gogle matches no row of the ad statistics; did you mean google?
+values there: google, meta
 """
 
 from __future__ import annotations
