@@ -15,6 +15,11 @@ Every command's ``--format table|csv|json|parquet`` and ``--output FILE`` go thr
 - **parquet**: the frame, with ``units``, ``reasons`` and ``currency`` in the file's
   key-value metadata under ``payback``; needs ``--output``.
 
+Date columns named in ``frame.attrs["date_formats"]`` (``{"month": "%Y-%m"}``, set by
+:func:`payback.metrics.compute_metrics`) are shown in that format in the table, CSV and
+JSON (``2024-10``, as ``payback ltv cohorts`` shows cohorts); Parquet keeps the date type
+(the first day of the month), for tools that sort and join on dates.
+
 What a column holds comes from ``units`` (``money``, ``count``, ``rate``, ``ratio``) given
 as an argument or in ``frame.attrs["units"]`` (set by
 :func:`payback.metrics.compute_metrics`); other numeric columns print plainly.
@@ -194,6 +199,7 @@ def render_table(
     from rich.text import Text
 
     units = units or {}
+    frame = formatted_dates(frame)
     columns = [c for c in frame.columns if c not in ("is_total", "total_kind")]
     totals = _total_labels(frame)
     dims = [c for c in columns if c not in units]
@@ -263,7 +269,7 @@ def _fractional_counts(frame: pd.DataFrame, units: Mapping[str, str]) -> dict[st
 
 def to_csv(frame: pd.DataFrame) -> str:
     """Spreadsheet-safe CSV text: formula-like TEXT cells get a leading apostrophe."""
-    safe = frame.copy()
+    safe = formatted_dates(frame).copy()
     for c in safe.columns:
         if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
             safe[c] = safe[c].map(_safe_text)
@@ -297,6 +303,7 @@ def to_json_payload(
     reasons: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The JSON document of a frame: records with fractions and nulls, plus the reasons."""
+    frame = formatted_dates(frame)
     columns = [str(c) for c in frame.columns]
     rows = [
         {c: _json_value(v) for c, v in zip(columns, row, strict=True)}
@@ -310,6 +317,32 @@ def to_json_payload(
         "rows": rows,
         "reasons": dict(reasons or {}),
     }
+
+
+def formatted_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the columns of ``attrs["date_formats"]`` as text (``2024-10``).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"month": [dt.date(2024, 10, 1), None]})
+    >>> f.attrs["date_formats"] = {"month": "%Y-%m"}
+    >>> formatted_dates(f)["month"].tolist()
+    ['2024-10', None]
+    """
+    formats = {c: f for c, f in frame.attrs.get("date_formats", {}).items() if c in frame}
+    if not formats:
+        return frame
+
+    def shown(value: Any, fmt: str) -> Any:
+        if isinstance(value, pd.Timestamp):
+            value = value.to_pydatetime()
+        return value.strftime(fmt) if isinstance(value, dt.date) else None
+
+    out = frame.assign(
+        **{c: frame[c].map(lambda v, f=f: shown(v, f)).astype(object) for c, f in formats.items()}
+    )
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path, **meta: Any) -> None:
@@ -329,6 +362,7 @@ __all__ = [
     "FORMATS",
     "MISSING",
     "format_value",
+    "formatted_dates",
     "render_table",
     "to_csv",
     "to_json_payload",

@@ -99,7 +99,7 @@ def test_json_has_fractions_nulls_and_reasons(capsys, db, tmp_path):
     doc = json.loads(out_file.read_text())
     assert code == 0 and doc["currency"] == "EUR"
     assert doc["rows"][0] == {
-        "month": "2024-03-01",
+        "month": "2024-03",  # a month is YYYY-MM in JSON, CSV and the table
         "cost": 200.0,
         "romi": 0.2,
         "cpo": 5.0,

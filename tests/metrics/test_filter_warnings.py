@@ -99,8 +99,8 @@ def test_a_period_outside_the_data_says_where_the_data_are(store):
         store, by="month", metrics="cost", where={"month": "2023-01-05"}
     ).warnings
     assert warning == (
-        "--where month=2023-01-01 matches no row of the ad statistics; "
-        "the data cover 2024-03-01 to 2024-03-01"
+        "--where month=2023-01 matches no row of the ad statistics; "
+        "the data cover 2024-03 to 2024-03"
     )
 
 

@@ -500,6 +500,8 @@ def compute_metrics(
         reasons=dict(reasons),
         currency=currency,
         dimensions=list(plan.by),
+        # month shown YYYY-MM in tables, CSV and JSON (a date, its first day, in the frame)
+        date_formats={d: GRAINS[d].date_format for d in plan.by if GRAINS[d].date_format},
     )
     warnings = unmatched_filters(store, plan.sides, plan.filters, *plan.period)
     return MetricsResult(frame, reasons, plan.by, plan.metrics, currency, cells, parts, warnings)

@@ -37,6 +37,8 @@ Examples
 --------
 >>> parse_where(["platform=google", "platform=meta", "month=2024-03-15"])
 {'platform': ('google', 'meta'), 'month': (datetime.date(2024, 3, 1),)}
+>>> parse_where(["month=2024-10", "week=2024-W10"])
+{'month': (datetime.date(2024, 10, 1),), 'week': (datetime.date(2024, 3, 4),)}
 >>> parse_by("campaign, week")
 ('campaign', 'week')
 >>> expand_grain(parse_by("month,keyword"))
@@ -50,6 +52,7 @@ payback.errors.InputError: unparsable date '2024-02-30': expected YYYY-MM-DD, e.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -92,22 +95,50 @@ class Dimension:
     case_insensitive: bool = False
 
     def normalise(self, value: object) -> object:
-        """Parse a filter value to the dimension's type (a week to its Monday ...)."""
+        """Parse a filter value to the dimension's type: a month (``YYYY-MM`` or any day
+        of it) to its first day, a week (``YYYY-Www`` or any day of it) to its Monday.
+
+        Raises
+        ------
+        InputError
+            For text that is not a date (or month, week) of the dimension.
+        """
         if self.dtype == "string":
             return str(value).strip().lower() if self.case_insensitive else str(value)
-        day = parse_date(value)
-        if self.truncate == "W":
+        if self.truncate == "D":
+            return parse_date(value)
+        text = str(value).strip()
+        try:
+            if self.truncate == "M":
+                if _MONTH.fullmatch(text):
+                    return dt.date(int(text[:4]), int(text[5:7]), 1)
+                return parse_date(value).replace(day=1)
+            week = _WEEK.fullmatch(text)
+            if week:
+                return dt.date.fromisocalendar(int(week[1]), int(week[2]), 1)
+            day = parse_date(value)
             return day - dt.timedelta(days=day.weekday())
-        if self.truncate == "M":
-            return day.replace(day=1)
-        return day
+        except (InputError, ValueError):
+            example = "YYYY-MM or a day YYYY-MM-DD of it, e.g. 2024-10"
+            if self.truncate == "W":
+                example = "YYYY-Www (ISO week) or a day YYYY-MM-DD of it, e.g. 2024-W10"
+            raise InputError(f"unparsable {self.name} {value!r}: expected {example}") from None
 
     def label(self, value: object) -> str:
-        """A value as the user writes and reads it (a date as ``YYYY-MM-DD``)."""
+        """A value as the user writes and reads it: a month ``YYYY-MM``, a day (and a
+        week, by its Monday) ``YYYY-MM-DD``."""
         if isinstance(value, dt.date):
-            return value.isoformat()
+            return value.strftime(self.date_format or "%Y-%m-%d")
         return str(value)
 
+    @property
+    def date_format(self) -> str | None:
+        """How tables, CSV and JSON show the dimension (``%Y-%m`` for month)."""
+        return "%Y-%m" if self.truncate == "M" else None
+
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
 
 #: Every grain dimension, in the order ``--by`` lists them.
 GRAINS: dict[str, Dimension] = {
