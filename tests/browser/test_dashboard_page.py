@@ -3,6 +3,8 @@ change the numbers, and no request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -29,6 +31,14 @@ def test_dashboard_loads_every_view_from_the_api(page, server_url, screenshot):
         extra.scroll_into_view_if_needed()
         assert extra.locator(".plot-container svg .trace").count() > 0
     assert page.locator("#drill-table tbody tr").count() >= 3  # the platforms
+    # the default: whole-history totals, changes of the last complete month, paid labels
+    cpo = page.locator('#cards article[data-metric="cpo"]')
+    assert cpo.locator(".basis").inner_text() == "paid traffic"
+    assert cpo.locator(".card-blended").inner_text().startswith("blended ")
+    comparison = cpo.locator(".card-change .vs").inner_text()
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d{4} vs [A-Z][a-z]{2} \d{4}:", comparison), comparison
+    assert page.locator("#previous-label").inner_text() == comparison[:-1]
+    assert page.locator("#drill-table tfoot tr").all_inner_texts()[0].startswith("Total (paid)")
     assert page.recorder.foreign() == []
     assert {u.split("/")[2] for u in page.recorder.urls} == {server_url.split("/")[2]}
     assert page.recorder.errors == [] and page.recorder.dialogs == []
@@ -63,12 +73,15 @@ def test_drill_down_from_platform_to_campaign_to_keyword(page, server_url, scree
     page.wait_for_selector("#crumbs .current")
     _settled(page)
     assert page.locator("#crumbs .current").inner_text() == "google"
-    assert page.locator("#drill-table thead th").first.inner_text().lower() == "campaign"
+    # a campaign is keyed by its platform and itself
+    dims = page.locator("#drill-table thead th.dim").all_inner_texts()
+    assert [d.lower() for d in dims] == ["platform", "campaign"]
     names = page.locator("#drill-table tbody td.dim").all_inner_texts()
     assert NASTY in names  # the hostile name shows as text
     page.locator("#drill-table tbody tr.drillable").first.click()
     page.wait_for_function(
-        "document.querySelector('#drill-table thead th').textContent.toLowerCase() === 'keyword'"
+        "Array.from(document.querySelectorAll('#drill-table thead th.dim')).pop()"
+        ".textContent.toLowerCase() === 'keyword'"
     )
     _settled(page)
     assert page.locator("#crumbs button").count() == 2  # All platforms › google › <campaign>

@@ -49,11 +49,12 @@ def test_report_shows_markup_in_names_as_text(page, report_file):
 def test_clicking_a_header_sorts_the_table(page, report_file):
     page.goto(report_file.as_uri())
     header = page.locator("#table-campaign thead th", has_text="Cost").first
+    column = page.locator("#table-campaign thead th").all_text_contents().index("Cost")
     header.click()  # numbers sort descending first
 
     def costs():
         sorts = page.locator("#table-campaign tbody td[data-sort]").evaluate_all(
-            "cells => cells.filter(c => c.cellIndex === 4).map(c => c.dataset.sort)"
+            "(cells, i) => cells.filter(c => c.cellIndex === i).map(c => c.dataset.sort)", column
         )
         return [float(s) for s in sorts if s]
 
@@ -70,7 +71,8 @@ def test_expanding_a_card_shows_its_formula_and_inputs(page, report_file):
     card.locator("summary").click()
     text = card.locator("details").inner_text()
     assert "CPO = cost / confirmed orders" in text
-    assert "Cost" in text and "Orders" in text
+    assert "Cost (paid traffic)" in text and "Orders (paid traffic)" in text
+    assert "Blended, all traffic" in text
 
 
 def test_a_table_downloads_as_csv_offline(page, report_file):

@@ -28,14 +28,20 @@ def test_ltv_cac_card_is_predicted_ltv_over_cac(demo_db, demo_html):
 
     with open_store(demo_db, read_only=True) as store:
         by_source = ltv_by_source(store, "platform")
-        cac = compute_metrics(store, by=(), metrics=("cac",)).totals["cac"]
+        result = compute_metrics(store, by=(), metrics=("cost", "new_customers", "cac"))
+    paid, every = result.total("paid"), result.total("all")
     known = by_source[by_source.predicted_ltv.notna()]
     ltv = float((known.predicted_ltv * known.customers).sum() / known.customers.sum())
     start = demo_html.index('data-metric="ltv_cac"')
     card = demo_html[start : demo_html.index("</article>", start)]
     value = re.search(r'<div class="card-value"[^>]*>([\d,.]+)×</div>', card).group(1)
-    assert float(value.replace(",", "")) == pytest.approx(ltv / cac, abs=0.005)
-    assert "LTV/CAC (revenue) = predicted LTV / CAC = " in card
+    # CAC over paid traffic: the new customers of the rows with ad statistics
+    assert float(value.replace(",", "")) == pytest.approx(ltv / paid["cac"], abs=0.005)
+    assert "LTV/CAC (revenue) = predicted LTV / CAC (paid traffic) = " in card
+    blended = re.search(r'<div class="card-blended"[^>]*>blended ([\d,.]+)×</div>', card).group(1)
+    every_cac = every["cost"] / every["new_customers"]
+    assert float(blended.replace(",", "")) == pytest.approx(ltv / every_cac, abs=0.005)
+    assert ltv / every_cac > ltv / paid["cac"]  # organic customers flatter the blend
 
 
 def test_a_failing_optional_section_becomes_a_note(tiny, monkeypatch):
@@ -79,13 +85,40 @@ def test_every_section_is_always_there():
 
 def test_a_broken_capability_shows_instead_of_vanishing(tiny, monkeypatch):
     """A CLV function gone (renamed, failing to import) must be seen, not hidden."""
-    import payback.clv
+    import sys
+    import types
 
-    monkeypatch.delattr(payback.clv, "predict_ltv")
-    monkeypatch.delattr(payback.clv, "cohort_ltv")
+    from payback.report import clv_section
+    from payback.server.cache import QueryCache
+
+    monkeypatch.setitem(sys.modules, "payback.clv", types.ModuleType("payback.clv"))
+    monkeypatch.setattr(clv_section, "_MEMO", QueryCache(maxsize=8))  # nothing remembered
     html = render_report(tiny)
     assert '<section id="ltv">' in html and '<section id="economics">' in html
     section = html[html.index('<section id="ltv">') :]
     section = section[: section.index("</section>")]
     assert "This section could not be computed on this data." in section
-    assert "ImportError: cannot import name &#39;cohort_ltv&#39;" in section
+    assert (
+        "ImportError: cannot import name &#39;cohort_ltv&#39; from &#39;payback.clv&#39;" in section
+    )
+
+
+def test_clv_by_campaign_joins_each_campaign_with_its_own_cac(demo_db):
+    """Sources by campaign are "platform / campaign" (payback.clv); the CAC is the
+    metrics engine's for that (platform, campaign)."""
+    from payback.metrics import compute_metrics
+    from payback.report.clv_section import ltv_table
+    from payback.store import open_store
+
+    with open_store(demo_db, read_only=True) as store:
+        table = ltv_table(store, "campaign")
+        frame = compute_metrics(store, by=("campaign",), metrics=("cac",)).groups
+    cac = {
+        f"{p} / {c}": v for p, c, v in zip(frame.platform, frame.campaign, frame.cac, strict=True)
+    }
+    checked = 0
+    for source, value in zip(table["source"], table["cac"], strict=True):
+        if source in cac and not pd.isna(cac[source]):
+            assert value == pytest.approx(float(cac[source]))
+            checked += 1
+    assert checked >= 10

@@ -62,5 +62,7 @@ def test_python_example_runs(workdir, monkeypatch):
         exec(compile(code, str(DOC), "exec"), scope)
     assert (workdir / "report.html").is_file() and "<!doctype html>" in scope["html"]
     printed = out.getvalue().splitlines()
-    assert [line.split(" ", 1)[0] for line in printed[:3]] == ["Cost", "Revenue", "Orders"]
+    assert printed[0] == "Dec 2025 vs Nov 2025"  # the demo ends on 31 December 2025
+    assert [line.split(" ", 1)[0] for line in printed[1:4]] == ["Cost", "Revenue", "Orders"]
+    assert printed[5].startswith("CPO ") and printed[5].endswith(" paid traffic")
     assert len(scope["t"].rows) == 10 and scope["t"].total["cost"] > 0

@@ -25,11 +25,19 @@ def test_ceilings_section_shows_each_campaign_with_its_verdict(demo_db):
     rows = re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>") : table.index("</tbody>")])
     groups = expected[~expected["is_total"]]
     assert len(rows) == len(groups)
-    for campaign, verdict in zip(groups["campaign"], groups["verdict"], strict=True):
-        name = "(none)" if campaign is None else html.escape(str(campaign))
-        row = next(r for r in rows if f">{name}<" in r)
+    # a campaign is named with its platform: the same name on two platforms stays two
+    for platform, campaign, verdict in zip(
+        groups["platform"], groups["campaign"], groups["verdict"], strict=True
+    ):
+        cells = [html.escape(str(v)) if v is not None else "(none)" for v in (platform, campaign)]
+        row = next(
+            r for r in rows if re.search(rf">{re.escape(cells[0])}<.*?>{re.escape(cells[1])}<", r)
+        )
         assert f">{verdict}<" in row
-    assert ">Whole shop<" in table
+    header = re.findall(r"<th [^>]*>([^<]+)</th>", table[: table.index("</thead>")])
+    assert header[:3] == ["Platform", "Campaign", "Cost"]
+    foot = table[table.index("<tfoot>") : table.index("</tfoot>")]
+    assert re.findall(r">(Whole shop[^<]*)<", foot) == ["Whole shop (paid)", "Whole shop (all)"]
     # the chart: CAC bars per verdict and the ceiling diamonds, in order of spend
     blob = re.search(r'id="fig-ceilings-data">(.*?)</script>', section, re.S).group(1)
     figure = json.loads(blob)
@@ -37,5 +45,11 @@ def test_ceilings_section_shows_each_campaign_with_its_verdict(demo_db):
     assert names[-1] == "Ceiling (marginal CPO)"
     assert all(n.startswith("CAC: ") for n in names[:-1])
     top = groups.sort_values("cost", ascending=False, na_position="last").head(15)
-    top = ["(none)" if c is None else html.escape(str(c)) for c in top["campaign"]]
-    assert figure["layout"]["yaxis"]["categoryarray"] == top[::-1]
+    top = [
+        html.escape(f"{p} · {c}" if c is not None else "(none)")
+        for p, c in zip(top["platform"], top["campaign"], strict=True)
+    ]
+    shown = figure["layout"]["yaxis"]["categoryarray"]
+    assert len(shown) == len(top)  # names longer than 32 characters end in "…"
+    for label, name in zip(shown, top[::-1], strict=True):
+        assert label == name or (label.endswith("…") and name.startswith(label[:-1]))

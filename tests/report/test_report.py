@@ -54,7 +54,9 @@ def test_headline_cards_compare_with_the_previous_period(march):
     assert "200.00 EUR" in cpo and "+25.0 %" in cpo and "vs 160.00 EUR" in cpo
     assert 'class="card-change worse"' in cpo  # a higher CPO is worse
     assert "CPO = cost / confirmed orders = 600.00 EUR / 3 = 200.00 EUR" in cpo
-    assert "<th>Cost</th><td>600.00 EUR</td><td>160.00 EUR</td>" in cpo
+    assert "<th>Cost (paid traffic)</th><td>600.00 EUR</td><td>160.00 EUR</td>" in cpo
+    assert '<span class="basis">paid traffic</span>' in cpo  # every order here is paid:
+    assert "blended 200.00 EUR" in cpo  # the blended CPO is the same
     drr = card(march, "drr")
     assert f"{600 / 1100 * 100:.1f} %" in drr  # 54.5 %
     assert f"+{(600 / 1100 - 160 / 320) * 100:.1f} pp" in drr
@@ -75,12 +77,14 @@ def test_names_show_as_text_never_as_markup(march):
 
 def test_tables_are_sortable_and_explain_every_number(march):
     table = march[march.index('id="table-campaign"') : march.index('id="table-keyword"')]
-    assert table.count("<tr>") == 1 + 3 + 1  # header, three campaigns, totals
+    assert table.count("<tr>") == 1 + 3 + 2  # header, three campaigns, paid and all totals
     brand = table[table.index(">Brand<") :]
     cpo_cell = re.search(r'data-sort="([^"]+)" title="(CPO = [^"]+)">([^<]+)<', brand)
     assert float(cpo_cell.group(1)) == pytest.approx(200.0)
     assert cpo_cell.group(2) == "CPO = cost / confirmed orders = 200.00 EUR / 1 = 200.00 EUR"
-    assert "<tfoot>" in table and ">Total<" in table
+    assert "<tfoot>" in table and ">Total (paid)<" in table and ">Total (all)<" in table
+    # a campaign is keyed by its platform and itself
+    assert re.findall(r"<th [^>]*>([^<]+)</th>", table)[:2] == ["Platform", "Campaign"]
 
 
 def test_missing_values_say_why(tiny_db):
@@ -155,8 +159,9 @@ def test_each_table_downloads_as_safe_csv_from_the_file(march):
     assert set(names[2:]) <= {"table-ltv-source.csv", "table-ceilings.csv"}  # when installed
     text = base64.b64decode(links[0][0]).decode("utf-8")
     lines = text.splitlines()
-    assert lines[0].startswith("campaign,impressions,clicks,ctr,cost")
-    assert lines[0].endswith(",is_total")
-    assert any(line.startswith("\"'=HYPERLINK(") for line in lines)  # neutralised
-    assert any(line.startswith("<script>alert(1)</script>,") for line in lines)  # CSV is data
-    assert len(lines) == 1 + 3 + 1
+    assert lines[0].startswith("platform,campaign,impressions,clicks,ctr,cost")
+    assert lines[0].endswith(",is_total,total_kind")
+    assert any(line.startswith("meta,\"'=HYPERLINK(") for line in lines)  # neutralised
+    assert any(line.startswith("google,<script>alert(1)</script>,") for line in lines)  # data
+    assert len(lines) == 1 + 3 + 2
+    assert [line.rsplit(",", 1)[1] for line in lines[-2:]] == ["paid", "all"]

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from payback.errors import InputError
+from payback.report.cards import change_between
 from payback.report.views import (
     Period,
-    change_between,
     choose_grain,
     normalise_where,
 )

@@ -169,7 +169,9 @@ def test_headline_compares_with_the_previous_period_of_equal_length(client):
     # every card explains itself with its formula and inputs
     assert cards["cpo"]["formula"] == "cost / confirmed orders"
     assert [i["metric"] for i in cards["cpo"]["inputs"]] == ["cost", "orders"]
-    assert cards["cpo"]["explanation"].startswith("CPO = cost / confirmed orders = ")
+    assert cards["cpo"]["explanation"].startswith("CPO (paid traffic) = cost / confirmed orders = ")
+    assert cards["cpo"]["basis"] == "paid traffic" and cards["cost"]["basis"] is None
+    assert body["comparison"] == "vs the previous 29 days (2024-01-03 – 2024-01-31)"
     assert cards["cost"]["text"] == f"{cost_now:,.2f} EUR"
 
 
@@ -199,7 +201,8 @@ def test_table_drills_down_from_platform_to_campaign(client):
     assert brand["cells"][cpo_col]["title"] == (
         "CPO = cost / confirmed orders = 440.00 EUR / 2 = 220.00 EUR"
     )
-    assert google["total"][0]["text"] == "Total"
+    assert [t[0]["text"] for t in google["totals"]] == ["Total (paid)", "Total (all)"]
+    assert google["by"] == ["platform", "campaign"]  # a campaign is keyed by its platform
     assert google["figure"]["data"][0]["name"] == "CPO"
 
 
@@ -207,10 +210,12 @@ def test_names_are_data_not_markup(client):
     body = client.get("/api/table", params={"by": "campaign"}).json()
     names = {r["values"]["campaign"] for r in body["rows"]}
     assert NASTY in names and FORMULA in names  # JSON carries the raw text
-    first_cells = {r["cells"][0]["text"] for r in body["rows"]}
-    assert NASTY in first_cells  # the page inserts it with textContent
+    assert body["by"] == ["platform", "campaign"]
+    campaign_cells = {r["cells"][1]["text"] for r in body["rows"]}
+    assert NASTY in campaign_cells  # the page inserts it with textContent
     ticks = body["figure"]["data"][0]["y"]
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in ticks  # Plotly labels are escaped
+    # Plotly labels are escaped; a campaign is named with its platform
+    assert any(t.startswith("google · &lt;script&gt;alert(1)&lt;/") for t in ticks), ticks
     assert not any("<script" in str(t) for t in ticks)
 
 
@@ -220,10 +225,10 @@ def test_csv_export_is_spreadsheet_safe(client):
     assert r.headers["content-type"].startswith("text/csv")
     assert 'filename="metrics-by-campaign.csv"' in r.headers["content-disposition"]
     lines = r.text.splitlines()
-    assert lines[0] == "campaign,cost,cpo,is_total"
-    assert any(line.startswith("\"'=HYPERLINK(") for line in lines)
-    assert not any(line.startswith("=") for line in lines)
-    assert len(lines) == 1 + 4 + 1  # header, four campaigns, totals
+    assert lines[0] == "platform,campaign,cost,cpo,is_total,total_kind"
+    assert any(line.startswith("meta,\"'=HYPERLINK(") for line in lines)
+    assert not any(line.split(",")[1].startswith("=") for line in lines)
+    assert len(lines) == 1 + 4 + 2  # header, four campaigns, paid and all totals
 
 
 def test_parquet_export_holds_the_same_numbers(client):

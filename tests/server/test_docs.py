@@ -98,7 +98,7 @@ def test_curl_example_answers_what_the_page_shows(live, tmp_path, command, shown
         assert printed.splitlines() == shown
     elif "-o" in command:
         saved = next(tmp_path.iterdir()).read_text()
-        assert saved.startswith("campaign,cost,cpo,")
+        assert saved.startswith("platform,campaign,cost,cpo,")
     else:
         body = json.loads(printed)
         assert "detail" not in body and body["rows"]

@@ -98,7 +98,7 @@ def test_ceilings_by_platform_have_one_row_per_platform(client, shop):
     cost = {row["cells"][0]["text"]: float(row["cells"][1]["sort"]) for row in table["rows"]}
     assert cost == {p: sum(r[6] for r in shop.ads if r[1] == p) for p in platforms}
     by_campaign = client.get("/api/economics").json()["tables"][0]
-    assert by_campaign["columns"][0]["label"] == "Campaign"
+    assert [c["label"] for c in by_campaign["columns"][:2]] == ["Platform", "Campaign"]
 
 
 def test_the_whole_history_view_takes_no_period_or_filters(client):

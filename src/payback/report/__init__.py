@@ -17,12 +17,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on 
         build_report,
         render_report,
     )
+    from payback.report.cards import Card, Headline, headline
     from payback.report.views import (
-        Card,
-        Headline,
         MetricTable,
         Period,
-        headline,
         metric_table,
         timeseries,
     )
@@ -48,11 +46,11 @@ _EXPORTS = {
     "Section": "payback.report.build",
     "build_report": "payback.report.build",
     "render_report": "payback.report.build",
-    "Card": "payback.report.views",
-    "Headline": "payback.report.views",
+    "Card": "payback.report.cards",
+    "Headline": "payback.report.cards",
     "MetricTable": "payback.report.views",
     "Period": "payback.report.views",
-    "headline": "payback.report.views",
+    "headline": "payback.report.cards",
     "metric_table": "payback.report.views",
     "timeseries": "payback.report.views",
 }

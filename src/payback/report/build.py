@@ -39,13 +39,14 @@ from pathlib import Path
 from typing import Any
 
 from payback.report import charts, views
-from payback.report.format import format_change, format_compact, format_value
 from payback.report.tables import TableView, table_view
 
 #: Grains of the sortable tables when ``by`` is not given.
 DEFAULT_TABLES: tuple[str, ...] = ("campaign", "keyword")
 #: Rows a table keeps in the report (largest spend first); exports hold every row.
 TABLE_LIMIT = 300
+#: The engine's columns marking the totals rows (kept in CSV downloads).
+TOTAL_FLAGS = ("is_total", "total_kind")
 
 
 @dataclass(frozen=True)
@@ -95,33 +96,17 @@ def _explanations(table: views.MetricTable, metrics: Sequence[str]) -> dict[str,
     }
 
 
-def headline_cards(headline: views.Headline) -> list[dict[str, Any]]:
-    """The cards as template data: formatted value, change, verdict and explanation."""
-    cur = headline.currency
+def headline_cards(headline) -> list[dict[str, Any]]:
+    """The cards as template data (:func:`payback.report.cards.card_document`), with the
+    verdict class (``neutral`` without one) and the formula line."""
+    from payback.report.cards import card_document
+
     cards = []
     for c in headline.cards:
-        cards.append(
-            {
-                "metric": c.metric,
-                "label": c.label,
-                "value": format_compact(c.value, c.unit, cur),
-                "exact": format_value(c.value, c.unit, cur),
-                "previous": format_compact(c.previous, c.unit, cur),
-                "change": format_change(c.change, c.unit),
-                "verdict": c.verdict or "neutral",
-                "formula": f"{c.label} = {c.formula}",
-                "explanation": c.explanation,
-                "reason": c.reason,
-                "inputs": [
-                    {
-                        "label": i.label,
-                        "value": format_value(i.value, i.unit, cur),
-                        "previous": format_value(i.previous, i.unit, cur),
-                    }
-                    for i in c.inputs
-                ],
-            }
-        )
+        doc = card_document(c, headline.currency)
+        doc["verdict"] = c.verdict or "neutral"
+        doc["formula"] = f"{c.label} = {c.formula}"
+        cards.append(doc)
     return cards
 
 
@@ -163,7 +148,7 @@ def _breakdown_section(tables: Mapping[str, views.MetricTable]) -> Section:
     for dim, title in (("platform", "by platform"), ("campaign", "by campaign (top 15 by spend)")):
         table = tables[dim]
         fig = charts.breakdown_figure(
-            table.rows, dim, shown, labels, table.currency, _explanations(table, shown)
+            table.rows, table.by, shown, labels, table.currency, _explanations(table, shown)
         )
         figures.append(
             FigureView(f"fig-cost-per-{dim}", "CPO and CAC " + title, charts.figure_json(fig))
@@ -195,14 +180,14 @@ def _tables_section(tables: Mapping[str, views.MetricTable], by: Sequence[str]) 
                 t.by,
                 t.metrics,
                 t.rows,
-                t.total,
+                t.totals,
                 t.currency,
                 row_reasons=t.row_reasons,
-                total_reasons=t.total_reasons,
+                totals_reasons=t.totals_reasons,
                 id=f"table-{dim}",
                 title=f"By {label.lower()}",
                 note=note,
-            ).with_csv(t.frame[[*t.by, *t.metrics, "is_total"]])
+            ).with_csv(t.frame[[c for c in (*t.by, *t.metrics, *TOTAL_FLAGS) if c in t.frame]])
         )
     return Section(
         id="tables",
@@ -268,12 +253,22 @@ def report_context(
     ]
     ltv, extra = optional_parts(store, q)
     sections += extra
-    head = views.headline(store, start=q.start, end=q.end, where=q.where, ltv=ltv)
+    from payback.report.cards import headline
+
+    # no period asked for: the whole history, compared month on month
+    head = headline(store, start=start, end=end, where=q.where, ltv=ltv)
     known = views.catalogue()
     return {
         "title": title,
         "period": period.label() if period else "no data",
         "previous_period": head.previous_period.label() if head.previous_period else "",
+        "compared_period": head.compared_period.label() if head.compared_period else "",
+        "comparison": head.comparison,
+        "whole_history": head.whole_history,
+        "note": head.note,
+        "headline_intro": head.intro,
+        "compared_name": head.compared_period.name() if head.compared_period else "",
+        "previous_name": head.previous_period.name() if head.previous_period else "",
         "currency": head.currency or "",
         "filters": [f"{k} = {', '.join(v)}" for k, v in q.where.items()],
         "store": os.path.basename(store.path) if store.path else "",

@@ -210,9 +210,25 @@ def timeseries_figure(
     return fig
 
 
+def group_name(row: Mapping[str, Any], dimensions: str | Sequence[str]) -> str:
+    """A group's name on a chart: its key, parents first (``google · Brand``), so that
+    two campaigns of the same name on two platforms stay apart.
+
+    >>> group_name({"platform": "google", "campaign": "Brand"}, ("platform", "campaign"))
+    'google · Brand'
+    >>> group_name({"platform": None, "campaign": None}, ("platform", "campaign"))
+    '(none)'
+    """
+    dims = (dimensions,) if isinstance(dimensions, str) else tuple(dimensions)
+    parts = [row.get(d) for d in dims]
+    if all(p is None for p in parts):
+        return "(none)"
+    return " · ".join("(none)" if p is None else str(p) for p in parts)
+
+
 def breakdown_figure(
     rows: Sequence[Mapping[str, Any]],
-    dimension: str,
+    dimension: str | Sequence[str],
     metrics: Sequence[str],
     labels: Mapping[str, str],
     currency: str | None,
@@ -222,13 +238,14 @@ def breakdown_figure(
 ) -> go.Figure:
     """Horizontal grouped bars of money metrics (CPO, CAC ...) per group, largest spend on top.
 
-    Names are shortened to 32 characters on the axis; the hover shows the full (escaped)
-    name, the value and its explanation.
+    ``dimension`` is the grain (a campaign's key is its platform and itself: see
+    :func:`group_name`). Names are shortened to 32 characters on the axis; the hover
+    shows the full (escaped) name, the value and its explanation.
     """
     rows = list(rows)[:top]
     if not rows:
         return empty_figure("No data in this period")
-    names = [r.get(dimension) for r in rows][::-1]
+    names = [group_name(r, dimension) for r in rows][::-1]
     explanations = explanations or {}
     fig = go.Figure()
     for i, metric in enumerate(metrics):

@@ -117,7 +117,14 @@ def _ltv_table(store, by: str) -> Any:
     }
     table["historical_ltv"] = [history.get(s) for s in table["source"]]
     cac = compute_metrics(store, by=(by,), metrics=("cost", "new_customers", "cac"))
-    groups = cac.frame[~cac.frame["is_total"]].set_index(by)
+    groups = cac.frame[~cac.frame["is_total"]]
+    if by == "campaign":  # keyed by platform and campaign, as "google / Brand" (clv's key)
+        from payback.clv.cohorts import campaign_key
+
+        keys = [campaign_key(p, c) for p, c in zip(groups["platform"], groups[by], strict=True)]
+    else:
+        keys = list(groups[by])
+    groups = groups.set_axis(keys, axis=0)
     for col in ("cost", "new_customers", "cac"):
         table[col] = [
             groups[col].get(s) if s in groups.index and s is not None else None
@@ -309,7 +316,7 @@ def _source_table(table, currency: str | None, by: str = "platform") -> TableVie
             )
         rows.append(tuple(cells))
     title = f"Predicted CLV by acquisition {by}"
-    return TableView("table-ltv-source", title, columns, tuple(rows), None)
+    return TableView("table-ltv-source", title, columns, tuple(rows))
 
 
 def build_clv_section(

@@ -58,14 +58,29 @@ def _value(v: Any) -> Any:
     return None if is_missing(v) else v
 
 
+def key_columns(frame, by: str) -> tuple[str, ...]:
+    """The columns naming a row of the ceilings: a campaign comes with its platform.
+
+    >>> import pandas as pd
+    >>> key_columns(pd.DataFrame(columns=["platform", "campaign", "cost"]), "campaign")
+    ('platform', 'campaign')
+    >>> key_columns(pd.DataFrame(columns=["partner", "cost"]), "partner")
+    ('partner',)
+    """
+    parents = ("platform",) if by == "campaign" else ()
+    return tuple(d for d in (*parents, by) if d in frame.columns)
+
+
 def ceilings_figure(frame, by: str, currency: str | None) -> go.Figure:
     """CAC (bars, coloured by verdict) against the marginal CPO (diamonds), top by spend."""
     rows = frame[~frame["is_total"]].sort_values("cost", ascending=False, na_position="last")
     rows = rows.head(TOP).iloc[::-1]
     if len(rows) == 0:
         return charts.empty_figure(f"No {by} with spend or customers in this period")
-    names = [charts.plotly_text(v, 32) for v in rows[by]]
-    full = [charts.plotly_text(v) for v in rows[by]]
+    dims = key_columns(frame, by)
+    keys = [charts.group_name(r, dims) for r in rows.to_dict(orient="records")]
+    names = [charts.plotly_text(v, 32) for v in keys]
+    full = [charts.plotly_text(v) for v in keys]
     fig = go.Figure()
     for verdict, colour in VERDICT_COLOURS.items():
         part = rows["verdict"] == verdict
@@ -107,15 +122,26 @@ def ceilings_figure(frame, by: str, currency: str | None) -> go.Figure:
     )
 
 
-def ceilings_table(frame, by: str, currency: str | None, label: str) -> TableView:
-    """The ceilings and verdicts as a formatted, sortable table (totals row = the shop)."""
-    shown = [Column(key, text, unit, title) for key, text, unit, title in COLUMNS if key in frame]
-    columns = (Column(by, label, None, ""), *shown)
+def ceilings_table(frame, by: str, currency: str | None) -> TableView:
+    """The ceilings and verdicts as a formatted, sortable table; the totals rows are the
+    whole shop, over paid traffic and over everything when the engine gives both."""
+    from payback.report.tables import DIMENSION_LABELS
 
-    def cells(rec: Mapping[str, Any], total: bool) -> tuple[Cell, ...]:
-        first = "Whole shop" if total else ("(none)" if rec[by] is None else str(rec[by]))
-        out = [Cell(first, first.lower(), first)]
-        for col in columns[1:]:
+    dims = key_columns(frame, by)
+    shown = [Column(key, text, unit, title) for key, text, unit, title in COLUMNS if key in frame]
+    columns = (*(Column(d, DIMENSION_LABELS.get(d, d), None, "") for d in dims), *shown)
+    body = frame[~frame["is_total"]].sort_values("cost", ascending=False, na_position="last")
+    total = frame[frame["is_total"]]
+
+    def cells(rec: Mapping[str, Any], total_label: str | None) -> tuple[Cell, ...]:
+        out = []
+        for i, d in enumerate(dims):
+            if total_label is not None:
+                text = total_label if i == 0 else ""
+            else:
+                text = "(none)" if _value(rec[d]) is None else str(rec[d])
+            out.append(Cell(text, text.lower(), text))
+        for col in columns[len(dims) :]:
             value = _value(rec.get(col.key))
             if col.unit is None:
                 text = "" if value is None else str(value)
@@ -132,14 +158,16 @@ def ceilings_table(frame, by: str, currency: str | None, label: str) -> TableVie
             )
         return tuple(out)
 
-    body = frame[~frame["is_total"]].sort_values("cost", ascending=False, na_position="last")
-    total = frame[frame["is_total"]]
+    def label(rec: Mapping[str, Any]) -> str:
+        kind = rec.get("total_kind") if len(total) > 1 else None
+        return f"Whole shop ({kind})" if isinstance(kind, str) else "Whole shop"
+
     return TableView(
         "table-ceilings",
-        f"Ceilings and verdicts by {label.lower()}",
+        f"Ceilings and verdicts by {DIMENSION_LABELS.get(by, by).lower()}",
         columns,
-        tuple(cells(r, False) for r in body.to_dict(orient="records")),
-        cells(total.iloc[-1].to_dict(), True) if len(total) else None,
+        tuple(cells(r, None) for r in body.to_dict(orient="records")),
+        tuple(cells(r, label(r)) for r in total.to_dict(orient="records")),
     )
 
 
@@ -185,6 +213,6 @@ def build_economics_section(
                 charts.figure_json(ceilings_figure(frame, by, currency)),
             ),
         ),
-        tables=(ceilings_table(frame, by, currency, label).with_csv(frame),),
+        tables=(ceilings_table(frame, by, currency).with_csv(frame),),
         notes=tuple(notes),
     )

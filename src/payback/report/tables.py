@@ -14,7 +14,7 @@ Examples
 >>> view = table_view(
 ...     ("campaign",), ("cost", "cpo"),
 ...     [{"campaign": "<b>x</b>", "cost": 200.0, "cpo": 5.0, "orders": 40}],
-...     None, "EUR", known=cat)
+...     (), "EUR", known=cat)
 >>> [c.label for c in view.columns]
 ['Campaign', 'Cost', 'CPO']
 >>> view.rows[0][0].text, view.rows[0][2].text, view.rows[0][2].title
@@ -66,13 +66,14 @@ class Cell:
 
 @dataclass(frozen=True)
 class TableView:
-    """A formatted table: header, body rows and the totals row."""
+    """A formatted table: header, body rows and the totals rows (none, one, or "Total
+    (paid)" and "Total (all)" for metric tables)."""
 
     id: str
     title: str
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
-    total: tuple[Cell, ...] | None
+    totals: tuple[tuple[Cell, ...], ...] = ()
     note: str = ""
     csv: str = ""  # a data: URI with the table as spreadsheet-safe CSV ("" for none)
 
@@ -112,12 +113,12 @@ def _cells(
     known: Mapping[str, Any],
     reasons: Mapping[str, Any],
     *,
-    total: bool = False,
+    total: str | None = None,
 ) -> tuple[Cell, ...]:
     cells = []
     for i, dim in enumerate(by):
-        if total:
-            text = "Total" if i == 0 else ""
+        if total is not None:
+            text = total if i == 0 else ""
         else:
             value = row.get(dim)
             text = "(none)" if value is None else str(value)
@@ -141,17 +142,19 @@ def table_view(
     by: Sequence[str],
     metrics: Sequence[str],
     rows: Sequence[Mapping[str, Any]],
-    total: Mapping[str, Any] | None,
+    totals: Sequence[Mapping[str, Any]],
     currency: str | None,
     *,
     row_reasons: Sequence[Mapping[str, str]] = (),
-    total_reasons: Mapping[str, str] | None = None,
+    totals_reasons: Sequence[Mapping[str, str]] = (),
     id: str = "table",
     title: str = "",
     note: str = "",
     known: Mapping[str, Any] | None = None,
 ) -> TableView:
-    """Format metric rows (as :func:`payback.report.views.metric_table` returns them)."""
+    """Format metric rows and totals rows (as :func:`payback.report.views.metric_table`
+    returns them); two totals rows are labelled by their ``total_kind``: "Total (paid)"
+    (rows with ad statistics) and "Total (all)"."""
     known = known if known is not None else catalogue()
     row_reasons = list(row_reasons) or [{}] * len(rows)
     columns = tuple(
@@ -164,9 +167,19 @@ def table_view(
         _cells(by, metrics, r, currency, known, why)
         for r, why in zip(rows, row_reasons, strict=True)
     )
-    foot = (
-        None
-        if total is None
-        else _cells(by, metrics, total, currency, known, total_reasons or {}, total=True)
+    totals_reasons = list(totals_reasons) or [{}] * len(totals)
+    foot = tuple(
+        _cells(by, metrics, t, currency, known, why, total=total_label(t, len(totals)))
+        for t, why in zip(totals, totals_reasons, strict=True)
     )
     return TableView(id, title, columns, body, foot, note)
+
+
+def total_label(row: Mapping[str, Any], count: int) -> str:
+    """``Total`` alone; ``Total (paid)`` and ``Total (all)`` side by side.
+
+    >>> total_label({"total_kind": "paid"}, 2), total_label({"total_kind": "all"}, 1)
+    ('Total (paid)', 'Total')
+    """
+    kind = row.get("total_kind")
+    return f"Total ({kind})" if count > 1 and kind else "Total"

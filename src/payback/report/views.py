@@ -10,6 +10,11 @@ Conventions
 -----------
 - A period is inclusive on both ends (``start`` and ``end`` are days).
 - The previous period has the same number of days and ends the day before ``start``.
+  Without a period (the whole history), the headline compares the last complete
+  calendar month of the data with the month before (:func:`default_comparison`).
+- Ratios relating ad spend to orders (CPO, CAC, DRR, ROMI ...) are totalled over paid
+  traffic (the rows with ad statistics): the engine's ``paid`` totals row; the rest
+  (spend, revenue, orders ...) over everything (its ``all`` row).
 - Filters (``where``) are ``{dimension: [values]}``; values are passed to the engine as
   bound literals, never pasted into SQL.
 - A value the engine cannot compute (zero denominator) is None, with the engine's reason.
@@ -21,6 +26,8 @@ Examples
 (31, Period(start=datetime.date(2024, 1, 30), end=datetime.date(2024, 2, 29)))
 >>> choose_grain(p), choose_grain(Period(date(2023, 1, 1), date(2024, 12, 31)))
 ('date', 'month')
+>>> p.name(), [q.name() for q in default_comparison(Period(date(2024, 1, 1), p.end))]
+('Mar 2024', ['Mar 2024', 'Feb 2024'])
 """
 
 from __future__ import annotations
@@ -110,6 +117,46 @@ class Period:
     def label(self) -> str:
         """``2024-03-01 – 2024-03-31``."""
         return f"{self.start.isoformat()} – {self.end.isoformat()}"
+
+    @property
+    def is_month(self) -> bool:
+        """True for exactly one calendar month."""
+        return self.start.day == 1 and self.end == _month_end(self.start)
+
+    def name(self) -> str:
+        """``Mar 2024`` for a calendar month, else :meth:`label`."""
+        return self.start.strftime("%b %Y") if self.is_month else self.label()
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def default_comparison(span: Period) -> tuple[Period, Period] | None:
+    """The comparison of a report without a period: the last complete calendar month of
+    ``span`` (the data's days) and the month before it.
+
+    A month is complete when the data reaches its last day. The month before must hold
+    some of the data's days (it may begin before the first day with data: the headline
+    then says from which day it has data). None when the data holds no such two months.
+
+    >>> default_comparison(Period(date(2024, 1, 1), date(2024, 12, 31)))[0].name()
+    'Dec 2024'
+    >>> [p.name() for p in default_comparison(Period(date(2024, 1, 1), date(2024, 12, 30)))]
+    ['Nov 2024', 'Oct 2024']
+    >>> [p.name() for p in default_comparison(Period(date(2024, 1, 10), date(2024, 2, 29)))]
+    ['Feb 2024', 'Jan 2024']
+    >>> default_comparison(Period(date(2024, 2, 10), date(2024, 3, 30))) is None
+    True
+    """
+    last = span.end if span.end == _month_end(span.end) else span.end.replace(day=1) - timedelta(1)
+    compared = Period(last.replace(day=1), last)
+    before = compared.start - timedelta(days=1)
+    previous = Period(before.replace(day=1), before)
+    if previous.end < span.start:
+        return None
+    return compared, previous
 
 
 def choose_grain(period: Period) -> str:
@@ -278,14 +325,16 @@ class MetricTable:
         Extra metrics held in each row to explain the ratios (numerators, denominators).
     rows : tuple of dict
         One dict per group (dimensions, metrics and inputs), JSON-ready, largest spend first.
-    total : dict or None
-        The totals row (ratios of the summed inputs).
+    totals : tuple of dict
+        The engine's totals rows, each with its ``total_kind``: ``"paid"`` (the rows with
+        ad statistics: the honest CPO, CAC, DRR, ROMI ...) first when there is one, then
+        ``"all"`` (every row: spend, revenue, orders ...; ad ratios missing there).
     reasons : dict
         Metric -> why some of its values are missing (the engine's summary).
     row_reasons : tuple of dict
         Per row of ``rows``: metric -> why that value is missing.
-    total_reasons : dict
-        Metric -> why the total is missing.
+    totals_reasons : tuple of dict
+        Per row of ``totals``: metric -> why that total is missing.
     row_count : int
         Groups before ``limit`` cut the table.
     frame : pandas.DataFrame
@@ -297,16 +346,79 @@ class MetricTable:
     inputs: tuple[str, ...]
     currency: str | None
     rows: tuple[dict[str, Any], ...]
-    total: dict[str, Any] | None
+    totals: tuple[dict[str, Any], ...]
     reasons: dict[str, str]
     row_count: int
     row_reasons: tuple[dict[str, str], ...] = ()
-    total_reasons: dict[str, str] = field(default_factory=dict)
+    totals_reasons: tuple[dict[str, str], ...] = ()
     frame: Any = field(default=None, compare=False, repr=False)
 
     @property
     def truncated(self) -> bool:
         return self.row_count > len(self.rows)
+
+    def total_of(self, kind: str) -> dict[str, Any] | None:
+        """The ``"paid"`` or ``"all"`` totals row (None when the result has none)."""
+        return next((t for t in self.totals if t.get("total_kind") == kind), None)
+
+    def _merged(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+        if not self.totals:
+            return None
+        kinds = [t.get("total_kind") for t in self.totals]
+        out = dict(rows[kinds.index("all")] if "all" in kinds else rows[-1])
+        if "paid" in kinds:
+            paid = rows[kinds.index("paid")]
+            out.update({m: paid.get(m) for m in self.metrics if is_paid_only(m)})
+        return out
+
+    @property
+    def total(self) -> dict[str, Any] | None:
+        """Each metric's total: the ad ratios (CPO, DRR ...) over paid traffic, the
+        rest over everything (``MetricsResult.totals`` of the engine)."""
+        return self._merged(self.totals)
+
+    @property
+    def total_reasons(self) -> dict[str, str]:
+        """Why each value of :attr:`total` is missing."""
+        return self._merged(self.totals_reasons) or {}
+
+
+def is_paid_only(metric: str) -> bool:
+    """True for ratios relating ad statistics to orders or leads (CPO, CAC, DRR, ROMI ...):
+    their totals cover paid traffic only (:attr:`payback.metrics.catalogue.Metric.paid_only`).
+
+    >>> is_paid_only("cpo"), is_paid_only("revenue"), is_paid_only("ctr")
+    (True, False, False)
+    """
+    return bool(getattr(catalogue().get(metric), "paid_only", False))
+
+
+def blended_value(metric: str, row: Mapping[str, Any], known: Mapping[str, Any] | None = None):
+    """A ratio's formula applied to the sums of *every* row (the ``all`` totals row): the
+    blended figure, organic and partner orders included (blended CPO = all ad cost / all
+    confirmed orders). None when an input is missing or the denominator is 0.
+
+    >>> from types import SimpleNamespace as M
+    >>> cat = {"cpo": M(kind="ratio", numerator="cost", denominator="orders", scale=1.0,
+    ...                 offset=0.0),
+    ...        "romi": M(kind="ratio", numerator="gross_profit", denominator="cost",
+    ...                  scale=1.0, offset=-1.0)}
+    >>> blended_value("cpo", {"cost": 600.0, "orders": 8}, cat)
+    75.0
+    >>> blended_value("romi", {"gross_profit": 900.0, "cost": 600.0}, cat)
+    0.5
+    >>> blended_value("cpo", {"cost": 600.0, "orders": 0}, cat) is None
+    True
+    """
+    m = (known if known is not None else catalogue())[metric]
+    num, den = row.get(m.numerator), row.get(m.denominator)
+    if is_missing(num) or is_missing(den):
+        return None
+    if getattr(m, "kind", "ratio") == "difference":
+        return float(num) - float(den)
+    if float(den) == 0:
+        return None
+    return (float(num) + m.offset * float(den)) / float(den) * m.scale
 
 
 def _reasons(result) -> dict[str, str]:
@@ -371,6 +483,7 @@ def metric_table(
         totals=True,
     )
     frame = result.frame
+    by = tuple(getattr(result, "by", by))  # a campaign comes with its platform
     why = _cell_reasons(result, frame)
     is_total = frame["is_total"].astype(bool)
     rows_frame, total = frame[~is_total], frame[is_total]
@@ -389,20 +502,22 @@ def metric_table(
     def reasons_of(index) -> dict[str, str]:
         return {m: r for m, r in why.loc[index].items() if isinstance(r, str)}
 
-    total_dict = None
-    if len(total):
-        total_dict = {c: jsonable(total.iloc[-1][c]) for c in columns}
+    kinds = total["total_kind"] if "total_kind" in total.columns else [None] * len(total)
+    totals = tuple(
+        {**{c: jsonable(total.loc[i, c]) for c in columns}, "total_kind": k or "all"}
+        for i, k in zip(total.index, kinds, strict=True)
+    )
     return MetricTable(
         by=by,
         metrics=metrics,
         inputs=inputs,
         currency=getattr(result, "currency", None),
         rows=tuple({k: jsonable(v) for k, v in r.items()} for r in records),
-        total=total_dict,
+        totals=totals,
         reasons=_reasons(result),
         row_count=row_count,
         row_reasons=tuple(reasons_of(i) for i in rows_frame.index),
-        total_reasons=reasons_of(total.index[-1]) if len(total) else {},
+        totals_reasons=tuple(reasons_of(i) for i in total.index),
         frame=frame,
     )
 
@@ -453,188 +568,6 @@ def explain(
         return text + (f": missing ({reason})" if reason else ": missing")
     joiner = ": " if " where " in text else " = "
     return text + joiner + format_value(value, m.unit, currency)
-
-
-# -- headline cards ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CardInput:
-    """One input of a headline number (e.g. the spend and the orders behind a CPO)."""
-
-    metric: str
-    label: str
-    unit: str
-    value: Any
-    previous: Any
-
-
-@dataclass(frozen=True)
-class Card:
-    """A headline number with its change against the previous period and its explanation.
-
-    ``change`` is relative (``(value - previous) / |previous|``) except for rates, where it is
-    the difference of the two fractions (shown in percentage points); None when either value
-    is missing or the previous one is zero. ``verdict`` is "better", "worse" or None (no
-    better direction, or no change).
-    """
-
-    metric: str
-    label: str
-    unit: str
-    value: Any
-    previous: Any
-    change: float | None
-    verdict: str | None
-    formula: str
-    explanation: str
-    inputs: tuple[CardInput, ...]
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The headline cards of a period and of the period before it."""
-
-    period: Period | None
-    previous_period: Period | None
-    currency: str | None
-    cards: tuple[Card, ...]
-
-    @property
-    def previous_has_data(self) -> bool:
-        """False when nothing at all was recorded in the previous period (all sums 0 or missing)."""
-        return any(not is_missing(c.previous) and c.previous != 0 for c in self.cards)
-
-
-def change_between(value: Any, previous: Any, unit: str) -> float | None:
-    """The change shown on a card (relative; rates: difference of fractions).
-
-    >>> change_between(110.0, 100.0, "money"), change_between(0.25, 0.2, "rate")
-    (0.1, 0.04999999999999999)
-    >>> change_between(5.0, 0.0, "count") is None
-    True
-    """
-    if is_missing(value) or is_missing(previous):
-        return None
-    if unit == "rate":
-        return float(value) - float(previous)
-    if float(previous) == 0:
-        return None
-    return (float(value) - float(previous)) / abs(float(previous))
-
-
-def _verdict(change: float | None, lower_is_better: bool | None) -> str | None:
-    if change is None or change == 0 or lower_is_better is None:
-        return None
-    return "better" if (change < 0) == bool(lower_is_better) else "worse"
-
-
-def headline(
-    store,
-    *,
-    start: date | None = None,
-    end: date | None = None,
-    where: Mapping[str, Any] | Sequence[str] | None = None,
-    metrics: Sequence[str] = HEADLINE_METRICS,
-    ltv: float | None = None,
-) -> Headline:
-    """The headline cards for a period, each with its change against the previous period.
-
-    The previous period has the same number of days and ends the day before ``start``;
-    ``start``/``end`` default to the first/last day with data.
-
-    ``ltv`` (the predicted value of a new customer, from the CLV capability) adds the
-    LTV/CAC card: ``ltv / CAC`` of each period.
-    """
-    period = resolve_period(store, start, end)
-    shown = available(metrics)
-    if period is None or not shown:
-        return Headline(period, None, store.base_currency, ())
-    previous = period.previous()
-    now = metric_table(store, (), shown, where=where, start=period.start, end=period.end)
-    cur, prev = now.total or {}, {}
-    if previous is not None:
-        before = metric_table(store, (), shown, where=where, start=previous.start, end=previous.end)
-        prev = before.total or {}
-    known = catalogue()
-    cards = []
-    for name in shown:
-        m = known[name]
-        parts = [p for p in (getattr(m, "numerator", None), getattr(m, "denominator", None)) if p]
-        inputs = tuple(
-            CardInput(p, known[p].label, known[p].unit, cur.get(p), prev.get(p))
-            for p in parts
-            if p in known
-        )
-        change = change_between(cur.get(name), prev.get(name), m.unit)
-        reason = now.total_reasons.get(name)
-        cards.append(
-            Card(
-                metric=name,
-                label=m.label,
-                unit=m.unit,
-                value=cur.get(name),
-                previous=prev.get(name),
-                change=change,
-                verdict=_verdict(change, m.lower_is_better),
-                formula=m.formula,
-                explanation=explain(name, cur, now.currency, reason=reason),
-                inputs=inputs,
-                reason=reason,
-            )
-        )
-    if ltv is not None and "cac" in shown and "ltv_cac" not in shown:
-        cards.append(ltv_cac_card(ltv, cur.get("cac"), prev.get("cac"), now.currency))
-    return Headline(period, previous, now.currency or store.base_currency, tuple(cards))
-
-
-def ltv_cac_card(ltv: float, cac: Any, previous_cac: Any, currency: str | None) -> Card:
-    """The LTV/CAC card: predicted revenue LTV of a new customer over the CAC of each period.
-
-    ``LTV/CAC (revenue) = predicted LTV / CAC``, the LTV being revenue before cost of
-    goods (:func:`payback.report.clv_section.new_customer_ltv`). The card gives no
-    verdict: the ceilings section judges each campaign on LTV on margin, a smaller
-    number, and its scale / hold / cut are the report's only verdicts. Missing (None,
-    with a reason) without a CAC.
-
-    >>> card = ltv_cac_card(50.0, 20.0, 25.0, "EUR")
-    >>> card.value, card.previous, card.verdict
-    (2.5, 2.0, 'better')
-    >>> card.explanation
-    'LTV/CAC (revenue) = predicted LTV / CAC = 50.00 EUR / 20.00 EUR = 2.50×, on revenue'
-    """
-
-    def ratio(c: Any) -> float | None:
-        return None if is_missing(c) or not c else float(ltv) / float(c)
-
-    value, previous = ratio(cac), ratio(previous_cac)
-    change = change_between(value, previous, "ratio")
-    if value is None:
-        text, reason = "missing (no CAC: no new customers or no spend)", "no CAC in the period"
-    else:
-        text, reason = f"{format_value(value, 'ratio')}, on revenue", None
-    explanation = (
-        f"{LTV_CAC_LABEL} = predicted LTV / CAC = {format_value(ltv, 'money', currency)} / "
-        f"{format_value(cac, 'money', currency)} = {text}"
-    )
-    return Card(
-        metric="ltv_cac",
-        label=LTV_CAC_LABEL,
-        unit="ratio",
-        value=value,
-        previous=previous,
-        change=change,
-        verdict=_verdict(change, False),
-        formula=(
-            "predicted revenue LTV of a new customer / CAC (revenue before cost of goods; "
-            "the ceilings section judges campaigns on LTV on margin)"
-        ),
-        explanation=explanation,
-        inputs=(
-            CardInput("ltv", "Predicted LTV", "money", ltv, ltv),
-            CardInput("cac", "CAC", "money", cac, previous_cac),
-        ),
-        reason=reason,
-    )
 
 
 def timeseries(

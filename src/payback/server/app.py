@@ -300,6 +300,7 @@ def create_app(
                 "currency": t.currency,
                 "rows": list(t.rows),
                 "total": t.total,
+                "totals": list(t.totals),
                 "reasons": t.reasons,
                 "row_count": t.row_count,
             }

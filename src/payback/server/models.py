@@ -74,7 +74,14 @@ class MetricsResponse(BaseModel):
     metrics: list[str]
     currency: str | None
     rows: list[dict[str, Scalar]]
-    total: dict[str, Scalar] | None
+    total: dict[str, Scalar] | None = Field(
+        description="Each metric's total: ratios of ad spend to orders (CPO, CAC, DRR, ROMI "
+        "...) over paid traffic (rows with ad statistics), the rest over every row."
+    )
+    totals: list[dict[str, Scalar]] = Field(
+        description="The totals rows, each with its total_kind: 'paid' (rows with ad "
+        "statistics), then 'all' (every row; ad ratios null there)."
+    )
     reasons: dict[str, str] = Field(description="Metric -> why some of its values are missing.")
     row_count: int = Field(description="Groups before `limit` cut the rows.")
 
@@ -83,8 +90,10 @@ class CardInputModel(BaseModel):
     metric: str
     label: str
     value: float | None
+    current: float | None
     previous: float | None
     text: str
+    current_text: str
     previous_text: str
 
 
@@ -92,26 +101,46 @@ class CardModel(BaseModel):
     metric: str
     label: str
     unit: str
-    value: float | None
-    previous: float | None
+    basis: str | None = Field(
+        description="'paid traffic' when the value covers the rows with ad statistics only."
+    )
+    value: float | None = Field(description="Over the whole period.")
+    current: float | None = Field(description="In the compared period (compared_period).")
+    previous: float | None = Field(description="In the period before it (previous_period).")
     change: float | None = Field(
-        description="Relative change; for rates the difference of the fractions."
+        description="current vs previous: relative; for rates the difference of the fractions."
+    )
+    blended: float | None = Field(
+        description="With a basis: the same formula over every order, organic included."
     )
     verdict: str | None = Field(description="better, worse or null")
     formula: str
     explanation: str
+    blended_explanation: str | None
     reason: str | None
     text: str = Field(description="The value for a card (millions shortened: 212.36 M USD).")
     exact_text: str = Field(description="The value with every digit.")
+    current_text: str
     previous_text: str
     change_text: str
+    blended_text: str | None
     inputs: list[CardInputModel]
 
 
 class HeadlineResponse(BaseModel):
-    period: PeriodModel | None
-    previous_period: PeriodModel | None
+    period: PeriodModel | None = Field(description="What the values cover.")
+    compared_period: PeriodModel | None = Field(
+        description="The later period of the change: the period itself when from/to are "
+        "given, else the last complete calendar month of the data."
+    )
+    previous_period: PeriodModel | None = Field(description="The earlier period of the change.")
+    comparison: str = Field(
+        description="'Dec 2025 vs Nov 2025' or 'vs the previous 31 days (...)'."
+    )
+    whole_history: bool = Field(description="The values cover more than compared_period.")
+    intro: str = Field(description="What the cards cover and compare, for a human.")
     previous_has_data: bool
+    note: str | None = Field(description="What the cards say when they show no change.")
     currency: str | None
     cards: list[CardModel]
 
@@ -151,7 +180,9 @@ class TableResponse(BaseModel):
     currency: str | None
     columns: list[ColumnModel]
     rows: list[TableRowModel]
-    total: list[CellModel] | None
+    totals: list[list[CellModel]] = Field(
+        description="Totals rows: 'Total (paid)' (rows with ad statistics) and 'Total (all)'."
+    )
     row_count: int
     figure: dict[str, Any]
 

@@ -86,49 +86,12 @@ def default_jobs() -> list[Job]:
 
 # -- payloads (pure functions of a store and a query) ------------------------------------------
 def headline_payload(store, start, end, where) -> dict[str, Any]:
-    """The ``/api/headline`` document."""
+    """The ``/api/headline`` document (:func:`payback.report.cards.headline_document`)."""
     from payback.report.build import headline_ltv
-    from payback.report.format import format_change, format_compact, format_value
-    from payback.report.views import headline
+    from payback.report.cards import headline, headline_document
 
-    h = headline(store, start=start, end=end, where=where, ltv=headline_ltv(store))
-    cur = h.currency
-    return {
-        "period": _period_model(h.period),
-        "previous_period": _period_model(h.previous_period),
-        "previous_has_data": h.previous_has_data,
-        "currency": cur,
-        "cards": [
-            {
-                "metric": c.metric,
-                "label": c.label,
-                "unit": c.unit,
-                "value": c.value,
-                "previous": c.previous,
-                "change": c.change,
-                "verdict": c.verdict,
-                "formula": c.formula,
-                "explanation": c.explanation,
-                "reason": c.reason,
-                "text": format_compact(c.value, c.unit, cur),
-                "exact_text": format_value(c.value, c.unit, cur),
-                "previous_text": format_compact(c.previous, c.unit, cur),
-                "change_text": format_change(c.change, c.unit),
-                "inputs": [
-                    {
-                        "metric": i.metric,
-                        "label": i.label,
-                        "value": i.value,
-                        "previous": i.previous,
-                        "text": format_value(i.value, i.unit, cur),
-                        "previous_text": format_value(i.previous, i.unit, cur),
-                    }
-                    for i in c.inputs
-                ],
-            }
-            for c in h.cards
-        ],
-    }
+    return headline_document(headline(store, start=start, end=end, where=where,
+                                      ltv=headline_ltv(store)))  # fmt: skip
 
 
 def timeseries_payload(store, start, end, where, grain=None) -> dict[str, Any]:
@@ -159,12 +122,12 @@ def table_payload(store, by, metrics, start, end, where, limit) -> dict[str, Any
 
     t = metric_table(store, by, metrics, where=where, start=start, end=end, limit=limit)
     view = table_view(
-        t.by, t.metrics, t.rows, t.total, t.currency,
-        row_reasons=t.row_reasons, total_reasons=t.total_reasons,
+        t.by, t.metrics, t.rows, t.totals, t.currency,
+        row_reasons=t.row_reasons, totals_reasons=t.totals_reasons,
     )  # fmt: skip
     shown = tuple(m for m in available(("cpo", "cac")) if m in t.metrics)
     fig = charts.breakdown_figure(
-        t.rows, t.by[-1], shown, _labels(), t.currency, _explanations(t, shown)
+        t.rows, t.by, shown, _labels(), t.currency, _explanations(t, shown)
     )
 
     return {
@@ -178,7 +141,7 @@ def table_payload(store, by, metrics, start, end, where, limit) -> dict[str, Any
             {"values": {k: r[k] for k in (*t.by, *t.metrics) if k in r}, "cells": _cells(row)}
             for r, row in zip(t.rows, view.rows, strict=True)
         ],
-        "total": None if view.total is None else _cells(view.total),
+        "totals": [_cells(row) for row in view.totals],
         "row_count": t.row_count,
         "figure": figure_dict(fig),
     }
@@ -237,7 +200,7 @@ def table_json(view) -> dict[str, Any]:
             {"key": c.key, "label": c.label, "unit": c.unit, "title": c.title} for c in view.columns
         ],
         "rows": [{"cells": _cells(r)} for r in view.rows],
-        "total": None if view.total is None else _cells(view.total),
+        "totals": [_cells(row) for row in view.totals],
     }
 
 

@@ -89,8 +89,8 @@
   /* -- views ----------------------------------------------------------------------------- */
   function renderHeadline(data) {
     $("period-label").textContent = data.period ? data.period.start + " – " + data.period.end : "no data";
-    $("previous-label").textContent = data.previous_period ?
-      data.previous_period.start + " – " + data.previous_period.end : "–";
+    /* with no dates narrowed: whole-history totals, changes month on month ("Dec 2025 vs Nov 2025") */
+    $("previous-label").textContent = data.comparison || data.note || "–";
     $("currency-label").textContent = data.currency || "–";
     var host = $("cards");
     host.textContent = "";
@@ -98,20 +98,35 @@
       host.appendChild(el("p", "empty", "No advertising statistics or orders in the store yet."));
       return;
     }
+    $("headline-intro").textContent = data.intro || "";
+    var whole = data.whole_history;
+    var names = whole ? [monthName(data.compared_period), monthName(data.previous_period)] : [];
     data.cards.forEach(function (c) {
       var card = el("article", "card");
       card.setAttribute("data-metric", c.metric);
-      card.appendChild(el("div", "card-label", c.label));
+      var label = el("div", "card-label", c.label);
+      if (c.basis) { label.appendChild(document.createTextNode(" ")); label.appendChild(el("span", "basis", c.basis)); }
+      card.appendChild(label);
       var value = el("div", "card-value", c.text);
       value.title = c.exact_text + ": " + c.explanation;
       card.appendChild(value);
-      var change = el("div", "card-change " + (data.previous_has_data ? (c.verdict || "neutral") : "neutral"));
-      if (data.previous_has_data) {
+      if (c.basis) {
+        var blended = el("div", "card-blended", "blended " + c.blended_text);
+        blended.title = c.blended_explanation;
+        card.appendChild(blended);
+      }
+      var change = el("div", "card-change " + (data.note ? "neutral" : (c.verdict || "neutral")));
+      if (data.note) {
+        change.appendChild(el("span", "vs", data.note));
+      } else if (whole) {
+        change.title = names[0] + ": " + c.current_text + "; " + names[1] + ": " + c.previous_text;
+        change.appendChild(el("span", "vs", data.comparison + ":"));
+        change.appendChild(document.createTextNode(" "));
+        change.appendChild(el("span", "delta", c.change_text));
+      } else {
         change.appendChild(el("span", "delta", c.change_text));
         change.appendChild(document.createTextNode(" "));
         change.appendChild(el("span", "vs", "vs " + c.previous_text));
-      } else {
-        change.appendChild(el("span", "vs", "no data in the previous period"));
       }
       card.appendChild(change);
       var details = el("details");
@@ -120,20 +135,31 @@
       if (c.inputs.length) {
         var t = el("table", "inputs");
         var head = t.createTHead().insertRow();
-        ["", "this period", "previous"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+        (whole ? ["", "whole history"].concat(names) : ["", "this period", "previous"]).forEach(function (h) {
+          head.appendChild(el("th", null, h));
+        });
         var body = t.createTBody();
         c.inputs.forEach(function (i) {
           var row = body.insertRow();
           row.appendChild(el("th", null, i.label));
           row.appendChild(el("td", null, i.text));
+          if (whole) { row.appendChild(el("td", null, i.current_text)); }
           row.appendChild(el("td", null, i.previous_text));
         });
         details.appendChild(t);
       }
       details.appendChild(el("p", "explanation", c.explanation));
+      if (c.blended_explanation) { details.appendChild(el("p", "explanation", c.blended_explanation)); }
       card.appendChild(details);
       host.appendChild(card);
     });
+  }
+
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function monthName(period) {
+    if (!period) { return ""; }
+    var parts = period.start.split("-");
+    return MONTHS[parseInt(parts[1], 10) - 1] + " " + parts[0];
   }
 
   function renderTable(table, data, onRow) {
@@ -160,7 +186,7 @@
       fill(tr, row.cells);
       if (onRow) { onRow(tr, row); }
     });
-    if (data.total) { fill(tfoot.insertRow(), data.total); }
+    (data.totals || []).forEach(function (cells) { fill(tfoot.insertRow(), cells); });
     if (window.paybackReport) { window.paybackReport.makeSortable(table); }
   }
 
