@@ -99,3 +99,31 @@ def lead_rows(draw) -> list[dict]:
 
 
 shops = st.tuples(ad_rows(), order_rows(), lead_rows())
+
+
+#: An explicit shop whose ad rows carry no country (a campaign-level export) while its
+#: orders and leads do: at a country grain the ads cannot take part.
+BLANK_COUNTRY_SHOP = (
+    [
+        {"date": START, "platform": "google", "campaign": "brand", "keyword": None,
+         "country": None, "impressions": 100, "clicks": 10, "cost": 20.0,
+         "conversions": 2.0, "currency": "EUR"},
+        {"date": START, "platform": "meta", "campaign": "shoes", "keyword": "red",
+         "country": None, "impressions": 50, "clicks": 5, "cost": 5.0,
+         "conversions": None, "currency": "EUR"},
+    ],
+    [
+        {"order_id": f"o{i}", "customer_id": f"c{i % 2}",
+         "time": dt.datetime.combine(START, dt.time(9 + i)), "revenue": 10.0 * (i + 1),
+         "cogs": 1.0, "status": "confirmed", "currency": "EUR", "platform": p,
+         "campaign": c, "keyword": None, "country": country, "partner_id": None}
+        for i, (p, c, country) in enumerate(
+            [("google", "brand", "DE"), ("google", "brand", None), (None, None, "FR")]
+        )
+    ],
+    [
+        {"lead_id": "l0", "time": dt.datetime.combine(START, dt.time(10)), "kind": "call",
+         "status": "valid", "platform": "meta", "campaign": "shoes", "keyword": "red",
+         "country": "DE", "partner_id": None},
+    ],
+)  # fmt: skip

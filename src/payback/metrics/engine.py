@@ -88,7 +88,7 @@ from payback.metrics.filters import (
     parse_range,
     parse_where,
 )
-from payback.metrics.probes import unmatched_filters
+from payback.metrics.probes import blank_ad_dimensions, unmatched_filters
 from payback.metrics.reasons import Reasons, summarise
 from payback.metrics.sides import SIDE_TABLE, dim_expr, side_rows
 
@@ -265,23 +265,31 @@ def _metric_value(m: Metric, cols: Mapping[str, Any]):
     return value * m.scale if m.scale != 1.0 else value
 
 
-def _excluded_sides(sides: Iterable[Side], by: Sequence[str], filters) -> dict[Side, str]:
-    out: dict[Side, str] = {}
-    for side in sides:
-        if side != "ads":
-            continue
-        for dim in by:
-            if GRAINS[dim].column is None:
-                out[side] = (
-                    f"ad statistics have no {dim} dimension, so ad metrics cannot be split by {dim}"
-                )
-                break
-        else:
-            for dim in filters:
-                if GRAINS[dim].column is None:
-                    out[side] = f"ad statistics have no {dim} dimension to filter on"
-                    break
-    return out
+def _excluded_sides(store, sides: Iterable[Side], by: Sequence[str], filters) -> dict[Side, str]:
+    """The sides that cannot be split by (or filtered on) a dimension, with the reason.
+
+    The ads have no ``partner``; and where every ad row has an empty ``country`` or
+    ``device`` (the platform exports had none), they cannot be split by it either: their
+    cost would all sit in the ``(none)`` row.
+    """
+    if "ads" not in sides:
+        return {}
+    for dim in by:
+        if GRAINS[dim].column is None:
+            why = f"ad statistics have no {dim} dimension, so ad metrics cannot be split by {dim}"
+            return {"ads": why}
+    for dim in filters:
+        if GRAINS[dim].column is None:
+            return {"ads": f"ad statistics have no {dim} dimension to filter on"}
+    blank = blank_ad_dimensions(store, [*by, *filters])
+    for dim in by:
+        if dim in blank:
+            why = f"the ad statistics carry no {dim}, so ad metrics cannot be split by {dim}"
+            return {"ads": why}
+    for dim in filters:
+        if dim in blank:
+            return {"ads": f"the ad statistics carry no {dim} to filter on"}
+    return {}
 
 
 def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: bool) -> _Plan:
@@ -294,7 +302,7 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: boo
     for p in sorted(wanted, key=list(PART_SIDE).index):
         if PART_SIDE[p] not in needed:
             needed.append(PART_SIDE[p])
-    excluded = _excluded_sides(needed, by, filters)
+    excluded = _excluded_sides(store, needed, by, filters)
     sides = tuple(s for s in needed if s not in excluded)
     if "ads" in sides:  # marks the rows that have ad statistics
         wanted.add("ad_rows")
@@ -401,7 +409,11 @@ def metrics_expr(
     totals: bool = False,
     hierarchy: bool = True,
 ):
-    """The lazy Ibis expression of metrics at a grain (nothing is executed).
+    """The lazy Ibis expression of metrics at a grain (the metrics are not computed).
+
+    Building it runs one small look-up only when the grain or a filter uses ``country``
+    or ``device``: whether every ad row leaves it empty (then the ads cannot take part,
+    :func:`payback.metrics.probes.blank_ad_dimensions`).
 
     Parameters
     ----------

@@ -83,6 +83,9 @@ class Dimension:
     case_insensitive : bool
         Filter values are compared ignoring case (``platform``: the importer lower-cases
         it, so ``--where platform=Google`` means ``google``).
+    ad_optional : bool
+        The ad column is often empty (exports without a country or device breakdown):
+        when every ad row lacks it, the ads cannot be split by it.
     """
 
     name: str
@@ -93,6 +96,7 @@ class Dimension:
     description: str = ""
     parents: tuple[str, ...] = ()
     case_insensitive: bool = False
+    ad_optional: bool = False
 
     def normalise(self, value: object) -> object:
         """Parse a filter value to the dimension's type: a month (``YYYY-MM`` or any day
@@ -176,8 +180,8 @@ GRAINS: dict[str, Dimension] = {
             ("platform", "campaign", "ad_group"),
         ),
         Dimension("partner", "string", None, "partner_id", None, "referral partner (affiliate)"),
-        Dimension("country", "string", "country", "country", None, "country"),
-        Dimension("device", "string", "device", "device", None, "device"),
+        Dimension("country", "string", "country", "country", None, "country", ad_optional=True),
+        Dimension("device", "string", "device", "device", None, "device", ad_optional=True),
     )
 }
 

@@ -1,4 +1,5 @@
-"""Small look-ups into the store that explain a result: filter values that match nothing.
+"""Small look-ups into the store that explain a result: filter values that match nothing,
+ad dimensions the platform exports left empty.
 
 A filter value that matches no row gives an empty result, which looks like "no sales"
 rather than "typo". :func:`unmatched_filters` says so, listing the values that exist
@@ -94,6 +95,33 @@ def unmatched_filters(
     return tuple(out)
 
 
+def blank_ad_dimensions(store, dims: Sequence[str]) -> frozenset[str]:
+    """The dimensions among ``dims`` that every ad row leaves empty (``country`` and
+    ``device`` when the platform exports had no such column).
+
+    Only the optional ad columns are asked (:attr:`Dimension.ad_optional`), in one small
+    query over ``ad_stats``; an empty ``ad_stats`` gives none.
+
+    Examples
+    --------
+    >>> import datetime as dt, pyarrow as pa
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> _ = store.write({"ad_stats": pa.table({"date": [dt.date(2024, 3, 1)],
+    ...     "platform": ["google"], "device": ["mobile"], "impressions": [1],
+    ...     "clicks": [1], "cost": [1.0], "currency": ["EUR"]})})
+    >>> sorted(blank_ad_dimensions(store, ["country", "device", "platform"]))
+    ['country']
+    """
+    asked = sorted({d for d in dims if GRAINS[d].ad_optional})
+    if not asked:
+        return frozenset()
+    ads = store.table("ad_stats")
+    counts = ads.aggregate(_rows=ads.count(), **{d: ads[GRAINS[d].column].count() for d in asked})
+    (row,) = store.to_pyarrow(counts).to_pylist()
+    return frozenset(d for d in asked if row["_rows"] and not row[d])
+
+
 def _warning(dim: str, value: object, existing: list, where: str) -> str:
     label = GRAINS[dim].label
     shown_value = label(value)
@@ -118,4 +146,4 @@ def _warning(dim: str, value: object, existing: list, where: str) -> str:
     return f"{head}; {hint}values there: {listed}{tail}"
 
 
-__all__ = ["SHOWN_VALUES", "unmatched_filters"]
+__all__ = ["SHOWN_VALUES", "blank_ad_dimensions", "unmatched_filters"]
