@@ -142,3 +142,31 @@ def test_reasons_shared_by_columns_are_listed_once():
                           "drr": pd.array([None], dtype="Float64")})  # fmt: skip
     text = render_table(frame, reasons={"cpo": "no ad cost", "drr": "no ad cost"})
     assert "– cpo, drr: no ad cost" in text and text.count("no ad cost") == 1
+
+
+def test_a_wide_table_wraps_headers_and_never_cuts_a_value():
+    names = ["platform_conversions", "conversion_gap", "new_customers", "revenue_gap"]
+    frame = pd.DataFrame(
+        {
+            "campaign": ["Kitchen Textiles - Phrase", "Prospecting - Lookalike audiences"],
+            "platform": ["microsoft", "google"],
+            **{f"{n}_{i}": [123456.78, -0.5] for i in range(2) for n in names},
+        }
+    )
+    units = {c: "money" for c in frame.columns[2:]}
+    text = render_table(frame, units=units, width=160)
+    assert "…" not in text
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 160  # it fits once the headers wrap
+    header = [line for line in lines if line.startswith("┃")]
+    assert len(header) > 1 and any("conversion_" in h and "gap" not in h for h in header)
+    first, second = (r for r in lines if r.startswith("│"))
+    assert first.count("123,456.78") == 8 and second.count("-0.50") == 8
+    assert "Prospecting - Lookalike audiences" in text and "microsoft" in text
+
+
+def test_a_table_too_wide_to_fit_is_drawn_wider_rather_than_cut():
+    frame = pd.DataFrame({f"c{i}": ["x" * 30] for i in range(8)})
+    text = render_table(frame, width=80)
+    assert "…" not in text and text.count("x" * 30) == 8
+    assert max(len(line) for line in text.splitlines()) == 8 * 33 + 1

@@ -47,6 +47,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -193,7 +194,25 @@ def render_table(
     rates_as_percent: bool = True,
     width: int | None = None,
 ) -> str:
-    """The frame as a Rich table (text), missing cells ``–`` and their reasons below."""
+    """The frame as a Rich table (text), missing cells ``–`` and their reasons below.
+
+    Values are never cut: a column is at least as wide as its widest value. When the
+    table is wider than ``width`` (default 160), long headers wrap after ``_`` and spaces;
+    if it still does not fit, the table is drawn wider than ``width`` rather than cut a
+    value or a word.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"conversion_gap": [1.5], "x": ["a"]})
+    >>> print(render_table(f, units={"conversion_gap": "count"}, width=20), end="")
+    ┏━━━━━━━━━━━━━━┳━━━┓
+    ┃  conversion_ ┃   ┃
+    ┃          gap ┃ x ┃
+    ┡━━━━━━━━━━━━━━╇━━━┩
+    │         1.50 │ a │
+    └──────────────┴───┘
+    """
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -203,18 +222,9 @@ def render_table(
     columns = [c for c in frame.columns if c not in ("is_total", "total_kind")]
     totals = _total_labels(frame)
     dims = [c for c in columns if c not in units]
-    caption = f"money in {currency}" if currency else None
-    table = Table(title=title, caption=caption, show_lines=False)
     labelled = not dims and len({t for t in totals if t is not None}) > 1
-    if labelled:  # only totals rows (no grain): a first column tells them apart
-        table.add_column("")
-    for c in columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
-            frame[c]
-        )
-        header = f"{c} (%)" if units.get(c) == "rate" and rates_as_percent else c
-        table.add_column(Text(header), justify="right" if numeric else "left")
-    units = {**units, **_fractional_counts(frame, units)}
+    shown_units = {**units, **_fractional_counts(frame, units)}
+    rows: list[list[Text]] = []
     for row, total in zip(frame[columns].itertuples(index=False, name=None), totals, strict=True):
         is_total = total is not None
         cells = [Text(total or "", style="bold")] if labelled else []
@@ -224,11 +234,31 @@ def render_table(
             elif c in dims and _is_missing(v):
                 cells.append(Text(NONE_LABEL, style="dim"))
             else:
-                text = format_value(v, units.get(c), rates_as_percent=rates_as_percent)
+                text = format_value(v, shown_units.get(c), rates_as_percent=rates_as_percent)
                 cells.append(Text(text, style="bold" if is_total else ""))
+        rows.append(cells)
+    headers = [""] if labelled else []
+    headers += [f"{c} (%)" if units.get(c) == "rate" and rates_as_percent else c for c in columns]
+    value_widths = [max([1, *(cell_len(r[i].plain) for r in rows)]) for i in range(len(headers))]
+    widths = _column_widths([cell_len(h) for h in headers], value_widths, headers, width or 160)
+    right = [False] * labelled + [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        for c in columns
+    ]
+    caption = f"money in {currency}" if currency else None
+    table = Table(title=title, caption=caption, show_lines=False)
+    for header, w, r in zip(headers, widths, right, strict=True):
+        table.add_column(
+            Text("\n".join(_wrap_header(header, w)), overflow="fold"),
+            justify="right" if r else "left",
+            width=w,
+            no_wrap=True,
+        )
+    for cells in rows:
         table.add_row(*cells, end_section=False)
+    drawn = max(width or 160, sum(widths) + 3 * len(widths) + 1)  # padding and rules
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width or 160, force_terminal=False, color_system=None)
+    console = Console(file=buffer, width=drawn, force_terminal=False, color_system=None)
     console.print(table)
     shown: dict[str, list[str]] = {}  # one line per reason text, naming its columns
     for name, why in (reasons or {}).items():
@@ -237,6 +267,48 @@ def render_table(
     for why, names in shown.items():
         console.print(Text(f"{MISSING} {', '.join(names)}: {why}"), soft_wrap=True)
     return buffer.getvalue()
+
+
+def _header_pieces(header: str) -> list[str]:
+    """``new_customers (%)`` -> ``["new_", "customers ", "(%)"]``: where it may wrap."""
+    return [p for p in re.split(r"(?<=[_ ])", header) if p]
+
+
+def _wrap_header(header: str, width: int) -> list[str]:
+    """The header's lines at ``width`` columns: whole pieces when they fit, else folded."""
+    lines: list[str] = []
+    line = ""
+    for piece in _header_pieces(header):
+        if line and len((line + piece).rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+        while len(line.rstrip()) > width:  # one piece longer than the column: fold it
+            lines.append(line[:width])
+            line = line[width:]
+    return [*lines, line.rstrip()] if line.strip() or not lines else lines
+
+
+def _column_widths(
+    header_widths: list[int], value_widths: list[int], headers: list[str], available: int
+) -> list[int]:
+    """Column widths: each as wide as its header and values when the table fits in
+    ``available``; else the widest headers give way down to their longest piece (they
+    wrap between words: after ``_`` or a space). Never narrower than the values or a
+    word of the header: a table that still does not fit is drawn wider.
+    """
+    widths = [max(h, v) for h, v in zip(header_widths, value_widths, strict=True)]
+    excess = sum(widths) + 3 * len(widths) + 1 - available
+    longest_piece = [max(len(p.rstrip()) for p in _header_pieces(h) or [""]) for h in headers]
+    floors = [max(v, p) for v, p in zip(value_widths, longest_piece, strict=True)]
+    while excess > 0:
+        room = [w - f for w, f in zip(widths, floors, strict=True)]
+        i = max(range(len(widths)), key=room.__getitem__)
+        if room[i] <= 0:
+            break
+        widths[i] -= 1
+        excess -= 1
+    return widths
 
 
 def _total_labels(frame: pd.DataFrame) -> list[str | None]:

@@ -102,3 +102,12 @@ def test_metrics_expr_is_lazy_and_sql_has_one_statement(make_store):
         *("date", "week", "month", "platform", "cpo", "cpa", "ctr"),
         *("is_total", "total_kind"),
     )
+
+
+def test_numeric_looking_ids_sort_as_numbers_then_text(make_store):
+    ids = ["10", "9", "100", "brand", "2", "Alpha", None, "11"]
+    store = make_store(ads=[{"campaign": c, "cost": 1.0} for c in ids])
+    r = compute_metrics(store, by="campaign", metrics="cost")
+    expected = sorted((c for c in ids if c and c.isdigit()), key=int)
+    expected += sorted(c for c in ids if c and not c.isdigit())
+    assert r.groups["campaign"].tolist() == [*expected, None]  # (none) last

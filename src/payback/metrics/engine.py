@@ -364,10 +364,23 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: boo
         values[n] = value
     hidden = [rows[p].name(f"_part_{p}") for p in parts if p not in _shown_parts(names)]
     expr = rows.select(*by, *hidden, **values, is_total=rows.is_total, total_kind=rows.total_kind)
+    keys = []
+    for d in by:
+        keys += _natural_order(expr[d]) if GRAINS[d].dtype == "string" else [expr[d]]
     order = [ibis.asc("is_total"), ibis.desc("total_kind")]
-    order += [ibis.asc(d, nulls_first=False) for d in by]
-    expr = expr.order_by(order)
+    expr = expr.order_by(order + [ibis.asc(k, nulls_first=False) for k in keys])
     return _Plan(by, names, parts, sides, excluded, filtered, split, expr, filters, (start, end))
+
+
+def _natural_order(value) -> list:
+    """Sort keys putting numeric-looking text in number order (campaign id 9 before 10):
+    digits-only values first, by length then text, then the other values by text."""
+    digits = value.re_search(r"^[0-9]+$")
+    return [
+        ibis.ifelse(digits, 0, 1),
+        ibis.ifelse(digits, value.length(), ibis.null("int32")),
+        value,
+    ]
 
 
 def _shown_parts(names: Iterable[str]) -> frozenset[str]:
