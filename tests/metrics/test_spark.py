@@ -127,4 +127,5 @@ def test_cli_engine_spark_prints_the_same_csv(capsys, tmp_path, spark_copy):
         )
         outs.append((code, capsys.readouterr().out))
     assert outs[0] == outs[1]
-    assert outs[1][1].splitlines()[1] == "c1,5.0,0.01,0.5,False"
+    # campaign is keyed under its platform; total_kind is empty on a group row
+    assert outs[1][1].splitlines()[1] == "google,c1,5.0,0.01,0.5,False,"
