@@ -45,8 +45,7 @@ def side_rows(store, side: Side, filters, start, end, need_first: bool):
     if side == "orders":
         t = t.filter(t.status == "confirmed")
         if need_first:  # first confirmed order of each customer, over the whole history
-            rank = ibis.row_number().over(group_by=t.customer_id, order_by=[t.time, t.order_id])
-            t = t.mutate(_first=rank == 0)
+            t = flag_first_orders(t)
     elif side == "leads":
         t = t.filter(t.status == "valid")
     preds = []
@@ -69,4 +68,42 @@ def side_rows(store, side: Side, filters, start, end, need_first: bool):
     return t.filter(*preds) if preds else t
 
 
-__all__ = ["SIDE_TABLE", "SIDE_WORDS", "dim_expr", "side_rows"]
+def flag_first_orders(confirmed):
+    """``confirmed`` with ``_first``: true on each customer's first confirmed order (the
+    earliest ``time``; of orders at the same time, the smaller ``order_id``).
+
+    Two aggregations and two joins instead of a window ranking every order of its customer:
+    each customer's earliest time, the smallest order id at that time, and a flag on the
+    order holding it. On 2.8 M confirmed orders of 1 M customers (the 1M demo store),
+    ``compute_metrics`` with CAC by keyword takes 0.77 s instead of 1.02 s (best of 5),
+    by campaign and month 0.76 s instead of 0.82 s, by platform the same (0.6 s); the
+    results are identical (``tests/metrics/test_new_customers.py`` checks the ties).
+
+    Examples
+    --------
+    >>> import datetime as dt, pyarrow as pa
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> t = dt.datetime(2024, 3, 1)
+    >>> _ = store.write({"orders": pa.table({"order_id": ["b", "a", "c"],
+    ...     "customer_id": ["ann", "ann", "ann"], "time": [t, t, t + dt.timedelta(1)],
+    ...     "revenue": [1.0] * 3, "status": ["confirmed"] * 3, "currency": ["EUR"] * 3})})
+    >>> flagged = flag_first_orders(store.table("orders"))
+    >>> store.execute(flagged.order_by("order_id"))[["order_id", "_first"]].values.tolist()
+    [['a', True], ['b', False], ['c', False]]
+    """
+    first_time = confirmed.group_by("customer_id").aggregate(_first_time=confirmed.time.min())
+    at_first = confirmed.join(
+        first_time,
+        [
+            confirmed.customer_id == first_time.customer_id,
+            confirmed.time == first_time._first_time,
+        ],
+    ).select("customer_id", "order_id")
+    first_id = at_first.group_by("customer_id").aggregate(_first_id=at_first.order_id.min())
+    first_id = first_id.select("_first_id")
+    flagged = confirmed.left_join(first_id, confirmed.order_id == first_id._first_id)
+    return flagged.mutate(_first=flagged._first_id.notnull()).drop("_first_id")
+
+
+__all__ = ["SIDE_TABLE", "SIDE_WORDS", "dim_expr", "flag_first_orders", "side_rows"]
