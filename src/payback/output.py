@@ -196,10 +196,10 @@ def render_table(
 ) -> str:
     """The frame as a Rich table (text), missing cells ``–`` and their reasons below.
 
-    Values are never cut: a column is at least as wide as its widest value. When the
-    table is wider than ``width`` (default 160), long headers wrap after ``_`` and spaces;
-    if it still does not fit, the table is drawn wider than ``width`` rather than cut a
-    value or a word.
+    Values are never cut (no ``…``). When the table is wider than ``width`` (default 160),
+    long headers wrap after ``_`` and spaces and long text values between words; numbers
+    never wrap. If it still does not fit, the table is drawn wider than ``width`` rather
+    than cut a number or a word.
 
     Examples
     --------
@@ -239,12 +239,17 @@ def render_table(
         rows.append(cells)
     headers = [""] if labelled else []
     headers += [f"{c} (%)" if units.get(c) == "rate" and rates_as_percent else c for c in columns]
-    value_widths = [max([1, *(cell_len(r[i].plain) for r in rows)]) for i in range(len(headers))]
-    widths = _column_widths([cell_len(h) for h in headers], value_widths, headers, width or 160)
     right = [False] * labelled + [
         pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
         for c in columns
     ]
+    value_widths = [max([1, *(cell_len(r[i].plain) for r in rows)]) for i in range(len(headers))]
+    # numbers never wrap; text may wrap between words, never inside one
+    floors = [
+        w if r else max([1, *(cell_len(word) for c in rows for word in c[i].plain.split())])
+        for i, (w, r) in enumerate(zip(value_widths, right, strict=True))
+    ]
+    widths = _column_widths(headers, value_widths, floors, width or 160)
     caption = f"money in {currency}" if currency else None
     table = Table(title=title, caption=caption, show_lines=False)
     for header, w, r in zip(headers, widths, right, strict=True):
@@ -252,7 +257,8 @@ def render_table(
             Text("\n".join(_wrap_header(header, w)), overflow="fold"),
             justify="right" if r else "left",
             width=w,
-            no_wrap=True,
+            no_wrap=r,
+            overflow="fold",
         )
     for cells in rows:
         table.add_row(*cells, end_section=False)
@@ -290,22 +296,26 @@ def _wrap_header(header: str, width: int) -> list[str]:
 
 
 def _column_widths(
-    header_widths: list[int], value_widths: list[int], headers: list[str], available: int
+    headers: list[str], value_widths: list[int], value_floors: list[int], available: int
 ) -> list[int]:
     """Column widths: each as wide as its header and values when the table fits in
-    ``available``; else the widest headers give way down to their longest piece (they
-    wrap between words: after ``_`` or a space). Never narrower than the values or a
-    word of the header: a table that still does not fit is drawn wider.
+    ``available``; else the widest columns give way, one character at a time: headers
+    wrap after ``_`` or a space, text values between words. Never narrower than
+    a number, a word of a text value or a piece of the header. A table that cannot fit
+    even so keeps its text values on one line (only headers wrap) and is drawn wider.
     """
-    widths = [max(h, v) for h, v in zip(header_widths, value_widths, strict=True)]
+    widths = [max(len(h), v) for h, v in zip(headers, value_widths, strict=True)]
     excess = sum(widths) + 3 * len(widths) + 1 - available
     longest_piece = [max(len(p.rstrip()) for p in _header_pieces(h) or [""]) for h in headers]
-    floors = [max(v, p) for v, p in zip(value_widths, longest_piece, strict=True)]
+    floors = [max(v, p) for v, p in zip(value_floors, longest_piece, strict=True)]
+    if sum(floors) + 3 * len(floors) + 1 > available:  # too wide anyway: wrap headers only
+        floors = [max(v, p) for v, p in zip(value_widths, longest_piece, strict=True)]
     while excess > 0:
-        room = [w - f for w, f in zip(widths, floors, strict=True)]
-        i = max(range(len(widths)), key=room.__getitem__)
-        if room[i] <= 0:
+        # the widest column that may still give way (as Rich collapses a table)
+        shrinkable = [i for i, (w, f) in enumerate(zip(widths, floors, strict=True)) if w > f]
+        if not shrinkable:
             break
+        i = max(shrinkable, key=widths.__getitem__)
         widths[i] -= 1
         excess -= 1
     return widths
