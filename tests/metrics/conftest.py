@@ -99,3 +99,14 @@ def spark_copy() -> Callable[[Store], Store]:
     from payback.store import copy_to_spark
 
     return copy_to_spark
+
+
+def demo_store(path, customers: int, seed: int) -> Store:
+    """A store (file, or ``":memory:"``) holding the synthetic demo shop's tables, written
+    directly (what ``payback demo`` imports from its files)."""
+    from payback.demo import generate_shop
+
+    shop = generate_shop(customers, seed=seed)
+    store = open_store(path)
+    store.write(shop.tables, meta={"base_currency": shop.currency})
+    return store

@@ -11,6 +11,8 @@ import pytest
 
 from payback.cli import main
 
+from .conftest import demo_store
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 TEXT = DOC.read_text()
 COMMANDS = [
@@ -23,13 +25,8 @@ COMMANDS = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    from payback.demo import generate_shop
-    from payback.store import open_store
-
     path = tmp_path_factory.mktemp("docs") / "demo.duckdb"
-    shop = generate_shop(800, seed=5)
-    with open_store(path) as store:
-        store.write(shop.tables, meta={"base_currency": shop.currency})
+    demo_store(path, 800, seed=5).close()
     return str(path)
 
 
@@ -52,16 +49,12 @@ def test_each_example_runs(command, db, tmp_path, monkeypatch, capsys):
 
 def test_the_demo_totals_on_the_page_are_the_engines(tmp_path):
     """The 10,000-customer demo (seed 42) by platform: the two totals rows shown."""
-    from payback.demo import generate_shop
     from payback.metrics import compute_metrics
-    from payback.store import open_store
 
     lines = re.findall(r"(│ Total \((paid|all)\)[^\n]*)", TEXT)
     shown = {kind: line.split("│")[2:] for line, kind in lines}
     assert set(shown) == {"paid", "all"}
-    shop = generate_shop(10_000, seed=42)
-    with open_store(tmp_path / "d.duckdb") as store:
-        store.write(shop.tables, meta={"base_currency": shop.currency})
+    with demo_store(":memory:", 10_000, seed=42) as store:
         r = compute_metrics(
             store, by="platform", metrics="cost,revenue,orders,new_customers,cpo,cac,drr,romi"
         )

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from payback.metrics import CATALOGUE, compute_metrics
-from payback.store import open_store
 
-from .conftest import build_store
+from .conftest import build_store, demo_store
 from .strategies import BLANK_COUNTRY_SHOP, shops
 
 METRICS = (
@@ -207,24 +205,18 @@ def test_metrics_of_one_side_have_one_total(make_store):
 
 
 def test_demo_shop_totals_by_platform_equal_sql_over_the_raw_tables():
-    from payback.demo.generator import generate_shop
-
-    shop = generate_shop(600, seed=7)
-    with open_store(":memory:") as store:
-        store.write({"ad_stats": shop.ad_stats, "orders": shop.orders, "leads": shop.leads})
+    with demo_store(":memory:", 600, seed=7) as store:
         r = compute_metrics(
             store, by="platform", metrics="cost,orders,revenue,new_customers,cpo,cac,drr,cr"
         )
-        con = store.backend.con
-        for name, table in (("o", shop.orders), ("a", shop.ad_stats)):
-            con.register(name, pa.Table.from_batches(table.to_batches(), table.schema))
-        paid, everything = con.execute(
+        # plain SQL over the store's raw tables
+        paid, everything = store.backend.con.execute(
             """
             WITH ads AS (SELECT platform, sum(cost) AS cost, sum(clicks) AS clicks
-                         FROM a GROUP BY platform),
+                         FROM ad_stats GROUP BY platform),
             conf AS (SELECT *, row_number() OVER (PARTITION BY customer_id
                                                   ORDER BY time, order_id) = 1 AS first
-                     FROM o WHERE status = 'confirmed'),
+                     FROM orders WHERE status = 'confirmed'),
             paid AS (SELECT * FROM conf WHERE platform IN (SELECT platform FROM ads))
             SELECT (SELECT sum(cost) FROM ads), count(*), sum(revenue), sum(first::int),
                    (SELECT sum(clicks) FROM ads) FROM paid

@@ -72,17 +72,19 @@ def metrics_command(
         help="duckdb, or spark: copy the store's tables into a local Spark session and "
         "run the same expressions there (needs the spark extra).",
     ),
-    no_totals: bool = typer.Option(False, "--no-totals", help="Leave out the totals row."),
+    no_totals: bool = typer.Option(False, "--no-totals", help="Leave out the totals rows."),
     list_: bool = typer.Option(
         False, "--list", help="List the metric catalogue with formulas and exit."
     ),
 ) -> None:
-    """CPO, CPA, DRR, ROMI and more at any grain, as ratios of sums, with a totals row.
+    """CPO, CPA, DRR, ROMI and more at any grain, as ratios of sums, with totals rows.
 
     The ad side (ad statistics) and the order side (confirmed orders, valid leads) are
     summed to the grain first and then joined, so nothing is double-counted. A missing
     value is shown as "–" with its reason below the table (in JSON: the "reasons" object).
-    Rates are percentages in the table and fractions in CSV/JSON/Parquet.
+    Rates are percentages in the table and fractions in CSV/JSON/Parquet. "Total (paid)"
+    totals the rows with ad statistics (CPO, CAC, DRR, ROMI of the ads); "Total (all)"
+    every row (orders, revenue, new customers of the whole shop).
     """
     from payback.metrics.catalogue import DEFAULT_METRICS
     from payback.metrics.engine import catalogue_frame, compute_metrics

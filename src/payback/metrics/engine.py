@@ -165,8 +165,11 @@ class MetricsResult:
         Raises
         ------
         payback.errors.InputError
-            When the frame has no totals row of that kind.
+            For a kind other than ``"paid"`` or ``"all"``, or when the frame has no totals
+            row of that kind.
         """
+        if kind not in TOTAL_KINDS:
+            raise InputError(f"unknown totals row {kind!r}: expected paid or all")
         rows = self.frame[self.frame["is_total"] & (self.frame["total_kind"] == kind)]
         if rows.empty:
             kinds = sorted(set(self.frame.loc[self.frame["is_total"], "total_kind"]))
@@ -312,41 +315,13 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: boo
     # the paid total looks at the rows of the grain refined by platform, so that organic,
     # newsletter and partner orders stay out of it at every grain (by month, by country ...)
     fine = by if not split or "platform" in by else (*by, "platform")
+    filtered = {
+        s: side_rows(store, s, filters, start, end, "new_customers" in parts) for s in sides
+    }
+    joined = _joined_sums(store, filtered, parts, fine)
 
-    filtered: dict[Side, Any] = {}
-    summed = []
-    for side in sides:
-        rows = side_rows(store, side, filters, start, end, "new_customers" in parts)
-        filtered[side] = rows
-        keys = {d: dim_expr(rows, d, side) for d in fine}
-        aggs = _part_aggs(rows, side, parts)
-        summed.append(rows.group_by(**keys).aggregate(**aggs) if keys else rows.aggregate(**aggs))
-
-    if not summed:  # every needed side left out: no rows, only the (empty) totals
-        nothing = store.table("orders").filter(ibis.literal(False))
-        keys = {d: ibis.null(GRAINS[d].dtype) for d in fine}
-        joined = nothing.select(**(keys or {"_nothing": ibis.literal(0)}))
-    else:
-        joined = summed[0]
-        for other in summed[1:]:
-            joined = _full_join(joined, other, fine)
-    missing = {p: ibis.null(_part_type(p)) for p in parts if p not in joined.columns}
-    joined = joined.mutate(**missing).select(*fine, *parts)
-    # orders/leads that were imported but matched no row are 0, not unknown
-    zero_filled = [p for p in parts if PART_SIDE[p] in sides and PART_SIDE[p] != "ads"]
-
-    def fill(t):
-        return t.mutate(**{p: t[p].fill_null(0) for p in zero_filled}) if zero_filled else t
-
-    def total(t, kind: str):
-        summed_up = fill(t.aggregate(**{p: _sum(t[p], p) for p in parts}))
-        dims = {d: ibis.null(GRAINS[d].dtype) for d in by}
-        flags = {"is_total": ibis.literal(True), "total_kind": ibis.literal(kind)}
-        return summed_up.mutate(**dims, **flags).select(*by, *parts, *flags)
-
-    joined = fill(joined)
-    kinds = [total(joined.filter(joined.ad_rows.notnull()), "paid")] if split else []
-    kinds.append(total(joined, "all"))
+    kinds = [_total(joined.filter(joined.ad_rows.notnull()), by, parts, "paid")] if split else []
+    kinds.append(_total(joined, by, parts, "all"))
     if not by:  # no grain: the rows are the totals
         rows = ibis.union(*kinds, distinct=False) if len(kinds) > 1 else kinds[0]
     else:
@@ -370,6 +345,43 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: boo
     order = [ibis.asc("is_total"), ibis.desc("total_kind")]
     expr = expr.order_by(order + [ibis.asc(k, nulls_first=False) for k in keys])
     return _Plan(by, names, parts, sides, excluded, filtered, split, expr, filters, (start, end))
+
+
+def _joined_sums(store, filtered: Mapping[Side, Any], parts: Sequence[str], keys: Sequence[str]):
+    """Each side summed to the ``keys``, the sides full-joined: one row per key with every
+    part; order and lead parts of a key without orders or leads are 0 (they were imported,
+    none matched), ad parts of a key without ad rows stay null."""
+    summed = []
+    for side, rows in filtered.items():
+        grain = {d: dim_expr(rows, d, side) for d in keys}
+        aggs = _part_aggs(rows, side, parts)
+        summed.append(rows.group_by(**grain).aggregate(**aggs) if grain else rows.aggregate(**aggs))
+    if not summed:  # every needed side left out: no rows, only the (empty) totals
+        nothing = store.table("orders").filter(ibis.literal(False))
+        nulls = {d: ibis.null(GRAINS[d].dtype) for d in keys}
+        joined = nothing.select(**(nulls or {"_nothing": ibis.literal(0)}))
+    else:
+        joined = summed[0]
+        for other in summed[1:]:
+            joined = _full_join(joined, other, keys)
+    missing = {p: ibis.null(_part_type(p)) for p in parts if p not in joined.columns}
+    joined = joined.mutate(**missing).select(*keys, *parts)
+    return _zero_filled(joined, parts)
+
+
+def _zero_filled(t, parts: Sequence[str]):
+    """Order and lead parts null -> 0 (ad parts stay null: no ad rows is not 0 cost; only
+    the ad side is ever left out, so order and lead parts always come from their side)."""
+    zero = [p for p in parts if PART_SIDE[p] != "ads"]
+    return t.mutate(**{p: t[p].fill_null(0) for p in zero}) if zero else t
+
+
+def _total(t, by: Sequence[str], parts: Sequence[str], kind: str):
+    """One totals row of ``kind`` (``"paid"``, ``"all"``): the parts of ``t`` summed."""
+    summed = _zero_filled(t.aggregate(**{p: _sum(t[p], p) for p in parts}), parts)
+    dims = {d: ibis.null(GRAINS[d].dtype) for d in by}
+    flags = {"is_total": ibis.literal(True), "total_kind": ibis.literal(kind)}
+    return summed.mutate(**dims, **flags).select(*by, *parts, *flags)
 
 
 def _natural_order(value) -> list:
@@ -481,7 +493,7 @@ def compute_metrics(
     hierarchy: bool = True,
     check_currency: bool = True,
 ) -> MetricsResult:
-    """Compute metrics at a grain, with a totals row and the reason of every missing value.
+    """Compute metrics at a grain, with totals rows and the reason of every missing value.
 
     Parameters are those of :func:`metrics_expr`; ``check_currency`` refuses money in more
     than one currency (a :class:`payback.errors.CurrencyError` naming the currencies).
