@@ -39,6 +39,17 @@ Engine = Literal["duckdb", "spark"]
 DEFAULT_DB = "payback.duckdb"
 _META = "_payback_meta"
 
+#: Tables the store derives from a canonical one, by the one rule that defines them:
+#: name -> (the canonical table it is built from, ``"module:function"`` building it as an
+#: Ibis expression on that table). A DuckDB store keeps each as ``_derived_<name>``,
+#: rebuilt in the transaction that changes its source, so a query reads the result
+#: instead of recomputing it (the first order of each customer: once per import, not
+#: once per query). Elsewhere, and for a store file written before the table existed and
+#: opened read-only, :meth:`Store.table` returns the expression itself.
+DERIVED: dict[str, tuple[str, str]] = {
+    "acquisitions": ("orders", "payback.metrics.scope:acquisitions_expr"),
+}
+
 
 def default_db_path() -> str:
     """The store file used when none is given: ``$PAYBACK_DB`` or ``./payback.duckdb``."""
@@ -79,10 +90,25 @@ class Store:
 
     # -- reading -------------------------------------------------------------------------------
     def table(self, name: str):
-        """The Ibis table expression of a canonical table (empty when nothing was imported)."""
+        """The Ibis table expression of a canonical table (empty when nothing was imported)
+        or of a derived one (:data:`DERIVED`)."""
+        if name in DERIVED:
+            return self._derived(name)
         if name not in TABLES:
-            raise PaybackError(f"unknown table {name!r}: expected one of {', '.join(TABLES)}")
+            known = ", ".join([*TABLES, *DERIVED])
+            raise PaybackError(f"unknown table {name!r}: expected one of {known}")
         return self.backend.table(name)
+
+    def _derived(self, name: str):
+        source, _ = DERIVED[name]
+        if self.engine == "duckdb" and self._derived_current(name):
+            return self.backend.table(_derived_name(name))
+        return _derive(name, self.backend.table(source))
+
+    def _derived_current(self, name: str) -> bool:
+        """True when the stored derived table was built from the current source."""
+        built = self.meta(f"derived:{name}")
+        return built is not None and built == self.meta(f"version:{DERIVED[name][0]}")
 
     def execute(self, expr, **kwargs):
         """Run an Ibis expression on this store (pandas result, or a scalar)."""
@@ -192,12 +218,39 @@ class Store:
                 counts[name] = raw.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
             for k, v in (meta or {}).items():
                 raw.execute(f"INSERT OR REPLACE INTO {_META} (key, value) VALUES (?, ?)", [k, v])
+            self._changed(raw, tables)
         return counts
 
     def clear(self, name: str) -> None:
         """Delete every row of a table."""
         with self.transaction() as raw:
             raw.execute(f"DELETE FROM {TABLES[name].name}")
+            self._changed(raw, [name])
+
+    def _changed(self, raw, names) -> None:
+        """A new version of the tables ``names``; the derived tables built from them are
+        rebuilt (inside the caller's transaction)."""
+        import uuid
+
+        for name in names:
+            self._set_raw_meta(raw, f"version:{name}", uuid.uuid4().hex)
+        for derived, (source, _) in DERIVED.items():
+            if source in names:
+                self._rebuild(raw, derived)
+
+    def _rebuild(self, raw, name: str) -> None:
+        source, _ = DERIVED[name]
+        sql = self.backend.compile(_derive(name, self.backend.table(source)))
+        raw.execute(f"CREATE OR REPLACE TABLE {_derived_name(name)} AS {sql}")
+        version = self.meta(f"version:{source}")
+        if version is None:  # a store from before versions: give the source one now
+            version = "initial"
+            self._set_raw_meta(raw, f"version:{source}", version)
+        self._set_raw_meta(raw, f"derived:{name}", version)
+
+    @staticmethod
+    def _set_raw_meta(raw, key: str, value: str) -> None:
+        raw.execute(f"INSERT OR REPLACE INTO {_META} (key, value) VALUES (?, ?)", [key, value])
 
     def close(self) -> None:
         disconnect = getattr(self.backend, "disconnect", None)
@@ -244,6 +297,18 @@ def _upsert(raw, table: Table, data) -> None:
         raw.execute(f"INSERT INTO {table.name} ({col_list}) SELECT {casts} FROM {staging}")
     finally:
         raw.unregister(staging)
+
+
+def _derived_name(name: str) -> str:
+    return f"_derived_{name}"
+
+
+def _derive(name: str, source):
+    """The expression of derived table ``name`` on its source table expression."""
+    import importlib
+
+    module, function = DERIVED[name][1].split(":")
+    return getattr(importlib.import_module(module), function)(source)
 
 
 def _create_tables(raw) -> None:
@@ -302,9 +367,15 @@ def open_store(
     # off too: setting progress_bar_time switches the bar itself back on)
     backend.con.execute("SET enable_progress_bar = false")
     backend.con.execute("SET enable_progress_bar_print = false")
+    store = Store(backend=backend, path=path, engine="duckdb")
     if not read_only:
         _create_tables(backend.con)
-    return Store(backend=backend, path=path, engine="duckdb")
+        stale = [name for name in DERIVED if not store._derived_current(name)]
+        if stale:  # a new store, or one written before a derived table existed
+            with store.transaction() as raw:
+                for name in stale:
+                    store._rebuild(raw, name)
+    return store
 
 
 def open_spark(tables: Mapping[str, Any] | None = None) -> Store:

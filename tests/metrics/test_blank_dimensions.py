@@ -10,7 +10,8 @@ import pytest
 
 from payback.cli import main
 from payback.metrics import compute_metrics
-from payback.metrics.probes import blank_ad_dimensions
+from payback.metrics.probes import blank_dimensions
+from payback.metrics.sides import SIDES
 
 from .conftest import arrow_rows
 
@@ -69,11 +70,11 @@ def test_ads_with_the_dimension_are_split_as_usual(make_store):
     assert rows[["country", "cost", "orders"]].values.tolist() == [
         ["DE", 60.0, 2], ["FR", None, 2], [None, 40.0, 1],
     ]  # fmt: skip
-    assert blank_ad_dimensions(store, ["country", "device", "platform"]) == {"device"}
+    assert blank_dimensions(store, SIDES["ads"], ["country", "device", "platform"]) == {"device"}
 
 
 def test_an_empty_ad_table_has_no_blank_dimension(make_store):
-    assert blank_ad_dimensions(make_store(orders=ORDERS), ["country"]) == frozenset()
+    assert blank_dimensions(make_store(orders=ORDERS), SIDES["ads"], ["country"]) == frozenset()
 
 
 def test_the_table_footnote_says_so(tmp_path, capsys):

@@ -51,19 +51,29 @@ def test_sums_the_brief_asks_for_are_there():
     }
 
 
-def test_every_ratio_is_built_from_catalogue_sums():
+def test_every_metric_is_built_from_catalogue_entries():
     for m in CATALOGUE.values():
-        if m.kind != "sum":
-            assert m.numerator in CATALOGUE and m.denominator in CATALOGUE, m.name
-        if m.kind == "ratio":
+        assert all(n in CATALOGUE for n in m.inputs), m.name
+        assert (m.kind in ("sum", "input")) == (not m.inputs), m.name
+        if m.kind == "ratio" and m.at_grain:  # a ratio of sums at any grain
             assert CATALOGUE[m.denominator].kind == "sum", m.name
+
+
+def test_analysis_metrics_are_refused_at_a_grain_with_the_reason():
+    assert {n for n, m in CATALOGUE.items() if not m.at_grain} == {
+        "ltv", "other_costs_per_customer", "margin", "share", "conversion", "target_cpa",
+        "ltv_cac", "marginal_cpo", "headroom", "max_cpa", "max_cpc",
+    }  # fmt: skip
+    with pytest.raises(InputError, match=r"headroom .* needs cac|headroom .* needs ltv"):
+        resolve_metrics("cpo,headroom", at_grain=True)
+    assert resolve_metrics("cpo,headroom") == ("cpo", "headroom")
 
 
 def test_aliases_and_case_resolve_and_unknown_names_list_the_valid_ones():
     assert resolve_metrics("CPL, ACoS,cpo,cpo") == ("cpa", "drr", "cpo")
     assert set(ALIASES.values()) <= CATALOGUE.keys()
-    with pytest.raises(InputError, match=r"unknown metric 'ltv'.*cpo.*metrics --list"):
-        resolve_metrics(["cpo", "ltv"])
+    with pytest.raises(InputError, match=r"unknown metric 'lvt'.*cpo.*metrics --list"):
+        resolve_metrics(["cpo", "lvt"])
     with pytest.raises(InputError, match="no metric given"):
         resolve_metrics(" , ")
 

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from payback.errors import InputError
+from payback.metrics.scope import acquisitions, confirmed_orders
 
 __all__ = [
     "SOURCES",
@@ -85,20 +86,12 @@ def last_complete_month(day: Any) -> int:
     return index if stamp.is_month_end else index - 1
 
 
-def confirmed_orders(store) -> ir.Table:
-    """The store's confirmed orders (the only ones that are purchases), lazily.
-
-    The one definition of a purchase for the CLV summaries, the cohorts, the acquisition
-    source of a customer (:func:`acquisition_expr`) and the economics. Example: see
-    :func:`acquisition_expr`.
-    """
-    orders = store.table("orders")
-    return orders.filter(orders.status == "confirmed")
-
-
 def acquisition_expr(store) -> ir.Table:
     """One row per customer: ``customer_id, acquired`` (time of the first confirmed
     order) and its ``platform, campaign, partner_id`` (the acquisition source).
+
+    The first order is the one rule of :func:`payback.metrics.scope.acquisitions`
+    (computed once per version of the orders).
 
     Examples
     --------
@@ -116,10 +109,7 @@ def acquisition_expr(store) -> ir.Table:
       customer_id platform
     0           a   google
     """
-    o = confirmed_orders(store)
-    rank = ibis.row_number().over(group_by=o.customer_id, order_by=[o.time, o.order_id])
-    ranked = o.mutate(_rank=rank)
-    first = ranked.filter(ranked._rank == 0)
+    first = acquisitions(store)
     return first.select(
         "customer_id",
         first.time.name("acquired"),

@@ -1,10 +1,13 @@
-"""The metric catalogue: every advertising-efficiency metric payback computes at any grain.
+"""The metric catalogue: every metric payback computes, each defined once.
 
 Each :class:`Metric` says what it is (name, label, formula, unit, whether lower is
-better) and how it is built from **additive parts** — sums the engine aggregates on
-the ad side (``ad_stats``) or the order side (``orders``, ``leads``). Every ratio is
-a ratio of those sums at the chosen grain, never a mean of per-row ratios, and a
-zero or missing denominator gives a missing value with a reason.
+better) and how it is built: from **additive parts** (sums a data side aggregates,
+:mod:`payback.metrics.sides`), from **inputs** an analysis supplies (an LTV, a margin,
+a target), or from other metrics (difference, ratio, product). One definition is
+evaluated on plain numbers (the calculator), on pandas Series (the report, economics)
+and on Ibis expressions (the engine, at any grain): :meth:`Metric.evaluate`. Every
+ratio at a grain is a ratio of sums, never a mean of per-row ratios, and a zero or
+missing denominator gives a missing value with a reason.
 
 Parts
 -----
@@ -20,10 +23,15 @@ orders                  orders        1 per order with status ``confirmed``
 revenue                 orders        ``orders.revenue`` of confirmed orders
 cogs                    orders        ``orders.cogs`` of confirmed orders
 cogs_missing            orders        1 per confirmed order whose ``cogs`` is empty
-new_customers           orders        1 per confirmed order that is its customer's first
+new_customers           new           1 per customer, in the row of their first confirmed
+                                      order (the store's ``acquisitions`` table)
 leads                   leads         1 per lead with status ``valid``
 ad_rows                 ads           1 per ad row (marks the rows that have ad statistics)
 ======================  ============  ===================================================
+
+Metrics whose inputs are not all parts (LTV/CAC, marginal CPO, headroom, max CPA, max
+CPC) are computed by the analyses and the calculator from the same definitions; the
+engine refuses them at a grain with the reason (:attr:`Metric.at_grain`).
 
 Examples
 --------
@@ -40,36 +48,16 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from payback.errors import InputError
+from payback.metrics.sides import PART_SIDE, SIDES
 
 Unit = Literal["money", "count", "rate", "ratio"]
-Kind = Literal["sum", "difference", "ratio"]
-Side = Literal["ads", "orders", "leads"]
-
-#: Additive parts and the side (source table group) that aggregates them.
-PART_SIDE: dict[str, Side] = {
-    "impressions": "ads",
-    "clicks": "ads",
-    "cost": "ads",
-    "platform_conversions": "ads",
-    "platform_revenue": "ads",
-    "orders": "orders",
-    "revenue": "orders",
-    "cogs": "orders",
-    "cogs_missing": "orders",
-    "new_customers": "orders",
-    "leads": "leads",
-    "ad_rows": "ads",
-}
-
-#: Parts that are integer counts (the rest are money or fractional platform numbers).
-COUNT_PARTS = frozenset(
-    {"impressions", "clicks", "orders", "cogs_missing", "new_customers", "leads", "ad_rows"}
-)
+Kind = Literal["sum", "input", "difference", "ratio", "product"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +67,8 @@ class Metric:
     Attributes
     ----------
     name : str
-        Identifier used by the CLI and the API (``cpo``, ``drr`` ...).
+        Identifier used everywhere: the CLI, the API, the calculator, the report, the
+        dashboard (``cpo``, ``drr``, ``ltv_cac`` ...). A name means one thing.
     label : str
         Short human label for tables (``CPO``).
     formula : str
@@ -91,15 +80,20 @@ class Metric:
         The better direction; None when neither is (cost, the platform gap).
     description : str
         What it means and how to read it.
-    kind : {"sum", "difference", "ratio"}
-        ``sum``: an additive part; ``difference``: ``numerator - denominator``;
-        ``ratio``: ``(numerator + offset x denominator) / denominator x scale``.
+    kind : {"sum", "input", "difference", "ratio", "product"}
+        ``sum``: an additive part a data side sums (:data:`payback.metrics.sides.PARTS`);
+        ``input``: a value an analysis supplies (an LTV, a margin, a target), not summed
+        by the engine; ``difference``: ``numerator - denominator``; ``ratio``:
+        ``(numerator + offset x denominator) / denominator x scale``; ``product``: the
+        product of ``factors``.
     numerator, denominator : str or None
         The metric names the value is built from (difference and ratio metrics).
     scale, offset : float
         ``cpm`` scales by 1000; ``roi`` and ``romi`` have offset -1: ``(x - cost) / cost``.
     needs_cogs : bool
         Missing when a confirmed order in the row has no cost of goods.
+    factors : tuple of str
+        The metric names multiplied by a ``product`` metric.
     """
 
     name: str
@@ -114,25 +108,47 @@ class Metric:
     scale: float = 1.0
     offset: float = 0.0
     needs_cogs: bool = False
+    factors: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The metric names this one is built from, in formula order (none for a sum or
+        an input)."""
+        if self.kind == "product":
+            return self.factors
+        if self.kind in ("difference", "ratio"):
+            assert self.numerator is not None and self.denominator is not None
+            return (self.numerator, self.denominator)
+        return ()
 
     @property
     def parts(self) -> frozenset[str]:
-        """The additive parts this metric is computed from."""
-        if self.kind == "sum":
+        """The additive parts (and analysis inputs) this metric is computed from."""
+        if self.kind in ("sum", "input"):
             own = {self.name} | ({"cogs_missing"} if self.needs_cogs else set())
             return frozenset(own)
-        assert self.numerator is not None and self.denominator is not None
-        return CATALOGUE[self.numerator].parts | CATALOGUE[self.denominator].parts
+        return frozenset().union(*(CATALOGUE[n].parts for n in self.inputs))
 
     @property
-    def sides(self) -> frozenset[Side]:
-        """The sides (``ads``, ``orders``, ``leads``) whose data the metric needs."""
-        return frozenset(PART_SIDE[p] for p in self.parts)
+    def at_grain(self) -> bool:
+        """True when the engine can compute the metric at any grain: every part is summed
+        by a data side (LTV/CAC, max CPA ... need an analysis's inputs).
+
+        >>> CATALOGUE["cpo"].at_grain, CATALOGUE["ltv_cac"].at_grain
+        (True, False)
+        """
+        return all(p in PART_SIDE for p in self.parts)
+
+    @property
+    def sides(self) -> frozenset[str]:
+        """The data sides (``ads``, ``orders``, ``new``, ``leads`` ...) whose rows the
+        metric needs."""
+        return frozenset(PART_SIDE[p] for p in self.parts if p in PART_SIDE)
 
     @property
     def paid_only(self) -> bool:
-        """True when the metric relates ad statistics to orders or leads (CPO, CAC, CPA,
-        DRR, ROAS, ROI, ROMI, CR, lead CR, the CRM-vs-platform gaps).
+        """True when the metric relates the paid side (ad statistics) to another side
+        (CPO, CAC, CPA, DRR, ROAS, ROI, ROMI, CR, lead CR, the CRM-vs-platform gaps).
 
         Its total is taken over the paid rows only (``Total (paid)``): orders without ad
         statistics (organic, newsletter, partner) would dilute it.
@@ -140,7 +156,158 @@ class Metric:
         >>> CATALOGUE["cpo"].paid_only, CATALOGUE["ctr"].paid_only, CATALOGUE["aov"].paid_only
         (True, False, False)
         """
-        return "ads" in self.sides and len(self.sides) > 1
+        return any(SIDES[s].paid for s in self.sides) and len(self.sides) > 1
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        """The metric from the values of its inputs, by its one formula.
+
+        ``values`` maps part or metric names to plain numbers, pandas Series or Ibis
+        expressions (all of one kind); a metric given in ``values`` is taken as given,
+        else it is built from its own inputs. The result is of the same kind: a float or
+        None, a nullable ``Float64`` Series with ``<NA>``, an Ibis expression with NULL.
+
+        Null behaviour: a missing input gives a missing value; a ratio with a zero
+        denominator is missing (never inf or NaN); a ``needs_cogs`` sum is missing when
+        ``cogs_missing`` is above 0.
+
+        Raises
+        ------
+        InputError
+            When a value the formula needs is not in ``values`` (the message names it).
+
+        Examples
+        --------
+        >>> CATALOGUE["cpo"].evaluate({"cost": 200, "orders": 40})
+        5.0
+        >>> CATALOGUE["cpo"].evaluate({"cost": 200, "orders": 0}) is None
+        True
+        >>> CATALOGUE["romi"].evaluate({"cost": 100, "revenue": 1000, "cogs": 700,
+        ...                             "cogs_missing": 0})
+        2.0
+        >>> import pandas as pd
+        >>> CATALOGUE["drr"].evaluate({"cost": pd.Series([10, 5]), "revenue": pd.Series([30, 0])})
+        0    0.333333
+        1        <NA>
+        dtype: Float64
+        >>> CATALOGUE["ltv_cac"].evaluate({"ltv": 50, "cac": 20})   # DOMAIN.md: 2.5 < 3
+        2.5
+        """
+        return self._value(values, _algebra(values))
+
+    def _value(self, values: Mapping[str, Any], algebra: _Algebra) -> Any:
+        if self.name in values:
+            value = values[self.name]
+        elif self.kind in ("sum", "input"):
+            raise InputError(
+                f"missing a value for {self.name!r} ({self.formula}); got values for "
+                f"{', '.join(values) or 'nothing'}"
+            )
+        else:
+            args = [CATALOGUE[n]._value(values, algebra) for n in self.inputs]
+            return self._combine(args, algebra)
+        if self.needs_cogs and "cogs_missing" in values:
+            value = algebra.missing_where(value, values["cogs_missing"])
+        return value
+
+    def _combine(self, args: list[Any], algebra: _Algebra) -> Any:
+        if self.kind == "difference":
+            return algebra.sub(args[0], args[1])
+        if self.kind == "product":
+            out = args[0]
+            for a in args[1:]:
+                out = algebra.mul(out, a)
+            return out
+        num, den = args
+        return algebra.ratio(num, den, self.offset, self.scale)
+
+
+class _Algebra:
+    """Arithmetic with the catalogue's null rules on one kind of value."""
+
+    @staticmethod
+    def missing_where(value: Any, flag: Any) -> Any:
+        return None if value is None or flag is None or flag > 0 else value
+
+    @staticmethod
+    def sub(a: Any, b: Any) -> Any:
+        return None if a is None or b is None else float(a) - float(b)
+
+    @staticmethod
+    def mul(a: Any, b: Any) -> Any:
+        return None if a is None or b is None else float(a) * float(b)
+
+    @staticmethod
+    def ratio(num: Any, den: Any, offset: float, scale: float) -> Any:
+        if num is None or den is None or float(den) == 0:
+            return None
+        num, den = float(num), float(den)
+        if offset:  # (gross profit - cost) / cost, not gross profit / cost - 1: exact decimals
+            num = num + offset * den
+        value = num / den * scale if scale != 1.0 else num / den
+        return value if math.isfinite(value) else None
+
+
+class _Frames(_Algebra):
+    @staticmethod
+    def _float(x: Any) -> Any:
+        import pandas as pd
+
+        return x.astype("Float64") if isinstance(x, pd.Series) else x
+
+    @staticmethod
+    def missing_where(value: Any, flag: Any) -> Any:
+        return value.mask(flag.fillna(1) > 0)
+
+    @staticmethod
+    def sub(a: Any, b: Any) -> Any:
+        return _Frames._float(a) - _Frames._float(b)
+
+    @staticmethod
+    def mul(a: Any, b: Any) -> Any:
+        return _Frames._float(a) * _Frames._float(b)
+
+    @staticmethod
+    def ratio(num: Any, den: Any, offset: float, scale: float) -> Any:
+        num, den = _Frames._float(num), _Frames._float(den)
+        den = den.mask(den == 0)
+        if offset:
+            num = num + offset * den
+        return num / den * scale if scale != 1.0 else num / den
+
+
+class _Exprs(_Algebra):
+    @staticmethod
+    def missing_where(value: Any, flag: Any) -> Any:
+        import ibis
+
+        return ibis.ifelse(flag > 0, ibis.null(value.type()), value)
+
+    @staticmethod
+    def sub(a: Any, b: Any) -> Any:
+        return a - b
+
+    @staticmethod
+    def mul(a: Any, b: Any) -> Any:
+        return a.cast("float64") * b.cast("float64")
+
+    @staticmethod
+    def ratio(num: Any, den: Any, offset: float, scale: float) -> Any:
+        num, den = num.cast("float64"), den.cast("float64")
+        if offset:
+            num = num + offset * den
+        value = num / den.nullif(0.0)
+        return value * scale if scale != 1.0 else value
+
+
+def _algebra(values: Mapping[str, Any]) -> _Algebra:
+    """The arithmetic for the kind of the values: Ibis expressions, pandas Series or numbers."""
+    for v in values.values():
+        module = type(v).__module__
+        if module.startswith("ibis."):
+            return _Exprs()
+        if module.startswith("pandas."):
+            return _Frames()
+    return _Algebra()
 
 
 def _sum(name, label, formula, unit, better, description, **kw) -> Metric:
@@ -226,13 +393,54 @@ _METRICS: tuple[Metric, ...] = (
            "Return on marketing investment: gross profit (revenue - cost of goods) left "
            "after the ad cost, per unit of ad cost.",
            "gross_profit", "cost", offset=-1.0),
+    # -- inputs an analysis supplies (not summed by the engine) ---------------------------------
+    Metric("ltv", "LTV", "lifetime value per customer (cohort or predicted, revenue or "
+           "margin basis)", "money", False,
+           "What a customer brings over the horizon: from payback ltv (cohort) or a model "
+           "(predicted); the basis (revenue or gross margin) is stated where it is shown.",
+           "input"),
+    Metric("other_costs_per_customer", "Other costs / customer",
+           "non-advertising costs / customers served", "money", True,
+           "Every cost other than advertising (rent, salaries, delivery ...) per customer "
+           "over the same horizon as the LTV.", "input"),
+    Metric("margin", "Margin", "gross margin as a share of the price", "rate", False,
+           "Gross margin: (price - cost of goods) / price.", "input"),
+    Metric("share", "Share", "share of the margin spent to win a deal", "rate", None,
+           "How much of a deal's margin the business will spend on acquiring it.", "input"),
+    Metric("conversion", "Lead-to-deal", "deals / leads", "rate", False,
+           "Share of leads (requests) that become deals (orders).", "input"),
+    Metric("target_cpa", "Target CPA", "the most one action may cost", "money", True,
+           "An allowed cost per action (a target, or a ceiling such as max CPA).", "input"),
+    # -- what a customer may cost: ceilings ------------------------------------------------------
+    _ratio("ltv_cac", "LTV/CAC", "LTV / CAC", "ratio", False,
+           "How many times a customer pays back their acquisition cost; 3 or more is "
+           "healthy (LTV 50 and CAC 20 give 2.5: not sustainable).", "ltv", "cac"),
+    Metric("marginal_cpo", "Marginal CPO", "LTV - other costs per customer", "money", False,
+           "The break-even acquisition cost: above it every new customer loses money.",
+           "difference", "ltv", "other_costs_per_customer"),
+    Metric("headroom", "Headroom", "marginal CPO - CAC", "money", False,
+           "How much more a new customer may cost before the break-even (negative: each "
+           "one loses money now).", "difference", "marginal_cpo", "cac"),
+    Metric("max_cpa", "Max CPA", "average check x margin x share x lead-to-deal",
+           "money", False,
+           "The most one lead (action) may cost: a deal's margin, the share of it the "
+           "business spends to win a deal, times the leads that become deals.",
+           "product", factors=("aov", "margin", "share", "conversion")),
+    Metric("max_cpc", "Max CPC", "allowed CPA x CR", "money", False,
+           "The most one click may cost to keep the CPA at the target: target CPA x "
+           "conversion rate of clicks.", "product", factors=("target_cpa", "cr")),
 )  # fmt: skip
 
 #: Every metric by name, in catalogue order.
 CATALOGUE: dict[str, Metric] = {m.name: m for m in _METRICS}
 
 #: Other names users write for a metric.
-ALIASES: dict[str, str] = {"cpl": "cpa", "acos": "drr", "gross_margin": "gross_profit"}
+ALIASES: dict[str, str] = {
+    "cpl": "cpa",
+    "acos": "drr",
+    "gross_margin": "gross_profit",
+    "max_cpl": "max_cpa",
+}
 
 #: What ``payback metrics`` shows when no ``--metrics`` is given.
 DEFAULT_METRICS: tuple[str, ...] = (
@@ -247,16 +455,32 @@ DEFAULT_METRICS: tuple[str, ...] = (
 )
 
 
-def resolve_metrics(names: Iterable[str] | str) -> tuple[str, ...]:
+def resolve_metrics(names: Iterable[str] | str, *, at_grain: bool = False) -> tuple[str, ...]:
     """Canonical metric names for user input (case-insensitive, aliases, comma lists).
+
+    Parameters
+    ----------
+    names : str or iterable of str
+        ``"CPL, acos"`` or ``["cpo", "drr"]``.
+    at_grain : bool
+        Only metrics the engine computes at a grain (:attr:`Metric.at_grain`).
 
     Raises
     ------
     InputError
-        For an unknown name; the message lists the valid ones.
+        For an unknown name (the message lists the valid ones), or with ``at_grain`` for
+        a metric that needs an analysis's inputs (the message says which).
+
+    Examples
+    --------
+    >>> resolve_metrics("ltv_cac", at_grain=True)
+    Traceback (most recent call last):
+    ...
+    payback.errors.InputError: ltv_cac (LTV / CAC) needs ltv, which no data side sums: ...
     """
     if isinstance(names, str):
         names = [names]
+    valid = [n for n, m in CATALOGUE.items() if m.at_grain or not at_grain]
     out: list[str] = []
     for raw in names:
         for piece in str(raw).split(","):
@@ -267,11 +491,20 @@ def resolve_metrics(names: Iterable[str] | str) -> tuple[str, ...]:
             if key not in CATALOGUE:
                 raise InputError(
                     f"unknown metric {piece.strip()!r}: expected one of "
-                    f"{', '.join(CATALOGUE)} (aliases: {', '.join(ALIASES)}); "
+                    f"{', '.join(valid)} (aliases: {', '.join(ALIASES)}); "
                     f"`payback metrics --list` shows them with their formulas"
+                )
+            m = CATALOGUE[key]
+            if at_grain and not m.at_grain:
+                lacking = sorted(p for p in m.parts if p not in PART_SIDE)
+                raise InputError(
+                    f"{key} ({m.formula}) needs {', '.join(lacking)}, which no data side "
+                    f"sums: it is computed by `payback economics` (API: "
+                    f"payback.economics.ceilings) or from numbers by `payback calc`; "
+                    f"at a grain expected one of {', '.join(valid)}"
                 )
             if key not in out:
                 out.append(key)
     if not out:
-        raise InputError(f"no metric given: expected one or more of {', '.join(CATALOGUE)}")
+        raise InputError(f"no metric given: expected one or more of {', '.join(valid)}")
     return tuple(out)

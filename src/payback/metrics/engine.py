@@ -72,14 +72,7 @@ import ibis
 import pandas as pd
 
 from payback.errors import CurrencyError, InputError
-from payback.metrics.catalogue import (
-    CATALOGUE,
-    COUNT_PARTS,
-    PART_SIDE,
-    Metric,
-    Side,
-    resolve_metrics,
-)
+from payback.metrics.catalogue import CATALOGUE, resolve_metrics
 from payback.metrics.filters import (
     GRAINS,
     Where,
@@ -88,16 +81,10 @@ from payback.metrics.filters import (
     parse_range,
     parse_where,
 )
-from payback.metrics.probes import blank_ad_dimensions, unmatched_filters
+from payback.metrics.probes import blank_dimensions, unmatched_filters
 from payback.metrics.reasons import Reasons, summarise
-from payback.metrics.sides import SIDE_TABLE, dim_expr, side_rows
+from payback.metrics.sides import PART_SIDE, PARTS, SIDES
 
-_MONEY_PARTS: dict[Side, tuple[str, ...]] = {
-    "ads": ("cost", "platform_revenue"),
-    "orders": ("revenue", "cogs"),
-    "leads": (),
-}
-_MONEY_SUMS = frozenset({"cost", "platform_revenue", "revenue", "cogs"})
 _MONEY_DIGITS = 6
 #: ``total_kind`` of the two totals rows.
 TOTAL_KINDS = ("paid", "all")
@@ -203,9 +190,9 @@ class _Plan:
     by: tuple[str, ...]
     metrics: tuple[str, ...]
     parts: tuple[str, ...]
-    sides: tuple[Side, ...]  # sides that contribute
-    excluded: Mapping[Side, str]  # sides needed but left out, and why
-    filtered: Mapping[Side, Any]  # filtered side tables (before aggregation)
+    sides: tuple[str, ...]  # sides that contribute
+    excluded: Mapping[str, str]  # sides needed but left out, and why
+    filtered: Mapping[str, Any]  # filtered side tables (before aggregation)
     split: bool  # a "paid" total row precedes the "all" one
     expr: Any  # groups (+ totals) with dims, parts, metrics, is_total, total_kind
     filters: Mapping[str, tuple[object, ...]]  # parsed --where
@@ -213,24 +200,13 @@ class _Plan:
 
 
 # -- building blocks ------------------------------------------------------------------------------
-def _part_aggs(t, side: Side, parts: Iterable[str]) -> dict[str, Any]:
-    one = ibis.literal(1, type="int64")
-    zero = ibis.literal(0, type="int64")
-    exprs = {
-        "impressions": lambda: t.impressions.sum(),
-        "clicks": lambda: t.clicks.sum(),
-        "cost": lambda: t.cost.sum(),
-        "platform_conversions": lambda: t.conversions.sum(),
-        "platform_revenue": lambda: t.conversion_value.sum(),
-        "orders": lambda: t.count(),
-        "revenue": lambda: t.revenue.sum(),
-        "cogs": lambda: t.cogs.sum(),
-        "cogs_missing": lambda: t.count() - t.cogs.count(),
-        "new_customers": lambda: t._first.ifelse(one, zero).sum(),
-        "leads": lambda: t.count(),
-        "ad_rows": lambda: t.count(),
+def _part_aggs(t, side: str, parts: Iterable[str]) -> dict[str, Any]:
+    """The sums of ``parts`` that ``side`` contributes, over its rows ``t``."""
+    return {
+        p.name: _tidy(p.total(t).cast(p.dtype), p.name)
+        for p in SIDES[side].parts
+        if p.name in parts
     }
-    return {p: _tidy(exprs[p]().cast(_part_type(p)), p) for p in parts if PART_SIDE[p] == side}
 
 
 def _sum(column, part: str):
@@ -243,85 +219,72 @@ def _tidy(total, part: str):
     Amounts carry at most micro-units (Yandex reports money in millionths), so this only
     removes the binary floating-point error of the sum, never a real digit.
     """
-    return total.round(_MONEY_DIGITS) if part in _MONEY_SUMS else total
+    return total.round(_MONEY_DIGITS) if PARTS[part].money else total
 
 
 def _part_type(part: str) -> str:
-    return "int64" if part in COUNT_PARTS else "float64"
+    return PARTS[part].dtype
 
 
-def _metric_value(m: Metric, cols: Mapping[str, Any]):
-    """The Ibis value of a metric from the columns of its parts (null on a zero denominator)."""
-    if m.kind == "sum":
-        value = cols[m.name]
-        if m.needs_cogs:
-            value = ibis.ifelse(cols["cogs_missing"] > 0, ibis.null(value.type()), value)
-        return value
-    num = _metric_value(CATALOGUE[m.numerator], cols)
-    den = _metric_value(CATALOGUE[m.denominator], cols)
-    if m.kind == "difference":
-        return num - den
-    num, den = num.cast("float64"), den.cast("float64")
-    if m.offset:  # (gross profit - cost) / cost, not gross profit / cost - 1: exact decimals
-        num = num + m.offset * den
-    value = num / den.nullif(0.0)
-    return value * m.scale if m.scale != 1.0 else value
-
-
-def _excluded_sides(store, sides: Iterable[Side], by: Sequence[str], filters) -> dict[Side, str]:
+def _excluded_sides(store, sides: Iterable[str], by: Sequence[str], filters) -> dict[str, str]:
     """The sides that cannot be split by (or filtered on) a dimension, with the reason.
 
-    The ads have no ``partner``; and where every ad row has an empty ``country`` or
-    ``device`` (the platform exports had none), they cannot be split by it either: their
-    cost would all sit in the ``(none)`` row.
+    A side lacks a dimension its record has no column for (the ads have no
+    ``partner``); and where every row of a side leaves an optional column empty (ad
+    exports without a ``country`` or ``device`` breakdown), it cannot be split by it
+    either: its sums would all sit in the ``(none)`` row.
     """
-    if "ads" not in sides:
-        return {}
-    for dim in by:
-        if GRAINS[dim].column is None:
-            why = f"ad statistics have no {dim} dimension, so ad metrics cannot be split by {dim}"
-            return {"ads": why}
-    for dim in filters:
-        if GRAINS[dim].column is None:
-            return {"ads": f"ad statistics have no {dim} dimension to filter on"}
-    blank = blank_ad_dimensions(store, [*by, *filters])
-    for dim in by:
-        if dim in blank:
-            why = f"the ad statistics carry no {dim}, so ad metrics cannot be split by {dim}"
-            return {"ads": why}
-    for dim in filters:
-        if dim in blank:
-            return {"ads": f"the ad statistics carry no {dim} to filter on"}
-    return {}
+    out: dict[str, str] = {}
+    for name in sides:
+        side = SIDES[name]
+        what = f"{side.words.split()[0]} metrics" if side.paid else f"metrics of the {side.words}"
+        lacking = [d for d in by if d not in side.columns]
+        if lacking:
+            d = lacking[0]
+            out[name] = f"{side.words} have no {d} dimension, so {what} cannot be split by {d}"
+            continue
+        lacking = [d for d in filters if d not in side.columns]
+        if lacking:
+            out[name] = f"{side.words} have no {lacking[0]} dimension to filter on"
+            continue
+        blank = blank_dimensions(store, side, [*by, *filters])
+        for d in by:
+            if d in blank:
+                out[name] = f"the {side.words} carry no {d}, so {what} cannot be split by {d}"
+                break
+        else:
+            for d in filters:
+                if d in blank:
+                    out[name] = f"the {side.words} carry no {d} to filter on"
+                    break
+    return out
 
 
 def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: bool) -> _Plan:
     by = expand_grain(parse_by(by), hierarchy)
-    names = resolve_metrics(metrics)
+    names = resolve_metrics(metrics, at_grain=True)
     filters = parse_where(where)
     start, end = parse_range(start, end)
     wanted = {p for n in names for p in CATALOGUE[n].parts}
-    needed: list[Side] = []
-    for p in sorted(wanted, key=list(PART_SIDE).index):
-        if PART_SIDE[p] not in needed:
-            needed.append(PART_SIDE[p])
+    needed = [s for s in SIDES if any(PART_SIDE[p] == s for p in wanted)]
     excluded = _excluded_sides(store, needed, by, filters)
     sides = tuple(s for s in needed if s not in excluded)
-    if "ads" in sides:  # marks the rows that have ad statistics
-        wanted.add("ad_rows")
+    paid = [SIDES[s].presence for s in sides if SIDES[s].paid]
+    wanted.update(p for p in paid if p)  # marks the rows that have ad statistics
     parts = tuple(sorted(wanted, key=list(PART_SIDE).index))
-    # paid and blended totals differ only when the ad side meets orders or leads
-    split = "ads" in sides and len(sides) > 1 and (totals or not by)
+    # paid and blended totals differ only when the paid side meets another side
+    split = bool(paid) and len(sides) > 1 and (totals or not by)
     # the paid total looks at the rows of the grain refined by platform, so that organic,
     # newsletter and partner orders stay out of it at every grain (by month, by country ...)
     fine = by if not split or "platform" in by else (*by, "platform")
-    filtered = {
-        s: side_rows(store, s, filters, start, end, "new_customers" in parts) for s in sides
-    }
+    filtered = {s: SIDES[s].rows(store, filters, start, end) for s in sides}
     joined = _joined_sums(store, filtered, parts, fine)
 
-    kinds = [_total(joined.filter(joined.ad_rows.notnull()), by, parts, "paid")] if split else []
-    kinds.append(_total(joined, by, parts, "all"))
+    kinds = []
+    if split:
+        is_paid = ibis.or_(*(joined[p].notnull() for p in paid))
+        kinds.append(_total(joined.filter(is_paid), by, parts, "paid", sides))
+    kinds.append(_total(joined, by, parts, "all", sides))
     if not by:  # no grain: the rows are the totals
         rows = ibis.union(*kinds, distinct=False) if len(kinds) > 1 else kinds[0]
     else:
@@ -332,8 +295,9 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: boo
         rows = ibis.union(groups, *kinds, distinct=False) if totals else groups
     blended = (rows.total_kind == "all").fill_null(False)
     values = {}
+    cols = {p: rows[p] for p in parts}
     for n in names:
-        value = _metric_value(CATALOGUE[n], rows).cast(_metric_type(n))
+        value = CATALOGUE[n].evaluate(cols).cast(_metric_type(n))
         if split and CATALOGUE[n].paid_only:  # over the paid rows only: see Total (paid)
             value = ibis.ifelse(blended, ibis.null(value.type()), value)
         values[n] = value
@@ -347,13 +311,13 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: boo
     return _Plan(by, names, parts, sides, excluded, filtered, split, expr, filters, (start, end))
 
 
-def _joined_sums(store, filtered: Mapping[Side, Any], parts: Sequence[str], keys: Sequence[str]):
+def _joined_sums(store, filtered: Mapping[str, Any], parts: Sequence[str], keys: Sequence[str]):
     """Each side summed to the ``keys``, the sides full-joined: one row per key with every
     part; order and lead parts of a key without orders or leads are 0 (they were imported,
     none matched), ad parts of a key without ad rows stay null."""
     summed = []
     for side, rows in filtered.items():
-        grain = {d: dim_expr(rows, d, side) for d in keys}
+        grain = {d: SIDES[side].value(rows, d) for d in keys}
         aggs = _part_aggs(rows, side, parts)
         summed.append(rows.group_by(**grain).aggregate(**aggs) if grain else rows.aggregate(**aggs))
     if not summed:  # every needed side left out: no rows, only the (empty) totals
@@ -366,19 +330,20 @@ def _joined_sums(store, filtered: Mapping[Side, Any], parts: Sequence[str], keys
             joined = _full_join(joined, other, keys)
     missing = {p: ibis.null(_part_type(p)) for p in parts if p not in joined.columns}
     joined = joined.mutate(**missing).select(*keys, *parts)
-    return _zero_filled(joined, parts)
+    return _zero_filled(joined, parts, tuple(filtered))
 
 
-def _zero_filled(t, parts: Sequence[str]):
-    """Order and lead parts null -> 0 (ad parts stay null: no ad rows is not 0 cost; only
-    the ad side is ever left out, so order and lead parts always come from their side)."""
-    zero = [p for p in parts if PART_SIDE[p] != "ads"]
+def _zero_filled(t, parts: Sequence[str], sides: Sequence[str]):
+    """Parts of the unpaid sides that take part null -> 0 (orders, leads, new customers
+    were imported, none matched the key); parts of the paid side stay null (no ad rows is
+    not 0 cost), and so do the parts of a side left out (it cannot be split so)."""
+    zero = [p for p in parts if PART_SIDE[p] in sides and not SIDES[PART_SIDE[p]].paid]
     return t.mutate(**{p: t[p].fill_null(0) for p in zero}) if zero else t
 
 
-def _total(t, by: Sequence[str], parts: Sequence[str], kind: str):
+def _total(t, by: Sequence[str], parts: Sequence[str], kind: str, sides: Sequence[str]):
     """One totals row of ``kind`` (``"paid"``, ``"all"``): the parts of ``t`` summed."""
-    summed = _zero_filled(t.aggregate(**{p: _sum(t[p], p) for p in parts}), parts)
+    summed = _zero_filled(t.aggregate(**{p: _sum(t[p], p) for p in parts}), parts, sides)
     dims = {d: ibis.null(GRAINS[d].dtype) for d in by}
     flags = {"is_total": ibis.literal(True), "total_kind": ibis.literal(kind)}
     return summed.mutate(**dims, **flags).select(*by, *parts, *flags)
@@ -419,7 +384,8 @@ def _full_join(left, right, by: Sequence[str]):
 def _metric_type(name: str) -> str:
     """Counts that are sums of integer parts are int64; the rest (platform conversions may be
     fractional, ratios) float64."""
-    return "int64" if CATALOGUE[name].kind == "sum" and name in COUNT_PARTS else "float64"
+    m = CATALOGUE[name]
+    return "int64" if m.kind == "sum" and PARTS[name].count else "float64"
 
 
 # -- public API -----------------------------------------------------------------------------------
@@ -438,7 +404,7 @@ def metrics_expr(
 
     Building it runs one small look-up only when the grain or a filter uses ``country``
     or ``device``: whether every ad row leaves it empty (then the ads cannot take part,
-    :func:`payback.metrics.probes.blank_ad_dimensions`).
+    :func:`payback.metrics.probes.blank_dimensions`).
 
     Parameters
     ----------
@@ -590,7 +556,7 @@ def _check_currency(store, plan: _Plan) -> str | None:
     answers it from column statistics when nothing is filtered); only when they differ
     are the distinct codes listed for the message.
     """
-    money = [s for s in plan.sides if any(p in plan.parts for p in _MONEY_PARTS[s])]
+    money = [s for s in plan.sides if any(p.money and p.name in plan.parts for p in SIDES[s].parts)]
     if not money:
         return store.base_currency
     ranges = [
@@ -604,7 +570,7 @@ def _check_currency(store, plan: _Plan) -> str | None:
     base = store.base_currency
     if len(currencies) > 1 or (currencies and base and currencies[0] != base):
         listed = [
-            plan.filtered[s].select(table=ibis.literal(SIDE_TABLE[s]), currency="currency")
+            plan.filtered[s].select(table=ibis.literal(SIDES[s].table), currency="currency")
             for s in money
         ]
         rows = store.to_pyarrow(ibis.union(*listed, distinct=True)).to_pylist()

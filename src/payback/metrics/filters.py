@@ -1,6 +1,7 @@
 """Grains (the dimensions a metric can be cut by) and filters, parsed and bound as literals.
 
-A grain dimension maps to a column expression on each side of the engine:
+A grain dimension is a name, a type and, for dates, a truncation; each data side says
+which of its columns holds it (:attr:`payback.metrics.sides.Side.columns`):
 
 =========  ==========================  ==========================  ====================
 dimension  ads (``ad_stats``)          orders / leads              type
@@ -71,10 +72,6 @@ class Dimension:
     name : str
         As written in ``--by`` / ``--where``.
     dtype : {"date", "string"}
-    column : str or None
-        Source column on the ad side (None: the ads cannot be split by it).
-    order_column : str
-        Source column on the order and lead side.
     truncate : {"D", "W", "M"} or None
         For date dimensions, the unit the day is truncated to.
     description : str
@@ -83,20 +80,14 @@ class Dimension:
     case_insensitive : bool
         Filter values are compared ignoring case (``platform``: the importer lower-cases
         it, so ``--where platform=Google`` means ``google``).
-    ad_optional : bool
-        The ad column is often empty (exports without a country or device breakdown):
-        when every ad row lacks it, the ads cannot be split by it.
     """
 
     name: str
     dtype: DimType
-    column: str | None
-    order_column: str
     truncate: str | None = None
     description: str = ""
     parents: tuple[str, ...] = ()
     case_insensitive: bool = False
-    ad_optional: bool = False
 
     def normalise(self, value: object) -> object:
         """Parse a filter value to the dimension's type: a month (``YYYY-MM`` or any day
@@ -148,40 +139,22 @@ _WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
 GRAINS: dict[str, Dimension] = {
     d.name: d
     for d in (
-        Dimension("date", "date", "date", "time", "D", "calendar day"),
-        Dimension("week", "date", "date", "time", "W", "ISO week, labelled by its Monday"),
-        Dimension("month", "date", "date", "time", "M", "calendar month, labelled by its 1st"),
-        Dimension(
-            "platform",
-            "string",
-            "platform",
-            "platform",
-            None,
-            "ad platform",
-            case_insensitive=True,
-        ),
-        Dimension("campaign", "string", "campaign", "campaign", None, "campaign", ("platform",)),
-        Dimension(
-            "ad_group",
-            "string",
-            "ad_group",
-            "ad_group",
-            None,
-            "ad group / ad set",
-            ("platform", "campaign"),
-        ),
+        Dimension("date", "date", "D", "calendar day"),
+        Dimension("week", "date", "W", "ISO week, labelled by its Monday"),
+        Dimension("month", "date", "M", "calendar month, labelled by its 1st"),
+        Dimension("platform", "string", None, "ad platform", case_insensitive=True),
+        Dimension("campaign", "string", None, "campaign", ("platform",)),
+        Dimension("ad_group", "string", None, "ad group / ad set", ("platform", "campaign")),
         Dimension(
             "keyword",
             "string",
-            "keyword",
-            "keyword",
             None,
             "keyword / search phrase",
             ("platform", "campaign", "ad_group"),
         ),
-        Dimension("partner", "string", None, "partner_id", None, "referral partner (affiliate)"),
-        Dimension("country", "string", "country", "country", None, "country", ad_optional=True),
-        Dimension("device", "string", "device", "device", None, "device", ad_optional=True),
+        Dimension("partner", "string", None, "referral partner (affiliate)"),
+        Dimension("country", "string", None, "country"),
+        Dimension("device", "string", None, "device"),
     )
 }
 

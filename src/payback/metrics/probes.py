@@ -27,9 +27,8 @@ from collections.abc import Mapping, Sequence
 
 import ibis
 
-from payback.metrics.catalogue import Side
 from payback.metrics.filters import GRAINS
-from payback.metrics.sides import SIDE_WORDS, dim_expr, side_rows
+from payback.metrics.sides import SIDES, Side
 
 #: How many existing values a warning lists.
 SHOWN_VALUES = 10
@@ -39,7 +38,7 @@ _READ_VALUES = 2_000
 
 def unmatched_filters(
     store,
-    sides: Sequence[Side],
+    sides: Sequence[str],
     filters: Mapping[str, tuple[object, ...]],
     start=None,
     end=None,
@@ -49,9 +48,9 @@ def unmatched_filters(
     Parameters
     ----------
     store : payback.store.Store
-    sides : sequence of {"ads", "orders", "leads"}
-        The sides the query reads (a side without the dimension, the ads for ``partner``,
-        is not asked).
+    sides : sequence of str
+        The sides the query reads (:data:`payback.metrics.sides.SIDES`; a side without
+        the dimension, the ads for ``partner``, is not asked).
     filters : mapping
         ``{dimension: (values, ...)}`` as :func:`payback.metrics.filters.parse_where`
         returns them.
@@ -67,14 +66,14 @@ def unmatched_filters(
     """
     out: list[str] = []
     for dim, values in filters.items():
-        readable = [s for s in sides if s != "ads" or GRAINS[dim].column is not None]
+        readable = [s for s in sides if dim in SIDES[s].columns]
         if not readable or not values:
             continue
         d = GRAINS[dim]
         keys = [
-            dim_expr(rows, dim, s).name("value")
+            SIDES[s].value(rows, dim).name("value")
             for s in readable
-            for rows in [side_rows(store, s, {}, start, end, need_first=False)]
+            for rows in [SIDES[s].rows(store, {}, start, end)]
         ]
         tables = [k.as_table() for k in keys]
         every = ibis.union(*tables, distinct=True) if len(tables) > 1 else tables[0].distinct()
@@ -88,19 +87,19 @@ def unmatched_filters(
             continue
         listed = every.filter(every.value.notnull()).order_by("value").limit(_READ_VALUES + 1)
         existing = [r["value"] for r in store.to_pyarrow(listed).to_pylist()]
-        where = " or ".join(f"the {SIDE_WORDS[s]}" for s in readable)
+        where = " or ".join(f"the {SIDES[s].words}" for s in dict.fromkeys(readable))
         period = "" if start is None and end is None else " in the period"
         for v in missing:
             out.append(_warning(dim, v, existing, where + period))
     return tuple(out)
 
 
-def blank_ad_dimensions(store, dims: Sequence[str]) -> frozenset[str]:
-    """The dimensions among ``dims`` that every ad row leaves empty (``country`` and
-    ``device`` when the platform exports had no such column).
+def blank_dimensions(store, side: Side, dims: Sequence[str]) -> frozenset[str]:
+    """The dimensions among ``dims`` that every row of ``side`` leaves empty (``country``
+    and ``device`` of the ads when the platform exports had no such column).
 
-    Only the optional ad columns are asked (:attr:`Dimension.ad_optional`), in one small
-    query over ``ad_stats``; an empty ``ad_stats`` gives none.
+    Only the side's optional columns are asked (:attr:`Side.optional`), in one small
+    query over its table; an empty table gives none.
 
     Examples
     --------
@@ -110,14 +109,14 @@ def blank_ad_dimensions(store, dims: Sequence[str]) -> frozenset[str]:
     >>> _ = store.write({"ad_stats": pa.table({"date": [dt.date(2024, 3, 1)],
     ...     "platform": ["google"], "device": ["mobile"], "impressions": [1],
     ...     "clicks": [1], "cost": [1.0], "currency": ["EUR"]})})
-    >>> sorted(blank_ad_dimensions(store, ["country", "device", "platform"]))
+    >>> sorted(blank_dimensions(store, SIDES["ads"], ["country", "device", "platform"]))
     ['country']
     """
-    asked = sorted({d for d in dims if GRAINS[d].ad_optional})
+    asked = sorted({d for d in dims if d in side.optional})
     if not asked:
         return frozenset()
-    ads = store.table("ad_stats")
-    counts = ads.aggregate(_rows=ads.count(), **{d: ads[GRAINS[d].column].count() for d in asked})
+    t = store.table(side.table)
+    counts = t.aggregate(_rows=t.count(), **{d: t[side.columns[d]].count() for d in asked})
     (row,) = store.to_pyarrow(counts).to_pylist()
     return frozenset(d for d in asked if row["_rows"] and not row[d])
 
@@ -146,4 +145,4 @@ def _warning(dim: str, value: object, existing: list, where: str) -> str:
     return f"{head}; {hint}values there: {listed}{tail}"
 
 
-__all__ = ["SHOWN_VALUES", "blank_ad_dimensions", "unmatched_filters"]
+__all__ = ["SHOWN_VALUES", "blank_dimensions", "unmatched_filters"]

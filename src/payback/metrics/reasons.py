@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from payback.metrics.catalogue import CATALOGUE, PART_SIDE, Metric, Side
-from payback.metrics.sides import SIDE_WORDS
+from payback.metrics.catalogue import CATALOGUE, Metric
+from payback.metrics.sides import PART_SIDE, SIDES
 
 #: Why a ratio is missing when its denominator is 0.
 ZERO_REASON = {
@@ -37,7 +37,7 @@ PAID_ONLY = "Total (all) holds no ad ratios (see Total (paid))"
 class Reasons:
     """Reason texts as small integer codes (0: none), so rows are classified with numpy."""
 
-    def __init__(self, parts: pd.DataFrame, excluded: Mapping[Side, str]) -> None:
+    def __init__(self, parts: pd.DataFrame, excluded: Mapping[str, str]) -> None:
         self.parts = parts
         self.excluded = excluded
         self.texts: list[str] = []
@@ -58,11 +58,12 @@ class Reasons:
             side = PART_SIDE[m.name]
             if side in self.excluded:
                 return out + self.code(self.excluded[side])
-            if side == "ads":
-                out = self._fill(out, self._isna["ad_rows"], NO_AD_ROWS)
-                out = self._fill(out, self._isna[m.name], NO_PLATFORM_CONVERSIONS)
-            else:
-                out = self._fill(out, self._isna[m.name], f"no {SIDE_WORDS[side]} match this row")
+            record = SIDES[side]
+            none_here = f"no {record.words} match this row"
+            if record.presence is not None:  # the row has none of the side's rows, or
+                out = self._fill(out, self._isna[record.presence], none_here)
+                none_here = NO_PLATFORM_CONVERSIONS  # it has rows with the column empty
+            out = self._fill(out, self._isna[m.name], none_here)
             if m.needs_cogs:
                 missing = self.parts["cogs_missing"].fillna(0).to_numpy() > 0
                 out = self._fill(out, missing, COGS_MISSING)
