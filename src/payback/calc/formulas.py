@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import math
 
-from payback.calc.result import CalcResult, Step, Unit
+from payback.calc.result import CalcResult, Step
 from payback.errors import InputError
+from payback.metrics.catalogue import CATALOGUE
 
 #: The LTV/CAC ratio at or above which a channel pays for itself sustainably (DOMAIN.md:
 #: "the healthy ratio LTV/CAC is 3 or more"). The one definition: ``ltv_cac`` here, the
@@ -87,27 +88,44 @@ def _divide(num: float, den: float, reason: str) -> tuple[float | None, str | No
     return q, None
 
 
+def _evaluate(metric: str, values: dict[str, float]) -> float | None:
+    """The catalogue's one definition of ``metric`` on plain numbers
+    (:meth:`payback.metrics.catalogue.Metric.evaluate`): None when undefined."""
+    return CATALOGUE[metric].evaluate(values)
+
+
 def _simple(
     metric: str,
     num_name: str,
     num: float,
     den_name: str,
     den: float,
-    unit: Unit,
     reason: str,
     *,
-    scale: float = 1.0,
+    parts: dict[str, str] | None = None,
     formula: str | None = None,
 ) -> CalcResult:
-    value, why = _divide(num * scale, den, f"{den_name} is 0: {reason}")
+    """A catalogue ratio from two numbers; ``parts`` maps the calculator's argument names
+    to the catalogue's part names (``customers`` -> ``new_customers``)."""
+    names = parts or {}
+    value = _evaluate(
+        metric, {names.get(num_name, num_name): num, names.get(den_name, den_name): den}
+    )
+    why = None
+    if value is None:
+        why = f"{den_name} is 0: {reason}" if den == 0 else _too_large(num, den)
     return CalcResult(
         metric=metric,
         value=value,
         inputs={num_name: num, den_name: den},
         formula=formula or f"{num_name} / {den_name}",
-        unit=unit,
+        unit=CATALOGUE[metric].unit,
         reason=why,
     )
+
+
+def _too_large(num: float, den: float) -> str:
+    return f"{num!r} / {den!r} is too large to represent: the denominator is ~0"
 
 
 # -- advertising efficiency ------------------------------------------------------------------------
@@ -125,7 +143,7 @@ def cpo(cost: float, orders: float) -> CalcResult:
     """
     cost, orders = _nonneg("cpo", "cost", cost), _nonneg("cpo", "orders", orders)
     return _simple(
-        "cpo", "cost", cost, "orders", orders, "money", "there is no cost per order without orders"
+        "cpo", "cost", cost, "orders", orders, "there is no cost per order without orders"
     )
 
 
@@ -151,7 +169,8 @@ def cpa(cost: float, actions: float, invalid: float = 0.0) -> CalcResult:
             f"Fix: pass every action, valid or not, as --actions"
         )
     valid = actions - invalid
-    value, why = _divide(cost, valid, "no valid actions (actions - invalid is 0)")
+    value = _evaluate("cpa", {"cost": cost, "leads": valid})
+    why = None if value is not None else "no valid actions (actions - invalid is 0)"
     return CalcResult(
         metric="cpa",
         value=value,
@@ -178,9 +197,7 @@ def ctr(clicks: float, impressions: float) -> CalcResult:
             f"ctr: --clicks ({_fmt_plain(clicks)}) exceeds --impressions "
             f"({_fmt_plain(impressions)}); a CTR cannot pass 100 %. Fix: check the two numbers"
         )
-    return _simple(
-        "ctr", "clicks", clicks, "impressions", impressions, "rate", "no impressions, no CTR"
-    )
+    return _simple("ctr", "clicks", clicks, "impressions", impressions, "no impressions, no CTR")
 
 
 def cr(actions: float, visits: float) -> CalcResult:
@@ -190,7 +207,8 @@ def cr(actions: float, visits: float) -> CalcResult:
     0.1
     """
     actions, visits = _nonneg("cr", "actions", actions), _nonneg("cr", "visits", visits)
-    return _simple("cr", "actions", actions, "visits", visits, "rate", "no visits, no CR")
+    parts = {"actions": "orders", "visits": "clicks"}
+    return _simple("cr", "actions", actions, "visits", visits, "no visits, no CR", parts=parts)
 
 
 def cpc(cost: float, clicks: float) -> CalcResult:
@@ -202,7 +220,7 @@ def cpc(cost: float, clicks: float) -> CalcResult:
     2.0
     """
     cost, clicks = _nonneg("cpc", "cost", cost), _nonneg("cpc", "clicks", clicks)
-    return _simple("cpc", "cost", cost, "clicks", clicks, "money", "no clicks, no cost per click")
+    return _simple("cpc", "cost", cost, "clicks", clicks, "no clicks, no cost per click")
 
 
 def cpm(cost: float, impressions: float) -> CalcResult:
@@ -218,9 +236,7 @@ def cpm(cost: float, impressions: float) -> CalcResult:
         cost,
         "impressions",
         impressions,
-        "money",
         "no impressions, no CPM",
-        scale=1000.0,
         formula="cost / impressions x 1000",
     )
 
@@ -234,7 +250,15 @@ def cac(cost: float, customers: float) -> CalcResult:
     500.0
     """
     cost, customers = _nonneg("cac", "cost", cost), _nonneg("cac", "customers", customers)
-    return _simple("cac", "cost", cost, "customers", customers, "money", "no new customers, no CAC")
+    return _simple(
+        "cac",
+        "cost",
+        cost,
+        "customers",
+        customers,
+        "no new customers, no CAC",
+        parts={"customers": "new_customers"},
+    )
 
 
 def aov(revenue: float, orders: float) -> CalcResult:
@@ -244,7 +268,7 @@ def aov(revenue: float, orders: float) -> CalcResult:
     3000.0
     """
     revenue, orders = _nonneg("aov", "revenue", revenue), _nonneg("aov", "orders", orders)
-    return _simple("aov", "revenue", revenue, "orders", orders, "money", "no orders, no AOV")
+    return _simple("aov", "revenue", revenue, "orders", orders, "no orders, no AOV")
 
 
 def drr(cost: float, revenue: float) -> CalcResult:
@@ -258,7 +282,7 @@ def drr(cost: float, revenue: float) -> CalcResult:
     0.333
     """
     cost, revenue = _nonneg("drr", "cost", cost), _nonneg("drr", "revenue", revenue)
-    return _simple("drr", "cost", cost, "revenue", revenue, "rate", "no attributed revenue, no DRR")
+    return _simple("drr", "cost", cost, "revenue", revenue, "no attributed revenue, no DRR")
 
 
 def roas(revenue: float, cost: float) -> CalcResult:
@@ -268,7 +292,7 @@ def roas(revenue: float, cost: float) -> CalcResult:
     3.0
     """
     revenue, cost = _nonneg("roas", "revenue", revenue), _nonneg("roas", "cost", cost)
-    return _simple("roas", "revenue", revenue, "cost", cost, "ratio", "no ad spend, no ROAS")
+    return _simple("roas", "revenue", revenue, "cost", cost, "no ad spend, no ROAS")
 
 
 def roi(revenue: float, investment: float) -> CalcResult:
@@ -279,7 +303,8 @@ def roi(revenue: float, investment: float) -> CalcResult:
     """
     revenue = _nonneg("roi", "revenue", revenue)
     investment = _nonneg("roi", "investment", investment)
-    value, why = _divide(revenue - investment, investment, "investment is 0: no ROI")
+    value = _evaluate("roi", {"revenue": revenue, "cost": investment})
+    why = None if value is not None else "investment is 0: no ROI"
     return CalcResult(
         metric="roi",
         value=value,
@@ -322,9 +347,8 @@ def romi(
     else:
         gross_profit = _require("romi", "gross_profit", gross_profit)
         inputs["gross_profit"] = gross_profit
-    value, why = _divide(
-        gross_profit - marketing_cost, marketing_cost, "marketing_cost is 0: no ROMI"
-    )
+    value = _evaluate("romi", {"gross_profit": gross_profit, "cost": marketing_cost})
+    why = None if value is not None else "marketing_cost is 0: no ROMI"
     return CalcResult(
         metric="romi",
         value=value,
@@ -356,7 +380,8 @@ def funnel(cost: float, impressions: float, ctr: float, cr: float) -> CalcResult
     cr_ = _fraction("funnel", "cr", cr, "conversion rate")
     clicks = impressions * ctr_
     actions = clicks * cr_
-    value, why = _divide(cost, actions, "the funnel yields 0 actions: no CPA")
+    value = _evaluate("cpa", {"cost": cost, "leads": actions})
+    why = None if value is not None else "the funnel yields 0 actions: no CPA"
     return CalcResult(
         metric="funnel",
         value=value,
@@ -546,7 +571,9 @@ def marginal_cpo(
         why = why or why2
         steps.append(Step("other_costs_per_customer", per, "other_costs / customers", "money"))
         formula = "ltv - other_costs / customers"
-    value = None if ltv_value is None or per is None else ltv_value - per
+    value = None
+    if ltv_value is not None and per is not None:
+        value = _evaluate("marginal_cpo", {"ltv": ltv_value, "other_costs_per_customer": per})
     return CalcResult(
         metric="marginal_cpo",
         value=value,
@@ -600,15 +627,18 @@ def max_cpl(
             "average_check": _nonneg("max_cpl", "average_check", average_check),
             "margin": _fraction("max_cpl", "margin", margin, "gross margin"),
         }
-        amount = inputs["average_check"] * inputs["margin"]
+        amount = _evaluate(
+            "margin_amount", {"aov": inputs["average_check"], "margin": inputs["margin"]}
+        )
         steps.append(Step("margin_amount", amount, "average_check x margin", "money"))
         formula = "average_check x margin x share x conversion"
     inputs |= {"share": share_, "conversion": conv}
-    per_deal = amount * share_
+    values = {"margin_amount": amount, "share": share_, "conversion": conv}
+    per_deal = _evaluate("max_cpa", values)
     steps.append(Step("max_cpa", per_deal, "margin_amount x share", "money"))
     return CalcResult(
         metric="max_cpl",
-        value=per_deal * conv,
+        value=_evaluate("max_cpl", values),
         inputs=inputs,
         formula=formula,
         unit="money",
@@ -629,7 +659,8 @@ def ltv_cac(ltv: float, cac: float, *, healthy: float = HEALTHY_LTV_CAC) -> Calc
     ltv = _require("ltv_cac", "ltv", ltv)
     cac = _nonneg("ltv_cac", "cac", cac)
     healthy = _nonneg("ltv_cac", "healthy", healthy)
-    value, why = _divide(ltv, cac, "cac is 0: customers cost nothing, the ratio is undefined")
+    value = _evaluate("ltv_cac", {"ltv": ltv, "cac": cac})
+    why = None if value is not None else "cac is 0: customers cost nothing, the ratio is undefined"
     if value is None:
         verdict, note = None, None
     elif value >= healthy:
@@ -676,7 +707,8 @@ def max_cpc(
             "cpa": _nonneg("max_cpc", "cpa", cpa),
             "cr": _fraction("max_cpc", "cr", cr, "conversion rate"),
         }
-        return CalcResult("max_cpc", inputs["cpa"] * inputs["cr"], inputs, "cpa x cr", "money")
+        value = _evaluate("max_cpc", {"target_cpa": inputs["cpa"], "cr": inputs["cr"]})
+        return CalcResult("max_cpc", value, inputs, "cpa x cr", "money")
     if drr is None or revenue_per_click is None:
         raise InputError(
             "max-cpc: give --cpa and --cr (max CPC = allowed CPA x CR), or --drr and "

@@ -421,11 +421,17 @@ _METRICS: tuple[Metric, ...] = (
     Metric("headroom", "Headroom", "marginal CPO - CAC", "money", False,
            "How much more a new customer may cost before the break-even (negative: each "
            "one loses money now).", "difference", "marginal_cpo", "cac"),
-    Metric("max_cpa", "Max CPA", "average check x margin x share x lead-to-deal",
-           "money", False,
-           "The most one lead (action) may cost: a deal's margin, the share of it the "
-           "business spends to win a deal, times the leads that become deals.",
-           "product", factors=("aov", "margin", "share", "conversion")),
+    Metric("margin_amount", "Margin per order", "average check x margin", "money", False,
+           "Gross margin of one order (deal): the average check times the margin.",
+           "product", factors=("aov", "margin")),
+    Metric("max_cpa", "Max CPA", "average check x margin x share", "money", False,
+           "The most one order (deal) may cost: its margin times the share of it the "
+           "business spends to win a deal (car dealer: 700,000 x 25 % x 20 % = 35,000).",
+           "product", factors=("margin_amount", "share")),
+    Metric("max_cpl", "Max CPL", "max CPA x lead-to-deal", "money", False,
+           "The most one lead (request) may cost: max CPA times the share of leads that "
+           "become deals (1 in 16 test-drive requests: 35,000 / 16 = 2,187.5).",
+           "product", factors=("max_cpa", "conversion")),
     Metric("max_cpc", "Max CPC", "allowed CPA x CR", "money", False,
            "The most one click may cost to keep the CPA at the target: target CPA x "
            "conversion rate of clicks.", "product", factors=("target_cpa", "cr")),
@@ -439,7 +445,6 @@ ALIASES: dict[str, str] = {
     "cpl": "cpa",
     "acos": "drr",
     "gross_margin": "gross_profit",
-    "max_cpl": "max_cpa",
 }
 
 #: What ``payback metrics`` shows when no ``--metrics`` is given.

@@ -42,8 +42,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import ibis
-
 from payback.metrics.filters import GRAINS
 
 if TYPE_CHECKING:
@@ -83,6 +81,8 @@ def acquisitions_expr(orders: ir.Table) -> ir.Table:
     is the expression the store materialises as its ``acquisitions`` table; read it with
     :func:`acquisitions`.
     """
+    import ibis  # loaded when a query is built, not when the catalogue is read
+
     bought = confirmed(orders)
     rank = ibis.row_number().over(
         group_by=bought.customer_id, order_by=[bought.time, bought.order_id]
@@ -147,6 +147,8 @@ def matches(value: ir.Value, dim: str, values: Sequence[object]) -> ir.BooleanVa
     ``values`` are parsed by :func:`payback.metrics.filters.parse_where` (lower-cased
     for a case-insensitive dimension such as ``platform``).
     """
+    import ibis
+
     d = GRAINS[dim]
     if d.case_insensitive:
         value = value.lower()
