@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from payback.metrics.catalogue import CATALOGUE
 from payback.report.format import format_change, format_compact, format_value, is_missing
 from payback.report.views import (
     HEADLINE_METRICS,
@@ -371,7 +372,7 @@ def ltv_cac_card(
     """
 
     def ratio(c: Any) -> float | None:
-        return None if is_missing(c) or not c else float(ltv) / float(c)
+        return CATALOGUE["ltv_cac"].evaluate({"ltv": ltv, "cac": None if is_missing(c) else c})
 
     current_cac = cac if current_cac is _SAME else current_cac
     value, current, previous = ratio(cac), ratio(current_cac), ratio(previous_cac)

@@ -27,6 +27,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from payback.metrics.catalogue import CATALOGUE
 from payback.report import charts
 from payback.report.format import format_value, is_missing
 from payback.report.tables import Cell, Column, TableView
@@ -130,8 +131,9 @@ def _ltv_table(store, by: str) -> Any:
             groups[col].get(s) if s in groups.index and s is not None else None
             for s in table["source"]
         ]
+    ltv_cac = CATALOGUE["ltv_cac"]
     table["ltv_cac"] = [
-        None if is_missing(c) or is_missing(p) or not c else float(p) / float(c)
+        ltv_cac.evaluate({"ltv": None if is_missing(p) else p, "cac": None if is_missing(c) else c})
         for p, c in zip(table["predicted_ltv"], table["cac"], strict=True)
     ]
     table.attrs["reasons"] = {

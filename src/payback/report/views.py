@@ -39,7 +39,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from payback.errors import InputError, PaybackError
+from payback.errors import InputError
+from payback.metrics.catalogue import CATALOGUE
+from payback.metrics.engine import compute_metrics
+from payback.metrics.filters import GRAINS
 from payback.report.format import format_value, is_missing
 
 #: The headline cards, in display order (a card shows when the catalogue has its metric).
@@ -207,40 +210,14 @@ def resolve_period(store, start: date | None = None, end: date | None = None) ->
 
 
 # -- the engine --------------------------------------------------------------------------------
-def _metrics_module():
-    try:
-        import payback.metrics as metrics
-    except ModuleNotFoundError as e:  # pragma: no cover - only before the engine is installed
-        raise PaybackError(
-            "the metrics engine (payback.metrics) is not installed: reinstall payback"
-        ) from e
-    return metrics
-
-
 def catalogue() -> Mapping[str, Any]:
     """The metric catalogue: name -> Metric (label, formula, unit, lower_is_better ...)."""
-    return _metrics_module().CATALOGUE
+    return CATALOGUE
 
 
 def dimensions() -> tuple[str, ...]:
     """The grains the engine groups by (``date``, ``month``, ``platform``, ``campaign`` ...)."""
-    module = _metrics_module()
-    for name in ("DIMENSIONS", "GRAINS"):
-        found = getattr(module, name, None)
-        if found:
-            return tuple(found)
-    return (
-        "date",
-        "week",
-        "month",
-        "platform",
-        "campaign",
-        "ad_group",
-        "keyword",
-        "partner",
-        "country",
-        "device",
-    )
+    return tuple(GRAINS)
 
 
 def available(names: Iterable[str]) -> tuple[str, ...]:
@@ -393,32 +370,24 @@ def is_paid_only(metric: str) -> bool:
     return bool(getattr(catalogue().get(metric), "paid_only", False))
 
 
-def blended_value(metric: str, row: Mapping[str, Any], known: Mapping[str, Any] | None = None):
-    """A ratio's formula applied to the sums of *every* row (the ``all`` totals row): the
-    blended figure, organic and partner orders included (blended CPO = all ad cost / all
-    confirmed orders). None when an input is missing or the denominator is 0.
+def blended_value(metric: str, row: Mapping[str, Any]) -> float | None:
+    """A metric's one formula (:meth:`payback.metrics.catalogue.Metric.evaluate`) on the
+    sums of *every* row (the ``all`` totals row): the blended figure, organic and partner
+    orders included (blended CPO = all ad cost / all confirmed orders). None when an
+    input is missing or the denominator is 0.
 
-    >>> from types import SimpleNamespace as M
-    >>> cat = {"cpo": M(kind="ratio", numerator="cost", denominator="orders", scale=1.0,
-    ...                 offset=0.0),
-    ...        "romi": M(kind="ratio", numerator="gross_profit", denominator="cost",
-    ...                  scale=1.0, offset=-1.0)}
-    >>> blended_value("cpo", {"cost": 600.0, "orders": 8}, cat)
+    >>> blended_value("cpo", {"cost": 600.0, "orders": 8})
     75.0
-    >>> blended_value("romi", {"gross_profit": 900.0, "cost": 600.0}, cat)
+    >>> blended_value("romi", {"gross_profit": 900.0, "cost": 600.0})
     0.5
-    >>> blended_value("cpo", {"cost": 600.0, "orders": 0}, cat) is None
+    >>> blended_value("cpo", {"cost": 600.0, "orders": 0}) is None
     True
     """
-    m = (known if known is not None else catalogue())[metric]
-    num, den = row.get(m.numerator), row.get(m.denominator)
-    if is_missing(num) or is_missing(den):
+    values = {k: None if is_missing(v) else v for k, v in row.items()}
+    try:
+        return catalogue()[metric].evaluate(values)
+    except InputError:  # an input the row does not hold
         return None
-    if getattr(m, "kind", "ratio") == "difference":
-        return float(num) - float(den)
-    if float(den) == 0:
-        return None
-    return (float(num) + m.offset * float(den)) / float(den) * m.scale
 
 
 def _reasons(result) -> dict[str, str]:
@@ -473,7 +442,7 @@ def metric_table(
     """
     by, metrics = tuple(by), tuple(metrics)
     inputs = explained_inputs(metrics) if explain else ()
-    result = _metrics_module().compute_metrics(
+    result = compute_metrics(
         store,
         by=by,
         metrics=(*metrics, *inputs),
