@@ -303,26 +303,9 @@ def _orders_in_scope(
     the ``where`` filters, with the metric engine's meaning of each dimension
     (:data:`payback.metrics.filters.GRAINS`): the orders whose actual costs ``ceilings``
     compares."""
-    import ibis
+    from payback.metrics.sides import rows_in_scope
 
-    from payback.clv.cohorts import confirmed_orders
-    from payback.metrics.filters import GRAINS, parse_range, parse_where
-
-    orders = confirmed_orders(store)
-    first, last = parse_range(start, end)
-    preds = []
-    if first is not None:
-        preds.append(orders.time >= dt.datetime.combine(first, dt.time()))
-    if last is not None:
-        preds.append(orders.time < dt.datetime.combine(last + dt.timedelta(days=1), dt.time()))
-    for dim, values in parse_where(where).items():
-        grain = GRAINS[dim]
-        column = orders[grain.order_column]
-        if grain.dtype == "date":
-            day = column.date()
-            column = day if grain.truncate == "D" else day.truncate(grain.truncate).cast("date")
-        preds.append(column.isin([ibis.literal(v, type=grain.dtype) for v in values]))
-    return orders.filter(*preds) if preds else orders
+    return rows_in_scope("orders", store, where=where, start=start, end=end)
 
 
 def partner_commissions(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on 
         CATALOGUE,
         DEFAULT_METRICS,
         Metric,
+        register_metric,
         resolve_metrics,
     )
     from payback.metrics.engine import (
@@ -31,21 +32,28 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on 
         parse_by,
         parse_where,
     )
+    from payback.metrics.sides import SIDES, Part, Side, register_side, rows_in_scope
 
 __all__ = [
     "ALIASES",
     "CATALOGUE",
     "DEFAULT_METRICS",
     "GRAINS",
+    "SIDES",
     "Dimension",
     "Metric",
     "MetricsResult",
+    "Part",
+    "Side",
     "catalogue_frame",
     "compute_metrics",
     "metrics_expr",
     "parse_by",
     "parse_where",
+    "register_metric",
+    "register_side",
     "resolve_metrics",
+    "rows_in_scope",
 ]
 
 #: Public name -> the module defining it, imported on first use (PEP 562), so that
@@ -56,6 +64,12 @@ _EXPORTS = {
     "DEFAULT_METRICS": "payback.metrics.catalogue",
     "Metric": "payback.metrics.catalogue",
     "resolve_metrics": "payback.metrics.catalogue",
+    "register_metric": "payback.metrics.catalogue",
+    "SIDES": "payback.metrics.sides",
+    "Part": "payback.metrics.sides",
+    "Side": "payback.metrics.sides",
+    "register_side": "payback.metrics.sides",
+    "rows_in_scope": "payback.metrics.sides",
     "MetricsResult": "payback.metrics.engine",
     "catalogue_frame": "payback.metrics.engine",
     "compute_metrics": "payback.metrics.engine",

@@ -440,6 +440,30 @@ _METRICS: tuple[Metric, ...] = (
 #: Every metric by name, in catalogue order.
 CATALOGUE: dict[str, Metric] = {m.name: m for m in _METRICS}
 
+
+def register_metric(metric: Metric) -> Metric:
+    """Add a metric to the catalogue: it is then known to the engine (when every part is
+    summed by a data side), the calculator's evaluation, the report and the dashboard.
+
+    Raises
+    ------
+    InputError
+        When the name is taken or an input is not in the catalogue.
+    """
+    if metric.name in CATALOGUE or metric.name in ALIASES:
+        raise InputError(f"a metric named {metric.name!r} exists already")
+    if metric.kind == "sum" and metric.name not in PART_SIDE:
+        raise InputError(
+            f"metric {metric.name!r} is a sum but no data side has a part of that name: "
+            f"register the side first (payback.metrics.sides.register_side)"
+        )
+    unknown = [n for n in metric.inputs if n not in CATALOGUE]
+    if unknown:
+        raise InputError(f"metric {metric.name!r}: unknown input(s) {unknown}")
+    CATALOGUE[metric.name] = metric
+    return metric
+
+
 #: Other names users write for a metric.
 ALIASES: dict[str, str] = {
     "cpl": "cpa",

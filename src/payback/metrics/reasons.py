@@ -16,18 +16,8 @@ import numpy as np
 import pandas as pd
 
 from payback.metrics.catalogue import CATALOGUE, Metric
-from payback.metrics.sides import PART_SIDE, SIDES
+from payback.metrics.sides import PART_SIDE, PARTS, SIDES
 
-#: Why a ratio is missing when its denominator is 0.
-ZERO_REASON = {
-    "impressions": "no impressions",
-    "clicks": "no clicks",
-    "cost": "no ad cost",
-    "orders": "no confirmed orders",
-    "new_customers": "no new customers",
-    "revenue": "no revenue",
-    "leads": "no valid leads",
-}
 NO_AD_ROWS = "no ad statistics match this row"
 NO_PLATFORM_CONVERSIONS = "the platform reported no conversions"
 COGS_MISSING = "cost of goods missing on confirmed orders"
@@ -72,7 +62,7 @@ class Reasons:
         out = self.why(den)
         if m.kind == "ratio":
             zero = (self.parts[den.name] == 0).to_numpy(dtype=bool, na_value=False)
-            out = self._fill(out, zero, ZERO_REASON[den.name])
+            out = self._fill(out, zero, PARTS[den.name].zero_reason)
         num = self.why(CATALOGUE[m.numerator])
         return np.where(out == 0, num, out)
 
@@ -114,7 +104,6 @@ __all__ = [
     "NO_AD_ROWS",
     "NO_PLATFORM_CONVERSIONS",
     "PAID_ONLY",
-    "ZERO_REASON",
     "Reasons",
     "summarise",
 ]

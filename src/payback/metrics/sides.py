@@ -65,6 +65,9 @@ class Part:
         floating-point noise only), and the currency is checked before summing.
     description : str
         What is summed, for the docs.
+    none : str
+        Why a ratio over this part is missing when it is 0 (``"no confirmed orders"``);
+        default ``"no <name>"``.
     """
 
     name: str
@@ -72,10 +75,16 @@ class Part:
     count: bool = False
     money: bool = False
     description: str = ""
+    none: str = ""
 
     @property
     def dtype(self) -> str:
         return "int64" if self.count else "float64"
+
+    @property
+    def zero_reason(self) -> str:
+        """Why a ratio with this part as denominator is missing when the part is 0."""
+        return self.none or f"no {self.name.replace('_', ' ')}"
 
 
 def _dims(**extra: str) -> dict[str, str]:
@@ -173,7 +182,8 @@ _ads = Side(
         Part("impressions", lambda t: t.impressions.sum(), count=True,
              description="``ad_stats.impressions``"),
         Part("clicks", lambda t: t.clicks.sum(), count=True, description="``ad_stats.clicks``"),
-        Part("cost", lambda t: t.cost.sum(), money=True, description="``ad_stats.cost`` (spend)"),
+        Part("cost", lambda t: t.cost.sum(), money=True, description="``ad_stats.cost`` (spend)",
+             none="no ad cost"),
         Part("platform_conversions", lambda t: t.conversions.sum(),
              description="``ad_stats.conversions`` (what the platform reports)"),
         Part("platform_revenue", lambda t: t.conversion_value.sum(), money=True,
@@ -194,7 +204,7 @@ _orders = Side(
     columns=_dims(**_ATTRIBUTION),
     parts=(
         Part("orders", lambda t: t.count(), count=True,
-             description="1 per order with status ``confirmed``"),
+             description="1 per order with status ``confirmed``", none="no confirmed orders"),
         Part("revenue", lambda t: t.revenue.sum(), money=True,
              description="``orders.revenue`` of confirmed orders"),
         Part("cogs", lambda t: t.cogs.sum(), money=True,
@@ -225,7 +235,7 @@ _leads = Side(
     columns=_dims(**_ATTRIBUTION),
     parts=(
         Part("leads", lambda t: t.count(), count=True,
-             description="1 per lead with status ``valid``"),
+             description="1 per lead with status ``valid``", none="no valid leads"),
     ),
     keep=scope.valid,
 )  # fmt: skip
