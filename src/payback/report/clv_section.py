@@ -28,6 +28,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from payback.metrics.catalogue import CATALOGUE
+from payback.metrics.scope import confirmed_orders
 from payback.report import charts
 from payback.report.format import format_value, is_missing
 from payback.report.tables import Cell, Column, TableView
@@ -262,7 +263,7 @@ def calibration_check(store) -> tuple[Any, dt.date] | None:
     """BG/NBD fitted on the first two thirds of the order history, checked on the rest."""
     from payback.clv import compress, customer_summary, fit_bgnbd, holdout_check
 
-    orders = store.table("orders").filter(lambda t: t.status == "confirmed")
+    orders = confirmed_orders(store)
     first, last = store.execute(orders.time.min()), store.execute(orders.time.max())
     if is_missing(first) or is_missing(last) or (last - first).days < 60:
         return None
