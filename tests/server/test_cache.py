@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
-import payback.metrics
+import payback.report.views
 from payback.server import create_app
 from payback.server.cache import QueryCache
 
@@ -17,13 +17,13 @@ from payback.server.cache import QueryCache
 @pytest.fixture
 def engine_calls(monkeypatch):
     calls: list[tuple] = []
-    real = payback.metrics.compute_metrics
+    real = payback.report.views.compute_metrics
 
     def counting(store, by=("campaign",), metrics=("cost",), *args, **kwargs):
         calls.append((tuple(by), tuple(metrics)))
         return real(store, by, metrics, *args, **kwargs)
 
-    monkeypatch.setattr(payback.metrics, "compute_metrics", counting)
+    monkeypatch.setattr(payback.report.views, "compute_metrics", counting)
     return calls
 
 

@@ -413,8 +413,8 @@ _METRICS: tuple[Metric, ...] = (
            "An allowed cost per action (a target, or a ceiling such as max CPA).", "input"),
     # -- what a customer may cost: ceilings ------------------------------------------------------
     _ratio("ltv_cac", "LTV/CAC", "LTV / CAC", "ratio", False,
-           "How many times a customer pays back their acquisition cost; 3 or more is "
-           "healthy (LTV 50 and CAC 20 give 2.5: not sustainable).", "ltv", "cac"),
+           "How many times a customer's value covers their acquisition cost (LTV 50 and "
+           "CAC 20 give 2.5); the verdicts compare it with 3.", "ltv", "cac"),
     Metric("marginal_cpo", "Marginal CPO", "LTV - other costs per customer", "money", False,
            "The break-even acquisition cost: above it every new customer loses money.",
            "difference", "ltv", "other_costs_per_customer"),

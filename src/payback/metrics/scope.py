@@ -81,14 +81,22 @@ def acquisitions_expr(orders: ir.Table) -> ir.Table:
     is the expression the store materialises as its ``acquisitions`` table; read it with
     :func:`acquisitions`.
     """
-    import ibis  # loaded when a query is built, not when the catalogue is read
-
     bought = confirmed(orders)
-    rank = ibis.row_number().over(
-        group_by=bought.customer_id, order_by=[bought.time, bought.order_id]
+    # two aggregations and a semi-join, not a window ranking every order of its customer:
+    # on 3 M orders of 1 M customers the window took 3 to 5 s of CPU, this ~1 s
+    first_time = bought.group_by("customer_id").aggregate(_first_time=bought.time.min())
+    at_first = bought.join(
+        first_time,
+        [
+            bought.customer_id == first_time.customer_id,
+            bought.time == first_time._first_time,
+        ],
+    ).select("customer_id", "order_id")
+    first_id = at_first.group_by("customer_id").aggregate(_first_id=at_first.order_id.min())
+    return bought.semi_join(
+        first_id,
+        [bought.customer_id == first_id.customer_id, bought.order_id == first_id._first_id],
     )
-    ranked = bought.mutate(_rank=rank)
-    return ranked.filter(ranked._rank == 0).drop("_rank")
 
 
 def acquisitions(store: Store) -> ir.Table:

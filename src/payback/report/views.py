@@ -221,9 +221,14 @@ def dimensions() -> tuple[str, ...]:
 
 
 def available(names: Iterable[str]) -> tuple[str, ...]:
-    """The names the catalogue knows, in the given order (views degrade gracefully)."""
+    """The names the engine computes at a grain, in the given order (LTV/CAC and the
+    other analysis metrics come from their own sections).
+
+    >>> available(("cpo", "ltv_cac", "cac"))
+    ('cpo', 'cac')
+    """
     known = catalogue()
-    return tuple(n for n in names if n in known)
+    return tuple(n for n in names if n in known and known[n].at_grain)
 
 
 def explained_inputs(metrics: Sequence[str]) -> tuple[str, ...]:
@@ -383,9 +388,15 @@ def blended_value(metric: str, row: Mapping[str, Any]) -> float | None:
     >>> blended_value("cpo", {"cost": 600.0, "orders": 0}) is None
     True
     """
-    values = {k: None if is_missing(v) else v for k, v in row.items()}
+    known = catalogue()
+    # the paid-only ratios of the all row are empty by design: recompute them from sums
+    values = {
+        k: None if is_missing(v) else v
+        for k, v in row.items()
+        if not (k in known and known[k].paid_only)
+    }
     try:
-        return catalogue()[metric].evaluate(values)
+        return known[metric].evaluate(values)
     except InputError:  # an input the row does not hold
         return None
 
