@@ -79,3 +79,34 @@ def test_the_demo_totals_on_the_page_are_a_recount_of_the_raw_tables():
         f"{cost:,.2f}", f"{everything[1]:,.2f}", f"{everything[0]:,}", f"{everything[2]:,}",
         "–", "–", "–", "–",
     ]  # fmt: skip
+
+
+def test_the_csv_example_is_a_recount_of_the_raw_tables(db, tmp_path, monkeypatch):
+    """`--by campaign --format csv`: each campaign's sums are a SQL group-by of the tables."""
+    import duckdb
+    import pandas as pd
+
+    (command,) = [c for c in COMMANDS if "--output campaigns.csv" in c]
+    monkeypatch.chdir(tmp_path)
+    assert main([*shlex.split(command)[1:], "--db", db]) == 0
+    got = pd.read_csv(tmp_path / "campaigns.csv", keep_default_na=False, na_values=[""])
+    got = got[~got["is_total"]].fillna({"platform": "", "campaign": ""})
+    with duckdb.connect(db, read_only=True) as con:
+        want = con.execute(
+            """
+            WITH ads AS (SELECT platform, campaign, sum(cost) AS cost, sum(clicks) AS clicks
+                         FROM ad_stats GROUP BY ALL),
+            conf AS (SELECT coalesce(platform, '') AS platform, coalesce(campaign, '') AS
+                            campaign, count(*) AS orders, sum(revenue) AS revenue
+                     FROM orders WHERE status = 'confirmed' GROUP BY ALL)
+            SELECT platform, campaign, ads.cost, ads.clicks, coalesce(conf.orders, 0) AS orders,
+                   coalesce(conf.revenue, 0) AS revenue
+            FROM ads FULL JOIN conf USING (platform, campaign)
+            """
+        ).df()
+    key = ["platform", "campaign"]
+    got, want = (f.sort_values(key).reset_index(drop=True) for f in (got, want))
+    assert got[key].values.tolist() == want[key].values.tolist()
+    assert got["orders"].tolist() == want["orders"].tolist()
+    for column in ("cost", "clicks", "revenue"):
+        assert got[column].tolist() == pytest.approx(want[column].tolist(), nan_ok=True), column
