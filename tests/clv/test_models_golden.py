@@ -1,6 +1,6 @@
 """Golden tests: the published fits of the buy-till-you-die models on the public data.
 
-Sources (see ../shared/data/README.md): Fader, Hardie & Lee (2005) for BG/NBD and
+Sources (see tests/data/*/README.md): Fader, Hardie & Lee (2005) for BG/NBD and
 Pareto/NBD on the CDNOW 1/10 sample; Fader & Hardie (2013) for Gamma-Gamma; Fader &
 Hardie (2007) for sBG; Fader, Hardie & Shang (2010) for BG/BB on the donations.
 Each number is compared at the precision the paper prints it.
