@@ -1,23 +1,21 @@
-"""Shared fixtures: paths to the public data sets and a throw-away store."""
+"""Shared fixtures: the public data sets shipped in tests/data and a throw-away store."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-#: ../shared/data beside the checkout (CI has it too); PAYBACK_SHARED_DATA overrides.
-SHARED_DATA = Path(os.environ.get("PAYBACK_SHARED_DATA", ROOT.parent / "shared" / "data"))
+#: tests/data: the project's own fixtures (ingest/) and copies of public data sets
+#: (cdnow/, donations/, sbg/, ads/, leads/, online_retail/), each with a README.md
+#: naming its origin and licence. A plain clone has everything the tests read.
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.fail(f"public data sets not found at {SHARED_DATA} (set PAYBACK_SHARED_DATA)")
-    return SHARED_DATA
+def public_data() -> Path:
+    """tests/data, laid out as ../shared/data is (cdnow/, sbg/, ads/ ...)."""
+    return TEST_DATA
 
 
 @pytest.fixture

@@ -49,6 +49,44 @@ def test_console_example_runs(capsys, monkeypatch, workdir, command):
     assert out.out or "--output" in command
 
 
+def _confirmed(workdir):
+    """Per customer with a confirmed order: first purchase day and number of orders (SQL)."""
+    import duckdb
+
+    with duckdb.connect(str(workdir / "shop.duckdb"), read_only=True) as con:
+        return (
+            con.execute(
+                "SELECT customer_id, min(time)::DATE AS first, count(*) AS n FROM orders "
+                "WHERE status = 'confirmed' GROUP BY customer_id"
+            )
+            .df()
+            .set_index("customer_id")
+        )
+
+
+def test_the_summary_and_the_predictions_cover_every_buyer(monkeypatch, workdir):
+    """summary.csv and clv.parquet (written by the page's commands): one row per customer
+    with a confirmed order, first purchase as SQL finds it, repeat periods fewer than
+    the orders, recency within the age, P(alive) a probability, CLV not negative."""
+    import pandas as pd
+
+    monkeypatch.chdir(workdir)
+    for command in COMMANDS:
+        if "--output summary.csv" in command or "--output clv.parquet" in command:
+            assert main(shlex.split(command)[1:]) == 0, command
+    buyers = _confirmed(workdir)
+    summary = pd.read_csv(workdir / "summary.csv").set_index("customer_id")
+    assert sorted(summary.index) == sorted(buyers.index)
+    summary = summary.join(buyers)
+    assert (pd.to_datetime(summary["first_purchase"]) == pd.to_datetime(summary["first"])).all()
+    assert (summary["frequency"] <= summary["n"] - 1).all()
+    assert ((summary["recency"] >= 0) & (summary["recency"] <= summary["T"])).all()
+    assert (summary.loc[summary["frequency"] == 0, "recency"] == 0).all()
+    clv = pd.read_parquet(workdir / "clv.parquet")
+    assert sorted(clv["customer_id"]) == sorted(buyers.index)
+    assert clv["p_alive"].between(0, 1).all() and (clv["clv"] >= 0).all()
+
+
 def test_python_examples():
     blocks = re.findall(r"```python\n(.*?)```", TEXT, re.S)
     test = doctest.DocTestParser().get_doctest("\n".join(blocks), {}, DOC.name, str(DOC), 0)

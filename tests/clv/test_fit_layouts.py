@@ -37,14 +37,14 @@ def _estimates(doc, **where):
 @pytest.mark.parametrize(
     "name", ["cdnow_customers_summary_with_transactions.csv", "cdnowSummary_cbs.csv"]
 )
-def test_cdnow_summaries_fit_as_published(shared_data, name):
-    doc = _fit(["--input", str(shared_data / "cdnow" / name), "--freq", "W"])
+def test_cdnow_summaries_fit_as_published(public_data, name):
+    doc = _fit(["--input", str(public_data / "cdnow" / name), "--freq", "W"])
     assert _estimates(doc) == pytest.approx(BGNBD_CDNOW, abs=6e-4)
     assert doc["period"] == "week" and "(per week)" in doc["title"]
 
 
-def test_sbg_cohorts_one_fit_per_segment(shared_data):
-    path = shared_data / "sbg" / "sbg_cohorts.csv"
+def test_sbg_cohorts_one_fit_per_segment(public_data):
+    path = public_data / "sbg" / "sbg_cohorts.csv"
     doc = _fit(["--model", "sbg", "--input", str(path), "--segment", "cohort"])
     for cohort, published in SBG.items():
         assert _estimates(doc, cohort=cohort) == pytest.approx(published, abs=6e-4)
@@ -52,8 +52,8 @@ def test_sbg_cohorts_one_fit_per_segment(shared_data):
     assert doc["period"] is None and "time unit of the file" in doc["title"]
 
 
-def test_sbg_records_are_the_published_survivor_counts(shared_data):
-    frame = pd.read_csv(shared_data / "sbg" / "sbg_cohorts.csv")
+def test_sbg_records_are_the_published_survivor_counts(public_data):
+    frame = pd.read_csv(public_data / "sbg" / "sbg_cohorts.csv")
     high = standard_columns(frame[frame.cohort == "highend"], "sbg")
     # Fader and Hardie (2007) table 1, high end: 1000, 869, 743, 653, 593, 551, 517, 491
     lost = [int((high.churned & (high.periods <= k)).sum()) for k in range(8)]
@@ -78,12 +78,12 @@ def test_store_fit_names_its_period(tmp_path):
     assert 4 < _estimates(day)["alpha"] / _estimates(week)["alpha"] <= 7
 
 
-def test_ambiguous_aliases_and_missing_segment_are_refused(shared_data, tmp_path):
+def test_ambiguous_aliases_and_missing_segment_are_refused(public_data, tmp_path):
     with pytest.raises(InputError, match="both mean 'recency'"):
         standard_columns(pd.DataFrame({"t_x": [1.0], "t.x": [1.0]}), "bgnbd")
     from payback.cli import app
 
-    path = shared_data / "sbg" / "sbg_cohorts.csv"
+    path = public_data / "sbg" / "sbg_cohorts.csv"
     out = CliRunner().invoke(
         app, ["ltv", "fit", "-m", "sbg", "--input", str(path), "--segment", "plan"]
     )

@@ -16,8 +16,8 @@ from payback.clv import fit_bgbb, fit_bgnbd, fit_pareto_nbd, frequency_fit, hold
 
 
 @pytest.fixture(scope="module")
-def cbs(shared_data):
-    d = pd.read_csv(shared_data / "cdnow" / "cdnowSummary_cbs.csv")
+def cbs(public_data):
+    d = pd.read_csv(public_data / "cdnow" / "cdnowSummary_cbs.csv")
     d = d.rename(
         columns={"x": "frequency", "t.x": "recency", "T.cal": "T", "x.star": "frequency_holdout"}
     )
@@ -25,8 +25,8 @@ def cbs(shared_data):
 
 
 @pytest.fixture(scope="module")
-def tracking(shared_data):
-    return pd.read_csv(shared_data / "cdnow" / "cdnowSummary_cu_tracking.csv").set_index("week")
+def tracking(public_data):
+    return pd.read_csv(public_data / "cdnow" / "cdnowSummary_cu_tracking.csv").set_index("week")
 
 
 @pytest.mark.parametrize("fitter", [fit_bgnbd, fit_pareto_nbd])
@@ -72,14 +72,14 @@ def test_cdnow_frequency_distribution_fit(cbs):
     assert check.attrs["chi_square"] < 7.81  # 5 % critical value of chi-square(3)
 
 
-def test_donations_holdout(shared_data):
-    d = pd.read_csv(shared_data / "donations" / "donations.csv")
+def test_donations_holdout(public_data):
+    d = pd.read_csv(public_data / "donations" / "donations.csv")
     fit = fit_bgbb(d.frequency, d.recency, d.periods, weights=d.weights)
-    rf = pd.read_csv(shared_data / "donations" / "donationsSummary_rf_matrix.csv")
+    rf = pd.read_csv(public_data / "donations" / "donationsSummary_rf_matrix.csv")
     assert rf.custs.sum() == 11104
     predicted = (fit.expected_purchases(5, rf.x, rf["t.x"], rf["n.cal"]) * rf.custs).sum()
     actual = rf["x.star"].sum()
-    annual = pd.read_csv(shared_data / "donations" / "donationsSummary_annual_trans.csv")
+    annual = pd.read_csv(public_data / "donations" / "donationsSummary_annual_trans.csv")
     assert actual == annual[annual.year >= 2002].transactions.sum() == 13260
     # 12,884 predicted for 2002-2006 against 13,260 (-2.8 %)
     assert predicted == pytest.approx(actual, rel=0.05)

@@ -1,6 +1,6 @@
 """Golden tests: the published fits of the buy-till-you-die models on the public data.
 
-Sources (see ../shared/data/README.md): Fader, Hardie & Lee (2005) for BG/NBD and
+Sources (see tests/data/*/README.md): Fader, Hardie & Lee (2005) for BG/NBD and
 Pareto/NBD on the CDNOW 1/10 sample; Fader & Hardie (2013) for Gamma-Gamma; Fader &
 Hardie (2007) for sBG; Fader, Hardie & Shang (2010) for BG/BB on the donations.
 Each number is compared at the precision the paper prints it.
@@ -24,8 +24,8 @@ from payback.clv import (
 
 
 @pytest.fixture(scope="module")
-def cbs(shared_data):
-    d = pd.read_csv(shared_data / "cdnow" / "cdnowSummary_cbs.csv")
+def cbs(public_data):
+    d = pd.read_csv(public_data / "cdnow" / "cdnowSummary_cbs.csv")
     return d.rename(columns={"x": "frequency", "t.x": "recency", "T.cal": "T"})
 
 
@@ -78,8 +78,8 @@ def test_gamma_gamma_cdnow_repeat_buyers(cbs):
         _printed(fit.params[name], published, 2)
 
 
-def test_gamma_gamma_on_the_two_decimal_file_is_close(shared_data):
-    d = pd.read_csv(shared_data / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
+def test_gamma_gamma_on_the_two_decimal_file_is_close(public_data):
+    d = pd.read_csv(public_data / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
     fit = fit_gamma_gamma(d.x, d.zbar)  # zbar rounded to cents: same fit to 2 decimals
     assert fit.params == pytest.approx({"p": 6.25, "q": 3.74, "v": 15.44}, abs=0.01)
 
@@ -87,8 +87,8 @@ def test_gamma_gamma_on_the_two_decimal_file_is_close(shared_data):
 @pytest.mark.parametrize(
     ("segment", "alpha", "beta"), [("highend", 0.668, 3.806), ("regular", 0.704, 1.182)]
 )
-def test_sbg_fader_hardie_2007_segments(shared_data, segment, alpha, beta):
-    d = pd.read_csv(shared_data / "sbg" / "sbg_cohorts.csv")
+def test_sbg_fader_hardie_2007_segments(public_data, segment, alpha, beta):
+    d = pd.read_csv(public_data / "sbg" / "sbg_cohorts.csv")
     g = d[d.cohort == segment]
     churned = (g.recency < g["T"]).to_numpy()
     periods = np.where(churned, g.recency, g.recency - 1)  # 8 = active after 7 years
@@ -102,8 +102,8 @@ def test_sbg_fader_hardie_2007_segments(shared_data, segment, alpha, beta):
     assert by_counts.log_likelihood == pytest.approx(fit.log_likelihood, rel=1e-9)
 
 
-def test_bgbb_donations(shared_data):
-    d = pd.read_csv(shared_data / "donations" / "donations.csv")
+def test_bgbb_donations(public_data):
+    d = pd.read_csv(public_data / "donations" / "donations.csv")
     fit = fit_bgbb(d.frequency, d.recency, d.periods, weights=d.weights)
     published = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
     for name, value in published.items():

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from scipy.special import hyp2f1
 
 from payback.clv import (
-    acquisition_expr,
     cohort_ltv,
     compress,
     customer_summary,
     fit_bgnbd,
     ltv_by_source,
-    new_customer_value,
     predict_ltv,
 )
 from payback.errors import InputError
@@ -38,17 +37,26 @@ def test_pooled_prediction_is_the_model_on_every_customer(shop):
     assert len(result.customers) == len(summary)
     row = result.by_source.iloc[0]
     assert row.source == "all" and row.customers == len(summary)
-    # predicted LTV of a new customer: first order + discounted repeat purchases, x margin
-    first_order = shop.execute(acquisition_expr(shop).first_order_revenue.mean())
-    expected = new_customer_value(
-        pooled,
-        spend.mean_spend,
-        horizon_months=12,
-        unit="D",
-        annual_discount_rate=0.1,
-        margin=0.3,
-        first_purchase_value=first_order,
-    )
+    # predicted LTV of a new customer, by hand (Fader, Hardie & Lee 2005, eq. 9):
+    # E[X(t)] = (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))],
+    # t in days, the 12 month ends (365.25/12 days each) discounted at 10 % a year,
+    # a repeat purchase worth the Gamma-Gamma mean p v/(q-1), the first order its SQL mean
+    r, alpha, a, b = (pooled.params[k] for k in ("r", "alpha", "a", "b"))
+
+    def purchases(t: float) -> float:
+        z = t / (alpha + t)
+        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
+
+    p, q, v = (spend.params[k] for k in ("p", "q", "v"))
+    cumulative = [0.0] + [purchases(k * 365.25 / 12) for k in range(1, 13)]
+    repeat = sum((cumulative[k] - cumulative[k - 1]) / 1.1 ** (k / 12) for k in range(1, 13))
+    (first_order,) = shop.backend.con.execute(
+        """SELECT avg(revenue) FROM (
+               SELECT revenue, row_number() OVER (PARTITION BY customer_id
+                                                  ORDER BY time, order_id) AS k
+               FROM orders WHERE status = 'confirmed') WHERE k = 1"""
+    ).fetchone()
+    expected = 0.3 * (first_order + p * v / (q - 1) * repeat)
     assert row.predicted_ltv == pytest.approx(expected, rel=1e-9)
     assert 0.3 * first_order < row.predicted_ltv < 0.3 * (first_order + 10 * spend.mean_spend)
     assert row.future_value_per_customer == pytest.approx(result.customers.clv.mean())

@@ -15,9 +15,9 @@ from payback.errors import InputError
 
 
 @pytest.fixture(scope="module")
-def cdnow_tx(shared_data):
+def cdnow_tx(public_data):
     tx = pd.read_csv(
-        shared_data / "cdnow" / "CDNOW_sample.txt",
+        public_data / "cdnow" / "CDNOW_sample.txt",
         sep=r"\s+",
         header=None,
         names=["master_id", "cust", "date", "cds", "dollars"],
@@ -40,8 +40,8 @@ def cdnow_summary(cdnow_tx):
     )
 
 
-def test_cdnow_matches_btyd_summary_exactly(cdnow_summary, shared_data):
-    cbs = pd.read_csv(shared_data / "cdnow" / "cdnowSummary_cbs.csv")
+def test_cdnow_matches_btyd_summary_exactly(cdnow_summary, public_data):
+    cbs = pd.read_csv(public_data / "cdnow" / "cdnowSummary_cbs.csv")
     m = cdnow_summary.merge(cbs, on="cust", validate="1:1")
     assert len(m) == 2357
     np.testing.assert_array_equal(m.frequency, m.x)
@@ -54,8 +54,8 @@ def test_cdnow_matches_btyd_summary_exactly(cdnow_summary, shared_data):
     assert (m.duration_holdout == 39.0).all()
 
 
-def test_cdnow_matches_the_two_decimal_summary(cdnow_summary, shared_data):
-    ref = pd.read_csv(shared_data / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
+def test_cdnow_matches_the_two_decimal_summary(cdnow_summary, public_data):
+    ref = pd.read_csv(public_data / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
     m = cdnow_summary.merge(ref, left_on="cust", right_on="ID", validate="1:1")
     assert len(m) == len(ref) == 2357
     np.testing.assert_array_equal(m.frequency, m.x)

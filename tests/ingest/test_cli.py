@@ -37,9 +37,9 @@ def test_cli_import_prints_the_summary(data, tmp_path, capsys):
         assert store.row_count("ad_stats") == 6
 
 
-def test_cli_generic_map_set_and_currency(shared_data, tmp_path, capsys):
+def test_cli_generic_map_set_and_currency(public_data, tmp_path, capsys):
     db = str(tmp_path / "p.duckdb")
-    path = shared_data / "ads" / "KAG_conversion_data.csv"
+    path = public_data / "ads" / "KAG_conversion_data.csv"
     code, out, _ = _run(
         [
             "import",

@@ -22,13 +22,17 @@ EXAMPLES = [
 
 
 @pytest.fixture
-def checkout(tmp_path, monkeypatch, shared_data):
-    """A checkout as the page assumes it: tests/ in the working folder, ../shared/data beside."""
+def checkout(tmp_path, monkeypatch, public_data):
+    """A checkout as the page assumes it: tests/ in the working folder, ../shared/data beside.
+
+    tests/data stands in for ../shared/data: it holds the files the page imports (ads/,
+    leads/) whole, under the same names.
+    """
     main = tmp_path / "main"
     main.mkdir()
     (main / "tests").symlink_to(ROOT / "tests")
     (tmp_path / "shared").mkdir()
-    (tmp_path / "shared" / "data").symlink_to(shared_data)
+    (tmp_path / "shared" / "data").symlink_to(public_data)
     monkeypatch.chdir(main)
     return main
 

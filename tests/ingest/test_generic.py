@@ -22,8 +22,8 @@ KAG_MAP = (
 )
 
 
-def test_kag_meta_export_imports_with_map_and_set(store, shared_data):
-    path = shared_data / "ads" / "KAG_conversion_data.csv"
+def test_kag_meta_export_imports_with_map_and_set(store, public_data):
+    path = public_data / "ads" / "KAG_conversion_data.csv"
     result = import_file(
         store, "ads", path, mapping=KAG_MAP, set_values="date=2017-08-31,platform=meta,currency=USD"
     )
@@ -41,8 +41,8 @@ def test_kag_meta_export_imports_with_map_and_set(store, shared_data):
     assert store.execute(t.campaign.nunique()) == frame["xyz_campaign_id"].nunique()
 
 
-def test_fivetran_cross_platform_report(store, shared_data):
-    path = shared_data / "ads" / "fivetran_ad_report_schema_example.csv"
+def test_fivetran_cross_platform_report(store, public_data):
+    path = public_data / "ads" / "fivetran_ad_report_schema_example.csv"
     result = import_file(store, "ads", path, mapping="keyword=ad_name", currency="USD")
     frame = pd.read_csv(path)
     assert result.rows_read == len(frame)
@@ -87,8 +87,8 @@ def test_one_period_report_with_set_date(store, tmp_path):
     assert totals(store, "ad_stats", "cost")["cost"] == 200
 
 
-def test_map_to_a_missing_source_names_the_closest_header(store, shared_data):
-    path = shared_data / "ads" / "KAG_conversion_data.csv"
+def test_map_to_a_missing_source_names_the_closest_header(store, public_data):
+    path = public_data / "ads" / "KAG_conversion_data.csv"
     with pytest.raises(DataError) as e:
         import_file(store, "ads", path, mapping="cost=Spend")
     assert str(e.value) == (
@@ -98,10 +98,10 @@ def test_map_to_a_missing_source_names_the_closest_header(store, shared_data):
     )
 
 
-def test_unknown_canonical_name_in_map_lists_the_table_columns(store, shared_data):
+def test_unknown_canonical_name_in_map_lists_the_table_columns(store, public_data):
     with pytest.raises(InputError) as e:
         import_file(
-            store, "ads", shared_data / "ads" / "KAG_conversion_data.csv", mapping="spend=Spent"
+            store, "ads", public_data / "ads" / "KAG_conversion_data.csv", mapping="spend=Spent"
         )
     assert str(e.value) == (
         "--map spend=...: ads has no column 'spend' (closest: cost); columns: "

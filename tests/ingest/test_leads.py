@@ -96,8 +96,8 @@ def test_unknown_status_lists_the_allowed_values(store, tmp_path):
 OLIST_MAP = "lead_id=mql_id,time=first_contact_date,utm_medium=origin"
 
 
-def test_olist_leads_with_day_first_dates(store, shared_data):
-    path = shared_data / "leads" / "olist_marketing_qualified_leads_dataset.csv"
+def test_olist_leads_with_day_first_dates(store, public_data):
+    path = public_data / "leads" / "olist_marketing_qualified_leads_dataset.csv"
     result = import_file(
         store, "leads", path, mapping=OLIST_MAP, set_values="kind=form,status=valid"
     )

@@ -7,7 +7,6 @@ recipe of docs/import.md builds an orders file from the same lines.
 
 from __future__ import annotations
 
-import gzip
 import re
 from pathlib import Path
 
@@ -25,15 +24,9 @@ ITEMS_MAP = (
 
 
 @pytest.fixture
-def retail_slice(shared_data, tmp_path):
-    """The first 3,000 lines of online_retail.csv.gz (gzip again, as shipped)."""
-    source = shared_data / "online_retail" / "online_retail.csv.gz"
-    with gzip.open(source, "rt", encoding="utf-8", newline="") as f:
-        lines = [next(f) for _ in range(3001)]
-    path = tmp_path / "online_retail_slice.csv.gz"
-    with gzip.open(path, "wt", encoding="utf-8", newline="") as f:
-        f.writelines(lines)
-    return path
+def retail_slice(public_data):
+    """The first 3,000 lines of online_retail.csv.gz, gzipped (tests/data/online_retail)."""
+    return public_data / "online_retail" / "online_retail_first_3000.csv.gz"
 
 
 def test_uci_slice_imports_as_order_items_with_correct_totals(store, retail_slice):

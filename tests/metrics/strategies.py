@@ -127,3 +127,16 @@ BLANK_COUNTRY_SHOP = (
          "country": "DE", "partner_id": None},
     ],
 )  # fmt: skip
+
+#: One Google ad row without a country and nothing else (the case hypothesis found): at
+#: ``keyword,country,week`` the ads are left out and there are no groups; at ``keyword``
+#: the ad row makes a group of its own, with no orders.
+AD_ONLY_BLANK_COUNTRY_SHOP = (
+    [
+        {"date": START, "platform": "google", "campaign": "brand", "keyword": None,
+         "country": None, "impressions": 0, "clicks": 0, "cost": 0.0, "conversions": None,
+         "currency": "EUR"},
+    ],
+    [],
+    [],
+)  # fmt: skip

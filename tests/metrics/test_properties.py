@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from payback.metrics import CATALOGUE, compute_metrics
 
 from .conftest import build_store
-from .strategies import BLANK_COUNTRY_SHOP, shops
+from .strategies import AD_ONLY_BLANK_COUNTRY_SHOP, BLANK_COUNTRY_SHOP, shops
 
 METRICS = (
     "impressions", "clicks", "cost", "platform_conversions", "leads", "orders", "new_customers",
@@ -92,6 +92,7 @@ def assert_same(actual: pd.Series, expected: pd.Series, what: str) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shop=shops, pair=st.sampled_from(COARSENINGS))
 @example(shop=BLANK_COUNTRY_SHOP, pair=("keyword,country,week", "keyword"))
+@example(shop=AD_ONLY_BLANK_COUNTRY_SHOP, pair=("keyword,country,week", "keyword"))
 def test_coarse_grain_is_the_ratio_of_the_summed_fine_parts(shop, pair):
     ads, orders, leads = shop
     fine, coarse = (tuple(x for x in g.split(",") if x) for g in pair)
@@ -104,12 +105,24 @@ def test_coarse_grain_is_the_ratio_of_the_summed_fine_parts(shop, pair):
     # ads without a country cannot be split by country: the fine grain then has no ad
     # sums to add up, and only the order-side metrics coarsen
     names = METRICS
-    if _ads_left_out(ads, fine) and not _ads_left_out(ads, coarse):
+    ads_only_coarse = _ads_left_out(ads, fine) and not _ads_left_out(ads, coarse)
+    if ads_only_coarse:
         names = tuple(m for m in METRICS if "ads" not in CATALOGUE[m].sides)
     fine_parts = f.parts[~f.frame["is_total"]].reset_index(drop=True)
     summed = fine_parts.groupby(_coarse_key(f.groups, fine, coarse).to_numpy()).sum(min_count=1)
-    got = c.groups.set_index(_coarse_key(c.groups, coarse, coarse).to_numpy())
+    coarse_key = _coarse_key(c.groups, coarse, coarse).to_numpy()
+    got = c.groups.set_index(coarse_key)
     if coarse:
+        if ads_only_coarse:
+            # the coarse grain also has the groups that only ad rows make (the fine grain
+            # left those rows out): they hold ad rows and no orders, leads or revenue
+            coarse_parts = c.parts[~c.frame["is_total"]].set_axis(coarse_key)
+            extra = got.index.difference(summed.index)
+            assert (coarse_parts.loc[extra, "ad_rows"] > 0).all()
+            for part in ("orders", "leads", "new_customers", "revenue"):
+                if part in coarse_parts:
+                    assert (coarse_parts.loc[extra, part].fillna(0) == 0).all(), part
+            got = got.loc[got.index.isin(summed.index)]
         assert sorted(got.index) == sorted(summed.index)
         expected = expected_values(summed.loc[got.index])
         for name in names:
