@@ -1,17 +1,27 @@
 """Acquisition-cost ceilings per slice: what a customer may cost, next to what it costs.
 
 For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
-``partner`` ...) and for the whole shop (the totals row), from the store:
+``partner`` ...) and for the two totals rows, from the store:
 
-- **actual**: ``cost``, ``orders``, ``new_customers``, ``cpo = cost / orders``,
-  ``cac = cost / new customers`` (:func:`payback.metrics.compute_metrics`);
+- **actual**: ``cost``, ``orders``, ``new_customers``, ``cpo``, ``cac``, ``aov``, as the
+  metric engine gives them (:func:`payback.metrics.compute_metrics`), never re-derived:
+  ``Total (paid)`` (``total_kind="paid"``) over the rows with ad statistics, ``Total
+  (all)`` over every row and without ad ratios (no CPO, CAC, LTV/CAC). A grain without
+  platform (``month``, ``country`` ...) mixes paid and organic orders in a row: each of
+  its rows is its paid part, the engine's ``Total (paid)`` rule applied per value (the
+  parts of its rows x platform with ad statistics, each metric from the catalogue);
 - **LTV** per acquired customer over ``horizon_months`` months: historical cohort LTV
   on revenue and on gross margin (:func:`payback.clv.cohorts.cohort_ltv`: months 0 ..
   horizon-1 since the acquisition month, among cohorts observed that long) and the
   predicted CLV of a new customer (:func:`payback.clv.sources.ltv_by_source`; its margin
   version is ``predicted_ltv x margin_rate``). ``ltv`` is the one the verdict uses:
   historical (or predicted, ``ltv="predicted"``), on margin (or revenue, ``basis``);
-  a slice without its own value falls back as ``ltv_source`` says;
+  a slice without its own value falls back as ``ltv_source`` says. The LTV of
+  ``Total (paid)`` (and of the paid part of a month ...) is that of the customers
+  acquired by paid traffic (first order through a slice with ad statistics), of
+  ``Total (all)`` every customer's. ``margin`` (the share of revenue kept) replaces the
+  data's margin everywhere, as in ``payback ltv predict``: margin LTV = revenue LTV x
+  margin, the margin curve = revenue curve x margin, ``margin_rate = margin``;
 - **ceilings**: ``marginal_cpo = LTV on revenue - cost of goods per customer - other
   (non-advertising) costs per customer`` (= margin LTV - other costs per customer), all
   over the same ``horizon_months``: the other costs per customer are the ``costs``
@@ -24,12 +34,13 @@ For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
 - ``headroom = marginal_cpo - cac`` (CAC is the actual cost of one customer, >= CPO);
   ``ltv_cac = ltv / cac``; ``payback_months``: the first month since acquisition at which
   the cohort's cumulative gross margin per customer reaches the CAC (month 1 = the
-  acquisition month; the shop's curve, size-weighted over cohorts, for the totals row and
-  for grains without their own cohorts);
+  acquisition month; the curve pooled over the paid customers' cohorts for
+  ``Total (paid)`` and paid parts, the shop's for grains without their own cohorts);
 - for ``by="partner"`` the cost is the commission claimed on the confirmed orders of the
   same period and filters (:func:`partner_commissions`), not ad spend;
 - **verdict** with its ``reason`` (:class:`VerdictRules`): *not enough data* (no cost,
-  fewer than ``min_customers`` new customers, or no LTV), *cut* (CAC above the marginal
+  fewer than ``min_customers`` new customers, no LTV: no cohort old enough or no cost of
+  goods, :data:`NO_MARGIN`, or no CAC), *cut* (CAC above the marginal
   CPO, or LTV/CAC below ``cut_below``), *scale* (LTV/CAC at least ``healthy`` and
   headroom above ``min_headroom x CAC``), otherwise *hold*. The marginal CPO is the
   ceiling on the cost of one *new customer* (DOMAIN.md: "50,000 of ads, 100 buyers"), so
@@ -55,11 +66,11 @@ from payback.economics.costs import (  # re-exported: their home before the spli
     orders_in_scope,
     partner_commissions,
 )
+from payback.economics.ltv import COHORT_DIMENSIONS, _cohort_values, _payback, _predicted
+from payback.economics.ltv import PAID as _PAID
+from payback.economics.ltv import TOTAL as _TOTAL
 from payback.economics.verdicts import VERDICTS, VerdictRules, _verdicts
-from payback.errors import InputError, PaybackError
-
-#: Dimensions with their own cohort LTV (the acquisition source of a customer's first order).
-COHORT_DIMENSIONS = ("platform", "campaign", "partner")
+from payback.errors import InputError
 
 #: What the ceilings ask the metric engine (:func:`payback.metrics.compute_metrics`).
 _METRICS = (
@@ -126,8 +137,10 @@ class Ceilings:
     Attributes
     ----------
     frame : pandas.DataFrame
-        One row per slice, then the totals row (``is_total``); columns as in the module
-        docstring; ``attrs`` holds ``units``, ``reasons`` and ``currency``.
+        One row per slice, then the totals rows (``is_total``; ``total_kind`` ``"paid"``
+        then ``"all"``, as :func:`payback.metrics.compute_metrics`); columns as in the
+        module docstring; ``attrs`` holds ``units``, ``reasons``, ``currency`` and
+        ``date_formats`` (a month shown ``YYYY-MM``).
     by : str
     rules : VerdictRules
     horizon_months : int
@@ -144,7 +157,7 @@ class Ceilings:
     notes: Mapping[str, str] = field(default_factory=dict)
 
     def verdicts(self) -> dict[Any, str]:
-        """Slice value -> verdict (the totals row left out); a campaign's slice value is
+        """Slice value -> verdict (the totals rows left out); a campaign's slice value is
         ``"platform / campaign"`` (:func:`payback.clv.cohorts.campaign_key`)."""
         rows = self.frame[~self.frame["is_total"]]
         if self.by == "campaign":
@@ -168,10 +181,6 @@ def _check_rate(name: str, value: float | None) -> None:
             f"{name} must be between 0 and 100 %, got {value:g} (= {value * 100:g} %). "
             f"Fix: give e.g. 25% or 0.25"
         )
-
-
-_TOTAL = "__total__"  # the Total (all) row: every customer
-_PAID = "__paid__"  # the Total (paid) row: the customers acquired by paid traffic
 
 
 def _catalogue_value(name: str, parts: pd.DataFrame) -> pd.Series:
@@ -228,79 +237,6 @@ def _paid_by_group(metrics: Any, grain: tuple[str, ...]) -> pd.DataFrame:
     values["total_kind"] = None
     totals = frame.loc[~groups, [*grain, *metrics.metrics, "is_total", "total_kind"]]
     return pd.concat([values, totals], ignore_index=True)
-
-
-def _curve(table: pd.DataFrame, margin: float | None) -> np.ndarray:
-    """Cumulative margin per customer by month since acquisition, size-weighted over the
-    cohorts of ``table`` observed at each month (``revenue x margin`` when given)."""
-    values = (
-        table["gross_margin_per_customer"]
-        if margin is None
-        else table["revenue_per_customer"] * margin
-    ).astype(float)
-    w = table["customers"].astype(float)
-    month = table["months_since_acquisition"]
-    curve = (values * w).groupby(month).sum(min_count=1) / w.groupby(month).sum()
-    if values.isna().any():
-        curve[:] = np.nan
-    return curve.sort_index().to_numpy(float)
-
-
-def _cohort_values(
-    table: pd.DataFrame, horizon: int, paid: Sequence[Any], own: bool, margin: float | None
-):
-    """Historical LTV ``(revenue, margin)`` and margin curves per key: each source when
-    ``own``, ``_TOTAL`` (every customer) and ``_PAID`` (the customers whose acquisition
-    source is one of ``paid``), from one :func:`payback.clv.cohorts.cohort_ltv` table."""
-    from payback.clv.cohorts import ltv_at_horizon
-
-    def pooled(sub: pd.DataFrame):
-        at = ltv_at_horizon(sub, horizon)
-        return (at.historical_ltv, at.historical_margin_ltv), _curve(sub, margin), at.reasons
-
-    cohort = table["cohort"].astype(object).where(table["cohort"].notna(), None)
-    values, curves = {}, {}
-    values[_TOTAL], curves[_TOTAL], reasons = pooled(table)
-    values[_PAID], curves[_PAID], _ = pooled(table[cohort.isin(list(paid))])
-    if own:
-        at = ltv_at_horizon(table, horizon)
-        for key in at.by_cohort.index:
-            values[key] = at.value(key)
-        for key, sub in table.groupby(cohort, dropna=False):
-            curves[key] = _curve(sub, margin)
-    if margin is not None:  # the margin LTV is the revenue LTV x margin, as in ltv predict
-        values = {k: (r, None if r is None else r * margin) for k, (r, _) in values.items()}
-    return values, curves, reasons
-
-
-def _payback(curve: Any, cac: float | None) -> float | None:
-    """First month (1-based) whose cumulative margin per customer reaches ``cac``."""
-    if curve is None or cac is None or pd.isna(cac) or not isinstance(curve, np.ndarray):
-        return None
-    reached = np.flatnonzero(np.nan_to_num(curve, nan=-np.inf) >= cac)
-    return float(reached[0] + 1) if reached.size else None
-
-
-def _predicted(store: Any, by: str, horizon: int, min_customers: int, as_of: Any, paid):
-    """Predicted CLV per source, pooled (``_TOTAL``) and over the ``paid`` sources."""
-    from payback.clv.sources import ltv_by_source
-
-    if by not in COHORT_DIMENSIONS:
-        return None, f"predicted CLV is by platform, campaign or partner, not by {by}"
-    try:
-        table = ltv_by_source(
-            store, by, horizon_months=horizon, min_customers=min_customers, as_of=as_of
-        )
-    except PaybackError as e:
-        return None, f"predicted CLV unavailable: {e}"
-    keys = table["source"].astype(object).where(table["source"].notna(), None)
-    values = dict(zip(keys, table["predicted_ltv"], strict=True))
-    weights = table["customers"].astype(float)
-    pv = table["predicted_ltv"].astype(float)
-    for total, chosen in ((_TOTAL, pv.notna()), (_PAID, pv.notna() & keys.isin(list(paid)))):
-        w = weights[chosen].sum()
-        values[total] = float((pv[chosen] * weights[chosen]).sum() / w) if w else None
-    return values, None
 
 
 def ceilings(
@@ -437,9 +373,9 @@ def ceilings(
         end=end,
     )
     groups = ~metrics.frame["is_total"].astype(bool)
-    paid_rows = (
-        groups & metrics.parts["ad_rows"].notna() if "ad_rows" in metrics.parts else groups & False
-    )
+    # the rows of the engine's Total (paid): those with ad statistics
+    has_ads = metrics.parts.get("ad_rows", pd.Series(pd.NA, index=groups.index)).notna()
+    paid_rows = groups & has_ads
     if rollup:
         f = _paid_by_group(metrics, grain)
         notes["cpo"] = notes["cac"] = (
