@@ -281,9 +281,15 @@ def ceilings(
         Non-advertising costs per customer over the horizon; default from the ``costs``
         table (:func:`non_ad_costs_per_customer` over the horizon's last complete months
         up to ``as_of``; an empty table counts as 0, with a note).
-    average_check, margin, share, conversion : float, optional
-        Inputs of the maximum CPA/CPL: default the slice's AOV, gross margin rate and
-        orders / valid leads; ``share`` (of the margin spent to win a deal) defaults to 1.
+    margin : float, optional
+        The share of revenue kept, in [0, 1], with one meaning everywhere (as in
+        :func:`payback.clv.predict_ltv`'s ``margin``): margin LTV = revenue LTV x margin
+        (historical and predicted), the payback curve = revenue curve x margin, and the
+        margin of the maximum CPA. Default: the data's own margin (revenue - cost of
+        goods), missing where orders lack cost of goods.
+    average_check, share, conversion : float, optional
+        Inputs of the maximum CPA/CPL: default the slice's AOV and orders / valid leads;
+        ``share`` (of the margin spent to win a deal) defaults to 1.
     rules : VerdictRules, optional
     where, start, end
         Filters of :func:`payback.metrics.compute_metrics` (the actual costs, and the
@@ -623,6 +629,6 @@ def _reasons(
     if frame["lead_conversion"].isna().any():
         reasons["lead_conversion"] = (
             "no valid leads, or more orders than leads (orders do not come through leads): "
-            "pass --conversion"
+            "give conversion (--conversion)"
         )
     return reasons

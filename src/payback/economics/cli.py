@@ -250,12 +250,15 @@ def _sensitivity_frame(sens: pd.DataFrame) -> pd.DataFrame:
 
 _ECONOMICS_HELP = """Ceilings per slice: what a customer may cost, what it costs, and a verdict.
 
-Per value of `--by` and for the whole shop: CPO and CAC paid, LTV (historical cohort and
-predicted, on margin and revenue), LTV/CAC, marginal CPO = margin LTV - non-ad costs per
-customer, max CPA/CPL = average check x margin x share x lead-to-deal conversion, headroom =
-marginal CPO - CAC, payback months, and the verdict: scale (LTV/CAC >= `--healthy` with
-headroom), cut (CAC above the marginal CPO or LTV/CAC < `--cut-below`), hold, or not enough
-data (fewer than `--min-customers` new customers, no ad cost, no LTV). Rates take `25%`.
+Per value of `--by` and for the totals: CPO and CAC paid (those of `payback metrics`),
+LTV (historical cohort and predicted, on margin and revenue), LTV/CAC, marginal CPO =
+margin LTV - non-ad costs per customer, max CPA/CPL = average check x margin x share x
+lead-to-deal conversion, headroom = marginal CPO - CAC, payback months, and the verdict:
+scale (LTV/CAC >= `--healthy` with headroom), cut (CAC above the marginal CPO or LTV/CAC <
+`--cut-below`), hold, or not enough data (fewer than `--min-customers` new customers, no ad
+cost, no LTV, no CAC). `Total (paid)` is the advertising (its customers' LTV), `Total (all)`
+every order (no ad ratios); a month (country ...) is judged on its paid part. `--margin`
+is the share of revenue kept, as in `ltv predict`. Rates take `25%`.
 
 Example: `payback economics --by campaign`
 """
