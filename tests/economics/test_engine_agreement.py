@@ -133,6 +133,13 @@ def test_each_month_is_judged_on_its_paid_cac(demo_db, raw):
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
     assert (got.to_numpy() > blended["cac"].astype(float).to_numpy()).all()  # never blended
     assert (rows["ltv_source"] == "paid historical").all()
+    with open_store(demo_db, read_only=True) as store:  # = the engine's Total (paid) of it
+        for month in ("2024-03", "2025-07"):
+            engine = compute_metrics(
+                store, by=(), metrics="cpo,cac", where=[f"month={month}"]
+            ).total("paid")
+            row = rows[pd.to_datetime(rows["month"]).dt.strftime("%Y-%m") == month].iloc[0]
+            assert (row["cpo"], row["cac"]) == (engine["cpo"], engine["cac"])
 
 
 def test_cli_labels_months_and_totals_like_metrics(demo_db, tmp_path, capsys):
