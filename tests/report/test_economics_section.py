@@ -37,7 +37,10 @@ def test_ceilings_section_shows_each_campaign_with_its_verdict(demo_db):
     header = re.findall(r"<th [^>]*>([^<]+)</th>", table[: table.index("</thead>")])
     assert header[:3] == ["Platform", "Campaign", "Cost"]
     foot = table[table.index("<tfoot>") : table.index("</tfoot>")]
-    assert re.findall(r">(Whole shop[^<]*)<", foot) == ["Whole shop (paid)", "Whole shop (all)"]
+    # the totals rows as in `payback metrics` (issue 8: one convention everywhere)
+    assert re.findall(r">(Total \([a-z]+\))<", foot) == ["Total (paid)", "Total (all)"]
+    # the footnotes cite no flag `payback report` lacks
+    assert "--no-predicted" not in page and "predicted_ltv:" not in section
     # the chart: CAC bars per verdict and the ceiling diamonds, in order of spend
     blob = re.search(r'id="fig-ceilings-data">(.*?)</script>', section, re.S).group(1)
     figure = json.loads(blob)

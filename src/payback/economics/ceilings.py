@@ -1,17 +1,27 @@
 """Acquisition-cost ceilings per slice: what a customer may cost, next to what it costs.
 
 For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
-``partner`` ...) and for the whole shop (the totals row), from the store:
+``partner`` ...) and for the two totals rows, from the store:
 
-- **actual**: ``cost``, ``orders``, ``new_customers``, ``cpo = cost / orders``,
-  ``cac = cost / new customers`` (:func:`payback.metrics.compute_metrics`);
+- **actual**: ``cost``, ``orders``, ``new_customers``, ``cpo``, ``cac``, ``aov``, as the
+  metric engine gives them (:func:`payback.metrics.compute_metrics`), never re-derived:
+  ``Total (paid)`` (``total_kind="paid"``) over the rows with ad statistics, ``Total
+  (all)`` over every row and without ad ratios (no CPO, CAC, LTV/CAC). A grain without
+  platform (``month``, ``country`` ...) mixes paid and organic orders in a row: each of
+  its rows is its paid part, the engine's ``Total (paid)`` rule applied per value (the
+  parts of its rows x platform with ad statistics, each metric from the catalogue);
 - **LTV** per acquired customer over ``horizon_months`` months: historical cohort LTV
   on revenue and on gross margin (:func:`payback.clv.cohorts.cohort_ltv`: months 0 ..
   horizon-1 since the acquisition month, among cohorts observed that long) and the
   predicted CLV of a new customer (:func:`payback.clv.sources.ltv_by_source`; its margin
   version is ``predicted_ltv x margin_rate``). ``ltv`` is the one the verdict uses:
   historical (or predicted, ``ltv="predicted"``), on margin (or revenue, ``basis``);
-  a slice without its own value falls back as ``ltv_source`` says;
+  a slice without its own value falls back as ``ltv_source`` says. The LTV of
+  ``Total (paid)`` (and of the paid part of a month ...) is that of the customers
+  acquired by paid traffic (first order through a slice with ad statistics), of
+  ``Total (all)`` every customer's. ``margin`` (the share of revenue kept) replaces the
+  data's margin everywhere, as in ``payback ltv predict``: margin LTV = revenue LTV x
+  margin, the margin curve = revenue curve x margin, ``margin_rate = margin``;
 - **ceilings**: ``marginal_cpo = LTV on revenue - cost of goods per customer - other
   (non-advertising) costs per customer`` (= margin LTV - other costs per customer), all
   over the same ``horizon_months``: the other costs per customer are the ``costs``
@@ -24,12 +34,13 @@ For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
 - ``headroom = marginal_cpo - cac`` (CAC is the actual cost of one customer, >= CPO);
   ``ltv_cac = ltv / cac``; ``payback_months``: the first month since acquisition at which
   the cohort's cumulative gross margin per customer reaches the CAC (month 1 = the
-  acquisition month; the shop's curve, size-weighted over cohorts, for the totals row and
-  for grains without their own cohorts);
+  acquisition month; the curve pooled over the paid customers' cohorts for
+  ``Total (paid)`` and paid parts, the shop's for grains without their own cohorts);
 - for ``by="partner"`` the cost is the commission claimed on the confirmed orders of the
   same period and filters (:func:`partner_commissions`), not ad spend;
 - **verdict** with its ``reason`` (:class:`VerdictRules`): *not enough data* (no cost,
-  fewer than ``min_customers`` new customers, or no LTV), *cut* (CAC above the marginal
+  fewer than ``min_customers`` new customers, no LTV: no cohort old enough or no cost of
+  goods, :data:`NO_MARGIN`, or no CAC), *cut* (CAC above the marginal
   CPO, or LTV/CAC below ``cut_below``), *scale* (LTV/CAC at least ``healthy`` and
   headroom above ``min_headroom x CAC``), otherwise *hold*. The marginal CPO is the
   ceiling on the cost of one *new customer* (DOMAIN.md: "50,000 of ads, 100 buyers"), so
@@ -49,15 +60,46 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from payback.calc.formulas import HEALTHY_LTV_CAC
-from payback.errors import CurrencyError, InputError, PaybackError
+from payback.economics.costs import (  # re-exported: their home before the split
+    NonAdCosts,
+    non_ad_costs_per_customer,
+    orders_in_scope,
+    partner_commissions,
+)
+from payback.economics.ltv import COHORT_DIMENSIONS, _cohort_values, _payback, _predicted
+from payback.economics.ltv import PAID as _PAID
+from payback.economics.ltv import TOTAL as _TOTAL
+from payback.economics.verdicts import VERDICTS, VerdictRules, _verdicts
+from payback.errors import InputError
+from payback.metrics.catalogue import CATALOGUE
+from payback.metrics.sides import PART_SIDE, SIDES
 
-#: Dimensions with their own cohort LTV (the acquisition source of a customer's first order).
-COHORT_DIMENSIONS = ("platform", "campaign", "partner")
-
-VERDICTS = ("scale", "hold", "cut", "not enough data")
-
-_METRICS = ("cost", "orders", "new_customers", "revenue", "gross_profit", "leads", "cpa")
+#: What the ceilings ask the metric engine (:func:`payback.metrics.compute_metrics`).
+_METRICS = (
+    "cost",
+    "orders",
+    "new_customers",
+    "revenue",
+    "gross_profit",
+    "leads",
+    "cpa",
+    "cpo",
+    "cac",
+    "aov",
+)
+__all__ = [
+    "COHORT_DIMENSIONS",
+    "NO_MARGIN",
+    "UNITS",
+    "VERDICTS",
+    "Ceilings",
+    "NonAdCosts",
+    "VerdictRules",
+    "ceilings",
+    "non_ad_costs_per_customer",
+    "orders_in_scope",
+    "partner_commissions",
+]
 
 UNITS: dict[str, str] = {
     "cost": "money",
@@ -91,48 +133,16 @@ UNITS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class VerdictRules:
-    """Thresholds of the verdict.
-
-    Attributes
-    ----------
-    healthy : float
-        LTV/CAC at or above which a slice with headroom is scaled; default
-        :data:`payback.calc.formulas.HEALTHY_LTV_CAC` (DOMAIN.md: 3).
-    cut_below : float
-        LTV/CAC below which a slice is cut (1: a customer brings less than they cost).
-    min_customers : int
-        Fewer new customers than this: "not enough data".
-    min_headroom : float
-        Headroom needed to scale, as a share of the CAC (0: any headroom).
-    """
-
-    healthy: float = HEALTHY_LTV_CAC
-    cut_below: float = 1.0
-    min_customers: int = 30
-    min_headroom: float = 0.0
-
-    def __post_init__(self) -> None:
-        if not self.cut_below <= self.healthy:
-            raise InputError(
-                f"verdict rules: --cut-below ({self.cut_below:g}) must not exceed --healthy "
-                f"({self.healthy:g})"
-            )
-        if self.min_customers < 1 or self.min_headroom < 0 or self.cut_below < 0:
-            raise InputError(
-                "verdict rules: --min-customers must be >= 1, --min-headroom and --cut-below >= 0"
-            )
-
-
-@dataclass(frozen=True)
 class Ceilings:
     """Result of :func:`ceilings`.
 
     Attributes
     ----------
     frame : pandas.DataFrame
-        One row per slice, then the totals row (``is_total``); columns as in the module
-        docstring; ``attrs`` holds ``units``, ``reasons`` and ``currency``.
+        One row per slice, then the totals rows (``is_total``; ``total_kind`` ``"paid"``
+        then ``"all"``, as :func:`payback.metrics.compute_metrics`); columns as in the
+        module docstring; ``attrs`` holds ``units``, ``reasons``, ``currency`` and
+        ``date_formats`` (a month shown ``YYYY-MM``).
     by : str
     rules : VerdictRules
     horizon_months : int
@@ -149,7 +159,7 @@ class Ceilings:
     notes: Mapping[str, str] = field(default_factory=dict)
 
     def verdicts(self) -> dict[Any, str]:
-        """Slice value -> verdict (the totals row left out); a campaign's slice value is
+        """Slice value -> verdict (the totals rows left out); a campaign's slice value is
         ``"platform / campaign"`` (:func:`payback.clv.cohorts.campaign_key`)."""
         rows = self.frame[~self.frame["is_total"]]
         if self.by == "campaign":
@@ -161,6 +171,11 @@ class Ceilings:
         return dict(zip(keys, rows["verdict"], strict=True))
 
 
+def _metric(name: str, **values: Any) -> pd.Series:
+    """A catalogue metric's one definition on these columns (:meth:`Metric.evaluate`)."""
+    return CATALOGUE[name].evaluate(values)
+
+
 def _nullable(values: Any) -> pd.Series:
     """Float64 with pd.NA for missing, never inf or NaN."""
     s = pd.Series(values, dtype="Float64")
@@ -170,261 +185,38 @@ def _nullable(values: Any) -> pd.Series:
 def _check_rate(name: str, value: float | None) -> None:
     if value is not None and not 0 <= value <= 1:
         raise InputError(
-            f"--{name.replace('_', '-')} must be between 0 and 100 %, got {value:g} "
-            f"(= {value * 100:g} %). Fix: give e.g. 25% or 0.25"
+            f"{name} must be between 0 and 100 %, got {value:g} (= {value * 100:g} %). "
+            f"Fix: give e.g. 25% or 0.25"
         )
 
 
-@dataclass(frozen=True)
-class NonAdCosts:
-    """Result of :func:`non_ad_costs_per_customer`.
-
-    Attributes
-    ----------
-    per_customer : float or None
-        ``amount / customers`` (money); None with ``reason`` when unknown.
-    amount : float or None
-        Non-advertising costs of the window (None: the ``costs`` table is empty).
-    customers : int
-        Customers with a confirmed order in the window.
-    first_month, last_month : str or None
-        The window, ``YYYY-MM`` (both included).
-    reason : str or None
-        Why ``per_customer`` is missing.
-    """
-
-    per_customer: float | None
-    amount: float | None
-    customers: int
-    first_month: str | None
-    last_month: str | None
-    reason: str | None = None
-
-
-def non_ad_costs_per_customer(
-    store: Any, *, horizon_months: int = 12, as_of: Any = None
-) -> NonAdCosts:
-    """Non-advertising costs per customer over the LTV horizon (DOMAIN.md section 3).
-
-    ``other costs per customer = sum(costs.amount) / customers with a confirmed order``,
-    both over the same window: the last ``horizon_months`` complete calendar months of the
-    data (ending with the month of ``as_of`` if it is that month's last day, else the
-    month before; default ``as_of``: the last confirmed order, as the cohort curves). A
-    cost counts in the month of its period start ``date``; money in the store's currency.
-    With a 12-month horizon this is DOMAIN's "yearly non-advertising costs / yearly
-    customers", the per-customer cost of the same 12 months the historical LTV covers.
-
-    Returns
-    -------
-    NonAdCosts
-        ``per_customer`` is None, with the reason, when the ``costs`` table is empty, when
-        it starts after the window's first month (fewer months of costs than the horizon)
-        or when no customer bought in the window.
-
-    Raises
-    ------
-    payback.errors.CurrencyError
-        When the costs are in a currency other than the store's.
-
-    Examples
-    --------
-    DOMAIN.md: in a year, 500 customers and non-advertising costs of 5,000,000.
-
-    >>> import pyarrow as pa, datetime as dt
-    >>> from payback.store import open_store
-    >>> store = open_store(":memory:")
-    >>> _ = store.write({
-    ...     "orders": pa.table({"order_id": [f"o{i}" for i in range(500)],
-    ...         "customer_id": [f"c{i}" for i in range(500)],
-    ...         "time": [dt.datetime(2024, 1 + i % 12, 28) for i in range(500)],
-    ...         "revenue": [20_000.0] * 500, "status": ["confirmed"] * 500,
-    ...         "currency": ["EUR"] * 500}),
-    ...     "costs": pa.table({"date": [dt.date(2024, m, 1) for m in range(1, 13)],
-    ...         "category": ["rent"] * 12, "amount": [5_000_000 / 12] * 12,
-    ...         "currency": ["EUR"] * 12})}, meta={"base_currency": "EUR"})
-    >>> costs = non_ad_costs_per_customer(store, horizon_months=12, as_of="2024-12-31")
-    >>> round(costs.per_customer, 2), costs.customers, costs.first_month, costs.last_month
-    (10000.0, 500, '2024-01', '2024-12')
-    """
-    from payback.clv.cohorts import confirmed_orders, last_complete_month, month_label
-
-    costs = store.table("costs")
-    currencies = store.execute(costs.select("currency").distinct())["currency"].dropna().tolist()
-    base = store.base_currency
-    foreign = [c for c in currencies if base is not None and c != base]
-    if foreign or len(currencies) > 1:
-        raise CurrencyError(
-            f"the costs table holds money in {', '.join(sorted(currencies))} but the store's "
-            f"currency is {base}: convert the costs before importing them, or pass "
-            f"--other-costs-per-customer"
-        )
-    horizon = int(horizon_months)
-    if int(store.execute(costs.count())) == 0:
-        return NonAdCosts(None, None, 0, None, None, "the costs table is empty")
-    orders = confirmed_orders(store)
-    end = as_of if as_of is not None else store.execute(orders.time.max())
-    if end is None or pd.isna(end):
-        return NonAdCosts(None, None, 0, None, None, "no confirmed orders")
-    last = last_complete_month(end)
-    first = last - horizon + 1
-    lo = dt.date(first // 12, first % 12 + 1, 1)
-    hi = dt.date((last + 1) // 12, (last + 1) % 12 + 1, 1)  # first day after the window
-    window = (month_label(first), month_label(last))
-    in_window = costs.filter((costs.date >= lo) & (costs.date < hi))
-    amount = float(store.execute(in_window.amount.sum()) or 0.0)
-    buyers = orders.filter(
-        (orders.time >= dt.datetime.combine(lo, dt.time()))
-        & (orders.time < dt.datetime.combine(hi, dt.time()))
+def _paid_by_group(metrics: Any, grain: tuple[str, ...]) -> pd.DataFrame:
+    """Per value of ``grain``, the engine's ``Total (paid)`` rule: the parts of the rows of
+    ``grain x platform`` that have ad statistics, summed, every metric from the catalogue;
+    the engine's totals rows appended unchanged."""
+    frame, parts = metrics.frame, metrics.parts
+    groups = ~frame["is_total"].astype(bool)
+    paid = groups & parts["ad_rows"].notna()
+    keys = frame.loc[groups, list(grain)].drop_duplicates()
+    sums = (
+        parts[paid]
+        .groupby([frame.loc[paid, d] for d in grain], dropna=False)
+        .sum(min_count=1)
+        .reset_index()
     )
-    customers = int(store.execute(buyers.customer_id.nunique()))
-    since = pd.Timestamp(store.execute(costs.date.min()))
-    started = since.year * 12 + since.month - 1
-    if started > first:
-        why = (
-            f"the costs table starts in {month_label(started)}: fewer than the "
-            f"{horizon} months of the horizon ({window[0]} to {window[1]}) have costs; pass "
-            f"--other-costs-per-customer or a shorter --horizon"
-        )
-        return NonAdCosts(None, amount, customers, *window, why)
-    if customers == 0:
-        why = f"no customer has a confirmed order from {window[0]} to {window[1]}"
-        return NonAdCosts(None, amount, 0, *window, why)
-    return NonAdCosts(amount / customers, amount, customers, *window)
-
-
-def _orders_in_scope(
-    store: Any,
-    *,
-    where: Mapping[str, Any] | Sequence[str] | None = None,
-    start: Any = None,
-    end: Any = None,
-):
-    """Confirmed orders of the period ``start .. end`` (days included, by ``time``) and of
-    the ``where`` filters, with the metric engine's meaning of each dimension
-    (:data:`payback.metrics.filters.GRAINS`): the orders whose actual costs ``ceilings``
-    compares."""
-    from payback.metrics.sides import rows_in_scope
-
-    return rows_in_scope("orders", store, where=where, start=start, end=end)
-
-
-def partner_commissions(
-    store: Any,
-    *,
-    where: Mapping[str, Any] | Sequence[str] | None = None,
-    start: Any = None,
-    end: Any = None,
-) -> pd.Series:
-    """Commission paid per partner: claims on the store's confirmed orders, each order once.
-
-    A claim on an order the shop does not have, or did not confirm, is not owed; a second
-    claim on the same order is a duplicate (the first claim counts). Only claims on the
-    orders of the period (``start .. end``, both days included, by the **order's** time)
-    and of the ``where`` filters count, so that the commission and the new customers it
-    is divided by are of the same orders. Reconciling claims in detail is the partners'
-    report; this is the cost side of their ceilings.
-
-    Parameters
-    ----------
-    store : payback.store.Store
-    where, start, end
-        Filters of :func:`payback.metrics.compute_metrics`.
-
-    Returns
-    -------
-    pandas.Series
-        Commission (money, the claims' currency) indexed by ``partner_id``; partners
-        without an owed claim are absent.
-
-    Examples
-    --------
-    >>> import pyarrow as pa, datetime as dt
-    >>> from payback.store import open_store
-    >>> store = open_store(":memory:")
-    >>> jan, feb = dt.datetime(2024, 1, 5), dt.datetime(2024, 2, 5)
-    >>> _ = store.write({
-    ...     "orders": pa.table({"order_id": ["1", "2", "3"], "customer_id": ["a", "b", "c"],
-    ...         "time": [jan, feb, jan], "revenue": [100.0] * 3,
-    ...         "status": ["confirmed", "confirmed", "cancelled"], "currency": ["EUR"] * 3}),
-    ...     "partner_claims": pa.table({"claim_id": ["k1", "k2", "k3", "k4"],
-    ...         "partner_id": ["P1", "P1", "P1", "P2"], "order_id": ["1", "1", "2", "3"],
-    ...         "time": [jan, jan, feb, jan], "revenue": [100.0] * 4,
-    ...         "commission": [10.0, 10.0, 7.0, 5.0], "currency": ["EUR"] * 4})})
-    >>> partner_commissions(store).to_dict()  # k2 repeats k1; order 3 was cancelled
-    {'P1': 17.0}
-    >>> partner_commissions(store, start="2024-01-01", end="2024-01-31").to_dict()
-    {'P1': 10.0}
-    """
-    import ibis
-
-    claims = store.table("partner_claims")
-    orders = _orders_in_scope(store, where=where, start=start, end=end)
-    matched = claims.join(orders.select("order_id"), "order_id")
-    rank = ibis.row_number().over(
-        group_by=matched.order_id, order_by=[matched.time, matched.claim_id]
-    )
-    first = matched.mutate(_n=rank).filter(lambda t: t._n == 0)
-    paid = first.group_by("partner_id").aggregate(cost=first.commission.sum())
-    frame = store.execute(paid.order_by("partner_id"))
-    return frame.set_index("partner_id")["cost"].astype(float)
-
-
-def _cohort_values(store: Any, by: str, horizon: int, as_of: Any):
-    """Historical LTV at the horizon (per source and pooled: a
-    :class:`payback.clv.cohorts.HorizonLTV`) and the cumulative margin curves per source
-    and for the whole shop (``_TOTAL``)."""
-    from payback.clv.cohorts import cohort_ltv, ltv_at_horizon
-
-    own = by in COHORT_DIMENSIONS
-    table = cohort_ltv(store, by if own else "month", as_of=as_of)
-    at = ltv_at_horizon(table, horizon)
-    # the shop's curve: size-weighted over the cohorts observed at each month
-    w = table["customers"].astype(float)
-    shop = (table["gross_margin_per_customer"] * w).groupby(table["months_since_acquisition"]).sum(
-        min_count=1
-    ) / w.groupby(table["months_since_acquisition"]).sum()
-    if table["gross_margin_per_customer"].isna().any():
-        shop[:] = np.nan
-    shop_curve = pd.Series({_TOTAL: shop.sort_index().to_numpy(float)}, dtype=object)
-    if not own:
-        return at, shop_curve
-    curves = table.groupby(
-        table["cohort"].astype(object).where(table["cohort"].notna(), None), dropna=False
-    )["gross_margin_per_customer"].apply(lambda s: s.to_numpy(float))
-    return at, pd.concat([curves, shop_curve])
-
-
-_TOTAL = "__total__"
-
-
-def _payback(curve: Any, cac: float | None) -> float | None:
-    """First month (1-based) whose cumulative margin per customer reaches ``cac``."""
-    if curve is None or cac is None or pd.isna(cac) or not isinstance(curve, np.ndarray):
-        return None
-    reached = np.flatnonzero(np.nan_to_num(curve, nan=-np.inf) >= cac)
-    return float(reached[0] + 1) if reached.size else None
-
-
-def _predicted(store: Any, by: str, horizon: int, min_customers: int, as_of: Any):
-    from payback.clv.sources import ltv_by_source
-
-    if by not in COHORT_DIMENSIONS:
-        return None, f"predicted CLV is by platform, campaign or partner, not by {by}"
-    try:
-        table = ltv_by_source(
-            store, by, horizon_months=horizon, min_customers=min_customers, as_of=as_of
-        )
-    except PaybackError as e:
-        return None, f"predicted CLV unavailable: {e}"
-    keys = table["source"].astype(object).where(table["source"].notna(), None)
-    values = dict(zip(keys, table["predicted_ltv"], strict=True))
-    weights = table["customers"].astype(float)
-    pv = table["predicted_ltv"].astype(float)
-    ok = pv.notna()
-    values[_TOTAL] = (
-        float((pv[ok] * weights[ok]).sum() / weights[ok].sum()) if weights[ok].sum() else None
-    )
-    return values, None
+    out = keys.merge(sums, how="left", on=list(grain))
+    for p in parts.columns:  # a group without paid rows: no ad parts, no paid orders
+        if not SIDES[PART_SIDE[p]].paid:
+            out[p] = out[p].fillna(0)
+    values = pd.DataFrame({d: out[d] for d in grain})
+    sums = {p: out[p] for p in parts.columns}
+    for name in metrics.metrics:
+        value = CATALOGUE[name].evaluate(sums).astype("Float64")
+        values[name] = value.astype("Int64") if CATALOGUE[name].unit == "count" else value
+    values["is_total"] = False
+    values["total_kind"] = None
+    totals = frame.loc[~groups, [*grain, *metrics.metrics, "is_total", "total_kind"]]
+    return pd.concat([values, totals], ignore_index=True)
 
 
 def ceilings(
@@ -469,9 +261,15 @@ def ceilings(
         Non-advertising costs per customer over the horizon; default from the ``costs``
         table (:func:`non_ad_costs_per_customer` over the horizon's last complete months
         up to ``as_of``; an empty table counts as 0, with a note).
-    average_check, margin, share, conversion : float, optional
-        Inputs of the maximum CPA/CPL: default the slice's AOV, gross margin rate and
-        orders / valid leads; ``share`` (of the margin spent to win a deal) defaults to 1.
+    margin : float, optional
+        The share of revenue kept, in [0, 1], with one meaning everywhere (as in
+        :func:`payback.clv.predict_ltv`'s ``margin``): margin LTV = revenue LTV x margin
+        (historical and predicted), the payback curve = revenue curve x margin, and the
+        margin of the maximum CPA. Default: the data's own margin (revenue - cost of
+        goods), missing where orders lack cost of goods.
+    average_check, share, conversion : float, optional
+        Inputs of the maximum CPA/CPL: default the slice's AOV and orders / valid leads;
+        ``share`` (of the margin spent to win a deal) defaults to 1.
     rules : VerdictRules, optional
     where, start, end
         Filters of :func:`payback.metrics.compute_metrics` (the actual costs, and the
@@ -519,19 +317,22 @@ def ceilings(
     >>> a["verdict"], a["reason"]
     ('hold', 'LTV/CAC below 3')
     """
+    from payback.clv.cohorts import campaign_key, cohort_ltv
     from payback.metrics import compute_metrics
-    from payback.metrics.filters import parse_by
+    from payback.metrics.filters import GRAINS, expand_grain, parse_by
 
     dims = parse_by(by)
     if len(dims) != 1:
-        raise InputError(f"--by takes one dimension for ceilings, got {', '.join(dims) or 'none'}")
+        raise InputError(f"by takes one dimension for ceilings, got {', '.join(dims) or 'none'}")
     (by,) = dims
     if ltv not in ("historical", "predicted"):
-        raise InputError(f"--ltv must be historical or predicted, got {ltv!r}")
+        raise InputError(f"ltv must be historical or predicted, got {ltv!r}")
     if basis not in ("margin", "revenue"):
-        raise InputError(f"--basis must be margin or revenue, got {basis!r}")
+        raise InputError(f"basis must be margin or revenue, got {basis!r}")
     if int(horizon_months) != horizon_months or horizon_months < 1:
-        raise InputError(f"--horizon must be a whole number of months >= 1, got {horizon_months}")
+        raise InputError(
+            f"horizon_months must be a whole number of months >= 1, got {horizon_months}"
+        )
     for name, value in (("margin", margin), ("share", share), ("conversion", conversion)):
         _check_rate(name, value)
     for name, value in (
@@ -539,68 +340,113 @@ def ceilings(
         ("average_check", average_check),
     ):
         if value is not None and value < 0:
-            raise InputError(f"--{name.replace('_', '-')} cannot be negative, got {value:g}")
+            raise InputError(f"{name} cannot be negative, got {value:g}")
     rules = rules or VerdictRules()
     horizon = int(horizon_months)
 
     notes: dict[str, str] = {}
     # a campaign lives in a platform: keyed by (platform, campaign) like the metrics
     grain = ("platform", "campaign") if by == "campaign" else (by,)
-    metrics = compute_metrics(store, by=grain, metrics=_METRICS, where=where, start=start, end=end)
-    f = metrics.frame.copy()
+    # a grain without platform (month, country ...) mixes paid and organic orders in a row:
+    # each of its rows is judged on its paid part, the engine's Total (paid) rule per value
+    rollup = by != "partner" and "platform" not in expand_grain((by,))
+    metrics = compute_metrics(
+        store,
+        by=(*grain, "platform") if rollup else grain,
+        metrics=_METRICS,
+        where=where,
+        start=start,
+        end=end,
+    )
+    groups = ~metrics.frame["is_total"].astype(bool)
+    # the rows of the engine's Total (paid): those with ad statistics
+    has_ads = metrics.parts.get("ad_rows", pd.Series(pd.NA, index=groups.index)).notna()
+    paid_rows = groups & has_ads
+    if rollup:
+        f = _paid_by_group(metrics, grain)
+        notes["cpo"] = notes["cac"] = (
+            f"each {by} is its paid part: the cost, orders and new customers of its rows with "
+            f"ad statistics (platform by platform), as in Total (paid); `payback metrics "
+            f"--by {by}` shows the blended ones"
+        )
+    else:
+        f = metrics.frame.copy()
     for column in grain:
         f[column] = f[column].astype(object).where(f[column].notna(), None)
+    own = by in COHORT_DIMENSIONS
+    # the acquisition sources of the customers bought by the ad spend (Total (paid))
+    source = "platform" if not own else by
+    rows = metrics.frame[paid_rows]
+    if source == "campaign":
+        paid = [campaign_key(p, c) for p, c in zip(rows["platform"], rows["campaign"], strict=True)]
+    elif source in rows:
+        paid = rows[source].astype(object).where(rows[source].notna(), None).tolist()
+    else:
+        paid = []
     if by == "partner":  # a partner's cost is the commission paid, not ad spend
-        paid = partner_commissions(store, where=where, start=start, end=end)
-        commission = f[by].map(paid).astype("Float64")
-        f["cost"] = f["cost"].astype("Float64").fillna(commission)
+        from payback.economics.costs import partner_commissions
+
+        commission = f[by].map(partner_commissions(store, where=where, start=start, end=end))
+        f["cost"] = f["cost"].astype("Float64").fillna(commission.astype("Float64"))
         f.loc[f["is_total"].astype(bool), "cost"] = pd.NA
+        sums = {p: f[p] for p in ("cost", "orders", "new_customers")}
+        f["cpo"] = CATALOGUE["cpo"].evaluate(sums)
+        f["cac"] = CATALOGUE["cac"].evaluate(sums)
+        f.loc[f["is_total"].astype(bool), ["cpo", "cac"]] = pd.NA
         notes["cost"] = (
             "partners: commission claimed on the confirmed orders of the period and filters "
             "(each order once); the whole shop has no commission cost, so the totals row has "
             "no CAC"
         )
     if by == "campaign":  # the cohorts' source key "platform / campaign"
-        from payback.clv.cohorts import campaign_key
-
         slices = [campaign_key(p, c) for p, c in zip(f["platform"], f["campaign"], strict=True)]
     else:
         slices = list(f[by])
-    key = np.where(f["is_total"].astype(bool), _TOTAL, pd.Series(slices, dtype=object))
-    key = pd.Series(key, index=f.index, dtype=object)
+    kind = f["total_kind"].astype(object).where(f["total_kind"].notna(), None)
+    key = pd.Series(
+        [
+            (_PAID if k == "paid" else _TOTAL) if t else (_PAID if rollup else s)
+            for t, k, s in zip(f["is_total"].astype(bool), kind, slices, strict=True)
+        ],
+        index=f.index,
+        dtype=object,
+    )
     out = pd.DataFrame({**{c: f[c] for c in grain}, "is_total": f["is_total"].astype(bool)})
-    if "total_kind" in f.columns:  # the metrics' "Total (paid)" and "Total (all)"
-        out["total_kind"] = f["total_kind"].astype(object).where(f["total_kind"].notna(), None)
+    out["total_kind"] = kind
     for col in ("cost", "orders", "new_customers", "leads", "revenue", "gross_profit", "cpa"):
         out[col] = _nullable(f[col])
-    cost = out["cost"]
-    out["cpo"] = _nullable(cost / out["orders"].where(out["orders"] > 0))
-    out["cac"] = _nullable(cost / out["new_customers"].where(out["new_customers"] > 0))
-    out["aov"] = _nullable(out["revenue"] / out["orders"].where(out["orders"] > 0))
-    out["margin_rate"] = _nullable(out["gross_profit"] / out["revenue"].where(out["revenue"] > 0))
+    for col in ("cpo", "cac", "aov"):  # the engine's, its paid and blended totals rules
+        out[col] = _nullable(f[col])
+    if margin is None:
+        out["margin_rate"] = _nullable(
+            out["gross_profit"] / out["revenue"].where(out["revenue"] > 0)
+        )
+    else:
+        out["margin_rate"] = _nullable([margin] * len(out))
+        notes["margin_rate"] = (
+            f"margin = {margin:.4g} of revenue (given): the margin LTV is the revenue LTV x "
+            "margin, as in `payback ltv predict --margin`"
+        )
 
-    hist, curves = _cohort_values(store, by, horizon, as_of)
-    own = by in COHORT_DIMENSIONS
-    lookup = key if own else pd.Series(_TOTAL, index=f.index)
-    values = [
-        (hist.historical_ltv, hist.historical_margin_ltv) if k == _TOTAL else hist.value(k)
-        for k in lookup
-    ]
+    table = cohort_ltv(store, by if own else "platform", as_of=as_of)
+    hist, curves, why_hist = _cohort_values(table, horizon, paid, own, margin)
+    lookup = key if own else key.where(key == _PAID, _TOTAL)
+    values = [hist.get(k, (None, None)) for k in lookup]
     out["historical_ltv"] = _nullable([v[0] for v in values])
     out["historical_margin_ltv"] = _nullable([v[1] for v in values])
-    for column, why in hist.reasons.items():
+    for column, why in why_hist.items():
         if out[column].isna().any():
             notes.setdefault(column, why)
     if predicted:
-        values, why = _predicted(store, by, horizon, min_model_customers, as_of)
-        if values is None:
+        pred, why = _predicted(store, by, horizon, min_model_customers, as_of, paid)
+        if pred is None:
             notes["predicted_ltv"] = why
             out["predicted_ltv"] = _nullable([np.nan] * len(out))
         else:
-            out["predicted_ltv"] = _nullable(key.map(lambda k: values.get(k, np.nan)))
+            out["predicted_ltv"] = _nullable(key.map(lambda k: pred.get(k, np.nan)))
     else:
         out["predicted_ltv"] = _nullable([np.nan] * len(out))
-        notes["predicted_ltv"] = "not computed (--no-predicted)"
+        notes["predicted_ltv"] = "not computed (predicted=False)"
     out["predicted_margin_ltv"] = _nullable(out["predicted_ltv"] * out["margin_rate"])
 
     first, second = (
@@ -608,156 +454,149 @@ def ceilings(
     )
     suffix = "_margin_ltv" if basis == "margin" else "_ltv"
     chosen = out[first + suffix]
-    source = pd.Series(np.where(chosen.notna(), first, None), index=out.index, dtype=object)
+    origin = pd.Series(np.where(chosen.notna(), first, None), index=out.index, dtype=object)
     fallback = out[second + suffix]
     use_fallback = chosen.isna() & fallback.notna()
     chosen = chosen.where(~use_fallback, fallback)
-    source = source.where(~use_fallback, second)
+    origin = origin.where(~use_fallback, second)
     if not own:
-        source = source.where(source.isna(), "shop " + source.astype(str))
+        whose = pd.Series(np.where(lookup == _PAID, "paid ", "shop "), index=out.index)
+        origin = origin.where(origin.isna(), whose + origin.astype(str))
     out["ltv"] = _nullable(chosen)
-    out["ltv_source"] = source
-    out["ltv_cac"] = _nullable(out["ltv"] / out["cac"].where(out["cac"] > 0))
+    out["ltv_source"] = origin
+    out["ltv_cac"] = _nullable(_metric("ltv_cac", ltv=out["ltv"], cac=out["cac"]))
 
-    other: float | None
-    if other_costs_per_customer is not None:
-        other = float(other_costs_per_customer)
-    else:
-        costs = non_ad_costs_per_customer(store, horizon_months=horizon, as_of=as_of)
-        other = costs.per_customer
-        if costs.amount is None:  # nothing known: counted as none, and said so
-            other = 0.0
-            notes["other_costs_per_customer"] = (
-                "the costs table is empty: no non-advertising costs are counted "
-                "(import costs or pass --other-costs-per-customer)"
-            )
-        elif other is None:
-            notes["other_costs_per_customer"] = costs.reason
-            notes["marginal_cpo"] = "no non-advertising costs per customer: " + costs.reason
-        else:
-            notes["other_costs_per_customer"] = (
-                f"non-advertising costs {costs.amount:,.2f} from {costs.first_month} to "
-                f"{costs.last_month} (the {horizon} months of the LTV horizon) / "
-                f"{costs.customers:,} customers with a confirmed order in those months"
-            )
-        other_costs_per_customer = other
+    other = _other_costs(store, other_costs_per_customer, horizon, as_of, notes)
     out["other_costs_per_customer"] = _nullable([np.nan if other is None else other] * len(out))
     # marginal CPO = LTV on revenue - cost of goods - other costs = margin LTV - other costs
     margin_ltv = out[first + "_margin_ltv"].where(
         out[first + "_margin_ltv"].notna(), out[second + "_margin_ltv"]
     )
-    out["marginal_cpo"] = _nullable(margin_ltv - out["other_costs_per_customer"])
-    out["headroom"] = _nullable(out["marginal_cpo"] - out["cac"])
+    out["marginal_cpo"] = _nullable(
+        _metric(
+            "marginal_cpo", ltv=margin_ltv, other_costs_per_customer=out["other_costs_per_customer"]
+        )
+    )
+    out["headroom"] = _nullable(
+        _metric("headroom", marginal_cpo=out["marginal_cpo"], cac=out["cac"])
+    )
     out["payback_months"] = _nullable(
         [_payback(curves.get(k), c) for k, c in zip(lookup, out["cac"].astype(object), strict=True)]
     )
 
     check = out["aov"] if average_check is None else _nullable([average_check] * len(out))
-    rate = out["margin_rate"] if margin is None else _nullable([margin] * len(out))
-    out["max_cpa"] = _nullable(check * rate * share)
+    out["max_cpa"] = _nullable(
+        _metric("max_cpa", aov=check, margin=out["margin_rate"], share=share)
+    )
     if conversion is None:
         conv = out["orders"] / out["leads"].where(out["leads"] > 0)
         conv = conv.where(conv <= 1)
     else:
         conv = pd.Series(conversion, index=out.index, dtype="Float64")
     out["lead_conversion"] = _nullable(conv)
-    out["max_cpl"] = _nullable(out["max_cpa"] * out["lead_conversion"])
+    out["max_cpl"] = _nullable(
+        _metric("max_cpl", max_cpa=out["max_cpa"], conversion=out["lead_conversion"])
+    )
     out["cpl_headroom"] = _nullable(out["max_cpl"] - out["cpa"])
 
-    verdict, reason = _verdicts(out, rules)
+    no_margin = basis == "margin" and margin is None
+    why_ltv = [
+        NO_MARGIN if no_margin and not pd.isna(r) and pd.isna(m) else "no cohort old enough for LTV"
+        for r, m in zip(
+            out[first + "_ltv"].where(out[first + "_ltv"].notna(), out[second + "_ltv"]),
+            out["ltv"],
+            strict=True,
+        )
+    ]
+    cells = metrics.cell_reasons["cac"].astype(object)
+    if rollup:  # the group rows are rolled up; the totals rows are the engine's, last
+        cells = pd.concat([pd.Series([None] * int((~out["is_total"]).sum())), cells[~groups]])
+    why_cac = [
+        "no CAC" if c is None or pd.isna(c) else str(c) for c in cells.reset_index(drop=True)
+    ]
+    verdict, reason = _verdicts(out, rules, why_ltv, why_cac)
     out["verdict"] = verdict
     out["reason"] = reason
-    columns = [
-        *grain,
-        "cost",
-        "orders",
-        "new_customers",
-        "cpo",
-        "cac",
-        "aov",
-        "margin_rate",
-        "historical_ltv",
-        "historical_margin_ltv",
-        "predicted_ltv",
-        "predicted_margin_ltv",
-        "ltv",
-        "ltv_source",
-        "ltv_cac",
-        "other_costs_per_customer",
-        "marginal_cpo",
-        "headroom",
-        "payback_months",
-        "leads",
-        "cpa",
-        "lead_conversion",
-        "max_cpa",
-        "max_cpl",
-        "cpl_headroom",
-        "verdict",
-        "reason",
-        "is_total",
-        *(["total_kind"] if "total_kind" in out.columns else []),
-    ]
-    frame = out[columns].reset_index(drop=True)
+    frame = out[[*grain, *_COLUMNS]].reset_index(drop=True)
     frame.attrs["units"] = dict(UNITS)
     frame.attrs["currency"] = metrics.currency
     frame.attrs["reasons"] = _reasons(frame, metrics.reasons, notes, by, own)
+    frame.attrs["date_formats"] = {d: GRAINS[d].date_format for d in grain if GRAINS[d].date_format}
     return Ceilings(
         frame=frame,
         by=by,
         rules=rules,
         horizon_months=horizon,
-        other_costs_per_customer=other_costs_per_customer,
+        other_costs_per_customer=other,
         currency=metrics.currency,
         notes=notes,
     )
 
 
-def _verdicts(out: pd.DataFrame, rules: VerdictRules) -> tuple[list[str], list[str]]:
-    verdicts, reasons = [], []
-    columns = ["cost", "new_customers", "cpo", "cac", "ltv", "ltv_cac", "marginal_cpo", "headroom"]
-    for cost, new, cpo, cac, ltv, ratio, ceiling, headroom in (
-        out[columns].astype(object).itertuples(index=False)
-    ):
-        v, why = _verdict(cost, new, cpo, cac, ltv, ratio, ceiling, headroom, rules)
-        verdicts.append(v)
-        reasons.append(why)
-    return verdicts, reasons
+#: The verdict's reason when the margin LTV is missing for want of cost of goods.
+NO_MARGIN = (
+    "no margin LTV: orders lack cost of goods (cogs); import them, give the margin, or "
+    'judge on revenue (basis="revenue", --basis revenue)'
+)
+
+_COLUMNS = (
+    "cost",
+    "orders",
+    "new_customers",
+    "cpo",
+    "cac",
+    "aov",
+    "margin_rate",
+    "historical_ltv",
+    "historical_margin_ltv",
+    "predicted_ltv",
+    "predicted_margin_ltv",
+    "ltv",
+    "ltv_source",
+    "ltv_cac",
+    "other_costs_per_customer",
+    "marginal_cpo",
+    "headroom",
+    "payback_months",
+    "leads",
+    "cpa",
+    "lead_conversion",
+    "max_cpa",
+    "max_cpl",
+    "cpl_headroom",
+    "verdict",
+    "reason",
+    "is_total",
+    "total_kind",
+)
 
 
-def _missing(x: Any) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))
+def _other_costs(
+    store: Any, given: float | None, horizon: int, as_of: Any, notes: dict[str, str]
+) -> float | None:
+    """Non-advertising costs per customer: ``given``, or the costs table's (an empty table
+    counts as none, with a note)."""
+    from payback.economics.costs import non_ad_costs_per_customer
 
-
-def _verdict(cost, new, cpo, cac, ltv, ratio, ceiling, headroom, rules: VerdictRules):
-    """The verdict of one slice and the sentence that explains it.
-
-    The ceiling (marginal CPO) is the break-even cost of acquiring one customer, so it is
-    compared with the CAC (cost / new customers), not with the CPO (cost / all orders,
-    repeat orders included, whose value the LTV already counts); the reason shows both.
-    """
-    if _missing(cost) or cost == 0:
-        return "not enough data", "no acquisition cost recorded"
-    if _missing(new) or new < rules.min_customers:
-        n = 0 if _missing(new) else int(new)
-        return "not enough data", f"{n} new customers < {rules.min_customers}"
-    if _missing(ltv) or _missing(cac):
-        return "not enough data", "no cohort old enough for LTV"
-    if not _missing(ceiling) and cac > ceiling:
-        paid = "" if _missing(cpo) else f" (CPO {cpo:,.2f})"
-        return "cut", (
-            f"CAC {cac:,.2f} above the marginal CPO {ceiling:,.2f}, the most one new "
-            f"customer may cost{paid}"
+    if given is not None:
+        return float(given)
+    costs = non_ad_costs_per_customer(store, horizon_months=horizon, as_of=as_of)
+    if costs.amount is None:  # nothing known: counted as none, and said so
+        notes["other_costs_per_customer"] = (
+            "the costs table is empty: no non-advertising costs are counted "
+            "(import costs or give other_costs_per_customer)"
         )
-    if ratio < rules.cut_below:
-        return "cut", f"LTV/CAC below {rules.cut_below:g}"
-    if ratio >= rules.healthy:
-        if _missing(headroom):
-            return "hold", "no ceiling to measure headroom"
-        if headroom > rules.min_headroom * cac:
-            return "scale", f"LTV/CAC >= {rules.healthy:g}, headroom"
-        return "hold", "headroom too small to scale"
-    return "hold", f"LTV/CAC below {rules.healthy:g}"
+        return 0.0
+    if costs.per_customer is None:
+        notes["other_costs_per_customer"] = costs.reason
+        notes["marginal_cpo"] = "no non-advertising costs per customer: " + costs.reason
+    else:
+        notes["other_costs_per_customer"] = (
+            f"non-advertising costs {costs.amount:,.2f} from {costs.first_month} to "
+            f"{costs.last_month} (the {horizon} months of the LTV horizon) / "
+            f"{costs.customers:,} customers with a confirmed order in those months"
+        )
+    return costs.per_customer
 
 
 def _reasons(
@@ -781,6 +620,6 @@ def _reasons(
     if frame["lead_conversion"].isna().any():
         reasons["lead_conversion"] = (
             "no valid leads, or more orders than leads (orders do not come through leads): "
-            "pass --conversion"
+            "give conversion (--conversion)"
         )
     return reasons

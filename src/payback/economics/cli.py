@@ -77,15 +77,16 @@ def simulate_command(
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     fmt: Annotated[
-        str, typer.Option("--format", help="table, csv, json or parquet (the main table).")
+        str, typer.Option("--format", "-f", help="table, csv, json or parquet (the main table).")
     ] = "table",
-    output: Annotated[Path | None, typer.Option(help="Write the main table to FILE.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the main table to FILE.")
+    ] = None,
     db: Annotated[str | None, typer.Option(help="Store for the *-from-store fits.")] = None,
 ) -> None:
     from payback.economics.scenarios import (
         cumulative_profit,
-        load_scenarios,
-        parse_scenario,
+        merge_scenarios,
         run_scenarios,
         sensitivity,
     )
@@ -112,19 +113,15 @@ def simulate_command(
     }
     fitted: dict[str, Any] = {}
     if retention_from_store or response_from_store:
-        fitted = _fit_from_store(
-            base, db, retention=retention_from_store, response=response_from_store
-        )
-    specs: dict[str, dict[str, Any]] = {}
-    if scenarios is not None:
-        specs |= {name: base | spec for name, spec in load_scenarios(scenarios).items()}
-    for text in scenario or []:
-        name, spec = parse_scenario(text)
-        specs[name] = base | spec
-    if "budget" in base and "base" not in specs:
-        specs = {"base": base} | specs
-    if not specs:
-        specs = {"base": base}  # lets simulation_kwargs say what is missing
+        from payback.economics.history import fit_from_store
+        from payback.store import open_store
+
+        with open_store(db, read_only=True) as store:
+            inputs, fitted = fit_from_store(
+                store, retention=retention_from_store, response=response_from_store
+            )
+        base |= inputs
+    specs = merge_scenarios(base, path=scenarios, texts=scenario or ())
     sims = run_scenarios(specs)
     sens = None
     if sensitivity_budget or sensitivity_retention:
@@ -162,36 +159,6 @@ def simulate_command(
 
 
 _SENS_TITLE = "Profit at the horizon: budget factor (rows) x monthly retention (columns)"
-
-
-def _fit_from_store(
-    base: dict[str, Any], db: str | None, *, retention: bool, response: bool
-) -> dict[str, Any]:
-    """Put the fitted retention / response into ``base``; return what was fitted, on what."""
-    from payback.economics.history import response_from_store, retention_from_store
-    from payback.store import open_store
-
-    fitted: dict[str, Any] = {}
-    with open_store(db, read_only=True) as store:
-        if retention:
-            sbg = base["retention"] = retention_from_store(store)
-            fitted["retention"] = {
-                "model": "sBG",
-                "alpha": sbg.alpha,
-                "beta": sbg.beta,
-                "subscriptions": round(sbg.n_customers),
-                "period": "month",
-            }
-        if response:
-            curve = base["response"] = response_from_store(store)
-            fitted["response"] = {
-                "model": "new customers = k x budget^beta",
-                "k": curve.k,
-                "beta": curve.beta,
-                "months": curve.n_points,
-                "r_squared": curve.r_squared,
-            }
-    return fitted
 
 
 def _fitted_text(fitted: dict[str, Any]) -> str:
@@ -283,12 +250,15 @@ def _sensitivity_frame(sens: pd.DataFrame) -> pd.DataFrame:
 
 _ECONOMICS_HELP = """Ceilings per slice: what a customer may cost, what it costs, and a verdict.
 
-Per value of `--by` and for the whole shop: CPO and CAC paid, LTV (historical cohort and
-predicted, on margin and revenue), LTV/CAC, marginal CPO = margin LTV - non-ad costs per
-customer, max CPA/CPL = average check x margin x share x lead-to-deal conversion, headroom =
-marginal CPO - CAC, payback months, and the verdict: scale (LTV/CAC >= `--healthy` with
-headroom), cut (CAC above the marginal CPO or LTV/CAC < `--cut-below`), hold, or not enough
-data (fewer than `--min-customers` new customers, no ad cost, no LTV). Rates take `25%`.
+Per value of `--by` and for the totals: CPO and CAC paid (those of `payback metrics`),
+LTV (historical cohort and predicted, on margin and revenue), LTV/CAC, marginal CPO =
+margin LTV - non-ad costs per customer, max CPA/CPL = average check x margin x share x
+lead-to-deal conversion, headroom = marginal CPO - CAC, payback months, and the verdict:
+scale (LTV/CAC >= `--healthy` with headroom), cut (CAC above the marginal CPO or LTV/CAC <
+`--cut-below`), hold, or not enough data (fewer than `--min-customers` new customers, no ad
+cost, no LTV, no CAC). `Total (paid)` is the advertising (its customers' LTV), `Total (all)`
+every order (no ad ratios); a month (country ...) is judged on its paid part. `--margin`
+is the share of revenue kept, as in `ltv predict`. Rates take `25%`.
 
 Example: `payback economics --by campaign`
 """
@@ -333,7 +303,14 @@ def economics_command(
     average_check: Annotated[
         str | None, typer.Option(help="Average check for max CPA (default: the AOV).")
     ] = None,
-    margin: Annotated[str | None, typer.Option(help="Gross margin for max CPA: 25%.")] = None,
+    margin: Annotated[
+        str | None,
+        typer.Option(
+            help="Share of revenue kept, 30%: the margin LTV (revenue LTV x margin), the "
+            "ceiling and max CPA, as in `ltv predict --margin` (default: the data's cost of "
+            "goods)."
+        ),
+    ] = None,
     share: Annotated[str, typer.Option(help="Share of the margin spent to win a deal.")] = "100%",
     conversion: Annotated[str | None, typer.Option(help="Lead-to-deal conversion: 1/16.")] = None,
     healthy: Annotated[str, typer.Option(help="LTV/CAC to scale.")] = f"{HEALTHY_LTV_CAC:g}",
@@ -353,8 +330,10 @@ def economics_command(
         ),
     ] = None,
     all_columns: Annotated[bool, typer.Option(help="Show every column in the table.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
-    output: Annotated[Path | None, typer.Option(help="Write to FILE.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, json or parquet.")
+    ] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
     db: Annotated[str | None, typer.Option(help="Store file.")] = None,
 ) -> None:
     from payback.calc.inputs import parse_number
@@ -396,7 +375,7 @@ def economics_command(
     frame = result.frame
     if fmt == "table" and not all_columns:
         grain = ["platform", "campaign"] if result.by == "campaign" else [result.by]
-        keep = [*grain, *TABLE_COLUMNS, "is_total"]
+        keep = [*grain, *TABLE_COLUMNS, "is_total", "total_kind"]
         shown = frame[keep].rename(columns=TABLE_HEADERS)
         rename = lambda d: {TABLE_HEADERS.get(k, k): v for k, v in d.items() if k in keep}  # noqa: E731
         shown.attrs = {

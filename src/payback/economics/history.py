@@ -126,3 +126,46 @@ def retention_from_store(store: Any, *, as_of: dt.date | str | None = None):
     return fit_sbg_records(
         rec["periods"].to_numpy(int), rec["churned"].to_numpy(bool), rec["weight"].to_numpy(float)
     )
+
+
+def fit_from_store(
+    store: Any, *, retention: bool = False, response: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Fit the simulator's inputs on the store: the sBG retention of its subscriptions
+    (:func:`retention_from_store`) and the response curve of its monthly ad cost and new
+    customers (:func:`response_from_store`), each when asked.
+
+    Returns
+    -------
+    tuple of dict
+        ``(inputs, fitted)``: ``inputs`` holds the fitted objects under the keys of a
+        scenario (``"retention"``, ``"response"``: merge them into the scenario's base);
+        ``fitted`` describes each fit as plain values (model, parameters, data size).
+
+    Examples
+    --------
+    >>> from payback.store import open_store
+    >>> fit_from_store(open_store(":memory:"))
+    ({}, {})
+    """
+    inputs: dict[str, Any] = {}
+    fitted: dict[str, Any] = {}
+    if retention:
+        sbg = inputs["retention"] = retention_from_store(store)
+        fitted["retention"] = {
+            "model": "sBG",
+            "alpha": sbg.alpha,
+            "beta": sbg.beta,
+            "subscriptions": round(sbg.n_customers),
+            "period": "month",
+        }
+    if response:
+        curve = inputs["response"] = response_from_store(store)
+        fitted["response"] = {
+            "model": "new customers = k x budget^beta",
+            "k": curve.k,
+            "beta": curve.beta,
+            "months": curve.n_points,
+            "r_squared": curve.r_squared,
+        }
+    return inputs, fitted

@@ -357,3 +357,36 @@ def sensitivity(
         columns=pd.Index(rates, name="retention"),
     )
     return frame
+
+
+def merge_scenarios(
+    base: Mapping[str, Any],
+    *,
+    path: str | Path | None = None,
+    texts: Sequence[str] = (),
+) -> dict[str, dict[str, Any]]:
+    """The scenarios to run: each one is ``base`` overridden by its own values.
+
+    The scenarios of the TOML file ``path`` (:func:`load_scenarios`) come first, then each
+    ``NAME:key=value,...`` of ``texts`` (:func:`parse_scenario`; a later one of the same
+    name replaces an earlier one). ``base`` itself runs first as ``"base"`` when it has a
+    budget and no scenario takes that name; with no scenario at all it runs alone (so that
+    :func:`simulation_kwargs` can say what is missing).
+
+    Examples
+    --------
+    >>> merge_scenarios({"budget": "1000", "cpo": "50"}, texts=["cheap:cpo=40"])
+    {'base': {'budget': '1000', 'cpo': '50'}, 'cheap': {'budget': '1000', 'cpo': '40'}}
+    >>> merge_scenarios({"cpo": "50"})
+    {'base': {'cpo': '50'}}
+    """
+    base = dict(base)
+    specs: dict[str, dict[str, Any]] = {}
+    if path is not None:
+        specs |= {name: base | spec for name, spec in load_scenarios(path).items()}
+    for text in texts:
+        name, spec = parse_scenario(text)
+        specs[name] = base | spec
+    if "budget" in base and "base" not in specs:
+        specs = {"base": base} | specs
+    return specs or {"base": base}

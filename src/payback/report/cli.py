@@ -58,7 +58,9 @@ def report_command(
     began = time.perf_counter()
     store = open_store(db, read_only=True)
     try:
-        path = build_report(store, output, start=lo, end=hi, by=grains or None, where=where)
+        path = build_report(
+            store, output, start=lo, end=hi, by=grains or None, where=where, title=title
+        )
     finally:
         store.close()
     size = path.stat().st_size / 1e6

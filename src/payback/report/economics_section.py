@@ -158,9 +158,9 @@ def ceilings_table(frame, by: str, currency: str | None) -> TableView:
             )
         return tuple(out)
 
-    def label(rec: Mapping[str, Any]) -> str:
+    def label(rec: Mapping[str, Any]) -> str:  # the metrics' convention (payback.output)
         kind = rec.get("total_kind") if len(total) > 1 else None
-        return f"Whole shop ({kind})" if isinstance(kind, str) else "Whole shop"
+        return f"Total ({kind})" if isinstance(kind, str) else "Total"
 
     return TableView(
         "table-ceilings",
@@ -191,8 +191,10 @@ def build_economics_section(
     frame, rules = result.frame, result.rules
     currency = result.currency or store.base_currency
     reasons = frame.attrs.get("reasons", {}) or {}
-    notes = [f"{k}: {v}" for k, v in reasons.items()]
-    notes += [f"{k}: {v}" for k, v in (result.notes or {}).items()]
+    # the section shows the historical LTV only: the predicted CLV is `payback economics`'
+    hidden = ("predicted_ltv", "predicted_margin_ltv")
+    notes = [f"{k}: {v}" for k, v in reasons.items() if k not in hidden]
+    notes += [f"{k}: {v}" for k, v in (result.notes or {}).items() if k not in hidden]
     notes = list(dict.fromkeys(notes))
     return Section(
         id="economics",
