@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from payback.errors import InputError
+from payback.metrics.catalogue import CATALOGUE
 
 #: Months over which the payback period is searched when none is given (50 years).
 PAYBACK_HORIZON = 600
@@ -441,7 +442,7 @@ def simulate(
         break_even = int(below[-1]) + 2
 
     total_new = float(new.sum())
-    cac = float(b.sum()) / total_new if total_new > 0 else None
+    cac = CATALOGUE["cac"].evaluate({"cost": float(b.sum()), "new_customers": total_new})
     margin = price - cogs
     payback: int | None = None
     if cac is None:
@@ -473,7 +474,7 @@ def simulate(
         cac=cac,
         cohort_ltv_revenue=ltv_revenue,
         cohort_ltv_margin=ltv_margin,
-        ltv_cac=ltv_margin / cac if cac else None,
+        ltv_cac=CATALOGUE["ltv_cac"].evaluate({"ltv": ltv_margin, "cac": cac}),
         inputs={
             "budget": b.tolist(),
             "price": float(price),
