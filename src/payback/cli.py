@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from payback import __version__
 from payback.capabilities import CAPABILITIES
 from payback.errors import InputError, PaybackError, to_flag
 
@@ -48,8 +49,6 @@ _register_all()
 
 def _print_version(value: bool) -> None:
     if value:
-        from payback import __version__
-
         typer.echo(f"payback {__version__}")
         raise typer.Exit()
 

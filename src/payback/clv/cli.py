@@ -10,23 +10,13 @@ import typer
 
 from payback._lazy import lazy_module
 from payback.calc.inputs import parse_number
-from payback.clv import (
-    MODELS,
-    cohort_ltv,
-    compress,
-    customer_summary,
-    fit_table,
-    frequency_fit,
-    holdout_check,
-    predict_ltv,
-    standard_columns,
-)
-from payback.clv.sources import FITTERS
-from payback.clv.summary import subscription_records
 from payback.errors import InputError
 from payback.store import open_store
 
 pd = lazy_module("pandas")
+#: The API this module parses arguments for, loaded when a command runs (not for
+#: ``payback --help``, which imports every command module).
+clv = lazy_module("payback.clv")
 
 ltv_app = typer.Typer(
     name="ltv",
@@ -141,7 +131,7 @@ def summary_command(
     store = _open(db)
     try:
         frame = store.execute(
-            customer_summary(
+            clv.customer_summary(
                 store,
                 freq=freq.upper(),
                 unit=unit.upper() if unit else None,
@@ -152,7 +142,7 @@ def summary_command(
     finally:
         store.close()
     if compressed:
-        frame = compress(frame)
+        frame = clv.compress(frame)
     frame.attrs["units"] = {"frequency": "count", "monetary_value": "money", "weights": "count"}
     _write(frame, fmt, output, f"customer summary ({len(frame)} rows, periods {freq.upper()})")
 
@@ -208,18 +198,18 @@ def fit_command(
     """
 
     model = model.lower()
-    if model not in MODELS:
-        raise InputError(f"unknown model {model!r}: expected one of {', '.join(MODELS)}")
+    if model not in clv.MODELS:
+        raise InputError(f"unknown model {model!r}: expected one of {', '.join(clv.MODELS)}")
     if segment is not None and input_file is None:
         raise InputError("--segment needs --input FILE: the column to split the file by")
     period = _period(model, freq, input_file is not None)
     if input_file is not None:
-        table = standard_columns(_read_table(input_file), model)
+        table = clv.standard_columns(_read_table(input_file), model)
     else:
         store = _open(db)
         try:
             if model == "sbg":
-                table = store.execute(subscription_records(store, as_of=as_of))
+                table = store.execute(clv.summary.subscription_records(store, as_of=as_of))
                 if table.empty:
                     raise InputError(
                         "no subscriptions in the store: import them (`payback import "
@@ -227,7 +217,7 @@ def fit_command(
                     )
             else:
                 step = (freq or ("M" if model == "bgbb" else "D")).upper()
-                table = store.execute(customer_summary(store, freq=step, observation_end=as_of))
+                table = store.execute(clv.customer_summary(store, freq=step, observation_end=as_of))
                 if table.empty:
                     raise InputError(
                         "no confirmed orders in the store: import orders or run `payback demo`"
@@ -235,12 +225,12 @@ def fit_command(
         finally:
             store.close()
         if model in ("bgnbd", "mbgnbd", "pareto", "bgbb"):
-            table = compress(table)
+            table = clv.compress(table)
         elif model == "gg":
             table = table[table.frequency > 0]
     unit = f"per {period}" if period else "time unit of the file"
     if segment is None:
-        fit = fit_table(table, model, penalizer=penalizer)
+        fit = clv.fit_table(table, model, penalizer=penalizer)
         frame = fit.summary()
         title = (
             f"{fit.model_name} ({unit}): log-likelihood {fit.log_likelihood:,.2f}, "
@@ -283,7 +273,7 @@ def _fit_segments(model: str, table: pd.DataFrame, segment: str, penalizer: floa
         raise InputError(f"{path}: empty {segment!r} at line {row}: give every row a segment")
     parts, names = [], []
     for value, part in table.groupby(segment, sort=True):
-        fit = fit_table(part.drop(columns=[segment]), model, penalizer=penalizer)
+        fit = clv.fit_table(part.drop(columns=[segment]), model, penalizer=penalizer)
         parts.append(fit.summary().assign(n_customers=fit.n_customers).assign(**{segment: value}))
         names.append(fit.model_name)
     frame = pd.concat(parts, ignore_index=True)
@@ -340,7 +330,7 @@ def predict_command(
     kept = _rate(margin, "--margin")
     store = _open(db)
     try:
-        result = predict_ltv(
+        result = clv.predict_ltv(
             store,
             horizon_months=months,
             annual_discount_rate=rate,
@@ -406,7 +396,7 @@ def cohorts_command(
 
     store = _open(db)
     try:
-        frame = cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
+        frame = clv.cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
         frame.attrs["currency"] = store.base_currency
     finally:
         store.close()
@@ -438,12 +428,14 @@ def check_command(
     ```
     """
 
-    if model.lower() not in FITTERS:
-        raise InputError(f"unknown model {model!r}: expected one of {', '.join(FITTERS)}")
+    if model.lower() not in clv.sources.FITTERS:
+        raise InputError(
+            f"unknown model {model!r}: expected one of {', '.join(clv.sources.FITTERS)}"
+        )
     store = _open(db)
     try:
         summary = store.execute(
-            customer_summary(
+            clv.customer_summary(
                 store, freq=freq.upper(), observation_end=as_of, calibration_end=calibration_end
             )
         )
@@ -451,13 +443,13 @@ def check_command(
         store.close()
     if summary.empty:
         raise InputError(f"no customer bought on or before {calibration_end}")
-    fit = FITTERS[model.lower()](compress(summary))
+    fit = clv.sources.FITTERS[model.lower()](clv.compress(summary))
     if distribution:
-        frame = frequency_fit(fit, summary)
+        frame = clv.frequency_fit(fit, summary)
         chi = frame.attrs["chi_square"]
         title = f"{fit.model_name}: customers by repeat purchases (chi-square {chi:.2f})"
     else:
-        frame = holdout_check(fit, summary)
+        frame = clv.holdout_check(fit, summary)
         title = f"{fit.model_name}: holdout purchases per customer by calibration frequency"
     _write(frame, fmt, output, title)
 
