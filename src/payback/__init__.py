@@ -22,6 +22,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from payback._util import lazy_exports
+from payback.capabilities import CAPABILITIES, root_exports
 from payback.errors import (
     CurrencyError,
     DataError,
@@ -32,55 +33,48 @@ from payback.errors import (
 )
 from payback.store import Store, open_store
 
-if TYPE_CHECKING:
-    from payback import calc, clv, demo, economics, ingest, metrics, report, server
-    from payback.clv import (
-        cohort_ltv,
-        fit_bgbb,
-        fit_bgnbd,
-        fit_gamma_gamma,
-        fit_mbgnbd,
-        fit_pareto_nbd,
-        fit_sbg,
-        ltv_by_source,
-        predict_ltv,
-        summarize,
-    )
-    from payback.demo import generate_shop, run_demo, write_shop
-    from payback.economics import ceilings, run_scenarios, simulate
-    from payback.ingest import import_file
-    from payback.metrics import CATALOGUE, compute_metrics, metrics_expr
-    from payback.report import build_report
+if TYPE_CHECKING:  # explicit re-exports for type checkers; tests/test_api.py checks them
+    # against payback.capabilities (and prints the lines to add)
+    from payback import calc as calc
+    from payback import clv as clv
+    from payback import demo as demo
+    from payback import economics as economics
+    from payback import ingest as ingest
+    from payback import metrics as metrics
+    from payback import report as report
+    from payback import server as server
+    from payback.clv import cohort_ltv as cohort_ltv
+    from payback.clv import fit_bgbb as fit_bgbb
+    from payback.clv import fit_bgnbd as fit_bgnbd
+    from payback.clv import fit_gamma_gamma as fit_gamma_gamma
+    from payback.clv import fit_mbgnbd as fit_mbgnbd
+    from payback.clv import fit_pareto_nbd as fit_pareto_nbd
+    from payback.clv import fit_sbg as fit_sbg
+    from payback.clv import fit_table as fit_table
+    from payback.clv import ltv_by_source as ltv_by_source
+    from payback.clv import predict_ltv as predict_ltv
+    from payback.clv import summarize as summarize
+    from payback.demo import generate_shop as generate_shop
+    from payback.demo import run_demo as run_demo
+    from payback.demo import write_shop as write_shop
+    from payback.economics import ceilings as ceilings
+    from payback.economics import run_scenarios as run_scenarios
+    from payback.economics import simulate as simulate
+    from payback.ingest import import_file as import_file
+    from payback.metrics import CATALOGUE as CATALOGUE
+    from payback.metrics import compute_metrics as compute_metrics
+    from payback.metrics import metrics_expr as metrics_expr
+    from payback.report import build_report as build_report
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("calc", "clv", "demo", "economics", "ingest", "metrics", "report", "server")
+#: The capability packages (``payback.clv`` ...), from :mod:`payback.capabilities`.
+_SUBPACKAGES = tuple(c.name for c in CAPABILITIES)
 
-_EXPORTS = {
-    "import_file": "payback.ingest",
-    "CATALOGUE": "payback.metrics",
-    "compute_metrics": "payback.metrics",
-    "metrics_expr": "payback.metrics",
-    "summarize": "payback.clv",
-    "fit_bgnbd": "payback.clv",
-    "fit_mbgnbd": "payback.clv",
-    "fit_pareto_nbd": "payback.clv",
-    "fit_bgbb": "payback.clv",
-    "fit_gamma_gamma": "payback.clv",
-    "fit_sbg": "payback.clv",
-    "cohort_ltv": "payback.clv",
-    "ltv_by_source": "payback.clv",
-    "predict_ltv": "payback.clv",
-    "ceilings": "payback.economics",
-    "simulate": "payback.economics",
-    "run_scenarios": "payback.economics",
-    "build_report": "payback.report",
-    "generate_shop": "payback.demo",
-    "write_shop": "payback.demo",
-    "run_demo": "payback.demo",
-}
+#: Their re-exported names -> the package defining each, from :mod:`payback.capabilities`.
+_EXPORTS = root_exports()
 
-__all__ = [  # noqa: RUF022 (grouped: errors and store, capabilities, their main functions)
+__all__ = [
     "CurrencyError",
     "DataError",
     "InputError",
@@ -90,35 +84,8 @@ __all__ = [  # noqa: RUF022 (grouped: errors and store, capabilities, their main
     "ValidationErrors",
     "__version__",
     "open_store",
-    "calc",
-    "clv",
-    "demo",
-    "economics",
-    "ingest",
-    "metrics",
-    "report",
-    "server",
-    "import_file",
-    "CATALOGUE",
-    "compute_metrics",
-    "metrics_expr",
-    "summarize",
-    "fit_bgnbd",
-    "fit_mbgnbd",
-    "fit_pareto_nbd",
-    "fit_bgbb",
-    "fit_gamma_gamma",
-    "fit_sbg",
-    "cohort_ltv",
-    "ltv_by_source",
-    "predict_ltv",
-    "ceilings",
-    "simulate",
-    "run_scenarios",
-    "build_report",
-    "generate_shop",
-    "write_shop",
-    "run_demo",
+    *_SUBPACKAGES,
+    *_EXPORTS,
 ]
 
 _getattr, __dir__ = lazy_exports(__name__, _EXPORTS)

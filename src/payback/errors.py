@@ -9,7 +9,8 @@ expected a number like 1234.50. Fix: fix the cell
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 
 
 class PaybackError(Exception):
@@ -89,4 +90,76 @@ class ModelFitError(PaybackError):
 
 
 class InputError(PaybackError, ValueError):
-    """An impossible argument (margin over 100 %, negative budget, unknown metric ...)."""
+    """An impossible argument (margin over 100 %, negative budget, unknown metric ...).
+
+    The library names *arguments*, never command-line flags: write each argument the
+    message is about as ``{name}`` (its Python name). ``str(error)`` shows it as the
+    Python caller wrote it; the ``payback`` command shows it as the flag it maps to
+    (:meth:`render`, with the command's parameter map), so one error reads right on
+    both sides. ``function`` (the function that refused) prefixes the message; the CLI
+    replaces it by the command the user typed.
+
+    Parameters
+    ----------
+    message : str
+        What was expected, what was got, and the fix; ``{name}`` for each argument.
+        Braces that are not an argument name (a value's repr) are left alone.
+    function : str, optional
+        The function that refused (``"max_cpl"``), shown as ``max_cpl: ...``.
+
+    Attributes
+    ----------
+    arguments : tuple of str
+        The arguments the message is about, in order of appearance.
+
+    Examples
+    --------
+    >>> err = InputError("{margin} must be between 0 and 100 %, got 1.5", function="max_cpl")
+    >>> print(err)
+    max_cpl: margin must be between 0 and 100 %, got 1.5
+    >>> err.arguments
+    ('margin',)
+    >>> print(err.render({"margin": "--margin"}, function="max-cpl"))
+    max-cpl: --margin must be between 0 and 100 %, got 1.5
+    >>> print(InputError("give {other_costs} with {customers}").render(to_flag))
+    give --other-costs with --customers
+    """
+
+    def __init__(self, message: str, *, function: str | None = None) -> None:
+        self.template = message
+        self.function = function
+        self.arguments = tuple(dict.fromkeys(_ARGUMENT.findall(message)))
+        super().__init__(self.render())
+
+    def render(
+        self,
+        names: Mapping[str, str] | Callable[[str], str] | None = None,
+        *,
+        function: str | None = None,
+    ) -> str:
+        """The message with each ``{argument}`` written by ``names`` (a mapping or a
+        function; default the argument itself) and prefixed by ``function`` (default
+        :attr:`function`)."""
+        if names is None:
+            name_of: Callable[[str], str] = str
+        elif callable(names):
+            name_of = names
+        else:
+            mapping = names
+            name_of = lambda a: mapping.get(a, a)  # noqa: E731
+        text = _ARGUMENT.sub(lambda m: name_of(m.group(1)), self.template)
+        head = function if function is not None else self.function
+        return f"{head}: {text}" if head else text
+
+
+#: ``{name}`` of an argument in an :class:`InputError` message (a Python identifier).
+_ARGUMENT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def to_flag(argument: str) -> str:
+    """The default command-line flag of a Python argument: ``other_costs`` -> ``--other-costs``.
+
+    >>> to_flag("other_costs")
+    '--other-costs'
+    """
+    return "--" + argument.replace("_", "-")

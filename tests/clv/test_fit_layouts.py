@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from payback.clv import fit_table
 from payback.clv.layouts import standard_columns
 from payback.errors import InputError
 
@@ -88,3 +89,21 @@ def test_ambiguous_aliases_and_missing_segment_are_refused(public_data, tmp_path
         app, ["ltv", "fit", "-m", "sbg", "--input", str(path), "--segment", "plan"]
     )
     assert out.exit_code != 0 and "no column 'plan'" in str(out.output) + str(out.exception)
+
+
+def test_fit_table_fits_the_published_layouts_from_python(shared_data):
+    # what `payback ltv fit --input` does, as a library call: Hardie's column names
+    cbs = pd.read_csv(shared_data / "cdnow" / "cdnowSummary_cbs.csv")
+    fit = fit_table(cbs, "bgnbd")
+    got = {"r": fit.r, "alpha": fit.alpha, "a": fit.a, "b": fit.b}
+    assert got == pytest.approx(BGNBD_CDNOW, abs=6e-4)
+    cohorts = pd.read_csv(shared_data / "sbg" / "sbg_cohorts.csv")
+    for cohort, published in SBG.items():
+        part = cohorts[cohorts.cohort == cohort].drop(columns=["cohort"])
+        sbg = fit_table(part, "SBG")
+        assert {"alpha": sbg.alpha, "beta": sbg.beta} == pytest.approx(published, abs=6e-4)
+
+
+def test_fit_table_names_the_argument_it_refuses():
+    with pytest.raises(InputError, match=r"^unknown model 'weibull': expected one of bgnbd"):
+        fit_table(pd.DataFrame({"x": [1]}), "weibull")

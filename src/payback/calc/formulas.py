@@ -36,29 +36,28 @@ HEALTHY_LTV_CAC = 3.0
 
 def _require(metric: str, name: str, value: float | None) -> float:
     if value is None:
-        raise InputError(f"{_cmd(metric)}: missing {_opt(name)}")
+        raise InputError(f"missing {_opt(name)}", function=metric)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"{_cmd(metric)}: {_opt(name)} must be a number, got {value!r}")
+        raise InputError(f"{_opt(name)} must be a number, got {value!r}", function=metric)
     value = float(value)
     if not math.isfinite(value):
-        raise InputError(f"{_cmd(metric)}: {_opt(name)} must be a finite number, got {value!r}")
+        raise InputError(f"{_opt(name)} must be a finite number, got {value!r}", function=metric)
     return value
 
 
-def _cmd(metric: str) -> str:
-    return metric.replace("_", "-")
-
-
 def _opt(name: str) -> str:
-    return "--" + name.replace("_", "-")
+    """An argument in an :class:`InputError` message: ``{name}``, shown as the Python
+    argument by the library and as its flag (``--name``) by the CLI."""
+    return "{" + name + "}"
 
 
 def _nonneg(metric: str, name: str, value: float | None) -> float:
     v = _require(metric, name, value)
     if v < 0:
         raise InputError(
-            f"{_cmd(metric)}: {_opt(name)} cannot be negative, got {_fmt_plain(v)}. "
-            f"Fix: give the {name.replace('_', ' ')} as a positive amount or count"
+            f"{_opt(name)} cannot be negative, got {_fmt_plain(v)}. "
+            f"Fix: give the {name.replace('_', ' ')} as a positive amount or count",
+            function=metric,
         )
     return v
 
@@ -68,9 +67,10 @@ def _fraction(metric: str, name: str, value: float | None, what: str) -> float:
     v = _require(metric, name, value)
     if not 0 <= v <= 1:
         raise InputError(
-            f"{_cmd(metric)}: {_opt(name)} ({what}) must be between 0 and 100 %, got "
+            f"{_opt(name)} ({what}) must be between 0 and 100 %, got "
             f"{_fmt_plain(v)} (= {_fmt_plain(v * 100)} %). Fix: give a fraction like 0.25 or "
-            f"a percentage like 25% (a bare number is a fraction: 25 means 2,500 %)"
+            f"a percentage like 25% (a bare number is a fraction: 25 means 2,500 %)",
+            function=metric,
         )
     return v
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-import numpy as np
+from payback._lazy import lazy_module
+
+np = lazy_module("numpy")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from payback._lazy import lazy_module
 from payback.errors import InputError
+
+np = lazy_module("numpy")
 
 
 def read_columns(model: str, first_name: str, first: Any, **others: Any) -> list:

@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from scipy.optimize import minimize
-
+from payback._lazy import lazy_module
 from payback.errors import ModelFitError
 
+np = lazy_module("numpy")
+optimize = lazy_module("scipy.optimize")
+
 #: ``objective(phi) -> (mean negative log-likelihood, gradient in phi)``
-Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+Objective = Callable[["np.ndarray"], tuple[float, "np.ndarray"]]
 
 #: log-parameters beyond this are treated as running away to 0 or infinity
 _PHI_LIMIT = 18.0
@@ -157,7 +158,7 @@ def maximize(
         return h if np.all(np.isfinite(h)) else np.eye(len(phi)) * 1e6
 
     if hessian is not None:  # analytic Hessian: Newton steps in a trust region
-        res = minimize(
+        res = optimize.minimize(
             safe,
             phi0,
             jac=True,
@@ -168,11 +169,15 @@ def maximize(
     else:
         bounds = [(-_PHI_LIMIT - 2, _PHI_LIMIT + 2)] * len(names)
         options = {"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20}
-        res = minimize(safe, phi0, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
+        res = optimize.minimize(
+            safe, phi0, jac=True, method="L-BFGS-B", bounds=bounds, options=options
+        )
         for _ in range(3):  # a line search that stalls: restart with a fresh memory
             if res.success or np.max(np.abs(res.jac)) < 1e-7:
                 break
-            res = minimize(safe, res.x, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
+            res = optimize.minimize(
+                safe, res.x, jac=True, method="L-BFGS-B", bounds=bounds, options=options
+            )
     phi = res.x
     theta = np.exp(phi)
     at_edge = [n for n, p in zip(names, phi, strict=True) if abs(p) > _PHI_LIMIT]

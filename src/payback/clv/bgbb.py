@@ -20,13 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
-from scipy.special import betaln, digamma, gammaln, logsumexp, polygamma
-
+from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
 from payback.clv._inputs import _bad, check_array, check_weights, read_columns
 from payback.clv._optim import maximize
 from payback.errors import InputError
+
+np = lazy_module("numpy")
+special = lazy_module("scipy.special")
 
 __all__ = ["BGBBFit", "fit_bgbb"]
 
@@ -36,10 +37,15 @@ def _terms(al, be, ga, de, x, t_x, n):
     k = int(np.max(n - t_x))
     i = np.arange(k)[None, :]
     xs, txs, ns = x[:, None], t_x[:, None], n[:, None]
-    lb_ab, lb_gd = betaln(al, be), betaln(ga, de)
-    alive = betaln(al + x, be + n - x) - lb_ab + betaln(ga, de + n) - lb_gd
+    lb_ab, lb_gd = special.betaln(al, be), special.betaln(ga, de)
+    alive = special.betaln(al + x, be + n - x) - lb_ab + special.betaln(ga, de + n) - lb_gd
     with np.errstate(invalid="ignore"):
-        died = betaln(al + xs, be + txs - xs + i) - lb_ab + betaln(ga + 1, de + txs + i) - lb_gd
+        died = (
+            special.betaln(al + xs, be + txs - xs + i)
+            - lb_ab
+            + special.betaln(ga + 1, de + txs + i)
+            - lb_gd
+        )
     died = np.where(i < ns - txs, died, -np.inf)
     return np.concatenate([alive[:, None], died], axis=1), i
 
@@ -66,9 +72,14 @@ def _alive_opportunities(g, d, m0, m1):
     e = g - 1
     if abs(e) < _NEAR_ONE:
         lo, hi = 1 + d + m0, 1 + d + m1
-        A, B, C = (polygamma(k, lo) - polygamma(k, hi) for k in (0, 1, 2))
+        A, B, C = (special.polygamma(k, lo) - special.polygamma(k, hi) for k in (0, 1, 2))
         return -(d + m0) * (A + e * (B + A * A) / 2 + e * e * (C + 3 * A * B + A**3) / 6)
-    D = gammaln(1 + d + m1) - gammaln(g + d + m1) - gammaln(1 + d + m0) + gammaln(g + d + m0)
+    D = (
+        special.gammaln(1 + d + m1)
+        - special.gammaln(g + d + m1)
+        - special.gammaln(1 + d + m0)
+        + special.gammaln(g + d + m0)
+    )
     return -(d + m0) * np.expm1(D) / e
 
 
@@ -95,7 +106,7 @@ class BGBBFit(ModelFit):
     def _log_likelihood(self, x, t_x, n):
         x, t_x, n = (np.atleast_1d(v).astype(float) for v in np.broadcast_arrays(x, t_x, n))
         terms, _ = _terms(self.alpha, self.beta, self.gamma, self.delta, x, t_x, n)
-        return logsumexp(terms, axis=1)
+        return special.logsumexp(terms, axis=1)
 
     def p_alive(self, frequency: Any, recency: Any, n_periods: Any) -> np.ndarray:
         """Probability that the customer is alive at opportunity ``n + 1``, in [0, 1].
@@ -111,7 +122,12 @@ class BGBBFit(ModelFit):
         x, t_x, n = self._as(frequency, recency, n_periods)
         shape = np.broadcast(x, t_x, n).shape
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
-        top = betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n + 1) - betaln(g, d)
+        top = (
+            special.betaln(a + x, b + n - x)
+            - special.betaln(a, b)
+            + special.betaln(g, d + n + 1)
+            - special.betaln(g, d)
+        )
         return np.exp(top - self._log_likelihood(x, t_x, n)).reshape(shape)
 
     def expected_purchases_new(self, n: Any) -> np.ndarray:
@@ -153,7 +169,12 @@ class BGBBFit(ModelFit):
         ns, x, t_x, n = self._as(n_future, frequency, recency, n_periods)
         shape = np.broadcast(ns, x, t_x, n).shape
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
-        alive_at_n = betaln(a + x + 1, b + n - x) - betaln(a, b) + betaln(g, d + n) - betaln(g, d)
+        alive_at_n = (
+            special.betaln(a + x + 1, b + n - x)
+            - special.betaln(a, b)
+            + special.betaln(g, d + n)
+            - special.betaln(g, d)
+        )
         log_l = self._log_likelihood(x, t_x, n).reshape(shape)
         out = np.exp(alive_at_n - log_l) * _alive_opportunities(g, d, n, n + ns)
         return out.reshape(shape)
@@ -177,17 +198,23 @@ class BGBBFit(ModelFit):
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
 
         def log_choose(m, j):
-            return gammaln(m + 1) - gammaln(j + 1) - gammaln(m - j + 1)
+            return special.gammaln(m + 1) - special.gammaln(j + 1) - special.gammaln(m - j + 1)
 
-        lb_ab, lb_gd = betaln(a, b), betaln(g, d)
-        out = np.exp(log_choose(n, k) + betaln(a + k, b + n - k) - lb_ab + betaln(g, d + n) - lb_gd)
+        lb_ab, lb_gd = special.betaln(a, b), special.betaln(g, d)
+        out = np.exp(
+            log_choose(n, k)
+            + special.betaln(a + k, b + n - k)
+            - lb_ab
+            + special.betaln(g, d + n)
+            - lb_gd
+        )
         for i in range(int(np.max(n, initial=0))):
             with np.errstate(invalid="ignore"):
                 term = np.exp(
                     log_choose(i, k)
-                    + betaln(a + k, b + i - k)
+                    + special.betaln(a + k, b + i - k)
                     - lb_ab
-                    + betaln(g + 1, d + i)
+                    + special.betaln(g + 1, d + i)
                     - lb_gd
                 )
             out = out + np.where((i >= k) & (i < n), term, 0.0)
@@ -204,33 +231,42 @@ def _objective(x, t_x, n, w):
     def objective(phi):
         al, be, ga, de = np.exp(phi)
         terms, _ = _terms(al, be, ga, de, x, t_x, n)
-        ll = logsumexp(terms, axis=1)
+        ll = special.logsumexp(terms, axis=1)
         share = np.where(present, np.exp(terms - ll[:, None]), 0.0)
         s_alive, s_died = share[:, 0], share[:, 1:]
         # d/dparam of each term's log: sums of digamma differences (betaln derivatives)
-        psi_ab, psi_gd = digamma(al + be), digamma(ga + de)
+        psi_ab, psi_gd = special.digamma(al + be), special.digamma(ga + de)
         with np.errstate(invalid="ignore"):
             d_al = (
-                (digamma(al + x) - digamma(al + be + n)) * s_alive
-                + ((digamma(al + xs) - digamma(al + be + txs + i)) * s_died).sum(axis=1)
-                - (digamma(al) - psi_ab)
+                (special.digamma(al + x) - special.digamma(al + be + n)) * s_alive
+                + ((special.digamma(al + xs) - special.digamma(al + be + txs + i)) * s_died).sum(
+                    axis=1
+                )
+                - (special.digamma(al) - psi_ab)
             )
             d_be = (
-                (digamma(be + n - x) - digamma(al + be + n)) * s_alive
+                (special.digamma(be + n - x) - special.digamma(al + be + n)) * s_alive
                 + np.nansum(
-                    (digamma(be + txs - xs + i) - digamma(al + be + txs + i)) * s_died, axis=1
+                    (special.digamma(be + txs - xs + i) - special.digamma(al + be + txs + i))
+                    * s_died,
+                    axis=1,
                 )
-                - (digamma(be) - psi_ab)
+                - (special.digamma(be) - psi_ab)
             )
             d_ga = (
-                (digamma(ga) - digamma(ga + de + n)) * s_alive
-                + ((digamma(ga + 1) - digamma(ga + de + 1 + txs + i)) * s_died).sum(axis=1)
-                - (digamma(ga) - psi_gd)
+                (special.digamma(ga) - special.digamma(ga + de + n)) * s_alive
+                + ((special.digamma(ga + 1) - special.digamma(ga + de + 1 + txs + i)) * s_died).sum(
+                    axis=1
+                )
+                - (special.digamma(ga) - psi_gd)
             )
             d_de = (
-                (digamma(de + n) - digamma(ga + de + n)) * s_alive
-                + ((digamma(de + txs + i) - digamma(ga + de + 1 + txs + i)) * s_died).sum(axis=1)
-                - (digamma(de) - psi_gd)
+                (special.digamma(de + n) - special.digamma(ga + de + n)) * s_alive
+                + (
+                    (special.digamma(de + txs + i) - special.digamma(ga + de + 1 + txs + i))
+                    * s_died
+                ).sum(axis=1)
+                - (special.digamma(de) - psi_gd)
             )
         grad = np.array([w @ d_al, w @ d_be, w @ d_ga, w @ d_de]) * np.array([al, be, ga, de])
         return -float(w @ ll) / W, -grad / W

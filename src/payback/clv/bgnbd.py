@@ -21,13 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
-
+from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
 from payback.clv._inputs import read_rft
 from payback.clv._optim import dot, maximize
 from payback.errors import ModelFitError
+
+np = lazy_module("numpy")
+special = lazy_module("scipy.special")
 
 __all__ = ["BGNBDFit", "bg_objective", "fit_bgnbd"]
 
@@ -84,7 +85,7 @@ class _BetaGeometricFit(ModelFit):
         array([1.   , 0.727])
         """
         x, t_x, T = self._as(frequency, recency, T)
-        return expit(-self._log_odds_dead(x, t_x, T))
+        return special.expit(-self._log_odds_dead(x, t_x, T))
 
     def expected_purchases_new(self, t: Any) -> np.ndarray:
         """Expected repeat purchases of a new customer in ``(0, t]``.
@@ -104,7 +105,9 @@ class _BetaGeometricFit(ModelFit):
         r, alpha, a, b, c = self.r, self.alpha, self._a_off_one, self.b, self._shift
         survive_first = b / (a + b) if c else 1.0
         z = t / (alpha + t)
-        bracket = 1 - np.exp(r * np.log(alpha / (alpha + t))) * hyp2f1(r, b + c, a + b + c - 1, z)
+        bracket = 1 - np.exp(r * np.log(alpha / (alpha + t))) * special.hyp2f1(
+            r, b + c, a + b + c - 1, z
+        )
         return survive_first * (a + b + c - 1) / (a - 1) * bracket
 
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
@@ -125,7 +128,7 @@ class _BetaGeometricFit(ModelFit):
         t, x, t_x, T = self._as(t, frequency, recency, T)
         r, alpha, a, b, c = self.r, self.alpha, self._a_off_one, self.b, self._shift
         z = t / (alpha + T + t)
-        bracket = 1 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp2f1(
+        bracket = 1 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * special.hyp2f1(
             r + x, b + x + c, a + b + x + c - 1, z
         )
         return (a + b + x + c - 1) / (a - 1) * bracket * self.p_alive(x, t_x, T)
@@ -149,7 +152,7 @@ class _BetaGeometricFit(ModelFit):
         """
         n, t = np.broadcast_arrays(*self._as(n, t))
         r, alpha, a, b, c = self.r, self.alpha, self.a, self.b, self._shift
-        lb = betaln(a, b)
+        lb = special.betaln(a, b)
         log_q = np.log(alpha / (alpha + t))
         with np.errstate(divide="ignore"):
             log_z = np.log(t / (alpha + t))
@@ -157,7 +160,13 @@ class _BetaGeometricFit(ModelFit):
         def nb(j):  # P(N(t) = j) of the NBD: gamma mixture of Poisson counts
             with np.errstate(invalid="ignore"):
                 power = np.where(j == 0, 0.0, j * log_z)  # t = 0: P(N = 0) = 1
-            return np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * log_q + power)
+            return np.exp(
+                special.gammaln(r + j)
+                - special.gammaln(r)
+                - special.gammaln(j + 1)
+                + r * log_q
+                + power
+            )
 
         below = np.zeros(n.shape)  # P(N(t) <= n - 1)
         acc = np.zeros(n.shape)
@@ -165,9 +174,9 @@ class _BetaGeometricFit(ModelFit):
             acc = acc + nb(j)
             below = np.where(n == j + 1, acc, below)
         with np.errstate(invalid="ignore"):
-            second = np.exp(betaln(a + 1, b + n + c - 1) - lb) * (1 - below)
+            second = np.exp(special.betaln(a + 1, b + n + c - 1) - lb) * (1 - below)
         second = second if c else np.where(n > 0, second, 0.0)
-        return np.exp(betaln(a, b + n + c) - lb) * nb(n) + second
+        return np.exp(special.betaln(a, b + n + c) - lb) * nb(n) + second
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -210,7 +219,7 @@ class bg_objective:
     Per customer ``ll = a1(x) + a2(x) - (r+x) ln(alpha+T) + softplus(d)`` with
     ``d = ln(a/(b+x+c-1)) + (r+x) ln((alpha+T)/(alpha+t_x))``; so the gradient is
     ``grad(base) + p grad(d)`` and the Hessian
-    ``hess(base) + p (1-p) grad(d) grad(d)' + p hess(d)`` with ``p = expit(d)``.
+    ``hess(base) + p (1-p) grad(d) grad(d)' + p hess(d)`` with ``p = special.expit(d)``.
     """
 
     def __init__(self, x, t_x, T, w, shift: int):
@@ -263,18 +272,19 @@ class bg_objective:
         s3 = np.bincount(ix, weights=wp, minlength=ux.size)  # per x: posterior mass "dead"
         delta = inv_T[iT] - inv_t[it]  # d(gap)/d(alpha)
         rx_delta = rx * delta
-        a1 = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
-        a2x = betaln(a, b + ux + c) - betaln(a, b)
+        a1 = special.gammaln(r + ux) - special.gammaln(r) + r * np.log(alpha)
+        a2x = special.betaln(a, b + ux + c) - special.betaln(a, b)
         ll = w_x @ (a1 + a2x) - dot(weight_T, log_T) + dot(w, softplus)
-        psi_ab, psi_abx = digamma(a + b), digamma(a + b + ux + c)
+        psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + ux + c)
         g = np.array(
             [
-                w_x @ (digamma(r + ux) - digamma(r) + np.log(alpha))
+                w_x @ (special.digamma(r + ux) - special.digamma(r) + np.log(alpha))
                 - dot(w_T, log_T)
                 + dot(wp, gap),
                 r / alpha * W - dot(weight_T, inv_T) + dot(wp, rx_delta),
                 w_x @ (psi_ab - psi_abx) + s3.sum() / a,
-                w_x @ (digamma(b + ux + c) - digamma(b) + psi_ab - psi_abx) + s3 @ e_x,
+                w_x @ (special.digamma(b + ux + c) - special.digamma(b) + psi_ab - psi_abx)
+                + s3 @ e_x,
             ]
         )
         theta = np.array([r, alpha, a, b])
@@ -287,11 +297,13 @@ class bg_objective:
             q_x = np.bincount(ix, weights=q, minlength=ux.size)
             q_gap_x = np.bincount(ix, weights=q_gap, minlength=ux.size)
             q_rxd_x = np.bincount(ix, weights=q_rxd, minlength=ux.size)
-            t1_ab, t1_abx = polygamma(1, a + b), polygamma(1, a + b + ux + c)
+            t1_ab, t1_abx = special.polygamma(1, a + b), special.polygamma(1, a + b + ux + c)
             sq_T = inv_T**2
             d2_alpha = inv_t[it] ** 2 - sq_T[iT]  # d2(gap)/d(alpha)2
             h = np.zeros((4, 4))
-            h[0, 0] = w_x @ (polygamma(1, r + ux) - polygamma(1, r)) + dot(q_gap, gap)
+            h[0, 0] = w_x @ (special.polygamma(1, r + ux) - special.polygamma(1, r)) + dot(
+                q_gap, gap
+            )
             h[0, 1] = W / alpha - dot(w_T, inv_T) + dot(q_gap, rx_delta) + dot(wp, delta)
             h[0, 2] = q_gap.sum() / a
             h[0, 3] = q_gap_x @ e_x
@@ -306,7 +318,7 @@ class bg_objective:
             h[2, 2] = w_x @ (t1_ab - t1_abx) + (q.sum() - s3.sum()) / a**2
             h[2, 3] = w_x @ (t1_ab - t1_abx) + (q_x @ e_x) / a
             h[3, 3] = (
-                w_x @ (polygamma(1, b + ux + c) - polygamma(1, b) + t1_ab - t1_abx)
+                w_x @ (special.polygamma(1, b + ux + c) - special.polygamma(1, b) + t1_ab - t1_abx)
                 + q_x @ e_x**2
                 + s3 @ e_x**2
             )

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
+from payback._lazy import lazy_module
 from payback.errors import InputError
+
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
 
 __all__ = ["frequency_fit", "holdout_check"]
 

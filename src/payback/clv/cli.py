@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
+from payback._lazy import lazy_module
+from payback.calc.inputs import parse_number
 from payback.errors import InputError
+from payback.store import open_store
 
-if TYPE_CHECKING:  # pandas loads inside the commands: `payback --help` stays fast
-    import pandas as pd
+pd = lazy_module("pandas")
+#: The API this module parses arguments for, loaded when a command runs (not for
+#: ``payback --help``, which imports every command module).
+clv = lazy_module("payback.clv")
 
 ltv_app = typer.Typer(
     name="ltv",
@@ -25,7 +30,6 @@ ltv_app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-MODELS = ("bgnbd", "mbgnbd", "pareto", "bgbb", "gg", "sbg")
 _DB = typer.Option(None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb).")
 _FORMAT = typer.Option("table", "--format", "-f", help="table (for humans), csv, json or parquet.")
 _OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the screen.")
@@ -53,19 +57,16 @@ def parse_horizon(text: str) -> float:
 
 
 def _rate(text: str | None, name: str) -> float | None:
-    from payback.calc.inputs import parse_number
 
     return None if text is None else parse_number(text, name=name, rate=True)
 
 
 def _open(db):
-    from payback.store import open_store
 
     return open_store(db, read_only=True)
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    import pandas as pd
 
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -75,16 +76,15 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 
 def _write(frame: pd.DataFrame, fmt: str, output: str | None, title: str) -> None:
-    from payback.output import write_frame
+    from payback.output import write_frame  # imports pandas at its top, for now
 
     write_frame(frame, fmt, output, title=title)
 
 
 def _write_json(frame: pd.DataFrame, title: str, output: str | None, **extra) -> None:
     """The JSON document of ``frame`` (as ``--format json``) with ``extra`` top-level keys."""
-    import json
 
-    from payback.output import to_json_payload
+    from payback.output import to_json_payload  # imports pandas at its top, for now
 
     payload = to_json_payload(
         frame, title=title, units=frame.attrs.get("units"), reasons=frame.attrs.get("reasons")
@@ -127,12 +127,11 @@ def summary_command(
     payback ltv summary --compressed
     ```
     """
-    from payback.clv import compress, customer_summary
 
     store = _open(db)
     try:
         frame = store.execute(
-            customer_summary(
+            clv.customer_summary(
                 store,
                 freq=freq.upper(),
                 unit=unit.upper() if unit else None,
@@ -143,36 +142,9 @@ def summary_command(
     finally:
         store.close()
     if compressed:
-        frame = compress(frame)
+        frame = clv.compress(frame)
     frame.attrs["units"] = {"frequency": "count", "monetary_value": "money", "weights": "count"}
     _write(frame, fmt, output, f"customer summary ({len(frame)} rows, periods {freq.upper()})")
-
-
-def _fit_from_table(model: str, table: pd.DataFrame, penalizer: float):
-    from payback import clv
-
-    if model == "sbg":
-        if "survivors" in table.columns:
-            return clv.fit_sbg(table["survivors"].to_numpy(), penalizer=penalizer)
-        need = {"periods", "churned"}
-        if not need <= set(table.columns):
-            raise InputError(
-                f"sbg needs a 'survivors' column, or 'periods' and 'churned' columns; the "
-                f"file has {list(table.columns)}"
-            )
-        weights = table["weights"] if "weights" in table.columns else None
-        churned = table["churned"].astype(str).str.lower().isin(["true", "1", "yes"])
-        return clv.fit_sbg_records(
-            table["periods"], churned.to_numpy(), weights, penalizer=penalizer
-        )
-    if model == "gg":
-        return clv.fit_gamma_gamma(table, penalizer=penalizer)
-    if model == "bgbb":
-        if "n_periods" not in table.columns and "T" in table.columns:
-            table = table.rename(columns={"T": "n_periods"})
-        return clv.fit_bgbb(table, penalizer=penalizer)
-    fitter = {"bgnbd": clv.fit_bgnbd, "mbgnbd": clv.fit_mbgnbd, "pareto": clv.fit_pareto_nbd}
-    return fitter[model](table, penalizer=penalizer)
 
 
 @ltv_app.command("fit")
@@ -224,24 +196,20 @@ def fit_command(
     The title and the JSON ``period`` give the time unit of the rate parameters (alpha
     of BG/NBD is per day with --freq D). A file's unit is its own: say it with --freq.
     """
-    from payback.clv import compress, customer_summary
-    from payback.clv.summary import subscription_records
 
     model = model.lower()
-    if model not in MODELS:
-        raise InputError(f"unknown model {model!r}: expected one of {', '.join(MODELS)}")
+    if model not in clv.MODELS:
+        raise InputError(f"unknown model {model!r}: expected one of {', '.join(clv.MODELS)}")
     if segment is not None and input_file is None:
         raise InputError("--segment needs --input FILE: the column to split the file by")
     period = _period(model, freq, input_file is not None)
     if input_file is not None:
-        from payback.clv.layouts import standard_columns
-
-        table = standard_columns(_read_table(input_file), model)
+        table = clv.standard_columns(_read_table(input_file), model)
     else:
         store = _open(db)
         try:
             if model == "sbg":
-                table = store.execute(subscription_records(store, as_of=as_of))
+                table = store.execute(clv.summary.subscription_records(store, as_of=as_of))
                 if table.empty:
                     raise InputError(
                         "no subscriptions in the store: import them (`payback import "
@@ -249,7 +217,7 @@ def fit_command(
                     )
             else:
                 step = (freq or ("M" if model == "bgbb" else "D")).upper()
-                table = store.execute(customer_summary(store, freq=step, observation_end=as_of))
+                table = store.execute(clv.customer_summary(store, freq=step, observation_end=as_of))
                 if table.empty:
                     raise InputError(
                         "no confirmed orders in the store: import orders or run `payback demo`"
@@ -257,12 +225,12 @@ def fit_command(
         finally:
             store.close()
         if model in ("bgnbd", "mbgnbd", "pareto", "bgbb"):
-            table = compress(table)
+            table = clv.compress(table)
         elif model == "gg":
             table = table[table.frequency > 0]
     unit = f"per {period}" if period else "time unit of the file"
     if segment is None:
-        fit = _fit_from_table(model, table, penalizer)
+        fit = clv.fit_table(table, model, penalizer=penalizer)
         frame = fit.summary()
         title = (
             f"{fit.model_name} ({unit}): log-likelihood {fit.log_likelihood:,.2f}, "
@@ -295,7 +263,6 @@ def _period(model: str, freq: str | None, from_file: bool) -> str | None:
 
 def _fit_segments(model: str, table: pd.DataFrame, segment: str, penalizer: float, path):
     """One fit per value of ``segment``: the summaries stacked with a ``segment`` column."""
-    import pandas as pd
 
     if segment not in table.columns:
         raise InputError(
@@ -306,7 +273,7 @@ def _fit_segments(model: str, table: pd.DataFrame, segment: str, penalizer: floa
         raise InputError(f"{path}: empty {segment!r} at line {row}: give every row a segment")
     parts, names = [], []
     for value, part in table.groupby(segment, sort=True):
-        fit = _fit_from_table(model, part.drop(columns=[segment]), penalizer)
+        fit = clv.fit_table(part.drop(columns=[segment]), model, penalizer=penalizer)
         parts.append(fit.summary().assign(n_customers=fit.n_customers).assign(**{segment: value}))
         names.append(fit.model_name)
     frame = pd.concat(parts, ignore_index=True)
@@ -357,14 +324,13 @@ def predict_command(
     payback ltv predict --customers --format csv --output clv.csv
     ```
     """
-    from payback.clv import predict_ltv
 
     months = parse_horizon(horizon)
     rate = _rate(discount, "--discount")
     kept = _rate(margin, "--margin")
     store = _open(db)
     try:
-        result = predict_ltv(
+        result = clv.predict_ltv(
             store,
             horizon_months=months,
             annual_discount_rate=rate,
@@ -427,11 +393,10 @@ def cohorts_command(
     payback ltv cohorts --by partner --format csv --output partner_cohorts.csv
     ```
     """
-    from payback.clv import cohort_ltv
 
     store = _open(db)
     try:
-        frame = cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
+        frame = clv.cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
         frame.attrs["currency"] = store.base_currency
     finally:
         store.close()
@@ -462,15 +427,15 @@ def check_command(
     payback ltv check --calibration-end 2025-06-30 --distribution
     ```
     """
-    from payback.clv import compress, customer_summary, frequency_fit, holdout_check
-    from payback.clv.sources import FITTERS
 
-    if model.lower() not in FITTERS:
-        raise InputError(f"unknown model {model!r}: expected one of {', '.join(FITTERS)}")
+    if model.lower() not in clv.sources.FITTERS:
+        raise InputError(
+            f"unknown model {model!r}: expected one of {', '.join(clv.sources.FITTERS)}"
+        )
     store = _open(db)
     try:
         summary = store.execute(
-            customer_summary(
+            clv.customer_summary(
                 store, freq=freq.upper(), observation_end=as_of, calibration_end=calibration_end
             )
         )
@@ -478,13 +443,13 @@ def check_command(
         store.close()
     if summary.empty:
         raise InputError(f"no customer bought on or before {calibration_end}")
-    fit = FITTERS[model.lower()](compress(summary))
+    fit = clv.sources.FITTERS[model.lower()](clv.compress(summary))
     if distribution:
-        frame = frequency_fit(fit, summary)
+        frame = clv.frequency_fit(fit, summary)
         chi = frame.attrs["chi_square"]
         title = f"{fit.model_name}: customers by repeat purchases (chi-square {chi:.2f})"
     else:
-        frame = holdout_check(fit, summary)
+        frame = clv.holdout_check(fit, summary)
         title = f"{fit.model_name}: holdout purchases per customer by calibration frequency"
     _write(frame, fmt, output, title)
 

@@ -28,13 +28,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import ibis
-import ibis.expr.types as ir
-import numpy as np
-import pandas as pd
-
+from payback._lazy import lazy_module
 from payback.errors import InputError
 from payback.metrics.scope import acquisitions, confirmed_orders
+
+ibis = lazy_module("ibis")
+ir = lazy_module("ibis.expr.types")
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
 
 __all__ = [
     "SOURCES",

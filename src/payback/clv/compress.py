@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import ibis.expr.types as ir
-
+from payback._lazy import lazy_module
 from payback.errors import InputError
+
+ir = lazy_module("ibis.expr.types")
 
 __all__ = ["compress"]
 

@@ -27,13 +27,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
-from scipy.special import digamma, gammaln, polygamma
-
+from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
 from payback.clv._inputs import _bad, check_array, check_weights, read_columns
 from payback.clv._optim import dot, maximize
 from payback.errors import InputError
+
+np = lazy_module("numpy")
+special = lazy_module("scipy.special")
 
 __all__ = ["GammaGammaFit", "fit_gamma_gamma"]
 
@@ -167,27 +168,27 @@ class _objective:
         inv2 = inv * inv
         s_wx_u2, s_w_u2 = dot(wx, inv2), dot(w, inv2)
         ll = (
-            w_x @ (gammaln(pu + q) - gammaln(pu) + pu * log_ux)
-            + W * (q * np.log(v) - gammaln(q))
+            w_x @ (special.gammaln(pu + q) - special.gammaln(pu) + pu * log_ux)
+            + W * (q * np.log(v) - special.gammaln(q))
             + p * self.sum_wx_logz
             - self.sum_w_logz
             - p * s_wx_l
             - q * s_w_l
         )
-        psi_puq = digamma(pu + q)
+        psi_puq = special.digamma(pu + q)
         g = np.array(
             [
-                w_x @ (ux * (psi_puq - digamma(pu) + log_ux)) + self.sum_wx_logz - s_wx_l,
-                w_x @ psi_puq + W * (np.log(v) - digamma(q)) - s_w_l,
+                w_x @ (ux * (psi_puq - special.digamma(pu) + log_ux)) + self.sum_wx_logz - s_wx_l,
+                w_x @ psi_puq + W * (np.log(v) - special.digamma(q)) - s_w_l,
                 W * q / v - p * s_wx_u - q * s_w_u,
             ]
         )
-        t_puq = polygamma(1, pu + q)
+        t_puq = special.polygamma(1, pu + q)
         h = np.empty((3, 3))
-        h[0, 0] = w_x @ (ux**2 * (t_puq - polygamma(1, pu)))
+        h[0, 0] = w_x @ (ux**2 * (t_puq - special.polygamma(1, pu)))
         h[0, 1] = h[1, 0] = w_x @ (ux * t_puq)
         h[0, 2] = h[2, 0] = -s_wx_u
-        h[1, 1] = w_x @ t_puq - W * polygamma(1, q)
+        h[1, 1] = w_x @ t_puq - W * special.polygamma(1, q)
         h[1, 2] = h[2, 1] = W / v - s_w_u
         h[2, 2] = -W * q / v**2 + p * s_wx_u2 + q * s_w_u2
         theta = np.array([p, q, v])

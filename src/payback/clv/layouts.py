@@ -1,4 +1,5 @@
-"""Published summary layouts (Hardie's BTYD, pymc-marketing) read as payback's columns.
+"""Published summary layouts (Hardie's BTYD, pymc-marketing) read as payback's columns,
+and fitted (:func:`fit_table`).
 
 Fader and Hardie's data sets and the R package BTYD name the customer summary
 ``x, t_x (t.x), T (T.cal), zbar (m.x)``; payback calls them ``frequency, recency, T,
@@ -12,12 +13,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from payback.clv.bgbb import fit_bgbb
+from payback.clv.bgnbd import fit_bgnbd
+from payback.clv.gamma_gamma import fit_gamma_gamma
+from payback.clv.mbgnbd import fit_mbgnbd
+from payback.clv.pareto_nbd import fit_pareto_nbd
+from payback.clv.sbg import fit_sbg, fit_sbg_records
 from payback.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ALIASES", "standard_columns"]
+    from payback.clv._base import ModelFit
+
+__all__ = ["ALIASES", "MODELS", "fit_table", "standard_columns"]
+
+#: The models :func:`fit_table` fits, by the name ``payback ltv fit --model`` takes.
+MODELS = ("bgnbd", "mbgnbd", "pareto", "bgbb", "gg", "sbg")
 
 #: Published column name -> payback's (Hardie's BTYD and the CDNOW files).
 ALIASES: dict[str, str] = {
@@ -90,3 +102,75 @@ def standard_columns(table: pd.DataFrame, model: str) -> pd.DataFrame:
         churned = recency < last
         out = out.assign(periods=recency.where(churned, last - 1), churned=churned)
     return out
+
+
+def fit_table(table: pd.DataFrame, model: str = "bgnbd", *, penalizer: float = 0.0) -> ModelFit:
+    """Fit ``model`` to a customer summary or sBG table in any published layout.
+
+    The table is read with :func:`standard_columns` (Hardie's ``x, t_x, T, zbar``,
+    pymc-marketing's sBG ``recency, T`` ...), then:
+
+    - ``bgnbd``, ``mbgnbd``, ``pareto``: ``frequency, recency, T`` (optional ``weights``);
+    - ``bgbb``: ``frequency, recency, n_periods`` (``T`` is taken as ``n_periods``);
+    - ``gg``: ``frequency, monetary_value`` of repeat buyers (optional ``weights``);
+    - ``sbg``: ``survivors`` (customers still active at the start of each period, the
+      first is the cohort), or ``periods`` and ``churned`` (true/1/yes) per customer
+      with optional ``weights`` (:func:`payback.clv.fit_sbg_records`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per customer (or per group of identical customers, with ``weights``),
+        or one row per period for sBG ``survivors``.
+    model : str
+        One of :data:`MODELS`.
+    penalizer : float
+        L2 penalty on the log parameters (0 = plain maximum likelihood).
+
+    Returns
+    -------
+    ModelFit
+        The model's frozen fit (parameters in Hardie's notation, standard errors,
+        log-likelihood, predictions).
+
+    Raises
+    ------
+    payback.errors.InputError
+        An unknown ``model``; an sBG table with neither ``survivors`` nor ``periods``
+        and ``churned``.
+
+    Examples
+    --------
+    Fader and Hardie (2007), "How to project customer retention", the "regular"
+    cohort: 1000 customers, 631 still active after a year ...; they publish alpha
+    0.704, beta 1.182.
+
+    >>> import pandas as pd
+    >>> survivors = pd.DataFrame({"survivors": [1000, 631, 468, 382, 326, 289, 262, 241]})
+    >>> fit = fit_table(survivors, "sbg")
+    >>> round(fit.alpha, 3), round(fit.beta, 3)
+    (0.704, 1.182)
+    """
+    key = model.lower()
+    if key not in MODELS:
+        raise InputError(f"unknown {{model}} {model!r}: expected one of {', '.join(MODELS)}")
+    table = standard_columns(table, key)
+    if key == "sbg":
+        if "survivors" in table.columns:
+            return fit_sbg(table["survivors"].to_numpy(), penalizer=penalizer)
+        if not {"periods", "churned"} <= set(table.columns):
+            raise InputError(
+                f"sbg needs a 'survivors' column, or 'periods' and 'churned' columns (or "
+                f"pymc-marketing's 'recency' and 'T'); the table has {list(table.columns)}"
+            )
+        weights = table["weights"] if "weights" in table.columns else None
+        churned = table["churned"].astype(str).str.lower().isin(["true", "1", "yes"])
+        return fit_sbg_records(table["periods"], churned.to_numpy(), weights, penalizer=penalizer)
+    if key == "gg":
+        return fit_gamma_gamma(table, penalizer=penalizer)
+    if key == "bgbb":
+        if "n_periods" not in table.columns and "T" in table.columns:
+            table = table.rename(columns={"T": "n_periods"})
+        return fit_bgbb(table, penalizer=penalizer)
+    fitter = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
+    return fitter[key](table, penalizer=penalizer)

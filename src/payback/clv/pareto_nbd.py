@@ -21,19 +21,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
-from scipy.special import gammaln, hyp2f1
-
+from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
 from payback.clv._inputs import read_rft
 from payback.clv._optim import maximize, numeric_gradient
+
+np = lazy_module("numpy")
+special = lazy_module("scipy.special")
 
 __all__ = ["ParetoNBDFit", "fit_pareto_nbd"]
 
 
 def _log_terms(r, alpha, s, beta, x, t_x, T):
     """``(common, alive, dead)`` log terms: ``LL = common + logaddexp(alive, dead)``."""
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     rsx = r + s + x
     if alpha >= beta:
@@ -42,8 +43,8 @@ def _log_terms(r, alpha, s, beta, x, t_x, T):
         m, c = beta, r + x
     gap = abs(alpha - beta)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_f_tx = np.log(hyp2f1(rsx, c, rsx + 1, gap / (m + t_x))) - rsx * np.log(m + t_x)
-        log_f_T = np.log(hyp2f1(rsx, c, rsx + 1, gap / (m + T))) - rsx * np.log(m + T)
+        log_f_tx = np.log(special.hyp2f1(rsx, c, rsx + 1, gap / (m + t_x))) - rsx * np.log(m + t_x)
+        log_f_T = np.log(special.hyp2f1(rsx, c, rsx + 1, gap / (m + T))) - rsx * np.log(m + T)
         diff = log_f_T - log_f_tx
         dead = np.log(s) - np.log(rsx) + log_f_tx + np.log1p(-np.exp(np.minimum(diff, 0.0)))
     dead = np.where(diff >= 0, -np.inf, dead)  # t_x == T: no time to die unobserved

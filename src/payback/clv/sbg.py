@@ -20,13 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
-from scipy.special import betaln, digamma, hyp2f1
-
+from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
 from payback.clv._inputs import _bad, check_array, check_weights
 from payback.clv._optim import maximize
 from payback.errors import InputError
+
+np = lazy_module("numpy")
+special = lazy_module("scipy.special")
 
 __all__ = ["SBGFit", "fit_sbg", "fit_sbg_records"]
 
@@ -56,7 +57,10 @@ class SBGFit(ModelFit):
         array([0.5   , 0.1667, 0.0833])
         """
         (t,) = self._as(t)
-        return np.exp(betaln(self.alpha + 1, self.beta + t - 1) - betaln(self.alpha, self.beta))
+        return np.exp(
+            special.betaln(self.alpha + 1, self.beta + t - 1)
+            - special.betaln(self.alpha, self.beta)
+        )
 
     def survival(self, t: Any) -> np.ndarray:
         """``S(t)``: share of a new cohort still active after ``t`` periods (S(0) = 1).
@@ -69,7 +73,9 @@ class SBGFit(ModelFit):
         array([1.   , 0.627, 0.239])
         """
         (t,) = self._as(t)
-        return np.exp(betaln(self.alpha, self.beta + t) - betaln(self.alpha, self.beta))
+        return np.exp(
+            special.betaln(self.alpha, self.beta + t) - special.betaln(self.alpha, self.beta)
+        )
 
     def retention(self, t: Any) -> np.ndarray:
         """Retention rate of period ``t``: ``r_t = (beta+t-1)/(alpha+beta+t-1)`` (t >= 1).
@@ -123,7 +129,9 @@ class SBGFit(ModelFit):
             return float(value_per_period * np.sum(self.survival(t) / (1 + d) ** t))
         if d == 0 and self.alpha <= 1:
             return None
-        return float(value_per_period * hyp2f1(1.0, self.beta, self.alpha + self.beta, 1 / (1 + d)))
+        return float(
+            value_per_period * special.hyp2f1(1.0, self.beta, self.alpha + self.beta, 1 / (1 + d))
+        )
 
 
 def _objective(lost_at, lost_w, alive_at, alive_w):
@@ -132,16 +140,19 @@ def _objective(lost_at, lost_w, alive_at, alive_w):
 
     def objective(phi):
         al, be = np.exp(phi)
-        lb = betaln(al, be)
-        ll_lost = betaln(al + 1, be + lost_at - 1) - lb
-        ll_alive = betaln(al, be + alive_at) - lb
-        psi_ab = digamma(al + be)
-        d_lb_al, d_lb_be = digamma(al) - psi_ab, digamma(be) - psi_ab
-        g_al = lost_w @ (digamma(al + 1) - digamma(al + be + lost_at) - d_lb_al) + alive_w @ (
-            digamma(al) - digamma(al + be + alive_at) - d_lb_al
-        )
-        g_be = lost_w @ (digamma(be + lost_at - 1) - digamma(al + be + lost_at) - d_lb_be) + (
-            alive_w @ (digamma(be + alive_at) - digamma(al + be + alive_at) - d_lb_be)
+        lb = special.betaln(al, be)
+        ll_lost = special.betaln(al + 1, be + lost_at - 1) - lb
+        ll_alive = special.betaln(al, be + alive_at) - lb
+        psi_ab = special.digamma(al + be)
+        d_lb_al, d_lb_be = special.digamma(al) - psi_ab, special.digamma(be) - psi_ab
+        g_al = lost_w @ (
+            special.digamma(al + 1) - special.digamma(al + be + lost_at) - d_lb_al
+        ) + alive_w @ (special.digamma(al) - special.digamma(al + be + alive_at) - d_lb_al)
+        g_be = lost_w @ (
+            special.digamma(be + lost_at - 1) - special.digamma(al + be + lost_at) - d_lb_be
+        ) + (
+            alive_w
+            @ (special.digamma(be + alive_at) - special.digamma(al + be + alive_at) - d_lb_be)
         )
         ll = float(lost_w @ ll_lost + alive_w @ ll_alive)
         return -ll / W, -np.array([g_al * al, g_be * be]) / W

@@ -26,9 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
-import pandas as pd
-
+from payback._lazy import lazy_module
 from payback.clv.bgnbd import fit_bgnbd
 from payback.clv.cohorts import (
     SOURCES,
@@ -44,6 +42,9 @@ from payback.clv.pareto_nbd import fit_pareto_nbd
 from payback.clv.summary import customer_summary
 from payback.clv.value import customer_lifetime_value, new_customer_value
 from payback.errors import InputError, ModelFitError, PaybackError
+
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
 
 __all__ = ["LTVPrediction", "ltv_by_source", "predict_ltv"]
 

@@ -31,11 +31,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-import ibis
-import ibis.expr.types as ir
-
+from payback._lazy import lazy_module
 from payback.clv.cohorts import confirmed_orders
 from payback.errors import InputError
+
+ibis = lazy_module("ibis")
+ir = lazy_module("ibis.expr.types")
 
 __all__ = ["customer_summary", "subscription_records", "summarize", "summary_expr"]
 

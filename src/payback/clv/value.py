@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
+from payback._lazy import lazy_module
 from payback.clv.bgbb import BGBBFit
 from payback.errors import InputError
+
+np = lazy_module("numpy")
 
 __all__ = ["DAYS_PER_UNIT", "customer_lifetime_value", "new_customer_value"]
 

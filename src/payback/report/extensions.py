@@ -1,8 +1,10 @@
 """Report sections beyond the metric engine: customer lifetime value and unit economics.
 
-Each :class:`Extension` builds one section of the report (and one ``/api/<name>`` view
-of the dashboard) from its capability (:mod:`payback.clv`, :mod:`payback.economics`),
-which is part of payback: every section is always there. A section that fails on
+Which capabilities have a section, with its title and builder, is said once, in
+:mod:`payback.capabilities` (``Capability.report``). Each :class:`Extension` builds one
+section of the report (and one ``/api/<name>`` view of the dashboard) from its
+capability (:mod:`payback.clv`, :mod:`payback.economics`), which is part of payback:
+every section is always there. A section that fails on
 unusual data (a model that cannot be fitted on three customers) shows why instead of
 its charts; it is never left out silently.
 """
@@ -13,6 +15,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from payback.capabilities import CAPABILITIES, load
 
 #: (store, start, end, where, by) -> Section or None (None: not enough data for the section).
 Builder = Callable[[Any, dt.date | None, dt.date | None, Mapping[str, Sequence[str]], str], Any]
@@ -63,30 +67,22 @@ class Extension:
 
 
 def extensions() -> list[Extension]:
-    """The sections after the metric engine's, in report order: CLV, then ceilings.
+    """The sections after the metric engine's, in report order: the capabilities'
+    sections, in the order of :data:`payback.capabilities.CAPABILITIES` (CLV, then
+    ceilings).
 
     >>> [e.name for e in extensions()]
     ['ltv', 'economics']
     """
-    from payback.report.clv_section import SOURCE_GRAINS, build_clv_section
-    from payback.report.economics_section import CEILING_GRAINS, build_economics_section
-
     return [
         Extension(
-            "ltv",
-            "Customer lifetime value",
-            "Cohort LTV curves, predicted CLV by acquisition source, model calibration "
-            "(every customer's whole history: no period or filters)",
-            build_clv_section,
-            SOURCE_GRAINS,
-            filtered=False,
-        ),
-        Extension(
-            "economics",
-            "Ceilings and verdicts",
-            "Marginal CPO, headroom, LTV/CAC, payback and a verdict per campaign "
-            "(or platform, partner)",
-            build_economics_section,
-            CEILING_GRAINS,
-        ),
+            section.name,
+            section.title,
+            section.summary,
+            load(section.builder),
+            tuple(load(section.grains)),
+            filtered=section.filtered,
+        )
+        for section in (c.report for c in CAPABILITIES)
+        if section is not None
     ]
