@@ -29,7 +29,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from payback.cache import QueryCache, file_stamp
 from payback.server import models
+from payback.server.openapi import query_parameters
 from payback.server.params import check_known
+from payback.server.payloads import dumps
 
 
 class StoreSource:
@@ -97,8 +99,6 @@ class Services:
 
     def cached_json(self, key: tuple, compute: Callable[[Any], Any]) -> bytes:
         """The JSON bytes of ``compute(store)``, cached as :meth:`cached`."""
-        from payback.server.payloads import dumps
-
         return self.cached(key, lambda store: dumps(compute(store)))
 
     def json_response(self, key: tuple, compute: Callable[[Any], Any]) -> Response:
@@ -134,8 +134,6 @@ def require_token(
 
 def known_parameters(request: Request) -> None:
     """400 for a query parameter the operation does not document (after the token)."""
-    from payback.server.openapi import query_parameters
-
     path = getattr(request.scope.get("route"), "path", request.url.path)
     schema = request.app.openapi()
     check_known(list(request.query_params.keys()), query_parameters(schema, path), path)
