@@ -6,6 +6,8 @@ Neither capability owns it: the report memoises its CLV fits in it
 whenever the store file changes (:func:`file_stamp`); every entry is dropped when the
 version changes.
 
+:func:`per_store_version` computes a value once per store version for any capability
+(one store at a time: asking for another store's values drops the first store's);
 :class:`QueryCache` is an LRU cache of computed values keyed by the normalised query.
 Concurrent requests for the same missing key compute it once (the others wait for the
 result).
@@ -129,3 +131,54 @@ class QueryCache:
                     if self._inflight.get(key) is gate:
                         del self._inflight[key]
         return value
+
+
+def store_version(store: Any) -> Hashable | None:
+    """The version of an open store: its file's absolute path and :func:`file_stamp`;
+    ``None`` for a store that is not a file (in memory), whose changes cannot be seen.
+
+    >>> from payback.store import open_store
+    >>> store_version(open_store(":memory:")) is None
+    True
+    """
+    path = getattr(store, "path", None)
+    if not path or path == ":memory:" or not os.path.exists(path):
+        return None
+    return (os.path.abspath(path), file_stamp(path))
+
+
+#: Values computed once per store version, shared by every capability and thread.
+_PER_VERSION = QueryCache(maxsize=64)
+
+
+def per_store_version(store: Any, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` once per ``key`` and version of ``store`` (:func:`store_version`).
+
+    For work that depends on the store's data only (a model fit, every customer's
+    first order, whole-history cohort curves), not on a request's period or filters.
+    Thread-safe: two threads asking for the same key wait for one computation; a newer
+    store file drops every older value. A store that is not a file computes every time.
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    key : hashable
+        What is computed, with its arguments: ``("cohort_ltv", "campaign")``.
+    compute : callable
+        Computes the value (called with no arguments).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from payback.store import open_store
+    >>> calls = []
+    >>> with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/s.duckdb") as store:
+    ...     first = per_store_version(store, ("answer",), lambda: calls.append(1) or 42)
+    ...     again = per_store_version(store, ("answer",), lambda: calls.append(1) or 42)
+    >>> first, again, len(calls)
+    (42, 42, 1)
+    """
+    version = store_version(store)
+    if version is None:
+        return compute()
+    return _PER_VERSION.get_or_compute((version[0], key), version=version, compute=compute)
