@@ -11,11 +11,20 @@ number of requests from a pool of client threads (httpx), at campaign x month gr
 It prints p50 / p95 / p99 / max latency and throughput as a Markdown table, with the
 machine. Targets: p99 under 200 ms cached, under 2 s uncached.
 
+``--dashboard`` measures instead what a user waits for when the page opens: for each of
+``--rounds`` rounds it starts a *fresh server process* (nothing computed, nothing cached,
+no warm-up) and asks the views the page opens with all at once, as the page does
+(filters, catalogue, headline, timeseries, table, ltv, economics), then asks headline and
+economics again for another period (a new query on a server that has seen the store).
+It prints the median and max seconds per view. Target: headline and economics under 2 s
+median cold at 200k customers.
+
 Usage::
 
     python benchmarks/server.py --customers 1000000            # builds the demo store first
     python benchmarks/server.py --db demo-1m.duckdb            # reuses a store
     python benchmarks/server.py --db demo.duckdb --requests 200 --cached-requests 2000
+    python benchmarks/server.py --db demo-200k.duckdb --dashboard --rounds 3
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ import math
 import os
 import platform
 import socket
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -71,6 +82,90 @@ def serve(db: Path):
     while not server.started:
         time.sleep(0.05)
     return server, thread, f"http://127.0.0.1:{port}"
+
+
+#: The views the dashboard page asks for when it opens (static/dashboard.js), in its order.
+OPENING_VIEWS = ("filters", "catalogue", "headline", "timeseries", "table", "ltv", "economics")
+#: The views the issue's target is about.
+TARGET_VIEWS = ("headline", "economics")
+
+
+def serve_process(db: Path) -> tuple[subprocess.Popen, str]:
+    """A fresh server process on ``db`` (no warm-up), once it accepts connections."""
+    port = free_port()
+    code = (
+        "import sys, uvicorn; from payback.server import create_app; "
+        "uvicorn.run(create_app(sys.argv[1]), host='127.0.0.1', port=int(sys.argv[2]), "
+        "log_level='warning')"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(port)])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("the server process exited") from None
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("the server did not start within 60 s")
+
+
+def timed_views(base: str, views: tuple[str, ...], params: dict) -> dict[str, float]:
+    """Ask every view at once (one connection each, as a browser does); seconds per view."""
+    import httpx
+
+    def one(view: str) -> tuple[str, float]:
+        with httpx.Client(base_url=base, timeout=600) as client:
+            began = time.perf_counter()
+            r = client.get(
+                f"/api/{view}", params=params if view not in ("filters", "catalogue", "ltv") else {}
+            )
+            r.raise_for_status()
+            return view, time.perf_counter() - began
+
+    with ThreadPoolExecutor(len(views)) as pool:
+        return dict(pool.map(one, views))
+
+
+def dashboard(db: Path, rounds: int) -> int:
+    """Cold answers of the dashboard's opening views, each round on a fresh server process."""
+    from payback.report.views import data_period
+    from payback.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        period = data_period(store)
+        orders = store.row_count("orders")
+    cold: dict[str, list[float]] = {v: [] for v in OPENING_VIEWS}
+    again: dict[str, list[float]] = {v: [] for v in TARGET_VIEWS}
+    began = time.perf_counter()
+    for i in range(rounds):
+        proc, base = serve_process(db)
+        try:
+            for view, s in timed_views(base, OPENING_VIEWS, {}).items():
+                cold[view].append(s)
+            start = period.start + dt.timedelta(days=30 * (i + 1)) if period else None
+            other = {"from": start.isoformat()} if start else {}
+            for view, s in timed_views(base, TARGET_VIEWS, other).items():
+                again[view].append(s)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    wall = time.perf_counter() - began
+    print(f"\nStore: {db} ({orders:,} orders); {rounds} rounds, a fresh server each, {wall:.0f} s")
+    print(f"Machine: {machine()}\n")
+    print("| view | asked | rounds | median s | max s |")
+    print("|---|---|---:|---:|---:|")
+    for view, values in cold.items():
+        print(f"| {view} | with the page's 6 others, cold | {len(values)} | "
+              f"{statistics.median(values):.2f} | {max(values):.2f} |")  # fmt: skip
+    for view, values in again.items():
+        print(f"| {view} | then another period, together | {len(values)} | "
+              f"{statistics.median(values):.2f} | {max(values):.2f} |")  # fmt: skip
+    ok = all(statistics.median(cold[v]) < 2 for v in TARGET_VIEWS)
+    print(f"\ntarget: headline and economics median cold < 2 s: {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -145,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cached-requests", type=int, default=2_000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--uncached-concurrency", type=int, default=2)
+    parser.add_argument(
+        "--dashboard", action="store_true", help="cold answers of the page's opening views"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="fresh servers (--dashboard)")
     args = parser.parse_args(argv)
 
     tmp = None
@@ -154,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         db = Path(tmp.name) / "demo.duckdb"
     if not db.exists():
         build_demo(args.customers, db)
+    if args.dashboard:
+        return dashboard(db, args.rounds)
 
     from payback.report.views import data_period
     from payback.store import open_store

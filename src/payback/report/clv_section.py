@@ -33,7 +33,7 @@ from payback.report import charts
 from payback.report.format import format_value, is_missing
 from payback.report.tables import Cell, Column, TableView
 from payback.report.views import LTV_CAC_LABEL
-from payback.server.cache import QueryCache
+from payback.cache import QueryCache
 
 HORIZON_MONTHS = 12.0
 #: Acquisition sources the section can be computed by (the first order's platform,

@@ -1,0 +1,58 @@
+"""The report's views for the dashboard: headline cards, the time series, drill-down tables."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from payback.server import models
+from payback.server.deps import Services, services
+from payback.server.params import ApiError, GrainQuery, ViewQuery, grain_query, view_query
+from payback.server.payloads import TABLE_LIMIT, headline_job, table_job, timeseries_job
+
+router = APIRouter()
+
+
+@router.get(
+    "/api/headline",
+    response_model=models.HeadlineResponse,
+    summary="Headline cards and their change against the previous period",
+)
+def headline(v: ViewQuery = Depends(view_query), s: Services = Depends(services)) -> Response:
+    return s.json_response(*headline_job(v))
+
+
+@router.get(
+    "/api/timeseries",
+    response_model=models.TimeseriesResponse,
+    summary="Spend, revenue and DRR over time, with its chart",
+)
+def timeseries(
+    v: ViewQuery = Depends(view_query),
+    grain: Annotated[
+        str | None, Query(description="date, week or month (default: by the period's length)")
+    ] = None,
+    s: Services = Depends(services),
+) -> Response:
+    if grain is not None and grain not in ("date", "week", "month"):
+        raise ApiError(f"unknown time grain {grain!r}", ["date", "week", "month"])
+    return s.json_response(*timeseries_job(v, grain))
+
+
+@router.get(
+    "/api/table",
+    response_model=models.TableResponse,
+    summary="A formatted table at one grain (drill-down), with its CPO/CAC chart",
+)
+def table(
+    q: GrainQuery = Depends(grain_query),
+    limit: Annotated[int, Query(ge=1, le=5_000, description="Rows kept.")] = TABLE_LIMIT,
+    s: Services = Depends(services),
+) -> Response:
+    from payback.report.views import TABLE_METRICS, available
+
+    dims = q.dimensions(("platform",))
+    names = q.metric_names(available(TABLE_METRICS))
+    return s.json_response(*table_job(q.view, dims, names, limit))
