@@ -27,13 +27,13 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from payback.cache import QueryCache
 from payback.metrics.catalogue import CATALOGUE
 from payback.metrics.scope import confirmed_orders
 from payback.report import charts
 from payback.report.format import format_value, is_missing
 from payback.report.tables import Cell, Column, TableView
 from payback.report.views import LTV_CAC_LABEL
-from payback.cache import QueryCache
 
 HORIZON_MONTHS = 12.0
 #: Acquisition sources the section can be computed by (the first order's platform,
