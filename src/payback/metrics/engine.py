@@ -552,22 +552,21 @@ def _nullable_dtype(arrow_type):
 def _check_currency(store, plan: _Plan) -> str | None:
     """The one currency of the money the plan aggregates; CurrencyError for several.
 
-    The fast question is the lowest and highest currency code of each side's rows (DuckDB
-    answers it from column statistics when nothing is filtered); only when they differ
-    are the distinct codes listed for the message.
+    The fast question is the lowest and highest currency code of each side's whole table
+    (DuckDB answers it from column statistics): one code, the base currency, settles it
+    for every subset. Otherwise the same is asked of the filtered rows, and only when
+    they differ are the distinct codes listed for the message.
     """
     money = [s for s in plan.sides if any(p.money and p.name in plan.parts for p in SIDES[s].parts)]
     if not money:
         return store.base_currency
-    ranges = [
-        plan.filtered[s].aggregate(
-            lo=plan.filtered[s].currency.min(), hi=plan.filtered[s].currency.max()
-        )
-        for s in money
-    ]
-    found = store.to_pyarrow(ibis.union(*ranges, distinct=False)).to_pylist()
-    currencies = sorted({c for r in found for c in (r["lo"], r["hi"]) if c is not None})
     base = store.base_currency
+    # the whole tables first: DuckDB answers from column statistics, and when every row of
+    # them is in the base currency so is any subset (the filtered rows need no scan)
+    whole = _currency_range(store, [store.table(SIDES[s].table) for s in money])
+    if len(whole) <= 1 and (not whole or not base or whole[0] == base):
+        return whole[0] if whole else base
+    currencies = _currency_range(store, [plan.filtered[s] for s in money])
     if len(currencies) > 1 or (currencies and base and currencies[0] != base):
         listed = [
             plan.filtered[s].select(table=ibis.literal(SIDES[s].table), currency="currency")
@@ -584,6 +583,13 @@ def _check_currency(store, plan: _Plan) -> str | None:
             f"(e.g. --where platform=...)"
         )
     return currencies[0] if currencies else base
+
+
+def _currency_range(store, tables) -> list[str]:
+    """The lowest and highest currency code over ``tables`` (one, two or no codes)."""
+    ranges = [t.aggregate(lo=t.currency.min(), hi=t.currency.max()) for t in tables]
+    found = store.to_pyarrow(ibis.union(*ranges, distinct=False)).to_pylist()
+    return sorted({c for r in found for c in (r["lo"], r["hi"]) if c is not None})
 
 
 def catalogue_frame() -> pd.DataFrame:
