@@ -37,7 +37,8 @@ def test_ceilings_section_shows_each_campaign_with_its_verdict(demo_db):
     header = re.findall(r"<th [^>]*>([^<]+)</th>", table[: table.index("</thead>")])
     assert header[:3] == ["Platform", "Campaign", "Cost"]
     foot = table[table.index("<tfoot>") : table.index("</tfoot>")]
-    assert re.findall(r">(Whole shop[^<]*)<", foot) == ["Whole shop (paid)", "Whole shop (all)"]
+    # the same totals labels as `payback metrics` and `payback economics` (issue 8)
+    assert re.findall(r">(Total[^<]*)<", foot) == ["Total (paid)", "Total (all)"]
     # the chart: CAC bars per verdict and the ceiling diamonds, in order of spend
     blob = re.search(r'id="fig-ceilings-data">(.*?)</script>', section, re.S).group(1)
     figure = json.loads(blob)

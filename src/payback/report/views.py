@@ -40,7 +40,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from payback.errors import InputError, PaybackError
-from payback.report.format import format_value, is_missing
+from payback.present import format_value, is_missing, month_name
 
 #: The headline cards, in display order (a card shows when the catalogue has its metric).
 HEADLINE_METRICS: tuple[str, ...] = (
@@ -125,7 +125,7 @@ class Period:
 
     def name(self) -> str:
         """``Mar 2024`` for a calendar month, else :meth:`label`."""
-        return self.start.strftime("%b %Y") if self.is_month else self.label()
+        return month_name(self.start) if self.is_month else self.label()
 
 
 def _month_end(day: date) -> date:
