@@ -84,6 +84,8 @@ def dimension_label(name: str, value: object) -> str:
     --------
     >>> dimension_label("month", dt.date(2024, 1, 1)), dimension_label("campaign", None)
     ('2024-01', '(none)')
+    >>> dimension_label("month", "2024-02-01"), dimension_label("week", "2024-02-05")
+    ('2024-02', '2024-02-05')
     """
     from payback.metrics.filters import GRAINS  # the grains read this module: import late
     from payback.present.values import NONE_LABEL, is_missing
@@ -91,7 +93,14 @@ def dimension_label(name: str, value: object) -> str:
     if is_missing(value):
         return NONE_LABEL
     grain = GRAINS.get(name)
-    return grain.label(value) if grain is not None else period_label(value)
+    if grain is None:
+        return period_label(value)
+    if grain.dtype == "date" and isinstance(value, str):  # a JSON-ready row: ISO text
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return grain.label(value)
 
 
 def month_name(day: dt.date | str) -> str:
