@@ -4,7 +4,7 @@ Every command's ``--format table|csv|json|parquet`` and ``--output FILE`` go thr
 :func:`write_frame`, so all of payback prints and saves results the same way:
 
 - **table** (for humans): every cell as :func:`payback.present.format_value` writes it,
-  the one rule of the CLI, the report and the dashboard (CTR 0.01 shows ``1.0 %``, DRR
+  the one rule of the CLI, the report and the dashboard (CTR 0.01 shows ``1.00 %``, DRR
   1/3 ``33.3 %``, money ``1,234.50``, ratios ``3.00×``, counts ``1,200``), missing values
   as ``–`` with the reasons in a footnote, totals rows labelled by
   :func:`payback.present.total_label` (``Total``, or ``Total (paid)`` and ``Total (all)``).
@@ -57,6 +57,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from payback.errors import InputError
+# format_value and MISSING stay importable from here (users' code); their home is present
 from payback.present import MISSING, NONE_LABEL, format_value, is_missing, total_label
 
 FORMATS = ("table", "csv", "json", "parquet")
