@@ -57,7 +57,6 @@ from typing import Any, TextIO
 import pandas as pd
 
 from payback.errors import InputError
-# format_value and MISSING stay importable from here (users' code); their home is present
 from payback.present import MISSING, NONE_LABEL, format_value, is_missing, total_label
 
 FORMATS = ("table", "csv", "json", "parquet")
@@ -415,6 +414,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path, **meta: Any) -> None:
     pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
+# MISSING and format_value live in payback.present; importable from here for users' code
 __all__ = [
     "FORMATS",
     "MISSING",
