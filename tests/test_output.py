@@ -102,7 +102,7 @@ def test_output_file_gets_the_table_text(frame, tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "unit", "shown"),
-    [(0.034, "rate", "3.40 %"), (2.0, "ratio", "2.00"), (1e6, "money", "1,000,000.00"),
+    [(0.034, "rate", "3.40 %"), (2.0, "ratio", "2.00×"), (1e6, "money", "1,000,000.00"),
      (3, None, "3"), (0.125, None, "0.125"), (pd.NA, "rate", "–"), (12.5, "count", "12.50")],
 )  # fmt: skip
 def test_format_value(value, unit, shown):

@@ -3,9 +3,11 @@
 Every command's ``--format table|csv|json|parquet`` and ``--output FILE`` go through
 :func:`write_frame`, so all of payback prints and saves results the same way:
 
-- **table** (for humans): rates as percentages (CTR 0.01 shows ``1.00 %``), money and
-  ratios rounded to 2 places with thousands separators, counts as whole numbers, missing
-  values as ``–`` with the reasons in a footnote, the totals row labelled ``Total``.
+- **table** (for humans): every cell as :func:`payback.present.format_value` writes it,
+  the one rule of the CLI, the report and the dashboard (CTR 0.01 shows ``1.00 %``, DRR
+  1/3 ``33.3 %``, money ``1,234.50``, ratios ``3.00×``, counts ``1,200``), missing values
+  as ``–`` with the reasons in a footnote, totals rows labelled by
+  :func:`payback.present.total_label` (``Total``, or ``Total (paid)`` and ``Total (all)``).
 - **csv** (RFC 4180, CRLF line ends): values as they are (rates as fractions); text
   cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
   ``@``, a tab or a carriage return) get a leading apostrophe; numbers stay numbers;
@@ -15,10 +17,11 @@ Every command's ``--format table|csv|json|parquet`` and ``--output FILE`` go thr
 - **parquet**: the frame, with ``units``, ``reasons`` and ``currency`` in the file's
   key-value metadata under ``payback``; needs ``--output``.
 
-Date columns named in ``frame.attrs["date_formats"]`` (``{"month": "%Y-%m"}``, set by
-:func:`payback.metrics.compute_metrics`) are shown in that format in the table, CSV and
-JSON (``2024-10``, as ``payback ltv cohorts`` shows cohorts); Parquet keeps the date type
-(the first day of the month), for tools that sort and join on dates.
+A column named after a date grain (``month``: see :data:`payback.metrics.GRAINS`), or named
+in ``frame.attrs["date_formats"]`` (``{"month": "%Y-%m"}``), is shown in the grain's format
+(:func:`payback.present.date_format`) in the table, CSV and JSON (``2024-10``, as
+``payback ltv cohorts`` shows cohorts); Parquet keeps the date type (the first day of the
+month), for tools that sort and join on dates.
 
 What a column holds comes from ``units`` (``money``, ``count``, ``rate``, ``ratio``) given
 as an argument or in ``frame.attrs["units"]`` (set by
@@ -37,8 +40,6 @@ brand,,10.0
 {"title": null, "columns": ["campaign", "ctr", "cost"], "units": {"ctr": "rate"},
  "currency": null, "rows": [{"campaign": "=HYPERLINK(1)", "ctr": 0.0123, "cost": 1234.5},
  {"campaign": "brand", "ctr": null, "cost": 10.0}], "reasons": {"ctr": "no impressions"}}
->>> format_value(0.0123, "rate"), format_value(1234.5, "money"), format_value(None, "money")
-('1.23 %', '1,234.50', '–')
 """
 
 from __future__ import annotations
@@ -56,11 +57,9 @@ from typing import Any, TextIO
 import pandas as pd
 
 from payback.errors import InputError
+from payback.present import MISSING, NONE_LABEL, format_value, is_missing, total_label
 
 FORMATS = ("table", "csv", "json", "parquet")
-MISSING = "–"
-#: How a table shows a missing dimension value (e.g. orders with no campaign).
-NONE_LABEL = "(none)"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -135,46 +134,12 @@ def write_frame(
 
 
 # -- cells ----------------------------------------------------------------------------------------
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def format_value(value: Any, unit: str | None = None, *, rates_as_percent: bool = True) -> str:
-    """A cell as a human reads it: ``1.23 %``, ``1,234.50``, ``12``, ``2024-03-01``, ``–``.
-
-    Examples
-    --------
-    >>> format_value(2.0, "ratio"), format_value(1200, "count"), format_value(0.5, None)
-    ('2.00', '1,200', '0.5')
-    """
-    if _is_missing(value):
-        return MISSING
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        return (
-            value.date().isoformat()
-            if value == dt.datetime.combine(value.date(), dt.time())
-            else value.isoformat(sep=" ")
-        )
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, int | float) or hasattr(value, "dtype"):
-        number = float(value)
-        if unit == "rate":
-            return f"{number * 100:,.2f} %" if rates_as_percent else f"{number:.4f}"
-        if unit in ("money", "ratio", "decimal"):
-            return f"{number:,.2f}"
-        if number.is_integer():
-            return f"{int(number):,}"
-        if unit == "count":
-            return f"{number:,.2f}"
-        return f"{number:,.4f}".rstrip("0").rstrip(".")
-    return str(value)
+def _cell(value: Any, unit: str | None, rates_as_percent: bool) -> str:
+    """A table cell: :func:`payback.present.format_value`, or a plain fraction for a rate
+    when percentages are turned off."""
+    if unit == "rate" and not rates_as_percent and not is_missing(value):
+        return f"{float(value):.4f}"
+    return format_value(value, unit)
 
 
 def _safe_text(value: Any) -> Any:
@@ -231,10 +196,10 @@ def render_table(
         for c, v in zip(columns, row, strict=True):
             if is_total and c in dims:
                 cells.append(Text(total if c == dims[0] else "", style="bold"))
-            elif c in dims and _is_missing(v):
+            elif c in dims and is_missing(v):
                 cells.append(Text(NONE_LABEL, style="dim"))
             else:
-                text = format_value(v, shown_units.get(c), rates_as_percent=rates_as_percent)
+                text = _cell(v, shown_units.get(c), rates_as_percent)
                 cells.append(Text(text, style="bold" if is_total else ""))
         rows.append(cells)
     headers = [""] if labelled else []
@@ -322,18 +287,15 @@ def _column_widths(
 
 
 def _total_labels(frame: pd.DataFrame) -> list[str | None]:
-    """Per row, its label when it is a totals row (else None).
-
-    ``Total``; with two totals rows of different ``total_kind``, ``Total (paid)`` and
-    ``Total (all)`` (see :class:`payback.metrics.MetricsResult`).
-    """
+    """Per row, its label when it is a totals row (else None): see
+    :func:`payback.present.total_label`."""
     if "is_total" not in frame:
         return [None] * len(frame)
     is_total = frame["is_total"].astype(bool).tolist()
     kinds = frame["total_kind"].tolist() if "total_kind" in frame else [None] * len(frame)
-    several = len({k for k, t in zip(kinds, is_total, strict=True) if t}) > 1
+    count = len({k for k, t in zip(kinds, is_total, strict=True) if t})
     return [
-        (f"Total ({k})" if several and isinstance(k, str) else "Total") if t else None
+        total_label(k if isinstance(k, str) else None, count) if t else None
         for k, t in zip(kinds, is_total, strict=True)
     ]
 
@@ -360,7 +322,7 @@ def to_csv(frame: pd.DataFrame) -> str:
 
 
 def _json_value(value: Any) -> Any:
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if hasattr(value, "item"):  # numpy scalars
         value = value.item()
@@ -402,23 +364,35 @@ def to_json_payload(
 
 
 def formatted_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with the columns of ``attrs["date_formats"]`` as text (``2024-10``).
+    """The frame with its period columns as text (``2024-10``): the columns named after a
+    date grain whose label is not a day's (``month``, :data:`payback.metrics.GRAINS`) and
+    those of ``attrs["date_formats"]``. Values that are not dates stay as they are.
 
     Examples
     --------
-    >>> f = pd.DataFrame({"month": [dt.date(2024, 10, 1), None]})
-    >>> f.attrs["date_formats"] = {"month": "%Y-%m"}
+    >>> f = pd.DataFrame({"month": [dt.date(2024, 10, 1), None], "n": [1, 2]})
     >>> formatted_dates(f)["month"].tolist()
     ['2024-10', None]
+    >>> f.attrs["date_formats"] = {"n": "%Y"}
+    >>> formatted_dates(f)["n"].tolist()
+    [1, 2]
     """
-    formats = {c: f for c, f in frame.attrs.get("date_formats", {}).items() if c in frame}
+    from payback.metrics.filters import GRAINS
+
+    formats = {c: GRAINS[c].date_format for c in frame.columns if c in GRAINS}
+    formats |= frame.attrs.get("date_formats", {})
+    formats = {  # a month NUMBER (the simulator's) is no date: left as it is
+        c: f
+        for c, f in formats.items()
+        if f and c in frame and not pd.api.types.is_numeric_dtype(frame[c])
+    }
     if not formats:
         return frame
 
     def shown(value: Any, fmt: str) -> Any:
-        if isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
-        return value.strftime(fmt) if isinstance(value, dt.date) else None
+        if is_missing(value):
+            return None
+        return value.strftime(fmt) if isinstance(value, dt.date) else value
 
     out = frame.assign(
         **{c: frame[c].map(lambda v, f=f: shown(v, f)).astype(object) for c, f in formats.items()}
@@ -440,6 +414,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path, **meta: Any) -> None:
     pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
+# MISSING and format_value live in payback.present; importable from here for users' code
 __all__ = [
     "FORMATS",
     "MISSING",

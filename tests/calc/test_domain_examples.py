@@ -367,9 +367,9 @@ def test_ltv_cac_verdict(capsys):
 
 def test_human_output_shows_percentages(capsys):
     for argv, shown in [
-        (["ctr", "--clicks", "100", "--impressions", "10000"], "= 1 %"),
-        (["roi", "--revenue", "3000000", "--investment", "1000000"], "= 200 %"),
-        (["drr", "--cost", "10000", "--revenue", "30000"], "= 33.33 %"),
+        (["ctr", "--clicks", "100", "--impressions", "10000"], "= 1.00 %"),
+        (["roi", "--revenue", "3000000", "--investment", "1000000"], "= 200.0 %"),
+        (["drr", "--cost", "10000", "--revenue", "30000"], "= 33.3 %"),
         (["cpo", "--cost", "100000", "--orders", "150"], "= 666.67"),
     ]:
         assert main(["calc", *argv]) == 0

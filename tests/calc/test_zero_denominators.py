@@ -37,7 +37,7 @@ def test_null_with_reason(capsys, argv, reason):
     assert reason in out["reason"]
     assert main(["calc", *argv]) == 0
     text = capsys.readouterr().out
-    assert f"= n/a: {out['reason']}" in text
+    assert f"= – ({out['reason']})" in text  # the one missing mark, its reason beside it
     assert "inf" not in text and "nan" not in text.lower()
 
 

@@ -1,7 +1,9 @@
-"""How calculator results read for humans: money with cents, rates as percentages.
+"""How calculator results read for humans: the formula, the inputs substituted, the value.
 
-The JSON form (:meth:`payback.calc.CalcResult.to_dict`) keeps rates as fractions; only
-this text form shows percentages.
+Every number is written by :func:`payback.present.format_value`, the rule of the CLI
+tables, the report and the dashboard (money ``5.00``, rates ``33.3 %``, ratios ``2.50×``,
+counts ``1,500``); an undefined value is ``–`` with its reason. The JSON form
+(:meth:`payback.calc.CalcResult.to_dict`) keeps rates as fractions and missing as null.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from collections.abc import Mapping
 
 from payback.calc.result import CalcResult, Unit
+from payback.present import format_value, missing_text
 
 #: Inputs that are rates (fractions; shown as percentages).
 RATE_INPUTS = frozenset({"ctr", "cr", "margin", "share", "conversion", "drr"})
@@ -28,29 +31,6 @@ COUNT_INPUTS = frozenset(
         "periods",
     }
 )
-
-
-def format_value(value: float | None, unit: Unit) -> str:
-    """A value as a table for humans shows it: money with cents, rates as percentages.
-
-    >>> format_value(0.0016, "rate"), format_value(2187.5, "money"), format_value(791.0, "count")
-    ('0.16 %', '2,187.50', '791')
-    >>> format_value(None, "money")
-    'n/a'
-    """
-    if value is None:
-        return "n/a"
-    if unit == "rate":
-        return f"{_trim(f'{value * 100:,.2f}')} %"
-    if unit == "money":
-        return f"{value:,.2f}"
-    if unit == "ratio":
-        return _trim(f"{value:,.4f}")
-    return _trim(f"{value:,.2f}")
-
-
-def _trim(s: str) -> str:
-    return s.rstrip("0").rstrip(".") if "." in s else s
 
 
 def input_unit(name: str) -> Unit:
@@ -97,18 +77,21 @@ def explain(result: CalcResult) -> str:
             continue
         shown = format_value(s.value, s.unit)
         if s.reported is not None and s.reported != s.value:
-            shown += f" (report {_trim(f'{s.reported:,.2f}')})"
+            shown += f" (report {format_value(s.reported)})"
         lines.append(f"  {s.name} = {s.formula} = {substitute(s.formula, known)} = {shown}")
         known[s.name] = s.value
     body = result.formula if result.metric != "funnel" else "cost / actions"
     lines.append(f"  = {substitute(body, known)}")
     if result.value is None:
-        lines.append(f"  = n/a: {result.reason}")
+        lines.append(f"  = {missing_text(result.reason)}")
     else:
         shown = format_value(result.value, result.unit)
         if result.reported is not None and result.reported != result.value:
-            shown += f" (report {_trim(f'{result.reported:,.2f}')})"
+            shown += f" (report {format_value(result.reported)})"
         lines.append(f"  = {shown}")
     if result.verdict is not None:
         lines.append(f"verdict: {result.verdict} ({result.note})")
     return "\n".join(lines)
+
+
+__all__ = ["explain", "format_value", "input_unit", "substitute"]

@@ -205,13 +205,13 @@ def _payload(sims: dict[str, Simulation], sens: pd.DataFrame | None) -> dict[str
 
 
 def _summary(sim: Simulation) -> str:
-    from payback.output import format_value
+    from payback.present import format_value, missing_text
 
     def show(value: Any, unit: str, key: str) -> str:
         return (
             format_value(value, unit)
             if value is not None
-            else f"n/a ({sim.reasons.get(key, 'undefined')})"
+            else missing_text(sim.reasons.get(key, "undefined"))
         )
 
     n = len(sim.months)
@@ -233,7 +233,7 @@ def _summary(sim: Simulation) -> str:
 
 def _comparison_text(sims: dict[str, Simulation]) -> pd.DataFrame:
     from payback.economics.scenarios import SUMMARY_ROWS, compare
-    from payback.output import format_value
+    from payback.present import format_value
 
     frame = compare(sims)
     units = {label: unit for label, _, unit in SUMMARY_ROWS}
@@ -375,7 +375,8 @@ def economics_command(
     frame = result.frame
     if fmt == "table" and not all_columns:
         grain = ["platform", "campaign"] if result.by == "campaign" else [result.by]
-        keep = [*grain, *TABLE_COLUMNS, "is_total", "total_kind"]
+        keep = [*grain, *TABLE_COLUMNS, "is_total"]
+        keep += ["total_kind"] if "total_kind" in frame else []  # "Total (paid)"/"(all)"
         shown = frame[keep].rename(columns=TABLE_HEADERS)
         rename = lambda d: {TABLE_HEADERS.get(k, k): v for k, v in d.items() if k in keep}  # noqa: E731
         shown.attrs = {

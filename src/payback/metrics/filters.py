@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from payback.errors import InputError
+from payback.present import date_format, period_label
 
 DimType = Literal["date", "string"]
 
@@ -121,15 +122,15 @@ class Dimension:
 
     def label(self, value: object) -> str:
         """A value as the user writes and reads it: a month ``YYYY-MM``, a day (and a
-        week, by its Monday) ``YYYY-MM-DD``."""
-        if isinstance(value, dt.date):
-            return value.strftime(self.date_format or "%Y-%m-%d")
-        return str(value)
+        week, by its Monday) ``YYYY-MM-DD`` (the rule: :func:`payback.present.period_label`)."""
+        return period_label(value, self.truncate)
 
     @property
     def date_format(self) -> str | None:
-        """How tables, CSV and JSON show the dimension (``%Y-%m`` for month)."""
-        return "%Y-%m" if self.truncate == "M" else None
+        """How tables, CSV and JSON show the dimension when not as a day (``%Y-%m`` for
+        month; :func:`payback.present.date_format`)."""
+        fmt = date_format(self.truncate) if self.dtype == "date" else None
+        return None if fmt == date_format("D") else fmt
 
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")

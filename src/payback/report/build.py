@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from payback.present import format_value
 from payback.report import charts, views
 from payback.report.tables import TableView, table_view
 
@@ -170,7 +171,8 @@ def _tables_section(tables: Mapping[str, views.MetricTable], by: Sequence[str]) 
         t = tables[dim]
         label = DIMENSION_LABELS.get(dim, dim)
         note = (
-            f"The {len(t.rows):,} {label.lower()} rows with the largest spend of {t.row_count:,}; "
+            f"The {format_value(len(t.rows), 'count')} {label.lower()} rows with the largest spend "
+            f"of {format_value(t.row_count, 'count')}; "
             f"the CSV holds every row."
             if t.truncated
             else ""

@@ -33,7 +33,7 @@ from datetime import date
 from typing import Any
 
 from payback.metrics.catalogue import CATALOGUE
-from payback.report.format import format_change, format_compact, format_value, is_missing
+from payback.present import format_change, format_value, is_missing
 from payback.report.views import (
     HEADLINE_METRICS,
     LTV_CAC_LABEL,
@@ -424,7 +424,7 @@ def card_document(card: Card, currency: str | None) -> dict[str, Any]:
     template and ``/api/headline`` show the same)."""
 
     def compact(v: Any) -> str:
-        return format_compact(v, card.unit, currency)
+        return format_value(v, card.unit, currency, style="compact")
 
     return {
         "metric": card.metric,

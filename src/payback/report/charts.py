@@ -26,12 +26,11 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from payback.report.format import format_value, is_missing
+from payback.present import NONE_LABEL, dimension_label, format_value, is_missing
 
 #: Series colours (colour-blind safe, Okabe-Ito based).
 PALETTE = ("#1f6feb", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#6b7280")
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-MISSING_LABEL = "(none)"
 
 
 def plotly_text(value: Any, limit: int | None = None) -> str:
@@ -40,7 +39,7 @@ def plotly_text(value: Any, limit: int | None = None) -> str:
     >>> plotly_text("Brand & Generic", limit=8)
     'Brand &amp;…'
     """
-    text = MISSING_LABEL if value is None else str(value)
+    text = NONE_LABEL if value is None else str(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return html.escape(text, quote=False)
@@ -222,8 +221,8 @@ def group_name(row: Mapping[str, Any], dimensions: str | Sequence[str]) -> str:
     dims = (dimensions,) if isinstance(dimensions, str) else tuple(dimensions)
     parts = [row.get(d) for d in dims]
     if all(p is None for p in parts):
-        return "(none)"
-    return " · ".join("(none)" if p is None else str(p) for p in parts)
+        return NONE_LABEL
+    return " · ".join(dimension_label(d, p) for d, p in zip(dims, parts, strict=True))
 
 
 def breakdown_figure(

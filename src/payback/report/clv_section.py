@@ -30,8 +30,8 @@ import plotly.graph_objects as go
 from payback.cache import QueryCache
 from payback.metrics.catalogue import CATALOGUE
 from payback.metrics.scope import confirmed_orders
+from payback.present import format_value, is_missing
 from payback.report import charts
-from payback.report.format import format_value, is_missing
 from payback.report.tables import Cell, Column, TableView
 from payback.report.views import LTV_CAC_LABEL
 
@@ -170,7 +170,7 @@ def cohort_figure(frame, currency: str | None) -> go.Figure:
         name = charts.plotly_text(cohort)
         hover = [
             f"<b>{name}</b><br>month {m}: {_fmt(v, 'money', currency)} per customer"
-            f"<br>{int(n):,} customers observed that long"
+            f"<br>{format_value(n, 'count')} customers observed that long"
             for m, v, n in zip(
                 part["months_since_acquisition"],
                 part["revenue_per_customer"],

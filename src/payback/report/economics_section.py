@@ -21,8 +21,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from payback.present import dimension_label, format_value, is_missing, total_label
 from payback.report import charts
-from payback.report.format import format_value, is_missing
 from payback.report.tables import Cell, Column, TableView
 
 VERDICT_COLOURS = {
@@ -139,7 +139,7 @@ def ceilings_table(frame, by: str, currency: str | None) -> TableView:
             if total_label is not None:
                 text = total_label if i == 0 else ""
             else:
-                text = "(none)" if _value(rec[d]) is None else str(rec[d])
+                text = dimension_label(d, _value(rec[d]))
             out.append(Cell(text, text.lower(), text))
         for col in columns[len(dims) :]:
             value = _value(rec.get(col.key))
@@ -158,9 +158,8 @@ def ceilings_table(frame, by: str, currency: str | None) -> TableView:
             )
         return tuple(out)
 
-    def label(rec: Mapping[str, Any]) -> str:  # the metrics' convention (payback.output)
-        kind = rec.get("total_kind") if len(total) > 1 else None
-        return f"Total ({kind})" if isinstance(kind, str) else "Total"
+    def label(rec: Mapping[str, Any]) -> str:
+        return total_label(rec.get("total_kind"), len(total))
 
     return TableView(
         "table-ceilings",

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from payback.report.format import format_value, is_missing
+from payback.present import dimension_label, format_value, is_missing, total_label
 from payback.report.views import catalogue, explain
 
 DIMENSION_LABELS: dict[str, str] = {
@@ -120,8 +120,7 @@ def _cells(
         if total is not None:
             text = total if i == 0 else ""
         else:
-            value = row.get(dim)
-            text = "(none)" if value is None else str(value)
+            text = dimension_label(dim, row.get(dim))
         cells.append(Cell(text, text.lower(), text))
     for metric in metrics:
         value = row.get(metric)
@@ -169,17 +168,15 @@ def table_view(
     )
     totals_reasons = list(totals_reasons) or [{}] * len(totals)
     foot = tuple(
-        _cells(by, metrics, t, currency, known, why, total=total_label(t, len(totals)))
+        _cells(
+            by,
+            metrics,
+            t,
+            currency,
+            known,
+            why,
+            total=total_label(t.get("total_kind"), len(totals)),
+        )
         for t, why in zip(totals, totals_reasons, strict=True)
     )
     return TableView(id, title, columns, body, foot, note)
-
-
-def total_label(row: Mapping[str, Any], count: int) -> str:
-    """``Total`` alone; ``Total (paid)`` and ``Total (all)`` side by side.
-
-    >>> total_label({"total_kind": "paid"}, 2), total_label({"total_kind": "all"}, 1)
-    ('Total (paid)', 'Total')
-    """
-    kind = row.get("total_kind")
-    return f"Total ({kind})" if count > 1 and kind else "Total"

@@ -43,7 +43,7 @@ from payback.errors import InputError
 from payback.metrics.catalogue import CATALOGUE
 from payback.metrics.engine import compute_metrics
 from payback.metrics.filters import GRAINS
-from payback.report.format import format_value, is_missing
+from payback.present import format_value, is_missing, month_name
 
 #: The headline cards, in display order (a card shows when the catalogue has its metric).
 HEADLINE_METRICS: tuple[str, ...] = (
@@ -128,7 +128,7 @@ class Period:
 
     def name(self) -> str:
         """``Mar 2024`` for a calendar month, else :meth:`label`."""
-        return self.start.strftime("%b %Y") if self.is_month else self.label()
+        return month_name(self.start) if self.is_month else self.label()
 
 
 def _month_end(day: date) -> date:

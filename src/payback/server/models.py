@@ -137,6 +137,8 @@ class HeadlineResponse(BaseModel):
     comparison: str = Field(
         description="'Dec 2025 vs Nov 2025' or 'vs the previous 31 days (...)'."
     )
+    compared_name: str = Field("", description="compared_period as a month: 'Dec 2025'.")
+    previous_name: str = Field("", description="previous_period as a month: 'Nov 2025'.")
     whole_history: bool = Field(description="The values cover more than compared_period.")
     intro: str = Field(description="What the cards cover and compare, for a human.")
     previous_has_data: bool
@@ -169,6 +171,9 @@ class CellModel(BaseModel):
 
 class TableRowModel(BaseModel):
     values: dict[str, Scalar]
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Each dimension's value as shown: '(none)', '2024-01'."
+    )
     cells: list[CellModel]
 
 
@@ -184,6 +189,7 @@ class TableResponse(BaseModel):
         description="Totals rows: 'Total (paid)' (rows with ad statistics) and 'Total (all)'."
     )
     row_count: int
+    row_count_text: str = Field("", description="row_count as shown: '1,204'.")
     figure: dict[str, Any]
 
 

@@ -2,6 +2,11 @@
 
 Each view is a *job*: its cache key (the normalised query) and the function that computes
 its JSON-ready document from a store. The app runs jobs through its cache.
+
+The dashboard formats nothing itself: every number it shows comes as text made by
+:mod:`payback.present` (the rule of the CLI tables and the report) beside the raw value
+(``cells[].text`` and ``values``, ``row_count_text``, ``labels``, the cards' ``*_text``,
+``compared_name``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from payback.present import dimension_label, format_value, month_name
 from payback.server.params import ViewQuery
 
 
@@ -90,8 +96,12 @@ def headline_payload(store, start, end, where) -> dict[str, Any]:
     from payback.report.build import headline_ltv
     from payback.report.cards import headline, headline_document
 
-    return headline_document(headline(store, start=start, end=end, where=where,
-                                      ltv=headline_ltv(store)))  # fmt: skip
+    doc = headline_document(headline(store, start=start, end=end, where=where,
+                                     ltv=headline_ltv(store)))  # fmt: skip
+    for key in ("compared", "previous"):  # the months the change compares, as text names them
+        period = doc.get(f"{key}_period")
+        doc[f"{key}_name"] = month_name(period["start"]) if period else ""
+    return doc
 
 
 def timeseries_payload(store, start, end, where, grain=None) -> dict[str, Any]:
@@ -138,11 +148,16 @@ def table_payload(store, by, metrics, start, end, where, limit) -> dict[str, Any
             {"key": c.key, "label": c.label, "unit": c.unit, "title": c.title} for c in view.columns
         ],
         "rows": [
-            {"values": {k: r[k] for k in (*t.by, *t.metrics) if k in r}, "cells": _cells(row)}
+            {
+                "values": {k: r[k] for k in (*t.by, *t.metrics) if k in r},
+                "labels": {d: dimension_label(d, r.get(d)) for d in t.by},
+                "cells": _cells(row),
+            }
             for r, row in zip(t.rows, view.rows, strict=True)
         ],
         "totals": [_cells(row) for row in view.totals],
         "row_count": t.row_count,
+        "row_count_text": format_value(t.row_count, "count"),
         "figure": figure_dict(fig),
     }
 

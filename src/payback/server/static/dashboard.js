@@ -1,5 +1,6 @@
 /* payback dashboard: fetches the JSON API asynchronously and renders the views.
-   Every text from the data is inserted with textContent (never as HTML). */
+   Every text from the data is inserted with textContent (never as HTML). Numbers, months
+   and labels arrive formatted by the server (payback.present): this file formats nothing. */
 (function () {
   "use strict";
   var LEVELS = ["platform", "campaign", "keyword"];
@@ -100,7 +101,7 @@
     }
     $("headline-intro").textContent = data.intro || "";
     var whole = data.whole_history;
-    var names = whole ? [monthName(data.compared_period), monthName(data.previous_period)] : [];
+    var names = whole ? [data.compared_name, data.previous_name] : [];
     data.cards.forEach(function (c) {
       var card = el("article", "card");
       card.setAttribute("data-metric", c.metric);
@@ -155,13 +156,6 @@
     });
   }
 
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  function monthName(period) {
-    if (!period) { return ""; }
-    var parts = period.start.split("-");
-    return MONTHS[parseInt(parts[1], 10) - 1] + " " + parts[0];
-  }
-
   function renderTable(table, data, onRow) {
     var thead = table.tHead, tbody = table.tBodies[0], tfoot = table.tFoot;
     thead.textContent = ""; tbody.textContent = ""; tfoot.textContent = "";
@@ -207,7 +201,7 @@
     state.drill.forEach(function (d, i) {
       nav.appendChild(el("span", "sep", "›"));
       var last = i === state.drill.length - 1;
-      var b = el(last ? "span" : "button", last ? "current" : null, d.value === null ? "(none)" : d.value);
+      var b = el(last ? "span" : "button", last ? "current" : null, d.text);
       if (!last) {
         b.type = "button";
         b.addEventListener("click", function () { state.drill = state.drill.slice(0, i + 1); loadDrill(); });
@@ -221,7 +215,7 @@
     var level = LEVELS[Math.min(state.drill.length, LEVELS.length - 1)];
     return load("table", function () { return getJSON("/api/table", drillParams()); }, function (data) {
       $("drill-chart-title").textContent = "CPO and CAC by " + level + (data.rows.length > 15 ? " (top 15 by spend)" : "");
-      $("drill-count").textContent = data.row_count.toLocaleString("en-US") + " " + LEVEL_LABELS[level] +
+      $("drill-count").textContent = data.row_count_text + " " + LEVEL_LABELS[level] +
         (data.row_count > data.rows.length ? " (largest " + data.rows.length + " by spend shown; CSV has all)" : "");
       var canDrill = state.drill.length < LEVELS.length - 1;
       renderTable($("drill-table"), data, function (tr, row) {
@@ -229,7 +223,10 @@
         if (!canDrill || value === null || value === undefined) { return; }
         tr.classList.add("drillable");
         tr.title = "Show the " + LEVEL_LABELS[LEVELS[state.drill.length + 1]] + " of " + value;
-        tr.addEventListener("click", function () { state.drill.push({ dim: level, value: value }); loadDrill(); });
+        tr.addEventListener("click", function () {
+          state.drill.push({ dim: level, value: value, text: row.labels[level] });
+          loadDrill();
+        });
       });
       plot($("fig-drill"), data.figure);
     });
