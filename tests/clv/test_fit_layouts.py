@@ -91,13 +91,13 @@ def test_ambiguous_aliases_and_missing_segment_are_refused(public_data, tmp_path
     assert out.exit_code != 0 and "no column 'plan'" in str(out.output) + str(out.exception)
 
 
-def test_fit_table_fits_the_published_layouts_from_python(shared_data):
+def test_fit_table_fits_the_published_layouts_from_python(public_data):
     # what `payback ltv fit --input` does, as a library call: Hardie's column names
-    cbs = pd.read_csv(shared_data / "cdnow" / "cdnowSummary_cbs.csv")
+    cbs = pd.read_csv(public_data / "cdnow" / "cdnowSummary_cbs.csv")
     fit = fit_table(cbs, "bgnbd")
     got = {"r": fit.r, "alpha": fit.alpha, "a": fit.a, "b": fit.b}
     assert got == pytest.approx(BGNBD_CDNOW, abs=6e-4)
-    cohorts = pd.read_csv(shared_data / "sbg" / "sbg_cohorts.csv")
+    cohorts = pd.read_csv(public_data / "sbg" / "sbg_cohorts.csv")
     for cohort, published in SBG.items():
         part = cohorts[cohorts.cohort == cohort].drop(columns=["cohort"])
         sbg = fit_table(part, "SBG")
