@@ -46,6 +46,7 @@ CASES = [
     (["marginal-cpo", "--ltv", "100", "--price", "5", "--unit-cost", "1"], "not a mix"),
     (["marginal-cpo", "--ltv", "100"], "missing --other-costs and --customers"),
     (["romi", "--marketing-cost", "100"], "give --gross-profit, or --revenue and --cogs"),
+    (["cpa", "--cost", "10", "--actions", "2", "--invalid", "3"], "cpa: --invalid (3) is larger"),
 ]
 
 
@@ -61,8 +62,10 @@ def test_api_raises_input_error():
     # the library names arguments (the CLI shows them as flags: test_cli_refuses)
     with pytest.raises(InputError, match=r"^max_cpl: margin .* must be between 0 and 100 %"):
         calc.max_cpl(average_check=1, margin=1.5, share=0.2, conversion=0.1)
-    with pytest.raises(InputError, match="cpa: --invalid"):
+    with pytest.raises(InputError, match=r"^cpa: invalid \(3\) is larger than actions \(2\)"):
         calc.cpa(cost=10, actions=2, invalid=3)
+    with pytest.raises(InputError, match=r"^romi: give gross_profit, or revenue and cogs"):
+        calc.romi(marketing_cost=100)
     with pytest.raises(InputError, match=r"^cpo: orders must be a number"):
         calc.cpo(cost=10, orders="3")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="finite"):

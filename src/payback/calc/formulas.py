@@ -69,7 +69,7 @@ def _fraction(metric: str, name: str, value: float | None, what: str) -> float:
         raise InputError(
             f"{_opt(name)} ({what}) must be between 0 and 100 %, got "
             f"{_fmt_plain(v)} (= {_fmt_plain(v * 100)} %). Fix: give a fraction like 0.25 or "
-            f"a percentage like 25% (a bare number is a fraction: 25 means 2,500 %)",
+            "a percentage like 25% (a bare number is a fraction: 25 means 2,500 %)",
             function=metric,
         )
     return v
@@ -164,9 +164,10 @@ def cpa(cost: float, actions: float, invalid: float = 0.0) -> CalcResult:
     invalid = _nonneg("cpa", "invalid", invalid)
     if invalid > actions:
         raise InputError(
-            f"cpa: --invalid ({_fmt_plain(invalid)}) is larger than --actions "
+            f"{{invalid}} ({_fmt_plain(invalid)}) is larger than {{actions}} "
             f"({_fmt_plain(actions)}): invalid actions are a part of all actions. "
-            f"Fix: pass every action, valid or not, as --actions"
+            "Fix: pass every action, valid or not, as {actions}",
+            function="cpa",
         )
     valid = actions - invalid
     value = _evaluate("cpa", {"cost": cost, "leads": valid})
@@ -194,8 +195,9 @@ def ctr(clicks: float, impressions: float) -> CalcResult:
     impressions = _nonneg("ctr", "impressions", impressions)
     if clicks > impressions:
         raise InputError(
-            f"ctr: --clicks ({_fmt_plain(clicks)}) exceeds --impressions "
-            f"({_fmt_plain(impressions)}); a CTR cannot pass 100 %. Fix: check the two numbers"
+            f"{{clicks}} ({_fmt_plain(clicks)}) exceeds {{impressions}} "
+            f"({_fmt_plain(impressions)}); a CTR cannot pass 100 %. Fix: check the two numbers",
+            function="ctr",
         )
     return _simple("ctr", "clicks", clicks, "impressions", impressions, "no impressions, no CTR")
 
@@ -337,8 +339,9 @@ def romi(
     if gross_profit is None:
         if revenue is None or cogs is None:
             raise InputError(
-                "romi: give --gross-profit, or --revenue and --cogs (gross profit = revenue - "
-                "cost of goods)"
+                "give {gross_profit}, or {revenue} and {cogs} (gross profit = revenue - "
+                "cost of goods)",
+                function="romi",
             )
         revenue, cogs = _nonneg("romi", "revenue", revenue), _nonneg("romi", "cogs", cogs)
         gross_profit = revenue - cogs
@@ -444,8 +447,9 @@ def ltv(
     )
     if simple == decomposed or not complete:
         raise InputError(
-            "ltv: give either --revenue and --customers (LTV = revenue / customers) or "
-            "--aov, --purchases and --periods (LTV = aov x purchases x periods), not a mix"
+            "give either {revenue} and {customers} (LTV = revenue / customers) or "
+            "{aov}, {purchases} and {periods} (LTV = aov x purchases x periods), not a mix",
+            function="ltv",
         )
     steps: list[Step] = []
     if simple:
@@ -516,9 +520,10 @@ def marginal_cpo(
     )
     if unit == repeat:
         raise InputError(
-            "marginal-cpo: give either --ltv (or --revenue) with --other-costs and --customers "
-            "(marginal CPO = LTV - other costs / customers), or --price and --unit-cost "
-            "(without repeat purchases: price - unit cost), not a mix"
+            "give either {ltv} (or {revenue}) with {other_costs} and {customers} "
+            "(marginal CPO = LTV - other costs / customers), or {price} and {unit_cost} "
+            "(without repeat purchases: price - unit cost), not a mix",
+            function="marginal_cpo",
         )
     if unit:
         price = _nonneg("marginal_cpo", "price", price)
@@ -534,8 +539,9 @@ def marginal_cpo(
     steps: list[Step] = []
     if (ltv is None) == (revenue is None):
         raise InputError(
-            "marginal-cpo: give --ltv, or --revenue and --customers to compute LTV = "
-            "revenue / customers (one of the two)"
+            "give {ltv}, or {revenue} and {customers} to compute LTV = "
+            "revenue / customers (one of the two)",
+            function="marginal_cpo",
         )
     if customers is not None:
         inputs["customers"] = _nonneg("marginal_cpo", "customers", customers)
@@ -546,7 +552,8 @@ def marginal_cpo(
     else:
         if customers is None:
             raise InputError(
-                "marginal-cpo: --revenue needs --customers (LTV = revenue / customers)"
+                "{revenue} needs {customers} (LTV = revenue / customers)",
+                function="marginal_cpo",
             )
         inputs["revenue"] = _nonneg("marginal_cpo", "revenue", revenue)
         ltv_value, why = _divide(inputs["revenue"], inputs["customers"], "customers is 0: no LTV")
@@ -554,8 +561,8 @@ def marginal_cpo(
     if other_costs_per_customer is not None:
         if other_costs is not None:
             raise InputError(
-                "marginal-cpo: give --other-costs with --customers, or "
-                "--other-costs-per-customer, not both"
+                "give {other_costs} with {customers}, or {other_costs_per_customer}, not both",
+                function="marginal_cpo",
             )
         per = _nonneg("marginal_cpo", "other_costs_per_customer", other_costs_per_customer)
         inputs["other_costs_per_customer"] = per
@@ -563,8 +570,9 @@ def marginal_cpo(
     else:
         if other_costs is None or customers is None:
             raise InputError(
-                "marginal-cpo: missing --other-costs and --customers (all costs other than "
-                "advertising, and the customers they serve); or give --other-costs-per-customer"
+                "missing {other_costs} and {customers} (all costs other than "
+                "advertising, and the customers they serve); or give {other_costs_per_customer}",
+                function="marginal_cpo",
             )
         inputs["other_costs"] = _nonneg("marginal_cpo", "other_costs", other_costs)
         per, why2 = _divide(inputs["other_costs"], inputs["customers"], "customers is 0")
@@ -612,7 +620,8 @@ def max_cpl(
     if margin_amount is not None:
         if average_check is not None or margin is not None:
             raise InputError(
-                "max-cpl: give --average-check and --margin, or --margin-amount, not both"
+                "give {average_check} and {margin}, or {margin_amount}, not both",
+                function="max_cpl",
             )
         amount = _nonneg("max_cpl", "margin_amount", margin_amount)
         inputs = {"margin_amount": amount}
@@ -620,8 +629,9 @@ def max_cpl(
     else:
         if average_check is None or margin is None:
             raise InputError(
-                "max-cpl: missing --average-check and --margin (or give --margin-amount, the "
-                "margin of one deal as an amount)"
+                "missing {average_check} and {margin} (or give {margin_amount}, the "
+                "margin of one deal as an amount)",
+                function="max_cpl",
             )
         inputs = {
             "average_check": _nonneg("max_cpl", "average_check", average_check),
@@ -700,8 +710,9 @@ def max_cpc(
     if cpa is not None or cr is not None:
         if drr is not None or revenue_per_click is not None or cpa is None or cr is None:
             raise InputError(
-                "max-cpc: give --cpa and --cr (max CPC = allowed CPA x CR), or --drr and "
-                "--revenue-per-click (max CPC = target DRR x revenue per click)"
+                "give {cpa} and {cr} (max CPC = allowed CPA x CR), or {drr} and "
+                "{revenue_per_click} (max CPC = target DRR x revenue per click)",
+                function="max_cpc",
             )
         inputs = {
             "cpa": _nonneg("max_cpc", "cpa", cpa),
@@ -711,8 +722,9 @@ def max_cpc(
         return CalcResult("max_cpc", value, inputs, "cpa x cr", "money")
     if drr is None or revenue_per_click is None:
         raise InputError(
-            "max-cpc: give --cpa and --cr (max CPC = allowed CPA x CR), or --drr and "
-            "--revenue-per-click (max CPC = target DRR x revenue per click)"
+            "give {cpa} and {cr} (max CPC = allowed CPA x CR), or {drr} and "
+            "{revenue_per_click} (max CPC = target DRR x revenue per click)",
+            function="max_cpc",
         )
     inputs = {
         "drr": _fraction("max_cpc", "drr", drr, "target share of advertising cost"),
