@@ -8,6 +8,13 @@ Each returns a frozen :class:`CalcResult` (value, inputs, formula, reason, steps
 500.0
 >>> max_cpl(margin_amount=500, share=1.0, conversion=0.9).value
 450.0
+
+Any catalogue metric, one added with :func:`payback.metrics.register_metric` too, by its
+inputs' catalogue names:
+
+>>> from payback.calc import metric
+>>> metric("headroom", marginal_cpo=10_000, cac=7_500).value
+2500.0
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from payback.calc.formulas import (
     marginal_cpo,
     max_cpc,
     max_cpl,
+    metric,
     roas,
     roi,
     romi,
@@ -58,6 +66,7 @@ __all__ = [
     "marginal_cpo",
     "max_cpc",
     "max_cpl",
+    "metric",
     "parse_number",
     "parse_numbers",
     "roas",

@@ -737,3 +737,69 @@ def max_cpc(
         "drr x revenue_per_click",
         "money",
     )
+
+
+# -- any catalogue metric -------------------------------------------------------------------------
+
+
+def metric(name: str, **values: float) -> CalcResult:
+    """Any metric of the catalogue from plain numbers, by its one definition.
+
+    ``values`` are the metric's inputs by their catalogue names (its parts, or metrics it
+    is built from: ``ltv`` and ``cac`` for ``ltv_cac``); every catalogue metric, a metric
+    added with :func:`payback.metrics.register_metric` included, is computed the way the
+    engine computes it at a grain. Missing (None, with the reason) when a denominator is 0.
+
+    Raises
+    ------
+    InputError
+        For an unknown metric (the message lists them), a value the formula needs but
+        was not given (the message names it), or a value that is not a finite number.
+
+    Examples
+    --------
+    >>> metric("cpo", cost=200, orders=40).value
+    5.0
+    >>> r = metric("ltv_cac", ltv=50, cac=20)
+    >>> r.value, r.formula, r.unit
+    (2.5, 'LTV / CAC', 'ratio')
+    >>> metric("drr", cost=10, revenue=0).reason
+    'revenue is 0: the denominator of cost / revenue'
+    >>> metric("romi", cost=10)
+    Traceback (most recent call last):
+    ...
+    payback.errors.InputError: romi: gross_profit is needed (revenue - cost of goods) ...
+    """
+    from payback.metrics.catalogue import resolve_metrics
+
+    (key,) = resolve_metrics([name])
+    m = CATALOGUE[key]
+    inputs = {k: _require(key, k, v) for k, v in values.items()}
+    try:
+        value = m.evaluate(inputs)
+    except InputError:
+        need = _missing_input(m, inputs)
+        raise InputError(
+            f"{{{need}}} is needed ({CATALOGUE[need].formula}) for {m.formula}; got "
+            f"{', '.join(inputs) or 'no value'}",
+            function=key,
+        ) from None
+    reason = None
+    if value is None:
+        zero = [n for n in m.inputs if inputs.get(n) == 0 and n == m.denominator]
+        reason = (
+            f"{zero[0]} is 0: the denominator of {m.formula}" if zero else "an input is missing"
+        )
+    return CalcResult(
+        metric=key, value=value, inputs=inputs, formula=m.formula, unit=m.unit, reason=reason
+    )
+
+
+def _missing_input(m, given) -> str:
+    """The first input of ``m`` that is not given and cannot be built from what is."""
+    for name in m.inputs or (m.name,):
+        try:
+            CATALOGUE[name].evaluate(given)
+        except InputError:
+            return name
+    return m.name
