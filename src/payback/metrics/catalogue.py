@@ -505,7 +505,7 @@ def resolve_metrics(names: Iterable[str] | str, *, at_grain: bool = False) -> tu
     >>> resolve_metrics("ltv_cac", at_grain=True)
     Traceback (most recent call last):
     ...
-    payback.errors.InputError: ltv_cac (LTV / CAC) needs ltv, which is not summed by any data side: ...
+    payback.errors.InputError: ltv_cac (LTV / CAC) needs ltv, which is not summed by any ...
     """
     if isinstance(names, str):
         names = [names]
@@ -528,7 +528,8 @@ def resolve_metrics(names: Iterable[str] | str, *, at_grain: bool = False) -> tu
                 lacking = sorted(p for p in m.parts if p not in PART_SIDE)
                 needs = "is" if m.kind == "input" else f"needs {', '.join(lacking)}, which is"
                 raise InputError(
-                    f"{key} ({m.formula}) {needs} not summed by any data side: it is computed by `payback economics` (API: "
+                    f"{key} ({m.formula}) {needs} not summed by any data side: it is "
+                    f"computed by `payback economics` (API: "
                     f"payback.economics.ceilings) or from numbers by `payback calc`; "
                     f"at a grain expected one of {', '.join(valid)}"
                 )
