@@ -31,8 +31,8 @@ from payback.clv.bgnbd import fit_bgnbd
 from payback.clv.cohorts import (
     SOURCES,
     acquisition_expr,
-    cohort_ltv,
     ltv_at_horizon,
+    shared_cohort_ltv,
     source_expr,
 )
 from payback.clv.compress import compress
@@ -46,7 +46,7 @@ from payback.errors import InputError, ModelFitError, PaybackError
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
 
-__all__ = ["LTVPrediction", "ltv_by_source", "predict_ltv"]
+__all__ = ["LTVPrediction", "ltv_by_source", "predict_ltv", "shared_prediction"]
 
 CountModel = Literal["bgnbd", "mbgnbd", "pareto"]
 FITTERS = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
@@ -230,11 +230,13 @@ def predict_ltv(
         if missing.any() or spend_fit.mean_spend is None:
             no_spend[label] = spend_fit.spend_reason([0.0, *x])
         days = horizon_months * 365.25 / 12
+        alive = count_fit.p_alive(x, t_x, T)
+        purchases = count_fit.expected_purchases(days, x, t_x, T)
         parts.append(
             part.assign(
                 source=key,
-                p_alive=count_fit.p_alive(x, t_x, T),
-                expected_purchases=count_fit.expected_purchases(days, x, t_x, T),
+                p_alive=alive,
+                expected_purchases=purchases,
                 expected_spend=pd.arrays.FloatingArray(spend.filled(0.0), missing.copy()),
                 clv=pd.arrays.FloatingArray(np.where(missing, 0.0, clv), missing.copy()),
             )
@@ -259,10 +261,8 @@ def predict_ltv(
                 "customers": len(part),
                 "predicted_ltv": predicted,
                 "future_value_per_customer": None if missing.any() else float(clv.mean()),
-                "expected_purchases_per_customer": float(
-                    count_fit.expected_purchases(days, x, t_x, T).mean()
-                ),
-                "p_alive": float(count_fit.p_alive(x, t_x, T).mean()),
+                "expected_purchases_per_customer": float(purchases.mean()),
+                "p_alive": float(alive.mean()),
                 "model_fit": how,
             }
         )
@@ -302,6 +302,51 @@ def predict_ltv(
     return LTVPrediction(customers=customers, by_source=by_source, fits=fits, notes=notes)
 
 
+def shared_prediction(store, **arguments: Any) -> LTVPrediction:
+    """:func:`predict_ltv` of the whole history, fitted once per store version and shared.
+
+    The dashboard's headline (its LTV/CAC card), its ``/api/ltv`` view, the report's CLV
+    section and the ceilings' predicted CLV ask for the same fit: without ``as_of`` it
+    depends on the store's data and the arguments only, so it is computed once per version
+    of the store and arguments (:func:`payback.cache.per_store_version`); a new import
+    fits again. Each caller gets its own copy of ``by_source``; ``customers`` (one row a
+    customer) is shared and must not be modified. With ``as_of``, or on a store that is
+    not a file, the fit runs each time.
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    **arguments
+        Those of :func:`predict_ltv`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from payback.demo import generate_shop
+    >>> from payback.store import open_store
+    >>> with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/s.duckdb") as store:
+    ...     _ = store.write(generate_shop(400, seed=2).tables)
+    ...     first = shared_prediction(store, horizon_months=6)
+    ...     again = shared_prediction(store, horizon_months=6.0)
+    ...     fresh = predict_ltv(store, horizon_months=6)
+    >>> first.customers is again.customers, first.by_source.equals(fresh.by_source)
+    (True, True)
+    """
+    import dataclasses
+    import inspect
+
+    bound = inspect.signature(predict_ltv).bind(store, **arguments)
+    bound.apply_defaults()
+    options = {k: v for k, v in bound.arguments.items() if k != "store"}
+    if options["as_of"] is not None:
+        return predict_ltv(store, **options)
+    from payback.cache import per_store_version
+
+    key = ("clv.predict_ltv", *sorted(options.items()))
+    shared = per_store_version(store, key, lambda: predict_ltv(store, **options))
+    return dataclasses.replace(shared, by_source=shared.by_source.copy())
+
+
 def basis(margin: float | None) -> dict[str, str]:
     """What each value column of :func:`ltv_by_source` is computed on.
 
@@ -328,7 +373,8 @@ def _with_history(store, by_source, by, horizon_months, as_of, margin=None) -> p
 
     With a ``margin`` given, ``historical_margin_ltv`` is ``historical_ltv x margin``, the
     same basis as the predictions; without, the data's own margin (revenue - cogs)."""
-    at = ltv_at_horizon(cohort_ltv(store, by or "month", as_of=as_of), int(np.ceil(horizon_months)))
+    table = shared_cohort_ltv(store, by or "month", as_of=as_of)  # once per store version
+    at = ltv_at_horizon(table, int(np.ceil(horizon_months)))
     if by is None:  # all customers: pooled over the acquisition months old enough
         by_source = by_source.assign(
             historical_ltv=[at.historical_ltv], historical_margin_ltv=[at.historical_margin_ltv]
