@@ -99,6 +99,21 @@ def _fit_pair(frame: pd.DataFrame, model: CountModel, penalizer: float):
     return count_fit, spend_fit
 
 
+def _distinct_histories(x, t_x, T) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """``codes`` and the distinct histories ``(x, t_x, T)``: customer ``i`` has history
+    ``codes[i]`` (so ``values[codes]`` spreads a value per history over the customers).
+
+    >>> codes, (x, t_x, T) = _distinct_histories(
+    ...     np.array([1.0, 0, 1]), np.array([5.0, 0, 5]), np.array([9.0, 9, 9]))
+    >>> codes.tolist(), x.tolist(), t_x.tolist(), T.tolist()
+    ([0, 1, 0], [1.0, 0.0], [5.0, 0.0], [9.0, 9.0])
+    """
+    keys = pd.DataFrame({"x": x, "t_x": t_x, "T": T})
+    codes = keys.groupby(["x", "t_x", "T"], sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    return codes, (x[first], t_x[first], T[first])
+
+
 def predict_ltv(
     store,
     *,
@@ -216,22 +231,25 @@ def predict_ltv(
         x, t_x, T = (part[c].to_numpy(float) for c in ("frequency", "recency", "T"))
         spend = spend_fit.expected_spend(x, part.monetary_value.fillna(0).to_numpy(float))
         missing = np.ma.getmaskarray(spend)  # no finite expected spend (q <= 1, x = 0)
-        clv = customer_lifetime_value(
+        # the count model's values depend on the history (x, t_x, T) alone: evaluated
+        # once per distinct history (at 1 M customers, a fraction of them) and spread
+        codes, (ux, ut, uT) = _distinct_histories(x, t_x, T)
+        per_spend = customer_lifetime_value(  # discounted expected purchases (spend 1)
             count_fit,
-            x,
-            t_x,
-            T,
-            spend.filled(0.0),
+            ux,
+            ut,
+            uT,
+            1.0,
             horizon_months=horizon_months,
             unit="D",
             annual_discount_rate=annual_discount_rate,
-            margin=kept,
-        )
+        )[codes]
+        clv = kept * spend.filled(0.0) * per_spend  # customer_lifetime_value's formula
         if missing.any() or spend_fit.mean_spend is None:
             no_spend[label] = spend_fit.spend_reason([0.0, *x])
         days = horizon_months * 365.25 / 12
-        alive = count_fit.p_alive(x, t_x, T)
-        purchases = count_fit.expected_purchases(days, x, t_x, T)
+        alive = count_fit.p_alive(ux, ut, uT)[codes]
+        purchases = count_fit.expected_purchases(days, ux, ut, uT)[codes]
         parts.append(
             part.assign(
                 source=key,
