@@ -114,6 +114,30 @@ def _distinct_histories(x, t_x, T) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     return codes, (x[first], t_x[first], T[first])
 
 
+def _customer_rows(frame: pd.DataFrame, parts: list[dict[str, Any]]) -> pd.DataFrame:
+    """The per-customer table of :func:`predict_ltv`: the sources' rows one after the other
+    (in ``parts``' order), with their values; one frame built once (concatenating one frame
+    per source checked each of a million ``None`` sources one by one)."""
+
+    def joined(name: str) -> np.ndarray:
+        return np.concatenate([p[name] for p in parts])
+
+    rows = joined("rows")
+    missing = joined("missing")
+    base = frame.iloc[rows]
+    return pd.DataFrame(
+        {
+            "customer_id": base["customer_id"].array,
+            "source": joined("source"),
+            **{c: base[c].array for c in ("frequency", "recency", "T", "monetary_value")},
+            "p_alive": joined("p_alive"),
+            "expected_purchases": joined("expected_purchases"),
+            "expected_spend": pd.arrays.FloatingArray(joined("expected_spend"), missing.copy()),
+            "clv": pd.arrays.FloatingArray(joined("clv"), missing.copy()),
+        }
+    )
+
+
 def predict_ltv(
     store,
     *,
@@ -251,13 +275,15 @@ def predict_ltv(
         alive = count_fit.p_alive(ux, ut, uT)[codes]
         purchases = count_fit.expected_purchases(days, ux, ut, uT)[codes]
         parts.append(
-            part.assign(
-                source=key,
-                p_alive=alive,
-                expected_purchases=purchases,
-                expected_spend=pd.arrays.FloatingArray(spend.filled(0.0), missing.copy()),
-                clv=pd.arrays.FloatingArray(np.where(missing, 0.0, clv), missing.copy()),
-            )
+            {
+                "rows": part.index.to_numpy(),
+                "source": np.full(len(part), key, dtype=object),
+                "p_alive": alive,
+                "expected_purchases": purchases,
+                "expected_spend": spend.filled(0.0),
+                "clv": np.where(missing, 0.0, clv),
+                "missing": missing,
+            }
         )
         mean_spend = spend_fit.mean_spend
         predicted = (
@@ -284,20 +310,7 @@ def predict_ltv(
                 "model_fit": how,
             }
         )
-    customers = pd.concat(parts, ignore_index=True)[
-        [
-            "customer_id",
-            "source",
-            "frequency",
-            "recency",
-            "T",
-            "monetary_value",
-            "p_alive",
-            "expected_purchases",
-            "expected_spend",
-            "clv",
-        ]
-    ]
+    customers = _customer_rows(frame, parts)
     by_source = pd.DataFrame(rows)
     by_source = _with_history(store, by_source, by, horizon_months, as_of, margin)
     by_source.attrs["units"] = {
