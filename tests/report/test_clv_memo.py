@@ -201,14 +201,17 @@ def test_the_numbers_are_the_same_with_and_without_the_memo(demo_db, fresh_memo,
     monkeypatch.setattr(payback.cache, "store_version", lambda store: None)  # no memo
     with open_store(demo_db, read_only=True) as store:
         fresh = everything(store)
-    for got in (memoised, fresh):
+    # from the memo: the very numbers; computed again: DuckDB's parallel sums may differ
+    # in the last digit from run to run, and the fits with them
+    for got, exact in ((memoised, True), (fresh, False)):
+        same = {"check_exact": True} if exact else {"rtol": 1e-6}
         for by, table in first[0].items():
-            pd.testing.assert_frame_equal(got[0][by], table)
+            pd.testing.assert_frame_equal(got[0][by], table, **same)
             assert got[0][by].attrs == table.attrs
         for by, table in first[1].items():
-            pd.testing.assert_frame_equal(got[1][by], table)
-        pd.testing.assert_frame_equal(got[2][0], first[2][0])
+            pd.testing.assert_frame_equal(got[1][by], table, **same)
+        pd.testing.assert_frame_equal(got[2][0], first[2][0], **same)
         assert got[2][1] == first[2][1]
-        pd.testing.assert_frame_equal(got[3], first[3])
-        assert got[4] == first[4]
+        pd.testing.assert_frame_equal(got[3], first[3], **same)
+        assert got[4] == (first[4] if exact else pytest.approx(first[4], rel=1e-6))
     assert first[4] is not None

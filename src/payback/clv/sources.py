@@ -334,15 +334,17 @@ def predict_ltv(
 
 
 def shared_prediction(store, **arguments: Any) -> LTVPrediction:
-    """:func:`predict_ltv` of the whole history, fitted once per store version and shared.
+    """:func:`predict_ltv`'s per-source results for the whole history, fitted once per store
+    version and shared.
 
     The dashboard's headline (its LTV/CAC card), its ``/api/ltv`` view, the report's CLV
     section and the ceilings' predicted CLV ask for the same fit: without ``as_of`` it
     depends on the store's data and the arguments only, so it is computed once per version
     of the store and arguments (:func:`payback.cache.per_store_version`); a new import
-    fits again. Each caller gets its own copy of ``by_source``; ``customers`` (one row a
-    customer) is shared and must not be modified. With ``as_of``, or on a store that is
-    not a file, the fit runs each time.
+    fits again. Each caller gets its own copy of ``by_source``. ``customers`` keeps its
+    columns but no rows (a million customers' rows per grain would stay in memory for
+    nobody: ask :func:`predict_ltv` for them). With ``as_of``, or on a store that is not
+    a file, the fit runs each time.
 
     Parameters
     ----------
@@ -358,10 +360,10 @@ def shared_prediction(store, **arguments: Any) -> LTVPrediction:
     >>> with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/s.duckdb") as store:
     ...     _ = store.write(generate_shop(400, seed=2).tables)
     ...     first = shared_prediction(store, horizon_months=6)
-    ...     again = shared_prediction(store, horizon_months=6.0)
+    ...     again = shared_prediction(store, horizon_months=6.0)  # the same fit
     ...     fresh = predict_ltv(store, horizon_months=6)
-    >>> first.customers is again.customers, first.by_source is again.by_source
-    (True, False)
+    >>> first.fits is again.fits, first.by_source is again.by_source, len(first.customers)
+    (True, False, 0)
     >>> bool(np.allclose(first.by_source.predicted_ltv, fresh.by_source.predicted_ltv))
     True
     """
@@ -371,12 +373,17 @@ def shared_prediction(store, **arguments: Any) -> LTVPrediction:
     bound = inspect.signature(predict_ltv).bind(store, **arguments)
     bound.apply_defaults()
     options = {k: v for k, v in bound.arguments.items() if k != "store"}
+
+    def fit() -> LTVPrediction:
+        result = predict_ltv(store, **options)
+        return dataclasses.replace(result, customers=result.customers.iloc[:0].copy())
+
     if options["as_of"] is not None:
-        return predict_ltv(store, **options)
+        return fit()
     from payback.cache import per_store_version
 
     key = ("clv.predict_ltv", *sorted(options.items()))
-    shared = per_store_version(store, key, lambda: predict_ltv(store, **options))
+    shared = per_store_version(store, key, fit)
     return dataclasses.replace(shared, by_source=shared.by_source.copy())
 
 
