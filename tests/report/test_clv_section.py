@@ -88,11 +88,11 @@ def test_a_broken_capability_shows_instead_of_vanishing(tiny, monkeypatch):
     import sys
     import types
 
-    from payback.report import clv_section
+    import payback.cache
     from payback.server.cache import QueryCache
 
     monkeypatch.setitem(sys.modules, "payback.clv", types.ModuleType("payback.clv"))
-    monkeypatch.setattr(clv_section, "_MEMO", QueryCache(maxsize=8))  # nothing remembered
+    monkeypatch.setattr(payback.cache, "_PER_VERSION", QueryCache(maxsize=8))  # nothing remembered
     html = render_report(tiny)
     assert '<section id="ltv">' in html and '<section id="economics">' in html
     section = html[html.index('<section id="ltv">') :]

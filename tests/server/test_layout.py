@@ -23,12 +23,14 @@ def test_the_report_does_not_import_the_server():
 
 
 def test_the_report_and_the_server_share_one_store_version_cache():
+    import payback.cache
     from payback.cache import QueryCache
     from payback.report import clv_section
     from payback.server.app import create_app
     from payback.store import open_store
 
-    assert isinstance(clv_section._MEMO, QueryCache)
+    assert isinstance(payback.cache._PER_VERSION, QueryCache)
+    assert clv_section.per_store_version is payback.cache.per_store_version
     assert isinstance(create_app(open_store(":memory:")).state.cache, QueryCache)
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "last_complete_month",
     "ltv_at_horizon",
     "month_label",
+    "shared_cohort_ltv",
     "source_expr",
 ]
 
@@ -325,6 +326,37 @@ def cohort_ltv(
     out.attrs["reasons"] = reasons
     out.attrs["by"] = "month" if by_month else by
     return out
+
+
+def shared_cohort_ltv(store, by: By = "month", *, as_of: Any = None) -> pd.DataFrame:
+    """:func:`cohort_ltv` of the whole history, computed once per store version and shared.
+
+    The report's CLV section, the CLV predictions' historical LTV
+    (:func:`payback.clv.predict_ltv`) and the ceilings (:func:`payback.economics.ceilings`)
+    all ask for the same cohort table: with ``as_of`` None it depends on the store's data
+    only, so it is computed once per version of the store
+    (:func:`payback.cache.per_store_version`) and every caller gets its own copy. With an
+    ``as_of``, or on a store that is not a file, it is computed each time.
+
+    Examples
+    --------
+    >>> import tempfile, pyarrow as pa, datetime as dt
+    >>> from payback.store import open_store
+    >>> with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/s.duckdb") as store:
+    ...     _ = store.write({"orders": pa.table({
+    ...         "order_id": ["1", "2"], "customer_id": ["a", "a"],
+    ...         "time": [dt.datetime(2024, 1, 5), dt.datetime(2024, 2, 29)],
+    ...         "revenue": [100.0, 50.0], "status": ["confirmed"] * 2, "currency": ["EUR"] * 2})})
+    ...     first, again = shared_cohort_ltv(store), shared_cohort_ltv(store)
+    >>> first.revenue_per_customer.tolist(), first is again, first.equals(again)
+    ([100.0, 150.0], False, True)
+    """
+    if as_of is not None:
+        return cohort_ltv(store, by, as_of=as_of)
+    from payback.cache import per_store_version
+
+    table = per_store_version(store, ("clv.cohort_ltv", by), lambda: cohort_ltv(store, by))
+    return table.copy()
 
 
 @dataclass(frozen=True)

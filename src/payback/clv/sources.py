@@ -31,8 +31,8 @@ from payback.clv.bgnbd import fit_bgnbd
 from payback.clv.cohorts import (
     SOURCES,
     acquisition_expr,
-    cohort_ltv,
     ltv_at_horizon,
+    shared_cohort_ltv,
     source_expr,
 )
 from payback.clv.compress import compress
@@ -46,7 +46,7 @@ from payback.errors import InputError, ModelFitError, PaybackError
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
 
-__all__ = ["LTVPrediction", "ltv_by_source", "predict_ltv"]
+__all__ = ["LTVPrediction", "ltv_by_source", "predict_ltv", "shared_prediction"]
 
 CountModel = Literal["bgnbd", "mbgnbd", "pareto"]
 FITTERS = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
@@ -97,6 +97,45 @@ def _fit_pair(frame: pd.DataFrame, model: CountModel, penalizer: float):
     repeat = frame[frame.frequency > 0]
     spend_fit = fit_gamma_gamma(repeat.frequency, repeat.monetary_value, penalizer=penalizer)
     return count_fit, spend_fit
+
+
+def _distinct_histories(x, t_x, T) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """``codes`` and the distinct histories ``(x, t_x, T)``: customer ``i`` has history
+    ``codes[i]`` (so ``values[codes]`` spreads a value per history over the customers).
+
+    >>> codes, (x, t_x, T) = _distinct_histories(
+    ...     np.array([1.0, 0, 1]), np.array([5.0, 0, 5]), np.array([9.0, 9, 9]))
+    >>> codes.tolist(), x.tolist(), t_x.tolist(), T.tolist()
+    ([0, 1, 0], [1.0, 0.0], [5.0, 0.0], [9.0, 9.0])
+    """
+    keys = pd.DataFrame({"x": x, "t_x": t_x, "T": T})
+    codes = keys.groupby(["x", "t_x", "T"], sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    return codes, (x[first], t_x[first], T[first])
+
+
+def _customer_rows(frame: pd.DataFrame, parts: list[dict[str, Any]]) -> pd.DataFrame:
+    """The per-customer table of :func:`predict_ltv`: the sources' rows one after the other
+    (in ``parts``' order), with their values; one frame built once (concatenating one frame
+    per source checked each of a million ``None`` sources one by one)."""
+
+    def joined(name: str) -> np.ndarray:
+        return np.concatenate([p[name] for p in parts])
+
+    rows = joined("rows")
+    missing = joined("missing")
+    base = frame.iloc[rows]
+    return pd.DataFrame(
+        {
+            "customer_id": base["customer_id"].array,
+            "source": joined("source"),
+            **{c: base[c].array for c in ("frequency", "recency", "T", "monetary_value")},
+            "p_alive": joined("p_alive"),
+            "expected_purchases": joined("expected_purchases"),
+            "expected_spend": pd.arrays.FloatingArray(joined("expected_spend"), missing.copy()),
+            "clv": pd.arrays.FloatingArray(joined("clv"), missing.copy()),
+        }
+    )
 
 
 def predict_ltv(
@@ -216,28 +255,35 @@ def predict_ltv(
         x, t_x, T = (part[c].to_numpy(float) for c in ("frequency", "recency", "T"))
         spend = spend_fit.expected_spend(x, part.monetary_value.fillna(0).to_numpy(float))
         missing = np.ma.getmaskarray(spend)  # no finite expected spend (q <= 1, x = 0)
-        clv = customer_lifetime_value(
+        # the count model's values depend on the history (x, t_x, T) alone: evaluated
+        # once per distinct history (at 1 M customers, a fraction of them) and spread
+        codes, (ux, ut, uT) = _distinct_histories(x, t_x, T)
+        per_spend = customer_lifetime_value(  # discounted expected purchases (spend 1)
             count_fit,
-            x,
-            t_x,
-            T,
-            spend.filled(0.0),
+            ux,
+            ut,
+            uT,
+            1.0,
             horizon_months=horizon_months,
             unit="D",
             annual_discount_rate=annual_discount_rate,
-            margin=kept,
-        )
+        )[codes]
+        clv = kept * spend.filled(0.0) * per_spend  # customer_lifetime_value's formula
         if missing.any() or spend_fit.mean_spend is None:
             no_spend[label] = spend_fit.spend_reason([0.0, *x])
         days = horizon_months * 365.25 / 12
+        alive = count_fit.p_alive(ux, ut, uT)[codes]
+        purchases = count_fit.expected_purchases(days, ux, ut, uT)[codes]
         parts.append(
-            part.assign(
-                source=key,
-                p_alive=count_fit.p_alive(x, t_x, T),
-                expected_purchases=count_fit.expected_purchases(days, x, t_x, T),
-                expected_spend=pd.arrays.FloatingArray(spend.filled(0.0), missing.copy()),
-                clv=pd.arrays.FloatingArray(np.where(missing, 0.0, clv), missing.copy()),
-            )
+            {
+                "rows": part.index.to_numpy(),
+                "source": np.full(len(part), key, dtype=object),
+                "p_alive": alive,
+                "expected_purchases": purchases,
+                "expected_spend": spend.filled(0.0),
+                "clv": np.where(missing, 0.0, clv),
+                "missing": missing,
+            }
         )
         mean_spend = spend_fit.mean_spend
         predicted = (
@@ -259,27 +305,12 @@ def predict_ltv(
                 "customers": len(part),
                 "predicted_ltv": predicted,
                 "future_value_per_customer": None if missing.any() else float(clv.mean()),
-                "expected_purchases_per_customer": float(
-                    count_fit.expected_purchases(days, x, t_x, T).mean()
-                ),
-                "p_alive": float(count_fit.p_alive(x, t_x, T).mean()),
+                "expected_purchases_per_customer": float(purchases.mean()),
+                "p_alive": float(alive.mean()),
                 "model_fit": how,
             }
         )
-    customers = pd.concat(parts, ignore_index=True)[
-        [
-            "customer_id",
-            "source",
-            "frequency",
-            "recency",
-            "T",
-            "monetary_value",
-            "p_alive",
-            "expected_purchases",
-            "expected_spend",
-            "clv",
-        ]
-    ]
+    customers = _customer_rows(frame, parts)
     by_source = pd.DataFrame(rows)
     by_source = _with_history(store, by_source, by, horizon_months, as_of, margin)
     by_source.attrs["units"] = {
@@ -300,6 +331,60 @@ def predict_ltv(
             if by_source[column].isna().any():
                 by_source.attrs["reasons"][column] = why
     return LTVPrediction(customers=customers, by_source=by_source, fits=fits, notes=notes)
+
+
+def shared_prediction(store, **arguments: Any) -> LTVPrediction:
+    """:func:`predict_ltv`'s per-source results for the whole history, fitted once per store
+    version and shared.
+
+    The dashboard's headline (its LTV/CAC card), its ``/api/ltv`` view, the report's CLV
+    section and the ceilings' predicted CLV ask for the same fit: without ``as_of`` it
+    depends on the store's data and the arguments only, so it is computed once per version
+    of the store and arguments (:func:`payback.cache.per_store_version`); a new import
+    fits again. Each caller gets its own copy of ``by_source``. ``customers`` keeps its
+    columns but no rows (a million customers' rows per grain would stay in memory for
+    nobody: ask :func:`predict_ltv` for them). With ``as_of``, or on a store that is not
+    a file, the fit runs each time.
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    **arguments
+        Those of :func:`predict_ltv`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from payback.demo import generate_shop
+    >>> from payback.store import open_store
+    >>> with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/s.duckdb") as store:
+    ...     _ = store.write(generate_shop(400, seed=2).tables)
+    ...     first = shared_prediction(store, horizon_months=6)
+    ...     again = shared_prediction(store, horizon_months=6.0)  # the same fit
+    ...     fresh = predict_ltv(store, horizon_months=6)
+    >>> first.fits is again.fits, first.by_source is again.by_source, len(first.customers)
+    (True, False, 0)
+    >>> bool(np.allclose(first.by_source.predicted_ltv, fresh.by_source.predicted_ltv))
+    True
+    """
+    import dataclasses
+    import inspect
+
+    bound = inspect.signature(predict_ltv).bind(store, **arguments)
+    bound.apply_defaults()
+    options = {k: v for k, v in bound.arguments.items() if k != "store"}
+
+    def fit() -> LTVPrediction:
+        result = predict_ltv(store, **options)
+        return dataclasses.replace(result, customers=result.customers.iloc[:0].copy())
+
+    if options["as_of"] is not None:
+        return fit()
+    from payback.cache import per_store_version
+
+    key = ("clv.predict_ltv", *sorted(options.items()))
+    shared = per_store_version(store, key, fit)
+    return dataclasses.replace(shared, by_source=shared.by_source.copy())
 
 
 def basis(margin: float | None) -> dict[str, str]:
@@ -328,7 +413,8 @@ def _with_history(store, by_source, by, horizon_months, as_of, margin=None) -> p
 
     With a ``margin`` given, ``historical_margin_ltv`` is ``historical_ltv x margin``, the
     same basis as the predictions; without, the data's own margin (revenue - cogs)."""
-    at = ltv_at_horizon(cohort_ltv(store, by or "month", as_of=as_of), int(np.ceil(horizon_months)))
+    table = shared_cohort_ltv(store, by or "month", as_of=as_of)  # once per store version
+    at = ltv_at_horizon(table, int(np.ceil(horizon_months)))
     if by is None:  # all customers: pooled over the acquisition months old enough
         by_source = by_source.assign(
             historical_ltv=[at.historical_ltv], historical_margin_ltv=[at.historical_margin_ltv]

@@ -317,7 +317,7 @@ def ceilings(
     >>> a["verdict"], a["reason"]
     ('hold', 'LTV/CAC below 3')
     """
-    from payback.clv.cohorts import campaign_key, cohort_ltv
+    from payback.clv.cohorts import campaign_key, shared_cohort_ltv
     from payback.metrics import compute_metrics
     from payback.metrics.filters import GRAINS, expand_grain, parse_by
 
@@ -428,7 +428,8 @@ def ceilings(
             "margin, as in `payback ltv predict --margin`"
         )
 
-    table = cohort_ltv(store, by if own else "platform", as_of=as_of)
+    # whole-history cohorts: computed once per store version, shared with the CLV section
+    table = shared_cohort_ltv(store, by if own else "platform", as_of=as_of)
     hist, curves, why_hist = _cohort_values(table, horizon, paid, own, margin)
     lookup = key if own else key.where(key == _PAID, _TOTAL)
     values = [hist.get(k, (None, None)) for k in lookup]

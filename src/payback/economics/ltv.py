@@ -76,14 +76,14 @@ def _payback(curve: Any, cac: float | None) -> float | None:
 
 def _predicted(store: Any, by: str, horizon: int, min_customers: int, as_of: Any, paid):
     """Predicted CLV per source, pooled (``TOTAL``) and over the ``paid`` sources."""
-    from payback.clv.sources import ltv_by_source
+    from payback.clv.sources import shared_prediction
 
     if by not in COHORT_DIMENSIONS:
         return None, f"predicted CLV is by platform, campaign or partner, not by {by}"
-    try:
-        table = ltv_by_source(
-            store, by, horizon_months=horizon, min_customers=min_customers, as_of=as_of
-        )
+    try:  # payback.clv.ltv_by_source, fitted once per store version (shared with the report)
+        table = shared_prediction(
+            store, by=by, horizon_months=horizon, min_customers=min_customers, as_of=as_of
+        ).by_source
     except PaybackError as e:
         return None, f"predicted CLV unavailable: {e}"
     keys = table["source"].astype(object).where(table["source"].notna(), None)

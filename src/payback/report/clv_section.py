@@ -27,7 +27,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from payback.cache import QueryCache
+from payback.cache import per_store_version
 from payback.metrics.catalogue import CATALOGUE
 from payback.metrics.scope import confirmed_orders
 from payback.present import format_value, is_missing
@@ -54,39 +54,27 @@ def _fmt(value: Any, unit: str, currency: str | None) -> str:
     return format_value(None if is_missing(value) else value, unit, currency)
 
 
-#: Computed views per store file version, shared by the dashboard's worker threads (a
-#: per-key gate: two threads asking for the same fit wait for one computation).
-_MEMO = QueryCache(maxsize=8)
-
-
-def _store_stamp(store) -> Any:
-    """A key that changes with the store file (None for stores that are not files)."""
-    import os
-
-    path = getattr(store, "path", None)
-    if not path or path == ":memory:" or not os.path.exists(path):
-        return None
-    stat = os.stat(path)
-    return (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
-
-
-def _memo(store, name: str, compute: Any) -> Any:
-    """``compute()`` once per store file version (the headline and the section share it).
-
-    Thread-safe: the server computes views in a thread pool and warms them in another
-    thread; a newer store file drops every older entry.
-    """
-    stamp = _store_stamp(store)
-    if stamp is None:
-        return compute()
-    return _MEMO.get_or_compute(name, version=stamp, compute=compute)
-
-
 def source_cohorts(store, by: str = "platform") -> Any:
-    """Cohort LTV by acquisition source ``by`` (:func:`payback.clv.cohort_ltv`), every month."""
-    from payback.clv import cohort_ltv
+    """Cohort LTV by acquisition source ``by`` (:func:`payback.clv.cohort_ltv`), every month.
 
-    return _memo(store, ("cohorts", by), lambda: cohort_ltv(store, by))
+    Computed once per store version and shared with the CLV predictions' historical LTV
+    and the ceilings (:func:`payback.clv.cohorts.shared_cohort_ltv`).
+    """
+    # the capability's public function: a report whose CLV capability is gone (renamed,
+    # failing to import) shows the section's error instead of drawing it
+    from payback.clv import cohort_ltv  # noqa: F401
+    from payback.clv.cohorts import shared_cohort_ltv
+
+    return shared_cohort_ltv(store, by)
+
+
+def _prediction(store, by: str) -> Any:
+    """The section's CLV fit by ``by`` (:func:`payback.clv.predict_ltv` over
+    :data:`HORIZON_MONTHS`), once per store version: the headline card, ``/api/ltv`` and
+    the ceilings share it (:func:`payback.clv.sources.shared_prediction`)."""
+    from payback.clv.sources import shared_prediction
+
+    return shared_prediction(store, by=by, horizon_months=HORIZON_MONTHS)
 
 
 def ltv_table(store, by: str = "platform") -> Any:
@@ -95,29 +83,21 @@ def ltv_table(store, by: str = "platform") -> Any:
 
     The columns of :func:`payback.clv.ltv_by_source` (``source, customers,
     historical_ltv, predicted_ltv, p_alive ...``) plus ``cost, new_customers, cac`` and
-    ``ltv_cac = predicted_ltv / cac``. Built from :func:`payback.clv.predict_ltv` and the
-    cohort table the section draws anyway (historical LTV = the cohort's cumulative
-    revenue per customer at month ``horizon - 1``, as ``ltv_by_source`` defines it), so
-    the cohort table is computed once.
+    ``ltv_cac = predicted_ltv / cac``. Built from the shared fit (:func:`_prediction`,
+    whose historical LTV comes from the cohort table the section draws: the cohort's
+    cumulative revenue per customer at month ``horizon - 1``) and computed once per store
+    version.
     """
-    return _memo(store, ("ltv", by), lambda: _ltv_table(store, by))
+    return per_store_version(store, ("report.ltv_table", by), lambda: _ltv_table(store, by))
 
 
 def _ltv_table(store, by: str) -> Any:
-    import math
-
-    from payback.clv import predict_ltv
     from payback.metrics import compute_metrics
 
-    prediction = predict_ltv(store, by=by, horizon_months=HORIZON_MONTHS)
-    table = prediction.by_source.copy()
-    cohorts = source_cohorts(store, by)
-    at = cohorts[cohorts["months_since_acquisition"] == math.ceil(HORIZON_MONTHS) - 1]
-    history = {
-        (None if is_missing(c) else c): v
-        for c, v in zip(at["cohort"].astype(object), at["revenue_per_customer"], strict=True)
-    }
-    table["historical_ltv"] = [history.get(s) for s in table["source"]]
+    # a copy of the shared fit's table; its historical LTV is the cohort table's, which
+    # the section's cohort chart shares (one cohort query per store version)
+    prediction = _prediction(store, by)
+    table = prediction.by_source
     cac = compute_metrics(store, by=(by,), metrics=("cost", "new_customers", "cac"))
     groups = cac.frame[~cac.frame["is_total"]]
     if by == "campaign":  # keyed by platform and campaign, as "google / Brand" (clv's key)
@@ -144,8 +124,11 @@ def _ltv_table(store, by: str) -> Any:
 
 
 def new_customer_ltv(store) -> float | None:
-    """Predicted LTV of a new customer over every source (for the LTV/CAC headline card)."""
-    return ltv_summary(ltv_table(store)).ltv
+    """Predicted LTV of a new customer over every source (for the LTV/CAC headline card).
+
+    From the shared fit by platform alone (:func:`_prediction`): the card needs neither
+    the CAC nor the cohort columns of :func:`ltv_table`."""
+    return ltv_summary(_prediction(store, SOURCE_GRAINS[0]).by_source).ltv
 
 
 def ltv_summary(table) -> LtvSummary:
@@ -260,7 +243,14 @@ def calibration_figure(check) -> go.Figure:
 
 
 def calibration_check(store) -> tuple[Any, dt.date] | None:
-    """BG/NBD fitted on the first two thirds of the order history, checked on the rest."""
+    """BG/NBD fitted on the first two thirds of the order history, checked on the rest.
+
+    It does not depend on the section's ``by``: computed once per store version.
+    """
+    return per_store_version(store, ("report.calibration_check",), lambda: _calibration(store))
+
+
+def _calibration(store) -> tuple[Any, dt.date] | None:
     from payback.clv import compress, customer_summary, fit_bgnbd, holdout_check
 
     orders = confirmed_orders(store)
