@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -49,26 +48,12 @@ def _open(db):
     return open_store(db, read_only=True)
 
 
-def _write(frame: pd.DataFrame, fmt: str, output: str | None, title: str) -> None:
+def _write(frame: pd.DataFrame, fmt: str, output: str | None, title: str, **extra) -> None:
+    """Print or save ``frame`` (:func:`payback.output.write_frame`); ``extra`` keys go
+    into the JSON document."""
     from payback.output import write_frame  # imports pandas at its top, for now
 
-    write_frame(frame, fmt, output, title=title)
-
-
-def _write_json(frame: pd.DataFrame, title: str, output: str | None, **extra) -> None:
-    """The JSON document of ``frame`` (as ``--format json``) with ``extra`` top-level keys."""
-
-    from payback.output import to_json_payload  # imports pandas at its top, for now
-
-    payload = to_json_payload(
-        frame, title=title, units=frame.attrs.get("units"), reasons=frame.attrs.get("reasons")
-    )
-    text = json.dumps({**payload, **extra}, ensure_ascii=False)
-    if output is None:
-        typer.echo(text)
-    else:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text + "\n", encoding="utf-8")
+    write_frame(frame, fmt, output, title=title, extra=extra)
 
 
 @ltv_app.command("summary")
@@ -196,10 +181,7 @@ def fit_command(
         name = next(iter(fits.values())).model_name
         title = f"{name} by {segment}: {len(fits)} segments ({unit})"
     frame.attrs["units"] = {}
-    if fmt.lower() == "json":
-        _write_json(frame, title, output, period=period)
-    else:
-        _write(frame, fmt, output, title)
+    _write(frame, fmt, output, title, period=period)
 
 
 @ltv_app.command("predict")
@@ -277,13 +259,10 @@ def predict_command(
         )
     frame.attrs["currency"] = currency
     basis = {} if customers else dict(frame.attrs.get("basis", {}))
-    if basis and fmt.lower() == "json":
-        _write_json(frame, title, output, basis=basis)
-    else:
-        _write(frame, fmt, output, title)
-        if basis and fmt.lower() == "table":
-            for column, what in basis.items():
-                typer.echo(f"{column}: {what}")
+    _write(frame, fmt, output, title, **({"basis": basis} if basis else {}))
+    if basis and fmt.lower() == "table":
+        for column, what in basis.items():
+            typer.echo(f"{column}: {what}")
     for source, note in result.notes.items():
         typer.echo(f"note: {source}: {note}", err=True)
 
@@ -349,22 +328,10 @@ def check_command(
     ```
     """
 
-    if model.lower() not in clv.sources.FITTERS:
-        raise InputError(
-            f"unknown model {model!r}: expected one of {', '.join(clv.sources.FITTERS)}"
+    with _open(db) as store:
+        fit, summary = clv.calibration_fit(
+            store, calibration_end, model=model, freq=freq, as_of=as_of
         )
-    store = _open(db)
-    try:
-        summary = store.execute(
-            clv.customer_summary(
-                store, freq=freq.upper(), observation_end=as_of, calibration_end=calibration_end
-            )
-        )
-    finally:
-        store.close()
-    if summary.empty:
-        raise InputError(f"no customer bought on or before {calibration_end}")
-    fit = clv.sources.FITTERS[model.lower()](clv.compress(summary))
     if distribution:
         frame = clv.frequency_fit(fit, summary)
         chi = frame.attrs["chi_square"]

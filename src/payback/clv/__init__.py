@@ -29,6 +29,7 @@ from payback.clv.cohorts import (
 )
 from payback.clv.compress import compress
 from payback.clv.fits import (
+    calibration_fit,
     fit_segments,
     model_table,
     rate_period,
@@ -57,6 +58,7 @@ __all__ = [
     "ParetoNBDFit",
     "SBGFit",
     "acquisition_expr",
+    "calibration_fit",
     "cohort_expr",
     "cohort_ltv",
     "compress",

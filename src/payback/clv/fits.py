@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from payback._lazy import lazy_module
 from payback.clv.compress import compress
 from payback.clv.layouts import MODELS, fit_table
+from payback.clv.sources import FITTERS
 from payback.clv.summary import customer_summary, subscription_records
 from payback.errors import InputError
 
@@ -35,6 +36,7 @@ else:
 
 __all__ = [
     "PERIODS",
+    "calibration_fit",
     "fit_segments",
     "model_table",
     "rate_period",
@@ -183,3 +185,52 @@ def segment_summaries(fits: dict[Any, ModelFit], segment: str) -> pd.DataFrame:
     ]
     frame = pd.concat(parts, ignore_index=True)
     return frame[[segment, *[c for c in frame.columns if c != segment]]]
+
+
+def calibration_fit(
+    store: Store,
+    calibration_end: Any,
+    *,
+    model: str = "bgnbd",
+    freq: str = "D",
+    as_of: Any = None,
+) -> tuple[ModelFit, pd.DataFrame]:
+    """A count model fitted on the purchases up to ``calibration_end``, with the customer
+    summary split there: what :func:`payback.clv.holdout_check` and
+    :func:`payback.clv.frequency_fit` compare the model with.
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    calibration_end : date or str
+        Last day of the calibration period; the holdout runs from the next day to
+        ``as_of``.
+    model : str
+        ``bgnbd``, ``mbgnbd`` or ``pareto``.
+    freq : str
+        Summary period: D, W or M.
+    as_of : date or str, optional
+        End of observation (default: the last confirmed order).
+
+    Returns
+    -------
+    (ModelFit, pandas.DataFrame)
+        The fit on the compressed calibration summary, and the summary itself (one
+        row per customer with the holdout columns).
+
+    Raises
+    ------
+    payback.errors.InputError
+        An unknown model, or no customer who bought by ``calibration_end``.
+    """
+    key = model.lower()
+    if key not in FITTERS:
+        raise InputError(f"unknown {{model}} {model!r}: expected one of {', '.join(FITTERS)}")
+    summary = store.execute(
+        customer_summary(
+            store, freq=freq.upper(), observation_end=as_of, calibration_end=calibration_end
+        )
+    )
+    if summary.empty:
+        raise InputError(f"no customer bought on or before {calibration_end}")
+    return FITTERS[key](compress(summary)), summary
