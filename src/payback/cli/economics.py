@@ -172,23 +172,6 @@ is the share of revenue kept, as in `ltv predict`. Rates take `25%`.
 Example: `payback economics --by campaign`
 """
 
-#: Columns of the table for humans (files get every column).
-TABLE_COLUMNS = (
-    "cost",
-    "new_customers",
-    "cpo",
-    "cac",
-    "ltv",
-    "ltv_cac",
-    "marginal_cpo",
-    "headroom",
-    "payback_months",
-    "verdict",
-    "reason",
-)
-#: Shorter headers for the table for humans.
-TABLE_HEADERS = {"new_customers": "new", "marginal_cpo": "ceiling", "payback_months": "payback"}
-
 
 def economics_command(
     by: Annotated[str, typer.Option(help="platform, campaign, keyword, partner, ...")] = (
@@ -247,6 +230,7 @@ def economics_command(
 ) -> None:
     from payback.calc.inputs import parse_number
     from payback.economics.ceilings import VerdictRules, ceilings
+    from payback.economics.summaries import ceilings_table, ceilings_title
     from payback.output import write_frame
     from payback.store import open_store
 
@@ -281,21 +265,8 @@ def economics_command(
             end=end,
             as_of=as_of,
         )
-    frame = result.frame
-    if fmt == "table" and not all_columns:
-        grain = ["platform", "campaign"] if result.by == "campaign" else [result.by]
-        keep = [*grain, *TABLE_COLUMNS, "is_total"]
-        keep += ["total_kind"] if "total_kind" in frame else []  # "Total (paid)"/"(all)"
-        shown = frame[keep].rename(columns=TABLE_HEADERS)
-        rename = lambda d: {TABLE_HEADERS.get(k, k): v for k, v in d.items() if k in keep}  # noqa: E731
-        shown.attrs = {
-            **frame.attrs,
-            "units": rename(frame.attrs["units"]),
-            "reasons": rename(frame.attrs["reasons"]),
-        }
-        frame = shown
-    title = f"Ceilings by {result.by} (LTV over {result.horizon_months} months)"
-    write_frame(frame, fmt, output, title=title)
+    frame = ceilings_table(result) if fmt == "table" and not all_columns else result.frame
+    write_frame(frame, fmt, output, title=ceilings_title(result))
 
 
 def register(app: typer.Typer) -> None:

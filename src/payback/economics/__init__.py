@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on 
         simulate,
     )
     from payback.economics.summaries import (
+        ceilings_table,
         comparison_text,
         fitted_text,
         sensitivity_table,
@@ -76,6 +77,7 @@ __all__ = [
     "SimulationMonth",
     "VerdictRules",
     "ceilings",
+    "ceilings_table",
     "compare",
     "comparison_text",
     "cumulative_profit",
@@ -119,6 +121,7 @@ _EXPORTS = {
     "run_scenarios": "payback.economics.scenarios",
     "sensitivity": "payback.economics.scenarios",
     "simulation_kwargs": "payback.economics.scenarios",
+    "ceilings_table": "payback.economics.summaries",
     "comparison_text": "payback.economics.summaries",
     "fitted_text": "payback.economics.summaries",
     "sensitivity_table": "payback.economics.summaries",

@@ -1,5 +1,6 @@
-"""The simulator's results as ``payback simulate`` shows them: the summary lines, the
-store fits, scenarios side by side, the sensitivity table and the JSON document.
+"""Unit economics as the commands show them: ``payback economics``'s table for people,
+and ``payback simulate``'s summary lines, store fits, scenarios side by side,
+sensitivity table and JSON document.
 
 Values are formatted by :mod:`payback.present` (the one formatter); these functions
 only choose what to show, so a Python user gets the same text as the command.
@@ -25,10 +26,15 @@ from payback.present import count_label, format_value, missing_text
 if TYPE_CHECKING:
     import pandas as pd
 
+    from payback.economics.ceilings import Ceilings
     from payback.economics.simulator import Simulation
 
 __all__ = [
     "SENSITIVITY_TITLE",
+    "TABLE_COLUMNS",
+    "TABLE_HEADERS",
+    "ceilings_table",
+    "ceilings_title",
     "comparison_text",
     "fitted_text",
     "sensitivity_table",
@@ -133,3 +139,46 @@ def simulation_payload(
     if fitted:
         payload["fitted_from_store"] = dict(fitted)
     return payload
+
+
+#: Columns of the ceilings table for people (files get every column), after the grain.
+TABLE_COLUMNS = (
+    "cost",
+    "new_customers",
+    "cpo",
+    "cac",
+    "ltv",
+    "ltv_cac",
+    "marginal_cpo",
+    "headroom",
+    "payback_months",
+    "verdict",
+    "reason",
+)
+#: Shorter headers of that table.
+TABLE_HEADERS = {"new_customers": "new", "marginal_cpo": "ceiling", "payback_months": "payback"}
+
+
+def ceilings_table(result: Ceilings) -> pd.DataFrame:
+    """The ceilings for people: the grain, :data:`TABLE_COLUMNS` under the short headers
+    of :data:`TABLE_HEADERS`, and the totals markers; units and reasons follow."""
+    frame = result.frame
+    grain = ["platform", "campaign"] if result.by == "campaign" else [result.by]
+    keep = [*grain, *TABLE_COLUMNS, "is_total"]
+    keep += ["total_kind"] if "total_kind" in frame else []  # "Total (paid)"/"(all)"
+
+    def rename(d: Mapping[str, Any]) -> dict[str, Any]:
+        return {TABLE_HEADERS.get(k, k): v for k, v in d.items() if k in keep}
+
+    shown = frame[keep].rename(columns=TABLE_HEADERS)
+    shown.attrs = {
+        **frame.attrs,
+        "units": rename(frame.attrs["units"]),
+        "reasons": rename(frame.attrs["reasons"]),
+    }
+    return shown
+
+
+def ceilings_title(result: Ceilings) -> str:
+    """``Ceilings by campaign (LTV over 12 months)``."""
+    return f"Ceilings by {result.by} (LTV over {result.horizon_months} months)"
