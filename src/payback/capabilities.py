@@ -20,7 +20,7 @@ checkers, the ``TYPE_CHECKING`` lines that ``tests/test_api.py`` prints if missi
 >>> [c.name for c in CAPABILITIES]
 ['demo', 'ingest', 'metrics', 'calc', 'clv', 'economics', 'report', 'server']
 >>> CAPABILITY["clv"].cli, CAPABILITY["clv"].report.name
-('payback.clv.cli', 'ltv')
+('payback.cli.clv', 'ltv')
 """
 
 from __future__ import annotations
@@ -106,24 +106,24 @@ CAPABILITIES: tuple[Capability, ...] = (
         "demo",
         "A realistic synthetic shop written as real export files.",
         exports=("generate_shop", "write_shop", "run_demo"),
-        cli="payback.demo.cli",
+        cli="payback.cli.demo",
     ),
     Capability(
         "ingest",
         "Import ad platform exports, orders, leads and the other canonical tables.",
         exports=("import_file",),
-        cli="payback.ingest.cli",
+        cli="payback.cli.ingest",
     ),
     Capability(
         "metrics",
         "CPO, CPA, DRR, ROMI ... at any grain, as ratios of sums.",
         exports=("CATALOGUE", "compute_metrics", "metrics_expr"),
-        cli="payback.metrics.cli",
+        cli="payback.cli.metrics",
     ),
     Capability(
         "calc",
         "The marketer's calculator: every formula from plain numbers.",
-        cli="payback.calc.cli",
+        cli="payback.cli.calc",
     ),
     Capability(
         "clv",
@@ -142,7 +142,7 @@ CAPABILITIES: tuple[Capability, ...] = (
             "ltv_by_source",
             "predict_ltv",
         ),
-        cli="payback.clv.cli",
+        cli="payback.cli.clv",
         report=ReportSection(
             "ltv",
             "Customer lifetime value",
@@ -157,7 +157,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         "economics",
         "Unit economics: ceilings, LTV/CAC, payback, verdicts, the subscription simulator.",
         exports=("ceilings", "simulate", "run_scenarios"),
-        cli="payback.economics.cli",
+        cli="payback.cli.economics",
         report=ReportSection(
             "economics",
             "Ceilings and verdicts",
@@ -171,12 +171,12 @@ CAPABILITIES: tuple[Capability, ...] = (
         "report",
         "The HTML report: headline numbers, charts and tables in one file.",
         exports=("build_report",),
-        cli="payback.report.cli",
+        cli="payback.cli.report",
     ),
     Capability(
         "server",
         "The local dashboard and its JSON API.",
-        cli="payback.server.cli",
+        cli="payback.cli.server",
     ),
 )
 

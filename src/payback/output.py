@@ -73,6 +73,7 @@ def write_frame(
     units: Mapping[str, str] | None = None,
     reasons: Mapping[str, str] | None = None,
     stream: TextIO | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     """Print or save ``frame`` as a table, CSV, JSON or Parquet.
 
@@ -94,6 +95,9 @@ def write_frame(
         Column -> why some values are missing; default ``frame.attrs["reasons"]``.
     stream : text stream, optional
         Where to print when ``output`` is None (default: standard output).
+    extra : mapping, optional
+        More top-level keys of the JSON document (a fit's ``period``, the ``basis`` of
+        each column); the other formats leave them out.
 
     Raises
     ------
@@ -125,7 +129,7 @@ def write_frame(
         text = to_csv(frame)
     else:
         payload = to_json_payload(frame, title=title, units=units, reasons=reasons)
-        text = json.dumps(payload, ensure_ascii=False) + "\n"
+        text = json.dumps({**payload, **(extra or {})}, ensure_ascii=False) + "\n"
     if output is None:
         (stream or sys.stdout).write(text)
     else:

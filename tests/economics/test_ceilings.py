@@ -313,13 +313,13 @@ def test_one_healthy_threshold_for_calc_and_economics():
     import inspect
 
     from payback.calc import HEALTHY_LTV_CAC, formulas
-    from payback.calc.cli import _ltv_cac
-    from payback.economics.cli import economics_command
+    from payback.cli.calc import ltv_cac_command
+    from payback.cli.economics import economics_command
 
     assert HEALTHY_LTV_CAC == 3.0
     assert VerdictRules.__dataclass_fields__["healthy"].default is HEALTHY_LTV_CAC
     assert inspect.signature(formulas.ltv_cac).parameters["healthy"].default is HEALTHY_LTV_CAC
-    for command in (_ltv_cac, economics_command):  # the CLI defaults, as text
+    for command in (ltv_cac_command, economics_command):  # the CLI defaults, as text
         assert inspect.signature(command).parameters["healthy"].default == "3", command
 
 

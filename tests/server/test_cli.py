@@ -8,7 +8,7 @@ import pytest
 
 from payback.cli import main
 from payback.errors import InputError
-from payback.server.cli import check_bind, is_loopback
+from payback.server.network import check_bind, is_loopback
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
@@ -26,7 +26,7 @@ def test_other_hosts_need_a_token(host):
 
 
 def test_cli_refuses_a_public_host_without_a_token(shop_db, monkeypatch, capsys):
-    from payback.server import cli
+    from payback.cli import server as cli
 
     monkeypatch.delenv("PAYBACK_TOKEN", raising=False)
     monkeypatch.setattr(cli, "run_server", lambda *a, **k: pytest.fail("must not start"))
@@ -48,7 +48,7 @@ def _fake_run(started):
 
 
 def test_cli_starts_with_a_token_from_the_environment(shop_db, monkeypatch, capsys):
-    from payback.server import cli
+    from payback.cli import server as cli
 
     started = {}
     monkeypatch.setenv("PAYBACK_TOKEN", "from-env")
@@ -66,7 +66,7 @@ def test_cli_starts_with_a_token_from_the_environment(shop_db, monkeypatch, caps
 
 
 def test_cli_defaults_to_loopback_port_8000(shop_db, monkeypatch):
-    from payback.server import cli
+    from payback.cli import server as cli
 
     asked = {}
     monkeypatch.delenv("PAYBACK_TOKEN", raising=False)
@@ -97,7 +97,7 @@ def test_cli_on_a_busy_port_says_so_and_prints_no_url(shop_db, monkeypatch, caps
 def test_cli_prints_the_url_once_the_port_listens(shop_db, monkeypatch, capsys):
     import socket
 
-    from payback.server import cli
+    from payback.cli import server as cli
 
     seen = {}
 
@@ -151,7 +151,7 @@ def test_serve_answers_on_the_printed_url(shop_db, tmp_path):
 
 
 def test_listen_refuses_an_address_of_another_machine():
-    from payback.server.cli import listen
+    from payback.server.network import listen
 
     with pytest.raises(InputError, match="not an address of this machine"):
         listen("192.0.2.7", 0)
@@ -165,7 +165,7 @@ def test_cli_names_a_missing_store(tmp_path, capsys):
 
 def _served_app(shop_db, monkeypatch, *args):
     """The app ``payback serve ARGS`` would run (no port bound, uvicorn not started)."""
-    from payback.server import cli
+    from payback.cli import server as cli
 
     started = {}
     monkeypatch.setattr(cli, "listen", lambda host, port: [])

@@ -51,7 +51,7 @@ def live(shop_db):
     import uvicorn
 
     from payback.server import create_app
-    from payback.server.cli import listen
+    from payback.server.network import listen
 
     sockets = listen("127.0.0.1", 0)
     port = sockets[0].getsockname()[1]
@@ -120,7 +120,7 @@ def test_python_examples_run(live, shop):
 
 @pytest.mark.parametrize("line", SERVE)
 def test_serve_example_starts(shop_db, tmp_path, monkeypatch, capsys, line):
-    from payback.server import cli
+    from payback.cli import server as cli
 
     shutil.copy(shop_db, tmp_path / "demo.duckdb")
     monkeypatch.chdir(tmp_path)

@@ -13,32 +13,38 @@ Hardie's notation), standard errors, log-likelihood and prediction methods:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from payback._lazy import keep_functions, lazy_exports
-
-if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on first use
-    from payback.clv._base import ModelFit
-    from payback.clv.bgbb import BGBBFit, fit_bgbb
-    from payback.clv.bgnbd import BGNBDFit, fit_bgnbd
-    from payback.clv.checks import frequency_fit, holdout_check
-    from payback.clv.cohorts import (
-        HorizonLTV,
-        acquisition_expr,
-        cohort_expr,
-        cohort_ltv,
-        confirmed_orders,
-        ltv_at_horizon,
-    )
-    from payback.clv.compress import compress
-    from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
-    from payback.clv.layouts import MODELS, fit_table, standard_columns
-    from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
-    from payback.clv.pareto_nbd import ParetoNBDFit, fit_pareto_nbd
-    from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
-    from payback.clv.sources import LTVPrediction, ltv_by_source, predict_ltv
-    from payback.clv.summary import customer_summary, summarize, summary_expr
-    from payback.clv.value import customer_lifetime_value, new_customer_value
+# Plain imports: these modules bind scipy, pandas and ibis with payback._lazy.lazy_module,
+# so ``import payback.clv`` loads none of those (tests/test_cli_startup.py).
+from payback.clv._base import ModelFit
+from payback.clv.bgbb import BGBBFit, fit_bgbb
+from payback.clv.bgnbd import BGNBDFit, fit_bgnbd
+from payback.clv.checks import frequency_fit, holdout_check
+from payback.clv.cohorts import (
+    HorizonLTV,
+    acquisition_expr,
+    cohort_expr,
+    cohort_ltv,
+    confirmed_orders,
+    ltv_at_horizon,
+)
+from payback.clv.compress import compress
+from payback.clv.fits import (
+    calibration_fit,
+    fit_segments,
+    model_table,
+    rate_period,
+    read_summary_file,
+    segment_summaries,
+)
+from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
+from payback.clv.horizon import parse_horizon
+from payback.clv.layouts import MODELS, fit_table, standard_columns
+from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
+from payback.clv.pareto_nbd import ParetoNBDFit, fit_pareto_nbd
+from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
+from payback.clv.sources import LTVPrediction, ltv_by_source, predict_ltv
+from payback.clv.summary import customer_summary, summarize, summary_expr
+from payback.clv.value import customer_lifetime_value, new_customer_value
 
 __all__ = [
     "MODELS",
@@ -52,6 +58,7 @@ __all__ = [
     "ParetoNBDFit",
     "SBGFit",
     "acquisition_expr",
+    "calibration_fit",
     "cohort_expr",
     "cohort_ltv",
     "compress",
@@ -65,60 +72,20 @@ __all__ = [
     "fit_pareto_nbd",
     "fit_sbg",
     "fit_sbg_records",
+    "fit_segments",
     "fit_table",
     "frequency_fit",
     "holdout_check",
     "ltv_at_horizon",
     "ltv_by_source",
+    "model_table",
     "new_customer_value",
+    "parse_horizon",
     "predict_ltv",
+    "rate_period",
+    "read_summary_file",
+    "segment_summaries",
     "standard_columns",
     "summarize",
     "summary_expr",
 ]
-
-#: Public name -> the module defining it, imported on first use (PEP 562). The modules
-#: bind scipy, pandas and ibis lazily (:func:`payback._lazy.lazy_module`), so importing
-#: them all would load none of those; but ``payback --help`` imports ``payback.clv.cli``,
-#: hence this package, and our own ~20 modules cost ~25 % of its start-up. Once the
-#: command modules live in ``payback/cli/``, this becomes plain imports.
-_EXPORTS = {
-    "ModelFit": "payback.clv._base",
-    "BGBBFit": "payback.clv.bgbb",
-    "fit_bgbb": "payback.clv.bgbb",
-    "BGNBDFit": "payback.clv.bgnbd",
-    "fit_bgnbd": "payback.clv.bgnbd",
-    "frequency_fit": "payback.clv.checks",
-    "holdout_check": "payback.clv.checks",
-    "HorizonLTV": "payback.clv.cohorts",
-    "acquisition_expr": "payback.clv.cohorts",
-    "cohort_expr": "payback.clv.cohorts",
-    "cohort_ltv": "payback.clv.cohorts",
-    "confirmed_orders": "payback.clv.cohorts",
-    "ltv_at_horizon": "payback.clv.cohorts",
-    "compress": "payback.clv.compress",
-    "GammaGammaFit": "payback.clv.gamma_gamma",
-    "MODELS": "payback.clv.layouts",
-    "fit_table": "payback.clv.layouts",
-    "standard_columns": "payback.clv.layouts",
-    "fit_gamma_gamma": "payback.clv.gamma_gamma",
-    "MBGNBDFit": "payback.clv.mbgnbd",
-    "fit_mbgnbd": "payback.clv.mbgnbd",
-    "ParetoNBDFit": "payback.clv.pareto_nbd",
-    "fit_pareto_nbd": "payback.clv.pareto_nbd",
-    "SBGFit": "payback.clv.sbg",
-    "fit_sbg": "payback.clv.sbg",
-    "fit_sbg_records": "payback.clv.sbg",
-    "LTVPrediction": "payback.clv.sources",
-    "ltv_by_source": "payback.clv.sources",
-    "predict_ltv": "payback.clv.sources",
-    "customer_summary": "payback.clv.summary",
-    "summarize": "payback.clv.summary",
-    "summary_expr": "payback.clv.summary",
-    "customer_lifetime_value": "payback.clv.value",
-    "new_customer_value": "payback.clv.value",
-}
-
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-keep_functions(__name__, _EXPORTS)  # `compress`/`ceilings`: the function, not the submodule

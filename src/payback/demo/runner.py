@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from payback.demo.exports import DemoFile, write_shop
-from payback.demo.generator import DEFAULT_START, Shop, generate_shop
+from payback.demo.exports import AD_FILES, TABLE_FILES, DemoFile, write_shop
+from payback.demo.generator import DEFAULT_START, PHASES, Shop, generate_shop
 from payback.errors import PaybackError
 
 #: the headline metrics ``payback demo`` prints, by platform
@@ -121,6 +121,24 @@ def run_demo(
         summary = headline(store)
         seconds["summary"] = time.perf_counter() - clock
     return DemoResult(Path(directory), shop, files, path, tuple(imports), summary, seconds)
+
+
+def progress_steps(*, do_import: bool = True) -> int:
+    """How many times :func:`run_demo` calls ``progress`` at most: a progress bar's total.
+
+    steps = the generator's phases + 1 (the ad exports) + 1 per table file written + 1
+    (the truth files) (+ 1 per file imported, ad exports and tables, + 1 for the summary,
+    when importing). A platform or table without rows writes no file (FX rates only
+    with ``fx``), hence "at most".
+
+    >>> from payback.demo.generator import PHASES
+    >>> progress_steps(do_import=False) == len(PHASES) + 1 + 8 + 1  # 8 table files
+    True
+    >>> progress_steps() - progress_steps(do_import=False)  # 4 ad files + 8 tables + summary
+    13
+    """
+    steps = len(PHASES) + 1 + len(TABLE_FILES) + 1
+    return steps + (len(AD_FILES) + len(TABLE_FILES) + 1 if do_import else 0)
 
 
 def _empty(store, path: str, replace: bool) -> None:

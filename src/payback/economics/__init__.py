@@ -5,7 +5,8 @@
   and a verdict (scale, hold, cut, not enough data);
 - the subscription simulator (:func:`simulate`, ``payback simulate``): monthly customers,
   revenue, costs and profit of an acquisition plan, break-even month, payback period,
-  cohort LTV; scenarios side by side and a sensitivity table;
+  cohort LTV; scenarios side by side and a sensitivity table (shown as the command
+  shows them by :mod:`payback.economics.summaries`);
 - fits of its inputs on the store's history (:func:`response_from_store`,
   :func:`retention_from_store`).
 
@@ -19,8 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from payback._lazy import keep_functions
 from payback._util import lazy_exports
-from payback.clv._lazy import keep_functions
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on first use
     from payback.economics.ceilings import (
@@ -56,6 +57,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on 
         SimulationMonth,
         simulate,
     )
+    from payback.economics.summaries import (
+        ceilings_table,
+        comparison_text,
+        fitted_text,
+        sensitivity_table,
+        simulation_payload,
+        simulation_text,
+    )
 
 __all__ = [
     "Ceilings",
@@ -68,10 +77,13 @@ __all__ = [
     "SimulationMonth",
     "VerdictRules",
     "ceilings",
+    "ceilings_table",
     "compare",
+    "comparison_text",
     "cumulative_profit",
     "fit_from_store",
     "fit_response",
+    "fitted_text",
     "load_scenarios",
     "merge_scenarios",
     "non_ad_costs_per_customer",
@@ -81,8 +93,11 @@ __all__ = [
     "retention_from_store",
     "run_scenarios",
     "sensitivity",
+    "sensitivity_table",
     "simulate",
     "simulation_kwargs",
+    "simulation_payload",
+    "simulation_text",
 ]
 
 #: Public name -> the module defining it, imported on first use (PEP 562), so that
@@ -106,6 +121,12 @@ _EXPORTS = {
     "run_scenarios": "payback.economics.scenarios",
     "sensitivity": "payback.economics.scenarios",
     "simulation_kwargs": "payback.economics.scenarios",
+    "ceilings_table": "payback.economics.summaries",
+    "comparison_text": "payback.economics.summaries",
+    "fitted_text": "payback.economics.summaries",
+    "sensitivity_table": "payback.economics.summaries",
+    "simulation_payload": "payback.economics.summaries",
+    "simulation_text": "payback.economics.summaries",
     "ConstantCPO": "payback.economics.simulator",
     "ConstantRetention": "payback.economics.simulator",
     "CurveRetention": "payback.economics.simulator",

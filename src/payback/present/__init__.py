@@ -3,7 +3,7 @@
 - :mod:`payback.present.values`: :func:`format_value` (money, counts, rates, ratios,
   missing values), :func:`format_change`, the missing mark and its reason.
 - :mod:`payback.present.labels`: totals rows (``Total (paid)`` / ``Total (all)``) and the
-  labels of days, weeks and months (``YYYY-MM``).
+  labels of days, weeks and months (``YYYY-MM``), counts in words (``1.5 months``).
 
 The CLI tables (:mod:`payback.output`), the calculator (:mod:`payback.calc.display`),
 the HTML report and the dashboard's JSON (formatted text beside each raw value) all
@@ -20,6 +20,7 @@ from payback.present.labels import (
     DATE_FORMATS,
     TOTAL,
     TOTAL_KINDS,
+    count_label,
     date_format,
     dimension_label,
     month_name,
@@ -43,6 +44,7 @@ __all__ = [
     "TOTAL",
     "TOTAL_KINDS",
     "UNITS",
+    "count_label",
     "date_format",
     "dimension_label",
     "format_change",

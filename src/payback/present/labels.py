@@ -116,10 +116,28 @@ def month_name(day: dt.date | str) -> str:
     return day.strftime("%b %Y")
 
 
+def count_label(n: float, word: str) -> str:
+    """``n`` of a thing in words: ``1 month``, ``3 months``, ``1.5 months``, ``1,200 days``.
+
+    Whole numbers show with thousands separators, others with 4 significant digits;
+    the plural adds ``s`` unless ``n`` is exactly 1.
+
+    Examples
+    --------
+    >>> count_label(1, "month"), count_label(1.0, "month"), count_label(3, "month")
+    ('1 month', '1 month', '3 months')
+    >>> count_label(1.5, "month"), count_label(1200, "subscription")
+    ('1.5 months', '1,200 subscriptions')
+    """
+    shown = f"{n:,.0f}" if float(n).is_integer() else f"{n:,.4g}"
+    return f"{shown} {word}" if float(n) == 1 else f"{shown} {word}s"
+
+
 __all__ = [
     "DATE_FORMATS",
     "TOTAL",
     "TOTAL_KINDS",
+    "count_label",
     "date_format",
     "dimension_label",
     "month_name",

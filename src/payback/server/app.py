@@ -47,6 +47,7 @@ from payback.server.deps import (
     api_dependencies,
     error_responses,
 )
+from payback.server.network import LOOPBACK_HOSTS
 from payback.server.openapi import api_docs_page, openapi_schema, query_parameters
 from payback.server.params import ApiError
 from payback.server.payloads import default_jobs
@@ -54,7 +55,6 @@ from payback.server.routers import meta, metrics, page, report, sections, views
 
 __all__ = ["CSP", "LOOPBACK_HOSTS", "api_docs_page", "create_app", "query_parameters"]
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "

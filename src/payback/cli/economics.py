@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from payback.calc.formulas import HEALTHY_LTV_CAC
 from payback.calc.inputs import parse_numbers
-
-if (
-    TYPE_CHECKING
-):  # the engine (pandas, numpy) loads inside the commands: `payback --help` stays fast
-    import pandas as pd
-
-    from payback.economics.simulator import Simulation
 
 _SIMULATE_HELP = """Project monthly subscribers, revenue, costs and profit of an acquisition plan.
 
@@ -90,6 +83,14 @@ def simulate_command(
         run_scenarios,
         sensitivity,
     )
+    from payback.economics.summaries import (
+        SENSITIVITY_TITLE,
+        comparison_text,
+        fitted_text,
+        sensitivity_table,
+        simulation_payload,
+        simulation_text,
+    )
     from payback.output import write_frame
 
     base: dict[str, Any] = {
@@ -134,118 +135,26 @@ def simulate_command(
             ),
         )
     if json_:
-        payload = _payload(sims, sens)
-        if fitted:
-            payload["fitted_from_store"] = fitted
-        typer.echo(json.dumps(payload, indent=2))
+        typer.echo(json.dumps(simulation_payload(sims, sens, fitted), indent=2))
         return
     if fitted and output is None and fmt == "table":
-        typer.echo(_fitted_text(fitted))
+        typer.echo(fitted_text(fitted))
     if len(sims) == 1:
         sim = next(iter(sims.values()))
         write_frame(sim.frame, fmt, output, title="Monthly projection")
         if fmt == "table" and output is None:
-            typer.echo(_summary(sim))
+            typer.echo(simulation_text(sim))
     else:
-        write_frame(_comparison_text(sims), fmt if output else "table", output,
+        write_frame(comparison_text(sims), fmt if output else "table", output,
                     title="Scenarios side by side")  # fmt: skip
         if output is None:
             frame = cumulative_profit(sims).reset_index()
             units = dict.fromkeys(sims, "money")
             write_frame(frame, "table", title="Cumulative profit by month", units=units)
     if sens is not None and output is None and fmt == "table":
-        write_frame(_sensitivity_frame(sens), "table", title=_SENS_TITLE,
-                    units=dict.fromkeys(_sensitivity_frame(sens).columns[1:], "money"))  # fmt: skip
-
-
-_SENS_TITLE = "Profit at the horizon: budget factor (rows) x monthly retention (columns)"
-
-
-def _fitted_text(fitted: dict[str, Any]) -> str:
-    """The store fits as a human reads them, printed above the projection."""
-    lines = []
-    if "response" in fitted:
-        r = fitted["response"]
-        r2 = "" if r["r_squared"] is None else f", R² {r['r_squared']:.2f}"
-        lines.append(
-            f"response fitted on the store: new customers = {r['k']:.4g} x budget^"
-            f"{r['beta']:.3f} ({_plural(r['months'], 'month')} of ad cost{r2})"
-        )
-    if "retention" in fitted:
-        r = fitted["retention"]
-        lines.append(
-            f"retention fitted on the store: sBG alpha {r['alpha']:.3f}, beta {r['beta']:.3f} "
-            f"({_plural(r['subscriptions'], 'subscription')}, monthly periods)"
-        )
-    return "\n".join(lines)
-
-
-def _plural(n: float, word: str) -> str:
-    """``1 month``, ``2 months``, ``1.5 months``.
-
-    >>> _plural(1, "month"), _plural(1.0, "month"), _plural(3, "month"), _plural(1.5, "month")
-    ('1 month', '1 month', '3 months', '1.5 months')
-    """
-    shown = f"{n:,.0f}" if float(n).is_integer() else f"{n:,.4g}"
-    return f"{shown} {word}" if float(n) == 1 else f"{shown} {word}s"
-
-
-def _payload(sims: dict[str, Simulation], sens: pd.DataFrame | None) -> dict[str, Any]:
-    if len(sims) == 1:
-        payload = next(iter(sims.values())).to_dict()
-    else:
-        payload = {"scenarios": {name: s.to_dict() for name, s in sims.items()}}
-    if sens is not None:
-        payload["sensitivity"] = {
-            "budget_factors": sens.index.tolist(),
-            "retention": sens.columns.tolist(),
-            "profit_at_horizon": sens.to_numpy().tolist(),
-        }
-    return payload
-
-
-def _summary(sim: Simulation) -> str:
-    from payback.present import format_value, missing_text
-
-    def show(value: Any, unit: str, key: str) -> str:
-        return (
-            format_value(value, unit)
-            if value is not None
-            else missing_text(sim.reasons.get(key, "undefined"))
-        )
-
-    n = len(sim.months)
-    lines = [
-        f"break-even month: {show(sim.break_even_month, 'count', 'break_even_month')}",
-        "payback period: "
-        + (
-            _plural(sim.payback_period_months, "month")
-            if sim.payback_period_months is not None
-            else show(None, "count", "payback_period_months")
-        ),
-        f"CAC: {show(sim.cac, 'money', 'cac')}",
-        f"cohort LTV over {n} months: revenue {format_value(sim.cohort_ltv_revenue, 'money')}, "
-        f"margin {format_value(sim.cohort_ltv_margin, 'money')}",
-        f"LTV/CAC: {show(sim.ltv_cac, 'ratio', 'ltv_cac')}",
-    ]
-    return "\n".join(lines)
-
-
-def _comparison_text(sims: dict[str, Simulation]) -> pd.DataFrame:
-    from payback.economics.scenarios import SUMMARY_ROWS, compare
-    from payback.present import format_value
-
-    frame = compare(sims)
-    units = {label: unit for label, _, unit in SUMMARY_ROWS}
-    text = frame.apply(lambda row: row.map(lambda v: format_value(v, units[row.name])), axis=1)
-    return text.reset_index()
-
-
-def _sensitivity_frame(sens: pd.DataFrame) -> pd.DataFrame:
-    frame = sens.copy()
-    frame.columns = [f"{r * 100:g} %" for r in sens.columns]
-    frame.insert(0, "budget", [f"x{f:g}" for f in sens.index])
-    return frame.reset_index(drop=True)
+        table = sensitivity_table(sens)
+        write_frame(table, "table", title=SENSITIVITY_TITLE,
+                    units=dict.fromkeys(table.columns[1:], "money"))  # fmt: skip
 
 
 _ECONOMICS_HELP = """Ceilings per slice: what a customer may cost, what it costs, and a verdict.
@@ -262,23 +171,6 @@ is the share of revenue kept, as in `ltv predict`. Rates take `25%`.
 
 Example: `payback economics --by campaign`
 """
-
-#: Columns of the table for humans (files get every column).
-TABLE_COLUMNS = (
-    "cost",
-    "new_customers",
-    "cpo",
-    "cac",
-    "ltv",
-    "ltv_cac",
-    "marginal_cpo",
-    "headroom",
-    "payback_months",
-    "verdict",
-    "reason",
-)
-#: Shorter headers for the table for humans.
-TABLE_HEADERS = {"new_customers": "new", "marginal_cpo": "ceiling", "payback_months": "payback"}
 
 
 def economics_command(
@@ -338,6 +230,7 @@ def economics_command(
 ) -> None:
     from payback.calc.inputs import parse_number
     from payback.economics.ceilings import VerdictRules, ceilings
+    from payback.economics.summaries import ceilings_table, ceilings_title
     from payback.output import write_frame
     from payback.store import open_store
 
@@ -372,21 +265,8 @@ def economics_command(
             end=end,
             as_of=as_of,
         )
-    frame = result.frame
-    if fmt == "table" and not all_columns:
-        grain = ["platform", "campaign"] if result.by == "campaign" else [result.by]
-        keep = [*grain, *TABLE_COLUMNS, "is_total"]
-        keep += ["total_kind"] if "total_kind" in frame else []  # "Total (paid)"/"(all)"
-        shown = frame[keep].rename(columns=TABLE_HEADERS)
-        rename = lambda d: {TABLE_HEADERS.get(k, k): v for k, v in d.items() if k in keep}  # noqa: E731
-        shown.attrs = {
-            **frame.attrs,
-            "units": rename(frame.attrs["units"]),
-            "reasons": rename(frame.attrs["reasons"]),
-        }
-        frame = shown
-    title = f"Ceilings by {result.by} (LTV over {result.horizon_months} months)"
-    write_frame(frame, fmt, output, title=title)
+    frame = ceilings_table(result) if fmt == "table" and not all_columns else result.frame
+    write_frame(frame, fmt, output, title=ceilings_title(result))
 
 
 def register(app: typer.Typer) -> None:

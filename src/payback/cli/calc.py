@@ -318,7 +318,7 @@ def _max_cpl(
 
 
 @calc_app.command("ltv-cac", epilog=_example("payback calc ltv-cac --ltv 50 --cac 20"))
-def _ltv_cac(
+def ltv_cac_command(
     ltv: Annotated[str, typer.Option(help="Lifetime value per customer (money).")],
     cac: Annotated[str, typer.Option(help="Acquisition cost per customer (money).")],
     healthy: Annotated[

@@ -65,12 +65,11 @@ def demo_command(
     print spend, revenue, orders, new customers, CPO, CAC, DRR and ROMI by platform."""
     from rich.console import Console
 
-    from payback.demo.generator import PHASES
-    from payback.demo.runner import run_demo
+    from payback.demo.runner import progress_steps, run_demo
 
     console = Console(stderr=True)
     show = progress if progress is not None else customers >= 100_000
-    steps = len(PHASES) + 14 + (0 if no_import else 13)
+    steps = progress_steps(do_import=not no_import)
     with _bar(console, show, steps) as advance:
         result = run_demo(
             directory,

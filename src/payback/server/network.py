@@ -1,25 +1,40 @@
-"""``payback serve``: the local dashboard and its JSON API."""
+"""Listening for the dashboard: which addresses are safe, binding the port, serving.
+
+The rules ``payback serve`` follows, as functions a Python user can call too: a
+non-loopback address needs a token (:func:`check_bind`), the ``Host`` names the server
+accepts (:func:`allowed_hosts`), the port is held before any URL is printed
+(:func:`listen`), the URL to open (:func:`url_of`) and uvicorn on those sockets
+(:func:`run_server`). Errors name the arguments (``host``, ``port``, ``token``); the
+command shows them as its flags.
+
+>>> sockets = listen("127.0.0.1", 0)
+>>> url_of("127.0.0.1", sockets[0].getsockname()[1]).startswith("http://127.0.0.1:")
+True
+>>> for s in sockets:
+...     s.close()
+"""
 
 from __future__ import annotations
 
 import errno
 import ipaddress
-import os
 import socket
-
-import typer
+from typing import Any
 
 from payback.errors import InputError
 
-_EXAMPLES = """
-Examples:
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "allowed_hosts",
+    "check_bind",
+    "is_loopback",
+    "listen",
+    "run_server",
+    "url_of",
+]
 
-    payback serve
-
-    payback serve --port 8050 --db shop.duckdb
-
-    PAYBACK_TOKEN=s3cret payback serve --host 0.0.0.0
-"""
+#: The names of this machine's loopback interface a browser may send as ``Host``.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 def is_loopback(host: str) -> bool:
@@ -53,9 +68,9 @@ def check_bind(host: str, token: str | None) -> None:
     if not is_loopback(host) and not token:
         raise InputError(
             f"refusing to serve on {host} without a token: anyone who can reach this machine "
-            f"could read your numbers. Give one with --token T (or the PAYBACK_TOKEN "
-            f"environment variable); clients then send 'Authorization: Bearer T'. "
-            f"Or keep the default --host 127.0.0.1."
+            f"could read your numbers. Give a {{token}} T (`payback serve` also reads the "
+            f"PAYBACK_TOKEN environment variable); clients then send 'Authorization: Bearer "
+            f"T'. Or keep the {{host}} 127.0.0.1 (the default)."
         )
 
 
@@ -72,8 +87,6 @@ def allowed_hosts(host: str) -> list[str]:
     >>> allowed_hosts("fe80::1")[0], allowed_hosts("0.0.0.0"), allowed_hosts("::")
     ('[fe80::1]', ['*'], ['*'])
     """
-    from payback.server.app import LOOPBACK_HOSTS
-
     name = host.strip().lower()
     try:
         ip = ipaddress.ip_address(name.strip("[]"))
@@ -110,7 +123,7 @@ def listen(host: str, port: int) -> list[socket.socket]:
     >>> listen("127.0.0.1", port)
     Traceback (most recent call last):
     ...
-    payback.errors.InputError: port ... on 127.0.0.1 is in use: choose another with --port
+    payback.errors.InputError: port ... on 127.0.0.1 is in use: choose another with port
     >>> for s in busy:
     ...     s.close()
     """
@@ -121,8 +134,8 @@ def listen(host: str, port: int) -> list[socket.socket]:
         )
     except socket.gaierror as e:
         raise InputError(
-            f"cannot listen on {host}: {e.strerror}: give --host an address of this machine "
-            f"(default 127.0.0.1)"
+            f"cannot listen on {host}: {e.strerror}: give as {{host}} an address of this "
+            f"machine (default 127.0.0.1)"
         ) from None
     addresses = list(dict.fromkeys((f[0], f[4]) for f in found))
     sockets: list[socket.socket] = []
@@ -155,15 +168,15 @@ def listen(host: str, port: int) -> list[socket.socket]:
 
 def _bind_problem(e: OSError, host: str, port: int) -> str:
     if e.errno == errno.EADDRINUSE:
-        return f"port {port} on {host} is in use: choose another with --port"
+        return f"port {port} on {host} is in use: choose another with {{port}}"
     if e.errno == errno.EACCES:
         return (
             f"port {port} on {host} needs administrator rights (ports below 1024): "
-            f"choose another with --port, e.g. 8000"
+            f"choose another with {{port}}, e.g. 8000"
         )
     if e.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
         return (
-            f"cannot listen on {host}: it is not an address of this machine; give --host "
+            f"cannot listen on {host}: it is not an address of this machine; give as {{host}} "
             f"one of its addresses (default 127.0.0.1, or 0.0.0.0 for all, with a token)"
         )
     return f"cannot listen on {host} port {port}: {e.strerror or e}"
@@ -181,7 +194,7 @@ def url_of(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def run_server(app, sockets: list[socket.socket]) -> None:
+def run_server(app: Any, sockets: list[socket.socket]) -> None:
     """Serve ``app`` with uvicorn on sockets that already listen (see :func:`listen`)."""
     import uvicorn
 
@@ -191,47 +204,3 @@ def run_server(app, sockets: list[socket.socket]) -> None:
     finally:
         for sock in sockets:
             sock.close()
-
-
-def serve_command(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(
-        8000, "--port", "-p", min=0, max=65535, help="TCP port (0: any free port)."
-    ),
-    db: str = typer.Option(
-        None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb)."
-    ),
-    token: str = typer.Option(
-        None,
-        "--token",
-        envvar="PAYBACK_TOKEN",
-        help="Require 'Authorization: Bearer TOKEN' on the API (needed off 127.0.0.1).",
-        show_default=False,
-    ),
-) -> None:
-    """Serve the dashboard (the report's views with filters and drill-down) and its JSON API.
-
-    Listens on 127.0.0.1 only unless --host says otherwise; any other address needs a
-    token. The address is printed once the port is held: a port in use is an error
-    (exit 2), never someone else's server. Responses are cached per query until the
-    store file changes. The OpenAPI description is at /docs.
-    """
-    from payback.server.app import create_app
-    from payback.store import default_db_path, open_store
-
-    token = token or None
-    check_bind(host, token)
-    path = db or default_db_path()
-    open_store(path, read_only=True).close()  # a missing store fails now, with its message
-    app = create_app(path, token=token, allowed_hosts=allowed_hosts(host), warm=True)
-    sockets = listen(host, port)
-    bound = sockets[0].getsockname()[1] if sockets else port
-    typer.echo(f"payback dashboard for {os.path.abspath(path)} at {url_of(host, bound)}")
-    if token:
-        typer.echo("API requests need 'Authorization: Bearer <token>'; the page asks for it.")
-    run_server(app, sockets)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``payback serve`` to the root command."""
-    app.command("serve", help=(serve_command.__doc__ or "") + _EXAMPLES)(serve_command)

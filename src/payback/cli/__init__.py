@@ -1,4 +1,9 @@
-"""The ``payback`` command. Each capability registers its own commands from its ``cli.py``.
+"""The ``payback`` command: the root app, :func:`main` and the flag map of errors.
+
+Each capability's commands live in ``payback/cli/<name>.py`` (named by the ``cli`` field
+of :mod:`payback.capabilities`), whose ``register(app)`` adds them here. A command module
+only parses arguments, calls the capability's API and prints the result; every
+computation and every rule lives in the API, so Python users reach all of it.
 
 Run ``payback --help`` for the list, ``payback COMMAND --help`` for one command.
 """
@@ -131,7 +136,3 @@ class _DefaultFlags(dict[str, str]):
 def _name_of(error: InputError, command: Any) -> str | None:
     """The command the user typed in place of the function that refused."""
     return command.name if error.function is not None and command.name else None
-
-
-if __name__ == "__main__":
-    sys.exit(main())

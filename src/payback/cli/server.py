@@ -1,0 +1,67 @@
+"""``payback serve``: the local dashboard and its JSON API.
+
+The rules it follows (loopback unless a token is set, the port held before the URL is
+printed) live in :mod:`payback.server.network`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from payback.server.network import allowed_hosts, check_bind, listen, run_server, url_of
+
+_EXAMPLES = """
+Examples:
+
+    payback serve
+
+    payback serve --port 8050 --db shop.duckdb
+
+    PAYBACK_TOKEN=s3cret payback serve --host 0.0.0.0
+"""
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(
+        8000, "--port", "-p", min=0, max=65535, help="TCP port (0: any free port)."
+    ),
+    db: str = typer.Option(
+        None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb)."
+    ),
+    token: str = typer.Option(
+        None,
+        "--token",
+        envvar="PAYBACK_TOKEN",
+        help="Require 'Authorization: Bearer TOKEN' on the API (needed off 127.0.0.1).",
+        show_default=False,
+    ),
+) -> None:
+    """Serve the dashboard (the report's views with filters and drill-down) and its JSON API.
+
+    Listens on 127.0.0.1 only unless --host says otherwise; any other address needs a
+    token. The address is printed once the port is held: a port in use is an error
+    (exit 2), never someone else's server. Responses are cached per query until the
+    store file changes. The OpenAPI description is at /docs.
+    """
+    from payback.server.app import create_app
+    from payback.store import default_db_path, open_store
+
+    token = token or None
+    check_bind(host, token)
+    path = db or default_db_path()
+    open_store(path, read_only=True).close()  # a missing store fails now, with its message
+    app = create_app(path, token=token, allowed_hosts=allowed_hosts(host), warm=True)
+    sockets = listen(host, port)
+    bound = sockets[0].getsockname()[1] if sockets else port
+    typer.echo(f"payback dashboard for {os.path.abspath(path)} at {url_of(host, bound)}")
+    if token:
+        typer.echo("API requests need 'Authorization: Bearer <token>'; the page asks for it.")
+    run_server(app, sockets)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``payback serve`` to the root command."""
+    app.command("serve", help=(serve_command.__doc__ or "") + _EXAMPLES)(serve_command)

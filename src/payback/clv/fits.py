@@ -1,0 +1,236 @@
+"""What a model is fitted to: the store's table for each model, a summary file, one fit
+per segment, and the time unit of the fitted rates.
+
+``payback ltv fit`` is these functions plus printing:
+
+>>> import pandas as pd
+>>> survivors = [1000, 631, 468, 382, 326, 289, 262, 241]  # Fader & Hardie (2007): regular
+>>> table = pd.DataFrame({"cohort": ["a"] * 8 + ["b"] * 4, "survivors": survivors * 1 +
+...                       survivors[:4]})
+>>> fits = fit_segments(table, "sbg", "cohort")
+>>> round(fits["a"].alpha, 3), round(fits["a"].beta, 3)  # their published 0.704, 1.182
+(0.704, 1.182)
+>>> segment_summaries(fits, "cohort").groupby("cohort").size().to_dict()
+{'a': 2, 'b': 2}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from payback._lazy import lazy_module
+from payback.clv.compress import compress
+from payback.clv.layouts import MODELS, fit_table
+from payback.clv.sources import FITTERS
+from payback.clv.summary import customer_summary, subscription_records
+from payback.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from payback.clv._base import ModelFit
+    from payback.store import Store
+else:
+    pd = lazy_module("pandas")
+
+__all__ = [
+    "PERIODS",
+    "calibration_fit",
+    "fit_segments",
+    "model_table",
+    "rate_period",
+    "read_summary_file",
+    "segment_summaries",
+]
+
+#: Summary period code -> the time unit of the rates fitted on it.
+PERIODS = {"D": "day", "W": "week", "M": "month"}
+
+#: The models fitted on the compressed customer summary (one row per distinct
+#: frequency, recency, T with a weight).
+_COUNT_MODELS = ("bgnbd", "mbgnbd", "pareto", "bgbb")
+
+
+def _check_model(model: str) -> str:
+    name = model.lower()
+    if name not in MODELS:
+        raise InputError(f"unknown {{model}} {model!r}: expected one of {', '.join(MODELS)}")
+    return name
+
+
+def rate_period(model: str, freq: str | None = None, *, from_file: bool = False) -> str | None:
+    """The time unit of a fit's rate parameters (BG/NBD's alpha is per this unit).
+
+    The summary's period when ``freq`` is given (D, W, M); from the store by default a
+    day, a month for sBG (monthly subscription periods) and BG/BB (one opportunity a
+    month); from a file, None: the file's own unit, unknown to payback.
+
+    >>> rate_period("bgnbd"), rate_period("sbg"), rate_period("bgnbd", "w")
+    ('day', 'month', 'week')
+    >>> rate_period("bgnbd", from_file=True) is None
+    True
+    """
+    if freq is not None and freq.upper() not in PERIODS:
+        raise InputError(f"unknown {{freq}} {freq!r}: expected D (day), W (week) or M (month)")
+    if freq is not None:
+        return PERIODS[freq.upper()]
+    if from_file:
+        return None
+    return "month" if model.lower() in ("sbg", "bgbb") else "day"
+
+
+def read_summary_file(path: str | Path) -> pd.DataFrame:
+    """A summary file as a frame: Parquet by its suffix, CSV otherwise.
+
+    Raises
+    ------
+    payback.errors.InputError
+        When the file does not exist.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path)
+
+
+def model_table(
+    store: Store, model: str, *, freq: str | None = None, as_of: Any = None
+) -> pd.DataFrame:
+    """The table ``model`` is fitted to from the store (run, as a pandas frame).
+
+    - ``sbg``: the subscriptions (:func:`payback.clv.summary.subscription_records`);
+    - ``bgnbd``, ``mbgnbd``, ``pareto``, ``bgbb``: the compressed customer summary of the
+      confirmed orders, at ``freq`` (default D; BG/BB M: one opportunity a month);
+    - ``gg`` (Gamma-Gamma): the repeat buyers of the summary (frequency > 0).
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    model : str
+        One of :data:`payback.clv.MODELS`.
+    freq : str, optional
+        Summary period: D, W or M.
+    as_of : date or str, optional
+        End of observation (default: the last confirmed order).
+
+    Raises
+    ------
+    payback.errors.InputError
+        An unknown model, or a store without the subscriptions / confirmed orders the
+        model needs (the message says what to import).
+    """
+    model = _check_model(model)
+    if model == "sbg":
+        table = store.execute(subscription_records(store, as_of=as_of))
+        if table.empty:
+            raise InputError(
+                "no subscriptions in the store: import them (`payback import subscriptions "
+                "FILE`) or fit survivor counts from a file (fit_table, `payback ltv fit "
+                "--input`)"
+            )
+        return table
+    step = (freq or ("M" if model == "bgbb" else "D")).upper()
+    table = store.execute(customer_summary(store, freq=step, observation_end=as_of))
+    if table.empty:
+        raise InputError("no confirmed orders in the store: import orders or run `payback demo`")
+    if model in _COUNT_MODELS:
+        return compress(table)
+    return table[table.frequency > 0]
+
+
+def fit_segments(
+    table: pd.DataFrame, model: str, segment: str, *, penalizer: float = 0.0, source: Any = None
+) -> dict[Any, ModelFit]:
+    """One fit of ``model`` per value of the column ``segment``, in sorted order.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The rows :func:`payback.clv.fit_table` takes, with a ``segment`` column.
+    model, penalizer
+        As :func:`payback.clv.fit_table`.
+    segment : str
+        The column to split by (e.g. ``cohort``).
+    source : str or path, optional
+        Where the table came from, named in errors.
+
+    Raises
+    ------
+    payback.errors.InputError
+        A missing ``segment`` column, or a row without a segment (its line in the file).
+    """
+    where = f"{source}: " if source is not None else ""
+    if segment not in table.columns:
+        raise InputError(
+            f"{where}no column {segment!r} for {{segment}}; the table has {list(table.columns)}"
+        )
+    if table[segment].isna().any():
+        row = int(table[segment].isna().to_numpy().argmax()) + 2
+        raise InputError(f"{where}empty {segment!r} at line {row}: give every row a segment")
+    return {
+        value: fit_table(part.drop(columns=[segment]), model, penalizer=penalizer)
+        for value, part in table.groupby(segment, sort=True)
+    }
+
+
+def segment_summaries(fits: dict[Any, ModelFit], segment: str) -> pd.DataFrame:
+    """The fits' parameter tables stacked: ``segment`` first, then each fit's summary
+    with its ``n_customers``."""
+    parts = [
+        fit.summary().assign(n_customers=fit.n_customers).assign(**{segment: value})
+        for value, fit in fits.items()
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    return frame[[segment, *[c for c in frame.columns if c != segment]]]
+
+
+def calibration_fit(
+    store: Store,
+    calibration_end: Any,
+    *,
+    model: str = "bgnbd",
+    freq: str = "D",
+    as_of: Any = None,
+) -> tuple[ModelFit, pd.DataFrame]:
+    """A count model fitted on the purchases up to ``calibration_end``, with the customer
+    summary split there: what :func:`payback.clv.holdout_check` and
+    :func:`payback.clv.frequency_fit` compare the model with.
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    calibration_end : date or str
+        Last day of the calibration period; the holdout runs from the next day to
+        ``as_of``.
+    model : str
+        ``bgnbd``, ``mbgnbd`` or ``pareto``.
+    freq : str
+        Summary period: D, W or M.
+    as_of : date or str, optional
+        End of observation (default: the last confirmed order).
+
+    Returns
+    -------
+    (ModelFit, pandas.DataFrame)
+        The fit on the compressed calibration summary, and the summary itself (one
+        row per customer with the holdout columns).
+
+    Raises
+    ------
+    payback.errors.InputError
+        An unknown model, or no customer who bought by ``calibration_end``.
+    """
+    key = model.lower()
+    if key not in FITTERS:
+        raise InputError(f"unknown {{model}} {model!r}: expected one of {', '.join(FITTERS)}")
+    summary = store.execute(
+        customer_summary(
+            store, freq=freq.upper(), observation_end=as_of, calibration_end=calibration_end
+        )
+    )
+    if summary.empty:
+        raise InputError(f"no customer bought on or before {calibration_end}")
+    return FITTERS[key](compress(summary)), summary
