@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from payback import calc
@@ -31,7 +33,7 @@ from payback.metrics import CATALOGUE
 def test_domain_numbers(name, values, expected):
     r = calc.metric(name, **values)
     assert r.value == pytest.approx(expected, rel=1e-12)
-    assert (r.formula, r.unit) == (CATALOGUE[name].formula, CATALOGUE[name].unit)
+    assert (r.formula, r.unit) == (CATALOGUE[name].expression, CATALOGUE[name].unit)
 
 
 def test_agrees_with_each_dedicated_calculator_function():
@@ -57,3 +59,17 @@ def test_zero_denominator_is_missing_with_the_reason_and_errors_name_the_input()
         calc.metric("lvt", ltv=1)
     with pytest.raises(InputError, match="finite"):
         calc.metric("cpo", cost=float("nan"), orders=1)
+
+
+def test_the_command_takes_name_value_inputs_and_rates_with_a_percent_sign(capsys):
+    from payback.cli import main
+
+    args = ["calc", "metric", "max_cpl", "aov=700000", "margin=25%", "share=20%"]
+    assert main([*args, "conversion=1/16", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["value"] == 2187.5  # DOMAIN.md's car dealer
+    assert out["inputs"] == {"aov": 700_000, "margin": 0.25, "share": 0.2, "conversion": 0.0625}
+    assert main(["calc", "metric", "ltv_cac", "ltv=50"]) == 2
+    assert "calc metric ltv_cac: cac is needed" in capsys.readouterr().err
+    assert main(["calc", "metric", "cpo", "cost"]) == 2
+    assert "expected name=value" in capsys.readouterr().err

@@ -762,7 +762,7 @@ def metric(name: str, **values: float) -> CalcResult:
     5.0
     >>> r = metric("ltv_cac", ltv=50, cac=20)
     >>> r.value, r.formula, r.unit
-    (2.5, 'LTV / CAC', 'ratio')
+    (2.5, 'ltv / cac', 'ratio')
     >>> metric("drr", cost=10, revenue=0).reason
     'revenue is 0: the denominator of cost / revenue'
     >>> metric("romi", cost=10)
@@ -791,7 +791,7 @@ def metric(name: str, **values: float) -> CalcResult:
             f"{zero[0]} is 0: the denominator of {m.formula}" if zero else "an input is missing"
         )
     return CalcResult(
-        metric=key, value=value, inputs=inputs, formula=m.formula, unit=m.unit, reason=reason
+        metric=key, value=value, inputs=inputs, formula=m.expression, unit=m.unit, reason=reason
     )
 
 

@@ -19,6 +19,8 @@ from payback.calc import formulas as F
 from payback.calc.display import explain
 from payback.calc.inputs import parse_number
 from payback.calc.result import CalcResult
+from payback.errors import InputError
+from payback.metrics.catalogue import CATALOGUE
 
 calc_app = typer.Typer(
     name="calc",
@@ -345,6 +347,42 @@ def _max_cpc(
         drr=_r(drr, "drr"),
         revenue_per_click=_n(revenue_per_click, "revenue_per_click"),
     )
+    _emit(result, json_)
+
+
+@calc_app.command(
+    "metric",
+    epilog=_example("payback calc metric ltv_cac ltv=50 cac=20")
+    + "  \n"
+    + _example("payback calc metric max_cpl aov=700000 margin=25% share=20% conversion=1/16"),
+)
+def metric_command(
+    name: Annotated[
+        str, typer.Argument(help="A catalogue metric (`payback metrics --list`), e.g. ltv_cac.")
+    ],
+    values: Annotated[
+        list[str] | None,
+        typer.Argument(help="Its inputs by catalogue name: name=value, e.g. ltv=50 cac=20."),
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Any metric of the catalogue from its inputs, by the formula the engine uses.
+
+    The inputs are the metric's parts or the metrics it is built from, by their catalogue
+    names (`cost`, `orders`, `new_customers`, `ltv`, `cac`, `margin` ...); rates take `25%`.
+    """
+    parsed: dict[str, float] = {}
+    for item in values or []:
+        key, sep, text = item.partition("=")
+        key = key.strip().lower().replace("-", "_")
+        if not sep or not key:
+            raise InputError(f"expected name=value (e.g. cost=200), got {item!r}")
+        rate = key in CATALOGUE and CATALOGUE[key].unit == "rate"
+        parsed[key] = parse_number(text, name=key, rate=rate)
+    try:
+        result = F.metric(name, **parsed)
+    except InputError as e:  # its inputs are name=value here, not flags
+        raise InputError(e.render(function=f"calc metric {name}")) from None
     _emit(result, json_)
 
 

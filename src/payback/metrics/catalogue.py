@@ -130,6 +130,23 @@ class Metric:
         return frozenset().union(*(CATALOGUE[n].parts for n in self.inputs))
 
     @property
+    def expression(self) -> str:
+        """The formula in the names of its inputs (:attr:`formula` says it in words).
+
+        >>> CATALOGUE["romi"].expression, CATALOGUE["max_cpl"].expression
+        ('(gross_profit - cost) / cost', 'max_cpa x conversion')
+        """
+        if self.kind in ("sum", "input"):
+            return self.name
+        if self.kind == "product":
+            return " x ".join(self.factors)
+        num, den = self.inputs
+        if self.kind == "difference":
+            return f"{num} - {den}"
+        top = f"({num} - {den})" if self.offset == -1 else num
+        return f"{top} / {den}" + (f" x {self.scale:g}" if self.scale != 1 else "")
+
+    @property
     def at_grain(self) -> bool:
         """True when the engine can compute the metric at any grain: every part is summed
         by a data side (LTV/CAC, max CPA ... need an analysis's inputs).
