@@ -2,11 +2,14 @@
 
 How a query is built (:func:`metrics_expr`):
 
-1. **Each side is aggregated to the grain first.** The ad side sums ``ad_stats``
-   (impressions, clicks, cost, platform conversions); the order side sums confirmed
-   ``orders`` (orders, revenue, cost of goods, new customers); the lead side counts valid
-   ``leads``. Filters and the date range apply to each side before it is summed
-   (``--from/--to`` on the ad ``date`` and on the day of the order/lead ``time``).
+1. **Each data side the metrics need is aggregated to the grain first**
+   (:data:`payback.metrics.sides.SIDES`): the ads sum ``ad_stats`` (impressions, clicks,
+   cost, platform conversions); the orders sum confirmed ``orders`` (orders, revenue, cost
+   of goods); the new customers count the store's ``acquisitions`` (each customer's first
+   confirmed order, kept per store version); the leads count valid ``leads``. Filters and
+   the date range apply to each side's rows before they are summed
+   (:mod:`payback.metrics.scope`: ``--from/--to`` on the ad ``date`` and on the day of
+   the order/lead ``time``).
 2. **The sides are outer-joined on the grain keys**, null-safely (``IS NOT DISTINCT
    FROM``: a null keyword on the ad side meets a null keyword on the order side). Each
    side has at most one row per key, so nothing fans out: every order and every ad row
