@@ -29,9 +29,10 @@ import pandas as pd
 import pytest
 
 from payback.cli import main
-from payback.demo import generate_shop
 from payback.economics.ceilings import ceilings
 from payback.store import open_store
+
+from .demo_files import demo_store_file, raw_tables
 
 HORIZON = 12
 
@@ -39,20 +40,12 @@ HORIZON = 12
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> str:
     """A 4,000-customer demo shop (seed 1) in a store file."""
-    shop = generate_shop(4_000, seed=1)
-    path = str(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    with open_store(path) as store:
-        store.write(shop.tables, meta={"base_currency": shop.currency})
-    return path
+    return demo_store_file(tmp_path_factory.mktemp("demo"), 4_000, seed=1)
 
 
 @pytest.fixture(scope="module")
 def raw(demo_db) -> dict[str, pd.DataFrame]:
-    with open_store(demo_db, read_only=True) as store:
-        return {
-            name: store.to_pyarrow(store.table(name)).to_pandas()
-            for name in ("ad_stats", "orders", "costs")
-        }
+    return raw_tables(demo_db, ("ad_stats", "orders", "costs"))
 
 
 def _slice(frame: pd.DataFrame) -> pd.Series:

@@ -22,27 +22,23 @@ import pyarrow as pa
 import pytest
 
 from payback.cli import main
-from payback.demo import generate_shop
 from payback.economics.ceilings import NO_MARGIN, ceilings
 from payback.metrics import compute_metrics
 from payback.store import open_store
+
+from .demo_files import demo_store_file, raw_tables
 
 HORIZON = 12
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> str:
-    shop = generate_shop(3_000, seed=11)
-    path = str(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    with open_store(path) as store:
-        store.write(shop.tables, meta={"base_currency": shop.currency})
-    return path
+    return demo_store_file(tmp_path_factory.mktemp("demo"), 3_000, seed=11)
 
 
 @pytest.fixture(scope="module")
 def raw(demo_db) -> dict[str, pd.DataFrame]:
-    with open_store(demo_db, read_only=True) as store:
-        return {n: store.to_pyarrow(store.table(n)).to_pandas() for n in ("ad_stats", "orders")}
+    return raw_tables(demo_db, ("ad_stats", "orders"))
 
 
 def _first_orders(orders: pd.DataFrame) -> pd.DataFrame:
