@@ -61,6 +61,16 @@ def test_zero_denominator_is_missing_with_the_reason_and_errors_name_the_input()
         calc.metric("cpo", cost=float("nan"), orders=1)
 
 
+def test_an_input_built_from_parts_is_shown_with_its_value(capsys):
+    from payback.cli import main
+
+    assert main(["calc", "metric", "romi", "revenue=1000", "cogs=400", "cost=200"]) == 0
+    out = capsys.readouterr().out
+    assert "gross_profit = revenue - cogs = 1,000.00 - 400.00 = 600.00" in out
+    assert "= (600.00 - 200.00) / 200.00" in out
+    assert calc.metric("romi", gross_profit=600, cost=200).steps == ()
+
+
 def test_the_command_takes_name_value_inputs_and_rates_with_a_percent_sign(capsys):
     from payback.cli import main
 
@@ -69,6 +79,12 @@ def test_the_command_takes_name_value_inputs_and_rates_with_a_percent_sign(capsy
     out = json.loads(capsys.readouterr().out)
     assert out["value"] == 2187.5  # DOMAIN.md's car dealer
     assert out["inputs"] == {"aov": 700_000, "margin": 0.25, "share": 0.2, "conversion": 0.0625}
+    # the inputs built from the given ones are steps, innermost first (DOMAIN.md: margin
+    # 175,000 per car, max CPA 35,000)
+    assert [(s["name"], s["value"]) for s in out["steps"]] == [
+        ("margin_amount", 175_000),
+        ("max_cpa", 35_000),
+    ]
     assert main(["calc", "metric", "ltv_cac", "ltv=50"]) == 2
     assert "calc metric ltv_cac: cac is needed" in capsys.readouterr().err
     assert main(["calc", "metric", "cpo", "cost"]) == 2

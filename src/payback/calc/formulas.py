@@ -763,6 +763,8 @@ def metric(name: str, **values: float) -> CalcResult:
     >>> r = metric("ltv_cac", ltv=50, cac=20)
     >>> r.value, r.formula, r.unit
     (2.5, 'ltv / cac', 'ratio')
+    >>> metric("romi", revenue=1000, cogs=400, cost=200).step("gross_profit").value
+    600.0
     >>> metric("drr", cost=10, revenue=0).reason
     'revenue is 0: the denominator of cost / revenue'
     >>> metric("romi", cost=10)
@@ -784,6 +786,7 @@ def metric(name: str, **values: float) -> CalcResult:
             f"{', '.join(inputs) or 'no value'}",
             function=key,
         ) from None
+    steps = tuple(_built_inputs(m, inputs, {}).values())
     reason = None
     if value is None:
         zero = [n for n in m.inputs if inputs.get(n) == 0 and n == m.denominator]
@@ -791,8 +794,24 @@ def metric(name: str, **values: float) -> CalcResult:
             f"{zero[0]} is 0: the denominator of {m.formula}" if zero else "an input is missing"
         )
     return CalcResult(
-        metric=key, value=value, inputs=inputs, formula=m.expression, unit=m.unit, reason=reason
+        metric=key,
+        value=value,
+        inputs=inputs,
+        formula=m.expression,
+        unit=m.unit,
+        reason=reason,
+        steps=steps,
     )
+
+
+def _built_inputs(m, given, out: dict[str, Step]) -> dict[str, Step]:
+    """The inputs of ``m`` built from the given ones, innermost first, as steps."""
+    for name in m.inputs:
+        if name not in given and name not in out:
+            inner = CATALOGUE[name]
+            _built_inputs(inner, given, out)
+            out[name] = Step(name, inner.evaluate(given), inner.expression, inner.unit)
+    return out
 
 
 def _missing_input(m, given) -> str:
