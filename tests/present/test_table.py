@@ -48,6 +48,16 @@ def test_the_mappings_are_read_only_copies():
     assert (dict(t.reasons), t.currency, dict(t.date_formats), dict(t.notes)) == ({}, None, {}, {})
 
 
+def test_a_table_pickles_with_its_meaning(table):
+    import pickle
+
+    back = pickle.loads(pickle.dumps(table))
+    assert back.frame.equals(table.frame)
+    assert dict(back.units) == dict(table.units) and dict(back.reasons) == dict(table.reasons)
+    assert (back.currency, dict(back.date_formats)) == ("EUR", {"cohort": "%Y-%m"})
+    assert dict(back.notes) == {"basis": {"cac": "ad cost"}}
+
+
 def test_rename_carries_units_reasons_date_formats_and_basis(table):
     shown = table.rename({"cac": "cost_per_customer", "cohort": "month"})
     assert list(shown.frame.columns) == [

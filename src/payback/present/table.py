@@ -54,8 +54,9 @@ class Table:
         (column -> what its money is computed on: ``revenue`` or a margin),
         ``chi_square`` (a goodness-of-fit total), ``by`` (the grain of a cohort table).
 
-    The mappings are read-only copies. ``eq`` is identity: two tables are the same
-    result, not the same values (compare their frames with ``frame.equals``).
+    The mappings are read-only copies; a table pickles (for worker processes and caches).
+    ``eq`` is identity: two tables are the same result, not the same values (compare
+    their frames with ``frame.equals``).
 
     Examples
     --------
@@ -83,6 +84,11 @@ class Table:
     def __post_init__(self) -> None:
         for name in ("units", "reasons", "date_formats", "notes"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a mappingproxy does not pickle: rebuild from the fields, with plain dicts
+        fields = (self.units, self.reasons, self.currency, self.date_formats, self.notes)
+        return Table, (self.frame, *(dict(f) if isinstance(f, Mapping) else f for f in fields))
 
     def with_frame(self, frame: pd.DataFrame) -> Table:
         """The same meaning over other rows (a slice, a sorted or extended copy): units,
