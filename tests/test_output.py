@@ -14,6 +14,10 @@ import pytest
 
 from payback.errors import InputError
 from payback.output import format_value, render_table, to_csv, write_frame
+from payback.present import Table
+
+UNITS = {"cost": "money", "orders": "count", "ctr": "rate"}
+REASONS = {"ctr": "no impressions in 1 row(s)"}
 
 
 @pytest.fixture
@@ -28,9 +32,11 @@ def frame() -> pd.DataFrame:
             "is_total": [False] * 7 + [True],
         }
     )
-    f.attrs.update(units={"cost": "money", "orders": "count", "ctr": "rate"},
-                   reasons={"ctr": "no impressions in 1 row(s)"}, currency="EUR")  # fmt: skip
     return f
+
+
+def _table(frame: pd.DataFrame) -> Table:
+    return Table(frame, units=UNITS, reasons=REASONS, currency="EUR")
 
 
 def test_csv_prefixes_formula_text_and_leaves_numbers(frame):
@@ -46,8 +52,7 @@ def test_csv_prefixes_formula_text_and_leaves_numbers(frame):
 
 
 def test_table_shows_percent_money_dashes_total_and_reasons(frame):
-    text = render_table(frame.iloc[[0, 1, 7]], units=frame.attrs["units"],
-                        reasons=frame.attrs["reasons"], currency="EUR")  # fmt: skip
+    text = render_table(frame.iloc[[0, 1, 7]], units=UNITS, reasons=REASONS, currency="EUR")
     rows = [line for line in text.splitlines() if line.count("│") > 3]
     assert [c.strip() for c in rows[0].split("│")[1:-1]] == [
         "=1+2",
@@ -70,7 +75,7 @@ def test_table_text_is_not_read_as_rich_markup():
 def test_json_records_keep_fractions_and_nulls(frame):
     buf = io.StringIO()
     frame = frame.assign(cost=[np.nan, np.inf, 0, 1, 2, 3, 4, 5])
-    write_frame(frame, "json", stream=buf, title="t")
+    write_frame(_table(frame), "json", stream=buf, title="t")
     doc = json.loads(buf.getvalue())
     assert doc["rows"][0]["ctr"] == 0.0123 and doc["rows"][1]["ctr"] is None
     assert doc["rows"][0]["cost"] is None and doc["rows"][1]["cost"] is None  # never NaN/inf
@@ -81,7 +86,7 @@ def test_json_records_keep_fractions_and_nulls(frame):
 
 def test_parquet_keeps_types_and_metadata(frame, tmp_path):
     path = tmp_path / "out" / "f.parquet"
-    write_frame(frame, "parquet", path)
+    write_frame(_table(frame), "parquet", path)
     table = pq.read_table(path)
     assert table.column("orders").to_pylist() == [1, 2, 3, 4, 5, 6, 7, 28]
     assert json.loads(table.schema.metadata[b"payback"])["units"]["ctr"] == "rate"
@@ -96,7 +101,7 @@ def test_parquet_needs_a_file_and_formats_are_checked(frame):
 
 def test_output_file_gets_the_table_text(frame, tmp_path):
     path = tmp_path / "t.txt"
-    write_frame(frame, "table", path, title="by campaign")
+    write_frame(_table(frame), "table", path, title="by campaign")
     assert "by campaign" in path.read_text() and "1.23 %" in path.read_text()
 
 

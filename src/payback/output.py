@@ -18,14 +18,15 @@ Every command's ``--format table|csv|json|parquet`` and ``--output FILE`` go thr
   key-value metadata under ``payback``; needs ``--output``.
 
 A column named after a date grain (``month``: see :data:`payback.metrics.GRAINS`), or named
-in ``frame.attrs["date_formats"]`` (``{"month": "%Y-%m"}``), is shown in the grain's format
+in the table's ``date_formats`` (``{"cohort": "%Y-%m"}``), is shown in the grain's format
 (:func:`payback.present.date_format`) in the table, CSV and JSON (``2024-10``, as
 ``payback ltv cohorts`` shows cohorts); Parquet keeps the date type (the first day of the
 month), for tools that sort and join on dates.
 
-What a column holds comes from ``units`` (``money``, ``count``, ``rate``, ``ratio``) given
-as an argument or in ``frame.attrs["units"]`` (set by
-:func:`payback.metrics.compute_metrics`); other numeric columns print plainly.
+:func:`write_frame` takes a :class:`payback.present.Table` (what every payback function
+returns: :attr:`payback.metrics.MetricsResult.table` ...) or a plain frame. What a column
+holds comes from ``units`` (``money``, ``count``, ``rate``, ``ratio``) given as an argument
+or the table's ``units``; other numeric columns print plainly.
 
 Examples
 --------
@@ -57,14 +58,14 @@ from typing import Any, TextIO
 import pandas as pd
 
 from payback.errors import InputError
-from payback.present import MISSING, NONE_LABEL, format_value, is_missing, total_label
+from payback.present import MISSING, NONE_LABEL, Table, format_value, is_missing, total_label
 
 FORMATS = ("table", "csv", "json", "parquet")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_frame(
-    frame: pd.DataFrame,
+    frame: Table | pd.DataFrame,
     fmt: str = "table",
     output: str | Path | None = None,
     *,
@@ -79,8 +80,10 @@ def write_frame(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        The result; an ``is_total`` boolean column marks totals rows (shown as ``Total``).
+    frame : payback.present.Table or pandas.DataFrame
+        The result, with the units, reasons, currency and date formats of its columns
+        when a :class:`~payback.present.Table`; an ``is_total`` boolean column marks
+        totals rows (shown as ``Total``).
     fmt : {"table", "csv", "json", "parquet"}
     output : path, optional
         File to write; standard output when None (not allowed for Parquet).
@@ -89,10 +92,10 @@ def write_frame(
     rates_as_percent : bool
         Tables show ``rate`` columns as percentages (files always hold fractions).
     units : mapping, optional
-        Column -> ``money`` | ``count`` | ``rate`` | ``ratio``; default
-        ``frame.attrs["units"]``.
+        Column -> ``money`` | ``count`` | ``rate`` | ``ratio``; default the table's
+        ``units`` (none for a plain frame).
     reasons : mapping, optional
-        Column -> why some values are missing; default ``frame.attrs["reasons"]``.
+        Column -> why some values are missing; default the table's ``reasons``.
     stream : text stream, optional
         Where to print when ``output`` is None (default: standard output).
     extra : mapping, optional
@@ -107,9 +110,10 @@ def write_frame(
     fmt = (fmt or "table").lower()
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    units = dict(units if units is not None else frame.attrs.get("units", {}))
-    reasons = dict(reasons if reasons is not None else frame.attrs.get("reasons", {}))
-    currency = frame.attrs.get("currency")
+    table = frame if isinstance(frame, Table) else Table(frame)
+    frame, currency, date_formats = table.frame, table.currency, table.date_formats
+    units = dict(units if units is not None else table.units)
+    reasons = dict(reasons if reasons is not None else table.reasons)
     if fmt == "parquet":
         if output is None:
             raise InputError("--format parquet writes a binary file: give --output FILE.parquet")
@@ -124,11 +128,19 @@ def write_frame(
             currency=currency,
             rates_as_percent=rates_as_percent,
             width=None if output is None else 200,
+            date_formats=date_formats,
         )
     elif fmt == "csv":
-        text = to_csv(frame)
+        text = to_csv(frame, date_formats=date_formats)
     else:
-        payload = to_json_payload(frame, title=title, units=units, reasons=reasons)
+        payload = to_json_payload(
+            frame,
+            title=title,
+            units=units,
+            reasons=reasons,
+            currency=currency,
+            date_formats=date_formats,
+        )
         text = json.dumps({**payload, **(extra or {})}, ensure_ascii=False) + "\n"
     if output is None:
         (stream or sys.stdout).write(text)
@@ -162,6 +174,7 @@ def render_table(
     currency: str | None = None,
     rates_as_percent: bool = True,
     width: int | None = None,
+    date_formats: Mapping[str, str] | None = None,
 ) -> str:
     """The frame as a Rich table (text), missing cells ``–`` and their reasons below.
 
@@ -187,7 +200,7 @@ def render_table(
     from rich.text import Text
 
     units = units or {}
-    frame = formatted_dates(frame)
+    frame = formatted_dates(frame, date_formats)
     columns = [c for c in frame.columns if c not in ("is_total", "total_kind")]
     totals = _total_labels(frame)
     dims = [c for c in columns if c not in units]
@@ -315,9 +328,9 @@ def _fractional_counts(frame: pd.DataFrame, units: Mapping[str, str]) -> dict[st
     return out
 
 
-def to_csv(frame: pd.DataFrame) -> str:
+def to_csv(frame: pd.DataFrame, *, date_formats: Mapping[str, str] | None = None) -> str:
     """Spreadsheet-safe CSV text: formula-like TEXT cells get a leading apostrophe."""
-    safe = formatted_dates(frame).copy()
+    safe = formatted_dates(frame, date_formats).copy()
     for c in safe.columns:
         if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
             safe[c] = safe[c].map(_safe_text)
@@ -349,9 +362,11 @@ def to_json_payload(
     title: str | None = None,
     units: Mapping[str, str] | None = None,
     reasons: Mapping[str, str] | None = None,
+    currency: str | None = None,
+    date_formats: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The JSON document of a frame: records with fractions and nulls, plus the reasons."""
-    frame = formatted_dates(frame)
+    frame = formatted_dates(frame, date_formats)
     columns = [str(c) for c in frame.columns]
     rows = [
         {c: _json_value(v) for c, v in zip(columns, row, strict=True)}
@@ -361,30 +376,32 @@ def to_json_payload(
         "title": title,
         "columns": columns,
         "units": dict(units or {}),
-        "currency": frame.attrs.get("currency"),
+        "currency": currency,
         "rows": rows,
         "reasons": dict(reasons or {}),
     }
 
 
-def formatted_dates(frame: pd.DataFrame) -> pd.DataFrame:
+def formatted_dates(
+    frame: pd.DataFrame, date_formats: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """The frame with its period columns as text (``2024-10``): the columns named after a
     date grain whose label is not a day's (``month``, :data:`payback.metrics.GRAINS`) and
-    those of ``attrs["date_formats"]``. Values that are not dates stay as they are.
+    those of ``date_formats`` (a :class:`~payback.present.Table`'s). Values that are not
+    dates stay as they are.
 
     Examples
     --------
     >>> f = pd.DataFrame({"month": [dt.date(2024, 10, 1), None], "n": [1, 2]})
     >>> formatted_dates(f)["month"].tolist()
     ['2024-10', None]
-    >>> f.attrs["date_formats"] = {"n": "%Y"}
-    >>> formatted_dates(f)["n"].tolist()
+    >>> formatted_dates(f, {"n": "%Y"})["n"].tolist()
     [1, 2]
     """
     from payback.metrics.filters import GRAINS
 
     formats = {c: GRAINS[c].date_format for c in frame.columns if c in GRAINS}
-    formats |= frame.attrs.get("date_formats", {})
+    formats |= dict(date_formats or {})
     formats = {  # a month NUMBER (the simulator's) is no date: left as it is
         c: f
         for c, f in formats.items()
@@ -398,18 +415,16 @@ def formatted_dates(frame: pd.DataFrame) -> pd.DataFrame:
             return None
         return value.strftime(fmt) if isinstance(value, dt.date) else value
 
-    out = frame.assign(
+    return frame.assign(
         **{c: frame[c].map(lambda v, f=f: shown(v, f)).astype(object) for c, f in formats.items()}
     )
-    out.attrs = dict(frame.attrs)
-    return out
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path, **meta: Any) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    plain = pd.DataFrame(frame)  # drop attrs: pyarrow would try to serialise them
+    plain = pd.DataFrame(frame)  # drop a user's attrs: pyarrow would try to serialise them
     plain.attrs = {}
     table = pa.Table.from_pandas(plain, preserve_index=False)
     metadata = dict(table.schema.metadata or {})

@@ -36,19 +36,19 @@ def test_cohorts_by_campaign_split_platforms(shop):
     store, orders = shop
     expected = _acquired_by(orders)
     assert {"google / Brand - Exact", "microsoft / Brand - Exact"} <= set(expected.index)
-    table = cohort_ltv(store, "campaign")
+    table = cohort_ltv(store, "campaign").frame
     sizes = table[table.months_since_acquisition == 0].groupby("cohort")["customers"].sum()
     assert sizes.sort_index().to_dict() == expected.to_dict()
 
 
 def test_ltv_by_source_campaign_split_platforms(shop):
     store, orders = shop
-    table = ltv_by_source(store, "campaign", min_customers=10_000)  # pooled fits: fast
+    table = ltv_by_source(store, "campaign", min_customers=10_000).frame  # pooled fits: fast
     got = table[table.source.notna()].set_index("source")["customers"].sort_index()
     assert got.to_dict() == _acquired_by(orders).to_dict()
 
 
 def test_campaign_key_matches_the_engine_key(shop):
     store, _ = shop
-    cohorts = set(cohort_ltv(store, "campaign").cohort.dropna())
+    cohorts = set(cohort_ltv(store, "campaign").frame.cohort.dropna())
     assert campaign_key("google", "Brand - Exact") in cohorts

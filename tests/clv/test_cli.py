@@ -146,7 +146,7 @@ def test_cohorts_and_parquet_output(capsys, db, tmp_path):
     assert code == 0
     frame = pd.read_parquet(target)
     with open_store(db, read_only=True) as store:
-        api = cohort_ltv(store, "partner", max_months=6)
+        api = cohort_ltv(store, "partner", max_months=6).frame
     assert frame.revenue_per_customer.tolist() == pytest.approx(api.revenue_per_customer.tolist())
     code, out, _ = run(capsys, "cohorts", "--db", db)
     assert code == 0 and "months_since_acquisition" in out

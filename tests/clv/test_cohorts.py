@@ -57,7 +57,7 @@ def test_acquisition_is_the_first_confirmed_order(shop):
 
 
 def test_cohorts_by_month(shop):
-    c = cohort_ltv(shop).set_index(["cohort", "months_since_acquisition"])
+    c = cohort_ltv(shop).frame.set_index(["cohort", "months_since_acquisition"])
     jan = c.loc["2024-01"]
     # the data end on 30 April: January is seen for months 0..3, February for 0..2
     assert jan.index.tolist() == [0, 1, 2, 3]
@@ -72,11 +72,11 @@ def test_cohorts_by_month(shop):
 
 
 def test_cohorts_by_source_count_only_customers_old_enough(shop):
-    c = cohort_ltv(shop, "channel").set_index(["cohort", "months_since_acquisition"])
+    c = cohort_ltv(shop, "channel").frame.set_index(["cohort", "months_since_acquisition"])
     assert c.loc["google"].revenue_per_customer.tolist() == [70.0, 95.0, 95.0, 105.0]
     meta = c.loc["meta"]
     assert meta.customers.tolist() == [1, 1, 1]
-    partner = cohort_ltv(shop, "partner")
+    partner = cohort_ltv(shop, "partner").frame
     # b and c came through P1 (their first orders); a has no partner
     p1 = partner[partner.cohort == "P1"]
     assert p1.customers.tolist() == [2, 2, 2, 1]  # c (February) is not 3 months old yet
@@ -87,9 +87,9 @@ def test_cohorts_by_source_count_only_customers_old_enough(shop):
 
 
 def test_max_months_and_as_of(shop):
-    c = cohort_ltv(shop, max_months=1)
+    c = cohort_ltv(shop, max_months=1).frame
     assert c.months_since_acquisition.max() == 1
-    later = cohort_ltv(shop, as_of="2024-06-30")
+    later = cohort_ltv(shop, as_of="2024-06-30").frame
     assert later[later.cohort == "2024-01"].months_since_acquisition.max() == 5
 
 
@@ -97,17 +97,18 @@ def test_missing_cogs_gives_no_margin_with_a_reason(store):
     rows = [list(r) for r in ROWS]
     rows[2][4] = None
     store.write({"orders": _orders([tuple(r) for r in rows])})
-    c = cohort_ltv(store)
+    table = cohort_ltv(store)
+    c = table.frame
     jan = c[c.cohort == "2024-01"]
     assert jan.gross_margin_per_customer.tolist()[:3] == [30.0, 40.0, 40.0]
     assert jan.gross_margin_per_customer.isna().tolist() == [False, False, False, True]
-    assert "1 confirmed order(s) have no cogs" in c.attrs["reasons"]["gross_margin_per_customer"]
+    assert "1 confirmed order(s) have no cogs" in table.reasons["gross_margin_per_customer"]
 
 
 def test_unknown_grouping_and_empty_store(store):
     with pytest.raises(InputError, match="expected one of month"):
         cohort_ltv(store, "fruit")
-    assert cohort_ltv(store).empty
+    assert cohort_ltv(store).frame.empty
 
 
 def _monthly_buyers(end_day: dt.date):
@@ -127,7 +128,7 @@ def test_an_unfinished_last_month_is_not_a_month_observed(store):
     """Data ending on 1 March: March is not observed yet, so the January cohort has
     months 0 (January) and 1 (February) only, never a March with retention 0."""
     store.write({"orders": _orders(_monthly_buyers(dt.date(2024, 3, 1)))})
-    c = cohort_ltv(store)
+    c = cohort_ltv(store).frame
     jan = c[c.cohort == "2024-01"]
     assert jan.months_since_acquisition.tolist() == [0, 1]
     assert jan.retention.tolist() == [1.0, 1.0]
@@ -137,13 +138,13 @@ def test_an_unfinished_last_month_is_not_a_month_observed(store):
     assert "2024-03" not in set(c.cohort)
     # the same cut with an explicit as_of: a day inside March, or 29 February (month end)
     for as_of in ("2024-03-01", "2024-03-30", "2024-02-29"):
-        assert cohort_ltv(store, as_of=as_of).months_since_acquisition.max() == 1, as_of
-    assert cohort_ltv(store, as_of="2024-02-28").months_since_acquisition.max() == 0
+        assert cohort_ltv(store, as_of=as_of).frame.months_since_acquisition.max() == 1, as_of
+    assert cohort_ltv(store, as_of="2024-02-28").frame.months_since_acquisition.max() == 0
 
 
 def test_a_last_day_on_a_month_end_completes_the_month(store):
     store.write({"orders": _orders(_monthly_buyers(dt.date(2024, 3, 31)))})
-    c = cohort_ltv(store)
+    c = cohort_ltv(store).frame
     jan = c[c.cohort == "2024-01"]
     assert jan.months_since_acquisition.tolist() == [0, 1, 2]
     assert jan.retention.tolist() == [1.0, 1.0, 0.0]  # March fully observed: nobody bought

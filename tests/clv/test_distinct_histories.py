@@ -27,7 +27,7 @@ def test_per_customer_values_are_the_models_on_every_customer(shop, discount, ma
     pred = predict_ltv(
         shop, by="platform", min_customers=300, annual_discount_rate=discount, margin=margin
     )
-    customers = pred.customers
+    customers = pred.customers.frame
     histories = customers[["frequency", "recency", "T"]].drop_duplicates()
     assert len(histories) < len(customers)  # shared histories: the case this is about
     days = 12 * 365.25 / 12

@@ -62,13 +62,14 @@ def test_predict_ltv_carries_the_reason(monkeypatch):
     heavy_tail = GammaGammaFit(p=2.0, q=0.8, v=10.0)
     monkeypatch.setattr(sources, "fit_gamma_gamma", lambda *a, **k: heavy_tail)
     result = predict_ltv(store, horizon_months=6)
-    c = result.customers
+    c = result.customers.frame
     no_repeat = c.frequency == 0
     assert no_repeat.any() and (~no_repeat).any()
     assert c.expected_spend[no_repeat].isna().all() and c.clv[no_repeat].isna().all()
     assert (c.expected_spend[~no_repeat] > 0).all() and (c.clv[~no_repeat] >= 0).all()
-    row = result.by_source.iloc[0]
+    row = result.by_source.frame.iloc[0]
     assert row.predicted_ltv is None and row.future_value_per_customer is None
-    reason = result.by_source.attrs["reasons"]
+    reason = result.by_source.reasons
+    assert result.customers.reasons["clv"] == reason["predicted_ltv"]
     assert "q = 0.8" in reason["predicted_ltv"]
     assert "p x + q <= 1" in reason["future_value_per_customer"]

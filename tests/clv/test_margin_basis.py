@@ -34,7 +34,8 @@ def _table(path, margin):
 
 
 def test_margin_given_applies_to_history_and_prediction(store_path):
-    revenue, kept = _table(store_path, None), _table(store_path, 0.3)
+    revenue_table, kept_table = _table(store_path, None), _table(store_path, 0.3)
+    revenue, kept = revenue_table.frame, kept_table.frame
     known = revenue.historical_ltv.notna()
     assert known.any()
     # historical margin LTV = historical revenue LTV x the margin given, not the data's cogs
@@ -44,18 +45,21 @@ def test_margin_given_applies_to_history_and_prediction(store_path):
     assert kept.predicted_ltv.astype(float).tolist() == pytest.approx(
         (revenue.predicted_ltv.astype(float) * 0.3).tolist(), rel=1e-9
     )
-    assert kept.attrs["basis"]["historical_margin_ltv"] == "revenue x 30% (the margin given)"
-    assert kept.attrs["basis"]["predicted_ltv"] == "revenue x 30% (the margin given)"
+    basis = kept_table.notes["basis"]
+    assert basis["historical_margin_ltv"] == "revenue x 30% (the margin given)"
+    assert basis["predicted_ltv"] == "revenue x 30% (the margin given)"
 
 
 def test_without_margin_history_keeps_the_data_margin(store_path):
-    revenue = _table(store_path, None)
+    table = _table(store_path, None)
+    revenue = table.frame
     known = revenue.historical_ltv.notna()
     ratio = revenue.historical_margin_ltv[known].astype(float) / revenue.historical_ltv[known]
     # the demo's cogs are a real share of revenue: margin strictly between 0 and revenue
     assert ((ratio > 0) & (ratio < 1)).all()
-    assert revenue.attrs["basis"]["predicted_ltv"] == "revenue"
-    assert revenue.attrs["basis"]["historical_margin_ltv"] == "revenue - cogs (the data's margin)"
+    basis = table.notes["basis"]
+    assert basis["predicted_ltv"] == "revenue"
+    assert basis["historical_margin_ltv"] == "revenue - cogs (the data's margin)"
 
 
 def test_margin_out_of_range_is_refused(store_path):

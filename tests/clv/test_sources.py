@@ -34,8 +34,8 @@ def test_pooled_prediction_is_the_model_on_every_customer(shop):
     pooled, spend = result.fits["pooled"]
     direct = fit_bgnbd(compress(summary))
     assert pooled.params == pytest.approx(direct.params, rel=1e-9)
-    assert len(result.customers) == len(summary)
-    row = result.by_source.iloc[0]
+    assert len(result.customers.frame) == len(summary)
+    row = result.by_source.frame.iloc[0]
     assert row.source == "all" and row.customers == len(summary)
     # predicted LTV of a new customer, by hand (Fader, Hardie & Lee 2005, eq. 9):
     # E[X(t)] = (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))],
@@ -59,25 +59,26 @@ def test_pooled_prediction_is_the_model_on_every_customer(shop):
     expected = 0.3 * (first_order + p * v / (q - 1) * repeat)
     assert row.predicted_ltv == pytest.approx(expected, rel=1e-9)
     assert 0.3 * first_order < row.predicted_ltv < 0.3 * (first_order + 10 * spend.mean_spend)
-    assert row.future_value_per_customer == pytest.approx(result.customers.clv.mean())
-    c = result.customers
+    assert row.future_value_per_customer == pytest.approx(result.customers.frame.clv.mean())
+    c = result.customers.frame
     assert c.p_alive.between(0, 1).all()
     assert (c.clv >= 0).all()
 
 
 def test_by_source_fits_big_sources_and_pools_the_rest(shop):
-    table = ltv_by_source(shop, "channel", horizon_months=12, min_customers=400)
+    result = ltv_by_source(shop, "channel", horizon_months=12, min_customers=400)
+    table = result.frame
     confirmed = shop.table("orders").filter(lambda t: t.status == "confirmed")
     assert table.customers.sum() == shop.execute(confirmed.customer_id.nunique())
     big = table.customers >= 400
     assert (table.model_fit[big] == "own").all()
     assert (table.model_fit[~big] == "pooled").all()
     assert (~big).any()  # the demo shop has small channels
-    reason = table.attrs["reasons"]["model_fit"]
+    reason = result.reasons["model_fit"]
     for source in table.source[~big]:
         assert f"{source}: " in reason and "< 400: pooled fit" in reason
     # historical LTV is the cohort value at month 11 (the 12 first months)
-    cohorts = cohort_ltv(shop, "channel")
+    cohorts = cohort_ltv(shop, "channel").frame
     at = cohorts[cohorts.months_since_acquisition == 11].set_index("cohort")
     google = table.set_index("source").loc["google"]
     assert google.historical_ltv == pytest.approx(at.loc["google", "revenue_per_customer"])

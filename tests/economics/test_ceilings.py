@@ -193,7 +193,7 @@ def test_keyword_grain_uses_the_shop_ltv(shop):
     r = rows(result)
     assert r["kw-C"]["ltv"] == 105 and r["kw-C"]["ltv_source"] == "shop historical"
     assert r["kw-C"]["cac"] == 10
-    assert "whole shop's LTV" in result.frame.attrs["reasons"]["ltv"]
+    assert "whole shop's LTV" in result.table.reasons["ltv"]
 
 
 def test_horizon_longer_than_the_data(shop):
@@ -270,7 +270,7 @@ def test_partner_cost_is_the_commission_on_confirmed_orders(shop):
     assert (r["P1"]["cost"], r["P1"]["new_customers"], r["P1"]["cac"]) == (40, 4, 10)
     assert r["P1"]["ltv"] == 60  # one order each: 100 - 40
     assert r["TOTAL"]["cost"] is None and r["TOTAL"]["verdict"] == "not enough data"
-    assert "commission" in result.frame.attrs["reasons"]["cost"]
+    assert "commission" in result.table.reasons["cost"]
 
 
 def test_partner_commission_is_of_the_filtered_period_and_slice(store):

@@ -174,7 +174,7 @@ def test_predicted_ltv_comes_from_the_clv_models(demo_db):
 
     with open_store(demo_db, read_only=True) as store:
         result = ceilings(store, "campaign", ltv="predicted")
-        clv = ltv_by_source(store, "campaign", horizon_months=HORIZON)
+        clv = ltv_by_source(store, "campaign", horizon_months=HORIZON).frame
     frame = result.frame[~result.frame["is_total"]].set_index(["platform", "campaign"])
     predicted = clv.set_index("source")["predicted_ltv"]
     for campaign in ("google / Teaware - Exact", "meta / Giveaway - Broad"):

@@ -79,4 +79,4 @@ def test_costs_not_covering_the_horizon_give_no_value_with_a_reason(shop):
     assert "12 months" in short.reason and "2023-01" in short.reason
     result = ceilings(shop, "campaign", predicted=False, horizon_months=25)
     assert result.frame["marginal_cpo"].isna().all()
-    assert "other_costs_per_customer" in result.frame.attrs["reasons"]["other_costs_per_customer"]
+    assert "other_costs_per_customer" in result.table.reasons["other_costs_per_customer"]

@@ -116,7 +116,7 @@ def test_months_read_like_ltv_cohorts(store):
     from payback.output import formatted_dates
 
     months = compute_metrics(store, by="month", metrics="orders")
-    cohorts = cohort_ltv(store, "month")
+    cohorts = cohort_ltv(store, "month").frame
 
     shown = set(formatted_dates(months.groups)["month"])
     assert set(cohorts["cohort"]) <= shown and "2024-09" in shown

@@ -26,6 +26,7 @@ import payback.cache
 import payback.clv.cohorts
 import payback.clv.sources
 from payback.cache import QueryCache, per_store_version
+from payback.present import Table
 from payback.report import clv_section
 
 
@@ -91,16 +92,16 @@ def test_concurrent_requests_compute_the_cohorts_once(store_file, fresh_memo, mo
     def slow_cohorts(store, by, **kwargs):
         calls.append(by)
         time.sleep(0.2)  # a query takes a while: the other threads arrive meanwhile
-        return pd.DataFrame({"cohort": ["google"], "customers": [3]})
+        return Table(pd.DataFrame({"cohort": ["google"], "customers": [3]}))
 
     monkeypatch.setattr(payback.clv.cohorts, "cohort_ltv", slow_cohorts)
     results = run_together(8, lambda i: clv_section.source_cohorts(store_file))
     assert not [r for r in results if isinstance(r, Exception)]
     assert calls == ["platform"]
-    assert all(r.equals(results[0]) for r in results)
+    assert all(r.frame.equals(results[0].frame) for r in results)
     # every caller gets its own copy: one changing it does not change the others'
-    results[0].loc[0, "customers"] = 99
-    assert clv_section.source_cohorts(store_file).loc[0, "customers"] == 3
+    results[0].frame.loc[0, "customers"] = 99
+    assert clv_section.source_cohorts(store_file).frame.loc[0, "customers"] == 3
 
 
 def test_readers_and_a_newer_store_file_do_not_break_each_other(tmp_path, fresh_memo):
@@ -162,9 +163,9 @@ def test_a_new_import_is_seen(demo_copy, fresh_memo):
     from payback.store import open_store
 
     with open_store(demo_copy) as store:
-        before = clv_section.ltv_table(store)
+        before = clv_section.ltv_table(store).frame
         assert "tiktok" not in set(before["source"])
-        assert "tiktok" not in set(clv_section.source_cohorts(store)["cohort"])
+        assert "tiktok" not in set(clv_section.source_cohorts(store).frame["cohort"])
         store.write({"orders": pa.table({
             "order_id": ["tt1", "tt2", "tt3"],
             "customer_id": ["new-1", "new-2", "new-3"],
@@ -174,8 +175,8 @@ def test_a_new_import_is_seen(demo_copy, fresh_memo):
             "currency": ["USD"] * 3,
             "platform": ["tiktok"] * 3,
         })})  # fmt: skip
-        cohorts = clv_section.source_cohorts(store)
-        table = clv_section.ltv_table(store)
+        cohorts = clv_section.source_cohorts(store).frame
+        table = clv_section.ltv_table(store).frame
     month0 = cohorts[(cohorts["cohort"] == "tiktok") & (cohorts["months_since_acquisition"] == 0)]
     assert month0[["customers", "revenue_per_customer"]].values.tolist() == [[3, 60.0]]
     row = table.set_index("source").loc["tiktok"]
@@ -206,11 +207,12 @@ def test_the_numbers_are_the_same_with_and_without_the_memo(demo_db, fresh_memo,
     for got, exact in ((memoised, True), (fresh, False)):
         same = {"check_exact": True} if exact else {"rtol": 1e-6}
         for by, table in first[0].items():
-            pd.testing.assert_frame_equal(got[0][by], table, **same)
-            assert got[0][by].attrs == table.attrs
+            pd.testing.assert_frame_equal(got[0][by].frame, table.frame, **same)
+            assert dict(got[0][by].reasons) == dict(table.reasons)
+            assert dict(got[0][by].units) == dict(table.units)
         for by, table in first[1].items():
-            pd.testing.assert_frame_equal(got[1][by], table, **same)
-        pd.testing.assert_frame_equal(got[2][0], first[2][0], **same)
+            pd.testing.assert_frame_equal(got[1][by].frame, table.frame, **same)
+        pd.testing.assert_frame_equal(got[2][0].frame, first[2][0].frame, **same)
         assert got[2][1] == first[2][1]
         pd.testing.assert_frame_equal(got[3], first[3], **same)
         assert got[4] == (first[4] if exact else pytest.approx(first[4], rel=1e-6))

@@ -27,7 +27,7 @@ def test_ltv_cac_card_is_predicted_ltv_over_cac(demo_db, demo_html):
     from payback.store import open_store
 
     with open_store(demo_db, read_only=True) as store:
-        by_source = ltv_by_source(store, "platform")
+        by_source = ltv_by_source(store, "platform").frame
         result = compute_metrics(store, by=(), metrics=("cost", "new_customers", "cac"))
     paid, every = result.total("paid"), result.total("all")
     known = by_source[by_source.predicted_ltv.notna()]
@@ -67,8 +67,8 @@ def test_source_table_matches_ltv_by_source(demo_db):
     from payback.store import open_store
 
     with open_store(demo_db, read_only=True) as store:
-        ours = ltv_table(store).set_index("source")
-        theirs = ltv_by_source(store, "platform").set_index("source")
+        ours = ltv_table(store).frame.set_index("source")
+        theirs = ltv_by_source(store, "platform").frame.set_index("source")
     assert list(ours.index) == list(theirs.index)
     for col in ("customers", "historical_ltv", "predicted_ltv", "p_alive"):
         for source in theirs.index:
@@ -111,7 +111,7 @@ def test_clv_by_campaign_joins_each_campaign_with_its_own_cac(demo_db):
     from payback.store import open_store
 
     with open_store(demo_db, read_only=True) as store:
-        table = ltv_table(store, "campaign")
+        table = ltv_table(store, "campaign").frame
         frame = compute_metrics(store, by=("campaign",), metrics=("cac",)).groups
     cac = {
         f"{p} / {c}": v for p, c, v in zip(frame.platform, frame.campaign, frame.cac, strict=True)

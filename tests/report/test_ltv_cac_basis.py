@@ -75,7 +75,7 @@ def test_clv_table_ltv_cac_is_predicted_revenue_ltv_over_cac(demo_db):
     from payback.store import open_store
 
     with open_store(demo_db, read_only=True) as store:
-        table = ltv_table(store)
+        table = ltv_table(store).frame
         cac = compute_metrics(store, by=("platform",), metrics=("cac",)).frame
     cac = cac[~cac["is_total"]].set_index("platform")["cac"]
     checked = 0

@@ -9,6 +9,7 @@ import typer
 from payback._lazy import lazy_module
 from payback.calc.inputs import parse_number
 from payback.errors import InputError
+from payback.present import Table
 from payback.store import open_store
 
 pd = lazy_module("pandas")
@@ -48,7 +49,7 @@ def _open(db):
     return open_store(db, read_only=True)
 
 
-def _write(frame: pd.DataFrame, fmt: str, output: str | None, title: str, **extra) -> None:
+def _write(frame: Table | pd.DataFrame, fmt: str, output: str | None, title: str, **extra) -> None:
     """Print or save ``frame`` (:func:`payback.output.write_frame`); ``extra`` keys go
     into the JSON document."""
     from payback.output import write_frame  # imports pandas at its top, for now
@@ -102,8 +103,9 @@ def summary_command(
         store.close()
     if compressed:
         frame = clv.compress(frame)
-    frame.attrs["units"] = {"frequency": "count", "monetary_value": "money", "weights": "count"}
-    _write(frame, fmt, output, f"customer summary ({len(frame)} rows, periods {freq.upper()})")
+    units = {"frequency": "count", "monetary_value": "money", "weights": "count"}
+    title = f"customer summary ({len(frame)} rows, periods {freq.upper()})"
+    _write(Table(frame, units), fmt, output, title)
 
 
 @ltv_app.command("fit")
@@ -180,7 +182,6 @@ def fit_command(
         frame = clv.segment_summaries(fits, segment)
         name = next(iter(fits.values())).model_name
         title = f"{name} by {segment}: {len(fits)} segments ({unit})"
-    frame.attrs["units"] = {}
     _write(frame, fmt, output, title, period=period)
 
 
@@ -243,23 +244,20 @@ def predict_command(
             min_customers=min_customers,
             as_of=as_of,
         )
-        currency = store.base_currency
     finally:
         store.close()
     what = "margin" if kept is not None else "revenue"
     if customers:
-        frame = result.customers
-        frame.attrs["units"] = {"p_alive": "rate", "expected_spend": "money", "clv": "money"}
+        table = result.customers
         title = f"customer value over {horizon} ({what}, discount {rate:.0%} a year)"
     else:
-        frame = result.by_source
+        table = result.by_source
         title = (
             f"LTV by {by or 'all customers'} over {horizon} ({what}, discount {rate:.0%} a "
             f"year, model {model})"
         )
-    frame.attrs["currency"] = currency
-    basis = {} if customers else dict(frame.attrs.get("basis", {}))
-    _write(frame, fmt, output, title, **({"basis": basis} if basis else {}))
+    basis = {} if customers else dict(table.notes.get("basis", {}))
+    _write(table, fmt, output, title, **({"basis": basis} if basis else {}))
     if basis and fmt.lower() == "table":
         for column, what in basis.items():
             typer.echo(f"{column}: {what}")
@@ -296,11 +294,10 @@ def cohorts_command(
 
     store = _open(db)
     try:
-        frame = clv.cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
-        frame.attrs["currency"] = store.base_currency
+        table = clv.cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
     finally:
         store.close()
-    _write(frame, fmt, output, f"cohort LTV by {by}")
+    _write(table, fmt, output, f"cohort LTV by {by}")
 
 
 @ltv_app.command("check")
@@ -333,13 +330,13 @@ def check_command(
             store, calibration_end, model=model, freq=freq, as_of=as_of
         )
     if distribution:
-        frame = clv.frequency_fit(fit, summary)
-        chi = frame.attrs["chi_square"]
+        table = clv.frequency_fit(fit, summary)
+        chi = table.notes["chi_square"]
         title = f"{fit.model_name}: customers by repeat purchases (chi-square {chi:.2f})"
     else:
-        frame = clv.holdout_check(fit, summary)
+        table = clv.holdout_check(fit, summary)
         title = f"{fit.model_name}: holdout purchases per customer by calibration frequency"
-    _write(frame, fmt, output, title)
+    _write(table, fmt, output, title)
 
 
 def register(app: typer.Typer) -> None:

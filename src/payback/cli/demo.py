@@ -92,13 +92,11 @@ def demo_command(
         return
     from payback.output import write_frame
 
-    frame = result.summary.frame
     write_frame(
-        frame,
+        result.summary.table,
         fmt,
         output,
         title=f"Demo shop, {result.shop.start} to {result.shop.end}: headline metrics by platform",
-        reasons=result.summary.reasons,
     )
     console.print(
         f"Imported into {result.db}. Next: `payback metrics --by campaign --db {result.db}`"

@@ -141,7 +141,7 @@ def simulate_command(
         typer.echo(fitted_text(fitted))
     if len(sims) == 1:
         sim = next(iter(sims.values()))
-        write_frame(sim.frame, fmt, output, title="Monthly projection")
+        write_frame(sim.table, fmt, output, title="Monthly projection")
         if fmt == "table" and output is None:
             typer.echo(simulation_text(sim))
     else:
@@ -265,8 +265,8 @@ def economics_command(
             end=end,
             as_of=as_of,
         )
-    frame = ceilings_table(result) if fmt == "table" and not all_columns else result.frame
-    write_frame(frame, fmt, output, title=ceilings_title(result))
+    table = ceilings_table(result) if fmt == "table" and not all_columns else result.table
+    write_frame(table, fmt, output, title=ceilings_title(result))
 
 
 def register(app: typer.Typer) -> None:

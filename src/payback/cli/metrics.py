@@ -114,7 +114,7 @@ def metrics_command(
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     title = "metrics by " + ", ".join(result.by) if result.by else "metrics: total"
-    write_frame(result.frame, fmt, output, title=title)
+    write_frame(result.table, fmt, output, title=title)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from payback._lazy import lazy_module
 from payback.errors import InputError
+from payback.present import Table
 
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
@@ -40,7 +41,7 @@ def _labels(max_frequency: int) -> list[str]:
     return [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"]
 
 
-def holdout_check(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+def holdout_check(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) -> Table:
     """Predicted vs actual holdout purchases by calibration frequency.
 
     Parameters
@@ -55,10 +56,11 @@ def holdout_check(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) 
 
     Returns
     -------
-    pandas.DataFrame
-        ``frequency`` (label), ``customers``, ``actual`` and ``predicted`` (mean holdout
-        purchases per customer), ``actual_total``, ``predicted_total``; the last row,
-        ``frequency = "all"``, sums every customer.
+    payback.present.Table
+        Its ``frame``: ``frequency`` (label), ``customers``, ``actual`` and ``predicted``
+        (mean holdout purchases per customer), ``actual_total``, ``predicted_total``; the
+        last row, ``frequency = "all"``, sums every customer. A group without customers
+        has no means (NaN, with the reason in ``reasons``).
 
     Examples
     --------
@@ -68,14 +70,14 @@ def holdout_check(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) 
     >>> s = pd.DataFrame({"frequency": [0, 0, 2], "recency": [0, 0, 30.4], "T": [38.9] * 3,
     ...                   "frequency_holdout": [0, 1, 2], "duration_holdout": [39.0] * 3})
     >>> check = holdout_check(m, s, max_frequency=2)
-    >>> check[["frequency", "customers", "actual"]]
+    >>> check.frame[["frequency", "customers", "actual"]]
       frequency  customers  actual
     0         0        2.0     0.5
     1         1        0.0     NaN
     2        2+        1.0     2.0
     3       all        3.0     1.0
-    >>> check.predicted.round(3).tolist()
-    [0.195, nan, 1.224, 0.538]
+    >>> check.frame.predicted.round(3).tolist(), check.reasons["actual"]
+    ([0.195, nan, 1.224, 0.538], 'no customer in the group')
     """
     _need(
         summary,
@@ -111,12 +113,11 @@ def holdout_check(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) 
         out.insert(
             3, "predicted", np.where(out.customers > 0, out.predicted_total / out.customers, np.nan)
         )
-    out.attrs["units"] = {"customers": "count", "actual_total": "count"}
-    out.attrs["reasons"] = {"actual": "no customer in the group"} if (customers == 0).any() else {}
-    return out
+    reasons = {"actual": "no customer in the group"} if (customers == 0).any() else {}
+    return Table(out, units={"customers": "count", "actual_total": "count"}, reasons=reasons)
 
 
-def frequency_fit(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+def frequency_fit(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) -> Table:
     """Expected vs actual number of customers by repeat purchases in calibration.
 
     Parameters
@@ -130,9 +131,9 @@ def frequency_fit(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) 
 
     Returns
     -------
-    pandas.DataFrame
-        ``frequency`` (label), ``actual`` and ``expected`` customers, ``chi_square``
-        contribution; ``attrs["chi_square"]`` holds the total.
+    payback.present.Table
+        Its ``frame``: ``frequency`` (label), ``actual`` and ``expected`` customers,
+        ``chi_square`` contribution; ``notes["chi_square"]`` holds the total.
 
     Examples
     --------
@@ -141,8 +142,10 @@ def frequency_fit(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) 
     >>> m = BGNBDFit(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> s = pd.DataFrame({"frequency": [0, 0, 1, 3], "T": [38.9] * 4})
     >>> f = frequency_fit(m, s, max_frequency=2)
-    >>> f.frequency.tolist(), f.actual.tolist(), round(float(f.expected.sum()), 6)
+    >>> f.frame.frequency.tolist(), f.frame.actual.tolist(), round(float(f.frame.expected.sum()), 6)
     (['0', '1', '2+'], [2.0, 1.0, 1.0], 4.0)
+    >>> f.notes["chi_square"] == float(f.frame.chi_square.sum())
+    True
     """
     if not hasattr(model, "probability_of_purchases"):
         raise InputError(
@@ -170,6 +173,4 @@ def frequency_fit(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) 
             "chi_square": chi,
         }
     )
-    out.attrs["chi_square"] = float(chi.sum())
-    out.attrs["units"] = {"actual": "count"}
-    return out
+    return Table(out, units={"actual": "count"}, notes={"chi_square": float(chi.sum())})

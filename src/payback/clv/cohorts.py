@@ -15,7 +15,7 @@ month, otherwise the month before (data ending on 1 March observe February, not 
 with no purchases yet). Only cohorts observed for month ``k`` in full count at ``k`` (a
 customer acquired last month cannot have a 6-month value yet), so grouping cohorts by
 source weighs each month's cohort by its size among those old enough. Gross margin is
-``revenue - cogs``; it is missing (with the reason in ``frame.attrs["reasons"]``) when
+``revenue - cogs``; it is missing (with the reason in the table's ``reasons``) when
 some orders of the cohort have no cost of goods.
 
 The per-(cohort, month) aggregation is one Ibis expression (:func:`cohort_expr`) run in
@@ -31,6 +31,7 @@ from typing import Any, Literal
 from payback._lazy import lazy_module
 from payback.errors import InputError
 from payback.metrics.scope import acquisitions, confirmed_orders
+from payback.present import Table
 
 ibis = lazy_module("ibis")
 ir = lazy_module("ibis.expr.types")
@@ -199,7 +200,7 @@ def cohort_expr(store, by: By = "month") -> tuple[ir.Table, ir.Table]:
 
 def cohort_ltv(
     store, by: By = "month", *, max_months: int | None = None, as_of: Any = None
-) -> pd.DataFrame:
+) -> Table:
     """Cumulative revenue and gross margin per acquired customer by months since acquisition.
 
     Parameters
@@ -216,14 +217,15 @@ def cohort_ltv(
 
     Returns
     -------
-    pandas.DataFrame
-        Tidy, one row per cohort and month since acquisition: ``cohort,
+    payback.present.Table
+        Its ``frame`` is tidy, one row per cohort and month since acquisition: ``cohort,
         months_since_acquisition, customers`` (cohort customers observed that long),
         ``active_customers, retention`` (share buying in that month), ``orders, revenue``
         (of that month), ``revenue_per_customer, gross_margin_per_customer``
-        (cumulative). ``attrs["units"]`` and ``attrs["reasons"]`` describe the columns.
-        Orders without a source are in the cohort ``None``. A campaign's cohort is
-        ``"platform / campaign"`` (:func:`campaign_key`).
+        (cumulative); its ``units`` and ``reasons`` describe the columns and
+        ``notes["by"]`` names the cohorts' grain. Orders without a source are in the
+        cohort ``None``. A campaign's cohort is ``"platform / campaign"``
+        (:func:`campaign_key`).
 
     Examples
     --------
@@ -235,7 +237,7 @@ def cohort_ltv(
     ...     "time": [dt.datetime(2024, 1, 5), dt.datetime(2024, 2, 5), dt.datetime(2024, 1, 9)],
     ...     "revenue": [100.0, 50.0, 40.0], "cogs": [60.0, 30.0, 20.0],
     ...     "status": ["confirmed"] * 3, "currency": ["EUR"] * 3})})
-    >>> table = cohort_ltv(store, as_of="2024-02-29")
+    >>> table = cohort_ltv(store, as_of="2024-02-29").frame
     >>> table[["cohort", "months_since_acquisition", "customers", "retention"]]
         cohort  months_since_acquisition  customers  retention
     0  2024-01                         0          2        1.0
@@ -245,7 +247,7 @@ def cohort_ltv(
 
     The data end on 5 February, so by default February is not a complete month yet:
 
-    >>> cohort_ltv(store).months_since_acquisition.tolist()
+    >>> cohort_ltv(store).frame.months_since_acquisition.tolist()
     [0]
     """
     activity_expr, sizes_expr = cohort_expr(store, by)
@@ -262,14 +264,16 @@ def cohort_ltv(
         "revenue_per_customer",
         "gross_margin_per_customer",
     ]
+    by_month = _source_column(by) is None
+    notes = {"by": "month" if by_month else by}
     if sizes.empty:
-        return pd.DataFrame(columns=columns)
+        return Table(pd.DataFrame(columns=columns), _UNITS, {}, store.base_currency, notes=notes)
     last = last_complete_month(activity.last_order.max() if as_of is None else as_of)
     horizon = last - int(sizes.acquisition_month.min())
     if max_months is not None:
         horizon = min(horizon, int(max_months))
     if horizon < 0:  # not one complete month since the first acquisition
-        return pd.DataFrame(columns=columns)
+        return Table(pd.DataFrame(columns=columns), _UNITS, {}, store.base_currency, notes=notes)
     # dense grid: every cohort month x every month since acquisition it has been observed
     grid = sizes.merge(
         pd.DataFrame({"months_since_acquisition": np.arange(horizon + 1)}), how="cross"
@@ -307,28 +311,27 @@ def cohort_ltv(
             f"{int(cell.orders_without_cogs.sum())} confirmed order(s) have no cogs: "
             f"import cost of goods to see the margin"
         )
-    by_month = _source_column(by) is None
     if by_month:
         out["cohort"] = out.cohort.astype(int).map(month_label)
     int_cols = ["customers", "active_customers", "orders"]
     out[int_cols] = out[int_cols].astype("int64")
     out = out[columns].sort_values(["cohort", "months_since_acquisition"], na_position="last")
     out = out.reset_index(drop=True)
-    out.attrs["units"] = {
-        "customers": "count",
-        "active_customers": "count",
-        "retention": "rate",
-        "orders": "count",
-        "revenue": "money",
-        "revenue_per_customer": "money",
-        "gross_margin_per_customer": "money",
-    }
-    out.attrs["reasons"] = reasons
-    out.attrs["by"] = "month" if by_month else by
-    return out
+    return Table(out, _UNITS, reasons, store.base_currency, notes=notes)
 
 
-def shared_cohort_ltv(store, by: By = "month", *, as_of: Any = None) -> pd.DataFrame:
+_UNITS = {
+    "customers": "count",
+    "active_customers": "count",
+    "retention": "rate",
+    "orders": "count",
+    "revenue": "money",
+    "revenue_per_customer": "money",
+    "gross_margin_per_customer": "money",
+}
+
+
+def shared_cohort_ltv(store, by: By = "month", *, as_of: Any = None) -> Table:
     """:func:`cohort_ltv` of the whole history, computed once per store version and shared.
 
     The report's CLV section, the CLV predictions' historical LTV
@@ -348,15 +351,17 @@ def shared_cohort_ltv(store, by: By = "month", *, as_of: Any = None) -> pd.DataF
     ...         "time": [dt.datetime(2024, 1, 5), dt.datetime(2024, 2, 29)],
     ...         "revenue": [100.0, 50.0], "status": ["confirmed"] * 2, "currency": ["EUR"] * 2})})
     ...     first, again = shared_cohort_ltv(store), shared_cohort_ltv(store)
-    >>> first.revenue_per_customer.tolist(), first is again, first.equals(again)
-    ([100.0, 150.0], False, True)
+    >>> first.frame.revenue_per_customer.tolist(), first.frame is again.frame
+    ([100.0, 150.0], False)
+    >>> first.frame.equals(again.frame)
+    True
     """
     if as_of is not None:
         return cohort_ltv(store, by, as_of=as_of)
     from payback.cache import per_store_version
 
     table = per_store_version(store, ("clv.cohort_ltv", by), lambda: cohort_ltv(store, by))
-    return table.copy()
+    return table.with_frame(table.frame.copy())
 
 
 @dataclass(frozen=True)
@@ -401,7 +406,7 @@ def _none_for_nan(values: pd.Series) -> list[float | None]:
     return [None if pd.isna(v) else float(v) for v in values]
 
 
-def ltv_at_horizon(table: pd.DataFrame, horizon_months: int) -> HorizonLTV:
+def ltv_at_horizon(table: Table | pd.DataFrame, horizon_months: int) -> HorizonLTV:
     """Historical LTV at a horizon, per cohort and pooled, from a :func:`cohort_ltv` table.
 
     ``LTV(h) = cumulative revenue of the cohort's customers in months 0 .. h-1 since
@@ -414,9 +419,10 @@ def ltv_at_horizon(table: pd.DataFrame, horizon_months: int) -> HorizonLTV:
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        A :func:`cohort_ltv` result, by acquisition month or by source (the pooled value
-        is the same: the same customers).
+    table : payback.present.Table or pandas.DataFrame
+        A :func:`cohort_ltv` result (or its frame, or some of its rows), by acquisition
+        month or by source (the pooled value is the same: the same customers). A
+        table's reason for a missing margin is the margin LTV's.
     horizon_months : int
         ``h >= 1``.
 
@@ -447,6 +453,9 @@ def ltv_at_horizon(table: pd.DataFrame, horizon_months: int) -> HorizonLTV:
     if h < 1 or h != horizon_months:
         raise InputError(f"horizon must be a whole number of months >= 1, got {horizon_months}")
     columns = ["customers", "historical_ltv", "historical_margin_ltv"]
+    why_margin = None
+    if isinstance(table, Table):
+        why_margin, table = table.reasons.get("gross_margin_per_customer"), table.frame
     at = table[table["months_since_acquisition"] == h - 1] if len(table) else table
     reasons: dict[str, str] = {}
     if at.empty:
@@ -473,7 +482,5 @@ def ltv_at_horizon(table: pd.DataFrame, horizon_months: int) -> HorizonLTV:
     if margin.notna().all():
         pooled_margin = float((margin * customers).sum() / total)
     else:
-        reasons["historical_margin_ltv"] = table.attrs.get("reasons", {}).get(
-            "gross_margin_per_customer", "cost of goods missing on some orders"
-        )
+        reasons["historical_margin_ltv"] = why_margin or "cost of goods missing on some orders"
     return HorizonLTV(h, by_cohort, total, pooled_revenue, pooled_margin, reasons)

@@ -23,7 +23,7 @@ Per source:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from payback._lazy import lazy_module
@@ -42,6 +42,7 @@ from payback.clv.pareto_nbd import fit_pareto_nbd
 from payback.clv.summary import customer_summary
 from payback.clv.value import customer_lifetime_value, new_customer_value
 from payback.errors import InputError, ModelFitError, PaybackError
+from payback.present import Table
 
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
@@ -59,10 +60,11 @@ class LTVPrediction:
 
     Attributes
     ----------
-    customers : pandas.DataFrame
+    customers : payback.present.Table
         One row per customer: ``customer_id, source, frequency, recency, T,
-        monetary_value, p_alive, expected_purchases, expected_spend, clv``.
-    by_source : pandas.DataFrame
+        monetary_value, p_alive, expected_purchases, expected_spend, clv``, with their
+        units, reasons and the store's currency.
+    by_source : payback.present.Table
         One row per source (a single ``all`` row without ``by``): see
         :func:`ltv_by_source`.
     fits : dict
@@ -71,8 +73,8 @@ class LTVPrediction:
         ``source -> why it uses the pooled fit``.
     """
 
-    customers: pd.DataFrame
-    by_source: pd.DataFrame
+    customers: Table
+    by_source: Table
     fits: dict[str, tuple[Any, GammaGammaFit | None]]
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -164,7 +166,7 @@ def predict_ltv(
         column: ``predicted_ltv`` and ``future_value_per_customer`` are revenue x margin
         and ``historical_margin_ltv`` = ``historical_ltv`` x margin. None (default):
         predictions are revenue and ``historical_margin_ltv`` is the data's own margin
-        (revenue - cogs). ``by_source.attrs["basis"]`` names the basis of each column.
+        (revenue - cogs). ``by_source.notes["basis"]`` names the basis of each column.
     by : {"platform", "channel", "campaign", "partner"}, optional
         Acquisition source to fit and aggregate by.
     model : {"bgnbd", "mbgnbd", "pareto"}
@@ -180,7 +182,7 @@ def predict_ltv(
     -------
     LTVPrediction
         Missing values (a source without cohorts old enough, a spend model without a
-        finite mean) are null with the reason in ``attrs["reasons"]`` of the frames.
+        finite mean) are null with the reason in the ``reasons`` of the tables.
 
     Raises
     ------
@@ -198,18 +200,18 @@ def predict_ltv(
     >>> _ = store.write(generate_shop(400, seed=2).tables)
     >>> full = predict_ltv(store, horizon_months=6)
     >>> confirmed = store.table("orders").filter(lambda t: t.status == "confirmed")
-    >>> len(full.customers) == store.execute(confirmed.customer_id.nunique())
+    >>> len(full.customers.frame) == store.execute(confirmed.customer_id.nunique())
     True
-    >>> bool(full.customers.p_alive.between(0, 1).all())
+    >>> bool(full.customers.frame.p_alive.between(0, 1).all())
     True
 
     Value is linear in the margin kept, and grows with the horizon:
 
     >>> half = predict_ltv(store, horizon_months=6, margin=0.5)
-    >>> bool(np.allclose(half.customers.clv, full.customers.clv / 2, rtol=1e-6))
+    >>> bool(np.allclose(half.customers.frame.clv, full.customers.frame.clv / 2, rtol=1e-6))
     True
-    >>> year = predict_ltv(store, horizon_months=12).by_source.predicted_ltv.iloc[0]
-    >>> bool(year > full.by_source.predicted_ltv.iloc[0])
+    >>> year = predict_ltv(store, horizon_months=12).by_source.frame.predicted_ltv.iloc[0]
+    >>> bool(year > full.by_source.frame.predicted_ltv.iloc[0])
     True
     """
     if model not in FITTERS:
@@ -313,24 +315,30 @@ def predict_ltv(
     customers = _customer_rows(frame, parts)
     by_source = pd.DataFrame(rows)
     by_source = _with_history(store, by_source, by, horizon_months, as_of, margin)
-    by_source.attrs["units"] = {
-        "customers": "count",
-        "predicted_ltv": "money",
-        "historical_ltv": "money",
-        "historical_margin_ltv": "money",
-        "future_value_per_customer": "money",
-        "p_alive": "rate",
-    }
-    by_source.attrs["reasons"] = dict(by_source.attrs.get("reasons", {}))
+    reasons, customer_reasons = dict(by_source.reasons), {}
     if notes:
-        by_source.attrs["reasons"]["model_fit"] = "; ".join(f"{k}: {v}" for k, v in notes.items())
+        reasons["model_fit"] = "; ".join(f"{k}: {v}" for k, v in notes.items())
     if no_spend:
         why = "; ".join(v if by is None else f"{k}: {v}" for k, v in no_spend.items())
-        customers.attrs["reasons"] = {"expected_spend": why, "clv": why}
+        customer_reasons = {"expected_spend": why, "clv": why}
         for column in ("predicted_ltv", "future_value_per_customer"):
-            if by_source[column].isna().any():
-                by_source.attrs["reasons"][column] = why
+            if by_source.frame[column].isna().any():
+                reasons[column] = why
+    currency = store.base_currency
+    by_source = replace(by_source, units=_SOURCE_UNITS, reasons=reasons, currency=currency)
+    customers = Table(customers, _CUSTOMER_UNITS, customer_reasons, currency)
     return LTVPrediction(customers=customers, by_source=by_source, fits=fits, notes=notes)
+
+
+_SOURCE_UNITS = {
+    "customers": "count",
+    "predicted_ltv": "money",
+    "historical_ltv": "money",
+    "historical_margin_ltv": "money",
+    "future_value_per_customer": "money",
+    "p_alive": "rate",
+}
+_CUSTOMER_UNITS = {"p_alive": "rate", "expected_spend": "money", "clv": "money"}
 
 
 def shared_prediction(store, **arguments: Any) -> LTVPrediction:
@@ -362,9 +370,11 @@ def shared_prediction(store, **arguments: Any) -> LTVPrediction:
     ...     first = shared_prediction(store, horizon_months=6)
     ...     again = shared_prediction(store, horizon_months=6.0)  # the same fit
     ...     fresh = predict_ltv(store, horizon_months=6)
-    >>> first.fits is again.fits, first.by_source is again.by_source, len(first.customers)
-    (True, False, 0)
-    >>> bool(np.allclose(first.by_source.predicted_ltv, fresh.by_source.predicted_ltv))
+    >>> first.fits is again.fits, first.by_source.frame is again.by_source.frame
+    (True, False)
+    >>> len(first.customers.frame)
+    0
+    >>> bool(np.allclose(first.by_source.frame.predicted_ltv, fresh.by_source.frame.predicted_ltv))
     True
     """
     import dataclasses
@@ -376,7 +386,8 @@ def shared_prediction(store, **arguments: Any) -> LTVPrediction:
 
     def fit() -> LTVPrediction:
         result = predict_ltv(store, **options)
-        return dataclasses.replace(result, customers=result.customers.iloc[:0].copy())
+        customers = result.customers.with_frame(result.customers.frame.iloc[:0].copy())
+        return dataclasses.replace(result, customers=customers)
 
     if options["as_of"] is not None:
         return fit()
@@ -384,7 +395,8 @@ def shared_prediction(store, **arguments: Any) -> LTVPrediction:
 
     key = ("clv.predict_ltv", *sorted(options.items()))
     shared = per_store_version(store, key, fit)
-    return dataclasses.replace(shared, by_source=shared.by_source.copy())
+    by_source = shared.by_source.with_frame(shared.by_source.frame.copy())
+    return dataclasses.replace(shared, by_source=by_source)
 
 
 def basis(margin: float | None) -> dict[str, str]:
@@ -407,7 +419,7 @@ def basis(margin: float | None) -> dict[str, str]:
     }
 
 
-def _with_history(store, by_source, by, horizon_months, as_of, margin=None) -> pd.DataFrame:
+def _with_history(store, by_source, by, horizon_months, as_of, margin=None) -> Table:
     """Add the cohort (historical) revenue and margin per customer at the horizon
     (:func:`payback.clv.cohorts.ltv_at_horizon`; None with the reason when unknown).
 
@@ -448,10 +460,7 @@ def _with_history(store, by_source, by, horizon_months, as_of, margin=None) -> p
         "p_alive",
         "model_fit",
     ]
-    out = by_source[cols]
-    out.attrs["reasons"] = reasons
-    out.attrs["basis"] = basis(margin)
-    return out
+    return Table(by_source[cols], reasons=reasons, notes={"basis": basis(margin)})
 
 
 def ltv_by_source(
@@ -464,7 +473,7 @@ def ltv_by_source(
     model: CountModel = "bgnbd",
     min_customers: int = 500,
     as_of: Any = None,
-) -> pd.DataFrame:
+) -> Table:
     """Historical and predicted LTV per acquisition source, for LTV and LTV/CAC columns.
 
     Parameters
@@ -477,13 +486,14 @@ def ltv_by_source(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per source value (``None`` = orders without that attribution):
-        ``source, customers, historical_ltv, historical_margin_ltv, predicted_ltv,
-        future_value_per_customer, expected_purchases_per_customer, p_alive, model_fit``;
-        money in the store's currency; ``attrs["reasons"]`` explains missing values and
-        pooled fits. Join it to the metrics on ``source`` = the ``by`` dimension
-        (``partner`` is the ``partner_id`` column of orders).
+    payback.present.Table
+        Its ``frame`` has one row per source value (``None`` = orders without that
+        attribution): ``source, customers, historical_ltv, historical_margin_ltv,
+        predicted_ltv, future_value_per_customer, expected_purchases_per_customer,
+        p_alive, model_fit``; money in the store's currency (``currency``); ``reasons``
+        explains missing values and pooled fits, ``notes["basis"]`` what each value
+        column is computed on (:func:`basis`). Join it to the metrics on ``source`` = the
+        ``by`` dimension (``partner`` is the ``partner_id`` column of orders).
 
     Examples
     --------
@@ -491,7 +501,7 @@ def ltv_by_source(
     >>> from payback.store import open_store
     >>> store = open_store(":memory:")
     >>> _ = store.write(generate_shop(1500, seed=5).tables)
-    >>> table = ltv_by_source(store, "platform", min_customers=300)
+    >>> table = ltv_by_source(store, "platform", min_customers=300).frame
     >>> list(table.columns[:5])
     ['source', 'customers', 'historical_ltv', 'historical_margin_ltv', 'predicted_ltv']
     >>> int(table.customers.sum()) == int(store.execute(

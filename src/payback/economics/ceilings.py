@@ -47,7 +47,7 @@ For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
   the cut compares it with the CAC; the CPO (cost per order, repeat orders included) is
   shown beside it in the reason.
 
-Missing values are null with the reason in ``frame.attrs["reasons"]``; never inf or NaN.
+Missing values are null with the reason in ``table.reasons``; never inf or NaN.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ from payback.economics.verdicts import VERDICTS, VerdictRules, _verdicts
 from payback.errors import InputError
 from payback.metrics.catalogue import CATALOGUE
 from payback.metrics.sides import PART_SIDE, SIDES
+from payback.present import Table
 
 #: What the ceilings ask the metric engine (:func:`payback.metrics.compute_metrics`).
 _METRICS = (
@@ -138,11 +139,13 @@ class Ceilings:
 
     Attributes
     ----------
+    table : payback.present.Table
+        ``frame`` with the ``units``, ``reasons``, ``currency`` and ``date_formats`` (a
+        month shown ``YYYY-MM``) of its columns, for :func:`payback.output.write_frame`.
     frame : pandas.DataFrame
-        One row per slice, then the totals rows (``is_total``; ``total_kind`` ``"paid"``
-        then ``"all"``, as :func:`payback.metrics.compute_metrics`); columns as in the
-        module docstring; ``attrs`` holds ``units``, ``reasons``, ``currency`` and
-        ``date_formats`` (a month shown ``YYYY-MM``).
+        ``table.frame``: one row per slice, then the totals rows (``is_total``;
+        ``total_kind`` ``"paid"`` then ``"all"``, as :func:`payback.metrics.compute_metrics`);
+        columns as in the module docstring.
     by : str
     rules : VerdictRules
     horizon_months : int
@@ -150,13 +153,18 @@ class Ceilings:
     currency : str or None
     """
 
-    frame: pd.DataFrame
+    table: Table
     by: str
     rules: VerdictRules
     horizon_months: int
     other_costs_per_customer: float | None
     currency: str | None = None
     notes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows of :attr:`table`."""
+        return self.table.frame
 
     def verdicts(self) -> dict[Any, str]:
         """Slice value -> verdict (the totals rows left out); a campaign's slice value is
@@ -519,12 +527,15 @@ def ceilings(
     out["verdict"] = verdict
     out["reason"] = reason
     frame = out[[*grain, *_COLUMNS]].reset_index(drop=True)
-    frame.attrs["units"] = dict(UNITS)
-    frame.attrs["currency"] = metrics.currency
-    frame.attrs["reasons"] = _reasons(frame, metrics.reasons, notes, by, own)
-    frame.attrs["date_formats"] = {d: GRAINS[d].date_format for d in grain if GRAINS[d].date_format}
+    table = Table(
+        frame,
+        units=UNITS,
+        reasons=_reasons(frame, metrics.reasons, notes, by, own),
+        currency=metrics.currency,
+        date_formats={d: GRAINS[d].date_format for d in grain if GRAINS[d].date_format},
+    )
     return Ceilings(
-        frame=frame,
+        table=table,
         by=by,
         rules=rules,
         horizon_months=horizon,

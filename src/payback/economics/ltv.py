@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from payback.errors import PaybackError
+from payback.present import Table
 
 #: Dimensions with their own cohort LTV (the acquisition source of a customer's first order).
 COHORT_DIMENSIONS = ("platform", "campaign", "partner")
@@ -40,7 +41,7 @@ def _curve(table: pd.DataFrame, margin: float | None) -> np.ndarray:
 
 
 def _cohort_values(
-    table: pd.DataFrame, horizon: int, paid: Sequence[Any], own: bool, margin: float | None
+    table: Table, horizon: int, paid: Sequence[Any], own: bool, margin: float | None
 ):
     """Historical LTV ``(revenue, margin)`` and margin curves per key: each source when
     ``own``, ``TOTAL`` (every customer) and ``PAID`` (the customers whose acquisition
@@ -48,18 +49,19 @@ def _cohort_values(
     from payback.clv.cohorts import ltv_at_horizon
 
     def pooled(sub: pd.DataFrame):
-        at = ltv_at_horizon(sub, horizon)
+        at = ltv_at_horizon(table.with_frame(sub), horizon)
         return (at.historical_ltv, at.historical_margin_ltv), _curve(sub, margin), at.reasons
 
-    cohort = table["cohort"].astype(object).where(table["cohort"].notna(), None)
+    frame = table.frame
+    cohort = frame["cohort"].astype(object).where(frame["cohort"].notna(), None)
     values, curves = {}, {}
-    values[TOTAL], curves[TOTAL], reasons = pooled(table)
-    values[PAID], curves[PAID], _ = pooled(table[cohort.isin(list(paid))])
+    values[TOTAL], curves[TOTAL], reasons = pooled(frame)
+    values[PAID], curves[PAID], _ = pooled(frame[cohort.isin(list(paid))])
     if own:
         at = ltv_at_horizon(table, horizon)
         for key in at.by_cohort.index:
             values[key] = at.value(key)
-        for key, sub in table.groupby(cohort, dropna=False):
+        for key, sub in frame.groupby(cohort, dropna=False):
             curves[key] = _curve(sub, margin)
     if margin is not None:  # the margin LTV is the revenue LTV x margin, as in ltv predict
         values = {k: (r, None if r is None else r * margin) for k, (r, _) in values.items()}
@@ -83,7 +85,7 @@ def _predicted(store: Any, by: str, horizon: int, min_customers: int, as_of: Any
     try:  # payback.clv.ltv_by_source, fitted once per store version (shared with the report)
         table = shared_prediction(
             store, by=by, horizon_months=horizon, min_customers=min_customers, as_of=as_of
-        ).by_source
+        ).by_source.frame
     except PaybackError as e:
         return None, f"predicted CLV unavailable: {e}"
     keys = table["source"].astype(object).where(table["source"].notna(), None)

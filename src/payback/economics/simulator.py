@@ -52,6 +52,7 @@ import pandas as pd
 
 from payback.errors import InputError
 from payback.metrics.catalogue import CATALOGUE
+from payback.present import Table
 
 #: Months over which the payback period is searched when none is given (50 years).
 PAYBACK_HORIZON = 600
@@ -233,10 +234,14 @@ class Simulation:
     @property
     def frame(self) -> pd.DataFrame:
         """One row per month (``month, new, active, churned, revenue, cogs, ad_spend, profit,
-        cumulative_profit``), with ``attrs["units"]`` for :func:`payback.output.write_frame`."""
-        frame = pd.DataFrame([asdict(m) for m in self.months])
-        frame.attrs["units"] = MONTH_UNITS
-        return frame
+        cumulative_profit``)."""
+        return pd.DataFrame([asdict(m) for m in self.months])
+
+    @property
+    def table(self) -> Table:
+        """:attr:`frame` with the units of its columns (:data:`MONTH_UNITS`), for
+        :func:`payback.output.write_frame`."""
+        return Table(self.frame, units=MONTH_UNITS)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: ``{"months": [...], "break_even_month": ..., ...}``."""

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from payback.economics.scenarios import SUMMARY_ROWS, compare
-from payback.present import count_label, format_value, missing_text
+from payback.present import Table, count_label, format_value, missing_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,24 +159,13 @@ TABLE_COLUMNS = (
 TABLE_HEADERS = {"new_customers": "new", "marginal_cpo": "ceiling", "payback_months": "payback"}
 
 
-def ceilings_table(result: Ceilings) -> pd.DataFrame:
+def ceilings_table(result: Ceilings) -> Table:
     """The ceilings for people: the grain, :data:`TABLE_COLUMNS` under the short headers
     of :data:`TABLE_HEADERS`, and the totals markers; units and reasons follow."""
-    frame = result.frame
     grain = ["platform", "campaign"] if result.by == "campaign" else [result.by]
     keep = [*grain, *TABLE_COLUMNS, "is_total"]
-    keep += ["total_kind"] if "total_kind" in frame else []  # "Total (paid)"/"(all)"
-
-    def rename(d: Mapping[str, Any]) -> dict[str, Any]:
-        return {TABLE_HEADERS.get(k, k): v for k, v in d.items() if k in keep}
-
-    shown = frame[keep].rename(columns=TABLE_HEADERS)
-    shown.attrs = {
-        **frame.attrs,
-        "units": rename(frame.attrs["units"]),
-        "reasons": rename(frame.attrs["reasons"]),
-    }
-    return shown
+    keep += ["total_kind"] if "total_kind" in result.frame else []  # "Total (paid)"/"(all)"
+    return result.table.select(keep).rename(TABLE_HEADERS)
 
 
 def ceilings_title(result: Ceilings) -> str:

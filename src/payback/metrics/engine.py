@@ -87,6 +87,7 @@ from payback.metrics.filters import (
 from payback.metrics.probes import blank_dimensions, unmatched_filters
 from payback.metrics.reasons import Reasons, summarise
 from payback.metrics.sides import PART_SIDE, PARTS, SIDES
+from payback.present import Table
 
 _MONEY_DIGITS = 6
 #: ``total_kind`` of the two totals rows.
@@ -120,8 +121,8 @@ class MetricsResult:
         ``total_kind`` (``"paid"``, ``"all"``, missing on group rows); the totals rows
         (dimension values missing) come last, paid first. Counts are ``Int64``, the rest
         ``Float64``; missing values are ``pd.NA`` (never inf or NaN from a division).
-        Rates are fractions (CTR 1 % is 0.01). ``frame.attrs`` holds ``units``,
-        ``reasons`` and ``currency`` for :func:`payback.output.write_frame`.
+        Rates are fractions (CTR 1 % is 0.01). :attr:`table` is the frame with its
+        units, reasons and currency, for :func:`payback.output.write_frame`.
     reasons : dict
         Metric name -> why some of its values are missing, with the number of rows,
         e.g. ``{"cpo": "no confirmed orders in 3 row(s)"}``.
@@ -181,6 +182,25 @@ class MetricsResult:
             paid = self.total("paid")
             out.update({m: paid[m] for m in self.metrics if CATALOGUE[m].paid_only})
         return out
+
+    @property
+    def table(self) -> Table:
+        """``frame`` with each metric's catalogue unit, :attr:`reasons`, :attr:`currency`
+        and the date format of a month grain (``YYYY-MM``): what
+        :func:`payback.output.write_frame`, the report and the dashboard show.
+
+        >>> from payback.store import open_store
+        >>> t = compute_metrics(open_store(":memory:"), by=(), metrics="cpo,orders").table
+        >>> dict(t.units), t.reasons["cpo"]
+        ({'cpo': 'money', 'orders': 'count'}, 'no confirmed orders in 1 row(s)...')
+        """
+        return Table(
+            self.frame,
+            units={n: CATALOGUE[n].unit for n in self.metrics},
+            reasons=self.reasons,
+            currency=self.currency,
+            date_formats={d: GRAINS[d].date_format for d in self.by if GRAINS[d].date_format},
+        )
 
     @property
     def groups(self) -> pd.DataFrame:
@@ -501,14 +521,6 @@ def compute_metrics(
     blended = (frame["total_kind"] == "all").to_numpy(dtype=bool) if plan.split else None
     cells = Reasons(parts, plan.excluded).cells(frame, plan.metrics, blended)
     reasons = summarise(cells)
-    frame.attrs.update(
-        units={n: CATALOGUE[n].unit for n in plan.metrics},
-        reasons=dict(reasons),
-        currency=currency,
-        dimensions=list(plan.by),
-        # month shown YYYY-MM in tables, CSV and JSON (a date, its first day, in the frame)
-        date_formats={d: GRAINS[d].date_format for d in plan.by if GRAINS[d].date_format},
-    )
     warnings = unmatched_filters(store, plan.sides, plan.filters, *plan.period)
     return MetricsResult(frame, reasons, plan.by, plan.metrics, currency, cells, parts, warnings)
 

@@ -4,6 +4,8 @@
   missing values), :func:`format_change`, the missing mark and its reason.
 - :mod:`payback.present.labels`: totals rows (``Total (paid)`` / ``Total (all)``) and the
   labels of days, weeks and months (``YYYY-MM``), counts in words (``1.5 months``).
+- :mod:`payback.present.table`: :class:`Table`, a result frame with the units, reasons,
+  currency and date formats of its columns (what every output reads).
 
 The CLI tables (:mod:`payback.output`), the calculator (:mod:`payback.calc.display`),
 the HTML report and the dashboard's JSON (formatted text beside each raw value) all
@@ -27,6 +29,7 @@ from payback.present.labels import (
     period_label,
     total_label,
 )
+from payback.present.table import Table
 from payback.present.values import (
     MISSING,
     NONE_LABEL,
@@ -44,6 +47,7 @@ __all__ = [
     "TOTAL",
     "TOTAL_KINDS",
     "UNITS",
+    "Table",
     "count_label",
     "date_format",
     "dimension_label",

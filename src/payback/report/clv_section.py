@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import plotly.graph_objects as go
@@ -81,12 +81,13 @@ def ltv_table(store, by: str = "platform") -> Any:
     """Historical and predicted LTV per acquisition source ``by`` (one of
     :data:`SOURCE_GRAINS`), joined with its CAC.
 
-    The columns of :func:`payback.clv.ltv_by_source` (``source, customers,
-    historical_ltv, predicted_ltv, p_alive ...``) plus ``cost, new_customers, cac`` and
-    ``ltv_cac = predicted_ltv / cac``. Built from the shared fit (:func:`_prediction`,
-    whose historical LTV comes from the cohort table the section draws: the cohort's
-    cumulative revenue per customer at month ``horizon - 1``) and computed once per store
-    version.
+    A :class:`payback.present.Table` of the columns of :func:`payback.clv.ltv_by_source`
+    (``source, customers, historical_ltv, predicted_ltv, p_alive ...``) plus ``cost,
+    new_customers, cac`` and ``ltv_cac = predicted_ltv / cac``; its ``reasons`` hold the
+    notes of the sources that use the pooled fit, by source. Built from the shared fit
+    (:func:`_prediction`, whose historical LTV comes from the cohort table the section
+    draws: the cohort's cumulative revenue per customer at month ``horizon - 1``) and
+    computed once per store version.
     """
     return per_store_version(store, ("report.ltv_table", by), lambda: _ltv_table(store, by))
 
@@ -97,7 +98,7 @@ def _ltv_table(store, by: str) -> Any:
     # a copy of the shared fit's table; its historical LTV is the cohort table's, which
     # the section's cohort chart shares (one cohort query per store version)
     prediction = _prediction(store, by)
-    table = prediction.by_source
+    table = prediction.by_source.frame
     cac = compute_metrics(store, by=(by,), metrics=("cost", "new_customers", "cac"))
     groups = cac.frame[~cac.frame["is_total"]]
     if by == "campaign":  # keyed by platform and campaign, as "google / Brand" (clv's key)
@@ -117,10 +118,15 @@ def _ltv_table(store, by: str) -> Any:
         ltv_cac.evaluate({"ltv": None if is_missing(p) else p, "cac": None if is_missing(c) else c})
         for p, c in zip(table["predicted_ltv"], table["cac"], strict=True)
     ]
-    table.attrs["reasons"] = {
-        f"{source}": note for source, note in (prediction.notes or {}).items()
-    }
-    return table
+    return replace(
+        prediction.by_source,
+        frame=table,
+        units={**prediction.by_source.units, **_CAC_UNITS},
+        reasons={f"{source}": note for source, note in (prediction.notes or {}).items()},
+    )
+
+
+_CAC_UNITS = {"cost": "money", "new_customers": "count", "cac": "money", "ltv_cac": "ratio"}
 
 
 def new_customer_ltv(store) -> float | None:
@@ -128,7 +134,7 @@ def new_customer_ltv(store) -> float | None:
 
     From the shared fit by platform alone (:func:`_prediction`): the card needs neither
     the CAC nor the cohort columns of :func:`ltv_table`."""
-    return ltv_summary(_prediction(store, SOURCE_GRAINS[0]).by_source).ltv
+    return ltv_summary(_prediction(store, SOURCE_GRAINS[0]).by_source.frame).ltv
 
 
 def ltv_summary(table) -> LtvSummary:
@@ -328,7 +334,7 @@ def build_clv_section(
     from payback.report.build import FigureView, Section
 
     currency = store.base_currency
-    cohorts = source_cohorts(store, by)
+    cohorts = source_cohorts(store, by).frame
     if len(cohorts) == 0:
         return None
     by_source = cohorts[cohorts["months_since_acquisition"] <= 24]
@@ -342,22 +348,21 @@ def build_clv_section(
         FigureView(
             "fig-ltv-source",
             f"Predicted CLV and CAC by acquisition {by}",
-            charts.figure_json(ltv_by_source_figure(table, currency)),
+            charts.figure_json(ltv_by_source_figure(table.frame, currency)),
         ),
     ]
     notes = []
     check = calibration_check(store)
     if check is not None:
-        frame, cut = check
+        checked, cut = check
         figures.append(
             FigureView(
                 "fig-calibration",
                 f"Model check: BG/NBD fitted to {cut.isoformat()}, predicted vs actual after",
-                charts.figure_json(calibration_figure(frame)),
+                charts.figure_json(calibration_figure(checked.frame)),
             )
         )
-    reasons = table.attrs.get("reasons", {})
-    notes += [f"{k}: {v}" for k, v in reasons.items()]
+    notes += [f"{k}: {v}" for k, v in table.reasons.items()]
     return Section(
         id="ltv",
         title="Customer lifetime value",
@@ -372,6 +377,6 @@ def build_clv_section(
             "above do not apply here."
         ),
         figures=tuple(figures),
-        tables=(_source_table(table, currency, by).with_csv(table),),
+        tables=(_source_table(table.frame, currency, by).with_csv(table.frame),),
         notes=tuple(notes),
     )

@@ -189,7 +189,7 @@ def build_economics_section(
     )
     frame, rules = result.frame, result.rules
     currency = result.currency or store.base_currency
-    reasons = frame.attrs.get("reasons", {}) or {}
+    reasons = result.table.reasons
     # the section shows the historical LTV only: the predicted CLV is `payback economics`'
     hidden = ("predicted_ltv", "predicted_margin_ltv")
     notes = [f"{k}: {v}" for k, v in reasons.items() if k not in hidden]

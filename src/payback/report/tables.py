@@ -99,9 +99,7 @@ def csv_data_uri(frame) -> str:
 
     from payback.output import to_csv
 
-    plain = frame.copy()
-    plain.attrs = {}
-    data = base64.b64encode(to_csv(plain).encode("utf-8")).decode("ascii")
+    data = base64.b64encode(to_csv(frame).encode("utf-8")).decode("ascii")
     return "data:text/csv;charset=utf-8;base64," + data
 
 

@@ -162,15 +162,16 @@ def table_payload(store, by, metrics, start, end, where, limit) -> dict[str, Any
     }
 
 
-def export_bytes(frame, fmt: str) -> bytes:
-    """A metrics frame as spreadsheet-safe CSV or as Parquet (via :mod:`payback.output`)."""
+def export_bytes(table, fmt: str) -> bytes:
+    """A metrics table (:attr:`payback.metrics.MetricsResult.table`) as spreadsheet-safe
+    CSV or as Parquet with its units, reasons and currency (via :mod:`payback.output`)."""
     from payback.output import to_csv, write_frame
 
     if fmt == "csv":
-        return to_csv(frame).encode("utf-8")
+        return to_csv(table.frame, date_formats=table.date_formats).encode("utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "metrics.parquet"
-        write_frame(frame, "parquet", path)
+        write_frame(table, "parquet", path)
         return path.read_bytes()
 
 

@@ -55,7 +55,7 @@ def export(fmt: str, q: GrainQuery, s: Services) -> Response:
         result = compute_metrics(
             store, by=dims, metrics=names, where=v.where or None, start=v.start, end=v.end
         )
-        return export_bytes(result.frame, fmt)
+        return export_bytes(result.table, fmt)
 
     body = s.cached(v.key("export", f=fmt, by=dims, metrics=names), compute)
     stem = "metrics-by-" + ("-".join(dims) or "total")
