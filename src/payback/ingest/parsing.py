@@ -120,11 +120,17 @@ def raw_sql(column: str, arrow_type: pa.DataType, null_tokens: tuple[str, ...] =
 
 
 def typed_sql(column: str, arrow_type: pa.DataType) -> str | None:
-    """The column itself when the file already typed it as a number (Parquet)."""
-    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
-        return f"CAST({ident(column)} AS DOUBLE)"
-    if pa.types.is_decimal(arrow_type):
-        return f"CAST({ident(column)} AS DOUBLE)"
+    """The column itself when the file already typed it as a number (Parquet).
+
+    NaN and infinities become NULL (so they are reported like the same text in a CSV).
+    """
+    if (
+        pa.types.is_integer(arrow_type)
+        or pa.types.is_floating(arrow_type)
+        or pa.types.is_decimal(arrow_type)
+    ):
+        x = f"CAST({ident(column)} AS DOUBLE)"
+        return f"(CASE WHEN isfinite({x}) THEN {x} END)"
     return None
 
 
@@ -165,14 +171,57 @@ def decimal_comma_sql(raw: str) -> str:
     return f"regexp_full_match({raw}, {lit(_DECIMAL_COMMA)})"
 
 
+#: A number whose only separator is one ',' before three digits per group: ``1,234``.
+COMMA_THOUSANDS = r"[-+]?[0-9]{1,3}(,[0-9]{3})+"
+#: A number with one '.' before exactly three digits: ``1.234`` (a decimal point, or a dot
+#: between thousands in a European export).
+DOT_THREE = r"[-+]?[0-9]{1,3}\.[0-9]{3}"
+
+
+def separator_sql(raw: str) -> str:
+    """Per column, whether its separators read two ways (SQL aggregates over ``raw``).
+
+    Returns the SQL of two booleans: the column's commas are ambiguous (every cell with
+    a separator is like ``1,234``: thousands or a decimal comma), and its dots are (every
+    cell with a separator is like ``1.234``: a decimal point or thousands). A column
+    with any other separated cell (``12.50``, ``1,234.5``) settles which is which.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> def ask(*cells):
+    ...     values = ", ".join(f"({lit(c)})" for c in cells)
+    ...     return duckdb.sql(f"SELECT {separator_sql('r')} FROM (VALUES {values}) v(r)"
+    ...                       ).fetchone()
+    >>> ask("1,234", "2,500", "7"), ask("1.234", "2.500"), ask("1,234", "12.50")
+    ((True, False), (False, True), (False, False))
+    """
+    separated = f"count(*) FILTER (WHERE regexp_matches({raw}, '[.,]'))"
+    comma = f"count(*) FILTER (WHERE regexp_full_match({raw}, {lit(COMMA_THOUSANDS)}))"
+    dot = f"count(*) FILTER (WHERE regexp_full_match({raw}, {lit(DOT_THREE)}))"
+    return f"{comma} > 0 AND {comma} = {separated}, {dot} > 0 AND {dot} = {separated}"
+
+
 def decimal_point_sql(raw: str) -> str:
     """A decimal-comma number rewritten with a decimal point: ``1.234,56`` -> ``1234.56``."""
     return f"replace(replace({raw}, '.', ''), ',', '.')"
 
 
+#: The largest whole number a count column holds (BIGINT, with room for rounding).
+MAX_WHOLE = 9e18
+
+
 def whole_sql(number: str) -> str:
-    """A parsed number as BIGINT, NULL unless it is a whole number."""
-    return f"(CASE WHEN {number} = trunc({number}) THEN CAST({number} AS BIGINT) END)"
+    """A parsed number as BIGINT, NULL unless it is a whole number below :data:`MAX_WHOLE`.
+
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + whole_sql("1e20") + ", " + whole_sql("12.0")).fetchone()
+    (None, 12)
+    """
+    return (
+        f"(CASE WHEN {number} = trunc({number}) AND abs({number}) < {MAX_WHOLE!r} "
+        f"THEN CAST({number} AS BIGINT) END)"
+    )
 
 
 def date_sql(raw: str, fmt: str, dtype: str) -> str:
