@@ -38,10 +38,9 @@ def test_a_close_free_column_is_suggested_but_not_one_already_mapped(store, tmp_
     )
     assert _error(store, "order-items", path) == head + "closest to 'product_id': 'product'" + fix
     # 'product' feeds product_name: it is not offered for product_id
-    assert (
-        _error(store, "order-items", path, mapping={"product_name": "product"})
-        == head + "nothing close to 'product_id'" + fix.replace("=product;", "=COLUMN;")
-    )
+    assert _error(
+        store, "order-items", path, mapping={"product_name": "product"}
+    ) == head + "nothing close to 'product_id'" + fix.replace("=product;", "=COLUMN;")
 
 
 def test_an_ads_report_without_date_may_set_one(store, tmp_path):

@@ -48,10 +48,9 @@ from payback.ingest import attribution, fx, stage
 from payback.ingest.currencies import is_currency
 from payback.ingest.options import (
     check_names,
-    check_set_choices,
     parse_duration,
     parse_pairs,
-    parse_status_map,
+    status_options,
     strftime_format,
 )
 from payback.ingest.parsing import ident
@@ -66,7 +65,7 @@ from payback.ingest.readers import (
     read_parquet,
     strip_quotes,
 )
-from payback.ingest.validate import Problems
+from payback.ingest.validate import Problems, check_plan
 from payback.schema import DEFAULT_SOURCE_MAP, Table, table_for_kind
 from payback.store import Store
 
@@ -265,7 +264,7 @@ def import_file(
         raise InputError("--decimal-comma and --decimal-point contradict each other: keep one")
     options["decimal_comma"] = bool(decimal_comma)
     options["decimal_point"] = bool(decimal_point)
-    options["status_map"] = _status_map(table, status_map, options["set"])
+    options["status_map"] = status_options(table, status_map, options["set"])
     options["allow_empty"] = bool(allow_empty)
     peek = peek_file(path)
     show = bool(progress) if progress is not None else peek.size >= PROGRESS_BYTES
@@ -370,18 +369,6 @@ def _drop_staging(con, keep: str | None = None) -> None:
             con.unregister(name)
 
 
-def _status_map(table: Table, status_map, set_values) -> dict[str, str]:
-    """``--status-map`` checked, and ``--set`` values of status/kind columns (once)."""
-    choices = {c.name: c.allowed for c in table.columns if c.allowed is not None}
-    pairs = {}
-    if status_map is not None:
-        if table.name not in ("orders", "leads"):
-            raise InputError("--status-map applies to orders and leads imports only")
-        pairs = parse_status_map(status_map, choices["status"])
-    check_set_choices(set_values, choices, kind=table.kind, status_map=pairs)
-    return pairs
-
-
 def _options(table, mapping, set_values, currency, money_units, source_map, window, date_format):
     mapping = parse_pairs(mapping, option="--map")
     set_values = parse_pairs(set_values, option="--set")
@@ -424,14 +411,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     warnings: list[str] = []
     stage.report_malformed(raw, problems)
     plan = _plan(table, raw, layout, options, file)
-    stage.check_repeated_headers(raw, plan)
-    if options["window"] is not None and "contact" not in plan.sources:
-        raise DataError(
-            "--dedupe-window needs a contact column (phone or e-mail) and the file has none",
-            file=file,
-            expected="a column contact (or one mapped with --map contact=COLUMN)",
-            fix="map the contact column, or drop --dedupe-window",
-        )
+    check_plan(raw, plan, options)
     warnings += plan.notes
     data = stage.attach_constants(raw.table, plan)
     raw = replace(raw, table=data.slice(0, 0))  # keep one copy of the rows: ``data``

@@ -141,7 +141,8 @@ def strftime_format(text: str | None) -> str | None:
     >>> strftime_format("%d.%Q")
     Traceback (most recent call last):
     ...
-    payback.errors.InputError: --date-format '%d.%Q': '%Q' is not a date code; expected a format like DD-MM-YYYY, MM/DD/YYYY or strftime codes such as %d.%m.%Y
+    payback.errors.InputError: --date-format '%d.%Q': '%Q' is not a date code; expected a \
+format like DD-MM-YYYY, MM/DD/YYYY or strftime codes such as %d.%m.%Y
     """
     if text is None:
         return None
@@ -175,7 +176,8 @@ def parse_status_map(
     >>> parse_status_map("paid=done", ("confirmed", "cancelled"))
     Traceback (most recent call last):
     ...
-    payback.errors.InputError: --status-map paid=done: 'done' is not a status; expected one of confirmed, cancelled
+    payback.errors.InputError: --status-map paid=done: 'done' is not a status; expected \
+one of confirmed, cancelled
     """
     allowed = tuple(allowed)
     pairs = parse_pairs(text, option="--status-map")
@@ -211,7 +213,8 @@ def check_set_choices(
     ...                   kind="orders")
     Traceback (most recent call last):
     ...
-    payback.errors.InputError: --set status=completed: not a status of orders; expected one of confirmed, pending (or translate it with --status-map completed=STATUS)
+    payback.errors.InputError: --set status=completed: not a status of orders; expected \
+one of confirmed, pending (or translate it with --status-map completed=STATUS)
     """
     for name, value in set_values.items():
         allowed = choices.get(name)
@@ -277,3 +280,23 @@ columns: cost, clicks
                 f"{option} {name}=...: {kind} has no column {name!r}{hint}; "
                 f"columns: {', '.join(allowed)}"
             )
+
+
+def status_options(table, status_map, set_values: Mapping[str, str]) -> dict[str, str]:
+    """``--status-map`` checked against ``table`` (a :class:`payback.schema.Table`), and
+    the ``--set`` values of its status/kind columns checked once (not once per row).
+
+    Examples
+    --------
+    >>> from payback.schema import ORDERS
+    >>> status_options(ORDERS, "paid=confirmed", {"status": "paid"})
+    {'paid': 'confirmed'}
+    """
+    choices = {c.name: c.allowed for c in table.columns if c.allowed is not None}
+    pairs: dict[str, str] = {}
+    if status_map is not None:
+        if table.name not in ("orders", "leads"):
+            raise InputError("--status-map applies to orders and leads imports only")
+        pairs = parse_status_map(status_map, choices["status"])
+    check_set_choices(set_values, choices, kind=table.kind, status_map=pairs)
+    return pairs

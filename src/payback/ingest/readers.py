@@ -226,8 +226,7 @@ def peek_file(path: Path) -> Peek:
             f"the file is {unmarked} text without a byte-order mark",
             file=name,
             expected="UTF-8 (or UTF-16 with a byte-order mark)",
-            fix=f"re-save it as 'CSV UTF-8' (e.g. `iconv -f {unmarked} -t UTF-8 in.csv > "
-            "out.csv`)",
+            fix=f"re-save it as 'CSV UTF-8' (e.g. `iconv -f {unmarked} -t UTF-8 in.csv > out.csv`)",
         )
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     encoding = "utf-16" if utf16 else "utf-8"

@@ -37,18 +37,21 @@ from payback.ingest.parsing import (
     human_format,
     ident,
     lit,
-    COMMA_THOUSANDS,
-    DOT_THREE,
     number_sql,
     raw_sql,
-    separator_sql,
     typed_date_sql,
     typed_sql,
     whole_sql,
 )
 from payback.ingest.platforms import Layout, Plan
 from payback.ingest.readers import RawFile, split_line, strip_quotes
-from payback.ingest.validate import Check, Problems
+from payback.ingest.validate import (
+    DUPLICATE_FIX,
+    Check,
+    Problems,
+    ambiguous_separators,
+    separator_check,
+)
 from payback.schema import FIRST_DATE, LAST_DATE, Table
 
 SRC = "_pb_src"
@@ -203,7 +206,7 @@ def parse(
     marks: list[str] = []  # layer 3: the _bad_* markers
     checks: list[Check] = []
     bad_checks: list[Check] = []
-    ambiguous = _ambiguous_separators(con, table, plan, layout, types, options)
+    ambiguous = ambiguous_separators(con, SRC, table, plan, layout, types, options)
     for col in table.columns:
         source = plan.sources.get(col.name)
         if source is None:
@@ -254,7 +257,7 @@ def parse(
         select.append(f"{value} AS {ident(name)}")
         checks += value_checks(table, col, label, has_bad=expected is not None)
         if name in ambiguous:
-            checks.append(_separator_check(select, raw_text, name, label, ambiguous[name]))
+            checks.append(separator_check(select, raw_text, name, label, ambiguous[name]))
         if source.period_end:
             checks.append(_period_check(select, raw_text, source, label, types))
         if (
@@ -284,64 +287,6 @@ def _translated(value: str, options, name: str) -> str:
         return value
     cases = " ".join(f"WHEN {lit(word)} THEN {lit(status)}" for word, status in pairs.items())
     return f"(CASE {value} {cases} ELSE {value} END)"
-
-
-def _ambiguous_separators(con, table: Table, plan: Plan, layout, types, options) -> dict[str, str]:
-    """Money columns of a text file whose separators read two ways: ``{name: "," or "."}``.
-
-    A column where every separated cell is like ``1,234`` (or every one like ``1.234``)
-    may be a thousand times off either way; any other cell (``12.50``, ``1,234.5``)
-    settles it. ``--decimal-comma`` / ``--decimal-point`` say it for the whole file.
-    """
-    if options["decimal_comma"] or options.get("decimal_point"):
-        return {}
-    names = []
-    for col in table.columns:
-        source = plan.sources.get(col.name)
-        if (
-            source is None
-            or source.constant is not None
-            or not col.money
-            or col.dtype != "float64"
-            or typed_sql(source.column, types[source.column]) is not None
-        ):
-            continue
-        names.append((col.name, raw_sql(source.column, types[source.column], layout.null_tokens)))
-    if not names:
-        return {}
-    found = con.execute(
-        "SELECT " + ", ".join(separator_sql(raw) for _, raw in names) + f" FROM {SRC}"
-    ).fetchone()
-    out = {}
-    for i, (name, _) in enumerate(names):
-        comma, dot = found[2 * i], found[2 * i + 1]
-        if comma or dot:
-            out[name] = "," if comma else "."
-    return out
-
-
-def _separator_check(select, raw_text, name, label, separator: str) -> Check:
-    """Cells like ``1,234`` or ``1.234`` in a column where nothing says which reading holds."""
-    pattern = COMMA_THOUSANDS if separator == "," else DOT_THREE
-    cell = ident("_amb_" + name)
-    select.append(
-        f"CASE WHEN regexp_full_match({raw_text}, {lit(pattern)}) THEN {raw_text} END AS {cell}"
-    )
-    if separator == ",":
-        readings = "1234 (',' between thousands) or 1.234 (a decimal comma)"
-    else:
-        readings = "1.234 (a decimal point) or 1234 ('.' between thousands)"
-    return Check(
-        f"the separator {separator!r} reads two ways",
-        label,
-        f"{cell} IS NOT NULL",
-        cell,
-        f"a number that reads one way; a cell like {'1,234' if separator == ',' else '1.234'} "
-        f"may be {readings}, and no cell of the column settles it",
-        "say how the file writes numbers: --decimal-point (1,234.56) or --decimal-comma "
-        "(1.234,56)",
-        examples=1,
-    )
 
 
 def _date_format(con, data, column: str, raw_text, col, label, file, layout: Layout) -> str:
@@ -600,7 +545,7 @@ def check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> N
     ).fetchall()
     label = "/".join(plan.sources[k].label for k in table.key)
     what = " and ".join(k.replace("_", " ") for k in table.key)
-    fix = _DUPLICATE_FIX.get(table.name, "remove the repeated row")
+    fix = DUPLICATE_FIX.get(table.name, "remove the repeated row")
     problems.add_group(
         [
             DataError(
@@ -617,42 +562,3 @@ def check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> N
         int(groups),
         label=f"duplicate {what} in column {label!r}",
     )
-
-
-#: How to resolve a repeated key, per table (default: remove the repeated row).
-_DUPLICATE_FIX = {
-    "orders": "remove the repeated row; lines of one order belong in an order-items file",
-    "order_items": "give each line of an order its own line number (or leave out the line "
-    "column to number the lines in file order)",
-    "leads": "remove the repeated row; a contact who came twice is two leads with two ids "
-    "(--dedupe-window marks the repeats)",
-    "costs": "one amount per date and category: add the rows up, or give them distinct "
-    "categories",
-    "fx_rates": "one rate per date and currency: keep one of the rows",
-}
-
-
-def check_repeated_headers(raw: RawFile, plan: Plan) -> None:
-    """Refuse a header spelled twice when it feeds a column (which one would be meant?).
-
-    Raises
-    ------
-    DataError
-        Naming both columns and how to pick one.
-    """
-    used = {s.column: c for c, s in plan.sources.items() if s.column and s.origin != "--map"}
-    for group in raw.repeated:
-        fed = [name for name in group if name in used]
-        if not fed:
-            continue
-        positions = [raw.columns.index(name) + 1 for name in group]
-        canon = used[fed[0]]
-        shown = " and ".join(f"{name!r} (column {p})" for name, p in zip(group, positions))
-        raise DataError(
-            f"the header {group[0]!r} appears {len(group)} times: {shown}",
-            file=str(raw.path),
-            row=raw.header_row or None,
-            expected="each header once",
-            fix=f"rename or delete the extra column, or pick one with --map {canon}={group[0]} "
-            f"(the first) or --map {canon}='{group[1]}' (the second)",
-        )

@@ -240,7 +240,8 @@ def parse_date(value: object) -> dt.date:
     >>> parse_date("9999-12-31")
     Traceback (most recent call last):
     ...
-    payback.errors.InputError: date 9999-12-31 out of range: expected a date from 1900-01-01 to 2200-12-31
+    payback.errors.InputError: date 9999-12-31 out of range: expected a date from 1900-01-01 \
+to 2200-12-31
     """
     from payback.schema import FIRST_DATE, LAST_DATE
 
