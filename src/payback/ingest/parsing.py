@@ -178,28 +178,39 @@ COMMA_THOUSANDS = r"[-+]?[0-9]{1,3}(,[0-9]{3})+"
 DOT_THREE = r"[-+]?[0-9]{1,3}\.[0-9]{3}"
 
 
-def separator_sql(raw: str) -> str:
-    """Per column, whether its separators read two ways (SQL aggregates over ``raw``).
+def separator_readings(column: pa.ChunkedArray | pa.Array) -> tuple[bool, bool]:
+    """Whether a text column's separators read two ways: (its commas, its dots).
 
-    Returns the SQL of two booleans: the column's commas are ambiguous (every cell with
-    a separator is like ``1,234``: thousands or a decimal comma), and its dots are (every
-    cell with a separator is like ``1.234``: a decimal point or thousands). A column
-    with any other separated cell (``12.50``, ``1,234.5``) settles which is which.
+    Its commas are ambiguous when every cell with a separator is like ``1,234``
+    (thousands, or a decimal comma); its dots when every one is like ``1.234`` (a decimal
+    point, or a dot between thousands). Any other separated cell (``12.50``,
+    ``1,234.5``) settles the column. Vectorised (Arrow compute): the regular expression
+    only sees the cells with one kind of separator.
 
     Examples
     --------
-    >>> import duckdb
     >>> def ask(*cells):
-    ...     values = ", ".join(f"({lit(c)})" for c in cells)
-    ...     return duckdb.sql(f"SELECT {separator_sql('r')} FROM (VALUES {values}) v(r)"
-    ...                       ).fetchone()
-    >>> ask("1,234", "2,500", "7"), ask("1.234", "2.500"), ask("1,234", "12.50")
+    ...     return separator_readings(pa.array(cells))
+    >>> ask("1,234", "2,500", "7"), ask("1.234", " 2.500"), ask("1,234", "12.50")
     ((True, False), (False, True), (False, False))
     """
-    separated = f"count(*) FILTER (WHERE regexp_matches({raw}, '[.,]'))"
-    comma = f"count(*) FILTER (WHERE regexp_full_match({raw}, {lit(COMMA_THOUSANDS)}))"
-    dot = f"count(*) FILTER (WHERE regexp_full_match({raw}, {lit(DOT_THREE)}))"
-    return f"{comma} > 0 AND {comma} = {separated}, {dot} > 0 AND {dot} = {separated}"
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(pa.string())
+    comma = pc.match_substring(column, ",")
+    dot = pc.match_substring(column, ".")
+    separated = pc.sum(pc.or_(comma, dot)).as_py() or 0
+    out = []
+    for mine, other, pattern in ((comma, dot, COMMA_THOUSANDS), (dot, comma, DOT_THREE)):
+        only = pc.and_not(mine, other)
+        if not separated or (pc.sum(only).as_py() or 0) != separated:
+            out.append(False)  # no separator, or a cell with the other one settles it
+            continue
+        cells = pc.utf8_trim_whitespace(pc.filter(column, only))
+        matching = pc.sum(pc.match_substring_regex(cells, f"^({pattern})$")).as_py() or 0
+        out.append(matching == separated)
+    return out[0], out[1]
 
 
 def decimal_point_sql(raw: str) -> str:

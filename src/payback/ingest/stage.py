@@ -206,7 +206,7 @@ def parse(
     marks: list[str] = []  # layer 3: the _bad_* markers
     checks: list[Check] = []
     bad_checks: list[Check] = []
-    ambiguous = ambiguous_separators(con, SRC, table, plan, layout, types, options)
+    ambiguous = ambiguous_separators(data, table, plan, types, options)
     for col in table.columns:
         source = plan.sources.get(col.name)
         if source is None:

@@ -36,13 +36,12 @@ from payback.ingest.parsing import (
     DOT_THREE,
     ident,
     lit,
-    raw_sql,
-    separator_sql,
+    separator_readings,
     typed_sql,
 )
 
 if TYPE_CHECKING:
-    from payback.ingest.platforms import Layout, Plan
+    from payback.ingest.platforms import Plan
     from payback.ingest.readers import RawFile
     from payback.schema import Table
 
@@ -230,18 +229,18 @@ class Problems:
 
 
 # -- checks of the file as a whole ----------------------------------------------------------
-def ambiguous_separators(
-    con, relation: str, table: Table, plan: Plan, layout: Layout, types, options
-) -> dict[str, str]:
-    """Money columns of a text file whose separators read two ways: ``{name: "," or "."}``.
+def ambiguous_separators(data, table: Table, plan: Plan, types, options) -> dict[str, str]:
+    """Money columns of ``data`` (the file as Arrow text) whose separators read two ways:
+    ``{name: "," or "."}``.
 
     A column where every separated cell is like ``1,234`` (or every one like ``1.234``)
     may be a thousand times off either way; any other cell (``12.50``, ``1,234.5``)
-    settles it. ``--decimal-comma`` / ``--decimal-point`` say it for the whole file.
+    settles it (:func:`payback.ingest.parsing.separator_readings`). ``--decimal-comma`` /
+    ``--decimal-point`` say it for the whole file.
     """
     if options["decimal_comma"] or options.get("decimal_point"):
         return {}
-    names = []
+    out = {}
     for col in table.columns:
         source = plan.sources.get(col.name)
         if (
@@ -252,17 +251,9 @@ def ambiguous_separators(
             or typed_sql(source.column, types[source.column]) is not None
         ):
             continue
-        names.append((col.name, raw_sql(source.column, types[source.column], layout.null_tokens)))
-    if not names:
-        return {}
-    found = con.execute(
-        "SELECT " + ", ".join(separator_sql(raw) for _, raw in names) + f" FROM {relation}"
-    ).fetchone()
-    out = {}
-    for i, (name, _) in enumerate(names):
-        comma, dot = found[2 * i], found[2 * i + 1]
+        comma, dot = separator_readings(data[source.column])
         if comma or dot:
-            out[name] = "," if comma else "."
+            out[col.name] = "," if comma else "."
     return out
 
 
