@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,6 +39,11 @@ LEAD_STATUSES = ("valid", "failed", "duplicate", "spam")
 LEAD_KINDS = ("call", "form", "email", "chat", "signup", "trial_order", "other")
 PLATFORMS = ("google", "meta", "microsoft", "yandex", "other")
 SUBSCRIPTION_STATUSES = ("active", "cancelled")
+
+#: The dates a store holds and a query takes: an import refuses a date outside them
+#: (``9999-12-31`` is a placeholder, not a day), a period outside them is an error.
+FIRST_DATE = _dt.date(1900, 1, 1)
+LAST_DATE = _dt.date(2200, 12, 31)
 
 #: utm_source values (lower-cased) and the ad platform they stand for. Configurable
 #: per import (``--source-map``); unknown sources keep their own name as platform.

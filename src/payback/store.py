@@ -318,6 +318,32 @@ def _create_tables(raw) -> None:
         raw.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})")
 
 
+#: The bytes at offset 8 of every DuckDB database file.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _check_store_file(path: Path) -> None:
+    """Refuse a ``--db`` that is not a DuckDB file (a CSV given by mistake, a folder):
+    DuckDB would otherwise read some of them as an empty in-memory database."""
+    if path.is_dir():
+        raise PaybackError(
+            f"--db {path} is a folder: give the store's file, e.g. {path / 'payback.duckdb'}"
+        )
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError as e:
+        raise PaybackError(f"cannot read the store {path}: {e.strerror}") from None
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise PaybackError(
+            f"--db {path} is not a payback store (a DuckDB file): it starts with "
+            f"{head[:8]!r}. Fix: give the store's file (e.g. payback.duckdb); a data file is "
+            f"imported with `payback import KIND {path}`"
+        )
+
+
 def open_store(
     db: str | os.PathLike[str] | None = None, *, engine: Engine = "duckdb", read_only: bool = False
 ) -> Store:
@@ -346,6 +372,7 @@ def open_store(
         return open_spark()
     if engine != "duckdb":
         raise PaybackError(f"unknown engine {engine!r}: expected 'duckdb' or 'spark'")
+    import duckdb
     import ibis
 
     path = str(db) if db is not None else default_db_path()
@@ -362,7 +389,15 @@ def open_store(
             f"first (mkdir -p {folder}) or give --db (or PAYBACK_DB) a file in an existing "
             f"folder"
         )
-    backend = ibis.duckdb.connect(path, read_only=read_only)
+    if path != ":memory:":
+        _check_store_file(Path(path))
+    try:
+        backend = ibis.duckdb.connect(path, read_only=read_only)
+    except duckdb.Error as e:
+        raise PaybackError(
+            f"cannot open the store {path}: {str(e).splitlines()[0]}. Fix: check that the file "
+            f"is a payback store you may write, and that no other program holds it"
+        ) from None
     # no DuckDB progress bar on stderr: the CLI has its own progress handling (printing is
     # off too: setting progress_bar_time switches the bar itself back on)
     backend.con.execute("SET enable_progress_bar = false")

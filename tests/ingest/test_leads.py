@@ -85,7 +85,9 @@ def test_unknown_status_lists_the_allowed_values(store, tmp_path):
     assert str(e.value) == (
         f"{path}: 2 problem(s) found; nothing was imported.\n"
         f"  - {path}, row 3, column 'status': unknown status: got 'qualified', expected one of "
-        "valid, failed, duplicate, spam. Fix: use one of these values (case does not matter)\n"
+        "valid, failed, duplicate, spam. Fix: use one of these values (case does not matter), "
+        "or translate the file's words with --status-map WORD=STATUS (e.g. "
+        "paid=confirmed,refunded=returned)\n"
         f"  - {path}, row 4, column 'kind': unknown kind: got 'fax', expected one of call, form, "
         "email, chat, signup, trial_order, other. Fix: use one of these values (case does not "
         "matter)"

@@ -32,8 +32,9 @@ def test_missing_required_column_lists_found_and_closest(store, tmp_path):
         f"{path}: missing required column(s) 'revenue', 'status' for orders (generic file); "
         "found 'order_id', 'customer', 'created_at', 'Revenue total', 'state', 'currency'; "
         "closest to 'revenue': 'Revenue total'; closest to 'status': 'state'. Fix: rename the "
-        "column(s) or map them: --map revenue=COLUMN,status=COLUMN; for a value the file lacks "
-        "use --set status=VALUE"
+        "column(s) or map them: --map revenue='Revenue total',status=state; for a value the "
+        "file lacks use --set status=VALUE (status is one of confirmed, cancelled, returned, "
+        "pending)"
     )
 
 
@@ -118,7 +119,8 @@ def test_unknown_order_status_and_duplicate_order_ids(store, tmp_path):
         f"{path}: 2 problem(s) found; nothing was imported.\n"
         f"  - {path}, row 3, column 'status': unknown status: got 'paid', expected one of "
         "confirmed, cancelled, returned, pending. Fix: use one of these values (case does not "
-        "matter)\n"
+        "matter), or translate the file's words with --status-map WORD=STATUS (e.g. "
+        "paid=confirmed,refunded=returned)\n"
         f"  - {path}, row 4, column 'order_id': duplicate order id (also in row 2): got 'O1', "
         "expected each order id once per file. Fix: remove the repeated row; lines of one order "
         "belong in an order-items file"

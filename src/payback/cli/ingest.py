@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from payback.schema import KINDS
@@ -17,6 +19,8 @@ Examples:
     --set date=2017-08-31,platform=meta,currency=USD
 
     payback import orders orders.csv --source-map newsletter=email
+
+    payback import orders shop.csv --status-map paid=confirmed,refunded=returned
 
     payback import leads leads.csv --dedupe-window 24h
 
@@ -81,6 +85,19 @@ def import_command(
         help="Numbers are written the European way: 1.234,56 (a decimal comma, dots "
         "between thousands).",
     ),
+    decimal_point: bool = typer.Option(
+        False,
+        "--decimal-point",
+        help="Numbers are written with a decimal point: 1,234.56 (commas between "
+        "thousands). Needed only when a money column has nothing but cells like 1,234 or "
+        "1.234, which read two ways.",
+    ),
+    status_map: list[str] = typer.Option(
+        None,
+        "--status-map",
+        help="Orders and leads: word=status pairs translating the file's statuses, e.g. "
+        "paid=confirmed,refunded=returned,new=pending.",
+    ),
     allow_empty: bool = typer.Option(
         False,
         "--allow-empty",
@@ -106,8 +123,10 @@ def import_command(
     its rows (natural keys), so totals do not double.
     """
     from payback.ingest.api import import_file
-    from payback.store import open_store
+    from payback.store import default_db_path, open_store
 
+    target = Path(db if db is not None else default_db_path())
+    new = str(target) != ":memory:" and not target.exists()
     store = open_store(db)
     try:
         result = import_file(
@@ -123,11 +142,18 @@ def import_command(
             dedupe_window=dedupe_window,
             date_format=date_format,
             decimal_comma=decimal_comma,
+            decimal_point=decimal_point,
+            status_map=status_map or None,
             allow_empty=allow_empty,
             progress=progress,
         )
-    finally:
+    except BaseException:
         store.close()
+        if new:  # a failed first import leaves no empty store behind
+            for leftover in (target, target.with_name(target.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+    store.close()
     _print(result)
 
 

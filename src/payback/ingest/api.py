@@ -46,7 +46,13 @@ import pyarrow as pa
 from payback.errors import CurrencyError, DataError, InputError, PaybackError
 from payback.ingest import attribution, fx, stage
 from payback.ingest.currencies import is_currency
-from payback.ingest.options import check_names, parse_duration, parse_pairs, strftime_format
+from payback.ingest.options import (
+    check_names,
+    parse_duration,
+    parse_pairs,
+    status_options,
+    strftime_format,
+)
 from payback.ingest.parsing import ident
 from payback.ingest.platforms import GENERIC, GENERIC_ALIASES, LAYOUTS, Layout, Plan, detect_layout
 from payback.ingest.readers import (
@@ -59,7 +65,7 @@ from payback.ingest.readers import (
     read_parquet,
     strip_quotes,
 )
-from payback.ingest.validate import Problems
+from payback.ingest.validate import Problems, check_plan
 from payback.schema import DEFAULT_SOURCE_MAP, Table, table_for_kind
 from payback.store import Store
 
@@ -188,6 +194,8 @@ def import_file(
     dedupe_window: str | timedelta | None = None,
     date_format: str | None = None,
     decimal_comma: bool = False,
+    decimal_point: bool = False,
+    status_map: Mapping[str, str] | str | Iterable[str] | None = None,
     allow_empty: bool = False,
     progress: bool | None = None,
 ) -> ImportResult:
@@ -223,6 +231,12 @@ def import_file(
     decimal_comma : bool
         Numbers are written the European way: a decimal comma, dots between thousands
         (``1.234,56``). Without it a cell like ``12,5`` is an error that says so.
+    decimal_point : bool
+        Numbers are written with a decimal point, commas between thousands
+        (``1,234.56``). Without either, a money column whose every separated cell reads
+        two ways (``1,234`` or ``1.234`` only) is an error asking which.
+    status_map : mapping or "word=status,...", optional
+        Orders and leads: the file's status words -> statuses (``paid=confirmed``).
     allow_empty : bool
         Accept a file without data rows (nothing is imported); otherwise it is an error.
     progress : bool, optional
@@ -246,7 +260,11 @@ def import_file(
     options = _options(
         table, mapping, set_values, currency, money_units, source_map, dedupe_window, date_format
     )
+    if decimal_comma and decimal_point:
+        raise InputError("--decimal-comma and --decimal-point contradict each other: keep one")
     options["decimal_comma"] = bool(decimal_comma)
+    options["decimal_point"] = bool(decimal_point)
+    options["status_map"] = status_options(table, status_map, options["set"])
     options["allow_empty"] = bool(allow_empty)
     peek = peek_file(path)
     show = bool(progress) if progress is not None else peek.size >= PROGRESS_BYTES
@@ -303,7 +321,17 @@ def _connection(store: Store):
             "imports write into the embedded DuckDB store: import there, then open it on "
             "Spark with --engine spark"
         )
-    return store.backend.con
+    con = store.backend.con
+    readonly = con.execute(
+        "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if readonly and readonly[0]:
+        raise PaybackError(
+            f"the store {store.path} is open read-only: nothing was imported. Fix: open it "
+            f"for writing (open_store(path) without read_only=True), and check that the "
+            f"file may be written"
+        )
+    return con
 
 
 @contextmanager
@@ -383,6 +411,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     warnings: list[str] = []
     stage.report_malformed(raw, problems)
     plan = _plan(table, raw, layout, options, file)
+    check_plan(raw, plan, options)
     warnings += plan.notes
     data = stage.attach_constants(raw.table, plan)
     raw = replace(raw, table=data.slice(0, 0))  # keep one copy of the rows: ``data``

@@ -11,6 +11,8 @@ Examples
 datetime.timedelta(days=1)
 >>> strftime_format("DD-MM-YYYY")
 '%d-%m-%Y'
+>>> parse_status_map("paid=confirmed, Refunded=returned", ("confirmed", "returned"))
+{'paid': 'confirmed', 'refunded': 'returned'}
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from payback.errors import InputError
 
 _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+#: The longest ``--dedupe-window`` accepted (ten years: longer is a typo, and overflows).
+MAX_WINDOW = timedelta(days=3660)
+#: strftime codes DuckDB's strptime reads (``%-d`` style flags are accepted too).
+_STRPTIME_CODES = frozenset("aAbBcdfgGHIjmMnpSuUVwWxXyYzZ%")
+_CODE = re.compile(r"%-?(.?)")
 
 #: Human date tokens accepted by ``--date-format`` besides strftime codes, longest first.
 _DATE_TOKENS = (
@@ -107,8 +114,16 @@ def parse_duration(text: str | timedelta | None) -> timedelta | None:
             f"(units s, m, h, d, w)"
         )
     total = timedelta()
-    for amount, unit in _DURATION.findall(s):
-        total += timedelta(**{_DURATION_UNITS[unit]: float(amount)})
+    try:
+        for amount, unit in _DURATION.findall(s):
+            total += timedelta(**{_DURATION_UNITS[unit]: float(amount)})
+    except OverflowError:
+        total = timedelta.max
+    if total > MAX_WINDOW:
+        raise InputError(
+            f"--dedupe-window {text!r}: too long; expected at most {MAX_WINDOW.days}d "
+            f"(ten years), e.g. 24h or 30d"
+        )
     if total <= timedelta(0):
         raise InputError(f"--dedupe-window {text!r}: expected a positive duration")
     return total
@@ -123,20 +138,101 @@ def strftime_format(text: str | None) -> str | None:
     '%d.%m.%Y'
     >>> strftime_format("MM/DD/YYYY HH:mm")
     '%m/%d/%Y %H:%M'
+    >>> strftime_format("%d.%Q")
+    Traceback (most recent call last):
+    ...
+    payback.errors.InputError: --date-format '%d.%Q': '%Q' is not a date code; expected a \
+format like DD-MM-YYYY, MM/DD/YYYY or strftime codes such as %d.%m.%Y
     """
     if text is None:
         return None
-    if "%" in text:
-        return text
     out = text
-    for token, code in _DATE_TOKENS:
-        out = out.replace(token, code)
+    if "%" not in text:
+        for token, code in _DATE_TOKENS:
+            out = out.replace(token, code)
+    example = "expected a format like DD-MM-YYYY, MM/DD/YYYY or strftime codes such as %d.%m.%Y"
     if "%" not in out:
-        raise InputError(
-            f"--date-format {text!r}: expected a format like DD-MM-YYYY, MM/DD/YYYY or "
-            f"strftime codes such as %d.%m.%Y"
-        )
+        raise InputError(f"--date-format {text!r}: {example}")
+    for code in _CODE.findall(out):
+        if code not in _STRPTIME_CODES:
+            raise InputError(f"--date-format {text!r}: '%{code}' is not a date code; {example}")
     return out
+
+
+def parse_status_map(
+    text: str | Iterable[str] | Mapping[str, str] | None, allowed: Iterable[str]
+) -> dict[str, str]:
+    """Parse ``--status-map paid=confirmed,refunded=returned``: the file's word -> a status.
+
+    Both sides are compared in lower case; every target must be an allowed status.
+
+    Raises
+    ------
+    payback.errors.InputError
+        A target that is not one of ``allowed``.
+
+    Examples
+    --------
+    >>> parse_status_map("paid=done", ("confirmed", "cancelled"))
+    Traceback (most recent call last):
+    ...
+    payback.errors.InputError: --status-map paid=done: 'done' is not a status; expected \
+one of confirmed, cancelled
+    """
+    allowed = tuple(allowed)
+    pairs = parse_pairs(text, option="--status-map")
+    out = {}
+    for word, status in pairs.items():
+        target = status.strip().lower()
+        if target not in allowed:
+            raise InputError(
+                f"--status-map {word}={status}: {status!r} is not a status; expected one of "
+                f"{', '.join(allowed)}"
+            )
+        out[word] = target
+    return out
+
+
+def check_set_choices(
+    set_values: Mapping[str, str],
+    choices: Mapping[str, tuple[str, ...]],
+    *,
+    kind: str,
+    status_map: Mapping[str, str] | None = None,
+) -> None:
+    """Refuse a ``--set`` value outside a column's allowed values, once (not per row).
+
+    ``choices`` maps a column to its allowed values; ``status_map`` translates the
+    file's words for ``status`` first.
+
+    Examples
+    --------
+    >>> check_set_choices({"status": "Paid"}, {"status": ("confirmed",)}, kind="orders",
+    ...                   status_map={"paid": "confirmed"})
+    >>> check_set_choices({"status": "completed"}, {"status": ("confirmed", "pending")},
+    ...                   kind="orders")
+    Traceback (most recent call last):
+    ...
+    payback.errors.InputError: --set status=completed: not a status of orders; expected \
+one of confirmed, pending (or translate it with --status-map completed=STATUS)
+    """
+    for name, value in set_values.items():
+        allowed = choices.get(name)
+        if allowed is None:
+            continue
+        word = value.strip().lower()
+        if name == "status" and status_map:
+            word = status_map.get(word, word)
+        if word not in allowed:
+            hint = (
+                f" (or translate it with --status-map {value.strip().lower()}=STATUS)"
+                if name == "status"
+                else ""
+            )
+            raise InputError(
+                f"--set {name}={value}: not a {name.replace('_', ' ')} of {kind}; expected one "
+                f"of {', '.join(allowed)}{hint}"
+            )
 
 
 def closest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
@@ -184,3 +280,23 @@ columns: cost, clicks
                 f"{option} {name}=...: {kind} has no column {name!r}{hint}; "
                 f"columns: {', '.join(allowed)}"
             )
+
+
+def status_options(table, status_map, set_values: Mapping[str, str]) -> dict[str, str]:
+    """``--status-map`` checked against ``table`` (a :class:`payback.schema.Table`), and
+    the ``--set`` values of its status/kind columns checked once (not once per row).
+
+    Examples
+    --------
+    >>> from payback.schema import ORDERS
+    >>> status_options(ORDERS, "paid=confirmed", {"status": "paid"})
+    {'paid': 'confirmed'}
+    """
+    choices = {c.name: c.allowed for c in table.columns if c.allowed is not None}
+    pairs: dict[str, str] = {}
+    if status_map is not None:
+        if table.name not in ("orders", "leads"):
+            raise InputError("--status-map applies to orders and leads imports only")
+        pairs = parse_status_map(status_map, choices["status"])
+    check_set_choices(set_values, choices, kind=table.kind, status_map=pairs)
+    return pairs

@@ -120,11 +120,17 @@ def raw_sql(column: str, arrow_type: pa.DataType, null_tokens: tuple[str, ...] =
 
 
 def typed_sql(column: str, arrow_type: pa.DataType) -> str | None:
-    """The column itself when the file already typed it as a number (Parquet)."""
-    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
-        return f"CAST({ident(column)} AS DOUBLE)"
-    if pa.types.is_decimal(arrow_type):
-        return f"CAST({ident(column)} AS DOUBLE)"
+    """The column itself when the file already typed it as a number (Parquet).
+
+    NaN and infinities become NULL (so they are reported like the same text in a CSV).
+    """
+    if (
+        pa.types.is_integer(arrow_type)
+        or pa.types.is_floating(arrow_type)
+        or pa.types.is_decimal(arrow_type)
+    ):
+        x = f"CAST({ident(column)} AS DOUBLE)"
+        return f"(CASE WHEN isfinite({x}) THEN {x} END)"
     return None
 
 
@@ -165,14 +171,68 @@ def decimal_comma_sql(raw: str) -> str:
     return f"regexp_full_match({raw}, {lit(_DECIMAL_COMMA)})"
 
 
+#: A number whose only separator is one ',' before three digits per group: ``1,234``.
+COMMA_THOUSANDS = r"[-+]?[0-9]{1,3}(,[0-9]{3})+"
+#: A number with one '.' before exactly three digits: ``1.234`` (a decimal point, or a dot
+#: between thousands in a European export).
+DOT_THREE = r"[-+]?[0-9]{1,3}\.[0-9]{3}"
+
+
+def separator_readings(column: pa.ChunkedArray | pa.Array) -> tuple[bool, bool]:
+    """Whether a text column's separators read two ways: (its commas, its dots).
+
+    Its commas are ambiguous when every cell with a separator is like ``1,234``
+    (thousands, or a decimal comma); its dots when every one is like ``1.234`` (a decimal
+    point, or a dot between thousands). Any other separated cell (``12.50``,
+    ``1,234.5``) settles the column. Vectorised (Arrow compute): the regular expression
+    only sees the cells with one kind of separator.
+
+    Examples
+    --------
+    >>> def ask(*cells):
+    ...     return separator_readings(pa.array(cells))
+    >>> ask("1,234", "2,500", "7"), ask("1.234", " 2.500"), ask("1,234", "12.50")
+    ((True, False), (False, True), (False, False))
+    """
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(pa.string())
+    comma = pc.match_substring(column, ",")
+    dot = pc.match_substring(column, ".")
+    separated = pc.sum(pc.or_(comma, dot)).as_py() or 0
+    out = []
+    for mine, other, pattern in ((comma, dot, COMMA_THOUSANDS), (dot, comma, DOT_THREE)):
+        only = pc.and_not(mine, other)
+        if not separated or (pc.sum(only).as_py() or 0) != separated:
+            out.append(False)  # no separator, or a cell with the other one settles it
+            continue
+        cells = pc.utf8_trim_whitespace(pc.filter(column, only))
+        matching = pc.sum(pc.match_substring_regex(cells, f"^({pattern})$")).as_py() or 0
+        out.append(matching == separated)
+    return out[0], out[1]
+
+
 def decimal_point_sql(raw: str) -> str:
     """A decimal-comma number rewritten with a decimal point: ``1.234,56`` -> ``1234.56``."""
     return f"replace(replace({raw}, '.', ''), ',', '.')"
 
 
+#: The largest whole number a count column holds (BIGINT, with room for rounding).
+MAX_WHOLE = 9e18
+
+
 def whole_sql(number: str) -> str:
-    """A parsed number as BIGINT, NULL unless it is a whole number."""
-    return f"(CASE WHEN {number} = trunc({number}) THEN CAST({number} AS BIGINT) END)"
+    """A parsed number as BIGINT, NULL unless it is a whole number below :data:`MAX_WHOLE`.
+
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + whole_sql("1e20") + ", " + whole_sql("12.0")).fetchone()
+    (None, 12)
+    """
+    return (
+        f"(CASE WHEN {number} = trunc({number}) AND abs({number}) < {MAX_WHOLE!r} "
+        f"THEN CAST({number} AS BIGINT) END)"
+    )
 
 
 def date_sql(raw: str, fmt: str, dtype: str) -> str:

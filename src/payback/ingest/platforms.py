@@ -562,6 +562,11 @@ def _settable(table: Table, canon: str) -> bool:
     return not identifies(table, canon) and table.column(canon).dtype in ("string", "date")
 
 
+def _quoted(header: str) -> str:
+    """A header as typed in a shell option: quoted when it holds a blank or a comma."""
+    return f"'{header}'" if re.search(r"[\s,=']", header) else header
+
+
 def missing_columns_error(
     table: Table,
     layout: Layout,
@@ -577,8 +582,17 @@ def missing_columns_error(
     for a column where one value for all rows can make sense (a date, a platform, a
     status), never for an id.
     """
+    if len(columns) == 1 and len(columns[0].split()) > 1:
+        return DataError(
+            f"the file seems separated by spaces: its header is one column {columns[0]!r}",
+            file=file,
+            expected="fields separated by commas, tabs, semicolons or pipes",
+            fix="convert it first, e.g. `sed -E 's/^ +//; s/ +/,/g' in.txt > out.csv` (when "
+            "no value holds a space), then import out.csv",
+        )
     free = [c for c in columns if c not in used]
     hints = []
+    maps = []
     for canon in missing:
         aliases = (
             *layout.columns.get(canon, ()),
@@ -590,9 +604,9 @@ def missing_columns_error(
             if near
             else f"nothing close to {canon!r}"
         )
+        maps.append(f"{canon}={_quoted(near[0]) if near else 'COLUMN'}")
     names = ", ".join(repr(m) for m in missing)
-    maps = ",".join(f"{m}=COLUMN" for m in missing)
-    fix = f"rename the column(s) or map them: --map {maps}"
+    fix = f"rename the column(s) or map them: --map {','.join(maps)}"
     settable = [m for m in missing if _settable(table, m)]
     if settable:
         fix += (
@@ -602,6 +616,13 @@ def missing_columns_error(
         )
         if "currency" in missing:
             fix += " (or --currency CODE)"
+    choices = [
+        f"{m} is one of {', '.join(table.column(m).allowed or ())}"
+        for m in missing
+        if table.column(m).allowed
+    ]
+    if choices:
+        fix += f" ({'; '.join(choices)})"
     ids = [m for m in missing if identifies(table, m)]
     if ids:
         fix += (

@@ -28,6 +28,7 @@ import csv
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,8 @@ class RawFile:
         when found).
     malformed_count : int
         How many rows have a wrong number of fields in all.
+    repeated : tuple of tuple of str
+        Headers the file spells more than once, as made unique: ``("cost", "cost (2)")``.
     """
 
     path: Path
@@ -94,6 +97,7 @@ class RawFile:
     footer: tuple[str, ...] = ()
     malformed: tuple[tuple[int | None, str], ...] = field(default=())
     malformed_count: int = 0
+    repeated: tuple[tuple[str, ...], ...] = ()
 
 
 class Progress:
@@ -176,9 +180,21 @@ def peek_file(path: Path) -> Peek:
     name = str(path)
     if not path.exists():
         raise DataError("file not found", file=name, fix="check the path")
+    if path.is_dir():
+        raise DataError(
+            "a folder, not a file",
+            file=name,
+            expected="a CSV, TSV or Parquet file",
+            fix="give the path of one file in it (import each file with its own command)",
+        )
     size = path.stat().st_size
-    with open(path, "rb") as f:
-        magic = f.read(4)
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise DataError(
+            f"cannot read the file: {e.strerror}", file=name, fix="check its permissions"
+        ) from None
     if magic == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
         return Peek(path, "parquet", None, "binary", size)
     if magic[:2] == b"PK":
@@ -189,10 +205,29 @@ def peek_file(path: Path) -> Peek:
             fix="save the sheet as CSV UTF-8 and import that file",
         )
     compression = _compression(path, magic)
-    with _open_binary(path, compression) as f:
-        head = f.read(_PEEK_BYTES)
+    if compression == "gzip" and magic[:2] != b"\x1f\x8b":
+        raise DataError(
+            f"the file is named {path.suffix} but is not gzip-compressed",
+            file=name,
+            value=magic.decode("latin-1"),
+            expected="gzip data (it starts with the bytes 1f 8b)",
+            fix=f"rename it without {path.suffix} (e.g. {path.stem}), or compress it with gzip",
+        )
+    try:
+        with _open_binary(path, compression) as f:
+            head = f.read(_PEEK_BYTES)
+    except (EOFError, OSError, zlib.error) as e:
+        raise _bad_gzip(name, e) from None
     if not head.strip():
         raise DataError("the file is empty", file=name, fix="export the report again")
+    unmarked = _utf16_without_bom(head)
+    if unmarked:
+        raise DataError(
+            f"the file is {unmarked} text without a byte-order mark",
+            file=name,
+            expected="UTF-8 (or UTF-16 with a byte-order mark)",
+            fix=f"re-save it as 'CSV UTF-8' (e.g. `iconv -f {unmarked} -t UTF-8 in.csv > out.csv`)",
+        )
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     encoding = "utf-16" if utf16 else "utf-8"
     decoder = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf-8" else encoding)()
@@ -204,6 +239,38 @@ def peek_file(path: Path) -> Peek:
     if len(head) == _PEEK_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut in half
     return Peek(path, "csv", compression, encoding, size, tuple(lines[:_PEEK_LINES]))
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``UTF-16LE``/``UTF-16BE`` when ``head`` is ASCII-like UTF-16 without a BOM.
+
+    Text with NUL bytes at every other position is UTF-16 (no CSV has NUL bytes).
+
+    >>> _utf16_without_bom("date,cost".encode("utf-16-le")), _utf16_without_bom(b"date")
+    ('UTF-16LE', None)
+    """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    sample = head[:4096]
+    half = len(sample) // 2
+    if half == 0:
+        return None
+    odd = sample[1::2].count(0) / half
+    even = sample[0::2].count(0) / half
+    if odd > 0.3 and even < 0.05:
+        return "UTF-16LE"
+    if even > 0.3 and odd < 0.05:
+        return "UTF-16BE"
+    return None
+
+
+def _bad_gzip(name: str, error: BaseException) -> DataError:
+    return DataError(
+        f"the compressed file is cut short or damaged ({error})",
+        file=name,
+        expected="a complete gzip file",
+        fix="download or copy the file again (`gzip -t FILE` checks it)",
+    )
 
 
 def _not_utf8(name: str, row: int | None) -> DataError:
@@ -255,6 +322,21 @@ def unique_names(names: Sequence[str]) -> tuple[str, ...]:
             seen[name] = 1
         out.append(name)
     return tuple(out)
+
+
+def repeated_names(names: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """The headers spelled more than once (case and blanks ignored), as :func:`unique_names`
+    makes them.
+
+    >>> repeated_names(["date", "cost", "currency", "cost"])
+    (('cost', 'cost (2)'),)
+    """
+    unique = unique_names(names)
+    groups: dict[str, list[str]] = {}
+    for raw, made in zip(names, unique, strict=True):
+        if raw.strip():
+            groups.setdefault(raw.strip().lower(), []).append(made)
+    return tuple(tuple(g) for g in groups.values() if len(g) > 1)
 
 
 def read_csv(
@@ -344,7 +426,13 @@ def read_csv(
                 if not _WRONG_LENGTH.search(str(e)):
                     raise
                 table = read(on_invalid)
-    except pa.ArrowInvalid as e:
+    except (EOFError, zlib.error) as e:
+        raise _bad_gzip(name, e) from None
+    except (pa.ArrowInvalid, OSError) as e:
+        if peek.compression and ("compress" in str(e).lower() or "gzip" in str(e).lower()):
+            raise _bad_gzip(name, e) from None
+        if not isinstance(e, pa.ArrowInvalid):
+            raise DataError(f"cannot read the file: {e}", file=name, fix="check the file") from None
         if "UTF8" in str(e) or "utf-8" in str(e).lower():
             raise _not_utf8(name, _first_bad_utf8_line(path, peek)) from None
         raise DataError(
@@ -368,6 +456,7 @@ def read_csv(
         footer=tuple(footer),
         malformed=malformed,
         malformed_count=len(ragged),
+        repeated=repeated_names(header),
     )
 
 
@@ -438,6 +527,7 @@ def read_parquet(path: Path, progress: Progress | None = None) -> RawFile:
             f"cannot read the file as Parquet: {e}", file=str(path), fix="export it again"
         ) from None
     columns = unique_names(table.column_names)
+    repeated = repeated_names(table.column_names)
     table = table.rename_columns(list(columns))
     rows = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
     return RawFile(
@@ -448,6 +538,7 @@ def read_parquet(path: Path, progress: Progress | None = None) -> RawFile:
         header_row=0,
         columns=columns,
         table=table.append_column("_row", rows),
+        repeated=repeated,
     )
 
 

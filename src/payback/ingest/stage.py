@@ -45,8 +45,14 @@ from payback.ingest.parsing import (
 )
 from payback.ingest.platforms import Layout, Plan
 from payback.ingest.readers import RawFile, split_line, strip_quotes
-from payback.ingest.validate import Check, Problems
-from payback.schema import Table
+from payback.ingest.validate import (
+    DUPLICATE_FIX,
+    Check,
+    Problems,
+    ambiguous_separators,
+    separator_check,
+)
+from payback.schema import FIRST_DATE, LAST_DATE, Table
 
 SRC = "_pb_src"
 PARSED = "_pb_parsed"
@@ -200,6 +206,7 @@ def parse(
     marks: list[str] = []  # layer 3: the _bad_* markers
     checks: list[Check] = []
     bad_checks: list[Check] = []
+    ambiguous = ambiguous_separators(data, table, plan, types, options)
     for col in table.columns:
         source = plan.sources.get(col.name)
         if source is None:
@@ -231,7 +238,7 @@ def parse(
                 value = f"upper({raw_text})"
                 checks += _currency_checks(con, data[source.column], raw_text, col, label, select)
             elif col.allowed is not None:
-                value = f"lower({raw_text})"
+                value = _translated(f"lower({raw_text})", options, name)
         if expected is not None:
             raws.append(f"{raw_text} AS {raw}")
             select.append(raw)
@@ -249,6 +256,8 @@ def parse(
             )
         select.append(f"{value} AS {ident(name)}")
         checks += value_checks(table, col, label, has_bad=expected is not None)
+        if name in ambiguous:
+            checks.append(separator_check(select, raw_text, name, label, ambiguous[name]))
         if source.period_end:
             checks.append(_period_check(select, raw_text, source, label, types))
         if (
@@ -269,6 +278,15 @@ def parse(
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {PARSED} AS {layer3}")
     return bad_checks + checks
+
+
+def _translated(value: str, options, name: str) -> str:
+    """A status cell translated by ``--status-map`` (the file's word -> a status)."""
+    pairs = options.get("status_map") or {}
+    if name != "status" or not pairs:
+        return value
+    cases = " ".join(f"WHEN {lit(word)} THEN {lit(status)}" for word, status in pairs.items())
+    return f"(CASE {value} {cases} ELSE {value} END)"
 
 
 def _date_format(con, data, column: str, raw_text, col, label, file, layout: Layout) -> str:
@@ -472,7 +490,26 @@ def value_checks(table: Table, col, label: str, *, has_bad: bool) -> list[Check]
                 f"{name} NOT IN ({', '.join(lit(a) for a in col.allowed)})",
                 name,
                 f"one of {', '.join(col.allowed)}",
-                "use one of these values (case does not matter)",
+                "use one of these values (case does not matter)"
+                + (
+                    ", or translate the file's words with --status-map WORD=STATUS "
+                    "(e.g. paid=confirmed,refunded=returned)"
+                    if col.name == "status" and table.name in ("orders", "leads")
+                    else ""
+                ),
+            )
+        )
+    if col.dtype in ("date", "timestamp"):
+        low, high = (f"{col.dtype.upper()} {lit(str(d))}" for d in (FIRST_DATE, LAST_DATE))
+        checks.append(
+            Check(
+                "date out of range",
+                label,
+                f"{name} < {low} OR {name} >= {high} + INTERVAL 1 DAY",
+                name,
+                f"a date from {FIRST_DATE} to {LAST_DATE}",
+                "correct the cell: a placeholder such as 9999-12-31 or 0001-01-01 is not a "
+                "date (leave the cell empty where the column allows it)",
             )
         )
     if table.name == "fx_rates" and col.name == "rate":
@@ -508,6 +545,7 @@ def check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> N
     ).fetchall()
     label = "/".join(plan.sources[k].label for k in table.key)
     what = " and ".join(k.replace("_", " ") for k in table.key)
+    fix = DUPLICATE_FIX.get(table.name, "remove the repeated row")
     problems.add_group(
         [
             DataError(
@@ -517,7 +555,7 @@ def check_duplicate_keys(con, table: Table, plan: Plan, problems: Problems) -> N
                 column=label,
                 value=value,
                 expected=f"each {what} once per file",
-                fix="remove the repeated row; lines of one order belong in an order-items file",
+                fix=fix,
             )
             for value, where in rows
         ],

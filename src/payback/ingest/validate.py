@@ -28,8 +28,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from payback.errors import DataError, ValidationErrors
+from payback.ingest.parsing import (
+    COMMA_THOUSANDS,
+    DOT_THREE,
+    ident,
+    lit,
+    separator_readings,
+    typed_sql,
+)
+
+if TYPE_CHECKING:
+    from payback.ingest.platforms import Plan
+    from payback.ingest.readers import RawFile
+    from payback.schema import Table
 
 #: Errors listed at most per import (the rest are counted).
 LIMIT = 10
@@ -212,3 +226,104 @@ class Problems:
             raise ImportErrors(
                 self.errors, file=self.file, total=self.total, unlisted=self.unlisted()
             )
+
+
+# -- checks of the file as a whole ----------------------------------------------------------
+def ambiguous_separators(data, table: Table, plan: Plan, types, options) -> dict[str, str]:
+    """Money columns of ``data`` (the file as Arrow text) whose separators read two ways:
+    ``{name: "," or "."}``.
+
+    A column where every separated cell is like ``1,234`` (or every one like ``1.234``)
+    may be a thousand times off either way; any other cell (``12.50``, ``1,234.5``)
+    settles it (:func:`payback.ingest.parsing.separator_readings`). ``--decimal-comma`` /
+    ``--decimal-point`` say it for the whole file.
+    """
+    if options["decimal_comma"] or options.get("decimal_point"):
+        return {}
+    out = {}
+    for col in table.columns:
+        source = plan.sources.get(col.name)
+        if (
+            source is None
+            or source.constant is not None
+            or not col.money
+            or col.dtype != "float64"
+            or typed_sql(source.column, types[source.column]) is not None
+        ):
+            continue
+        comma, dot = separator_readings(data[source.column])
+        if comma or dot:
+            out[col.name] = "," if comma else "."
+    return out
+
+
+def separator_check(select, raw_text, name, label, separator: str) -> Check:
+    """Cells like ``1,234`` or ``1.234`` in a column where nothing says which reading holds."""
+    pattern = COMMA_THOUSANDS if separator == "," else DOT_THREE
+    cell = ident("_amb_" + name)
+    select.append(
+        f"CASE WHEN regexp_full_match({raw_text}, {lit(pattern)}) THEN {raw_text} END AS {cell}"
+    )
+    if separator == ",":
+        readings = "1234 (',' between thousands) or 1.234 (a decimal comma)"
+    else:
+        readings = "1.234 (a decimal point) or 1234 ('.' between thousands)"
+    return Check(
+        f"the separator {separator!r} reads two ways",
+        label,
+        f"{cell} IS NOT NULL",
+        cell,
+        f"a number that reads one way; a cell like {'1,234' if separator == ',' else '1.234'} "
+        f"may be {readings}, and no cell of the column settles it",
+        "say how the file writes numbers: --decimal-point (1,234.56) or --decimal-comma (1.234,56)",
+        examples=1,
+    )
+
+
+#: How to resolve a repeated key, per table (default: remove the repeated row).
+DUPLICATE_FIX = {
+    "orders": "remove the repeated row; lines of one order belong in an order-items file",
+    "order_items": "give each line of an order its own line number (or leave out the line "
+    "column to number the lines in file order)",
+    "leads": "remove the repeated row; a contact who came twice is two leads with two ids "
+    "(--dedupe-window marks the repeats)",
+    "costs": "one amount per date and category: add the rows up, or give them distinct categories",
+    "fx_rates": "one rate per date and currency: keep one of the rows",
+}
+
+
+def check_plan(raw: RawFile, plan: Plan, options) -> None:
+    """Refuse what the columns chosen cannot mean: a header spelled twice that feeds a
+    column (which one is meant?), ``--dedupe-window`` without a contact column.
+
+    Raises
+    ------
+    DataError
+        Naming both columns and how to pick one; or the missing contact.
+    """
+    file = str(raw.path)
+    if options["window"] is not None and "contact" not in plan.sources:
+        raise DataError(
+            "--dedupe-window needs a contact column (phone or e-mail) and the file has none",
+            file=file,
+            expected="a column contact (or one mapped with --map contact=COLUMN)",
+            fix="map the contact column, or drop --dedupe-window",
+        )
+    used = {s.column: c for c, s in plan.sources.items() if s.column and s.origin != "--map"}
+    for group in raw.repeated:
+        fed = [name for name in group if name in used]
+        if not fed:
+            continue
+        positions = [raw.columns.index(name) + 1 for name in group]
+        canon = used[fed[0]]
+        shown = " and ".join(
+            f"{name!r} (column {p})" for name, p in zip(group, positions, strict=True)
+        )
+        raise DataError(
+            f"the header {group[0]!r} appears {len(group)} times: {shown}",
+            file=file,
+            row=raw.header_row or None,
+            expected="each header once",
+            fix=f"rename or delete the extra column, or pick one with --map {canon}={group[0]} "
+            f"(the first) or --map {canon}='{group[1]}' (the second)",
+        )

@@ -232,18 +232,35 @@ def parse_date(value: object) -> dt.date:
     Raises
     ------
     InputError
-        When the text is not a valid ISO date.
+        When the text is not a valid ISO date, or the date is outside
+        :data:`payback.schema.FIRST_DATE` .. :data:`payback.schema.LAST_DATE`.
+
+    Examples
+    --------
+    >>> parse_date("9999-12-31")
+    Traceback (most recent call last):
+    ...
+    payback.errors.InputError: date 9999-12-31 out of range: expected a date from 1900-01-01 \
+to 2200-12-31
     """
+    from payback.schema import FIRST_DATE, LAST_DATE
+
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InputError(
+                f"unparsable date {value!r}: expected YYYY-MM-DD, e.g. 2024-03-31"
+            ) from None
+    if not FIRST_DATE <= day <= LAST_DATE:
         raise InputError(
-            f"unparsable date {value!r}: expected YYYY-MM-DD, e.g. 2024-03-31"
-        ) from None
+            f"date {day} out of range: expected a date from {FIRST_DATE} to {LAST_DATE}"
+        )
+    return day
 
 
 Where = Mapping[str, object] | Iterable[str] | None

@@ -175,6 +175,14 @@ one of campaign, platform
 
 
 def check_period(start: dt.date | None, end: dt.date | None) -> None:
+    from payback.metrics.filters import parse_date
+
+    for name, day in (("from", start), ("to", end)):
+        if day is not None:
+            try:
+                parse_date(day)
+            except InputError as e:
+                raise ApiError(f"{name}: {e}") from None
     if start is not None and end is not None and start > end:
         raise ApiError(f"empty date range: from {start} is after to {end}; swap them")
 
