@@ -213,7 +213,8 @@ class Store:
         rest of the transaction (a kill -9 during the commit of a 3M-row import left the
         rows but not the metadata written with them, 4 times in 5). Without them every
         change of the transaction is in the log and replayed only when the log holds
-        the commit. ``tests/ingest/test_kill.py`` kills imports at random moments.
+        the commit. ``tests/ingest/test_kill.py`` kills imports at random moments and
+        cuts the log of a commit short (docs/reliability.md).
         """
         raw = self._raw
         (optimistic,) = raw.execute("SELECT current_setting('enable_optimistic_write')").fetchone()
@@ -415,13 +416,13 @@ def _create_tables(raw) -> None:
     raw.execute(f"CREATE TABLE IF NOT EXISTS {_META} (key VARCHAR PRIMARY KEY, value VARCHAR)")
     ledger = ", ".join(f"{name} {dtype}" for name, dtype in _LEDGER_COLUMNS)
     raw.execute(f"CREATE TABLE IF NOT EXISTS {LEDGER} ({ledger})")
-    have = set(
-        raw.execute(
+    have = {
+        row[0]
+        for row in raw.execute(
             "SELECT table_name || '.' || column_name FROM information_schema.columns "
             "WHERE table_schema = 'main' AND table_catalog = current_database()"
         ).fetchall()
-    )
-    have = {row[0] for row in have}
+    }
     for table in TABLES.values():
         cols = ", ".join(f"{_quote(c.name)} {_sql_type(c.dtype)}" for c in table.columns)
         raw.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, {PROVENANCE} BIGINT)")
