@@ -39,6 +39,40 @@ Engine = Literal["duckdb", "spark"]
 DEFAULT_DB = "payback.duckdb"
 _META = "_payback_meta"
 
+#: The hidden column of every canonical table of a DuckDB store: the id of the import
+#: (:mod:`payback.ingest.ledger`) that wrote the row; NULL for rows written otherwise.
+#: :meth:`Store.table` leaves it out.
+PROVENANCE = "_import"
+#: The import ledger: one row per import (file, content hash, options, rows added and
+#: replaced, time, state).
+LEDGER = "_payback_imports"
+_LEDGER_COLUMNS = (
+    ("id", "BIGINT"),
+    ("file", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("content_hash", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("table_name", "VARCHAR"),
+    ("options", "VARCHAR"),
+    ("rows_read", "BIGINT"),
+    ("rows_added", "BIGINT"),
+    ("rows_replaced", "BIGINT"),
+    ("replaced", "VARCHAR"),
+    ("supersedes", "VARCHAR"),
+    ("set_base_currency", "VARCHAR"),
+    ("imported_at", "TIMESTAMP"),
+    ("state", "VARCHAR"),
+    ("changed_at", "TIMESTAMP"),
+    ("changed_by", "BIGINT"),
+)
+
+
+def archive_name(table: str) -> str:
+    """The table keeping the rows an import replaced in ``table`` (for ``imports undo``):
+    the canonical columns, :data:`PROVENANCE` and ``_replaced_by`` (the replacing import)."""
+    return f"_replaced_{table}"
+
+
 #: Tables the store derives from a canonical one, by the one rule that defines them:
 #: name -> (the canonical table it is built from, ``"module:function"`` building it as an
 #: Ibis expression on that table). A DuckDB store keeps each as ``_derived_<name>``,
@@ -97,13 +131,13 @@ class Store:
         if name not in TABLES:
             known = ", ".join([*TABLES, *DERIVED])
             raise PaybackError(f"unknown table {name!r}: expected one of {known}")
-        return self.backend.table(name)
+        return _visible(self.backend.table(name))
 
     def _derived(self, name: str):
         source, _ = DERIVED[name]
         if self.engine == "duckdb" and self._derived_current(name):
             return self.backend.table(_derived_name(name))
-        return _derive(name, self.backend.table(source))
+        return _derive(name, self.table(source))
 
     def _derived_current(self, name: str) -> bool:
         """True when the stored derived table was built from the current source."""
@@ -170,16 +204,32 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        """A DuckDB transaction: committed on success, rolled back on any error."""
+        """A DuckDB transaction: committed on success, rolled back on any error.
+
+        All or nothing also when the process is killed during the commit: DuckDB's
+        *optimistic writes* (large appends written to the database file before the
+        commit) are switched off for the transaction. With them, DuckDB 1.5 restores the
+        rows of such an append from a write-ahead log cut short by the kill, without the
+        rest of the transaction (a kill -9 during the commit of a 3M-row import left the
+        rows but not the metadata written with them, 4 times in 5). Without them every
+        change of the transaction is in the log and replayed only when the log holds
+        the commit. ``tests/ingest/test_kill.py`` kills imports at random moments and
+        cuts the log of a commit short (docs/reliability.md).
+        """
         raw = self._raw
-        raw.execute("BEGIN TRANSACTION")
+        (optimistic,) = raw.execute("SELECT current_setting('enable_optimistic_write')").fetchone()
+        raw.execute("SET enable_optimistic_write = false")
         try:
-            yield raw
-        except BaseException:
-            raw.execute("ROLLBACK")
-            raise
-        else:
-            raw.execute("COMMIT")
+            raw.execute("BEGIN TRANSACTION")
+            try:
+                yield raw
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+            else:
+                raw.execute("COMMIT")
+        finally:
+            raw.execute(f"SET enable_optimistic_write = {bool(optimistic)}")
 
     def write(
         self, tables: Mapping[str, Any], *, meta: Mapping[str, str] | None = None
@@ -200,57 +250,77 @@ class Store:
         dict
             Rows now in each written table (after replacing rows with equal keys).
         """
-        import pyarrow as pa
-
         counts: dict[str, int] = {}
         with self.transaction() as raw:
             for name, data in tables.items():
-                table = TABLES[name]
-                if not isinstance(data, pa.Table) and not _is_relation(data):
-                    data = pa.Table.from_pandas(data, preserve_index=False)
-                unknown = [c for c in _column_names(data) if c not in table.column_names]
-                if unknown:
-                    raise PaybackError(
-                        f"table {name!r} has no column(s) {unknown}; "
-                        f"it has {', '.join(table.column_names)}"
-                    )
-                _upsert(raw, table, data)
+                self.upsert(raw, name, data)
                 counts[name] = raw.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
             for k, v in (meta or {}).items():
-                raw.execute(f"INSERT OR REPLACE INTO {_META} (key, value) VALUES (?, ?)", [k, v])
-            self._changed(raw, tables)
+                self.set_raw_meta(raw, k, v)
+            self.changed(raw, tables)
         return counts
 
+    def upsert(
+        self, raw, name: str, data: Any, *, import_id: int | None = None
+    ) -> dict[int | None, int]:
+        """Inside :meth:`transaction`: replace the rows of table ``name`` with the natural
+        keys of ``data`` and insert ``data`` (see :meth:`write`).
+
+        With ``import_id`` (:mod:`payback.ingest.ledger`) the rows carry that import and
+        the rows they replace are kept for ``imports undo``. Returns the replaced rows by
+        the import that had written them (None: written outside the ledger); empty
+        without ``import_id``. The caller calls :meth:`changed` before the commit.
+        """
+        import pyarrow as pa
+
+        table = TABLES[name]
+        if not isinstance(data, pa.Table) and not _is_relation(data):
+            data = pa.Table.from_pandas(data, preserve_index=False)
+        unknown = [c for c in _column_names(data) if c not in table.column_names]
+        if unknown:
+            raise PaybackError(
+                f"table {name!r} has no column(s) {unknown}; it has {', '.join(table.column_names)}"
+            )
+        return _upsert(raw, table, data, import_id=import_id)
+
     def clear(self, name: str) -> None:
-        """Delete every row of a table."""
+        """Delete every row of a table, with the imports of it in the ledger (they can no
+        longer be undone) and the rows they replaced."""
         with self.transaction() as raw:
             raw.execute(f"DELETE FROM {TABLES[name].name}")
-            self._changed(raw, [name])
+            raw.execute(f"DELETE FROM {archive_name(name)}")
+            raw.execute(f"DELETE FROM {LEDGER} WHERE table_name = ?", [name])
+            self.changed(raw, [name])
 
-    def _changed(self, raw, names) -> None:
-        """A new version of the tables ``names``; the derived tables built from them are
-        rebuilt (inside the caller's transaction)."""
+    def changed(self, raw, names) -> None:
+        """Inside :meth:`transaction`: a new version of the tables ``names``; the derived
+        tables built from them are rebuilt."""
         import uuid
 
         for name in names:
-            self._set_raw_meta(raw, f"version:{name}", uuid.uuid4().hex)
+            self.set_raw_meta(raw, f"version:{name}", uuid.uuid4().hex)
         for derived, (source, _) in DERIVED.items():
             if source in names:
                 self._rebuild(raw, derived)
 
     def _rebuild(self, raw, name: str) -> None:
         source, _ = DERIVED[name]
-        sql = self.backend.compile(_derive(name, self.backend.table(source)))
+        sql = self.backend.compile(_derive(name, self.table(source)))
         raw.execute(f"CREATE OR REPLACE TABLE {_derived_name(name)} AS {sql}")
         version = self.meta(f"version:{source}")
         if version is None:  # a store from before versions: give the source one now
             version = "initial"
-            self._set_raw_meta(raw, f"version:{source}", version)
-        self._set_raw_meta(raw, f"derived:{name}", version)
+            self.set_raw_meta(raw, f"version:{source}", version)
+        self.set_raw_meta(raw, f"derived:{name}", version)
 
     @staticmethod
-    def _set_raw_meta(raw, key: str, value: str) -> None:
+    def set_raw_meta(raw, key: str, value: str) -> None:
         raw.execute(f"INSERT OR REPLACE INTO {_META} (key, value) VALUES (?, ?)", [key, value])
+
+    @staticmethod
+    def delete_meta(raw, key: str) -> None:
+        """Inside :meth:`transaction`: remove a metadata key."""
+        raw.execute(f"DELETE FROM {_META} WHERE key = ?", [key])
 
     def close(self) -> None:
         disconnect = getattr(self.backend, "disconnect", None)
@@ -274,27 +344,56 @@ def _column_names(data: Any) -> list[str]:
     return list(data.columns) if _is_relation(data) else list(data.column_names)
 
 
-def _upsert(raw, table: Table, data) -> None:
+def _visible(table):
+    """A stored table without the hidden :data:`PROVENANCE` column."""
+    return table.drop(PROVENANCE) if PROVENANCE in table.columns else table
+
+
+def key_match(table: Table, left: str, right: str, right_columns=None) -> str:
+    """SQL: the natural key of rows ``left`` and ``right`` is the same (nulls equal); a key
+    column ``right`` lacks (not in ``right_columns``) is null there."""
+    return " AND ".join(
+        f"{left}.{_quote(k)} IS NOT DISTINCT FROM "
+        + (f"{right}.{_quote(k)}" if right_columns is None or k in right_columns else "NULL")
+        for k in table.key
+    )
+
+
+def _upsert(raw, table: Table, data, *, import_id: int | None = None) -> dict[int | None, int]:
+    """Replace the stored rows with the natural keys of ``data``, then insert ``data``.
+
+    With ``import_id`` the new rows carry it (:data:`PROVENANCE`) and the rows they
+    replace are kept in :func:`archive_name` for ``imports undo``. Returns the replaced
+    rows by the import that had written them (None: rows written outside the ledger).
+    """
     staging = f"_staging_{table.name}"
     raw.register(staging, data)
     try:
         cols = _column_names(data)
-        key_match = " AND ".join(
-            f"t.{_quote(k)} IS NOT DISTINCT FROM s.{_quote(k)}" for k in table.key
-        )
-        missing_keys = [k for k in table.key if k not in cols]
-        if missing_keys:
-            # key columns the file does not have are null in every row
-            key_match = " AND ".join(
-                f"t.{_quote(k)} IS NOT DISTINCT FROM " + (f"s.{_quote(k)}" if k in cols else "NULL")
-                for k in table.key
+        match = key_match(table, "t", "s", cols)
+        exists = f"EXISTS (SELECT 1 FROM {staging} s WHERE {match})"
+        replaced: dict[int | None, int] = {}
+        if import_id is not None:
+            kept = ", ".join(_quote(c) for c in (*table.column_names, PROVENANCE))
+            raw.execute(
+                f"INSERT INTO {archive_name(table.name)} ({kept}, _replaced_by) "
+                f"SELECT {kept}, {int(import_id)} FROM {table.name} t WHERE {exists}"
             )
-        raw.execute(
-            f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM {staging} s WHERE {key_match})"
-        )
+            replaced = dict(
+                raw.execute(
+                    f"SELECT {PROVENANCE}, count(*) FROM {archive_name(table.name)} "
+                    f"WHERE _replaced_by = ? GROUP BY ALL ORDER BY 1 NULLS FIRST",
+                    [int(import_id)],
+                ).fetchall()
+            )
+        raw.execute(f"DELETE FROM {table.name} t WHERE {exists}")
         col_list = ", ".join(_quote(c) for c in cols)
         casts = ", ".join(f"CAST({_quote(c)} AS {_sql_type(table.column(c).dtype)})" for c in cols)
+        if import_id is not None:
+            col_list += f", {PROVENANCE}"
+            casts += f", {int(import_id)}"
         raw.execute(f"INSERT INTO {table.name} ({col_list}) SELECT {casts} FROM {staging}")
+        return replaced
     finally:
         raw.unregister(staging)
 
@@ -312,10 +411,27 @@ def _derive(name: str, source):
 
 
 def _create_tables(raw) -> None:
+    """The canonical tables (with :data:`PROVENANCE`), their archives, the ledger and the
+    metadata; a store from before the ledger gets the provenance column (NULL)."""
     raw.execute(f"CREATE TABLE IF NOT EXISTS {_META} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    ledger = ", ".join(f"{name} {dtype}" for name, dtype in _LEDGER_COLUMNS)
+    raw.execute(f"CREATE TABLE IF NOT EXISTS {LEDGER} ({ledger})")
+    have = {
+        row[0]
+        for row in raw.execute(
+            "SELECT table_name || '.' || column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_catalog = current_database()"
+        ).fetchall()
+    }
     for table in TABLES.values():
         cols = ", ".join(f"{_quote(c.name)} {_sql_type(c.dtype)}" for c in table.columns)
-        raw.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})")
+        raw.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, {PROVENANCE} BIGINT)")
+        if f"{table.name}.{PROVENANCE}" not in have and f"{table.name}.{table.key[0]}" in have:
+            raw.execute(f"ALTER TABLE {table.name} ADD COLUMN {PROVENANCE} BIGINT")
+        raw.execute(
+            f"CREATE TABLE IF NOT EXISTS {archive_name(table.name)} "
+            f"({cols}, {PROVENANCE} BIGINT, _replaced_by BIGINT)"
+        )
 
 
 #: The bytes at offset 8 of every DuckDB database file.

@@ -6,7 +6,7 @@ import pytest
 
 from payback import store as store_module
 from payback.errors import ValidationErrors
-from payback.ingest import import_file
+from payback.ingest import import_file, list_imports
 
 from .conftest import totals
 
@@ -38,8 +38,8 @@ def test_a_failure_inside_the_write_rolls_back(store, data, monkeypatch):
     before = totals(store, "ad_stats", "cost")
     original = store_module._upsert
 
-    def upsert_then_fail(raw, table, rows):
-        original(raw, table, rows)  # old rows deleted, new ones inserted ...
+    def upsert_then_fail(raw, table, rows, **options):
+        original(raw, table, rows, **options)  # old rows deleted, new ones inserted ...
         raise OSError("disk full")  # ... then the write fails
 
     monkeypatch.setattr(store_module, "_upsert", upsert_then_fail)
@@ -48,6 +48,7 @@ def test_a_failure_inside_the_write_rolls_back(store, data, monkeypatch):
     monkeypatch.undo()
     assert store.row_count("ad_stats") == 6
     assert totals(store, "ad_stats", "cost") == before
+    assert [r.name for r in list_imports(store)] == ["google_ads_keywords.csv"]  # no record
 
 
 FILES = [

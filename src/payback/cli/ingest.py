@@ -119,8 +119,10 @@ def import_command(
     Ad exports of Google Ads, Meta Ads Manager, Microsoft Advertising and Yandex Direct
     are recognised from their headers; any other file is read by column names
     (--map/--set for the rest). Every problem is reported with its row and column and
-    nothing is imported until the file is clean. Importing the same file again replaces
-    its rows (natural keys), so totals do not double.
+    nothing is imported until the file is clean. Importing the same file again (same path
+    or content), with any options, replaces what it imported before, so totals do not
+    double; rows replacing rows of another import are counted and named. Every import is
+    recorded: `payback imports` lists them, `payback imports undo ID` takes one back.
     """
     from payback.ingest.api import import_file
     from payback.store import default_db_path, open_store
@@ -162,5 +164,8 @@ def _print(result) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``payback import`` to the root command."""
+    """Add ``payback import`` and the ledger's ``payback imports`` to the root command."""
+    from payback.cli import imports
+
     app.command("import", help=(import_command.__doc__ or "") + _EXAMPLES)(import_command)
+    imports.register(app)

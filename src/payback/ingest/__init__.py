@@ -4,7 +4,9 @@
 layout (Google Ads, Meta Ads Manager, Microsoft Advertising, Yandex Direct, or a
 generic file mapped with ``mapping``/``set_values``), validates every row, fills
 attribution, converts foreign money and writes it in one transaction. The CLI is
-``payback import KIND FILE``; see docs/import.md.
+``payback import KIND FILE``; see docs/import.md. Every import is recorded in the
+store's ledger: ``list_imports(store)`` lists them, ``undo_import(store, id)`` takes
+one back (``payback imports``, ``payback imports undo ID``).
 
 Examples
 --------
@@ -23,15 +25,19 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on 
     from payback.ingest.api import ImportResult, import_file
     from payback.ingest.attribution import platform_name
     from payback.ingest.fx import Conversion
+    from payback.ingest.ledger import ImportRecord, list_imports, undo_import
     from payback.ingest.platforms import LAYOUTS, Layout
 
 __all__ = [
     "LAYOUTS",
     "Conversion",
+    "ImportRecord",
     "ImportResult",
     "Layout",
     "import_file",
+    "list_imports",
     "platform_name",
+    "undo_import",
 ]
 
 #: Public name -> the module defining it, imported on first use (PEP 562), so that
@@ -41,6 +47,9 @@ _EXPORTS = {
     "import_file": "payback.ingest.api",
     "platform_name": "payback.ingest.attribution",
     "Conversion": "payback.ingest.fx",
+    "ImportRecord": "payback.ingest.ledger",
+    "list_imports": "payback.ingest.ledger",
+    "undo_import": "payback.ingest.ledger",
     "LAYOUTS": "payback.ingest.platforms",
     "Layout": "payback.ingest.platforms",
 }

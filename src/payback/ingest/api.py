@@ -32,7 +32,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -44,7 +43,7 @@ import duckdb
 import pyarrow as pa
 
 from payback.errors import CurrencyError, DataError, InputError, PaybackError
-from payback.ingest import attribution, fx, stage
+from payback.ingest import attribution, fx, ledger, stage
 from payback.ingest.currencies import is_currency
 from payback.ingest.options import (
     check_names,
@@ -101,6 +100,14 @@ class ImportResult:
     unattributed : int or None
         Orders/leads with neither platform nor partner (None for other tables).
     warnings : tuple of str
+    import_id : int or None
+        The import's id in the ledger (:mod:`payback.ingest.ledger`; None when nothing
+        was written).
+    replaced : tuple of ledger.Replaced
+        Rows of other imports (or written outside the ledger) replaced by natural key.
+    supersedes : tuple of (int, int)
+        Earlier imports of the same file (path or content) taken out first, with their
+        rows: (import id, rows).
     """
 
     kind: str
@@ -119,6 +126,9 @@ class ImportResult:
     duplicates_marked: int = 0
     unattributed: int | None = None
     warnings: tuple[str, ...] = field(default=())
+    import_id: int | None = None
+    replaced: tuple[ledger.Replaced, ...] = ()
+    supersedes: tuple[tuple[int, int], ...] = ()
 
     def lines(self) -> list[tuple[str, str]]:
         """(label, value) pairs for a human summary."""
@@ -126,10 +136,11 @@ class ImportResult:
             f"{_day(self.date_min)} to {_day(self.date_max)}" if self.date_min is not None else "-"
         )
         out = [
+            *([("import", self._import_line())] if self.import_id is not None else []),
             ("layout", f"{self.platform} ({self.layout})"),
             ("rows read", f"{self.rows_read:,}"),
             (f"rows now in {self.table}", f"{self.rows_in_store:,}"),
-            *([("currency", self.currency or "-")] if self.table in _MONEY_TABLES else []),
+            *([("currency", self.currency or "-")] if self.table in ledger.MONEY_TABLES else []),
             ("dates", span),
             ("columns", ", ".join(f"{c}={s}" for c, s in self.columns)),
         ]
@@ -137,7 +148,15 @@ class ImportResult:
             out.append(("without attribution", f"{self.unattributed:,}"))
         if self.duplicates_marked:
             out.append(("marked duplicate", f"{self.duplicates_marked:,}"))
+        if self.replaced:
+            out.append(("replaced", "; ".join(r.describe() for r in self.replaced)))
         return out
+
+    def _import_line(self) -> str:
+        if not self.supersedes:
+            return str(self.import_id)
+        earlier = ", ".join(f"{i} ({n:,} rows)" for i, n in self.supersedes)
+        return f"{self.import_id}, replacing import {earlier} of the same file"
 
     def summary(self) -> str:
         """The text ``payback import`` prints: the facts, then one line per warning.
@@ -167,17 +186,6 @@ def _day(value: Any) -> str:
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         return value.date().isoformat()
     return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
-
-
-_MONEY_TABLES = (
-    "ad_stats",
-    "orders",
-    "order_items",
-    "costs",
-    "partner_claims",
-    "subscriptions",
-    "fx_rates",
-)
 
 
 def import_file(
@@ -266,7 +274,24 @@ def import_file(
     options["decimal_point"] = bool(decimal_point)
     options["status_map"] = status_options(table, status_map, options["set"])
     options["allow_empty"] = bool(allow_empty)
+    given = {
+        "platform": platform if platform != "auto" else None,
+        "mapping": options["mapping"] or None,
+        "set_values": options["set"] or None,
+        "currency": options["currency"],
+        "money_units": money_units,
+        "source_map": parse_pairs(source_map, option="--source-map") or None,
+        "dedupe_window": str(dedupe_window) if dedupe_window is not None else None,
+        "date_format": date_format,
+        "decimal_comma": decimal_comma or None,
+        "allow_empty": allow_empty or None,
+    }
     peek = peek_file(path)
+    options["record"] = {
+        "kind": kind,
+        "options": {k: v for k, v in given.items() if v is not None},
+        "hash": ledger.file_hash(path),
+    }
     show = bool(progress) if progress is not None else peek.size >= PROGRESS_BYTES
     con = _connection(store)
     with Progress(show) as bar, _threads(con, peek):
@@ -492,10 +517,26 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     date_min, date_max = _date_span(con, table, relation, columns)
     bar.phase(f"Writing {table.name}")
     rows = _final_rows(con, relation, columns, ordered)
-    meta = {f"import:{table.name}:{raw.path.resolve()}": _log(rows_read, layout, outcome)}
-    if outcome.new_base and outcome.base:
-        meta["base_currency"] = outcome.base
-    counts = store.write({table.name: rows}, meta=meta)
+    meta = {"base_currency": outcome.base} if outcome.new_base and outcome.base else {}
+    record, in_store = ledger.write_import(
+        store,
+        table.name,
+        rows,
+        path=raw.path.resolve(),
+        content_hash=options["record"]["hash"],
+        kind=options["record"]["kind"],
+        options=options["record"]["options"],
+        rows_read=rows_read,
+        meta=meta,
+    )
+    if record.replaced:
+        warnings.append(
+            f"{record.rows_replaced:,} row(s) already in the store with the same "
+            f"{'/'.join(table.key)} were replaced: "
+            + "; ".join(r.describe() for r in record.replaced)
+            + f" (`payback imports undo {record.id}` puts them back)"
+        )
+    superseded = {r.id: r.rows_added for r in ledger.list_imports(store, table=table.name)}
     return ImportResult(
         kind=table.kind,
         table=table.name,
@@ -503,7 +544,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         platform=layout.name,
         layout=layout.label,
         rows_read=int(rows_read),
-        rows_in_store=int(counts[table.name]),
+        rows_in_store=in_store,
         currency=outcome.base if "currency" in table.column_names else None,
         file_currencies=outcome.currencies,
         date_min=date_min,
@@ -515,6 +556,9 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         duplicates_marked=duplicates,
         unattributed=unattributed,
         warnings=tuple(warnings),
+        import_id=record.id,
+        replaced=record.replaced,
+        supersedes=tuple((i, superseded[i]) for i in record.supersedes),
     )
 
 
@@ -540,28 +584,6 @@ def _final_rows(con, relation: str, columns: list[str], ordered: bool):
     )
     _drop_staging(con, keep="_pb_final")
     return con.sql("SELECT * FROM _pb_final")
-
-
-def _log(rows: int, layout: Layout, outcome: fx.FxOutcome) -> str:
-    """The import as recorded in the store's metadata (JSON)."""
-    converted = [
-        {
-            "currency": c.currency,
-            "rows": c.rows,
-            "first_rate_date": str(c.first_rate_date),
-            "last_rate_date": str(c.last_rate_date),
-        }
-        for c in outcome.conversions
-    ]
-    return json.dumps(
-        {
-            "rows": rows,
-            "layout": layout.name,
-            "currency": outcome.base,
-            "converted": converted,
-            "imported_at": datetime.now().isoformat(timespec="seconds"),
-        }
-    )
 
 
 def _window(window: timedelta) -> str:
