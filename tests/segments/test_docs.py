@@ -45,11 +45,12 @@ def test_console_example_runs(capsys, monkeypatch, workdir, command):
     assert out.out or "--output" in command
 
 
-def test_python_example_runs(monkeypatch, workdir, capsys):
+@pytest.mark.parametrize(("start", "shows"), [("rfm", "champions"), ("levers", "revenue 2025")])
+def test_python_examples_run(monkeypatch, workdir, capsys, start, shows):
     monkeypatch.chdir(workdir)
-    block = re.search(r"```python\n(from payback.segments import rfm.*?)```", TEXT, re.S)
+    block = re.search(rf"```python\n(from payback.segments import {start}.*?)```", TEXT, re.S)
     exec(block.group(1), {})
-    assert "champions" in capsys.readouterr().out
+    assert shows in capsys.readouterr().out
 
 
 def test_the_rule_table_on_the_page_is_the_built_in_one():

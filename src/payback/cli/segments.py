@@ -166,6 +166,58 @@ def rules_command(
     write_frame(frame, fmt, output, title=f"RFM rules ({table.source})")
 
 
+@segments_app.command("levers")
+def levers_command(
+    start: str = typer.Option(
+        None,
+        "--from",
+        help="The first period: 2024, 2024-Q1, 2024-03, 2024-W05, 2024-03-01 or "
+        "2024-01-01..2024-03-31.",
+    ),
+    end: str = typer.Option(None, "--to", help="The period compared with --from (or the last)."),
+    period: str = typer.Option(
+        None,
+        "--period",
+        help="Compare each day, week, month, quarter or year with the one before, from --from "
+        "to --to (default: the whole history).",
+    ),
+    by: str = typer.Option(
+        None, "--by", help="Split by acquisition source: source, campaign or partner."
+    ),
+    show_waterfall: bool = typer.Option(
+        False, "--waterfall", help="Show the comparison as a waterfall (one step)."
+    ),
+    fmt: str = _FORMAT,
+    output: str = _OUTPUT,
+    db: str = _DB,
+) -> None:
+    """Revenue = customers x orders per customer x average order value, and its change
+    split exactly into the three levers (additive LMDI).
+
+    **Examples**
+
+    ```
+    payback segments levers --from 2024 --to 2025
+    payback segments levers --from 2025-Q1 --to 2025-Q2 --by source
+    payback segments levers --period month --from 2025-01 --to 2025-06
+    payback segments levers --from 2024 --to 2025 --waterfall
+    ```
+    """
+    from payback.output import write_frame
+    from payback.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        result = segments.levers(store, start, end, period=period, by=by)
+    if show_waterfall:
+        frame = segments.waterfall(result)
+        title = f"revenue {result.steps[0][0].label} -> {result.steps[0][1].label}"
+    else:
+        frame = result.frame
+        first, last = result.steps[0][0].label, result.steps[-1][1].label
+        title = f"growth levers {first} -> {last}" + (f" by {by}" if by else "")
+    write_frame(frame, fmt, output, title=title)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``payback segments ...`` to the root command."""
     app.add_typer(segments_app, name="segments")

@@ -67,6 +67,7 @@ from payback.errors import InputError, PaybackError
 from payback.metrics.filters import parse_date
 from payback.metrics.scope import confirmed_orders, in_period
 from payback.segments.rules import RuleTable, as_rules
+from payback.segments.sources import customer_sources
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -77,17 +78,8 @@ else:
     pd = lazy_module("pandas")
 ibis = lazy_module("ibis")
 
-__all__ = ["BY_SOURCES", "RFMResult", "rfm", "rfm_as_of", "rfm_expr"]
+__all__ = ["RFMResult", "rfm", "rfm_as_of", "rfm_expr"]
 
-#: ``by`` -> the acquisition source grouping of :mod:`payback.clv.cohorts` (``source``
-#: and ``channel`` are the platform of the first order).
-BY_SOURCES = {
-    "source": "platform",
-    "channel": "platform",
-    "platform": "platform",
-    "campaign": "campaign",
-    "partner": "partner",
-}
 #: The three variables: (column, True when a higher value is better).
 VARIABLES = {"recency": ("recency_days", False), "frequency": ("frequency", True),
              "monetary": ("monetary", True)}  # fmt: skip
@@ -219,24 +211,10 @@ def rfm_expr(
     keyed = per.join(cells, [per.r == cells._r, per.f == cells._f, per.m == cells._m])
     columns = ["customer_id", "last_order", "recency_days", "frequency", "monetary"]
     if by is not None:
-        from payback.clv.cohorts import acquisition_expr, source_expr
-
-        grouping = _by(by)
-        acq = acquisition_expr(store)
-        acq = acq.select("customer_id", source=source_expr(acq, grouping))
+        acq = customer_sources(store, by)
         keyed = keyed.left_join(acq, keyed.customer_id == acq.customer_id)
         columns.insert(1, "source")
     return keyed.select(*columns, "r", "f", "m", "fm", "segment")
-
-
-def _by(by: str) -> str:
-    key = by.strip().lower()
-    if key not in BY_SOURCES:
-        raise InputError(
-            f"unknown {{by}} {by!r}: expected one of {', '.join(BY_SOURCES)} (the acquisition "
-            f"source: the attribution of each customer's first confirmed order)"
-        )
-    return BY_SOURCES[key]
 
 
 def rfm(
