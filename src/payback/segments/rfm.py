@@ -181,7 +181,9 @@ def rfm_expr(
     """The per-customer RFM table as one lazy Ibis expression (scores and segment).
 
     Parameters are those of :func:`rfm`. Columns: ``customer_id, [source,] last_order,
-    recency_days, frequency, monetary, r, f, m, fm, segment``.
+    recency_days, frequency, monetary, r, f, m, fm, segment``. Without ``as_of`` the day
+    of the last confirmed order is read from the store first (one small query); the
+    rule table is checked before anything runs.
     """
     day = rfm_as_of(store, as_of)
     table = as_rules(rules)
