@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # explicit re-exports for type checkers; tests/test_api.py ch
     from payback import ingest as ingest
     from payback import metrics as metrics
     from payback import report as report
+    from payback import segments as segments
     from payback import server as server
     from payback.clv import cohort_ltv as cohort_ltv
     from payback.clv import fit_bgbb as fit_bgbb

@@ -18,7 +18,7 @@ Adding a capability is its folder plus one :class:`Capability` here (and, for ty
 checkers, the ``TYPE_CHECKING`` lines that ``tests/test_api.py`` prints if missing).
 
 >>> [c.name for c in CAPABILITIES]
-['demo', 'ingest', 'metrics', 'calc', 'clv', 'economics', 'report', 'server']
+['demo', 'ingest', 'metrics', 'calc', 'clv', 'economics', 'segments', 'report', 'server']
 >>> CAPABILITY["clv"].cli, CAPABILITY["clv"].report.name
 ('payback.cli.clv', 'ltv')
 """
@@ -167,6 +167,7 @@ CAPABILITIES: tuple[Capability, ...] = (
             grains="payback.report.economics_section:CEILING_GRAINS",
         ),
     ),
+    Capability("segments", "RFM segments and growth levers.", cli="payback.cli.segments"),
     Capability(
         "report",
         "The HTML report: headline numbers, charts and tables in one file.",

@@ -1,0 +1,59 @@
+"""Customer segments: RFM scores and named segments, and the growth levers of revenue.
+
+- :func:`rfm`: recency, frequency and monetary scores 1-5 in the engine, named segments
+  from a checked rule table (:mod:`payback.segments.rules`: every cell of scores in
+  exactly one segment), the value of each segment, per acquisition source.
+- :func:`levers`: revenue = customers x orders per customer x average order value per
+  period (and source), its change split exactly into the three levers by the additive
+  LMDI (:mod:`payback.segments.lmdi`).
+
+Every rule is asked of its one home: purchases and acquisitions of
+:mod:`payback.metrics.scope`, predicted CLV of :mod:`payback.clv`, the output of
+:mod:`payback.output`.
+
+>>> from payback.segments import default_rules
+>>> default_rules().segments[:3]
+('champions', 'loyal', 'potential loyalists')
+"""
+
+from __future__ import annotations
+
+from payback.segments.levers import LEVERS, LeversResult, levers, period_values, waterfall
+from payback.segments.lmdi import lmdi, log_mean, split_cents
+from payback.segments.periods import Period, parse_period, periods_between
+from payback.segments.rfm import RFMResult, rfm, rfm_as_of, rfm_expr
+from payback.segments.rules import (
+    DEFAULT_RULES_CSV,
+    RuleTable,
+    default_rules,
+    fm_score,
+    parse_rules,
+    read_rules,
+)
+from payback.segments.sources import ALL_SOURCES, BY_SOURCES
+
+__all__ = [
+    "ALL_SOURCES",
+    "BY_SOURCES",
+    "DEFAULT_RULES_CSV",
+    "LEVERS",
+    "LeversResult",
+    "Period",
+    "RFMResult",
+    "RuleTable",
+    "default_rules",
+    "fm_score",
+    "levers",
+    "lmdi",
+    "log_mean",
+    "parse_period",
+    "parse_rules",
+    "period_values",
+    "periods_between",
+    "read_rules",
+    "rfm",
+    "rfm_as_of",
+    "rfm_expr",
+    "split_cents",
+    "waterfall",
+]
