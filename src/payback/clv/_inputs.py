@@ -95,7 +95,9 @@ def _bad(
         where = f"row {i} (0-based)" if ids is None else f"customer {show(ids[i])} (row {i})"
         if more:
             shown = [] if ids is None else [show(v) for v in ids[mask][1:6]]
-            where += f" and {more} more" + (f" ({', '.join(shown)}{', ...' * (more > 5)})" if shown else "")
+            where += f" and {more} more" + (
+                f" ({', '.join(shown)}{', ...' * (more > 5)})" if shown else ""
+            )
         raise InputError(
             f"{model}: column {column!r}, {where}: got {show(values[i])}, expected {expected}. "
             f"Fix or remove these customers (nothing was dropped)"

@@ -46,7 +46,7 @@ from payback.errors import InputError
 np = lazy_module("numpy")
 special = lazy_module("scipy.special")
 
-__all__ = ["GammaGammaFit", "fit_gamma_gamma", "zero_spend"]
+__all__ = ["GammaGammaFit", "fit_gamma_gamma", "zero_spend", "zero_spend_note"]
 
 
 def zero_spend(frequency: Any, monetary_value: Any) -> np.ndarray:
@@ -59,6 +59,32 @@ def zero_spend(frequency: Any, monetary_value: Any) -> np.ndarray:
     x = np.asarray(frequency, dtype=float)
     with np.errstate(invalid="ignore"):
         return (x > 0) & (np.asarray(monetary_value, dtype=float) <= 0)
+
+
+def zero_spend_note(table: Any) -> str | None:
+    """Who is left out of the Gamma-Gamma fit for want of spend, in a sentence; None when
+    nobody is. ``table`` has ``frequency, monetary_value`` and a customer id column
+    (``customer_id``, Hardie's ``ID``, BTYD's ``cust``) or ``weights``.
+
+    >>> import pandas as pd
+    >>> print(zero_spend_note(pd.DataFrame({"customer_id": ["10244", "7"],
+    ...     "frequency": [1, 2], "monetary_value": [0.0, 12.5]})))  # doctest: +ELLIPSIS
+    1 repeat buyer(s) with a mean repeat spend of 0 or less (customer 10244) left out ...
+    """
+    mask = zero_spend(table["frequency"], table["monetary_value"])
+    if not mask.any():
+        return None
+    ids = row_ids(table)
+    n = float(table["weights"].to_numpy(float)[mask].sum()) if "weights" in table else mask.sum()
+    listed = ""
+    if ids is not None:
+        shown = [str(v) for v in ids[mask][:10]]
+        listed = f" (customer {', '.join(shown)}{', ...' if mask.sum() > 10 else ''})"
+    return (
+        f"{n:g} repeat buyer(s) with a mean repeat spend of 0 or less{listed} left out of "
+        f"the Gamma-Gamma fit; their expected spend is p v/(p x + q - 1), the population "
+        f"mean shrunk by their repeat purchases without spend"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
