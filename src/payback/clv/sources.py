@@ -123,6 +123,8 @@ def _pooled_fit(store, frame, model: str, penalizer: float, freq: str, as_of: An
     try:
         return _fit_pair(frame, model, penalizer, compressed)
     except DegenerateFitError as e:
+        if e.model == GammaGammaFit.model_name:  # the spend model: no count model helps
+            raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
         tried = alternatives(store, model, freq, penalizer=penalizer, as_of=as_of, table=compressed)
         raise ModelFitError(
             f"the pooled fit on all {len(frame)} customers is degenerate and not used: {e}.\n"
@@ -399,8 +401,10 @@ def _auto_fit(store, frame, choice: ModelChoice, penalizer, freq, as_of, warning
         try:
             pooled = _fit_pair(frame, name, penalizer, compressed)
         except DegenerateFitError as e:
-            skipped.append(f"{name} on all customers is degenerate ({e.reason})")
-            continue
+            if e.model != GammaGammaFit.model_name:
+                skipped.append(f"{name} on all customers is degenerate ({e.reason})")
+                continue
+            raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
         except PaybackError as e:
             raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
         warnings.append(choice.why + (f"; {'; '.join(skipped)}" if skipped else ""))
