@@ -89,6 +89,29 @@ class ModelFitError(PaybackError):
     """A model did not converge; the message says why and what to try."""
 
 
+class DegenerateFitError(ModelFitError):
+    """The likelihood's maximum is degenerate (a parameter at the edge, a flat or
+    near-singular information matrix): the estimate is refused, never used.
+
+    The rule is :data:`payback.clv._optim.DEGENERATE_RULE`.
+
+    Attributes
+    ----------
+    model : str
+        The model's name (``BG/NBD`` ...).
+    params : dict of str to float
+        Where the optimiser stopped.
+    reason : str
+        Which part of the rule the fit broke, in words.
+    """
+
+    def __init__(self, message: str, *, model: str, params: dict, reason: str) -> None:
+        super().__init__(message)
+        self.model = model
+        self.params = dict(params)
+        self.reason = reason
+
+
 class InputError(PaybackError, ValueError):
     """An impossible argument (margin over 100 %, negative budget, unknown metric ...).
 

@@ -173,6 +173,10 @@ def fit_command(
     if segment is None:
         fit = clv.fit_table(table, model, penalizer=penalizer)
         frame = fit.summary()
+        if model == "gg":
+            note = clv.zero_spend_note(clv.standard_columns(table, model))
+            if note:
+                typer.echo(f"note: {note}", err=True)
         title = (
             f"{fit.model_name} ({unit}): log-likelihood {fit.log_likelihood:,.2f}, "
             f"{fit.n_customers:,.0f} customers"
@@ -203,7 +207,17 @@ def predict_command(
     min_customers: int = typer.Option(
         500, "--min-customers", help="Sources with fewer customers use the pooled fit."
     ),
-    model: str = typer.Option("bgnbd", "--model", "-m", help="bgnbd, mbgnbd or pareto."),
+    model: str = typer.Option(
+        "bgnbd",
+        "--model",
+        "-m",
+        help="bgnbd, mbgnbd, pareto, or auto: fit the three on a calibration period, "
+        "keep the one that best forecasts the holdout after it (it says why).",
+    ),
+    freq: str = typer.Option(
+        "D", "--freq", help="Period the models are fitted on: D (day), W (week) or M (month)."
+    ),
+    penalizer: float = typer.Option(0.0, "--penalizer", help="L2 penalty (0 = plain ML)."),
     customers: bool = typer.Option(
         False, "--customers", help="One row per customer instead of per source."
     ),
@@ -226,7 +240,12 @@ def predict_command(
     payback ltv predict --horizon 12m --discount 10% --margin 30% --by channel
     payback ltv predict --by partner --min-customers 200 --format json
     payback ltv predict --customers --format csv --output clv.csv
+    payback ltv predict --model auto --freq W
+    payback ltv predict --model mbgnbd --penalizer 0.0001
     ```
+
+    A degenerate fit (a parameter at 0 or infinity, a flat or near-singular likelihood)
+    is never used: the error says so and lists the alternatives tried.
     """
 
     months = clv.parse_horizon(horizon)
@@ -242,6 +261,8 @@ def predict_command(
             by=by.lower() if by else None,
             model=model.lower(),
             min_customers=min_customers,
+            penalizer=penalizer,
+            freq=freq,
             as_of=as_of,
         )
     finally:
@@ -254,7 +275,7 @@ def predict_command(
         table = result.by_source
         title = (
             f"LTV by {by or 'all customers'} over {horizon} ({what}, discount {rate:.0%} a "
-            f"year, model {model})"
+            f"year, model {result.model}, periods {freq.upper()})"
         )
     basis = {} if customers else dict(table.notes.get("basis", {}))
     _write(table, fmt, output, title, **({"basis": basis} if basis else {}))
@@ -263,6 +284,8 @@ def predict_command(
             typer.echo(f"{column}: {what}")
     for source, note in result.notes.items():
         typer.echo(f"note: {source}: {note}", err=True)
+    for warning in result.warnings:
+        typer.echo(f"note: {warning}", err=True)
 
 
 @ltv_app.command("cohorts")

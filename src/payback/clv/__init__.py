@@ -36,12 +36,13 @@ from payback.clv.fits import (
     read_summary_file,
     segment_summaries,
 )
-from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
+from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma, zero_spend_note
 from payback.clv.horizon import parse_horizon
 from payback.clv.layouts import MODELS, fit_table, standard_columns
 from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
 from payback.clv.pareto_nbd import ParetoNBDFit, fit_pareto_nbd
 from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
+from payback.clv.selection import ModelChoice, choose_model
 from payback.clv.sources import LTVPrediction, ltv_by_source, predict_ltv
 from payback.clv.summary import customer_summary, summarize, summary_expr
 from payback.clv.value import customer_lifetime_value, new_customer_value
@@ -54,11 +55,13 @@ __all__ = [
     "HorizonLTV",
     "LTVPrediction",
     "MBGNBDFit",
+    "ModelChoice",
     "ModelFit",
     "ParetoNBDFit",
     "SBGFit",
     "acquisition_expr",
     "calibration_fit",
+    "choose_model",
     "cohort_expr",
     "cohort_ltv",
     "compress",
@@ -88,4 +91,5 @@ __all__ = [
     "standard_columns",
     "summarize",
     "summary_expr",
+    "zero_spend_note",
 ]

@@ -30,8 +30,14 @@ from typing import Any, Literal
 
 from payback._lazy import lazy_module
 from payback.errors import InputError
+<<<<<<< HEAD
 from payback.metrics.scope import acquisitions, confirmed_orders
 from payback.present import Table
+=======
+from payback.metrics import scope
+from payback.metrics.scope import acquisitions
+from payback.store import check_single_currency
+>>>>>>> h4
 
 ibis = lazy_module("ibis")
 ir = lazy_module("ibis.expr.types")
@@ -63,6 +69,22 @@ SOURCES: dict[str, str | None] = {
 }
 
 By = Literal["month", "platform", "channel", "campaign", "partner"]
+
+
+def confirmed_orders(store) -> ir.Table:
+    """The confirmed orders every CLV read starts from (the purchases of
+    :func:`payback.metrics.scope.confirmed_orders`), once their money is known to be in one
+    currency (:func:`payback.store.check_single_currency`).
+
+    Raises
+    ------
+    payback.errors.CurrencyError
+        The confirmed orders hold several currencies, or one that is not the store's base
+        currency (the message names them and the fix).
+    """
+    orders = scope.confirmed_orders(store)
+    check_single_currency(store, "orders", rows=orders, what="the confirmed orders")
+    return orders
 
 
 def _month_index(time: ir.TimestampValue) -> ir.IntegerValue:

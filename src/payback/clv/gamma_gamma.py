@@ -20,23 +20,71 @@ reason from :meth:`GammaGammaFit.spend_reason`).
 
 The model assumes spend does not depend on purchase frequency; check the correlation
 of ``frequency`` and ``monetary_value`` before relying on it.
+
+Repeat buyers without spend
+---------------------------
+Transaction values are Gamma distributed, so a repeat buyer whose mean repeat spend is
+0 (free orders: CDNOW customer 10244 bought for $15.96, then for $0.00) or below has no
+density: they are **left out of the fit, counted** (``n_zero_spend`` of the result) and
+never block the others. Their expected spend is the same credibility-weighted mean at
+their own mean 0 (negative means taken as 0), ``p v/(p x + q - 1)``: the population mean
+shrunk by their repeat purchases without spend (:func:`zero_spend`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
-from payback.clv._inputs import _bad, check_array, check_weights, read_columns
+from payback.clv._inputs import _bad, check_array, check_weights, read_columns, row_ids
 from payback.clv._optim import dot, maximize
 from payback.errors import InputError
 
 np = lazy_module("numpy")
 special = lazy_module("scipy.special")
 
-__all__ = ["GammaGammaFit", "fit_gamma_gamma"]
+__all__ = ["GammaGammaFit", "fit_gamma_gamma", "zero_spend", "zero_spend_note"]
+
+
+def zero_spend(frequency: Any, monetary_value: Any) -> np.ndarray:
+    """The repeat buyers without positive spend: ``frequency > 0`` and ``monetary_value <= 0``
+    (a missing value of a customer without repeat purchases is not one).
+
+    >>> zero_spend([0, 1, 2, 3], [float("nan"), 0.0, 12.5, -1.0]).tolist()
+    [False, True, False, True]
+    """
+    x = np.asarray(frequency, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (x > 0) & (np.asarray(monetary_value, dtype=float) <= 0)
+
+
+def zero_spend_note(table: Any) -> str | None:
+    """Who is left out of the Gamma-Gamma fit for want of spend, in a sentence; None when
+    nobody is. ``table`` has ``frequency, monetary_value`` and a customer id column
+    (``customer_id``, Hardie's ``ID``, BTYD's ``cust``) or ``weights``.
+
+    >>> import pandas as pd
+    >>> print(zero_spend_note(pd.DataFrame({"customer_id": ["10244", "7"],
+    ...     "frequency": [1, 2], "monetary_value": [0.0, 12.5]})))  # doctest: +ELLIPSIS
+    1 repeat buyer(s) with a mean repeat spend of 0 or less (customer 10244) left out ...
+    """
+    mask = zero_spend(table["frequency"], table["monetary_value"])
+    if not mask.any():
+        return None
+    ids = row_ids(table)
+    n = float(table["weights"].to_numpy(float)[mask].sum()) if "weights" in table else mask.sum()
+    listed = ""
+    if ids is not None:
+        shown = [str(v) for v in ids[mask][:10]]
+        listed = f" (customer {', '.join(shown)}{', ...' if mask.sum() > 10 else ''})"
+    return (
+        f"{n:g} repeat buyer(s) with a mean repeat spend of 0 or less{listed} left out of "
+        f"the Gamma-Gamma fit; their expected spend is p v/(p x + q - 1), the population "
+        f"mean shrunk by their repeat purchases without spend"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +98,9 @@ class GammaGammaFit(ModelFit):
     q, v : float
         Shape and scale of the gamma distribution of ``nu`` across customers (``v`` is
         Fader & Hardie's ``gamma``).
+    n_zero_spend : float
+        Repeat buyers left out of the fit because their mean repeat spend is not
+        positive (customers, the sum of their weights); 0 when there were none.
     """
 
     param_names: ClassVar[tuple[str, ...]] = ("p", "q", "v")
@@ -58,6 +109,7 @@ class GammaGammaFit(ModelFit):
     p: float
     q: float
     v: float
+    n_zero_spend: float = 0.0
 
     @property
     def mean_spend(self) -> float | None:
@@ -93,7 +145,8 @@ class GammaGammaFit(ModelFit):
         """Conditional expected spend per transaction ``p (v + x zbar)/(p x + q - 1)``.
 
         Customers without repeat purchases (``x = 0``) get the population mean
-        ``p v/(q - 1)``.
+        ``p v/(q - 1)``; repeat buyers without positive spend the formula at
+        ``zbar = 0`` (see the module notes).
 
         Returns
         -------
@@ -117,6 +170,7 @@ class GammaGammaFit(ModelFit):
         """
         x, z = self._as(frequency, monetary_value)
         x, z = np.broadcast_arrays(x, z)
+        z = np.where(zero_spend(x, z), 0.0, z)
         denominator = self.p * x + self.q - 1
         defined = denominator > 0
         value = self.p * (self.v + x * z) / np.where(defined, denominator, 1.0)
@@ -219,7 +273,9 @@ def fit_gamma_gamma(
         L2 penalty on the parameters; 0 by default.
 
     Customers with ``x = 0`` carry no spend information and are left out of the fit
-    (their count is in ``n_customers`` of the result only if they have repeat purchases).
+    (``n_customers`` of the result counts the repeat buyers fitted). Repeat buyers with
+    ``monetary_value <= 0`` are left out too and counted in ``n_zero_spend`` (the
+    caller reports them: :func:`zero_spend` finds them).
 
     Returns
     -------
@@ -228,7 +284,8 @@ def fit_gamma_gamma(
     Raises
     ------
     payback.errors.InputError
-        No repeat buyers, or a repeat buyer with ``monetary_value <= 0``.
+        No repeat buyer with a positive spend; a missing or infinite value (naming the
+        customer when the table has a ``customer_id`` column).
     payback.errors.ModelFitError
 
     Examples
@@ -244,23 +301,35 @@ def fit_gamma_gamma(
     >>> fit = fit_gamma_gamma(x, zbar)
     >>> all(abs(fit.params[k] - v) < 3 * fit.standard_errors[k] for k, v in true.items())
     True
+
+    A repeat buyer whose purchases were free is counted and left out:
+
+    >>> with_free = fit_gamma_gamma(np.r_[x, 2], np.r_[zbar, 0.0])
+    >>> with_free.n_zero_spend, with_free.params == fit.params
+    (1.0, True)
     """
     model = "Gamma-Gamma"
     f, m, w = read_columns(
         model, "frequency", frequency, monetary_value=monetary_value, weights=weights
     )
-    x = check_array(f, "frequency", model)
-    z = check_array(m, "monetary_value", model, n=x.size)
-    w = check_weights(w, x.size, model)
-    _bad((x < 0) | (x != np.round(x)), model, "frequency", x, "a whole number >= 0")
+    ids = row_ids(frequency)
+    x = check_array(f, "frequency", model, ids=ids)
+    w = check_weights(w, x.size, model, ids)
+    _bad((x < 0) | (x != np.round(x)), model, "frequency", x, "a whole number >= 0", ids)
     repeat = x > 0
-    _bad(repeat & (z <= 0), model, "monetary_value", z, "a mean spend > 0 for repeat buyers")
-    if not repeat.any():
+    if m is not None and m.shape == x.shape:  # a customer without repeat purchase has no mean
+        m = np.where(repeat, m, 0.0)
+    z = check_array(m, "monetary_value", model, n=x.size, ids=ids)
+    no_spend = zero_spend(x, z)
+    if not (repeat & ~no_spend).any():
+        without = f" ({float(w[no_spend].sum()):g} of them without spend)" if no_spend.any() else ""
         raise InputError(
-            f"{model}: no customer has a repeat purchase (frequency > 0), so there is no "
-            f"spend to model; collect a longer history or use the mean order value"
+            f"{model}: no customer has a repeat purchase (frequency > 0) with a positive "
+            f"spend{without}, so there is no spend to model; collect a longer history or "
+            f"use the mean order value"
         )
-    x, z, w = x[repeat], z[repeat], w[repeat]
+    fitted = repeat & ~no_spend
+    x, z, w, n_zero = x[fitted], z[fitted], w[fitted], float(w[no_spend].sum())
     mean_z = float(w @ z) / w.sum()
     res = maximize(
         _objective(x, z, w),
@@ -270,4 +339,5 @@ def fit_gamma_gamma(
         model=model,
         penalizer=penalizer,
     )
-    return GammaGammaFit.from_mle(res)
+    fit = GammaGammaFit.from_mle(res)
+    return dataclasses.replace(fit, n_zero_spend=n_zero) if n_zero else fit

@@ -19,6 +19,13 @@ Per source:
 - ``future_value_per_customer``: mean expected discounted value of the source's
   existing customers over the next ``horizon`` months
   (:func:`payback.clv.value.customer_lifetime_value`).
+
+Robust fitting: repeat buyers without positive spend are left out of the Gamma-Gamma
+fit, counted and named in ``warnings`` (their expected spend is the model's at a mean of
+0, :mod:`payback.clv.gamma_gamma`); a degenerate pooled count fit is never used: the
+error lists the alternatives that fit (:func:`payback.clv.selection.alternatives`);
+``model="auto"`` chooses the count model on a calibration/holdout split
+(:func:`payback.clv.selection.choose_model`) and says why in ``warnings``.
 """
 
 from __future__ import annotations
@@ -36,20 +43,26 @@ from payback.clv.cohorts import (
     source_expr,
 )
 from payback.clv.compress import compress
-from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
+from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma, zero_spend_note
 from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
+from payback.clv.selection import ModelChoice, alternatives, choose_model
 from payback.clv.summary import customer_summary
+<<<<<<< HEAD
 from payback.clv.value import customer_lifetime_value, new_customer_value
 from payback.errors import InputError, ModelFitError, PaybackError
 from payback.present import Table
+=======
+from payback.clv.value import DAYS_PER_UNIT, customer_lifetime_value, new_customer_value
+from payback.errors import DegenerateFitError, InputError, ModelFitError, PaybackError
+>>>>>>> h4
 
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
 
 __all__ = ["LTVPrediction", "ltv_by_source", "predict_ltv", "shared_prediction"]
 
-CountModel = Literal["bgnbd", "mbgnbd", "pareto"]
+CountModel = Literal["bgnbd", "mbgnbd", "pareto", "auto"]
 FITTERS = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
 POOLED = "pooled"
 
@@ -71,16 +84,26 @@ class LTVPrediction:
         ``source -> (count model fit, Gamma-Gamma fit)``; ``"pooled"`` always present.
     notes : dict
         ``source -> why it uses the pooled fit``.
+    warnings : tuple of str
+        What the user should know about the fits: repeat buyers left out of the
+        Gamma-Gamma fit (with their ids), the model ``auto`` chose and why.
+    model : str
+        The count model used (``auto`` resolved).
+    model_choice : ModelChoice, optional
+        With ``model="auto"``: the candidates' holdout comparison.
     """
 
     customers: Table
     by_source: Table
     fits: dict[str, tuple[Any, GammaGammaFit | None]]
     notes: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    model: str = "bgnbd"
+    model_choice: ModelChoice | None = None
 
 
-def _customer_table(store, by: str | None, as_of: Any) -> pd.DataFrame:
-    summary = customer_summary(store, freq="D", observation_end=as_of)
+def _customer_table(store, by: str | None, as_of: Any, freq: str = "D") -> pd.DataFrame:
+    summary = customer_summary(store, freq=freq, observation_end=as_of)
     acq = acquisition_expr(store)
     source = source_expr(acq, by) if by else acq.customer_id.isnull().ifelse("all", "all")
     acq = acq.select("customer_id", "first_order_revenue", source=source)
@@ -93,12 +116,29 @@ def _customer_table(store, by: str | None, as_of: Any) -> pd.DataFrame:
     return frame
 
 
-def _fit_pair(frame: pd.DataFrame, model: CountModel, penalizer: float):
-    compressed = compress(frame)
+def _fit_pair(frame: pd.DataFrame, model: str, penalizer: float, compressed=None):
+    compressed = compress(frame) if compressed is None else compressed
     count_fit = FITTERS[model](compressed, penalizer=penalizer)
-    repeat = frame[frame.frequency > 0]
-    spend_fit = fit_gamma_gamma(repeat.frequency, repeat.monetary_value, penalizer=penalizer)
+    repeat = frame.loc[frame.frequency > 0, ["customer_id", "frequency", "monetary_value"]]
+    spend_fit = fit_gamma_gamma(repeat, penalizer=penalizer)  # names customers in errors
     return count_fit, spend_fit
+
+
+def _pooled_fit(store, frame, model: str, penalizer: float, freq: str, as_of: Any):
+    """The pooled fit; a degenerate count fit raises with the alternatives that fit."""
+    compressed = compress(frame)
+    try:
+        return _fit_pair(frame, model, penalizer, compressed)
+    except DegenerateFitError as e:
+        if e.model == GammaGammaFit.model_name:  # the spend model: no count model helps
+            raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
+        tried = alternatives(store, model, freq, penalizer=penalizer, as_of=as_of, table=compressed)
+        raise ModelFitError(
+            f"the pooled fit on all {len(frame)} customers is degenerate and not used: {e}.\n"
+            f"Tried instead:\n" + "\n".join(f"  - {line}" for line in tried)
+        ) from e
+    except PaybackError as e:
+        raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
 
 
 def _distinct_histories(x, t_x, T) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
@@ -150,6 +190,7 @@ def predict_ltv(
     model: CountModel = "bgnbd",
     min_customers: int = 500,
     penalizer: float = 0.0,
+    freq: str = "D",
     as_of: Any = None,
 ) -> LTVPrediction:
     """Per-customer and per-source predicted LTV from the store's confirmed orders.
@@ -169,12 +210,16 @@ def predict_ltv(
         (revenue - cogs). ``by_source.notes["basis"]`` names the basis of each column.
     by : {"platform", "channel", "campaign", "partner"}, optional
         Acquisition source to fit and aggregate by.
-    model : {"bgnbd", "mbgnbd", "pareto"}
-        Count model.
+    model : {"bgnbd", "mbgnbd", "pareto", "auto"}
+        Count model; ``auto`` compares the three on a calibration/holdout split and
+        uses the best (:func:`payback.clv.selection.choose_model`).
     min_customers : int
         Sources with fewer customers use the pooled fit.
     penalizer : float
-        L2 penalty passed to every fit.
+        L2 penalty passed to every fit (``payback ltv predict --penalizer``).
+    freq : {"D", "W", "M"}
+        Summary period the models are fitted on (``--freq``): purchases in one day,
+        week or month are one purchase.
     as_of : date, optional
         End of observation (default: the last confirmed order).
 
@@ -189,7 +234,8 @@ def predict_ltv(
     payback.errors.InputError
         An unknown model or source, no confirmed orders.
     payback.errors.ModelFitError
-        When the pooled fit fails.
+        When the pooled fit fails or is degenerate (the message lists the alternatives
+        tried and whether they fit).
 
     Examples
     --------
@@ -214,8 +260,13 @@ def predict_ltv(
     >>> bool(year > full.by_source.frame.predicted_ltv.iloc[0])
     True
     """
-    if model not in FITTERS:
-        raise InputError(f"unknown model {model!r}: expected one of {', '.join(FITTERS)}")
+    if model not in FITTERS and model != "auto":
+        raise InputError(
+            f"unknown {{model}} {model!r}: expected one of {', '.join(FITTERS)} or auto"
+        )
+    step = str(freq).upper()
+    if step not in DAYS_PER_UNIT:
+        raise InputError(f"unknown {{freq}} {freq!r}: expected D (day), W (week) or M (month)")
     if by is not None and (by not in SOURCES or SOURCES[by] is None):
         raise InputError(
             f"unknown source {by!r}: expected one of channel, platform, campaign, partner"
@@ -225,11 +276,17 @@ def predict_ltv(
     if margin is not None and not 0 < margin <= 1:
         raise InputError(f"margin must be a fraction in (0, 1], e.g. 0.3 for 30 %, got {margin}")
     kept = 1.0 if margin is None else float(margin)
-    frame = _customer_table(store, by, as_of)
-    try:
-        pooled = _fit_pair(frame, model, penalizer)
-    except PaybackError as e:
-        raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
+    frame = _customer_table(store, by, as_of, step)
+    warnings: list[str] = []
+    choice = None
+    if model == "auto":
+        choice = choose_model(store, freq=step, penalizer=penalizer, as_of=as_of)
+        model, pooled = _auto_fit(store, frame, choice, penalizer, step, as_of, warnings)
+    else:
+        pooled = _pooled_fit(store, frame, model, penalizer, step, as_of)
+    spend_note = zero_spend_note(frame)
+    if spend_note:
+        warnings.append(spend_note)
     fits = {POOLED: pooled}
     notes: dict[str, str] = {}
     no_spend: dict[str, str] = {}  # source -> why its expected spend is missing
@@ -267,15 +324,15 @@ def predict_ltv(
             uT,
             1.0,
             horizon_months=horizon_months,
-            unit="D",
+            unit=step,
             annual_discount_rate=annual_discount_rate,
         )[codes]
         clv = kept * spend.filled(0.0) * per_spend  # customer_lifetime_value's formula
         if missing.any() or spend_fit.mean_spend is None:
             no_spend[label] = spend_fit.spend_reason([0.0, *x])
-        days = horizon_months * 365.25 / 12
+        periods = horizon_months * 365.25 / 12 / DAYS_PER_UNIT[step]  # in the model's unit
         alive = count_fit.p_alive(ux, ut, uT)[codes]
-        purchases = count_fit.expected_purchases(days, ux, ut, uT)[codes]
+        purchases = count_fit.expected_purchases(periods, ux, ut, uT)[codes]
         parts.append(
             {
                 "rows": part.index.to_numpy(),
@@ -295,7 +352,7 @@ def predict_ltv(
                 count_fit,
                 mean_spend,
                 horizon_months=horizon_months,
-                unit="D",
+                unit=step,
                 annual_discount_rate=annual_discount_rate,
                 margin=kept,
                 first_purchase_value=float(part.first_order_revenue.mean()),
@@ -322,12 +379,49 @@ def predict_ltv(
         why = "; ".join(v if by is None else f"{k}: {v}" for k, v in no_spend.items())
         customer_reasons = {"expected_spend": why, "clv": why}
         for column in ("predicted_ltv", "future_value_per_customer"):
+<<<<<<< HEAD
             if by_source.frame[column].isna().any():
                 reasons[column] = why
     currency = store.base_currency
     by_source = replace(by_source, units=_SOURCE_UNITS, reasons=reasons, currency=currency)
     customers = Table(customers, _CUSTOMER_UNITS, customer_reasons, currency)
     return LTVPrediction(customers=customers, by_source=by_source, fits=fits, notes=notes)
+=======
+            if by_source[column].isna().any():
+                by_source.attrs["reasons"][column] = why
+    return LTVPrediction(
+        customers=customers,
+        by_source=by_source,
+        fits=fits,
+        notes=notes,
+        warnings=tuple(warnings),
+        model=model,
+        model_choice=choice,
+    )
+
+
+def _auto_fit(store, frame, choice: ModelChoice, penalizer, freq, as_of, warnings):
+    """The best-ranked candidate whose fit on all customers is sound: ``(model, fits)``."""
+    compressed = compress(frame)
+    skipped = []
+    for name in choice.ranking:
+        try:
+            pooled = _fit_pair(frame, name, penalizer, compressed)
+        except DegenerateFitError as e:
+            if e.model != GammaGammaFit.model_name:
+                skipped.append(f"{name} on all customers is degenerate ({e.reason})")
+                continue
+            raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
+        except PaybackError as e:
+            raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
+        warnings.append(choice.why + (f"; {'; '.join(skipped)}" if skipped else ""))
+        return name, pooled
+    raise ModelFitError(
+        f"{choice.why}, but every candidate fitted on all {len(frame)} customers is "
+        f"degenerate: {'; '.join(skipped)}. Try another summary period (freq W or M) or a "
+        f"penalizer (e.g. 0.0001)"
+    )
+>>>>>>> h4
 
 
 _SOURCE_UNITS = {
@@ -472,6 +566,8 @@ def ltv_by_source(
     margin: float | None = None,
     model: CountModel = "bgnbd",
     min_customers: int = 500,
+    penalizer: float = 0.0,
+    freq: str = "D",
     as_of: Any = None,
 ) -> Table:
     """Historical and predicted LTV per acquisition source, for LTV and LTV/CAC columns.
@@ -481,7 +577,7 @@ def ltv_by_source(
     store : payback.store.Store
     by : {"platform", "channel", "campaign", "partner"}
         The source: attribution of each customer's first confirmed order.
-    horizon_months, annual_discount_rate, margin, model, min_customers, as_of
+    horizon_months, annual_discount_rate, margin, model, min_customers, penalizer, freq, as_of
         As in :func:`predict_ltv`.
 
     Returns
@@ -517,5 +613,7 @@ def ltv_by_source(
         by=by,
         model=model,
         min_customers=min_customers,
+        penalizer=penalizer,
+        freq=freq,
         as_of=as_of,
     ).by_source

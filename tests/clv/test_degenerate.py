@@ -1,0 +1,120 @@
+"""Degenerate fits are never used: UCI Online Retail, where no count model is identified.
+
+tests/data/online_retail/online_retail_customer_summary.csv.gz is the daily summary of
+the whole UCI file's confirmed orders (4,339 customers; README there). Its customers
+show almost no drop-out: BG/NBD's a and b run off to infinity, MBG/NBD stops with
+se(a)/a = 6.7, Pareto/NBD at a saddle. The rule (payback.clv._optim.DEGENERATE_RULE)
+flags each; on CDNOW the published fits pass it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from payback.cli import main
+from payback.clv import fit_table, predict_ltv
+from payback.errors import DegenerateFitError
+
+
+@pytest.fixture(scope="module")
+def uci(public_data):
+    return pd.read_csv(
+        public_data / "online_retail" / "online_retail_customer_summary.csv.gz",
+        dtype={"customer_id": str},
+    )
+
+
+def _orders_from_summary(summary: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+    """Daily orders with exactly this daily summary: the first purchase T days before
+    ``end``, the last one recency days after it, the others on the days right after the
+    first (x <= recency at a daily grain, so the days are distinct)."""
+    rows = []
+    for c in summary.itertuples():
+        first = end - dt.timedelta(days=int(c.T))
+        days = [first]
+        if c.frequency > 0:
+            days += [first + dt.timedelta(days=k) for k in range(1, int(c.frequency))]
+            days.append(first + dt.timedelta(days=int(c.recency)))
+        value = 1.0 if pd.isna(c.monetary_value) else float(c.monetary_value)
+        rows += [(c.customer_id, day, value) for day in days]
+    frame = pd.DataFrame(rows, columns=["customer_id", "time", "revenue"])
+    frame["time"] = pd.to_datetime(frame.time)
+    return frame.assign(
+        order_id=[f"o{i}" for i in range(len(frame))], status="confirmed", currency="GBP"
+    )
+
+
+@pytest.fixture(scope="module")
+def uci_db(uci, tmp_path_factory):
+    from payback.clv import customer_summary
+    from payback.store import open_store
+
+    path = tmp_path_factory.mktemp("uci") / "uci.duckdb"
+    orders = _orders_from_summary(uci, dt.date(2011, 12, 9))
+    with open_store(path) as store:
+        store.write({"orders": pa.Table.from_pandas(orders, preserve_index=False)})
+        again = store.execute(customer_summary(store).order_by("customer_id"))
+    # the store's summary is the file's
+    assert again.frequency.tolist() == uci.frequency.tolist()
+    assert again["T"].tolist() == uci["T"].tolist()
+    assert again.recency.tolist() == uci.recency.tolist()
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("model", "reason"),
+    [
+        ("bgnbd", "a, b ran off to 0 or infinity"),
+        ("mbgnbd", "near-singular information, se(a)/a = 6.67"),
+    ],
+)
+def test_uci_fits_are_flagged(uci, model, reason):
+    assert len(uci) == 4339
+    with pytest.raises(DegenerateFitError) as e:
+        fit_table(uci, model)
+    assert reason in e.value.reason
+    assert "Not used" in str(e.value) and "penalizer" in str(e.value)
+    # where it stopped: the purchase process is identified (r, alpha as in the NBD limit)
+    assert e.value.params["r"] == pytest.approx(0.83, abs=0.01)
+    assert e.value.params["alpha"] == pytest.approx(69, abs=1)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto"])
+def test_published_cdnow_fits_pass_the_rule(public_data, model):
+    fit = fit_table(pd.read_csv(public_data / "cdnow" / "cdnowSummary_cbs.csv"), model)
+    assert max(fit.standard_errors[n] / v for n, v in fit.params.items()) < 0.6
+
+
+def test_predict_refuses_and_lists_the_alternatives(uci_db, capsys):
+    # (one test: the alternatives include Pareto/NBD, slow on this flat likelihood)
+    assert main(["ltv", "predict", "--db", uci_db]) != 0
+    text = capsys.readouterr().err
+    assert "degenerate and not used" in text and "Tried instead" in text
+    assert "Pareto/NBD by day (model pareto, freq D): degenerate, the likelihood is flat" in text
+    assert "MBG/NBD by day (model mbgnbd, freq D): degenerate, near-singular" in text
+    for tried in ("model bgnbd, freq W", "model bgnbd, freq M"):
+        assert tried in text
+
+
+def test_predict_with_a_penalizer_is_that_fit(uci, uci_db, capsys):
+    import json
+
+    from payback.store import open_store
+
+    args = ["ltv", "predict", "--db", uci_db, "--penalizer", "0.0001", "--format", "json"]
+    assert main(args) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    with open_store(uci_db, read_only=True) as store:
+        api = predict_ltv(store, penalizer=0.0001)
+    count_fit = api.fits["pooled"][0]
+    assert count_fit.penalizer == 0.0001
+    # the same fit as on the summary file itself
+    alone = fit_table(uci, "bgnbd", penalizer=0.0001)
+    assert count_fit.params == pytest.approx(alone.params, rel=1e-6)
+    assert row["predicted_ltv"] == pytest.approx(api.by_source.predicted_ltv.iloc[0], rel=1e-9)
+    assert np.isfinite(api.customers.clv.astype(float)).all()
