@@ -30,14 +30,10 @@ from typing import Any, Literal
 
 from payback._lazy import lazy_module
 from payback.errors import InputError
-<<<<<<< HEAD
-from payback.metrics.scope import acquisitions, confirmed_orders
-from payback.present import Table
-=======
 from payback.metrics import scope
 from payback.metrics.scope import acquisitions
+from payback.present import Table
 from payback.store import check_single_currency
->>>>>>> h4
 
 ibis = lazy_module("ibis")
 ir = lazy_module("ibis.expr.types")

@@ -48,14 +48,9 @@ from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
 from payback.clv.selection import ModelChoice, alternatives, choose_model
 from payback.clv.summary import customer_summary
-<<<<<<< HEAD
-from payback.clv.value import customer_lifetime_value, new_customer_value
-from payback.errors import InputError, ModelFitError, PaybackError
-from payback.present import Table
-=======
 from payback.clv.value import DAYS_PER_UNIT, customer_lifetime_value, new_customer_value
 from payback.errors import DegenerateFitError, InputError, ModelFitError, PaybackError
->>>>>>> h4
+from payback.present import Table
 
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
@@ -379,16 +374,11 @@ def predict_ltv(
         why = "; ".join(v if by is None else f"{k}: {v}" for k, v in no_spend.items())
         customer_reasons = {"expected_spend": why, "clv": why}
         for column in ("predicted_ltv", "future_value_per_customer"):
-<<<<<<< HEAD
             if by_source.frame[column].isna().any():
                 reasons[column] = why
     currency = store.base_currency
     by_source = replace(by_source, units=_SOURCE_UNITS, reasons=reasons, currency=currency)
     customers = Table(customers, _CUSTOMER_UNITS, customer_reasons, currency)
-    return LTVPrediction(customers=customers, by_source=by_source, fits=fits, notes=notes)
-=======
-            if by_source[column].isna().any():
-                by_source.attrs["reasons"][column] = why
     return LTVPrediction(
         customers=customers,
         by_source=by_source,
@@ -421,7 +411,6 @@ def _auto_fit(store, frame, choice: ModelChoice, penalizer, freq, as_of, warning
         f"degenerate: {'; '.join(skipped)}. Try another summary period (freq W or M) or a "
         f"penalizer (e.g. 0.0001)"
     )
->>>>>>> h4
 
 
 _SOURCE_UNITS = {
