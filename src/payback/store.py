@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +49,21 @@ _META = "_payback_meta"
 DERIVED: dict[str, tuple[str, str]] = {
     "acquisitions": ("orders", "payback.metrics.scope:acquisitions_expr"),
 }
+
+
+#: Meta key prefix of the currencies recorded for a table: ``currencies:<table>`` holds
+#: ``{"version": <the table's version>, "currencies": [codes]}`` (:meth:`Store.currencies`).
+_CURRENCIES = "currencies:"
+
+
+def money_tables() -> tuple[str, ...]:
+    """The canonical tables holding money: those with a ``currency`` column (the exchange
+    rates name currencies but hold no money in them).
+
+    >>> money_tables()
+    ('ad_stats', 'orders', 'order_items', 'costs', 'partner_claims', 'subscriptions')
+    """
+    return tuple(n for n, t in TABLES.items() if "currency" in t.column_names and n != "fx_rates")
 
 
 def default_db_path() -> str:
@@ -87,6 +102,9 @@ class Store:
     backend: Any
     path: str | None
     engine: Engine = "duckdb"
+    #: The backend's table expressions by name: a table's schema never changes, and asking
+    #: the backend for it is a query (the metric queries name a table many times).
+    _tables: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- reading -------------------------------------------------------------------------------
     def table(self, name: str):
@@ -97,22 +115,91 @@ class Store:
         if name not in TABLES:
             known = ", ".join([*TABLES, *DERIVED])
             raise PaybackError(f"unknown table {name!r}: expected one of {known}")
-        return self.backend.table(name)
+        return self._backend_table(name)
+
+    def _backend_table(self, name: str):
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = self.backend.table(name)
+        return table
 
     def _derived(self, name: str):
         source, _ = DERIVED[name]
         if self.engine == "duckdb" and self._derived_current(name):
-            return self.backend.table(_derived_name(name))
-        return _derive(name, self.backend.table(source))
+            return self._backend_table(_derived_name(name))
+        return _derive(name, self._backend_table(source))
 
     def _derived_current(self, name: str) -> bool:
         """True when the stored derived table was built from the current source."""
         built = self.meta(f"derived:{name}")
         return built is not None and built == self.meta(f"version:{DERIVED[name][0]}")
 
+    def currencies(self, name: str) -> tuple[str, ...]:
+        """The currency codes of a table's money (sorted; missing codes left out; ``()``
+        for a table without money or rows).
+
+        A DuckDB store records them for every version of a money table, in the transaction
+        that writes it (:meth:`write`), so asking costs no query. A derived table has the
+        currencies of its source (a superset of its own). A store file written before the
+        record existed and opened read-only, and a Spark store, ask the table itself, once
+        per store version (:func:`payback.cache.per_store_version`).
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> store = open_store(":memory:")
+        >>> _ = store.write({"orders": pa.table({"order_id": ["1", "2"],
+        ...     "revenue": [5.0, 7.0], "currency": ["USD", "EUR"]})})
+        >>> store.currencies("orders"), store.currencies("acquisitions"), store.currencies("leads")
+        (('EUR', 'USD'), ('EUR', 'USD'), ())
+        """
+        name = DERIVED[name][0] if name in DERIVED else name
+        if name not in money_tables():
+            if name not in TABLES:
+                self.table(name)  # the error naming the known tables
+            return ()
+        recorded = self._recorded_currencies(name) if self.engine == "duckdb" else None
+        if recorded is not None:
+            return recorded
+        from payback.cache import per_store_version
+
+        return per_store_version(
+            self, ("store.currencies", name), lambda: self._queried_currencies(name)
+        )
+
+    def _recorded_currencies(self, name: str) -> tuple[str, ...] | None:
+        """The currencies recorded for the current version of ``name``; None when none were
+        recorded for it (a store written before the record existed)."""
+        value = self.meta(f"{_CURRENCIES}{name}")
+        if value is None:
+            return None
+        import json
+
+        record = json.loads(value)
+        return (
+            tuple(record["currencies"])
+            if record["version"] == self.meta(f"version:{name}")
+            else None
+        )
+
+    def _queried_currencies(self, name: str) -> tuple[str, ...]:
+        """The currencies of a table, asked of the table itself (any engine)."""
+        codes = self.to_pyarrow(self.table(name).select("currency").distinct())
+        return tuple(sorted(c for c in codes["currency"].to_pylist() if c is not None))
+
     def execute(self, expr, **kwargs):
-        """Run an Ibis expression on this store (pandas result, or a scalar)."""
-        return self.backend.execute(expr, **kwargs)
+        """Run an Ibis expression on this store (pandas result, or a scalar).
+
+        The result is Ibis' own (the same frame, column types and missing values). On
+        DuckDB a table's float and text columns with missing values are converted from
+        Arrow in bulk, where Ibis makes one Python object per cell first (a second per
+        million rows of a customer table), then the same conversion follows.
+        """
+        import ibis.expr.types as ir
+
+        if self.engine != "duckdb" or kwargs or not isinstance(expr, ir.Table):
+            return self.backend.execute(expr, **kwargs)
+        return _table_frame(self.backend, expr)
 
     def to_pyarrow(self, expr):
         """Run an Ibis expression and return a pyarrow Table."""
@@ -237,6 +324,21 @@ class Store:
         for derived, (source, _) in DERIVED.items():
             if source in names:
                 self._rebuild(raw, derived)
+        for name in names:
+            if name in money_tables():
+                self._record_currencies(raw, name)
+
+    def _record_currencies(self, raw, name: str) -> None:
+        """Record the currencies of the current version of money table ``name``."""
+        import json
+
+        version = self.meta(f"version:{name}")
+        if version is None:  # a store from before versions: give the table one now
+            version = "initial"
+            self._set_raw_meta(raw, f"version:{name}", version)
+        codes = _distinct_currencies(raw, name)
+        record = json.dumps({"version": version, "currencies": list(codes)})
+        self._set_raw_meta(raw, f"{_CURRENCIES}{name}", record)
 
     def _rebuild(self, raw, name: str) -> None:
         source, _ = DERIVED[name]
@@ -262,6 +364,31 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _table_frame(backend, expr):
+    """:meth:`Store.execute` of a table expression on DuckDB: ``backend.execute(expr)``
+    without a Python object per cell of the float and text columns holding nulls (their
+    bulk conversion gives the same values: NaN, None); other columns with nulls (integers,
+    booleans, times) and nested ones go through Python objects as Ibis sends them."""
+    import pandas as pd
+    import pyarrow.types as pat
+    from ibis.backends.duckdb.converter import DuckDBPandasData
+
+    table = backend._to_duckdb_relation(expr).to_arrow_table()  # as Ibis' execute does
+
+    def column(col):
+        bulk = pat.is_floating(col.type) or pat.is_string(col.type) or pat.is_large_string(col.type)
+        slow = (
+            pat.is_nested(col.type) or pat.is_dictionary(col.type) or (col.null_count and not bulk)
+        )
+        return col.to_pylist() if slow else col.to_pandas()
+
+    frame = pd.DataFrame(
+        {n: column(c) for n, c in zip(table.column_names, table.columns, strict=True)}
+    )
+    frame = DuckDBPandasData.convert_table(frame, expr.schema())
+    return expr.__pandas_result__(frame)
 
 
 def _is_relation(data: Any) -> bool:
@@ -297,6 +424,14 @@ def _upsert(raw, table: Table, data) -> None:
         raw.execute(f"INSERT INTO {table.name} ({col_list}) SELECT {casts} FROM {staging}")
     finally:
         raw.unregister(staging)
+
+
+def _distinct_currencies(raw, name: str) -> tuple[str, ...]:
+    """The currency codes present in table ``name`` (a DuckDB query on the connection)."""
+    rows = raw.execute(
+        f"SELECT DISTINCT currency FROM {name} WHERE currency IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    return tuple(r[0] for r in rows)
 
 
 def _derived_name(name: str) -> str:
@@ -371,10 +506,13 @@ def open_store(
     if not read_only:
         _create_tables(backend.con)
         stale = [name for name in DERIVED if not store._derived_current(name)]
-        if stale:  # a new store, or one written before a derived table existed
+        unrecorded = [name for name in money_tables() if store._recorded_currencies(name) is None]
+        if stale or unrecorded:  # a new store, or one written before these records existed
             with store.transaction() as raw:
                 for name in stale:
                     store._rebuild(raw, name)
+                for name in unrecorded:
+                    store._record_currencies(raw, name)
     return store
 
 
@@ -476,12 +614,7 @@ def copy_to_spark(source: Store) -> Store:
 
 def check_single_currency(store: Store, table: str) -> str | None:
     """The one currency of a table's money, or raise CurrencyError if it holds several."""
-    t = store.table(table)
-    found = sorted(
-        c
-        for c in store.to_pyarrow(t.select("currency").distinct())["currency"].to_pylist()
-        if c is not None
-    )
+    found = store.currencies(table)
     if len(found) > 1:
         raise CurrencyError(
             f"table {table!r} holds money in {', '.join(found)}: convert with an FX table "
