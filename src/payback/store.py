@@ -354,6 +354,20 @@ class Store:
     def _set_raw_meta(raw, key: str, value: str) -> None:
         raw.execute(f"INSERT OR REPLACE INTO {_META} (key, value) VALUES (?, ?)", [key, value])
 
+    def cursor(self) -> Store:
+        """Another store on a new connection to the same DuckDB database, for another
+        thread (one DuckDB connection is not to be used by two threads at once).
+
+        >>> with open_store(":memory:") as store, store.cursor() as other:
+        ...     other.backend.con.execute("SELECT count(*) FROM orders").fetchone()
+        (0,)
+        """
+        import ibis
+
+        con = self._raw.cursor()
+        _quiet(con)
+        return Store(backend=ibis.duckdb.from_connection(con), path=self.path, engine="duckdb")
+
     def close(self) -> None:
         disconnect = getattr(self.backend, "disconnect", None)
         if disconnect is not None:
@@ -453,6 +467,13 @@ def _create_tables(raw) -> None:
         raw.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})")
 
 
+def _quiet(con) -> None:
+    """No DuckDB progress bar on stderr: the CLI has its own progress handling (printing is
+    off too: setting progress_bar_time switches the bar itself back on)."""
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET enable_progress_bar_print = false")
+
+
 def open_store(
     db: str | os.PathLike[str] | None = None, *, engine: Engine = "duckdb", read_only: bool = False
 ) -> Store:
@@ -498,10 +519,7 @@ def open_store(
             f"folder"
         )
     backend = ibis.duckdb.connect(path, read_only=read_only)
-    # no DuckDB progress bar on stderr: the CLI has its own progress handling (printing is
-    # off too: setting progress_bar_time switches the bar itself back on)
-    backend.con.execute("SET enable_progress_bar = false")
-    backend.con.execute("SET enable_progress_bar_print = false")
+    _quiet(backend.con)
     store = Store(backend=backend, path=path, engine="duckdb")
     if not read_only:
         _create_tables(backend.con)
