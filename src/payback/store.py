@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -85,6 +85,21 @@ DERIVED: dict[str, tuple[str, str]] = {
 }
 
 
+#: Meta key prefix of the currencies recorded for a table: ``currencies:<table>`` holds
+#: ``{"version": <the table's version>, "currencies": [codes]}`` (:meth:`Store.currencies`).
+_CURRENCIES = "currencies:"
+
+
+def money_tables() -> tuple[str, ...]:
+    """The canonical tables holding money: those with a ``currency`` column (the exchange
+    rates name currencies but hold no money in them).
+
+    >>> money_tables()
+    ('ad_stats', 'orders', 'order_items', 'costs', 'partner_claims', 'subscriptions')
+    """
+    return tuple(n for n, t in TABLES.items() if "currency" in t.column_names and n != "fx_rates")
+
+
 def default_db_path() -> str:
     """The store file used when none is given: ``$PAYBACK_DB`` or ``./payback.duckdb``."""
     return os.environ.get("PAYBACK_DB") or DEFAULT_DB
@@ -121,6 +136,9 @@ class Store:
     backend: Any
     path: str | None
     engine: Engine = "duckdb"
+    #: The backend's table expressions by name: a table's schema never changes, and asking
+    #: the backend for it is a query (the metric queries name a table many times).
+    _tables: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- reading -------------------------------------------------------------------------------
     def table(self, name: str):
@@ -131,12 +149,18 @@ class Store:
         if name not in TABLES:
             known = ", ".join([*TABLES, *DERIVED])
             raise PaybackError(f"unknown table {name!r}: expected one of {known}")
-        return _visible(self.backend.table(name))
+        return _visible(self._backend_table(name))
+
+    def _backend_table(self, name: str):
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = self.backend.table(name)
+        return table
 
     def _derived(self, name: str):
         source, _ = DERIVED[name]
         if self.engine == "duckdb" and self._derived_current(name):
-            return self.backend.table(_derived_name(name))
+            return self._backend_table(_derived_name(name))
         return _derive(name, self.table(source))
 
     def _derived_current(self, name: str) -> bool:
@@ -144,9 +168,72 @@ class Store:
         built = self.meta(f"derived:{name}")
         return built is not None and built == self.meta(f"version:{DERIVED[name][0]}")
 
+    def currencies(self, name: str) -> tuple[str, ...]:
+        """The currency codes of a table's money (sorted; missing codes left out; ``()``
+        for a table without money or rows).
+
+        A DuckDB store records them for every version of a money table, in the transaction
+        that writes it (:meth:`write`), so asking costs no query. A derived table has the
+        currencies of its source (a superset of its own). A store file written before the
+        record existed and opened read-only, and a Spark store, ask the table itself, once
+        per store version (:func:`payback.cache.per_store_version`).
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> store = open_store(":memory:")
+        >>> _ = store.write({"orders": pa.table({"order_id": ["1", "2"],
+        ...     "revenue": [5.0, 7.0], "currency": ["USD", "EUR"]})})
+        >>> store.currencies("orders"), store.currencies("acquisitions"), store.currencies("leads")
+        (('EUR', 'USD'), ('EUR', 'USD'), ())
+        """
+        name = DERIVED[name][0] if name in DERIVED else name
+        if name not in money_tables():
+            if name not in TABLES:
+                self.table(name)  # the error naming the known tables
+            return ()
+        recorded = self._recorded_currencies(name) if self.engine == "duckdb" else None
+        if recorded is not None:
+            return recorded
+        from payback.cache import per_store_version
+
+        return per_store_version(
+            self, ("store.currencies", name), lambda: self._queried_currencies(name)
+        )
+
+    def _recorded_currencies(self, name: str) -> tuple[str, ...] | None:
+        """The currencies recorded for the current version of ``name``; None when none were
+        recorded for it (a store written before the record existed)."""
+        value = self.meta(f"{_CURRENCIES}{name}")
+        if value is None:
+            return None
+        import json
+
+        record = json.loads(value)
+        return (
+            tuple(record["currencies"])
+            if record["version"] == self.meta(f"version:{name}")
+            else None
+        )
+
+    def _queried_currencies(self, name: str) -> tuple[str, ...]:
+        """The currencies of a table, asked of the table itself (any engine)."""
+        codes = self.to_pyarrow(self.table(name).select("currency").distinct())
+        return tuple(sorted(c for c in codes["currency"].to_pylist() if c is not None))
+
     def execute(self, expr, **kwargs):
-        """Run an Ibis expression on this store (pandas result, or a scalar)."""
-        return self.backend.execute(expr, **kwargs)
+        """Run an Ibis expression on this store (pandas result, or a scalar).
+
+        The result is Ibis' own (the same frame, column types and missing values). On
+        DuckDB a table's float and text columns with missing values are converted from
+        Arrow in bulk, where Ibis makes one Python object per cell first (a second per
+        million rows of a customer table), then the same conversion follows.
+        """
+        import ibis.expr.types as ir
+
+        if self.engine != "duckdb" or kwargs or not isinstance(expr, ir.Table):
+            return self.backend.execute(expr, **kwargs)
+        return _table_frame(self.backend, expr)
 
     def to_pyarrow(self, expr):
         """Run an Ibis expression and return a pyarrow Table."""
@@ -302,6 +389,21 @@ class Store:
         for derived, (source, _) in DERIVED.items():
             if source in names:
                 self._rebuild(raw, derived)
+        for name in names:
+            if name in money_tables():
+                self._record_currencies(raw, name)
+
+    def _record_currencies(self, raw, name: str) -> None:
+        """Record the currencies of the current version of money table ``name``."""
+        import json
+
+        version = self.meta(f"version:{name}")
+        if version is None:  # a store from before versions: give the table one now
+            version = "initial"
+            self.set_raw_meta(raw, f"version:{name}", version)
+        codes = _distinct_currencies(raw, name)
+        record = json.dumps({"version": version, "currencies": list(codes)})
+        self.set_raw_meta(raw, f"{_CURRENCIES}{name}", record)
 
     def _rebuild(self, raw, name: str) -> None:
         source, _ = DERIVED[name]
@@ -322,6 +424,20 @@ class Store:
         """Inside :meth:`transaction`: remove a metadata key."""
         raw.execute(f"DELETE FROM {_META} WHERE key = ?", [key])
 
+    def cursor(self) -> Store:
+        """Another store on a new connection to the same DuckDB database, for another
+        thread (one DuckDB connection is not to be used by two threads at once).
+
+        >>> with open_store(":memory:") as store, store.cursor() as other:
+        ...     other.backend.con.execute("SELECT count(*) FROM orders").fetchone()
+        (0,)
+        """
+        import ibis
+
+        con = self._raw.cursor()
+        _quiet(con)
+        return Store(backend=ibis.duckdb.from_connection(con), path=self.path, engine="duckdb")
+
     def close(self) -> None:
         disconnect = getattr(self.backend, "disconnect", None)
         if disconnect is not None:
@@ -332,6 +448,31 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _table_frame(backend, expr):
+    """:meth:`Store.execute` of a table expression on DuckDB: ``backend.execute(expr)``
+    without a Python object per cell of the float and text columns holding nulls (their
+    bulk conversion gives the same values: NaN, None); other columns with nulls (integers,
+    booleans, times) and nested ones go through Python objects as Ibis sends them."""
+    import pandas as pd
+    import pyarrow.types as pat
+    from ibis.backends.duckdb.converter import DuckDBPandasData
+
+    table = backend._to_duckdb_relation(expr).to_arrow_table()  # as Ibis' execute does
+
+    def column(col):
+        bulk = pat.is_floating(col.type) or pat.is_string(col.type) or pat.is_large_string(col.type)
+        slow = (
+            pat.is_nested(col.type) or pat.is_dictionary(col.type) or (col.null_count and not bulk)
+        )
+        return col.to_pylist() if slow else col.to_pandas()
+
+    frame = pd.DataFrame(
+        {n: column(c) for n, c in zip(table.column_names, table.columns, strict=True)}
+    )
+    frame = DuckDBPandasData.convert_table(frame, expr.schema())
+    return expr.__pandas_result__(frame)
 
 
 def _is_relation(data: Any) -> bool:
@@ -398,6 +539,14 @@ def _upsert(raw, table: Table, data, *, import_id: int | None = None) -> dict[in
         raw.unregister(staging)
 
 
+def _distinct_currencies(raw, name: str) -> tuple[str, ...]:
+    """The currency codes present in table ``name`` (a DuckDB query on the connection)."""
+    rows = raw.execute(
+        f"SELECT DISTINCT currency FROM {name} WHERE currency IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    return tuple(r[0] for r in rows)
+
+
 def _derived_name(name: str) -> str:
     return f"_derived_{name}"
 
@@ -460,6 +609,13 @@ def _check_store_file(path: Path) -> None:
         )
 
 
+def _quiet(con) -> None:
+    """No DuckDB progress bar on stderr: the CLI has its own progress handling (printing is
+    off too: setting progress_bar_time switches the bar itself back on)."""
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET enable_progress_bar_print = false")
+
+
 def open_store(
     db: str | os.PathLike[str] | None = None, *, engine: Engine = "duckdb", read_only: bool = False
 ) -> Store:
@@ -514,18 +670,18 @@ def open_store(
             f"cannot open the store {path}: {str(e).splitlines()[0]}. Fix: check that the file "
             f"is a payback store you may write, and that no other program holds it"
         ) from None
-    # no DuckDB progress bar on stderr: the CLI has its own progress handling (printing is
-    # off too: setting progress_bar_time switches the bar itself back on)
-    backend.con.execute("SET enable_progress_bar = false")
-    backend.con.execute("SET enable_progress_bar_print = false")
+    _quiet(backend.con)
     store = Store(backend=backend, path=path, engine="duckdb")
     if not read_only:
         _create_tables(backend.con)
         stale = [name for name in DERIVED if not store._derived_current(name)]
-        if stale:  # a new store, or one written before a derived table existed
+        unrecorded = [name for name in money_tables() if store._recorded_currencies(name) is None]
+        if stale or unrecorded:  # a new store, or one written before these records existed
             with store.transaction() as raw:
                 for name in stale:
                     store._rebuild(raw, name)
+                for name in unrecorded:
+                    store._record_currencies(raw, name)
     return store
 
 
@@ -631,8 +787,9 @@ def check_single_currency(
     """The one currency of a table's money; CurrencyError when it holds several, or one
     that is not the store's base currency.
 
-    The fast question is the lowest and highest code of the whole table (DuckDB answers
-    it from column statistics): one code, the base currency (or no base yet), settles it.
+    The fast question is the table's currencies as the store recorded them
+    (:meth:`Store.currencies`, no query): one code, the base currency (or no base yet),
+    settles it.
     Otherwise the distinct codes of ``rows`` (default: the whole table) are counted.
 
     Parameters
@@ -667,10 +824,9 @@ def check_single_currency(
 
     t = store.table(table)
     base = store.base_currency
-    span = store.to_pyarrow(t.aggregate(lo=t.currency.min(), hi=t.currency.max())).to_pylist()
-    lo, hi = span[0]["lo"], span[0]["hi"]
-    if lo == hi and (lo is None or base is None or lo == base):
-        return lo if lo is not None else base
+    held = store.currencies(table)
+    if len(held) <= 1 and (not held or base is None or held[0] == base):
+        return held[0] if held else base
     subset = t if rows is None else rows
     counted = store.to_pyarrow(
         subset.group_by("currency").aggregate(n=ibis._.count()).order_by("currency")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -189,3 +190,46 @@ def test_ltv_at_horizon_missing_values_are_none_with_a_reason(shop):
     assert "no cogs" in no_cogs.reasons["historical_margin_ltv"]
     empty = ltv_at_horizon(cohort_ltv(open_store(":memory:")), 1)
     assert empty.historical_ltv is None and "historical_ltv" in empty.reasons
+
+
+def _with_campaigns(store):
+    campaigns = ["Brand", "Spring", None, "Brand", "Brand", None, "Brand", None]
+    store.write({"orders": _orders(ROWS).append_column("campaign", pa.array(campaigns))})
+    return store
+
+
+@pytest.mark.parametrize("by", ["month", "platform", "channel", "campaign", "partner"])
+def test_every_grouping_sums_the_shared_cells_as_the_engine_does(store, by):
+    """The cohorts summed from the shared cells equal the engine's own per-grouping sums."""
+    from payback.clv.cohorts import _cohorts, cohort_expr
+
+    _with_campaigns(store)
+    keys = ["cohort", "acquisition_month", "months_since_acquisition"]
+    expected = [store.execute(e) for e in cohort_expr(store, by)]
+    got = _cohorts(store, by)
+    for mine, engine, on in zip(got, expected, (keys, keys[:2]), strict=True):
+        mine = mine.sort_values(on, na_position="last").reset_index(drop=True)
+        engine = engine.sort_values(on, na_position="last").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine[engine.columns], engine, check_dtype=False)
+    if by == "campaign":  # a's and b's first orders: Brand on google
+        sizes = got[1].set_index("cohort")["customers"]
+        assert sizes.to_dict() == {"google / Brand": 2, "meta / Brand": 1}
+
+
+def test_one_engine_query_serves_every_grouping_of_a_store_version(store, monkeypatch):
+    import payback.clv.cohorts as cohorts
+
+    calls = []
+    real = cohorts.cell_expr
+    monkeypatch.setattr(cohorts, "cell_expr", lambda s: calls.append(1) or real(s))
+    _with_campaigns(store)
+    tables = {by: cohort_ltv(store, by) for by in cohorts.SOURCES}
+    cohort_ltv(store, "platform", as_of="2024-12-31")
+    assert len(calls) == 1
+    google = tables["channel"].set_index(["cohort", "months_since_acquisition"]).loc["google"]
+    assert google.revenue_per_customer.tolist() == [70.0, 95.0, 95.0, 105.0]
+    brand = tables["campaign"].set_index(["cohort", "months_since_acquisition"])
+    assert brand.loc["google / Brand"].customers.tolist() == [2, 2, 2, 2]
+    store.write({"orders": _orders([("9", "d", T(2024, 3, 3), 5.0, 1.0, "confirmed", None, None)])})
+    assert cohort_ltv(store, "month").cohort.tolist()[-1] == "2024-03"  # a new version
+    assert len(calls) == 2

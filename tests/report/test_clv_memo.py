@@ -217,3 +217,30 @@ def test_the_numbers_are_the_same_with_and_without_the_memo(demo_db, fresh_memo,
         pd.testing.assert_frame_equal(got[3], first[3], **same)
         assert got[4] == (first[4] if exact else pytest.approx(first[4], rel=1e-6))
     assert first[4] is not None
+
+
+def test_the_report_fits_in_the_background_once_and_uses_that_fit(demo_db, fresh_memo, monkeypatch):
+    """build_report starts the CLV fit and the calibration check in a thread, on a second
+    connection, while the metric tables compute; the sections wait for them: one fit and
+    one check, both in that thread, and no thread left behind."""
+    from payback.report import render_report
+    from payback.store import open_store
+
+    threads: dict[str, list[str]] = {"predict_ltv": [], "_calibration": []}
+    for module, name in ((payback.clv.sources, "predict_ltv"), (clv_section, "_calibration")):
+        real = getattr(module, name)
+
+        def wrapper(*args, _real=real, _name=name, **kwargs):
+            threads[_name].append(threading.current_thread().name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, functools.wraps(real)(wrapper))
+    with open_store(demo_db, read_only=True) as store:
+        html = render_report(store)
+        ltv = clv_section.new_customer_ltv(store)  # remembered: no second fit
+    assert threads == {
+        "predict_ltv": ["payback-report-clv"],
+        "_calibration": ["payback-report-clv"],
+    }
+    assert not [t for t in threading.enumerate() if t.name == "payback-report-clv"]
+    assert ltv is not None and "Model check: BG/NBD fitted to" in html

@@ -18,8 +18,10 @@ source weighs each month's cohort by its size among those old enough. Gross marg
 ``revenue - cogs``; it is missing (with the reason in the table's ``reasons``) when
 some orders of the cohort have no cost of goods.
 
-The per-(cohort, month) aggregation is one Ibis expression (:func:`cohort_expr`) run in
-the engine; the cumulative sums run on its small result.
+The aggregation is one Ibis expression run in the engine at the finest cohort grain
+(:func:`cell_expr`: acquisition platform, campaign, partner and month, by month since
+acquisition), once per store version; every grouping sums those cells and the cumulative
+sums run on their small result.
 """
 
 from __future__ import annotations
@@ -41,10 +43,12 @@ np = lazy_module("numpy")
 pd = lazy_module("pandas")
 
 __all__ = [
+    "CELL_KEYS",
     "SOURCES",
     "HorizonLTV",
     "acquisition_expr",
     "campaign_key",
+    "cell_expr",
     "cohort_expr",
     "cohort_ltv",
     "confirmed_orders",
@@ -181,8 +185,52 @@ def _source_column(by: str) -> str | None:
     return SOURCES[by]
 
 
+#: The attributes of a customer's first order that a cohort cell is keyed by (with the
+#: acquisition month and the months since it): every grouping of :data:`SOURCES` is a
+#: function of them, so one table of cells serves them all (:func:`cell_expr`).
+CELL_KEYS = ("platform", "campaign", "partner_id")
+_ACTIVITY = ("active_customers", "orders", "revenue", "cogs", "orders_without_cogs")
+
+
+def cell_expr(store) -> tuple[ir.Table, ir.Table]:
+    """The engine side of every :func:`cohort_ltv` grouping: two lazy Ibis expressions at
+    the finest cohort grain, the acquisition source's :data:`CELL_KEYS` and month.
+
+    A customer belongs to exactly one cell (their first order has one platform, campaign
+    and partner), so every column adds up over cells, ``active_customers`` too: the
+    cohorts of any grouping are sums of cells (:func:`cohort_expr`).
+
+    Returns
+    -------
+    (activity, sizes) : tuple of ibis.Table
+        ``activity``: per ``platform, campaign, partner_id, acquisition_month,
+        months_since_acquisition``: ``active_customers, orders, revenue, cogs,
+        orders_without_cogs, last_order``; ``sizes``: per ``platform, campaign,
+        partner_id, acquisition_month``: ``customers``.
+    """
+    acq = acquisition_expr(store)
+    acq = acq.select("customer_id", *CELL_KEYS, acquisition_month=_month_index(acq.acquired))
+    o = confirmed_orders(store).select("customer_id", "time", "revenue", "cogs")
+    joined = o.join(acq, "customer_id")
+    joined = joined.mutate(
+        months_since_acquisition=_month_index(joined.time) - joined.acquisition_month
+    )
+    keys = [*CELL_KEYS, "acquisition_month", "months_since_acquisition"]
+    activity = joined.group_by(keys).aggregate(
+        active_customers=joined.customer_id.nunique(),
+        orders=joined.count(),
+        revenue=joined.revenue.sum(),
+        cogs=joined.cogs.sum(),
+        orders_without_cogs=joined.cogs.isnull().cast("int64").sum(),
+        last_order=joined.time.max(),
+    )
+    sizes = acq.group_by([*CELL_KEYS, "acquisition_month"]).aggregate(customers=acq.count())
+    return activity, sizes
+
+
 def cohort_expr(store, by: By = "month") -> tuple[ir.Table, ir.Table]:
-    """The engine side of :func:`cohort_ltv`: two lazy Ibis expressions.
+    """The engine side of :func:`cohort_ltv` for one grouping: two lazy Ibis expressions,
+    the cells of :func:`cell_expr` summed to the cohorts of ``by``.
 
     Returns
     -------
@@ -192,27 +240,66 @@ def cohort_expr(store, by: By = "month") -> tuple[ir.Table, ir.Table]:
         ``sizes``: per ``cohort, acquisition_month``: ``customers``.
     """
     column = _source_column(by)
-    acq = acquisition_expr(store)
-    acq = acq.mutate(acquisition_month=_month_index(acq.acquired))
-    cohort = (
-        acq.acquisition_month.cast("string") if column is None else source_expr(acq, by)
-    ).name("cohort")
-    acq = acq.mutate(cohort=cohort)
-    o = confirmed_orders(store)
-    joined = o.join(acq, "customer_id")
-    joined = joined.mutate(
-        months_since_acquisition=_month_index(joined.time) - joined.acquisition_month
+    activity, sizes = cell_expr(store)
+
+    def cohort(t):
+        value = t.acquisition_month.cast("string") if column is None else source_expr(t, by)
+        return value.name("cohort")
+
+    activity = activity.group_by(
+        [cohort(activity), "acquisition_month", "months_since_acquisition"]
+    ).aggregate(**{c: activity[c].sum() for c in _ACTIVITY}, last_order=activity.last_order.max())
+    sizes = sizes.group_by([cohort(sizes), "acquisition_month"]).aggregate(
+        customers=sizes.customers.sum()
     )
-    keys = ["cohort", "acquisition_month", "months_since_acquisition"]
-    activity = joined.group_by(keys).aggregate(
-        active_customers=joined.customer_id.nunique(),
-        orders=joined.count(),
-        revenue=joined.revenue.sum(),
-        cogs=joined.cogs.sum(),
-        orders_without_cogs=joined.cogs.isnull().cast("int64").sum(),
-        last_order=joined.time.max(),
+    return activity, sizes
+
+
+def _cells(store) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells of :func:`cell_expr`, computed once per store version (every grouping and
+    ``as_of`` of :func:`cohort_ltv` reads them)."""
+    from payback.cache import per_store_version
+
+    def compute():
+        activity, sizes = cell_expr(store)
+        return store.execute(activity), store.execute(sizes)
+
+    return per_store_version(store, ("clv.cohort_cells",), compute)
+
+
+def _cohort_of(cells: pd.DataFrame, by: str) -> pd.Series:
+    """The cohort of each cell for grouping ``by`` (as :func:`cohort_expr` names it)."""
+    column = _source_column(by)
+    if column is None:
+        return cells["acquisition_month"].astype("int64").astype(str)
+    if by != "campaign":
+        return cells[column].astype(object).where(cells[column].notna(), None)
+    keys = [campaign_key(p, c) for p, c in zip(cells["platform"], cells["campaign"], strict=True)]
+    return pd.Series(keys, index=cells.index, dtype=object)
+
+
+def _cohorts(store, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(activity, sizes)`` of :func:`cohort_expr` for ``by``, summed from the shared cells
+    (a cohort without a source is None, as the engine returns it)."""
+    cells, cell_sizes = _cells(store)
+    month_keys = ["cohort", "acquisition_month", "months_since_acquisition"]
+    activity = (
+        cells.assign(cohort=_cohort_of(cells, by))
+        .groupby(month_keys, dropna=False, sort=False)
+        .agg(
+            **{c: (c, "sum") for c in _ACTIVITY},
+            last_order=("last_order", "max"),
+        )
+        .reset_index()
     )
-    sizes = acq.group_by(["cohort", "acquisition_month"]).aggregate(customers=acq.count())
+    sizes = (
+        cell_sizes.assign(cohort=_cohort_of(cell_sizes, by))
+        .groupby(["cohort", "acquisition_month"], dropna=False, sort=False)
+        .agg(customers=("customers", "sum"))
+        .reset_index()
+    )
+    for table in (activity, sizes):  # grouping turned None into NaN
+        table["cohort"] = table["cohort"].astype(object).where(table["cohort"].notna(), None)
     return activity, sizes
 
 
@@ -268,9 +355,7 @@ def cohort_ltv(
     >>> cohort_ltv(store).frame.months_since_acquisition.tolist()
     [0]
     """
-    activity_expr, sizes_expr = cohort_expr(store, by)
-    activity = store.execute(activity_expr)
-    sizes = store.execute(sizes_expr)
+    activity, sizes = _cohorts(store, by)
     columns = [
         "cohort",
         "months_since_acquisition",

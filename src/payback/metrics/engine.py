@@ -567,18 +567,18 @@ def _nullable_dtype(arrow_type):
 def _check_currency(store, plan: _Plan) -> str | None:
     """The one currency of the money the plan aggregates; CurrencyError for several.
 
-    The fast question is the lowest and highest currency code of each side's whole table
-    (DuckDB answers it from column statistics): one code, the base currency, settles it
-    for every subset. Otherwise the same is asked of the filtered rows, and only when
-    they differ are the distinct codes listed for the message.
+    The store knows the currencies of each table (:meth:`payback.store.Store.currencies`,
+    recorded when the table is written): one code, the base currency, settles it for
+    every subset without a query. Otherwise the lowest and highest code of the filtered
+    rows are asked, and only when they differ are the distinct codes listed for the
+    message.
     """
     money = [s for s in plan.sides if any(p.money and p.name in plan.parts for p in SIDES[s].parts)]
     if not money:
         return store.base_currency
     base = store.base_currency
-    # the whole tables first: DuckDB answers from column statistics, and when every row of
-    # them is in the base currency so is any subset (the filtered rows need no scan)
-    whole = _currency_range(store, [store.table(SIDES[s].table) for s in money])
+    # every row of the tables in one currency, the base one: so is any subset of them
+    whole = sorted({c for s in money for c in store.currencies(SIDES[s].table)})
     if len(whole) <= 1 and (not whole or not base or whole[0] == base):
         return whole[0] if whole else base
     currencies = _currency_range(store, [plan.filtered[s] for s in money])

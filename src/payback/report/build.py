@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,6 +248,7 @@ def report_context(
         by=by,
     )
     grains = dict.fromkeys(("platform", "campaign", *by))
+    warming = _warm_up(store)
     tables = {dim: _grain_table(store, q, dim) for dim in grains}
     sections = [
         _timeseries_section(store, q, period),
@@ -255,6 +257,8 @@ def report_context(
     ]
     ltv, extra = optional_parts(store, q)
     sections += extra
+    if warming is not None:
+        warming.join()
     from payback.report.cards import headline
 
     # no period asked for: the whole history, compared month on month
@@ -284,6 +288,38 @@ def report_context(
         ],
         "version": _version(),
     }
+
+
+def _warm_up(store) -> threading.Thread | None:
+    """Start the whole-history CLV work (the fit by platform, then the calibration check)
+    in a thread, on a second connection to the same DuckDB database, while the metric
+    tables are computed: DuckDB runs one side's queries while Python compiles, fits and
+    draws the other's, so the two cores are both busy. The values are computed once per store
+    version (:func:`payback.cache.per_store_version`): the CLV section and the headline
+    card then find them, or wait for them. An error is left for the section to meet and
+    report. None (nothing started) for a store that is not a DuckDB file, whose values are
+    not kept."""
+    from payback.cache import store_version
+
+    if getattr(store, "engine", None) != "duckdb" or store_version(store) is None:
+        return None
+
+    other = store.cursor()
+
+    def work() -> None:
+        try:
+            from payback.report import clv_section
+
+            clv_section.new_customer_ltv(other)  # the section's first need, then its last
+            clv_section.calibration_check(other)
+        except Exception:  # the section computes it again and shows the error
+            return
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=work, name="payback-report-clv")
+    thread.start()
+    return thread
 
 
 def optional_parts(store, q: ReportQuery) -> tuple[float | None, list[Section]]:
