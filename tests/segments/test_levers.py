@@ -129,12 +129,13 @@ def test_a_new_and_a_gone_source_put_the_change_on_customers():
     store = _store_with([
         ("a", jan, 40.0, "google"), ("b", jan, 60.0, "meta"), ("a", feb, 50.0, "google"),
         ("c", feb, 30.0, "bing"), ("c", feb, 20.0, "bing")])  # fmt: skip
-    frame = levers(store, "2024-01", "2024-02", by="source").frame.set_index("source")
+    result = levers(store, "2024-01", "2024-02", by="source")
+    frame = result.frame.set_index("source")
     new, gone = frame.loc["bing"], frame.loc["meta"]
     assert new[LEVER_COLUMNS].tolist() == [50.0, 0.0, 0.0]
     assert gone[LEVER_COLUMNS].tolist() == [-60.0, 0.0, 0.0]
     assert pd.isna(new.aov_from) and pd.isna(gone.orders_per_customer_to)
-    assert frame.attrs["reasons"]["aov_from"] == "no customers in the period"
+    assert result.table.reasons["aov_from"] == "no customers in the period"
     google = frame.loc["google"]  # 1 x 1 x 40 -> 1 x 1 x 50: all order value
     assert google[LEVER_COLUMNS].tolist() == [0.0, 0.0, 10.0]
 

@@ -113,7 +113,8 @@ def rfm_command(
         frame, title = result.scores, f"RFM scores as of {result.as_of}"
     elif customers:
         frame = result.customers
-        title = f"RFM segment of each customer as of {result.as_of} ({len(frame):,} customers)"
+        count = len(frame.frame)
+        title = f"RFM segment of each customer as of {result.as_of} ({count:,} customers)"
     else:
         frame = result.segments
         split = f" by {by}" if by else ""
@@ -121,7 +122,8 @@ def rfm_command(
         if predict:
             title += f" (P(alive), predicted CLV over {horizon}, {model})"
     table = fmt.lower() == "table"
-    shown = frame.drop(columns="action") if table and "action" in frame else frame
+    columns = [c for c in frame.frame.columns if not (table and c == "action")]
+    shown = frame.select(columns)
     write_frame(shown, fmt, output, title=title, extra={"as_of": str(result.as_of)})
     if table and shown is not frame and output is None:  # actions read better as lines
         for segment, action in result.rules.actions.items():
@@ -212,7 +214,7 @@ def levers_command(
         frame = segments.waterfall(result)
         title = f"revenue {result.steps[0][0].label} -> {result.steps[0][1].label}"
     else:
-        frame = result.frame
+        frame = result.table
         first, last = result.steps[0][0].label, result.steps[-1][1].label
         title = f"growth levers {first} -> {last}" + (f" by {by}" if by else "")
     write_frame(frame, fmt, output, title=title)

@@ -191,7 +191,7 @@ def fit_pareto_nbd(
     x, t_x, T_, w = read_rft(model, frequency, recency, T, weights)
     mean_x = float(w @ x) / w.sum()
     mean_T = float(w @ T_) / w.sum()
-    start = [1.0, max(mean_T / max(mean_x, 0.1), 1e-3), 1.0, mean_T]
+    start = [1.0, max(mean_T / max(mean_x, 0.1), 1e-3), 1.0, max(mean_T, 1e-3)]
     res = maximize(
         _objective(x, t_x, T_, w),
         start,

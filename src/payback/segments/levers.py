@@ -47,12 +47,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from payback._lazy import lazy_module
 from payback.errors import InputError
 from payback.metrics.scope import confirmed_orders, in_period
+from payback.present import Table
 from payback.segments.lmdi import lmdi, split_cents
 from payback.segments.periods import UNITS, Period, parse_period, period_of, periods_between
 from payback.segments.sources import ALL_SOURCES, customer_sources
@@ -86,16 +87,21 @@ class LeversResult:
         One row per step (and source, then ``(all sources)``): ``period_from,
         period_to, [source,] revenue_from, revenue_to, change, customers_from,
         customers_to, orders_per_customer_from, orders_per_customer_to, aov_from,
-        aov_to, customers_effect, frequency_effect, aov_effect``; ``attrs`` holds
-        ``units``, ``reasons`` and ``currency``.
+        aov_to, customers_effect, frequency_effect, aov_effect`` (:attr:`table` holds it
+        with its ``units``, ``reasons`` and ``currency``).
     steps : tuple of (Period, Period)
         The compared periods, in order.
     by : str or None
     """
 
-    frame: pd.DataFrame
+    table: Table
     steps: tuple[tuple[Period, Period], ...]
     by: str | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows of :attr:`table`."""
+        return self.table.frame
 
 
 def _orders(store: Store, by: str | None, start, end):
@@ -205,9 +211,8 @@ def levers(
             )
         steps = tuple(itertools.pairwise(run))
         values = period_values(store, run, unit=unit, by=by)
-    frame = _frame(values, steps, by is not None)
-    frame.attrs["currency"] = currency
-    return LeversResult(frame=frame, steps=steps, by=by)
+    table = replace(_frame(values, steps, by is not None), currency=currency)
+    return LeversResult(table=table, steps=steps, by=by)
 
 
 def _data_range(store: Store, start, end) -> tuple[Any, Any]:
@@ -261,7 +266,7 @@ def _row(p0: Period, p1: Period, source, v0, v1) -> dict[str, Any]:
     }
 
 
-def _frame(values: pd.DataFrame, steps, by_source: bool) -> pd.DataFrame:
+def _frame(values: pd.DataFrame, steps, by_source: bool) -> Table:
     rows = []
     for p0, p1 in steps:
         g0, g1 = _group(values, p0.label), _group(values, p1.label)
@@ -275,7 +280,7 @@ def _frame(values: pd.DataFrame, steps, by_source: bool) -> pd.DataFrame:
     frame = pd.DataFrame(rows).drop(columns=["_orders", "_cents"])
     if not by_source:
         frame = frame.drop(columns="source")
-    frame.attrs["units"] = {
+    units = {
         "revenue_from": "money",
         "revenue_to": "money",
         "change": "money",
@@ -288,12 +293,12 @@ def _frame(values: pd.DataFrame, steps, by_source: bool) -> pd.DataFrame:
         **{name: "money" for name, _ in LEVERS},
     }
     missing = frame[["aov_from", "aov_to"]].isna().to_numpy().any()
-    frame.attrs["reasons"] = (
+    reasons = (
         {c: "no customers in the period" for c in (
             "orders_per_customer_from", "orders_per_customer_to", "aov_from", "aov_to")}
         if missing else {}
     )  # fmt: skip
-    return frame
+    return Table(frame, units, reasons)
 
 
 def _total(p0: Period, p1: Period, step: list[dict[str, Any]]) -> dict[str, Any]:
@@ -321,7 +326,7 @@ def _total(p0: Period, p1: Period, step: list[dict[str, Any]]) -> dict[str, Any]
     }
 
 
-def waterfall(result: LeversResult) -> pd.DataFrame:
+def waterfall(result: LeversResult) -> Table:
     """The change of a single comparison as a waterfall: the first period's revenue, each
     lever's effect, the second period's revenue, with the running total.
 
@@ -332,7 +337,8 @@ def waterfall(result: LeversResult) -> pd.DataFrame:
     ...     "revenue_from": 100.0, "revenue_to": 150.0, "customers_effect": 30.0,
     ...     "frequency_effect": -5.0, "aov_effect": 25.0}])
     >>> p = Period("2024", None, None), Period("2025", None, None)
-    >>> waterfall(LeversResult(frame, ((p[0], p[1]),)))[["step", "amount", "running_total"]]
+    >>> shown = waterfall(LeversResult(Table(frame), ((p[0], p[1]),)))
+    >>> shown.frame[["step", "amount", "running_total"]]
                      step  amount  running_total
     0        revenue 2024   100.0          100.0
     1           customers    30.0          130.0
@@ -355,6 +361,5 @@ def waterfall(result: LeversResult) -> pd.DataFrame:
         {"step": [s for s, _ in steps], "amount": [float(a) for _, a in steps],
          "running_total": running}
     )  # fmt: skip
-    out.attrs = {"units": {"amount": "money", "running_total": "money"},
-                 "currency": frame.attrs.get("currency")}  # fmt: skip
-    return out
+    units = {"amount": "money", "running_total": "money"}
+    return Table(out, units, {}, result.table.currency)

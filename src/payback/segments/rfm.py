@@ -43,14 +43,15 @@ Examples
 ...     "revenue": [50.0, 70.0, 30.0, 20.0, 80.0, 10.0, 500.0],
 ...     "status": ["confirmed"] * 7, "currency": ["EUR"] * 7})})
 >>> result = rfm(store, predict=False)
->>> result.customers[["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m",
-...                   "segment"]]
+>>> result.customers.frame[["customer_id", "recency_days", "frequency", "monetary", "r",
+...                         "f", "m", "segment"]]
   customer_id  recency_days  frequency  monetary  r  f  m       segment
 0           a             0          3     150.0  4  4  3         loyal
 1           b           200          1      20.0  2  1  1   hibernating
 2           c             5          2      90.0  3  3  2  need attention
 3           d           400          1     500.0  1  1  4          lost
->>> int(result.segments.loc[~result.segments.is_total, "customers"].sum())
+>>> segments = result.segments.frame
+>>> int(segments.loc[~segments.is_total, "customers"].sum())
 4
 """
 
@@ -58,7 +59,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,7 @@ from payback._lazy import lazy_module
 from payback.errors import InputError, PaybackError
 from payback.metrics.filters import parse_date
 from payback.metrics.scope import confirmed_orders, in_period
+from payback.present import Table
 from payback.segments.rules import RuleTable, as_rules
 from payback.segments.sources import customer_sources
 
@@ -96,12 +98,13 @@ class RFMResult:
         One row per segment (per source and segment with ``by``) in the rule table's
         order, then a totals row (``is_total``): ``[source,] segment, customers,
         customer_share, revenue, revenue_share, historical_clv, avg_recency_days,
-        avg_orders, p_alive, predicted_clv, action``. ``attrs`` holds ``units``,
-        ``reasons`` and ``currency`` for :func:`payback.output.write_frame`.
-    customers : pandas.DataFrame or None
+        avg_orders, p_alive, predicted_clv, action``, as a
+        :class:`payback.present.Table` (``.frame``) with the ``units``, ``reasons`` and
+        ``currency`` that :func:`payback.output.write_frame` shows.
+    customers : payback.present.Table or None
         One row per customer: ``customer_id, [source,] last_order, recency_days,
         frequency, monetary, r, f, m, fm, segment[, p_alive, predicted_clv]``.
-    scores : pandas.DataFrame
+    scores : payback.present.Table
         Per variable and score: ``customers`` and the ``low`` .. ``high`` values scored so.
     as_of : datetime.date
         End of observation.
@@ -110,9 +113,9 @@ class RFMResult:
         Column -> why its values are missing.
     """
 
-    segments: pd.DataFrame
-    customers: pd.DataFrame | None
-    scores: pd.DataFrame
+    segments: Table
+    customers: Table | None
+    scores: Table
     as_of: dt.date
     rules: RuleTable
     reasons: dict[str, str] = field(default_factory=dict)
@@ -295,13 +298,12 @@ def rfm(
         summary = _summary(store, table_once, keys, table, predict, by is not None, reasons)
         scores = _score_ranges(store, table_once)
         members = store.execute(table_once.order_by("customer_id")) if customers else None
-    summary.attrs["currency"] = currency
+    summary = replace(summary, currency=currency)
     if members is not None:
-        members.attrs["units"] = {"monetary": "money", "frequency": "count",
-                                  "recency_days": "count", "p_alive": "rate",
-                                  "predicted_clv": "money"}  # fmt: skip
-        members.attrs["currency"] = currency
-        members.attrs["reasons"] = {k: v for k, v in reasons.items() if k in members}
+        units = {"monetary": "money", "frequency": "count", "recency_days": "count",
+                 "p_alive": "rate", "predicted_clv": "money"}  # fmt: skip
+        why = {k: v for k, v in reasons.items() if k in members}
+        members = Table(members, units, why, currency)
     return RFMResult(
         segments=summary,
         customers=members,
@@ -325,7 +327,8 @@ def _with_predictions(store, expr, day, horizon_months, model) -> tuple[ir.Table
         why = f"the CLV models could not be fitted: {e}"
         return expr.mutate(p_alive=ibis.null("float64"), predicted_clv=ibis.null("float64")), why
     pred = pred.customers
-    why = pred.attrs.get("reasons", {}).get("clv")
+    why = pred.reasons.get("clv")
+    pred = pred.frame
     frame = pd.DataFrame(
         {
             "_id": pred["customer_id"].astype(str),
@@ -338,7 +341,7 @@ def _with_predictions(store, expr, day, horizon_months, model) -> tuple[ir.Table
     return joined.select(*expr.columns, "p_alive", "predicted_clv"), why
 
 
-def _summary(store, expr, keys, table: RuleTable, predict, by_source, reasons) -> pd.DataFrame:
+def _summary(store, expr, keys, table: RuleTable, predict, by_source, reasons) -> Table:
     """Per segment (and source): the engine's sums, then shares and the rule table's order."""
     aggregates = {
         "customers": expr.count(),
@@ -399,7 +402,7 @@ def _summary(store, expr, keys, table: RuleTable, predict, by_source, reasons) -
             reasons.setdefault("predicted_clv", "no customers in the segment")
     if (all_revenue <= 0).any():
         reasons.setdefault("revenue_share", "no revenue to share")
-    out.attrs["units"] = {
+    units = {
         "customers": "count",
         "customer_share": "rate",
         "revenue": "money",
@@ -410,8 +413,8 @@ def _summary(store, expr, keys, table: RuleTable, predict, by_source, reasons) -
         "p_alive": "rate",
         "predicted_clv": "money",
     }
-    out.attrs["reasons"] = {k: v for k, v in reasons.items() if k in out}
-    return out.reset_index(drop=True)
+    why = {k: v for k, v in reasons.items() if k in out}
+    return Table(out.reset_index(drop=True), units, why)
 
 
 def _weighted(values: pd.Series, weights: pd.Series) -> float | None:
@@ -421,7 +424,7 @@ def _weighted(values: pd.Series, weights: pd.Series) -> float | None:
     return float((values.astype("float64").fillna(0) * w).sum() / w.sum())
 
 
-def _score_ranges(store, expr) -> pd.DataFrame:
+def _score_ranges(store, expr) -> Table:
     """Per variable and score: customers and the lowest and highest value scored so."""
     parts = []
     for variable, letter in zip(VARIABLES, ("r", "f", "m"), strict=True):
@@ -435,5 +438,4 @@ def _score_ranges(store, expr) -> pd.DataFrame:
     frame = store.execute(union.select("variable", "score", "customers", "low", "high"))
     frame["_v"] = frame.variable.map({v: i for i, v in enumerate(VARIABLES)})
     frame = frame.sort_values(["_v", "score"]).drop(columns="_v").reset_index(drop=True)
-    frame.attrs["units"] = {"customers": "count"}
-    return frame
+    return Table(frame, {"customers": "count"})
