@@ -19,13 +19,21 @@ from payback.errors import InputError
 
 
 class ApiError(Exception):
-    """A refused request (400): the message and, for unknown names, the valid ones."""
+    """A refused request (400): the message and, for unknown names, the valid ones; other
+    statuses (409, 503) with the ``headers`` they need (``Retry-After``)."""
 
-    def __init__(self, detail: str, valid: Sequence[str] | None = None, status: int = 400):
+    def __init__(
+        self,
+        detail: str,
+        valid: Sequence[str] | None = None,
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.valid = list(valid) if valid is not None else None
         self.status = status
+        self.headers = dict(headers or {})
 
 
 # -- query parameters (typed; documented in the OpenAPI schema) --------------------------------

@@ -47,5 +47,5 @@ def catalogue() -> Response:
     response_model=models.FiltersResponse,
     summary="The data's period and the values the filters can take",
 )
-def filters(s: Services = Depends(services)) -> Response:
-    return s.json_response(*filters_job())
+async def filters(s: Services = Depends(services)) -> Response:
+    return await s.response(*filters_job())

@@ -43,16 +43,16 @@ def section_endpoint(ext) -> Callable[..., Response]:
 
     if not ext.filtered:  # whole history: no period, no filters
 
-        def whole(by: str = Depends(grain), s: Services = Depends(services)) -> Response:
-            return s.json_response(*section_job(ext, ViewQuery(None, None, {}), by))
+        async def whole(by: str = Depends(grain), s: Services = Depends(services)) -> Response:
+            return await s.response(*section_job(ext, ViewQuery(None, None, {}), by))
 
         return whole
 
-    def endpoint(
+    async def endpoint(
         v: ViewQuery = Depends(view_query),
         by: str = Depends(grain),
         s: Services = Depends(services),
     ) -> Response:
-        return s.json_response(*section_job(ext, v, by))
+        return await s.response(*section_job(ext, v, by))
 
     return endpoint
