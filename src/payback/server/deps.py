@@ -159,7 +159,7 @@ class Services:
         return Response(content, media_type=media_type, headers=extra)
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     """FastAPI dependency: the app's :class:`Services`."""
     return request.app.state.services
 
@@ -168,11 +168,11 @@ def services(request: Request) -> Services:
 bearer = HTTPBearer(auto_error=False, description="The token given to `payback serve`.")
 
 
-def require_token(
+async def require_token(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> None:
     """401 unless the request carries ``Authorization: Bearer <the app's token>``."""
-    token = services(request).token
+    token = request.app.state.services.token
     if token is None:
         return
     given = credentials.credentials if credentials is not None else ""
@@ -185,7 +185,7 @@ def require_token(
         )
 
 
-def known_parameters(request: Request) -> None:
+async def known_parameters(request: Request) -> None:
     """400 for a query parameter the operation does not document (after the token)."""
     path = getattr(request.scope.get("route"), "path", request.url.path)
     schema = request.app.openapi()

@@ -207,7 +207,7 @@ class ViewQuery:
         return query_key(name, s=self.start, e=self.end, where=self.where, **extra)
 
 
-def view_query(start: From = None, end: To = None, where: Where = None) -> ViewQuery:
+async def view_query(start: From = None, end: To = None, where: Where = None) -> ViewQuery:
     """FastAPI dependency: ``from``, ``to`` and ``where`` checked (400 when wrong)."""
     check_period(start, end)
     return ViewQuery(start, end, parse_filters(where))
@@ -228,7 +228,7 @@ class GrainQuery:
         return parse_metric_names(self.metrics, default)
 
 
-def grain_query(
+async def grain_query(
     by: By = None, metrics: Metrics = None, view: ViewQuery = Depends(view_query)
 ) -> GrainQuery:
     """FastAPI dependency: ``by`` and ``metrics`` (validated by the endpoint's defaults)."""

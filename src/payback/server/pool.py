@@ -132,9 +132,9 @@ def run_task(source: Any, task: Callable[[Any], Any]) -> bytes:
     from payback.server.params import ApiError
     from payback.server.payloads import dumps
 
-    if not hasattr(source, "open"):
-        from payback.server.deps import StoreSource
+    from payback.server.deps import StoreSource
 
+    if not isinstance(source, StoreSource):
         source = StoreSource(source)
     try:
         with source.open() as store:

@@ -17,7 +17,7 @@ router = APIRouter()
     response_model=models.CatalogueResponse,
     summary="The metric catalogue, the dimensions and the views offered",
 )
-def catalogue() -> Response:
+async def catalogue() -> Response:
     from payback.metrics import CATALOGUE, GRAINS
     from payback.report.extensions import extensions
 

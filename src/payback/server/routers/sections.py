@@ -36,7 +36,7 @@ def section_endpoint(ext) -> Callable[..., Response]:
     what = "acquisition source" if not ext.filtered else "grain"
     grains = ", ".join(ext.grains)
 
-    def grain(
+    async def grain(
         by: str | None = Query(None, description=f"The {what}: {grains} (default first)."),
     ) -> str:
         return parse_section_grain(by, ext.grains, path)
