@@ -20,8 +20,8 @@ def test_the_pool_runs_the_lowest_priority_number_first_and_no_more_than_its_wor
     pool = ComputePool(workers=1)
     gate, ran = threading.Event(), []
     first = pool.submit(0, gate.wait)  # holds the only worker
-    later = [pool.submit(p, ran.append, name) for p, name in ((7, "report"), (4, "ltv"),
-                                                              (1, "headline"), (4, "ltv2"))]  # fmt: skip
+    asked = ((7, "report"), (4, "ltv"), (1, "headline"), (4, "ltv2"))
+    later = [pool.submit(p, ran.append, name) for p, name in asked]
     assert pool.queued == 4 and ran == []
     gate.set()
     first.result(10)

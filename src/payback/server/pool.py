@@ -129,10 +129,9 @@ def run_task(source: Any, task: Callable[[Any], Any]) -> bytes:
     import duckdb
 
     from payback.errors import CurrencyError, PaybackError
+    from payback.server.deps import StoreSource
     from payback.server.params import ApiError
     from payback.server.payloads import dumps
-
-    from payback.server.deps import StoreSource
 
     if not isinstance(source, StoreSource):
         source = StoreSource(source)
