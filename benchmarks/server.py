@@ -27,6 +27,10 @@ different period, ``--uncached-concurrency`` at a time) while client threads ask
 cached ones again and again; it prints cached p50/p99/max and the cold views' latency.
 Target (issue 9): cached p99 under 200 ms while cold work runs.
 
+``--cached-cpu`` prints the server process's CPU time per cached ``/api/metrics`` answer
+(``--cached-requests`` of them, 8 client threads), read from ``/proc/<pid>/stat``: the
+cost of answering from the cache, whatever the machine's load.
+
 Usage::
 
     python benchmarks/server.py --customers 1000000            # builds the demo store first
@@ -34,6 +38,7 @@ Usage::
     python benchmarks/server.py --db demo.duckdb --requests 200 --cached-requests 2000
     python benchmarks/server.py --db demo-200k.duckdb --dashboard --rounds 3
     python benchmarks/server.py --db demo-200k.duckdb --side-by-side --cold-requests 24
+    python benchmarks/server.py --db demo-200k.duckdb --cached-cpu --cached-requests 1000
 """
 
 from __future__ import annotations
@@ -264,6 +269,33 @@ def side_by_side(db: Path, cold_requests: int, concurrency: int, threads: bool) 
     return 0 if ok else 1
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cached_cpu(db: Path, requests: int, threads: bool) -> int:
+    """Server CPU per cached answer (the cache's own cost, independent of the load)."""
+    proc, base = serve_process(db, threads)
+    try:
+        queries = [dict(QUERY)] * requests
+        run(base, queries[:1], 1)  # computed once
+        run(base, queries[:50], 4)  # connections and code paths warm
+        before = process_cpu(proc.pid)
+        lat, wall = run(base, queries, 8)
+        per = (process_cpu(proc.pid) - before) / requests * 1000
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    print(f"\nMachine: {machine()}\n")
+    print("| requests | n | concurrency | p50 ms | p95 ms | p99 ms | max ms | req/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(row("cached (same query)", lat, wall, 8))
+    print(f"\nserver CPU per cached answer: {per:.2f} ms")
+    return 0
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100)."""
     ordered = sorted(values)
@@ -347,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", action="store_true", help="compute in threads, not worker processes"
     )
+    parser.add_argument("--cached-cpu", action="store_true", help="server CPU per cached answer")
     args = parser.parse_args(argv)
 
     tmp = None
@@ -358,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
         build_demo(args.customers, db)
     if args.dashboard:
         return dashboard(db, args.rounds, args.threads)
+    if args.cached_cpu:
+        return cached_cpu(db, args.cached_requests, args.threads)
     if args.side_by_side:
         return side_by_side(db, args.cold_requests, args.uncached_concurrency, args.threads)
 

@@ -119,3 +119,17 @@ def test_processes_need_a_store_file():
 
     with pytest.raises(ValueError, match="processes=True needs a store file"):
         create_app(open_store(":memory:"), processes=True)
+
+
+def test_a_dead_worker_process_is_replaced(shop_db):
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ComputePool(workers=1, processes=True, db=shop_db)
+    try:
+        first = pool.submit(0, os.getpid).result(120)
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(0, os._exit, 9).result(120)  # the worker dies (killed, out of memory)
+        assert pool.submit(0, os.getpid).result(120) != first  # a new worker answers
+    finally:
+        pool.shutdown()

@@ -134,7 +134,8 @@ class Services:
             holds the store and nothing was cached for ``key`` before.
         """
         try:
-            return await asyncio.wrap_future(self.start(key, task)), False
+            # shielded: a client that goes away must not cancel what others wait for
+            return await asyncio.shield(asyncio.wrap_future(self.start(key, task))), False
         except TaskError as e:
             raise ApiError(e.detail, e.valid, e.status) from None
         except StoreBusy as e:

@@ -36,6 +36,7 @@ from concurrent.futures import (
     ProcessPoolExecutor,
     ThreadPoolExecutor,
 )
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 #: The order cold work runs in (lower first): what the page shows at its top, and what is
@@ -231,8 +232,13 @@ class ComputePool:
                 _, _, fn, args, outer = heapq.heappop(self._queue)
                 if not outer.set_running_or_notify_cancel():
                     continue
+                try:
+                    inner = self._ensure().submit(fn, *args)
+                except Exception as e:  # a broken or shut-down executor: this task fails
+                    outer.set_exception(e)
+                    self._executor = None
+                    continue
                 self._running += 1
-                inner = self._ensure().submit(fn, *args)
             inner.add_done_callback(lambda f, outer=outer: self._done(f, outer))
 
     def _done(self, inner: Future, outer: Future) -> None:
@@ -242,6 +248,15 @@ class ComputePool:
             outer.set_exception(CancelledError())
             return
         error = inner.exception()
+        if isinstance(error, BrokenProcessPool):  # a worker died (killed, out of memory):
+            with self._lock:  # the next task starts new workers
+                broken = self._executor
+                if broken is not None and getattr(broken, "_broken", False):
+                    self._executor = None
+                else:
+                    broken = None
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
         if error is not None:
             outer.set_exception(error)
         else:
