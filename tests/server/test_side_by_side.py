@@ -133,3 +133,19 @@ def test_a_dead_worker_process_is_replaced(shop_db):
         assert pool.submit(0, os.getpid).result(120) != first  # a new worker answers
     finally:
         pool.shutdown()
+
+
+def test_a_view_computed_before_it_is_registered_is_cached_without_deadlock(shop_db):
+    from concurrent.futures import Future
+
+    services = create_app(shop_db).state.services
+    done: Future = Future()
+    done.set_result(b'{"answer":42}')
+    services.pool.run = lambda *args: done  # finished before start() registers it
+    got = []
+    asker = threading.Thread(target=lambda: got.append(services.start(("x",), None)), daemon=True)
+    asker.start()
+    asker.join(10)
+    assert not asker.is_alive(), "start() deadlocked on its own lock"
+    assert got[0].result() == b'{"answer":42}'
+    assert services.cache.lookup(("x",), services.source.version()) == (True, b'{"answer":42}')

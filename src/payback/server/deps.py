@@ -111,10 +111,12 @@ class Services:
         assert self.pool is not None, "Services.start needs a pool"
         with self._pending_lock:
             future = self._pending.get((key, version))
-            if future is None:
+            created = future is None
+            if created:
                 future = self.pool.run(priority(key), task, self.source)
                 self._pending[(key, version)] = future
-                future.add_done_callback(lambda f: self._finished(key, version, f))
+        if created:  # outside the lock: a future already done calls back at once
+            future.add_done_callback(lambda f: self._finished(key, version, f))
         return future
 
     def _finished(self, key: tuple, version: Any, future: Future) -> None:
@@ -202,8 +204,16 @@ def api_dependencies(token: str | None) -> list[Any]:
 
 
 def error_responses(token: str | None) -> dict[int | str, dict[str, Any]]:
-    """The refusals every ``/api`` route documents: 400, and 401 with a token."""
-    errors: dict[int | str, dict[str, Any]] = {400: {"model": models.ErrorResponse}}
+    """The refusals every ``/api`` route documents: 400, 503 (a writer holds the store),
+    and 401 with a token."""
+    errors: dict[int | str, dict[str, Any]] = {
+        400: {"model": models.ErrorResponse},
+        503: {
+            "model": models.ErrorResponse,
+            "description": "The store is being written (an import): try again after "
+            "Retry-After seconds.",
+        },
+    }
     if token is not None:
         errors[401] = {"model": models.ErrorResponse}
     return errors
