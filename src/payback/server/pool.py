@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import multiprocessing
@@ -100,14 +101,18 @@ _WORKER_DB: Any = None
 
 
 def _init_worker(db: Any) -> None:
-    """A worker process's start: remember the store and import what every view needs."""
+    """A worker process's start: remember the store, import what every view needs and ask
+    the store once (the query engine's first use costs seconds: not in a user's request)."""
     global _WORKER_DB
     _WORKER_DB = db
     import payback.report.build
     import payback.report.extensions
     import payback.server.payloads
+    from payback.report.views import data_period
 
     payback.report.extensions.extensions()
+    with contextlib.suppress(Exception):  # a store being written: its first request says so
+        run_task(db, data_period)
 
 
 def _in_worker(task: Callable[[Any], Any]) -> bytes:
