@@ -77,6 +77,7 @@ class QueryCache:
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._stale: dict[Hashable, Any] = {}
         self._version: Hashable = None
         self._lock = threading.Lock()
         self._inflight: dict[Hashable, threading.Lock] = {}
@@ -89,15 +90,48 @@ class QueryCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._stale.clear()
 
     def _lookup(self, key: Hashable, version: Hashable) -> tuple[bool, Any]:
         with self._lock:
             if version != self._version:
+                if self._data:  # kept for stale(): a store being written cannot be read
+                    self._stale = dict(self._data)
                 self._data.clear()
                 self._version = version
             if key in self._data:
                 self._data.move_to_end(key)
                 return True, self._data[key]
+            return False, None
+
+    def lookup(self, key: Hashable, version: Hashable) -> tuple[bool, Any]:
+        """``(True, value)`` when ``key`` is cached for this store ``version`` (counted as
+        a hit), else ``(False, None)``; never computes, never waits for a computation."""
+        found, value = self._lookup(key, version)
+        if found:
+            with self._lock:
+                self.hits += 1
+        return found, value
+
+    def put(self, key: Hashable, version: Hashable, value: Any) -> None:
+        """Keep ``value`` of ``key`` computed on store ``version`` (counted as a miss);
+        dropped when the store has changed since."""
+        with self._lock:
+            self.misses += 1
+            if version == self._version:
+                self._data[key] = value
+                self._data.move_to_end(key)
+                while len(self._data) > self.maxsize:
+                    self._data.popitem(last=False)
+
+    def stale(self, key: Hashable) -> tuple[bool, Any]:
+        """The value ``key`` had on the last store version that held any value, for
+        answering while a writer holds the store (``(False, None)`` when there is none)."""
+        with self._lock:
+            if key in self._data:
+                return True, self._data[key]
+            if key in self._stale:
+                return True, self._stale[key]
             return False, None
 
     def get_or_compute(self, key: Hashable, *, version: Hashable, compute: Callable[[], T]) -> T:
@@ -117,13 +151,7 @@ class QueryCache:
                 return value
             try:
                 value = compute()
-                with self._lock:
-                    self.misses += 1
-                    if version == self._version:
-                        self._data[key] = value
-                        self._data.move_to_end(key)
-                        while len(self._data) > self.maxsize:
-                            self._data.popitem(last=False)
+                self.put(key, version, value)
             finally:
                 # only once the value is stored: a thread arriving in between would find
                 # neither the value nor the gate and compute the key a second time

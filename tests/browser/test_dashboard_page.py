@@ -101,3 +101,27 @@ def test_a_slow_query_shows_progress(page, server_url):
     assert page.locator('[data-panel="timeseries"]').get_attribute("aria-busy") == "true"
     page.wait_for_selector("#fig-over-time .plot-container svg .trace", timeout=20_000)
     assert busy.count() == 0
+
+
+def test_the_ltv_cac_card_is_filled_in_once_the_clv_view_is_there(page, server_url, demo_db):
+    from payback.report.clv_section import new_customer_ltv
+    from payback.store import open_store
+
+    page.goto(server_url + "/")
+    page.wait_for_selector('#cards article.card[data-metric="cac"]')
+    card = page.locator('#cards article[data-metric="ltv_cac"]')
+    page.wait_for_selector('#cards article[data-metric="ltv_cac"]:not(.pending)', timeout=60_000)
+    _settled(page)
+    assert card.locator(".card-label").text_content().startswith("LTV/CAC (revenue)")
+    assert card.locator(".basis").inner_text() == "paid traffic"
+    # the card's value: predicted LTV of a new customer over the paid CAC of the headline
+    with open_store(demo_db, read_only=True) as store:
+        ltv = new_customer_ltv(store)
+    cac = float(page.locator('#cards article[data-metric="cac"] .card-value').get_attribute(
+        "title").split(":")[0].split()[0].replace(",", ""))  # fmt: skip
+    shown = float(card.locator(".card-value").inner_text().split()[0].rstrip("×"))
+    assert shown == pytest.approx(ltv / cac, abs=0.006)
+    # asked after the headline and /api/ltv answered, never holding the headline up
+    asked = [u.split("?")[0].rsplit("/", 1)[-1] for u in page.recorder.urls if "/api/" in u]
+    assert asked.index("ltv_cac") > asked.index("ltv") > asked.index("headline")
+    assert page.recorder.errors == []

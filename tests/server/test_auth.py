@@ -10,7 +10,7 @@ from payback.server import create_app
 TOKEN = "s3cret-token"
 
 API = ["/api/catalogue", "/api/filters", "/api/metrics", "/api/metrics.csv",
-       "/api/metrics.parquet", "/api/headline", "/api/timeseries", "/api/table",
+       "/api/metrics.parquet", "/api/headline", "/api/ltv_cac", "/api/timeseries", "/api/table",
        "/api/report", "/api/ltv", "/api/economics"]  # fmt: skip
 
 

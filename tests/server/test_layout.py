@@ -47,6 +47,7 @@ def test_every_api_route_lives_in_a_router_module():
         "/api/metrics.csv": "payback.server.routers.metrics",
         "/api/metrics.parquet": "payback.server.routers.metrics",
         "/api/headline": "payback.server.routers.views",
+        "/api/ltv_cac": "payback.server.routers.views",
         "/api/timeseries": "payback.server.routers.views",
         "/api/table": "payback.server.routers.views",
         "/api/report": "payback.server.routers.report",

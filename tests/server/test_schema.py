@@ -10,8 +10,8 @@ from schemathesis.checks import not_a_server_error
 
 OPTIONAL = ["/api/ltv", "/api/economics"]  # CLV and ceilings: always served
 OPERATIONS = ["/api/catalogue", "/api/filters", "/api/metrics", "/api/metrics.csv",
-              "/api/metrics.parquet", "/api/headline", "/api/timeseries", "/api/table",
-              "/api/report", *OPTIONAL]  # fmt: skip
+              "/api/metrics.parquet", "/api/headline", "/api/ltv_cac", "/api/timeseries",
+              "/api/table", "/api/report", *OPTIONAL]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

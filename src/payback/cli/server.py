@@ -38,13 +38,23 @@ def serve_command(
         help="Require 'Authorization: Bearer TOKEN' on the API (needed off 127.0.0.1).",
         show_default=False,
     ),
+    workers: int = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        max=64,
+        help="Worker processes computing views (default 2, 1 on a one-core machine).",
+        show_default=False,
+    ),
 ) -> None:
     """Serve the dashboard (the report's views with filters and drill-down) and its JSON API.
 
     Listens on 127.0.0.1 only unless --host says otherwise; any other address needs a
     token. The address is printed once the port is held: a port in use is an error
     (exit 2), never someone else's server. Responses are cached per query until the
-    store file changes. The OpenAPI description is at /docs.
+    store file changes; views not cached yet are computed by a few worker processes
+    (the ones the page shows first first) while cached ones answer at once. The OpenAPI
+    description is at /docs.
     """
     from payback.server.app import create_app
     from payback.store import default_db_path, open_store
@@ -53,7 +63,10 @@ def serve_command(
     check_bind(host, token)
     path = db or default_db_path()
     open_store(path, read_only=True).close()  # a missing store fails now, with its message
-    app = create_app(path, token=token, allowed_hosts=allowed_hosts(host), warm=True)
+    app = create_app(
+        path, token=token, allowed_hosts=allowed_hosts(host), warm=True, workers=workers,
+        processes=True,
+    )  # fmt: skip
     sockets = listen(host, port)
     bound = sockets[0].getsockname()[1] if sockets else port
     typer.echo(f"payback dashboard for {os.path.abspath(path)} at {url_of(host, bound)}")

@@ -9,6 +9,7 @@ Endpoints (all GET; ``/docs`` (rendered here, no CDN) and ``/openapi.json`` desc
 ``/api/metrics``           metrics at any grain (``by``, ``metrics``, ``from``, ``to``,
                            ``where``, ``limit``); ``.csv`` and ``.parquet`` downloads
 ``/api/headline``          headline cards with the change against the previous period
+``/api/ltv_cac``           the headline's LTV/CAC card (it waits for the CLV fit)
 ``/api/timeseries``        spend, revenue and DRR per day/week/month, with its chart
 ``/api/table``             a formatted drill-down table (platform → campaign → keyword)
 ``/api/ltv``               cohort LTV, predicted CLV by source (``by``; whole history)
@@ -51,6 +52,7 @@ from payback.server.network import LOOPBACK_HOSTS
 from payback.server.openapi import api_docs_page, openapi_schema, query_parameters
 from payback.server.params import ApiError
 from payback.server.payloads import default_jobs
+from payback.server.pool import ComputePool
 from payback.server.routers import meta, metrics, page, report, sections, views
 
 __all__ = ["CSP", "LOOPBACK_HOSTS", "api_docs_page", "create_app", "query_parameters"]
@@ -70,6 +72,8 @@ def create_app(
     allowed_hosts: Sequence[str] | None = None,
     cache_size: int = 256,
     warm: bool = False,
+    workers: int | None = None,
+    processes: bool = False,
 ) -> FastAPI:
     """Build the dashboard app on a store file (or an open Store).
 
@@ -91,6 +95,14 @@ def create_app(
     warm : bool
         When the server starts, compute the views the dashboard opens with in a
         background thread, so the first page load finds them cached (``payback serve``).
+    workers : int, optional
+        Views computed at once (default two, one on a one-core machine); the others wait
+        in a queue, the views the page shows first first, and a cached answer never waits
+        (:mod:`payback.server.pool`).
+    processes : bool
+        Compute in that many worker processes (started with the server) instead of
+        threads: Python work then uses every core and never slows the cached answers
+        (``payback serve``). Needs a store file.
 
     Examples
     --------
@@ -99,7 +111,11 @@ def create_app(
     >>> list(app.openapi()["paths"])[:3]
     ['/api/catalogue', '/api/filters', '/api/metrics']
     """
-    services = Services(StoreSource(db), QueryCache(cache_size), token)
+    source = StoreSource(db)
+    if processes and source.path is None:
+        raise ValueError("processes=True needs a store file, not an in-memory store")
+    pool = ComputePool(workers, processes=processes, db=source.path)
+    services = Services(source, QueryCache(cache_size), token, pool)
     app = FastAPI(
         title="payback dashboard API",
         version=page.version(),
@@ -178,7 +194,7 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     body: dict[str, Any] = {"detail": exc.detail}
     if exc.valid is not None:
         body["valid"] = exc.valid
-    return JSONResponse(body, status_code=exc.status)
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers or None)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -197,11 +213,12 @@ async def _payback_error(request: Request, exc: Exception) -> JSONResponse:
 
 # -- warm-up -----------------------------------------------------------------------------------
 def _warm_up(services: Services, stop: threading.Event) -> None:
+    """Queue the opening views in the pool (their priority orders them) and wait for them."""
     for key, compute in default_jobs():
         if stop.is_set():
             return
         try:
-            services.cached_json(key, compute)
+            services.start(key, compute).result()
         except Exception:  # best effort: the request itself reports the error
             continue
 
@@ -209,6 +226,8 @@ def _warm_up(services: Services, stop: threading.Event) -> None:
 def _lifespan(services: Services, warm: bool):
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        assert services.pool is not None
+        await asyncio.to_thread(services.pool.start)  # worker processes import now
         stop = threading.Event()
         thread = threading.Thread(target=_warm_up, args=(services, stop), name="payback-warm-up")
         if warm:  # when the server starts, not when the app is merely built
@@ -217,6 +236,7 @@ def _lifespan(services: Services, warm: bool):
         # at shutdown, let the view being computed finish: a query still running in
         # the store's native threads when the interpreter exits aborts the process
         stop.set()
+        await asyncio.to_thread(services.pool.shutdown)
         if thread.is_alive():
             await asyncio.to_thread(thread.join)
 

@@ -10,16 +10,24 @@ with ``Depends(services)``. The query parameters themselves (``by``, ``metrics``
 import in another process can write between requests; its :meth:`StoreSource.version`
 (:func:`payback.cache.file_stamp`) changes whenever the store file (or its write-ahead
 log) changes, and the cache drops every older response.
+
+Cold work goes through the app's :class:`~payback.server.pool.ComputePool` (a few workers,
+the views the page shows first first): a route awaits :meth:`Services.body`, which
+answers a cached key at once, on the event loop, whatever the pool is busy with. While a
+writer holds the store, a view is answered from the last store version's cache (header
+``X-Payback-Stale: 1``) or refused with 503 and ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import threading
 from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +38,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from payback.cache import QueryCache, file_stamp
 from payback.server import models
 from payback.server.openapi import query_parameters
-from payback.server.params import check_known
-from payback.server.payloads import dumps
+from payback.server.params import ApiError, check_known
+from payback.server.pool import RETRY_AFTER, ComputePool, StoreBusy, TaskError, priority
 
 
 class StoreSource:
@@ -82,31 +90,79 @@ class StoreSource:
 
 @dataclass(frozen=True)
 class Services:
-    """One app's store, response cache and token (``app.state.services``)."""
+    """One app's store, response cache, token and pool for cold work (``app.state.services``)."""
 
     source: StoreSource
     cache: QueryCache
     token: str | None = None
+    pool: ComputePool | None = None
+    _pending: dict = field(default_factory=dict, repr=False)
+    _pending_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def cached(self, key: tuple, compute: Callable[[Any], Any]) -> Any:
-        """``compute(store)`` once per query ``key`` and store version."""
+    def start(self, key: tuple, task: Callable[[Any], Any]) -> Future:
+        """The response body of ``task(store)`` as a future: at once when cached, else
+        computed by the pool (once per key and store version, however many ask)."""
+        version = self.source.version()
+        found, value = self.cache.lookup(key, version)
+        if found:
+            done: Future = Future()
+            done.set_result(value)
+            return done
+        assert self.pool is not None, "Services.start needs a pool"
+        with self._pending_lock:
+            future = self._pending.get((key, version))
+            created = future is None
+            if created:
+                future = self.pool.run(priority(key), task, self.source)
+                self._pending[(key, version)] = future
+        if created:  # outside the lock: a future already done calls back at once
+            future.add_done_callback(lambda f: self._finished(key, version, f))
+        return future
 
-        def run() -> Any:
-            with self.source.open() as store:
-                return compute(store)
+    def _finished(self, key: tuple, version: Any, future: Future) -> None:
+        with self._pending_lock:
+            self._pending.pop((key, version), None)
+        if not future.cancelled() and future.exception() is None:
+            self.cache.put(key, version, future.result())
 
-        return self.cache.get_or_compute(key, version=self.source.version(), compute=run)
+    async def body(self, key: tuple, task: Callable[[Any], Any]) -> tuple[bytes, bool]:
+        """The response body of ``task(store)`` and whether it is stale (the last store
+        version's, while a writer holds the store).
 
-    def cached_json(self, key: tuple, compute: Callable[[Any], Any]) -> bytes:
-        """The JSON bytes of ``compute(store)``, cached as :meth:`cached`."""
-        return self.cached(key, lambda store: dumps(compute(store)))
+        Raises
+        ------
+        ApiError
+            400/409 when the task refused its input; 503 (``Retry-After``) when a writer
+            holds the store and nothing was cached for ``key`` before.
+        """
+        try:
+            # shielded: a client that goes away must not cancel what others wait for
+            return await asyncio.shield(asyncio.wrap_future(self.start(key, task))), False
+        except TaskError as e:
+            raise ApiError(e.detail, e.valid, e.status) from None
+        except StoreBusy as e:
+            found, value = self.cache.stale(key)
+            if found:
+                return value, True
+            raise ApiError(
+                f"{e}; try again in a few seconds", status=503,
+                headers={"Retry-After": str(RETRY_AFTER)},
+            ) from None  # fmt: skip
 
-    def json_response(self, key: tuple, compute: Callable[[Any], Any]) -> Response:
-        """A JSON response of ``compute(store)``, cached as :meth:`cached`."""
-        return Response(self.cached_json(key, compute), media_type="application/json")
+    async def response(
+        self,
+        key: tuple,
+        task: Callable[[Any], Any],
+        media_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """A response of :meth:`body` (``X-Payback-Stale: 1`` when stale)."""
+        content, stale = await self.body(key, task)
+        extra = {**(headers or {}), **({"X-Payback-Stale": "1"} if stale else {})}
+        return Response(content, media_type=media_type, headers=extra)
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     """FastAPI dependency: the app's :class:`Services`."""
     return request.app.state.services
 
@@ -115,11 +171,11 @@ def services(request: Request) -> Services:
 bearer = HTTPBearer(auto_error=False, description="The token given to `payback serve`.")
 
 
-def require_token(
+async def require_token(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> None:
     """401 unless the request carries ``Authorization: Bearer <the app's token>``."""
-    token = services(request).token
+    token = request.app.state.services.token
     if token is None:
         return
     given = credentials.credentials if credentials is not None else ""
@@ -132,7 +188,7 @@ def require_token(
         )
 
 
-def known_parameters(request: Request) -> None:
+async def known_parameters(request: Request) -> None:
     """400 for a query parameter the operation does not document (after the token)."""
     path = getattr(request.scope.get("route"), "path", request.url.path)
     schema = request.app.openapi()
@@ -148,8 +204,16 @@ def api_dependencies(token: str | None) -> list[Any]:
 
 
 def error_responses(token: str | None) -> dict[int | str, dict[str, Any]]:
-    """The refusals every ``/api`` route documents: 400, and 401 with a token."""
-    errors: dict[int | str, dict[str, Any]] = {400: {"model": models.ErrorResponse}}
+    """The refusals every ``/api`` route documents: 400, 503 (a writer holds the store),
+    and 401 with a token."""
+    errors: dict[int | str, dict[str, Any]] = {
+        400: {"model": models.ErrorResponse},
+        503: {
+            "model": models.ErrorResponse,
+            "description": "The store is being written (an import): try again after "
+            "Retry-After seconds.",
+        },
+    }
     if token is not None:
         errors[401] = {"model": models.ErrorResponse}
     return errors

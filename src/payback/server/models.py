@@ -144,7 +144,16 @@ class HeadlineResponse(BaseModel):
     previous_has_data: bool
     note: str | None = Field(description="What the cards say when they show no change.")
     currency: str | None
-    cards: list[CardModel]
+    cards: list[CardModel] = Field(
+        description="Without the LTV/CAC card, which needs the CLV fit: see /api/ltv_cac."
+    )
+
+
+class LtvCacResponse(BaseModel):
+    card: CardModel | None = Field(
+        description="The headline's LTV/CAC card (its CAC over the same periods), or null."
+    )
+    note: str = Field(description="Why there is no card (empty when there is one).")
 
 
 class TimeseriesResponse(BaseModel):

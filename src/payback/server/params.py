@@ -19,13 +19,21 @@ from payback.errors import InputError
 
 
 class ApiError(Exception):
-    """A refused request (400): the message and, for unknown names, the valid ones."""
+    """A refused request (400): the message and, for unknown names, the valid ones; other
+    statuses (409, 503) with the ``headers`` they need (``Retry-After``)."""
 
-    def __init__(self, detail: str, valid: Sequence[str] | None = None, status: int = 400):
+    def __init__(
+        self,
+        detail: str,
+        valid: Sequence[str] | None = None,
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.valid = list(valid) if valid is not None else None
         self.status = status
+        self.headers = dict(headers or {})
 
 
 # -- query parameters (typed; documented in the OpenAPI schema) --------------------------------
@@ -207,7 +215,7 @@ class ViewQuery:
         return query_key(name, s=self.start, e=self.end, where=self.where, **extra)
 
 
-def view_query(start: From = None, end: To = None, where: Where = None) -> ViewQuery:
+async def view_query(start: From = None, end: To = None, where: Where = None) -> ViewQuery:
     """FastAPI dependency: ``from``, ``to`` and ``where`` checked (400 when wrong)."""
     check_period(start, end)
     return ViewQuery(start, end, parse_filters(where))
@@ -228,7 +236,7 @@ class GrainQuery:
         return parse_metric_names(self.metrics, default)
 
 
-def grain_query(
+async def grain_query(
     by: By = None, metrics: Metrics = None, view: ViewQuery = Depends(view_query)
 ) -> GrainQuery:
     """FastAPI dependency: ``by`` and ``metrics`` (validated by the endpoint's defaults)."""

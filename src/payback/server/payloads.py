@@ -1,7 +1,9 @@
 """What the dashboard's JSON views hold: pure functions of a store and a query.
 
-Each view is a *job*: its cache key (the normalised query) and the function that computes
-its JSON-ready document from a store. The app runs jobs through its cache.
+Each view is a *job*: its cache key (the normalised query) and the *task* that computes
+its JSON-ready document from a store: a picklable ``functools.partial`` of a function of
+this module, so a worker process can run it (:mod:`payback.server.pool`). The app runs
+jobs through its cache and its pool.
 
 The dashboard formats nothing itself: every number it shows comes as text made by
 :mod:`payback.present` (the rule of the CLI tables and the report) beside the raw value
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +48,26 @@ def filters_job() -> Job:
 
 
 def headline_job(v: ViewQuery) -> Job:
-    return v.key("headline"), lambda store: headline_payload(store, v.start, v.end, v.where)
+    return v.key("headline"), partial(headline_payload, start=v.start, end=v.end, where=v.where)
+
+
+def ltv_cac_job(v: ViewQuery, cac: dict[str, Any] | None) -> Job:
+    """The LTV/CAC card of the headline of ``v``, whose CAC (:func:`cac_of_headline`) is
+    ``cac``."""
+    return v.key("ltv_cac"), partial(ltv_cac_payload, **(cac or {}))
 
 
 def timeseries_job(v: ViewQuery, grain: str | None = None) -> Job:
-    return v.key("timeseries", g=grain), lambda store: timeseries_payload(
-        store, v.start, v.end, v.where, grain
+    return v.key("timeseries", g=grain), partial(
+        timeseries_payload, start=v.start, end=v.end, where=v.where, grain=grain
     )
 
 
 def table_job(v: ViewQuery, dims: tuple[str, ...], names: tuple[str, ...], limit: int) -> Job:
-    return v.key("table", by=dims, metrics=names, n=limit), lambda store: table_payload(
-        store, dims, names, v.start, v.end, v.where, limit
-    )
+    return v.key("table", by=dims, metrics=names, n=limit), partial(
+        table_payload, by=dims, metrics=names, start=v.start, end=v.end, where=v.where,
+        limit=limit,
+    )  # fmt: skip
 
 
 def section_job(ext, v: ViewQuery, by: str | None = None) -> Job:
@@ -66,9 +76,17 @@ def section_job(ext, v: ViewQuery, by: str | None = None) -> Job:
     by = by or ext.grains[0]
     if not ext.filtered:
         v = ViewQuery(None, None, {})
-    return v.key(ext.name, by=by), lambda store: section_payload(
-        ext.section(store, v.start, v.end, v.where, by)
+    return v.key(ext.name, by=by), partial(
+        section_by_name, name=ext.name, start=v.start, end=v.end, where=v.where, by=by
     )
+
+
+def section_by_name(store, name: str, start, end, where, by: str) -> dict[str, Any]:
+    """The JSON of the registered section ``name`` (looked up where it runs)."""
+    from payback.report.extensions import extensions
+
+    ext = next(e for e in extensions() if e.name == name)
+    return section_payload(ext.section(store, start, end, where, by))
 
 
 #: Rows the drill-down table keeps unless asked otherwise.
@@ -92,16 +110,57 @@ def default_jobs() -> list[Job]:
 
 # -- payloads (pure functions of a store and a query) ------------------------------------------
 def headline_payload(store, start, end, where) -> dict[str, Any]:
-    """The ``/api/headline`` document (:func:`payback.report.cards.headline_document`)."""
-    from payback.report.build import headline_ltv
+    """The ``/api/headline`` document (:func:`payback.report.cards.headline_document`)
+    without the LTV/CAC card, which needs the CLV fit: :func:`ltv_cac_payload` gives it."""
     from payback.report.cards import headline, headline_document
 
-    doc = headline_document(headline(store, start=start, end=end, where=where,
-                                     ltv=headline_ltv(store)))  # fmt: skip
+    doc = headline_document(headline(store, start=start, end=end, where=where))
     for key in ("compared", "previous"):  # the months the change compares, as text names them
         period = doc.get(f"{key}_period")
         doc[f"{key}_name"] = month_name(period["start"]) if period else ""
     return doc
+
+
+def cac_of_headline(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The CAC card's values of a ``/api/headline`` document, as :func:`ltv_cac_payload`
+    takes them (None without a CAC card).
+
+    >>> cac_of_headline({"currency": "EUR", "cards": [{"metric": "cac", "value": 20.0,
+    ...     "current": 25.0, "previous": 30.0, "blended": 10.0, "basis": "paid traffic"}]})
+    {'cac': 20.0, 'current_cac': 25.0, 'previous_cac': 30.0, 'blended_cac': 10.0, \
+'basis': 'paid traffic', 'currency': 'EUR'}
+    """
+    card = next((c for c in doc.get("cards", ()) if c.get("metric") == "cac"), None)
+    if card is None:
+        return None
+    return {
+        "cac": card["value"],
+        "current_cac": card["current"],
+        "previous_cac": card["previous"],
+        "blended_cac": card["blended"],
+        "basis": card["basis"],
+        "currency": doc.get("currency"),
+    }
+
+
+def ltv_cac_payload(store, **cac: Any) -> dict[str, Any]:
+    """The ``/api/ltv_cac`` document: the headline's LTV/CAC card
+    (:func:`payback.report.cards.ltv_cac_card`) from the predicted LTV of a new customer
+    (the CLV fit shared with ``/api/ltv``) and the CAC of the headline's periods
+    (:func:`cac_of_headline`); ``card`` is None, with a ``note``, when there is no CAC or
+    no model can be fitted on the data."""
+    from payback.report.build import headline_ltv
+    from payback.report.cards import card_document, ltv_cac_card
+
+    if not cac:
+        return {"card": None, "note": "no CAC in the headline: no LTV/CAC card"}
+    ltv = headline_ltv(store)
+    if ltv is None:
+        return {"card": None, "note": "no LTV/CAC card: no CLV model fits this data (see the "
+                "customer lifetime value section)"}  # fmt: skip
+    currency = cac.pop("currency")
+    card = ltv_cac_card(ltv, cac.pop("cac"), cac.pop("previous_cac"), currency, **cac)
+    return {"card": card_document(card, currency), "note": ""}
 
 
 def timeseries_payload(store, start, end, where, grain=None) -> dict[str, Any]:
@@ -162,6 +221,42 @@ def table_payload(store, by, metrics, start, end, where, limit) -> dict[str, Any
     }
 
 
+def metrics_payload(store, by, metrics, start, end, where, limit) -> dict[str, Any]:
+    """The ``/api/metrics`` document: raw values, totals and reasons."""
+    from payback.report.views import metric_table
+
+    t = metric_table(
+        store, by, metrics, where=where, start=start, end=end, limit=limit, explain=False
+    )
+    return {
+        "by": list(t.by),
+        "metrics": list(t.metrics),
+        "currency": t.currency,
+        "rows": list(t.rows),
+        "total": t.total,
+        "totals": list(t.totals),
+        "reasons": t.reasons,
+        "row_count": t.row_count,
+    }
+
+
+def export_payload(store, fmt: str, by, metrics, start, end, where) -> bytes:
+    """Every row of a metrics query as ``csv`` or ``parquet`` bytes (:func:`export_bytes`)."""
+    from payback.metrics import compute_metrics
+
+    result = compute_metrics(
+        store, by=by, metrics=metrics, where=where or None, start=start, end=end
+    )
+    return export_bytes(result.table, fmt)
+
+
+def report_payload(store, start, end, where) -> bytes:
+    """The self-contained HTML report of the period and filters."""
+    from payback.report.build import render_report
+
+    return render_report(store, start=start, end=end, where=where).encode()
+
+
 def export_bytes(table, fmt: str) -> bytes:
     """A metrics table (:attr:`payback.metrics.MetricsResult.table`) as spreadsheet-safe
     CSV or as Parquet with its units, reasons and currency (via :mod:`payback.output`)."""
@@ -198,7 +293,7 @@ def views_offered() -> list[str]:
     """The views this server offers."""
     from payback.report.extensions import extensions
 
-    base = ["headline", "timeseries", "table", "metrics", "report"]
+    base = ["headline", "ltv_cac", "timeseries", "table", "metrics", "report"]
     return base + [e.name for e in extensions()]
 
 

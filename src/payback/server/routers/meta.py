@@ -17,7 +17,7 @@ router = APIRouter()
     response_model=models.CatalogueResponse,
     summary="The metric catalogue, the dimensions and the views offered",
 )
-def catalogue() -> Response:
+async def catalogue() -> Response:
     from payback.metrics import CATALOGUE, GRAINS
     from payback.report.extensions import extensions
 
@@ -47,5 +47,5 @@ def catalogue() -> Response:
     response_model=models.FiltersResponse,
     summary="The data's period and the values the filters can take",
 )
-def filters(s: Services = Depends(services)) -> Response:
-    return s.json_response(*filters_job())
+async def filters(s: Services = Depends(services)) -> Response:
+    return await s.response(*filters_job())

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from payback.server.deps import Services, services
 from payback.server.params import ViewQuery, view_query
+from payback.server.payloads import report_payload
 
 router = APIRouter()
 
@@ -17,15 +20,9 @@ router = APIRouter()
     response_class=Response,
     summary="The self-contained HTML report for the same period and filters",
 )
-def report(v: ViewQuery = Depends(view_query), s: Services = Depends(services)) -> Response:
-    from payback.report.build import render_report
-
-    body = s.cached(
-        v.key("report"),
-        lambda store: render_report(store, start=v.start, end=v.end, where=v.where).encode(),
-    )
-    return Response(
-        body,
-        media_type="text/html; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="payback-report.html"'},
-    )
+async def report(v: ViewQuery = Depends(view_query), s: Services = Depends(services)) -> Response:
+    task = partial(report_payload, start=v.start, end=v.end, where=v.where)
+    return await s.response(
+        v.key("report"), task, "text/html; charset=utf-8",
+        {"Content-Disposition": 'attachment; filename="payback-report.html"'},
+    )  # fmt: skip

@@ -36,23 +36,23 @@ def section_endpoint(ext) -> Callable[..., Response]:
     what = "acquisition source" if not ext.filtered else "grain"
     grains = ", ".join(ext.grains)
 
-    def grain(
+    async def grain(
         by: str | None = Query(None, description=f"The {what}: {grains} (default first)."),
     ) -> str:
         return parse_section_grain(by, ext.grains, path)
 
     if not ext.filtered:  # whole history: no period, no filters
 
-        def whole(by: str = Depends(grain), s: Services = Depends(services)) -> Response:
-            return s.json_response(*section_job(ext, ViewQuery(None, None, {}), by))
+        async def whole(by: str = Depends(grain), s: Services = Depends(services)) -> Response:
+            return await s.response(*section_job(ext, ViewQuery(None, None, {}), by))
 
         return whole
 
-    def endpoint(
+    async def endpoint(
         v: ViewQuery = Depends(view_query),
         by: str = Depends(grain),
         s: Services = Depends(services),
     ) -> Response:
-        return s.json_response(*section_job(ext, v, by))
+        return await s.response(*section_job(ext, v, by))
 
     return endpoint

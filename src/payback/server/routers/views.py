@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -10,7 +11,14 @@ from fastapi.responses import Response
 from payback.server import models
 from payback.server.deps import Services, services
 from payback.server.params import ApiError, GrainQuery, ViewQuery, grain_query, view_query
-from payback.server.payloads import TABLE_LIMIT, headline_job, table_job, timeseries_job
+from payback.server.payloads import (
+    TABLE_LIMIT,
+    cac_of_headline,
+    headline_job,
+    ltv_cac_job,
+    table_job,
+    timeseries_job,
+)
 
 router = APIRouter()
 
@@ -20,8 +28,20 @@ router = APIRouter()
     response_model=models.HeadlineResponse,
     summary="Headline cards and their change against the previous period",
 )
-def headline(v: ViewQuery = Depends(view_query), s: Services = Depends(services)) -> Response:
-    return s.json_response(*headline_job(v))
+async def headline(v: ViewQuery = Depends(view_query), s: Services = Depends(services)) -> Response:
+    return await s.response(*headline_job(v))
+
+
+@router.get(
+    "/api/ltv_cac",
+    response_model=models.LtvCacResponse,
+    summary="The headline's LTV/CAC card (predicted LTV of a new customer over its CAC)",
+)
+async def ltv_cac(v: ViewQuery = Depends(view_query), s: Services = Depends(services)) -> Response:
+    """The card the headline leaves out: it needs the CLV fit (seconds on a large store),
+    so the page asks for it once ``/api/ltv`` is there."""
+    body, _ = await s.body(*headline_job(v))
+    return await s.response(*ltv_cac_job(v, cac_of_headline(json.loads(body))))
 
 
 @router.get(
@@ -29,7 +49,7 @@ def headline(v: ViewQuery = Depends(view_query), s: Services = Depends(services)
     response_model=models.TimeseriesResponse,
     summary="Spend, revenue and DRR over time, with its chart",
 )
-def timeseries(
+async def timeseries(
     v: ViewQuery = Depends(view_query),
     grain: Annotated[
         str | None, Query(description="date, week or month (default: by the period's length)")
@@ -38,7 +58,7 @@ def timeseries(
 ) -> Response:
     if grain is not None and grain not in ("date", "week", "month"):
         raise ApiError(f"unknown time grain {grain!r}", ["date", "week", "month"])
-    return s.json_response(*timeseries_job(v, grain))
+    return await s.response(*timeseries_job(v, grain))
 
 
 @router.get(
@@ -46,7 +66,7 @@ def timeseries(
     response_model=models.TableResponse,
     summary="A formatted table at one grain (drill-down), with its CPO/CAC chart",
 )
-def table(
+async def table(
     q: GrainQuery = Depends(grain_query),
     limit: Annotated[int, Query(ge=1, le=5_000, description="Rows kept.")] = TABLE_LIMIT,
     s: Services = Depends(services),
@@ -55,4 +75,4 @@ def table(
 
     dims = q.dimensions(("platform",))
     names = q.metric_names(available(TABLE_METRICS))
-    return s.json_response(*table_job(q.view, dims, names, limit))
+    return await s.response(*table_job(q.view, dims, names, limit))

@@ -8,7 +8,8 @@
   var OPTIONAL = { ltv: "Customer lifetime value", economics: "Ceilings and verdicts" };
   var PLOT_CONFIG = { displaylogo: false, responsive: true,
                       modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
-  var state = { token: null, drill: [], views: [], wholeHistory: [], serial: {}, period: null };
+  var state = { token: null, drill: [], views: [], offered: [], wholeHistory: [], serial: {},
+                period: null, headline: null };
 
   try { state.token = window.sessionStorage.getItem("payback-token"); } catch (e) { /* private mode */ }
   if (window.location.hash.indexOf("#token=") === 0) {
@@ -100,59 +101,99 @@
       return;
     }
     $("headline-intro").textContent = data.intro || "";
+    state.headline = data;
+    data.cards.forEach(function (c) { host.appendChild(renderCard(c, data)); });
+    if (data.cards.some(function (c) { return c.metric === "cac"; })) {
+      /* the LTV/CAC card needs the CLV fit: it comes from /api/ltv_cac once /api/ltv is there */
+      var pending = el("article", "card pending");
+      pending.setAttribute("data-metric", "ltv_cac");
+      pending.appendChild(el("div", "card-label", "LTV/CAC"));
+      pending.appendChild(el("div", "card-value", "computing…"));
+      host.appendChild(pending);
+    }
+  }
+
+  function renderCard(c, data) {
     var whole = data.whole_history;
     var names = whole ? [data.compared_name, data.previous_name] : [];
-    data.cards.forEach(function (c) {
-      var card = el("article", "card");
-      card.setAttribute("data-metric", c.metric);
-      var label = el("div", "card-label", c.label);
-      if (c.basis) { label.appendChild(document.createTextNode(" ")); label.appendChild(el("span", "basis", c.basis)); }
-      card.appendChild(label);
-      var value = el("div", "card-value", c.text);
-      value.title = c.exact_text + ": " + c.explanation;
-      card.appendChild(value);
-      if (c.basis) {
-        var blended = el("div", "card-blended", "blended " + c.blended_text);
-        blended.title = c.blended_explanation;
-        card.appendChild(blended);
-      }
-      var change = el("div", "card-change " + (data.note ? "neutral" : (c.verdict || "neutral")));
-      if (data.note) {
-        change.appendChild(el("span", "vs", data.note));
-      } else if (whole) {
-        change.title = names[0] + ": " + c.current_text + "; " + names[1] + ": " + c.previous_text;
-        change.appendChild(el("span", "vs", data.comparison + ":"));
-        change.appendChild(document.createTextNode(" "));
-        change.appendChild(el("span", "delta", c.change_text));
-      } else {
-        change.appendChild(el("span", "delta", c.change_text));
-        change.appendChild(document.createTextNode(" "));
-        change.appendChild(el("span", "vs", "vs " + c.previous_text));
-      }
-      card.appendChild(change);
-      var details = el("details");
-      details.appendChild(el("summary", null, "How is this computed?"));
-      details.appendChild(el("p", "formula", c.label + " = " + c.formula));
-      if (c.inputs.length) {
-        var t = el("table", "inputs");
-        var head = t.createTHead().insertRow();
-        (whole ? ["", "whole history"].concat(names) : ["", "this period", "previous"]).forEach(function (h) {
-          head.appendChild(el("th", null, h));
-        });
-        var body = t.createTBody();
-        c.inputs.forEach(function (i) {
-          var row = body.insertRow();
-          row.appendChild(el("th", null, i.label));
-          row.appendChild(el("td", null, i.text));
-          if (whole) { row.appendChild(el("td", null, i.current_text)); }
-          row.appendChild(el("td", null, i.previous_text));
-        });
-        details.appendChild(t);
-      }
-      details.appendChild(el("p", "explanation", c.explanation));
-      if (c.blended_explanation) { details.appendChild(el("p", "explanation", c.blended_explanation)); }
-      card.appendChild(details);
-      host.appendChild(card);
+    var card = el("article", "card");
+    card.setAttribute("data-metric", c.metric);
+    var label = el("div", "card-label", c.label);
+    if (c.basis) { label.appendChild(document.createTextNode(" ")); label.appendChild(el("span", "basis", c.basis)); }
+    card.appendChild(label);
+    var value = el("div", "card-value", c.text);
+    value.title = c.exact_text + ": " + c.explanation;
+    card.appendChild(value);
+    if (c.basis) {
+      var blended = el("div", "card-blended", "blended " + c.blended_text);
+      blended.title = c.blended_explanation;
+      card.appendChild(blended);
+    }
+    var change = el("div", "card-change " + (data.note ? "neutral" : (c.verdict || "neutral")));
+    if (data.note) {
+      change.appendChild(el("span", "vs", data.note));
+    } else if (whole) {
+      change.title = names[0] + ": " + c.current_text + "; " + names[1] + ": " + c.previous_text;
+      change.appendChild(el("span", "vs", data.comparison + ":"));
+      change.appendChild(document.createTextNode(" "));
+      change.appendChild(el("span", "delta", c.change_text));
+    } else {
+      change.appendChild(el("span", "delta", c.change_text));
+      change.appendChild(document.createTextNode(" "));
+      change.appendChild(el("span", "vs", "vs " + c.previous_text));
+    }
+    card.appendChild(change);
+    var details = el("details");
+    details.appendChild(el("summary", null, "How is this computed?"));
+    details.appendChild(el("p", "formula", c.label + " = " + c.formula));
+    if (c.inputs.length) {
+      var t = el("table", "inputs");
+      var head = t.createTHead().insertRow();
+      (whole ? ["", "whole history"].concat(names) : ["", "this period", "previous"]).forEach(function (h) {
+        head.appendChild(el("th", null, h));
+      });
+      var body = t.createTBody();
+      c.inputs.forEach(function (i) {
+        var row = body.insertRow();
+        row.appendChild(el("th", null, i.label));
+        row.appendChild(el("td", null, i.text));
+        if (whole) { row.appendChild(el("td", null, i.current_text)); }
+        row.appendChild(el("td", null, i.previous_text));
+      });
+      details.appendChild(t);
+    }
+    details.appendChild(el("p", "explanation", c.explanation));
+    if (c.blended_explanation) { details.appendChild(el("p", "explanation", c.blended_explanation)); }
+    card.appendChild(details);
+    return card;
+  }
+
+  /* The headline's LTV/CAC card: asked once the headline and /api/ltv (which computes the
+     same CLV fit) are there, so it never holds the headline up. */
+  function loadLtvCac(params, waitFor) {
+    var serial = state.serial.headline;
+    function pending() {
+      var node = document.querySelector('#cards article.pending[data-metric="ltv_cac"]');
+      return state.serial.headline === serial ? node : null;
+    }
+    return Promise.all(waitFor).then(function () {
+      if (!pending()) { return null; }
+      return getJSON("/api/ltv_cac", params).then(function (doc) {
+        var node = pending();
+        if (!node) { return; }
+        if (doc.card) {
+          node.replaceWith(renderCard(doc.card, state.headline));
+        } else {
+          node.remove();
+        }
+      }, function (err) {
+        var node = pending();
+        if (!node) { return; }
+        node.classList.remove("pending");
+        var value = node.querySelector(".card-value");
+        value.textContent = "–";
+        node.appendChild(el("div", "error", String(err.message || err)));
+      });
     });
   }
 
@@ -264,7 +305,7 @@
 
   function loadAll() {
     var params = filterParams();
-    load("headline", function () { return getJSON("/api/headline", params); }, renderHeadline);
+    var waits = [load("headline", function () { return getJSON("/api/headline", params); }, renderHeadline)];
     load("timeseries", function () { return getJSON("/api/timeseries", params); }, function (data) {
       var unit = { date: "day", week: "week", month: "month" }[data.grain];
       $("over-time-intro").textContent = "Per " + unit + ". DRR (share of advertising cost) = cost / revenue; lower is better.";
@@ -274,8 +315,10 @@
     state.views.forEach(function (name) {
       /* a view on the whole history (CLV) takes no period or filters */
       var own = state.wholeHistory.indexOf(name) >= 0 ? null : params;
-      load(name, function () { return getJSON("/api/" + name, own); }, function (d) { renderSection(name, d); });
+      var done = load(name, function () { return getJSON("/api/" + name, own); }, function (d) { renderSection(name, d); });
+      if (name === "ltv") { waits.push(done); }
     });
+    if (state.offered.indexOf("ltv_cac") >= 0) { loadLtvCac(params, waits); }
   }
 
   /* -- downloads (fetched, so the token header goes along) --------------------------------- */
@@ -325,6 +368,7 @@
         $("f-from").min = $("f-to").min = filters.period.start;
         $("f-from").max = $("f-to").max = filters.period.end;
       }
+      state.offered = catalogue.views;
       state.views = catalogue.views.filter(function (v) { return OPTIONAL[v]; });
       state.wholeHistory = catalogue.whole_history || [];
       var extra = $("extra-sections");
