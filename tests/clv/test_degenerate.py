@@ -116,5 +116,6 @@ def test_predict_with_a_penalizer_is_that_fit(uci, uci_db, capsys):
     # the same fit as on the summary file itself
     alone = fit_table(uci, "bgnbd", penalizer=0.0001)
     assert count_fit.params == pytest.approx(alone.params, rel=1e-6)
-    assert row["predicted_ltv"] == pytest.approx(api.by_source.predicted_ltv.iloc[0], rel=1e-9)
-    assert np.isfinite(api.customers.clv.astype(float)).all()
+    by_source = api.by_source.frame
+    assert row["predicted_ltv"] == pytest.approx(by_source.predicted_ltv.iloc[0], rel=1e-9)
+    assert np.isfinite(api.customers.frame.clv.astype(float)).all()

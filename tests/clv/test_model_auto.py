@@ -47,10 +47,10 @@ def test_auto_picks_pareto_on_the_cdnow_holdout(sample_db):
     assert str(choice.calibration_end) == "1997-09-30"
     errors = {}
     for name, fitter in [("bgnbd", fit_bgnbd), ("mbgnbd", fit_mbgnbd), ("pareto", fit_pareto_nbd)]:
-        total = holdout_check(fitter(compress(summary)), summary).iloc[-1]
+        total = holdout_check(fitter(compress(summary)), summary).frame.iloc[-1]
         assert total.actual_total == 1882
         errors[name] = total.predicted_total / total.actual_total - 1
-    table = choice.table.set_index("model")
+    table = choice.table.frame.set_index("model")
     assert table.error.to_dict() == pytest.approx(errors, rel=1e-6)
     assert {k: round(v, 3) for k, v in errors.items()} == {
         "bgnbd": -0.121,
@@ -69,7 +69,8 @@ def test_predict_auto_uses_the_choice_and_says_why(sample_db, capsys):
         choice = choose_model(store)  # the default split: the last third held out
     assert result.model == choice.ranking[0]
     assert result.model_choice.ranking == choice.ranking
-    assert result.model_choice.table.error.tolist() == pytest.approx(choice.table.error.tolist())
+    got = result.model_choice.table.frame.error.tolist()
+    assert got == pytest.approx(choice.table.frame.error.tolist())
     assert result.warnings[0].startswith(f"model auto chose {result.model}")
     assert main(["ltv", "predict", "--db", sample_db, "--model", "auto", "--format", "csv"]) == 0
     out = capsys.readouterr()
@@ -86,6 +87,6 @@ def test_weekly_predictions_are_the_weekly_model(sample_db):
     assert result.fits["pooled"][0].params == pytest.approx(fit.params, rel=1e-9)
     weeks = 365.25 / 7  # 12 months in weeks
     expected = fit.expected_purchases(weeks, weekly.frequency, weekly.recency, weekly["T"])
-    assert result.by_source.expected_purchases_per_customer.iloc[0] == pytest.approx(
+    assert result.by_source.frame.expected_purchases_per_customer.iloc[0] == pytest.approx(
         float(expected.mean()), rel=1e-9
     )

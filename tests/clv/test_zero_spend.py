@@ -52,8 +52,8 @@ def test_the_store_predicts_for_every_customer_and_names_him(cdnow_db):
     with open_store(cdnow_db, read_only=True) as store:
         result = predict_ltv(store, horizon_months=12)
         summary = store.execute(customer_summary(store))
-    assert len(result.customers) == 2358 == summary.customer_id.nunique()
-    assert result.customers.clv.notna().all()
+    assert len(result.customers.frame) == 2358 == summary.customer_id.nunique()
+    assert result.customers.frame.clv.notna().all()
     (warning,) = result.warnings
     assert "1 repeat buyer(s)" in warning and "customer 10244" in warning
     count_fit, spend_fit = result.fits["pooled"]
@@ -63,7 +63,7 @@ def test_the_store_predicts_for_every_customer_and_names_him(cdnow_db):
     assert spend_fit.params == pytest.approx(alone.params, rel=1e-9)
     assert spend_fit.n_zero_spend == 1 and spend_fit.n_customers == len(positive)
     assert count_fit.params == pytest.approx(fit_bgnbd(compress(summary)).params, rel=1e-9)
-    him = result.customers.set_index("customer_id").loc["10244"]
+    him = result.customers.frame.set_index("customer_id").loc["10244"]
     p, q, v = spend_fit.p, spend_fit.q, spend_fit.v
     assert him.frequency == 1 and him.monetary_value == 0
     assert him.expected_spend == pytest.approx(p * v / (p + q - 1), rel=1e-12)

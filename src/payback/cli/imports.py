@@ -45,6 +45,7 @@ def imports_command(
     from payback.errors import InputError
     from payback.ingest.ledger import list_imports
     from payback.output import write_frame
+    from payback.present import Table
     from payback.store import open_store
 
     if fmt.lower() not in ("table", "csv", "json"):
@@ -60,8 +61,8 @@ def imports_command(
             return
     else:
         frame["content_hash"] = [r.content_hash for r in records]
-    frame.attrs["units"] = {"rows_added": "count", "rows_replaced": "count", "id": "count"}
-    write_frame(frame, fmt, output, title="imports")
+    units = {"rows_added": "count", "rows_replaced": "count", "id": "count"}
+    write_frame(Table(frame, units), fmt, output, title="imports")
 
 
 _COLUMNS = [

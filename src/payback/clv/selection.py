@@ -30,6 +30,7 @@ from payback.clv.checks import holdout_check
 from payback.clv.compress import compress
 from payback.clv.summary import customer_summary
 from payback.errors import DegenerateFitError, InputError, ModelFitError, PaybackError
+from payback.present import Table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -121,10 +122,10 @@ class ModelChoice:
     ----------
     ranking : tuple of str
         The sound candidates, best first (smallest holdout error).
-    table : pandas.DataFrame
+    table : payback.present.Table
         One row per candidate: ``model, log_likelihood, holdout_actual,
         holdout_predicted, error`` (relative, predicted / actual - 1) and ``note`` (why a
-        candidate is out); ``attrs["calibration_end"]``.
+        candidate is out), with their units; ``notes["calibration_end"]``.
     calibration_end : datetime.date
         Last day of the calibration period.
     why : str
@@ -132,7 +133,7 @@ class ModelChoice:
     """
 
     ranking: tuple[str, ...]
-    table: pd.DataFrame
+    table: Table
     calibration_end: dt.date
     why: str
 
@@ -197,7 +198,7 @@ def choose_model(
     >>> store = open_store(":memory:")
     >>> _ = store.write(generate_shop(800, seed=3).tables)
     >>> choice = choose_model(store)
-    >>> choice.ranking[0] in CANDIDATES, list(choice.table.model) == list(CANDIDATES)
+    >>> choice.ranking[0] in CANDIDATES, list(choice.table.frame.model) == list(CANDIDATES)
     (True, True)
     """
     if not 0 < holdout_share < 1:
@@ -219,7 +220,7 @@ def choose_model(
             row["note"] = _why_not(e)
             rows.append(row)
             continue
-        total = holdout_check(fit, summary).iloc[-1]
+        total = holdout_check(fit, summary).frame.iloc[-1]
         actual, predicted = float(total.actual_total), float(total.predicted_total)
         row.update(log_likelihood=fit.log_likelihood, holdout_actual=actual)
         row.update(holdout_predicted=predicted)
@@ -229,8 +230,6 @@ def choose_model(
             row["note"] = "no repeat purchase in the holdout: nothing to compare with"
         rows.append(row)
     frame = pd.DataFrame(rows)
-    frame.attrs["calibration_end"] = cut.isoformat()
-    frame.attrs["units"] = {"holdout_actual": "count", "error": "rate"}
     sound = frame[frame.error.notna()]
     if sound.empty:
         listed = "; ".join(f"{r.model}: {r.note}" for r in frame.itertuples())
@@ -252,4 +251,6 @@ def choose_model(
         f"{best.holdout_actual:,.0f} made ({best.error:+.1%}), the closest of the "
         f"candidates ({others})"
     )
-    return ModelChoice(ranking, frame, cut, why)
+    units = {"holdout_actual": "count", "holdout_predicted": "decimal", "error": "rate"}
+    table = Table(frame, units, notes={"calibration_end": cut.isoformat()})
+    return ModelChoice(ranking, table, cut, why)
