@@ -32,46 +32,26 @@ from pathlib import Path
 from typing import Any, Literal
 
 from payback.errors import CurrencyError, PaybackError
-from payback.schema import TABLES, Table
+from payback.schema import TABLES
+from payback.storage import (
+    LEDGER,
+    META,
+    PROVENANCE,
+    _check_store_file,
+    _column_names,
+    _create_tables,
+    _distinct_currencies,
+    _is_relation,
+    _quiet,
+    _table_frame,
+    _upsert,
+    archive_name,
+)
 
 Engine = Literal["duckdb", "spark"]
 
 DEFAULT_DB = "payback.duckdb"
-_META = "_payback_meta"
-
-#: The hidden column of every canonical table of a DuckDB store: the id of the import
-#: (:mod:`payback.ingest.ledger`) that wrote the row; NULL for rows written otherwise.
-#: :meth:`Store.table` leaves it out.
-PROVENANCE = "_import"
-#: The import ledger: one row per import (file, content hash, options, rows added and
-#: replaced, time, state).
-LEDGER = "_payback_imports"
-_LEDGER_COLUMNS = (
-    ("id", "BIGINT"),
-    ("file", "VARCHAR"),
-    ("name", "VARCHAR"),
-    ("content_hash", "VARCHAR"),
-    ("kind", "VARCHAR"),
-    ("table_name", "VARCHAR"),
-    ("options", "VARCHAR"),
-    ("rows_read", "BIGINT"),
-    ("rows_added", "BIGINT"),
-    ("rows_replaced", "BIGINT"),
-    ("replaced", "VARCHAR"),
-    ("supersedes", "VARCHAR"),
-    ("set_base_currency", "VARCHAR"),
-    ("imported_at", "TIMESTAMP"),
-    ("state", "VARCHAR"),
-    ("changed_at", "TIMESTAMP"),
-    ("changed_by", "BIGINT"),
-)
-
-
-def archive_name(table: str) -> str:
-    """The table keeping the rows an import replaced in ``table`` (for ``imports undo``):
-    the canonical columns, :data:`PROVENANCE` and ``_replaced_by`` (the replacing import)."""
-    return f"_replaced_{table}"
-
+_META = META
 
 #: Tables the store derives from a canonical one, by the one rule that defines them:
 #: name -> (the canonical table it is built from, ``"module:function"`` building it as an
@@ -103,21 +83,6 @@ def money_tables() -> tuple[str, ...]:
 def default_db_path() -> str:
     """The store file used when none is given: ``$PAYBACK_DB`` or ``./payback.duckdb``."""
     return os.environ.get("PAYBACK_DB") or DEFAULT_DB
-
-
-def _sql_type(dtype: str) -> str:
-    return {
-        "string": "VARCHAR",
-        "int64": "BIGINT",
-        "float64": "DOUBLE",
-        "date": "DATE",
-        "timestamp": "TIMESTAMP",
-        "boolean": "BOOLEAN",
-    }[dtype]
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass
@@ -450,101 +415,9 @@ class Store:
         self.close()
 
 
-def _table_frame(backend, expr):
-    """:meth:`Store.execute` of a table expression on DuckDB: ``backend.execute(expr)``
-    without a Python object per cell of the float and text columns holding nulls (their
-    bulk conversion gives the same values: NaN, None); other columns with nulls (integers,
-    booleans, times) and nested ones go through Python objects as Ibis sends them."""
-    import pandas as pd
-    import pyarrow.types as pat
-    from ibis.backends.duckdb.converter import DuckDBPandasData
-
-    table = backend._to_duckdb_relation(expr).to_arrow_table()  # as Ibis' execute does
-
-    def column(col):
-        bulk = pat.is_floating(col.type) or pat.is_string(col.type) or pat.is_large_string(col.type)
-        slow = (
-            pat.is_nested(col.type) or pat.is_dictionary(col.type) or (col.null_count and not bulk)
-        )
-        return col.to_pylist() if slow else col.to_pandas()
-
-    frame = pd.DataFrame(
-        {n: column(c) for n, c in zip(table.column_names, table.columns, strict=True)}
-    )
-    frame = DuckDBPandasData.convert_table(frame, expr.schema())
-    return expr.__pandas_result__(frame)
-
-
-def _is_relation(data: Any) -> bool:
-    import duckdb
-
-    return isinstance(data, duckdb.DuckDBPyRelation)
-
-
-def _column_names(data: Any) -> list[str]:
-    return list(data.columns) if _is_relation(data) else list(data.column_names)
-
-
 def _visible(table):
     """A stored table without the hidden :data:`PROVENANCE` column."""
     return table.drop(PROVENANCE) if PROVENANCE in table.columns else table
-
-
-def key_match(table: Table, left: str, right: str, right_columns=None) -> str:
-    """SQL: the natural key of rows ``left`` and ``right`` is the same (nulls equal); a key
-    column ``right`` lacks (not in ``right_columns``) is null there."""
-    return " AND ".join(
-        f"{left}.{_quote(k)} IS NOT DISTINCT FROM "
-        + (f"{right}.{_quote(k)}" if right_columns is None or k in right_columns else "NULL")
-        for k in table.key
-    )
-
-
-def _upsert(raw, table: Table, data, *, import_id: int | None = None) -> dict[int | None, int]:
-    """Replace the stored rows with the natural keys of ``data``, then insert ``data``.
-
-    With ``import_id`` the new rows carry it (:data:`PROVENANCE`) and the rows they
-    replace are kept in :func:`archive_name` for ``imports undo``. Returns the replaced
-    rows by the import that had written them (None: rows written outside the ledger).
-    """
-    staging = f"_staging_{table.name}"
-    raw.register(staging, data)
-    try:
-        cols = _column_names(data)
-        match = key_match(table, "t", "s", cols)
-        exists = f"EXISTS (SELECT 1 FROM {staging} s WHERE {match})"
-        replaced: dict[int | None, int] = {}
-        if import_id is not None:
-            kept = ", ".join(_quote(c) for c in (*table.column_names, PROVENANCE))
-            raw.execute(
-                f"INSERT INTO {archive_name(table.name)} ({kept}, _replaced_by) "
-                f"SELECT {kept}, {int(import_id)} FROM {table.name} t WHERE {exists}"
-            )
-            replaced = dict(
-                raw.execute(
-                    f"SELECT {PROVENANCE}, count(*) FROM {archive_name(table.name)} "
-                    f"WHERE _replaced_by = ? GROUP BY ALL ORDER BY 1 NULLS FIRST",
-                    [int(import_id)],
-                ).fetchall()
-            )
-        raw.execute(f"DELETE FROM {table.name} t WHERE {exists}")
-        col_list = ", ".join(_quote(c) for c in cols)
-        casts = ", ".join(f"CAST({_quote(c)} AS {_sql_type(table.column(c).dtype)})" for c in cols)
-        if import_id is not None:
-            col_list += f", {PROVENANCE}"
-            casts += f", {int(import_id)}"
-        raw.execute(f"INSERT INTO {table.name} ({col_list}) SELECT {casts} FROM {staging}")
-        return replaced
-    finally:
-        raw.unregister(staging)
-
-
-def _distinct_currencies(raw, name: str) -> tuple[str, ...]:
-    """The currency codes present in table ``name`` (a DuckDB query on the connection)."""
-    rows = raw.execute(
-        f"SELECT DISTINCT currency FROM {name} WHERE currency IS NOT NULL ORDER BY 1"
-    ).fetchall()
-    return tuple(r[0] for r in rows)
 
 
 def _derived_name(name: str) -> str:
@@ -557,63 +430,6 @@ def _derive(name: str, source):
 
     module, function = DERIVED[name][1].split(":")
     return getattr(importlib.import_module(module), function)(source)
-
-
-def _create_tables(raw) -> None:
-    """The canonical tables (with :data:`PROVENANCE`), their archives, the ledger and the
-    metadata; a store from before the ledger gets the provenance column (NULL)."""
-    raw.execute(f"CREATE TABLE IF NOT EXISTS {_META} (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    ledger = ", ".join(f"{name} {dtype}" for name, dtype in _LEDGER_COLUMNS)
-    raw.execute(f"CREATE TABLE IF NOT EXISTS {LEDGER} ({ledger})")
-    have = {
-        row[0]
-        for row in raw.execute(
-            "SELECT table_name || '.' || column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_catalog = current_database()"
-        ).fetchall()
-    }
-    for table in TABLES.values():
-        cols = ", ".join(f"{_quote(c.name)} {_sql_type(c.dtype)}" for c in table.columns)
-        raw.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, {PROVENANCE} BIGINT)")
-        if f"{table.name}.{PROVENANCE}" not in have and f"{table.name}.{table.key[0]}" in have:
-            raw.execute(f"ALTER TABLE {table.name} ADD COLUMN {PROVENANCE} BIGINT")
-        raw.execute(
-            f"CREATE TABLE IF NOT EXISTS {archive_name(table.name)} "
-            f"({cols}, {PROVENANCE} BIGINT, _replaced_by BIGINT)"
-        )
-
-
-#: The bytes at offset 8 of every DuckDB database file.
-_DUCKDB_MAGIC = b"DUCK"
-
-
-def _check_store_file(path: Path) -> None:
-    """Refuse a ``--db`` that is not a DuckDB file (a CSV given by mistake, a folder):
-    DuckDB would otherwise read some of them as an empty in-memory database."""
-    if path.is_dir():
-        raise PaybackError(
-            f"--db {path} is a folder: give the store's file, e.g. {path / 'payback.duckdb'}"
-        )
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    try:
-        with open(path, "rb") as f:
-            head = f.read(12)
-    except OSError as e:
-        raise PaybackError(f"cannot read the store {path}: {e.strerror}") from None
-    if head[8:12] != _DUCKDB_MAGIC:
-        raise PaybackError(
-            f"--db {path} is not a payback store (a DuckDB file): it starts with "
-            f"{head[:8]!r}. Fix: give the store's file (e.g. payback.duckdb); a data file is "
-            f"imported with `payback import KIND {path}`"
-        )
-
-
-def _quiet(con) -> None:
-    """No DuckDB progress bar on stderr: the CLI has its own progress handling (printing is
-    off too: setting progress_bar_time switches the bar itself back on)."""
-    con.execute("SET enable_progress_bar = false")
-    con.execute("SET enable_progress_bar_print = false")
 
 
 def open_store(
@@ -641,6 +457,8 @@ def open_store(
     (False, False)
     """
     if engine == "spark":
+        from payback.spark import open_spark
+
         return open_spark()
     if engine != "duckdb":
         raise PaybackError(f"unknown engine {engine!r}: expected 'duckdb' or 'spark'")
@@ -682,102 +500,6 @@ def open_store(
                     store._rebuild(raw, name)
                 for name in unrecorded:
                     store._record_currencies(raw, name)
-    return store
-
-
-def open_spark(tables: Mapping[str, Any] | None = None) -> Store:
-    """A store on a local Apache Spark session (needs the ``spark`` extra).
-
-    ``tables`` (name -> pyarrow.Table or pandas DataFrame) are loaded as temporary views
-    (nothing is written to disk); canonical tables not given are created empty, so every
-    query of the project runs. The session is local (``local[2]``), in UTC, bound to
-    ``SPARK_LOCAL_IP`` (default 127.0.0.1), without the web UI or console progress bars;
-    it is shared by every Spark store of the process.
-    """
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    try:
-        import ibis
-        from pyspark.sql import SparkSession
-    except ImportError as e:  # pragma: no cover - depends on the extra
-        raise PaybackError(
-            "the Spark engine needs the spark extra: pip install 'payback[spark]'"
-        ) from e
-    session = (
-        SparkSession.builder.master(os.environ.get("PAYBACK_SPARK_MASTER", "local[2]"))
-        .appName("payback")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .config("spark.driver.bindAddress", os.environ["SPARK_LOCAL_IP"])
-        .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    backend = ibis.pyspark.connect(session)
-    store = Store(backend=backend, path=None, engine="spark")
-    load_into(store, tables or {})
-    return store
-
-
-def load_into(store: Store, tables: Mapping[str, Any]) -> None:
-    """Create every canonical table in a non-DuckDB backend, filled from ``tables``.
-
-    Columns missing from a given table are null; every column is cast to the canonical
-    type. On Spark the tables are temporary views of in-memory data.
-    """
-    import ibis
-    import pyarrow as pa
-
-    for name, table in TABLES.items():
-        data = tables.get(name)
-        schema = table.ibis_schema()
-        if data is None:
-            data = schema.to_pyarrow().empty_table()
-        elif not isinstance(data, pa.Table):
-            data = pa.Table.from_pandas(data, preserve_index=False)
-        full = {
-            c: (data[c] if c in data.column_names else pa.nulls(len(data)))
-            for c in table.column_names
-        }
-        arrow = pa.table(full).cast(schema.to_pyarrow())
-        if store.engine == "spark":
-            _spark_view(store.backend, name, arrow, schema)
-        else:
-            store.backend.create_table(name, ibis.memtable(arrow), overwrite=True)
-
-
-def _spark_view(backend, name: str, arrow, schema) -> None:
-    """Register an Arrow table as a Spark temporary view, keeping nulls null.
-
-    PySpark 4 takes Arrow directly. PySpark 3.5 takes pandas, where a missing float is NaN
-    and would reach Spark as NaN (a number), not NULL: those cells are turned into None.
-    """
-    from ibis.backends.pyspark.datatypes import PySparkSchema
-
-    session = backend._session
-    spark_schema = PySparkSchema.from_ibis(schema)
-    try:
-        frame = session.createDataFrame(arrow, schema=spark_schema)
-    except TypeError:  # pragma: no cover - PySpark < 4
-        pandas = arrow.to_pandas().astype(object)
-        frame = session.createDataFrame(pandas.where(pandas.notna(), None), schema=spark_schema)
-    frame.createOrReplaceTempView(name)
-
-
-def copy_to_spark(source: Store) -> Store:
-    """Open a Spark store holding the same canonical tables as ``source``.
-
-    The tables are read from ``source`` (whole, through Arrow) and registered in the local
-    Spark session as temporary views; the base currency is carried over. Meant for
-    ``--engine spark`` on a store that fits in memory, and for the tests that check the
-    same expressions give the same numbers on DuckDB and Spark.
-    """
-    tables = {name: source.to_pyarrow(source.table(name)) for name in TABLES}
-    store = open_spark(tables)
-    if source.base_currency:
-        store.set_meta("base_currency", source.base_currency)
     return store
 
 
@@ -847,3 +569,12 @@ def check_single_currency(
             f"money in {listed} in {label} but the store's base currency is {base}; {fix}"
         )
     return only if only is not None else base
+
+
+def __getattr__(name: str) -> Any:
+    """The Spark store's functions, from :mod:`payback.spark` (imported on first use)."""
+    if name in ("open_spark", "load_into", "copy_to_spark"):
+        from payback import spark
+
+        return getattr(spark, name)
+    raise AttributeError(f"module 'payback.store' has no attribute {name!r}")

@@ -158,7 +158,7 @@ def test_compress_in_the_engine_equals_pandas(cdnow_summary):
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_summary_on_spark_equals_duckdb(store, cdnow_tx):
-    from payback.store import copy_to_spark
+    from payback.spark import copy_to_spark
 
     small = cdnow_tx[cdnow_tx.cust <= 150]
     store.write(

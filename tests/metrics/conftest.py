@@ -96,7 +96,7 @@ def make_store() -> Iterator[Callable[..., Store]]:
 def spark_copy() -> Callable[[Store], Store]:
     """Copy a DuckDB store into the one local Spark session of the test run."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from payback.store import copy_to_spark
+    from payback.spark import copy_to_spark
 
     return copy_to_spark
 

@@ -89,7 +89,8 @@ def metrics_command(
     from payback.metrics.catalogue import DEFAULT_METRICS
     from payback.metrics.engine import catalogue_frame, compute_metrics
     from payback.output import write_frame
-    from payback.store import copy_to_spark, open_store
+    from payback.spark import copy_to_spark
+    from payback.store import open_store
 
     if list_:
         write_frame(catalogue_frame(), fmt, output, title="payback metrics")

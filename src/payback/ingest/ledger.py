@@ -53,7 +53,8 @@ import duckdb
 
 from payback.errors import InputError
 from payback.schema import TABLES
-from payback.store import LEDGER, PROVENANCE, Store, archive_name, key_match
+from payback.storage import LEDGER, PROVENANCE, archive_name, key_match
+from payback.store import Store
 
 #: Tables whose rows hold money in the store's base currency.
 MONEY_TABLES = (
