@@ -8,6 +8,7 @@ import typer
 
 from payback._lazy import lazy_module
 from payback.calc.inputs import parse_number
+from payback.cli import options
 from payback.errors import InputError
 from payback.present import Table
 from payback.store import open_store
@@ -31,9 +32,9 @@ ltv_app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-_DB = typer.Option(None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb).")
-_FORMAT = typer.Option("table", "--format", "-f", help="table (for humans), csv, json or parquet.")
-_OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the screen.")
+_DB = options.DB
+_FORMAT = options.FORMAT
+_OUTPUT = options.OUTPUT
 _AS_OF = typer.Option(
     None, "--as-of", help="End of observation, YYYY-MM-DD (default: the last confirmed order)."
 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from payback.cli import options
+
 _FORMAT_HELP = "table (for humans), csv or json."
-_DB_HELP = "Store file (default $PAYBACK_DB or ./payback.duckdb)."
 
 app = typer.Typer(
     name="imports",
@@ -32,10 +33,8 @@ app = typer.Typer(
 def imports_command(
     ctx: typer.Context,
     fmt: str = typer.Option("table", "--format", "-f", help=_FORMAT_HELP),
-    output: str = typer.Option(
-        None, "--output", "-o", help="Write to this file instead of the screen."
-    ),
-    db: str = typer.Option(None, "--db", help=_DB_HELP),
+    output: str = options.OUTPUT,
+    db: str = options.DB,
 ) -> None:
     """List the imports recorded in the store."""
     if ctx.invoked_subcommand is not None:
@@ -87,7 +86,7 @@ def undo_command(
         help="The import's id (`payback imports` lists them).",
         show_default=False,
     ),
-    db: str = typer.Option(None, "--db", help=_DB_HELP),
+    db: str = options.DB,
 ) -> None:
     """Take one import back: remove exactly the rows it added, restore the rows it replaced.
 

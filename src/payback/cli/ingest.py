@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from payback.cli import options
 from payback.schema import KINDS
 
 _EXAMPLES = """
@@ -110,9 +111,7 @@ def import_command(
         help="Progress bar (default: on for files of 50 MB or more).",
         show_default=False,
     ),
-    db: str = typer.Option(
-        None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb)."
-    ),
+    db: str = options.DB,
 ) -> None:
     """Import a file into the store: validated, all or nothing, and idempotent.
 

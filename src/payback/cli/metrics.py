@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from payback.cli import options
 from payback.errors import InputError
 
 _EXAMPLES = """
@@ -57,15 +58,9 @@ def metrics_command(
         None, "--from", help="First day, YYYY-MM-DD (inclusive; ad date and order/lead time)."
     ),
     end: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (inclusive)."),
-    fmt: str = typer.Option(
-        "table", "--format", "-f", help="table (for humans), csv, json or parquet."
-    ),
-    output: str = typer.Option(
-        None, "--output", "-o", help="Write to this file instead of the screen."
-    ),
-    db: str = typer.Option(
-        None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb)."
-    ),
+    fmt: str = options.FORMAT,
+    output: str = options.OUTPUT,
+    db: str = options.DB,
     engine: str = typer.Option(
         "duckdb",
         "--engine",

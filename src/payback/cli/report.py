@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from payback.cli import options
+
 _EXAMPLES = """
 Examples:
 
@@ -36,9 +38,7 @@ def report_command(
         help="Filter every number by dim=value (repeat it; e.g. platform=google).",
     ),
     title: str = typer.Option("Marketing performance", "--title", help="Report title."),
-    db: str = typer.Option(
-        None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb)."
-    ),
+    db: str = options.DB,
 ) -> None:
     """Write one self-contained HTML report: headline numbers with their change against
     the previous period, spend/revenue/DRR over time, CPO and CAC by platform and campaign,

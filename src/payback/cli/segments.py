@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from payback._lazy import lazy_module
+from payback.cli import options
 
 #: The API this module parses arguments for, loaded when a command runs (``payback
 #: --help`` imports every command module and must stay light).
@@ -22,9 +23,9 @@ segments_app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-_DB = typer.Option(None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb).")
-_FORMAT = typer.Option("table", "--format", "-f", help="table (for humans), csv, json or parquet.")
-_OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the screen.")
+_DB = options.DB
+_FORMAT = options.FORMAT
+_OUTPUT = options.OUTPUT
 _RULES = typer.Option(
     None,
     "--rules",

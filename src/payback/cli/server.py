@@ -10,6 +10,7 @@ import os
 
 import typer
 
+from payback.cli import options
 from payback.server.network import allowed_hosts, check_bind, listen, run_server, url_of
 
 _EXAMPLES = """
@@ -28,9 +29,7 @@ def serve_command(
     port: int = typer.Option(
         8000, "--port", "-p", min=0, max=65535, help="TCP port (0: any free port)."
     ),
-    db: str = typer.Option(
-        None, "--db", help="Store file (default $PAYBACK_DB or ./payback.duckdb)."
-    ),
+    db: str = options.DB,
     token: str = typer.Option(
         None,
         "--token",
