@@ -223,7 +223,7 @@ def test_one_engine_query_serves_every_grouping_of_a_store_version(store, monkey
     real = cohorts.cell_expr
     monkeypatch.setattr(cohorts, "cell_expr", lambda s: calls.append(1) or real(s))
     _with_campaigns(store)
-    tables = {by: cohort_ltv(store, by) for by in cohorts.SOURCES}
+    tables = {by: cohort_ltv(store, by).frame for by in cohorts.SOURCES}
     cohort_ltv(store, "platform", as_of="2024-12-31")
     assert len(calls) == 1
     google = tables["channel"].set_index(["cohort", "months_since_acquisition"]).loc["google"]
@@ -231,5 +231,5 @@ def test_one_engine_query_serves_every_grouping_of_a_store_version(store, monkey
     brand = tables["campaign"].set_index(["cohort", "months_since_acquisition"])
     assert brand.loc["google / Brand"].customers.tolist() == [2, 2, 2, 2]
     store.write({"orders": _orders([("9", "d", T(2024, 3, 3), 5.0, 1.0, "confirmed", None, None)])})
-    assert cohort_ltv(store, "month").cohort.tolist()[-1] == "2024-03"  # a new version
+    assert cohort_ltv(store, "month").frame.cohort.tolist()[-1] == "2024-03"  # a new version
     assert len(calls) == 2
