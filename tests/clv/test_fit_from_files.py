@@ -201,3 +201,38 @@ def test_python_refuses_unknown_roles_and_empty_cells():
         summary_from_transactions(tx, mapping="customer_id=c,time=t,amount=v")
     with pytest.raises(InputError, match=r"column 'c' is empty in 1 row"):
         summary_from_transactions(tx, mapping="customer_id=c,time=t")
+
+
+def test_the_pymc_marketing_bgbb_layout_one_row_per_donor(public_data, tmp_path):
+    # pymc-marketing's BetaGeoBetaBinom data: customer_id, frequency, recency, T (the
+    # opportunities), one row per customer; the donations expanded to their 11,104 donors
+    d = pd.read_csv(public_data / "donations" / "donations.csv")
+    donors = d.loc[d.index.repeat(d.weights), ["frequency", "recency", "periods"]]
+    donors = donors.rename(columns={"periods": "T"}).reset_index(drop=True)
+    donors.insert(0, "customer_id", range(len(donors)))
+    path = tmp_path / "donors.parquet"
+    donors.to_parquet(path)
+    doc = _fit(["--model", "bgbb", "--input", str(path)])
+    assert _estimates(doc) == pytest.approx(BGBB_DONATIONS, abs=6e-4)
+    assert "-33,225.58" in doc["title"] and "11,104 customers" in doc["title"]
+
+
+def test_a_file_and_the_store_give_one_summary(cdnow_orders, store, tmp_path):
+    # the same purchases imported as the store's orders and written as a file: one rule
+    import pyarrow as pa
+
+    from payback.clv import customer_summary, summary_from_transactions
+
+    store.write({"orders": pa.Table.from_pandas(cdnow_orders, preserve_index=False)})
+    from_store = store.execute(customer_summary(store, freq="W").order_by("customer_id"))
+    path = tmp_path / "orders.csv"
+    cdnow_orders[["customer_id", "time", "revenue"]].to_csv(path, index=False)
+    from_file = summary_from_transactions(path, freq="W")
+    from_file["customer_id"] = from_file.customer_id.astype(str)
+    assert len(from_file) == len(from_store) == 2358
+    columns = ["frequency", "recency", "T", "monetary_value"]
+    pd.testing.assert_frame_equal(
+        from_file.set_index("customer_id")[columns],
+        from_store.set_index("customer_id")[columns],
+        check_index_type=False,
+    )
