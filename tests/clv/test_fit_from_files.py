@@ -9,6 +9,7 @@ a=0.793, b=2.426.
 
 from __future__ import annotations
 
+import io
 import json
 
 import pandas as pd
@@ -113,6 +114,21 @@ def test_transactions_summary_is_the_btyd_summary(public_data, cdnow_csv):
     assert m.recency.to_numpy() == pytest.approx(m["t.x"].to_numpy(), rel=1e-12)
     assert m["T"].to_numpy() == pytest.approx(m["T.cal"].to_numpy(), rel=1e-12)
     assert m.monetary_value.fillna(0.0).to_numpy() == pytest.approx(m["m.x"].to_numpy())
+
+
+def test_summary_of_a_transaction_file_with_its_holdout(public_data, cdnow_csv):
+    # `ltv summary -t`: BTYD's cdnowSummary$cbs, holdout purchases x.star included
+    args = CDNOW_ARGS[:-2]  # without --observation-end 1997-09-30
+    out = _run(["summary", "-t", str(cdnow_csv), *args, "--as-of", "1998-06-30",
+                "--calibration-end", "1997-09-30", "--format", "csv"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    got = pd.read_csv(io.StringIO(out.stdout))
+    cbs = pd.read_csv(public_data / "cdnow" / "cdnowSummary_cbs.csv")
+    m = got.merge(cbs, on="cust", validate="1:1")
+    assert len(m) == 2357
+    assert (m.frequency == m.x).all() and (m.frequency_holdout == m["x.star"]).all()
+    assert m.recency.to_numpy() == pytest.approx(m["t.x"].to_numpy(), rel=1e-9)
+    assert (m.duration_holdout == 39.0).all()
 
 
 @pytest.mark.parametrize("cust", [1, 2, 4, 17, 1000, 2357])

@@ -35,7 +35,30 @@ _DB = typer.Option(None, "--db", help="Store file (default $PAYBACK_DB or ./payb
 _FORMAT = typer.Option("table", "--format", "-f", help="table (for humans), csv, json or parquet.")
 _OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the screen.")
 _AS_OF = typer.Option(
-    None, "--as-of", help="End of observation, YYYY-MM-DD (default: the last confirmed order)."
+    None,
+    "--as-of",
+    "--observation-end",
+    help="End of observation, YYYY-MM-DD (default: the last confirmed order or transaction).",
+)
+
+_TRANSACTIONS = typer.Option(
+    None,
+    "--transactions",
+    "-t",
+    help="A transaction file (CSV/Parquet, one row per purchase) instead of the store: "
+    "summarised per customer at --freq, like lifetimes' summary_data_from_transaction_data.",
+)
+_MAP = typer.Option(
+    None,
+    "--map",
+    help="With --transactions: the file's columns for customer_id, time and revenue "
+    "(e.g. customer_id=cust,time=date,revenue=amount; default: those names).",
+)
+_DATE_FORMAT = typer.Option(
+    None,
+    "--date-format",
+    help="With --transactions: how the time column is written when not ISO "
+    "(%Y%m%d, DD/MM/YYYY ...).",
 )
 
 
@@ -70,11 +93,15 @@ def summary_command(
     compressed: bool = typer.Option(
         False, "--compressed", help="Distinct (frequency, recency, T) with a weights column."
     ),
+    transactions: Path = _TRANSACTIONS,
+    mapping: list[str] = _MAP,
+    date_format: str = _DATE_FORMAT,
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
 ) -> None:
-    """Per-customer frequency, recency, T and monetary value of the confirmed orders.
+    """Per-customer frequency, recency, T and monetary value of the confirmed orders,
+    or of a transaction file (--transactions).
 
     Several orders in one period are one purchase; the first purchase is left out of
     frequency and monetary value (mean repeat spend, empty when there is none).
@@ -85,22 +112,28 @@ def summary_command(
     payback ltv summary --freq W --format csv --output summary.csv
     payback ltv summary --calibration-end 2025-06-30
     payback ltv summary --compressed
+    payback ltv summary -t tx.csv --map customer_id=cust,time=date,revenue=amount
     ```
     """
 
-    store = _open(db)
-    try:
-        frame = store.execute(
-            clv.customer_summary(
-                store,
-                freq=freq.upper(),
-                unit=unit.upper() if unit else None,
-                observation_end=as_of,
-                calibration_end=calibration_end,
-            ).order_by("customer_id")
+    if transactions is None and (mapping or date_format):
+        raise InputError("--map and --date-format go with --transactions FILE")
+    options = dict(
+        freq=freq.upper(),
+        unit=unit.upper() if unit else None,
+        observation_end=as_of,
+        calibration_end=calibration_end,
+    )
+    if transactions is not None:
+        frame = clv.summary_from_transactions(
+            transactions, mapping=mapping or None, date_format=date_format, **options
         )
-    finally:
-        store.close()
+    else:
+        store = _open(db)
+        try:
+            frame = store.execute(clv.customer_summary(store, **options).order_by("customer_id"))
+        finally:
+            store.close()
     if compressed:
         frame = clv.compress(frame)
     units = {"frequency": "count", "monetary_value": "money", "weights": "count"}
@@ -132,39 +165,17 @@ def fit_command(
         "--segment",
         help="With --input: fit one model per value of this column (e.g. cohort).",
     ),
-    transactions: Path = typer.Option(
-        None,
-        "--transactions",
-        "-t",
-        help="Fit a transaction file (CSV/Parquet, one row per purchase) instead of the "
-        "store: summarised per customer at --freq, like lifetimes' "
-        "summary_data_from_transaction_data.",
-    ),
-    mapping: list[str] = typer.Option(
-        None,
-        "--map",
-        help="With --transactions: the file's columns for customer_id, time and revenue "
-        "(e.g. customer_id=cust,time=date,revenue=amount; default: those names).",
-    ),
+    transactions: Path = _TRANSACTIONS,
+    mapping: list[str] = _MAP,
     unit: str = typer.Option(
         None,
         "--unit",
         help="With --transactions: unit of recency and T (default --freq; D with W = "
         "days/7, the CDNOW weeks).",
     ),
-    date_format: str = typer.Option(
-        None,
-        "--date-format",
-        help="With --transactions: how the time column is written when not ISO "
-        "(%Y%m%d, DD/MM/YYYY ...).",
-    ),
+    date_format: str = _DATE_FORMAT,
     penalizer: float = typer.Option(0.0, "--penalizer", help="L2 penalty (0 = plain ML)."),
-    as_of: str = typer.Option(
-        None,
-        "--as-of",
-        "--observation-end",
-        help="End of observation, YYYY-MM-DD (default: the last confirmed order or transaction).",
-    ),
+    as_of: str = _AS_OF,
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
