@@ -31,7 +31,25 @@ def workdir(tmp_path_factory):
     shop = generate_shop(1200, seed=3)
     with open_store(folder / "shop.duckdb") as store:
         store.write(shop.tables, meta={"base_currency": shop.currency})
+    _public_files(folder / "data")
     return folder
+
+
+def _public_files(data):
+    """The public files the page fits, where it names them: the donations summaries as
+    shipped, and the CDNOW sample with the header line the page adds to it."""
+    import shutil
+
+    import pandas as pd
+
+    here = Path(__file__).resolve().parents[1] / "data"
+    (data / "donations").mkdir(parents=True)
+    for name in ("donations.csv", "donationsSummary_rf_matrix.csv"):
+        shutil.copy(here / "donations" / name, data / "donations" / name)
+    (data / "cdnow").mkdir()
+    sample = pd.read_csv(here / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None, dtype=str)
+    sample.columns = ["master_id", "customer", "date", "cds", "dollars"]
+    sample.to_csv(data / "cdnow" / "CDNOW_sample.csv", index=False)
 
 
 def test_the_page_has_examples():

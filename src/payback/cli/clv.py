@@ -36,7 +36,30 @@ _DB = options.DB
 _FORMAT = options.FORMAT
 _OUTPUT = options.OUTPUT
 _AS_OF = typer.Option(
-    None, "--as-of", help="End of observation, YYYY-MM-DD (default: the last confirmed order)."
+    None,
+    "--as-of",
+    "--observation-end",
+    help="End of observation, YYYY-MM-DD (default: the last confirmed order or transaction).",
+)
+
+_TRANSACTIONS = typer.Option(
+    None,
+    "--transactions",
+    "-t",
+    help="A transaction file (CSV/Parquet, one row per purchase) instead of the store: "
+    "summarised per customer at --freq, like lifetimes' summary_data_from_transaction_data.",
+)
+_MAP = typer.Option(
+    None,
+    "--map",
+    help="With --transactions: the file's columns for customer_id, time and revenue "
+    "(e.g. customer_id=cust,time=date,revenue=amount; default: those names).",
+)
+_DATE_FORMAT = typer.Option(
+    None,
+    "--date-format",
+    help="With --transactions: how the time column is written when not ISO "
+    "(%Y%m%d, DD/MM/YYYY ...).",
 )
 
 
@@ -71,11 +94,15 @@ def summary_command(
     compressed: bool = typer.Option(
         False, "--compressed", help="Distinct (frequency, recency, T) with a weights column."
     ),
+    transactions: Path = _TRANSACTIONS,
+    mapping: list[str] = _MAP,
+    date_format: str = _DATE_FORMAT,
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
 ) -> None:
-    """Per-customer frequency, recency, T and monetary value of the confirmed orders.
+    """Per-customer frequency, recency, T and monetary value of the confirmed orders,
+    or of a transaction file (--transactions).
 
     Several orders in one period are one purchase; the first purchase is left out of
     frequency and monetary value (mean repeat spend, empty when there is none).
@@ -86,22 +113,28 @@ def summary_command(
     payback ltv summary --freq W --format csv --output summary.csv
     payback ltv summary --calibration-end 2025-06-30
     payback ltv summary --compressed
+    payback ltv summary -t tx.csv --map customer_id=cust,time=date,revenue=amount
     ```
     """
 
-    store = _open(db)
-    try:
-        frame = store.execute(
-            clv.customer_summary(
-                store,
-                freq=freq.upper(),
-                unit=unit.upper() if unit else None,
-                observation_end=as_of,
-                calibration_end=calibration_end,
-            ).order_by("customer_id")
+    if transactions is None and (mapping or date_format):
+        raise InputError("--map and --date-format go with --transactions FILE")
+    options = dict(
+        freq=freq.upper(),
+        unit=unit.upper() if unit else None,
+        observation_end=as_of,
+        calibration_end=calibration_end,
+    )
+    if transactions is not None:
+        frame = clv.summary_from_transactions(
+            transactions, mapping=mapping or None, date_format=date_format, **options
         )
-    finally:
-        store.close()
+    else:
+        store = _open(db)
+        try:
+            frame = store.execute(clv.customer_summary(store, **options).order_by("customer_id"))
+        finally:
+            store.close()
     if compressed:
         frame = clv.compress(frame)
     units = {"frequency": "count", "monetary_value": "money", "weights": "count"}
@@ -133,6 +166,15 @@ def fit_command(
         "--segment",
         help="With --input: fit one model per value of this column (e.g. cohort).",
     ),
+    transactions: Path = _TRANSACTIONS,
+    mapping: list[str] = _MAP,
+    unit: str = typer.Option(
+        None,
+        "--unit",
+        help="With --transactions: unit of recency and T (default --freq; D with W = "
+        "days/7, the CDNOW weeks).",
+    ),
+    date_format: str = _DATE_FORMAT,
     penalizer: float = typer.Option(0.0, "--penalizer", help="L2 penalty (0 = plain ML)."),
     as_of: str = _AS_OF,
     fmt: str = _FORMAT,
@@ -141,8 +183,9 @@ def fit_command(
 ) -> None:
     """Fit one model and print its parameters (Hardie's notation) with standard errors.
 
-    From the store, the count models fit the compressed customer summary, Gamma-Gamma
-    the repeat buyers, and sBG the subscriptions (monthly periods).
+    From the store or a transaction file, the count models fit the compressed customer
+    summary, Gamma-Gamma the repeat buyers; sBG fits the store's subscriptions (monthly
+    periods) or a file given with --input.
 
     **Examples**
 
@@ -153,10 +196,15 @@ def fit_command(
     payback ltv fit --model bgnbd --input summary.csv
     payback ltv fit --model bgnbd --input cdnowSummary_cbs.csv --freq W
     payback ltv fit --model sbg --input sbg_cohorts.csv --segment cohort
+    payback ltv fit --model bgbb --input donations.csv
+    payback ltv fit --transactions orders.csv --map customer_id=cust,time=date,revenue=amount
+    payback ltv fit --model gg --transactions orders.parquet --freq D --unit W
     ```
 
-    The title and the JSON ``period`` give the time unit of the rate parameters (alpha
-    of BG/NBD is per day with --freq D). A file's unit is its own: say it with --freq.
+    A summary file may be in lifetimes', BTYD's or pymc-marketing's layout (BG/BB:
+    periods or n.cal; BTYD's custs are weights). The title and the JSON ``period`` give
+    the time unit of the rate parameters (alpha of BG/NBD is per day with --freq D). A
+    summary file's unit is its own: say it with --freq.
     """
 
     model = model.lower()
@@ -164,9 +212,29 @@ def fit_command(
         raise InputError(f"unknown model {model!r}: expected one of {', '.join(clv.MODELS)}")
     if segment is not None and input_file is None:
         raise InputError("--segment needs --input FILE: the column to split the file by")
-    period = clv.rate_period(model, freq, from_file=input_file is not None)
+    if transactions is not None and input_file is not None:
+        raise InputError("--input (a summary) and --transactions: give one file, not both")
+    if transactions is None and (mapping or unit or date_format):
+        raise InputError("--map, --unit and --date-format go with --transactions FILE")
+    step = clv.default_freq(model, freq) if transactions is not None else freq
+    period = clv.rate_period(model, unit or step, from_file=input_file is not None)
     if input_file is not None:
         table = clv.standard_columns(clv.read_summary_file(input_file), model)
+    elif transactions is not None:
+        summary = clv.summary_from_transactions(
+            transactions,
+            mapping=mapping or None,
+            date_format=date_format,
+            freq=step,
+            unit=unit,
+            observation_end=as_of,
+        )
+        if model == "gg" and "monetary_value" not in summary.columns:
+            raise InputError(
+                f"{transactions}: Gamma-Gamma needs the value of each purchase: name the "
+                f"file's value column with --map revenue=COLUMN"
+            )
+        table = clv.rows_for_model(summary, model)
     else:
         with _open(db) as store:
             table = clv.model_table(store, model, freq=freq, as_of=as_of)

@@ -30,10 +30,12 @@ from payback.clv.cohorts import (
 from payback.clv.compress import compress
 from payback.clv.fits import (
     calibration_fit,
+    default_freq,
     fit_segments,
     model_table,
     rate_period,
     read_summary_file,
+    rows_for_model,
     segment_summaries,
 )
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma, zero_spend_note
@@ -45,6 +47,7 @@ from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
 from payback.clv.selection import ModelChoice, choose_model
 from payback.clv.sources import LTVPrediction, ltv_by_source, predict_ltv
 from payback.clv.summary import customer_summary, summarize, summary_expr
+from payback.clv.transactions import read_transactions, summary_from_transactions
 from payback.clv.value import customer_lifetime_value, new_customer_value
 
 __all__ = [
@@ -68,6 +71,7 @@ __all__ = [
     "confirmed_orders",
     "customer_lifetime_value",
     "customer_summary",
+    "default_freq",
     "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",
@@ -87,9 +91,12 @@ __all__ = [
     "predict_ltv",
     "rate_period",
     "read_summary_file",
+    "read_transactions",
+    "rows_for_model",
     "segment_summaries",
     "standard_columns",
     "summarize",
     "summary_expr",
+    "summary_from_transactions",
     "zero_spend_note",
 ]

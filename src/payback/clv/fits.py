@@ -37,10 +37,12 @@ else:
 __all__ = [
     "PERIODS",
     "calibration_fit",
+    "default_freq",
     "fit_segments",
     "model_table",
     "rate_period",
     "read_summary_file",
+    "rows_for_model",
     "segment_summaries",
 ]
 
@@ -132,13 +134,53 @@ def model_table(
                 "--input`)"
             )
         return table
-    step = (freq or ("M" if model == "bgbb" else "D")).upper()
-    table = store.execute(customer_summary(store, freq=step, observation_end=as_of))
+    table = store.execute(
+        customer_summary(store, freq=default_freq(model, freq), observation_end=as_of)
+    )
     if table.empty:
         raise InputError("no confirmed orders in the store: import orders or run `payback demo`")
+    return rows_for_model(table, model)
+
+
+def default_freq(model: str, freq: str | None = None) -> str:
+    """The summary period a model is fitted on: ``freq``, else M for BG/BB (one
+    opportunity a month) and D for the others.
+
+    >>> default_freq("bgbb"), default_freq("bgnbd"), default_freq("bgnbd", "w")
+    ('M', 'D', 'W')
+    """
+    return (freq or ("M" if model.lower() == "bgbb" else "D")).upper()
+
+
+def rows_for_model(summary: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The rows of a customer summary ``model`` is fitted to: the compressed summary
+    (distinct frequency, recency, T with weights) for the count models, the repeat
+    buyers (frequency > 0) for Gamma-Gamma.
+
+    Raises
+    ------
+    payback.errors.InputError
+        For ``sbg``, which is fitted to subscriptions, not to a purchase summary.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> summary = pd.DataFrame({"frequency": [0.0, 0.0, 2.0], "recency": [0.0, 0.0, 5.0],
+    ...                         "T": [9.0, 9.0, 9.0], "monetary_value": [None, None, 4.0]})
+    >>> rows_for_model(summary, "bgnbd")[["frequency", "weights"]].values.tolist()
+    [[0.0, 2.0], [2.0, 1.0]]
+    >>> len(rows_for_model(summary, "gg"))
+    1
+    """
+    model = _check_model(model)
+    if model == "sbg":
+        raise InputError(
+            "sbg is fitted to subscriptions (periods and churned), not to a purchase "
+            "summary: fit it from the store or from a file with `--input`"
+        )
     if model in _COUNT_MODELS:
-        return compress(table)
-    return table[table.frequency > 0]
+        return compress(summary)
+    return summary[summary.frequency > 0]
 
 
 def fit_segments(

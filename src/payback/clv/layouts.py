@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from payback.clv._base import ModelFit
 
-__all__ = ["ALIASES", "MODELS", "fit_table", "standard_columns"]
+__all__ = ["ALIASES", "MODELS", "MODEL_ALIASES", "fit_table", "standard_columns"]
 
 #: The models :func:`fit_table` fits, by the name ``payback ltv fit --model`` takes.
 MODELS = ("bgnbd", "mbgnbd", "pareto", "bgbb", "gg", "sbg")
@@ -40,6 +40,14 @@ ALIASES: dict[str, str] = {
     "zbar": "monetary_value",
     "m.x": "monetary_value",
     "count": "weights",
+    "custs": "weights",
+}
+
+#: Aliases for one model only: BG/BB's number of opportunities is ``periods`` in
+#: lifetimes' ``donations.csv``, ``n.cal`` in BTYD's ``donationsSummary`` and ``T`` in
+#: pymc-marketing; for the other models ``periods`` and ``T`` mean something else.
+MODEL_ALIASES: dict[str, dict[str, str]] = {
+    "bgbb": {"periods": "n_periods", "n.cal": "n_periods", "T": "n_periods"},
 }
 
 
@@ -57,8 +65,10 @@ def standard_columns(table: pd.DataFrame, model: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         A copy with ``x -> frequency``, ``t_x``/``t.x -> recency``, ``T.cal -> T``,
-        ``zbar``/``m.x -> monetary_value``, ``count -> weights`` (an alias is left alone
-        when its target column is already there). For ``sbg`` without ``survivors`` or
+        ``zbar``/``m.x -> monetary_value``, ``count``/``custs -> weights`` (an alias is
+        left alone when its target column is already there); for ``bgbb``
+        ``periods``/``n.cal``/``T -> n_periods`` (:data:`MODEL_ALIASES`). BTYD's ``custs``
+        (customers sharing one history) are weights. For ``sbg`` without ``survivors`` or
         ``periods``: ``churned = recency < T`` and ``periods = recency`` if churned else
         ``T - 1`` (the pymc-marketing layout).
 
@@ -74,13 +84,16 @@ def standard_columns(table: pd.DataFrame, model: str) -> pd.DataFrame:
     >>> cbs = pd.DataFrame({"cust": [1], "x": [2], "t.x": [30.4], "T.cal": [38.9], "m.x": [22.3]})
     >>> list(standard_columns(cbs, "bgnbd").columns)
     ['cust', 'frequency', 'recency', 'T', 'monetary_value']
+    >>> rf = pd.DataFrame({"x": [6], "t.x": [6], "n.cal": [6], "custs": [1203]})
+    >>> list(standard_columns(rf, "bgbb").columns)
+    ['frequency', 'recency', 'n_periods', 'weights']
     >>> subs = pd.DataFrame({"recency": [1, 3, 8], "T": [8, 8, 8]})
     >>> standard_columns(subs, "sbg")[["periods", "churned"]].values.tolist()
     [[1, True], [3, True], [7, False]]
     """
     present = set(table.columns)
     rename: dict[str, str] = {}
-    for alias, name in ALIASES.items():
+    for alias, name in {**ALIASES, **MODEL_ALIASES.get(model, {})}.items():
         if alias in present and name not in present:
             if name in rename.values():
                 other = next(a for a, n in rename.items() if n == name)
@@ -169,8 +182,6 @@ def fit_table(table: pd.DataFrame, model: str = "bgnbd", *, penalizer: float = 0
     if key == "gg":
         return fit_gamma_gamma(table, penalizer=penalizer)
     if key == "bgbb":
-        if "n_periods" not in table.columns and "T" in table.columns:
-            table = table.rename(columns={"T": "n_periods"})
         return fit_bgbb(table, penalizer=penalizer)
     fitter = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
     return fitter[key](table, penalizer=penalizer)

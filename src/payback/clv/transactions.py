@@ -1,0 +1,210 @@
+"""Transaction files straight to a customer summary: what ``payback ltv fit
+--transactions FILE`` fits, like lifetimes' ``summary_data_from_transaction_data``.
+
+A CSV or Parquet file (or a frame in hand) with one row per transaction is read by
+DuckDB, its columns named with ``--map`` as ``payback import`` does
+(``customer_id=cust,time=date,revenue=amount``), and summarised by
+:func:`payback.clv.summary.summary_expr`, the one home of the summary rule (purchases
+merged per period, first purchase out of frequency and monetary value):
+
+- ``frequency`` = purchase periods - 1, ``recency`` = last - first purchase period,
+  ``T`` = observation end - first purchase period, ``monetary_value`` = mean value of
+  the repeat purchase periods (missing without a repeat purchase).
+
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"cust": ["a", "a", "b"], "day": ["2024-01-01", "2024-01-08",
+...                    "2024-01-03"], "amount": [10.0, 30.0, 5.0]})
+>>> summary_from_transactions(tx, mapping="customer_id=cust,time=day,revenue=amount",
+...     observation_end="2024-01-15")[["cust", "frequency", "recency", "T", "monetary_value"]]
+  cust  frequency  recency     T  monetary_value
+0    a        1.0      7.0  14.0            30.0
+1    b        0.0      0.0  12.0             NaN
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from payback._lazy import lazy_module
+from payback.clv.summary import summary_expr
+from payback.errors import InputError
+from payback.ingest.options import parse_pairs, strftime_format
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+
+ibis = lazy_module("ibis")
+
+__all__ = ["COLUMNS", "read_transactions", "summary_from_transactions"]
+
+#: The columns a transaction file gives, by their ``--map`` names; ``revenue`` is optional
+#: (without it the summary has no ``monetary_value``).
+COLUMNS = ("customer_id", "time", "revenue")
+
+_EXAMPLE = "--map customer_id=cust,time=date,revenue=amount"
+
+
+def _source_table(source: Any) -> tuple[ir.Table, str]:
+    """``source`` as an Ibis table on DuckDB, and how errors name it."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        con = ibis.duckdb.connect()
+        parquet = path.suffix.lower() == ".parquet"
+        try:
+            return (con.read_parquet(path) if parquet else con.read_csv(path)), str(path)
+        except Exception as exc:  # DuckDB's sniffer and Parquet reader errors
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(
+                f"{path}: could not read it as {'Parquet' if parquet else 'CSV'} ({first}); "
+                f"expected one row per transaction with a header line, comma, semicolon, "
+                f"tab or | separated, one kind of line ending"
+            ) from None
+    if isinstance(source, ibis.expr.types.Table):
+        return source, "the transactions"
+    frame = source
+    if hasattr(frame, "to_pandas") and not hasattr(frame, "iloc"):
+        frame = frame.to_pandas()
+    return ibis.memtable(frame), "the transactions"
+
+
+def read_transactions(
+    source: Any,
+    *,
+    mapping: Mapping[str, str] | str | None = None,
+    date_format: str | None = None,
+) -> tuple[ir.Table, dict[str, str | None]]:
+    """A transaction file or frame as an Ibis table, with the column of each role.
+
+    Parameters
+    ----------
+    source : path, pandas.DataFrame, pyarrow.Table or ibis.Table
+        CSV (any suffix but ``.parquet``) or Parquet file, read by DuckDB; or a table.
+    mapping : mapping or "canon=source,..."
+        Which column is ``customer_id``, ``time`` and ``revenue`` (default: columns of
+        those names). ``revenue`` is optional when unmapped and absent.
+    date_format : str, optional
+        How ``time`` is written when it is not ISO: ``%Y%m%d`` (CDNOW's 19970101),
+        ``DD/MM/YYYY`` ... (as ``payback import --date-format``).
+
+    Returns
+    -------
+    (ibis.Table, dict)
+        The table (``time`` parsed with ``date_format`` when given) and
+        ``{"customer_id": column, "time": column, "revenue": column or None}``.
+
+    Raises
+    ------
+    payback.errors.InputError
+        A missing file; a mapped or required column the file lacks (the message names
+        the file, the columns found and the ``--map`` fix); an unknown ``--map`` name;
+        a row without a customer, time or value; a time ``date_format`` cannot read.
+    """
+    pairs = parse_pairs(mapping, option="--map")
+    unknown = sorted(set(pairs) - set(COLUMNS))
+    if unknown:
+        raise InputError(
+            f"--map {unknown[0]!r}: a transaction file has the columns "
+            f"{', '.join(COLUMNS)}; e.g. {_EXAMPLE}"
+        )
+    table, where = _source_table(source)
+    found = list(table.columns)
+    roles: dict[str, str | None] = {}
+    for canon in COLUMNS:
+        name = pairs.get(canon, canon)
+        if name in found:
+            roles[canon] = name
+        elif canon == "revenue" and canon not in pairs:
+            roles[canon] = None
+        else:
+            given = f"--map {canon}={name}: " if canon in pairs else ""
+            single = (
+                " (one column: a file without a header line, or separated by spaces? "
+                "expected a header line and , ; tab or | between the columns)"
+                if len(found) == 1
+                else ""
+            )
+            raise InputError(
+                f"{where}: {given}no column {name!r} for {canon}; the file has columns "
+                f"{', '.join(found)}{single}. Name the file's column with --map "
+                f"{canon}=COLUMN (e.g. {_EXAMPLE})"
+            )
+    used = [c for c in roles.values() if c is not None]
+    nulls = table.aggregate(**{c: table[c].isnull().sum() for c in used}).execute()
+    for col in used:
+        count = int(nulls[col].iloc[0])
+        if count:
+            raise InputError(
+                f"{where}: column {col!r} is empty in {count:,} row(s); every transaction "
+                f"needs a customer, a time and (with revenue) a value. Fill or remove them"
+            )
+    fmt = strftime_format(date_format)
+    if fmt is not None:
+        time = roles["time"]
+        raw = table[time].cast("string")
+        table = table.mutate(**{time: raw.as_timestamp(fmt)})
+    return table, roles
+
+
+def summary_from_transactions(
+    source: Any,
+    *,
+    mapping: Mapping[str, str] | str | None = None,
+    date_format: str | None = None,
+    freq: str = "D",
+    unit: str | None = None,
+    observation_end: Any = None,
+    calibration_end: Any = None,
+) -> pd.DataFrame:
+    """Per-customer ``frequency, recency, T, monetary_value`` of a transaction file.
+
+    The summary is :func:`payback.clv.summary.summary_expr` run in DuckDB on
+    :func:`read_transactions` (one row per customer, sorted by customer).
+
+    Parameters
+    ----------
+    source, mapping, date_format
+        As :func:`read_transactions`.
+    freq : {"D", "W", "M"}
+        Period in which purchases are merged.
+    unit : {"D", "W", "M"}, optional
+        Unit of recency and T (default ``freq``; ``freq="D", unit="W"`` gives weeks of 7
+        days, the CDNOW convention).
+    observation_end, calibration_end : date or str, optional
+        Last day observed (default: the last transaction); calibration split (adds the
+        holdout columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The customer column under its own name, ``first_purchase, frequency, recency,
+        T`` (+ ``monetary_value`` with a revenue column) (+ holdout columns).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "time": [20240101, 20240301, 20240105],
+    ...                    "revenue": [5.0, 7.5, 9.0]})
+    >>> summary_from_transactions(tx, date_format="%Y%m%d", freq="M")[
+    ...     ["customer_id", "frequency", "recency", "T", "monetary_value"]]
+       customer_id  frequency  recency    T  monetary_value
+    0            1        1.0      2.0  2.0             7.5
+    1            2        0.0      0.0  2.0             NaN
+    """
+    table, roles = read_transactions(source, mapping=mapping, date_format=date_format)
+    customer = roles["customer_id"]
+    expr = summary_expr(
+        table,
+        customer_col=customer,
+        time_col=roles["time"],
+        value_col=roles["revenue"],
+        freq=freq.upper(),
+        unit=unit.upper() if unit else None,
+        observation_end=observation_end,
+        calibration_end=calibration_end,
+    )
+    return expr.order_by(customer).execute()
