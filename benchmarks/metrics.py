@@ -26,6 +26,15 @@ Run::
 
 ``--readme`` replaces the results table of this benchmark in that file (between the
 ``<!-- metrics-benchmark -->`` markers) and keeps every earlier row of other sizes.
+
+``--parquet STORE`` instead measures ``payback metrics --by campaign,keyword,date -f parquet``
+on an existing store (a ``payback demo`` one): **parquet-pandas** computes the pandas
+frame and writes it (``write_frame``, as before), **parquet-arrow** computes
+``as_arrow=True`` and writes ``result.to_arrow()`` (what the CLI does now); alternated,
+each in a fresh process, medians of ``--repeat`` runs with CPU time, peak RSS and the
+1-minute load, and the two files compared::
+
+    python benchmarks/metrics.py --parquet /tmp/bench/demo200k.duckdb --repeat 3
 """
 
 from __future__ import annotations
@@ -215,6 +224,78 @@ def run_pandas(ads, orders):
     return g.assign(_rank=rank).sort_values(["_rank", *keys]).drop(columns=["_rank", "paid"])
 
 
+PARQUET_BY = "campaign,keyword,date"  # keyword keyed by platform, campaign, ad group
+
+
+def parquet_child(name: str, db: str) -> dict:
+    """One ``-f parquet`` run of the CLI's path in this process: pandas or Arrow."""
+    import pyarrow.parquet as pq
+
+    from payback.metrics import DEFAULT_METRICS, compute_metrics
+    from payback.output import write_arrow, write_frame
+    from payback.store import open_store
+
+    ibis_duckdb()
+    out = Path(tempfile.gettempdir()) / f"payback-bench-{name}-{os.getpid()}.parquet"
+    t0, c0 = time.perf_counter(), _cpu()
+    with open_store(db, read_only=True) as store:
+        arrow = name == "parquet-arrow"
+        r = compute_metrics(store, by=PARQUET_BY, metrics=DEFAULT_METRICS, as_arrow=arrow)
+    if arrow:
+        write_arrow(r.to_arrow(), out)
+    else:
+        write_frame(r.table, "parquet", out)
+    seconds, cpu_seconds = time.perf_counter() - t0, _cpu() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    table = pq.read_table(out)
+    digest = [table.num_rows, json.loads(table.schema.metadata[b"payback"])]
+    # the totals rows, to 9 digits: DuckDB's threaded float sums differ in the last bits
+    digest += [[_digits(v) for v in table[c].to_pylist()[-2:]] for c in table.column_names]
+    out.unlink()
+    return {
+        "name": name,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "rows": table.num_rows,
+        "peak_rss_bytes": int(peak),
+        "load1": os.getloadavg()[0],
+        "digest": json.dumps(digest, default=str),
+    }
+
+
+def _digits(value: object) -> object:
+    return f"{value:.9g}" if isinstance(value, float) else value
+
+
+def ibis_duckdb() -> None:
+    import ibis
+
+    ibis.duckdb  # noqa: B018 - ibis imports its DuckDB backend (and sqlglot dialects) lazily
+
+
+def measure_parquet(db: str, repeat: int) -> dict[str, dict]:
+    """Alternate the two Parquet paths ``repeat`` times; medians of wall and CPU time."""
+    import statistics
+
+    names = ["parquet-pandas", "parquet-arrow"]
+    runs: dict[str, list[dict]] = {n: [] for n in names}
+    for i in range(repeat):
+        for name in names if i % 2 == 0 else names[::-1]:
+            runs[name].append(run_child(name, Path(db)))
+    out = {}
+    for name, rs in runs.items():
+        out[name] = {
+            "seconds": statistics.median(r["seconds"] for r in rs),
+            "cpu_seconds": statistics.median(r["cpu_seconds"] for r in rs),
+            "peak_rss_bytes": statistics.median(r["peak_rss_bytes"] for r in rs),
+            "load1": [round(r["load1"], 2) for r in rs],
+            "all_seconds": [round(r["seconds"], 2) for r in rs],
+            "rows": rs[0]["rows"],
+            "digests": {r["digest"] for r in rs},
+        }
+    return out
+
+
 def child(name: str, db: str) -> dict:
     """Time one contender in this process; return wall seconds, rows and peak RSS."""
     import duckdb  # imports are not timed: only opening the store, the query and the fetch
@@ -379,11 +460,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5, help="runs per contender (best is kept)")
     p.add_argument("--skip-pandas", action="store_true", help="pandas needs ~10x the memory")
     p.add_argument("--readme", type=Path, help="write the results table into this README")
+    p.add_argument("--parquet", help="store: time `-f parquet` from pandas vs from Arrow")
     p.add_argument("--run", help=argparse.SUPPRESS)  # internal: one contender in a child
     args = p.parse_args(argv)
 
     if args.run:
-        print(json.dumps(child(args.run, args.db)))
+        run = parquet_child if args.run.startswith("parquet") else child
+        print(json.dumps(run(args.run, args.db)))
+        return 0
+    if args.parquet:
+        results = measure_parquet(args.parquet, args.repeat)
+        for name, r in results.items():
+            print(
+                f"{name:15s} median {r['seconds']:.2f} s of {r['all_seconds']}, CPU "
+                f"{r['cpu_seconds']:.2f} s, peak RSS {_gib(r['peak_rss_bytes'])}, "
+                f"{r['rows']:,} rows, 1-min load {r['load1']}",
+                flush=True,
+            )
+        digests = set().union(*(r["digests"] for r in results.values()))
+        print("files equal (rows, metadata, totals rows)" if len(digests) == 1 else "FILES DIFFER")
+        print(f"machine: {machine()}")
         return 0
 
     with tempfile.TemporaryDirectory(prefix="payback-bench-") as tmp:

@@ -15,7 +15,9 @@ Every command's ``--format table|csv|json|parquet`` and ``--output FILE`` go thr
 - **json**: ``{"title", "columns", "units", "currency", "rows": [records], "reasons"}``;
   rates as fractions, missing values as ``null``, dates as ``YYYY-MM-DD``.
 - **parquet**: the frame, with ``units``, ``reasons`` and ``currency`` in the file's
-  key-value metadata under ``payback``; needs ``--output``.
+  key-value metadata under ``payback`` (:func:`arrow_table`); needs ``--output``. An
+  Arrow table is written as it is by :func:`write_arrow` (``payback metrics`` writes
+  its rows from Arrow, never through pandas).
 
 A column named after a date grain (``month``: see :data:`payback.metrics.GRAINS`), or named
 in the table's ``date_formats`` (``{"cohort": "%Y-%m"}``), is shown in the grain's format
@@ -53,12 +55,15 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pandas as pd
 
 from payback.errors import InputError
 from payback.present import MISSING, NONE_LABEL, Table, format_value, is_missing, total_label
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMATS = ("table", "csv", "json", "parquet")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -115,9 +120,8 @@ def write_frame(
     units = dict(units if units is not None else table.units)
     reasons = dict(reasons if reasons is not None else table.reasons)
     if fmt == "parquet":
-        if output is None:
-            raise InputError("--format parquet writes a binary file: give --output FILE.parquet")
-        _write_parquet(frame, Path(output), units=units, reasons=reasons, currency=currency)
+        path = _parquet_path(output)
+        _write_parquet(frame, path, units=units, reasons=reasons, currency=currency)
         return
     if fmt == "table":
         text = render_table(
@@ -421,26 +425,83 @@ def formatted_dates(
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path, **meta: Any) -> None:
+    write_arrow(arrow_table(frame, **meta), path)
+
+
+def arrow_table(
+    rows: pd.DataFrame | pa.Table,
+    *,
+    units: Mapping[str, str] | None = None,
+    reasons: Mapping[str, str] | None = None,
+    currency: str | None = None,
+    schema: pa.Schema | None = None,
+    types_mapper: Any = None,
+) -> pa.Table:
+    """The rows as the Arrow table payback writes to Parquet: ``units``, ``reasons`` and
+    ``currency`` as JSON in the schema's key-value metadata under ``payback``.
+
+    A frame is converted (to ``schema`` when given); an Arrow table is kept as it is and
+    given the ``pandas`` metadata that a frame of its columns (``types_mapper``: their
+    pandas dtypes, as in :meth:`pyarrow.Table.to_pandas`) would have, so a file written
+    from either reads back into the same frame.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> t = arrow_table(pa.table({"cpo": [2.5, None]}), units={"cpo": "money"})
+    >>> json.loads(t.schema.metadata[b"payback"])
+    {'units': {'cpo': 'money'}, 'reasons': {}, 'currency': None}
+    """
     import pyarrow as pa
+
+    if isinstance(rows, pd.DataFrame):
+        plain = pd.DataFrame(rows)  # drop a user's attrs: pyarrow would try to serialise them
+        plain.attrs = {}
+        table = pa.Table.from_pandas(plain, schema=schema, preserve_index=False)
+    else:
+        table = rows
+    metadata = dict(table.schema.metadata or {})
+    if b"pandas" not in metadata:  # what pandas would record for a frame of these columns
+        empty = table.schema.empty_table().to_pandas(types_mapper=types_mapper)
+        like = pa.Table.from_pandas(empty, schema=table.schema, preserve_index=False)
+        metadata[b"pandas"] = like.schema.metadata[b"pandas"]
+    meta = {"units": dict(units or {}), "reasons": dict(reasons or {}), "currency": currency}
+    metadata[b"payback"] = json.dumps(meta, ensure_ascii=False).encode()
+    return table.replace_schema_metadata(metadata)
+
+
+def write_arrow(table: pa.Table, output: str | Path | None) -> None:
+    """Write an Arrow table (from :func:`arrow_table`, or
+    :meth:`payback.metrics.MetricsResult.to_arrow`) as Parquet, without a pandas copy.
+
+    Raises
+    ------
+    payback.errors.InputError
+        Without an output file.
+    """
     import pyarrow.parquet as pq
 
-    plain = pd.DataFrame(frame)  # drop a user's attrs: pyarrow would try to serialise them
-    plain.attrs = {}
-    table = pa.Table.from_pandas(plain, preserve_index=False)
-    metadata = dict(table.schema.metadata or {})
-    metadata[b"payback"] = json.dumps(meta, ensure_ascii=False).encode()
+    path = _parquet_path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table.replace_schema_metadata(metadata), path)
+    pq.write_table(table, path)
+
+
+def _parquet_path(output: str | Path | None) -> Path:
+    if output is None:
+        raise InputError("--format parquet writes a binary file: give --output FILE.parquet")
+    return Path(output)
 
 
 # MISSING and format_value live in payback.present; importable from here for users' code
 __all__ = [
     "FORMATS",
     "MISSING",
+    "arrow_table",
     "format_value",
     "formatted_dates",
     "render_table",
     "to_csv",
     "to_json_payload",
+    "write_arrow",
     "write_frame",
 ]

@@ -83,7 +83,7 @@ def metrics_command(
     """
     from payback.metrics.catalogue import DEFAULT_METRICS
     from payback.metrics.engine import catalogue_frame, compute_metrics
-    from payback.output import write_frame
+    from payback.output import write_arrow, write_frame
     from payback.spark import copy_to_spark
     from payback.store import open_store
 
@@ -92,6 +92,8 @@ def metrics_command(
         return
     if engine not in ("duckdb", "spark"):
         raise InputError(f"unknown engine {engine!r}: expected duckdb or spark")
+    # Parquet is written from the query's Arrow rows: no pandas copy of a large result
+    as_arrow = (fmt or "").lower() == "parquet"
     store = open_store(db, read_only=True)
     try:
         run_on = copy_to_spark(store) if engine == "spark" else store
@@ -104,11 +106,15 @@ def metrics_command(
             end=end,
             totals=not no_totals,
             hierarchy=not flat,
+            as_arrow=as_arrow,
         )
     finally:
         store.close()
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    if as_arrow:
+        write_arrow(result.to_arrow(), output)
+        return
     title = "metrics by " + ", ".join(result.by) if result.by else "metrics: total"
     write_frame(result.table, fmt, output, title=title)
 

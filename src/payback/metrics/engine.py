@@ -72,9 +72,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
-from payback.errors import CurrencyError, InputError
+from payback.errors import CurrencyError
 from payback.metrics.catalogue import CATALOGUE, resolve_metrics
 from payback.metrics.filters import (
     GRAINS,
@@ -85,127 +86,11 @@ from payback.metrics.filters import (
     parse_where,
 )
 from payback.metrics.probes import blank_dimensions, unmatched_filters
-from payback.metrics.reasons import Reasons, summarise
+from payback.metrics.reasons import Reasons, summarise, summarise_codes
+from payback.metrics.result import MetricsResult, to_pandas
 from payback.metrics.sides import PART_SIDE, PARTS, SIDES
-from payback.present import Table
 
 _MONEY_DIGITS = 6
-#: ``total_kind`` of the two totals rows.
-TOTAL_KINDS = ("paid", "all")
-
-
-@dataclass(frozen=True)
-class MetricsResult:
-    """Metrics at a grain, with the reasons of every missing value.
-
-    Totals
-    ------
-    With ``totals=True`` the frame ends with one or two totals rows (``is_total`` true),
-    told apart by ``total_kind``:
-
-    - ``"paid"`` (shown ``Total (paid)``): the summed parts of the rows that have ad
-      statistics, every metric a ratio of those sums: the honest CPO, CAC, CPA, DRR,
-      ROAS, ROI, ROMI, CR and CRM-vs-platform gaps of the advertising. The rows are those
-      of the grain refined by ``platform`` (when the grain lacks it), so organic,
-      newsletter and partner orders stay out of it at every grain. It exists when the
-      metrics need ad statistics and orders or leads.
-    - ``"all"`` (``Total (all)``, or ``Total`` when it is the only one): the summed parts
-      of every row, the blended totals of orders, revenue, new customers, cost ...; the
-      metrics relating ads to orders or leads (:attr:`Metric.paid_only`) are missing in it
-      when a paid row exists (reason: "Total (all) holds no ad ratios (see Total (paid))").
-
-    Attributes
-    ----------
-    frame : pandas.DataFrame
-        One column per dimension of ``by``, one per metric, then ``is_total`` and
-        ``total_kind`` (``"paid"``, ``"all"``, missing on group rows); the totals rows
-        (dimension values missing) come last, paid first. Counts are ``Int64``, the rest
-        ``Float64``; missing values are ``pd.NA`` (never inf or NaN from a division).
-        Rates are fractions (CTR 1 % is 0.01). :attr:`table` is the frame with its
-        units, reasons and currency, for :func:`payback.output.write_frame`.
-    reasons : dict
-        Metric name -> why some of its values are missing, with the number of rows,
-        e.g. ``{"cpo": "no confirmed orders in 3 row(s)"}``.
-    by, metrics : tuple of str
-        The grain (with the parents a hierarchical dimension brings: ``("platform",
-        "campaign")`` for ``by="campaign"``) and the metrics, canonical names.
-    currency : str or None
-        The one currency of the money columns (None when no money was involved).
-    cell_reasons : pandas.DataFrame
-        Aligned with ``frame``: per metric, a categorical column holding the reason of each
-        missing value (missing where the value is present).
-    parts : pandas.DataFrame
-        The additive parts (sums) behind every row, aligned with ``frame``.
-    warnings : tuple of str
-        What the user should know about the query, e.g. a ``--where`` value that matches
-        no row, with the values that exist (``payback metrics`` prints them on stderr).
-    """
-
-    frame: pd.DataFrame
-    reasons: Mapping[str, str]
-    by: tuple[str, ...]
-    metrics: tuple[str, ...]
-    currency: str | None
-    cell_reasons: pd.DataFrame | None = None
-    parts: pd.DataFrame | None = None
-    warnings: tuple[str, ...] = ()
-
-    def total(self, kind: str = "all") -> dict[str, Any]:
-        """One totals row as ``{metric: value or None}``: ``"paid"`` or ``"all"``.
-
-        Raises
-        ------
-        payback.errors.InputError
-            For a kind other than ``"paid"`` or ``"all"``, or when the frame has no totals
-            row of that kind.
-        """
-        if kind not in TOTAL_KINDS:
-            raise InputError(f"unknown totals row {kind!r}: expected paid or all")
-        rows = self.frame[self.frame["is_total"] & (self.frame["total_kind"] == kind)]
-        if rows.empty:
-            kinds = sorted(set(self.frame.loc[self.frame["is_total"], "total_kind"]))
-            raise InputError(
-                f"no {kind!r} totals row: this result has {kinds or 'none'} (a paid total "
-                f"exists when the metrics need ad statistics and orders or leads; "
-                f"compute with totals=True)"
-            )
-        row = rows.iloc[-1]
-        return {m: _python(row[m]) for m in self.metrics}
-
-    @property
-    def totals(self) -> dict[str, Any]:
-        """Each metric's total, ``{metric: value or None}``: the paid-only metrics (CPO,
-        DRR, ROMI ...) from ``Total (paid)`` when it exists, every other metric (orders,
-        revenue, cost, AOV, CTR ...) from ``Total (all)``."""
-        out = self.total("all")
-        if (self.frame["total_kind"] == "paid").any():
-            paid = self.total("paid")
-            out.update({m: paid[m] for m in self.metrics if CATALOGUE[m].paid_only})
-        return out
-
-    @property
-    def table(self) -> Table:
-        """``frame`` with each metric's catalogue unit, :attr:`reasons`, :attr:`currency`
-        and the date format of a month grain (``YYYY-MM``): what
-        :func:`payback.output.write_frame`, the report and the dashboard show.
-
-        >>> from payback.store import open_store
-        >>> t = compute_metrics(open_store(":memory:"), by=(), metrics="cpo,orders").table
-        >>> dict(t.units), t.reasons["cpo"]
-        ({'cpo': 'money', 'orders': 'count'}, 'no confirmed orders in 1 row(s)...')
-        """
-        return Table(
-            self.frame,
-            units={n: CATALOGUE[n].unit for n in self.metrics},
-            reasons=self.reasons,
-            currency=self.currency,
-            date_formats={d: GRAINS[d].date_format for d in self.by if GRAINS[d].date_format},
-        )
-
-    @property
-    def groups(self) -> pd.DataFrame:
-        """The rows of ``frame`` without the totals rows."""
-        return self.frame[~self.frame["is_total"]].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -481,11 +366,15 @@ def compute_metrics(
     *,
     hierarchy: bool = True,
     check_currency: bool = True,
+    as_arrow: bool = False,
 ) -> MetricsResult:
     """Compute metrics at a grain, with totals rows and the reason of every missing value.
 
     Parameters are those of :func:`metrics_expr`; ``check_currency`` refuses money in more
     than one currency (a :class:`payback.errors.CurrencyError` naming the currencies).
+    ``as_arrow`` keeps the rows as the query's Arrow table (:meth:`MetricsResult.to_arrow`
+    without a pandas copy, for large results written to Parquet); ``frame``, ``parts``
+    and ``cell_reasons`` are then built on first use.
 
     Returns
     -------
@@ -511,28 +400,47 @@ def compute_metrics(
     table = _fetch_arrow(store, plan.expr)
     shown = _shown_parts(plan.metrics)
     hidden = [p for p in plan.parts if p not in shown]
-    shown_table = table.select([*plan.by, *plan.metrics, "is_total", "total_kind"])
+    columns = [*plan.by, *plan.metrics, "is_total", "total_kind"]
+    fields = {
+        "by": plan.by,
+        "metrics": plan.metrics,
+        "currency": currency,
+        "warnings": tuple(unmatched_filters(store, plan.sides, plan.filters, *plan.period)),
+    }
+    if as_arrow:  # reasons classified on the Arrow columns: no pandas copy of the rows
+        import pyarrow.compute as pc
+
+        parts = {p: table[p] if p in shown else table[f"_part_{p}"] for p in plan.parts}
+        blended = None
+        if plan.split:
+            is_all = pc.fill_null(pc.equal(table["total_kind"], "all"), False)
+            blended = np.asarray(is_all, dtype=bool)
+        why = Reasons(parts, plan.excluded)
+        codes = why.codes({n: table[n] for n in plan.metrics}, plan.metrics, blended)
+        return MetricsResult(
+            reasons=summarise_codes(codes, why.texts),
+            rows=table,
+            part_names=plan.parts,
+            reason_codes=codes,
+            reason_texts=tuple(why.texts),
+            **fields,
+        )
+    schema = table.select(columns).schema
+    shown_table = table.select(columns)
     extra_table = table.select([f"_part_{p}" for p in hidden])
     del table  # each Arrow buffer is freed as soon as it is converted (self_destruct)
-    frame, extra = _to_pandas(shown_table), _to_pandas(extra_table)
+    frame, extra = to_pandas(shown_table), to_pandas(extra_table)
     parts = pd.DataFrame(
         {p: frame[p] if p in shown else extra[f"_part_{p}"] for p in plan.parts}, copy=False
     )
     blended = (frame["total_kind"] == "all").to_numpy(dtype=bool) if plan.split else None
     cells = Reasons(parts, plan.excluded).cells(frame, plan.metrics, blended)
-    reasons = summarise(cells)
-    warnings = unmatched_filters(store, plan.sides, plan.filters, *plan.period)
-    return MetricsResult(frame, reasons, plan.by, plan.metrics, currency, cells, parts, warnings)
+    return MetricsResult.from_frames(
+        frame, parts, cells, schema, reasons=summarise(cells), **fields
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def _python(value: Any) -> Any:
-    """A frame cell as a plain Python value (None when missing)."""
-    if pd.isna(value):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
 def _fetch_arrow(store, expr):
     """Run the plan and return Arrow in the expression's schema.
 
@@ -545,23 +453,6 @@ def _fetch_arrow(store, expr):
     result = store.backend.con.execute(store.backend.compile(expr))
     fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
     return fetch().cast(expr.schema().to_pyarrow())
-
-
-def _to_pandas(table) -> pd.DataFrame:
-    """Arrow to pandas with nullable Int64/Float64 columns (missing is ``pd.NA``, not NaN)."""
-    return table.to_pandas(types_mapper=_nullable_dtype, split_blocks=True, self_destruct=True)
-
-
-def _nullable_dtype(arrow_type):
-    import pyarrow as pa
-
-    if pa.types.is_integer(arrow_type):
-        return pd.Int64Dtype()
-    if pa.types.is_floating(arrow_type):
-        return pd.Float64Dtype()
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return None
-    return None
 
 
 def _check_currency(store, plan: _Plan) -> str | None:
