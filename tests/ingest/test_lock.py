@@ -91,6 +91,19 @@ def test_the_python_api_fails_at_once_with_wait_zero(tmp_path, monkeypatch):
             open_store(db)
 
 
+def test_the_dashboard_never_waits_for_the_lock(tmp_path, monkeypatch):
+    from payback.server.pool import StoreBusy, run_task
+
+    db = tmp_path / "s.duckdb"
+    open_store(db).close()
+    monkeypatch.setenv("PAYBACK_LOCK_TIMEOUT", "60")  # imports would wait a minute
+    with held(db, 1.0):
+        started = time.monotonic()
+        with pytest.raises(StoreBusy, match="the store is being written"):
+            run_task(db, lambda store: "never run")
+        assert time.monotonic() - started < 5  # answered 503 at once, not after 60 s
+
+
 def test_two_imports_at_once_both_end_cleanly(tmp_path, data):
     db = tmp_path / "new.duckdb"  # neither finds the store: the first creates it
     run = "import sys; from payback.cli import main; raise SystemExit(main(sys.argv[1:]))"
