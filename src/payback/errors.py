@@ -186,3 +186,50 @@ def to_flag(argument: str) -> str:
     '--other-costs'
     """
     return "--" + argument.replace("_", "-")
+
+
+class StoreLockedError(PaybackError):
+    """Another process holds the store's file lock and did not let go within the wait.
+
+    Attributes
+    ----------
+    path : str
+        The store file.
+    holder : str
+        Who holds the lock (program and PID as DuckDB names them), else DuckDB's reason.
+    pid : int or None
+        The holder's process id when DuckDB named it.
+    waited : float
+        Seconds waited before giving up.
+    """
+
+    def __init__(
+        self, message: str, *, path: str, holder: str, pid: int | None, waited: float
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.holder = holder
+        self.pid = pid
+        self.waited = waited
+
+
+class DiskFullError(PaybackError):
+    """The disk filled up while writing; the write was rolled back."""
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether ``error`` is the operating system's (or DuckDB's) "no space left on device".
+
+    >>> import errno
+    >>> is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    True
+    >>> is_disk_full(RuntimeError("IO Error: Could not write file: No space left on device"))
+    True
+    >>> is_disk_full(ValueError("bad number"))
+    False
+    """
+    import errno
+
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return "no space left on device" in str(error).lower()

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from payback import storelock
 from payback.errors import CurrencyError, PaybackError
 from payback.schema import TABLES
 from payback.storage import (
@@ -433,7 +434,11 @@ def _derive(name: str, source):
 
 
 def open_store(
-    db: str | os.PathLike[str] | None = None, *, engine: Engine = "duckdb", read_only: bool = False
+    db: str | os.PathLike[str] | None = None,
+    *,
+    engine: Engine = "duckdb",
+    read_only: bool = False,
+    wait: float | None = None,
 ) -> Store:
     """Open (creating when needed) the store; its folder must exist (it is never created).
 
@@ -446,6 +451,11 @@ def open_store(
         ``"spark"`` connects to a local Spark session (see :func:`payback.store.open_spark`).
     read_only : bool
         Open the DuckDB file read-only (the file must exist).
+    wait : float, optional
+        Seconds to wait while another process holds the file's lock (an import
+        writing, ``payback serve`` reading); default ``$PAYBACK_LOCK_TIMEOUT``, else 30;
+        0 fails at once. Then :class:`~payback.errors.StoreLockedError` names the holder
+        (:mod:`payback.storelock`).
 
     DuckDB's own progress bar (printed on stderr by long queries) is switched off.
 
@@ -482,7 +492,9 @@ def open_store(
     if path != ":memory:":
         _check_store_file(Path(path))
     try:
-        backend = ibis.duckdb.connect(path, read_only=read_only)
+        backend = storelock.connect(
+            lambda: ibis.duckdb.connect(path, read_only=read_only), path, wait=wait
+        )
     except duckdb.Error as e:
         raise PaybackError(
             f"cannot open the store {path}: {str(e).splitlines()[0]}. Fix: check that the file "

@@ -87,6 +87,7 @@ def undo_command(
         show_default=False,
     ),
     db: str = options.DB,
+    lock_timeout: float = options.LOCK_TIMEOUT,
 ) -> None:
     """Take one import back: remove exactly the rows it added, restore the rows it replaced.
 
@@ -97,7 +98,7 @@ def undo_command(
     from payback.ingest.ledger import undo_import
     from payback.store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, wait=lock_timeout) as store:
         result = undo_import(store, import_id)
     typer.echo(result.summary())
 

@@ -112,6 +112,7 @@ def import_command(
         show_default=False,
     ),
     db: str = options.DB,
+    lock_timeout: float = options.LOCK_TIMEOUT,
 ) -> None:
     """Import a file into the store: validated, all or nothing, and idempotent.
 
@@ -128,7 +129,9 @@ def import_command(
 
     target = Path(db if db is not None else default_db_path())
     new = str(target) != ":memory:" and not target.exists()
-    store = open_store(db)
+    store = open_store(db, wait=lock_timeout)
+    # another import may have created the file while this one waited for its lock
+    new = new and not _written(store)
     try:
         result = import_file(
             store,
@@ -156,6 +159,14 @@ def import_command(
         raise
     store.close()
     _print(result)
+
+
+def _written(store) -> bool:
+    """Whether an import has been recorded in the store (it is not one this command made)."""
+    from payback.storage import LEDGER
+
+    (count,) = store.backend.con.execute(f"SELECT count(*) FROM {LEDGER}").fetchone()
+    return count > 0
 
 
 def _print(result) -> None:

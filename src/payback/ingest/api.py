@@ -42,7 +42,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from payback.errors import CurrencyError, DataError, InputError, PaybackError
+from payback.errors import (
+    CurrencyError,
+    DataError,
+    DiskFullError,
+    InputError,
+    PaybackError,
+    is_disk_full,
+)
 from payback.ingest import attribution, fx, ledger, stage
 from payback.ingest.currencies import is_currency
 from payback.ingest.options import (
@@ -300,8 +307,24 @@ def import_file(
             return _import(
                 con, store, table, *_read(path, peek, table, platform, options, bar), options, bar
             )
+        except (duckdb.Error, OSError) as e:
+            if is_disk_full(e):
+                raise _disk_full(store, path) from None
+            raise
         finally:
             _drop_staging(con)
+
+
+def _disk_full(store: Store, path: Path) -> DiskFullError:
+    """The error for an import that filled the disk (its transaction was rolled back)."""
+    in_file = store.path not in (None, ":memory:")
+    where = f"the folder {Path(store.path).parent}" if in_file else "the temporary folder"
+    return DiskFullError(
+        f"{path}: the disk filled up (no space left on device) while importing into "
+        f"{store.path}; nothing was imported (the transaction was rolled back). Fix: free "
+        f"space on the disk holding {where} and DuckDB's temporary files, or give --db a "
+        f"store on a larger disk, then import again"
+    )
 
 
 def _read(path: Path, peek, table: Table, platform: str, options, bar) -> tuple[RawFile, Layout]:

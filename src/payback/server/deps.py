@@ -81,7 +81,8 @@ class StoreSource:
             return
         from payback.store import open_store
 
-        store = open_store(self.path, read_only=True)
+        # never wait for a writer's lock here: the request answers from the cache or 503
+        store = open_store(self.path, read_only=True, wait=0)
         try:
             yield store
         finally:

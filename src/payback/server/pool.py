@@ -134,7 +134,7 @@ def run_task(source: Any, task: Callable[[Any], Any]) -> bytes:
     """
     import duckdb
 
-    from payback.errors import CurrencyError, PaybackError
+    from payback.errors import CurrencyError, PaybackError, StoreLockedError
     from payback.server.deps import StoreSource
     from payback.server.params import ApiError
     from payback.server.payloads import dumps
@@ -148,6 +148,8 @@ def run_task(source: Any, task: Callable[[Any], Any]) -> bytes:
         if "lock" in str(e).lower():
             raise StoreBusy(f"the store is being written (an import is running): {e}") from None
         raise
+    except StoreLockedError as e:
+        raise StoreBusy(f"the store is being written (an import is running): {e}") from None
     except ApiError as e:
         raise TaskError(e.detail, e.status, e.valid) from None
     except CurrencyError as e:
