@@ -26,6 +26,8 @@ from payback.metrics import CATALOGUE
         ("max_cpl", {"aov": 700_000, "margin": 0.25, "share": 0.2, "conversion": 1 / 16}, 2187.5),
         ("max_cpl", {"margin_amount": 500, "share": 1.0, "conversion": 0.9}, 450.0),  # flowers
         ("max_cpc", {"target_cpa": 375, "cr": 0.04}, 15.0),
+        # car dealer: max CPL 2,187.5 against leads bought at 1,500
+        ("cpl_headroom", {"max_cpl": 2187.5, "cpa": 1500}, 687.5),
         ("headroom", {"marginal_cpo": 10_000, "cac": 7_500}, 2_500.0),
         ("romi", {"cost": 100_000, "revenue": 1_000_000, "cogs": 700_000}, 2.0),
     ],

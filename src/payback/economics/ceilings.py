@@ -506,7 +506,7 @@ def ceilings(
     out["max_cpl"] = _nullable(
         _metric("max_cpl", max_cpa=out["max_cpa"], conversion=out["lead_conversion"])
     )
-    out["cpl_headroom"] = _nullable(out["max_cpl"] - out["cpa"])
+    out["cpl_headroom"] = _nullable(_metric("cpl_headroom", max_cpl=out["max_cpl"], cpa=out["cpa"]))
 
     no_margin = basis == "margin" and margin is None
     why_ltv = [

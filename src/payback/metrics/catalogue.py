@@ -449,6 +449,9 @@ _METRICS: tuple[Metric, ...] = (
            "The most one lead (request) may cost: max CPA times the share of leads that "
            "become deals (1 in 16 test-drive requests: 35,000 / 16 = 2,187.5).",
            "product", factors=("max_cpa", "conversion")),
+    Metric("cpl_headroom", "CPL headroom", "max CPL - CPL", "money", False,
+           "How much more one lead may cost before it reaches the max CPL (negative: each "
+           "lead costs more than a deal's margin allows).", "difference", "max_cpl", "cpa"),
     Metric("max_cpc", "Max CPC", "allowed CPA x CR", "money", False,
            "The most one click may cost to keep the CPA at the target: target CPA x "
            "conversion rate of clicks.", "product", factors=("target_cpa", "cr")),
