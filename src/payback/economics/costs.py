@@ -17,6 +17,7 @@ import pandas as pd
 
 from payback.errors import CurrencyError
 from payback.metrics.sides import rows_in_scope
+from payback.store import check_single_currency
 
 
 @dataclass(frozen=True)
@@ -94,15 +95,10 @@ def non_ad_costs_per_customer(
     from payback.metrics.scope import confirmed_orders
 
     costs = store.table("costs")
-    currencies = store.execute(costs.select("currency").distinct())["currency"].dropna().tolist()
-    base = store.base_currency
-    foreign = [c for c in currencies if base is not None and c != base]
-    if foreign or len(currencies) > 1:
-        raise CurrencyError(
-            f"the costs table holds money in {', '.join(sorted(currencies))} but the store's "
-            f"currency is {base}: convert the costs before importing them, or give "
-            f"other_costs_per_customer"
-        )
+    try:
+        check_single_currency(store, "costs", what="the costs table")
+    except CurrencyError as e:
+        raise CurrencyError(f"{e}; or give other_costs_per_customer") from None
     horizon = int(horizon_months)
     if int(store.execute(costs.count())) == 0:
         return NonAdCosts(None, None, 0, None, None, "the costs table is empty")
