@@ -8,17 +8,13 @@ import shlex
 from pathlib import Path
 
 import pytest
+from tests.docs_console import console_commands
 
 from payback.cli import main
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "clv.md"
 TEXT = DOC.read_text()
-COMMANDS = [
-    line[2:]
-    for block in re.findall(r"```console\n(.*?)```", TEXT, re.S)
-    for line in block.splitlines()
-    if line.startswith("$ ")
-]
+COMMANDS = console_commands(TEXT)
 
 
 @pytest.fixture(scope="module")

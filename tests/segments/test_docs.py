@@ -8,18 +8,14 @@ import shlex
 from pathlib import Path
 
 import pytest
+from tests.docs_console import console_commands
 
 from payback.cli import main
 from payback.segments import default_rules
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "segments.md"
 TEXT = DOC.read_text()
-COMMANDS = [
-    line[2:]
-    for block in re.findall(r"```console\n(.*?)```", TEXT, re.S)
-    for line in block.splitlines()
-    if line.startswith("$ ")
-]
+COMMANDS = console_commands(TEXT)
 
 
 @pytest.fixture(scope="module")
