@@ -427,7 +427,7 @@ def ceilings(
         out[col] = _nullable(f[col])
     if margin is None:
         out["margin_rate"] = _nullable(
-            out["gross_profit"] / out["revenue"].where(out["revenue"] > 0)
+            _metric("margin_rate", gross_profit=out["gross_profit"], revenue=out["revenue"])
         )
     else:
         out["margin_rate"] = _nullable([margin] * len(out))

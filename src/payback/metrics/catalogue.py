@@ -400,6 +400,10 @@ _METRICS: tuple[Metric, ...] = (
     _ratio("drr", "DRR", "cost / revenue", "rate", True,
            "Share of advertising cost in attributed revenue (ACoS); the inverse of ROAS.",
            "cost", "revenue"),
+    _ratio("margin_rate", "Margin rate", "gross profit / revenue", "rate", False,
+           "Gross margin of the confirmed orders as a share of their revenue (revenue 200 "
+           "with cost of goods 150 gives 25 %); missing when any order lacks cost of goods.",
+           "gross_profit", "revenue"),
     _ratio("roas", "ROAS", "revenue / cost", "ratio", False,
            "Return on ad spend: revenue per unit of ad cost.", "revenue", "cost"),
     _ratio("roi", "ROI", "(revenue - cost) / cost", "rate", False,
