@@ -20,10 +20,9 @@ Per keyword (one row per ad source with a keyword, ad sets' ads included):
 Examples
 --------
 >>> truth = keyword_truth(seed=42, n_customers=10_000)
->>> row = truth.set_index(["platform", "campaign", "keyword"]).loc[
-...     ("google", "Brand - Exact", "payback tea")]
->>> round(float(row.cr), 4) > 0.05, round(float(row.value), 2)
-(True, 72.0)
+>>> row = truth[(truth.platform == "google") & (truth.keyword == "payback tea")].iloc[0]
+>>> row.campaign, round(float(row.cr), 4), round(float(row.value), 2)
+('Brand - Exact', 0.0784, 72.0)
 """
 
 from __future__ import annotations
