@@ -17,8 +17,8 @@ with ad statistics:
 
 The current bid is the one in a bids file (``bids=``, any upload layout of
 :mod:`payback.bids.uploads`, which also carries the platform ids over), else the
-keyword's average CPC in the window (what it paid; a keyword without clicks then has no
-known bid and is left alone).
+keyword's average CPC in the window (what it paid; also for the keywords the file does
+not hold; a keyword without clicks then has no known bid and is left alone).
 """
 
 from __future__ import annotations
@@ -153,9 +153,10 @@ def keyword_rows(
 
 def _current_bids(rows: pd.DataFrame, bids: Any) -> pd.DataFrame:
     """The rows with ``bid`` (and the ids) from a bids file, else the average CPC."""
+    cpc = CATALOGUE["cpc"].evaluate({"cost": rows["cost"], "clicks": rows["clicks"]})
+    rows = rows.assign(bid=pd.to_numeric(cpc).astype(float).to_numpy())
     if bids is None:
-        cpc = CATALOGUE["cpc"].evaluate({"cost": rows["cost"], "clicks": rows["clicks"]})
-        return rows.assign(bid=pd.to_numeric(cpc).astype(float).to_numpy())
+        return rows
     from payback.bids.uploads import read_bids
 
     current = bids if isinstance(bids, pd.DataFrame) else read_bids(bids)
@@ -165,6 +166,8 @@ def _current_bids(rows: pd.DataFrame, bids: Any) -> pd.DataFrame:
     cols = [c for c in (*keys, "bid", "match_type", *IDS) if c in current]
     current = current[cols].drop_duplicates(keys, keep="last")
     merged = rows.merge(current, on=keys, how="left", suffixes=("", "_file"))
+    merged["bid"] = merged["bid_file"].fillna(merged["bid"])
+    merged = merged.drop(columns="bid_file")
     if "match_type_file" in merged:
         merged["match_type"] = merged["match_type_file"].fillna(merged["match_type"])
         merged = merged.drop(columns="match_type_file")
