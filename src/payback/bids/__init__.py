@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from payback._util import lazy_exports
 
 if TYPE_CHECKING:
-    from payback.bids.replay import Backtest, backtest
-    from payback.bids.policy import BidRules
     from payback.bids.advice import Recommendations, recommend
+    from payback.bids.policy import BidRules
+    from payback.bids.replay import Backtest, backtest
     from payback.bids.targets import Target, parse_target
     from payback.bids.uploads import UPLOAD_FORMATS, read_bids, write_upload
 

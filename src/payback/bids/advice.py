@@ -281,7 +281,8 @@ def recommend(
             )
 
     bid_mid, bid_lo, bid_hi = (
-        pd.to_numeric(max_cpc(r)).astype(float).fillna(np.nan).to_numpy() for r in (fit.mean, lo, hi)
+        pd.to_numeric(max_cpc(r)).astype(float).fillna(np.nan).to_numpy()
+        for r in (fit.mean, lo, hi)
     )
     current = rows["bid"].to_numpy(float)
     known = np.isfinite(current) & (current > 0)

@@ -169,7 +169,9 @@ def decide(
     capped = known & (bounded != wanted)
     hold = ~known | (np.abs(bounded / current - 1) <= rules.tolerance + 1e-12)
     # whole cents, rounded towards the current bid: never past the step cap or a bound
-    cents = np.where(bounded > current, np.floor(bounded * 100 + 1e-9), np.ceil(bounded * 100 - 1e-9))
+    cents = np.where(
+        bounded > current, np.floor(bounded * 100 + 1e-9), np.ceil(bounded * 100 - 1e-9)
+    )
     rounded = np.clip(cents / 100, rules.min_bid, ceiling)
     hold |= ((rounded > current) != (bounded > current)) | (rounded == current)
     new = np.where(hold, current, rounded)

@@ -250,7 +250,7 @@ def backtest(
     total_cost = part.groupby("strategy", sort=False)["cost"].sum()
     summary["cpa"] = (total_cost / total_conv.where(total_conv > 0)).astype(float)
     summary = summary.reset_index()
-    per_week["cpa"] = (per_week["cost"] / per_week["conversions"].where(per_week["conversions"] > 0))
+    per_week["cpa"] = per_week["cost"] / per_week["conversions"].where(per_week["conversions"] > 0)
     units = {
         "distance": "rate", "distance_small": "rate", "paused": "rate",
         "conversions": "decimal", "cost": "money", "cpa": "money",

@@ -63,8 +63,7 @@ class Target:
     def __post_init__(self) -> None:
         if self.kind not in FIXED and self.kind not in DERIVED:
             raise InputError(
-                f"unknown target {self.kind!r}: expected one of "
-                f"{', '.join([*FIXED, *DERIVED])}"
+                f"unknown target {self.kind!r}: expected one of {', '.join([*FIXED, *DERIVED])}"
             )
         if self.kind in FIXED and (self.value is None or not self.value > 0):
             raise InputError(f"target {self.kind} needs a positive value, got {self.value!r}")
@@ -127,7 +126,7 @@ def parse_target(
             f"{{target_drr}} or {{target}} ltv|marginal|max-cpa; got "
             f"{', '.join(given) or 'none'}"
         )
-    (kind, text), = given.items()
+    ((kind, text),) = given.items()
     if kind == "target":
         name = str(text).strip().lower().replace("_", "-")
         if name in FIXED:
