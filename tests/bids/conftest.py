@@ -26,10 +26,12 @@ ACCOUNT = (
 
 def write_account(store, rows=ACCOUNT) -> None:
     """Ad statistics on one day and one confirmed order per conversion, all on Google."""
-    ads = {k: [] for k in ("date", "platform", "campaign", "ad_group", "keyword", "match_type",
-                           "impressions", "clicks", "cost", "currency")}  # fmt: skip
-    orders = {k: [] for k in ("order_id", "customer_id", "time", "revenue", "status",
-                              "currency", "platform", "campaign", "ad_group", "keyword")}  # fmt: skip
+    ad_columns = ("date", "platform", "campaign", "ad_group", "keyword", "match_type",
+                  "impressions", "clicks", "cost", "currency")  # fmt: skip
+    order_columns = ("order_id", "customer_id", "time", "revenue", "status", "currency",
+                     "platform", "campaign", "ad_group", "keyword")  # fmt: skip
+    ads = {k: [] for k in ad_columns}
+    orders = {k: [] for k in order_columns}
     for campaign, group, keyword, clicks, cost, count, value in rows:
         for key, v in zip(ads, (DAY, "google", campaign, group, keyword, "Exact match",
                                 clicks * 10 + 1, clicks, cost, "EUR"), strict=True):  # fmt: skip

@@ -127,7 +127,7 @@ def test_derived_target_on_the_real_economics(account):
 def test_targets_parse_and_refuse():
     assert parse_target(cpo="1,000") == Target("cpo", 1000.0)
     assert parse_target(drr="15%").value == pytest.approx(0.15)
-    with pytest.raises(InputError, match="give exactly one target.*got cpo, drr"):
+    with pytest.raises(InputError, match=r"give exactly one target.*got cpo, drr"):
         parse_target(cpo="30", drr="10%")
     with pytest.raises(InputError, match="target cpo needs its amount"):
         parse_target("cpo")
