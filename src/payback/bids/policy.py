@@ -73,19 +73,20 @@ class BidRules:
 
     def __post_init__(self) -> None:
         checks = {
-            "step": 0 < self.step < 1,
-            "min_bid": self.min_bid > 0,
-            "tolerance": 0 <= self.tolerance < self.step,
-            "pause_alpha": 0 < self.pause_alpha < 1,
-            "level": 0 < self.level < 1,
-            "elasticity": self.elasticity >= 0,
+            "step": (0 < self.step < 1, "between 0 and 100 %, e.g. 30%"),
+            "min_bid": (self.min_bid > 0, "a positive amount, e.g. 0.01"),
+            "tolerance": (
+                0 <= self.tolerance < self.step,
+                f"0 or more, below the step {self.step:g}",
+            ),
+            "pause_alpha": (0 < self.pause_alpha < 1, "between 0 and 100 %, e.g. 1%"),
+            "level": (0 < self.level < 1, "between 0 and 100 %, e.g. 90%"),
+            "elasticity": (self.elasticity >= 0, "0 or more, e.g. 0.6"),
         }
-        for name, ok in checks.items():
+        for name, (ok, expected) in checks.items():
             if not ok:
                 raise InputError(
-                    f"{{{name}}} out of range: got {getattr(self, name)!r}; expected step in "
-                    f"(0, 1), min_bid > 0, tolerance in [0, step), pause_alpha and level in "
-                    f"(0, 1), elasticity >= 0"
+                    f"{{{name}}} out of range: got {getattr(self, name)!r}; expected {expected}"
                 )
         if self.max_bid is not None and self.max_bid < self.min_bid:
             raise InputError(

@@ -57,7 +57,7 @@ def recommend_command(
     min_bid: str = typer.Option("0.01", "--min-bid", help="No bid below this."),
     max_bid: str = typer.Option(None, "--max-bid", help="No bid above this."),
     tolerance: str = typer.Option("5%", "--tolerance", help="Smaller changes are a hold."),
-    pause_below: str = typer.Option(
+    pause_alpha: str = typer.Option(
         "1%",
         "--pause-below",
         help="Pause a keyword without conversions when chance at its ad group's rate "
@@ -91,7 +91,7 @@ def recommend_command(
         min_bid=parse_number(min_bid, name="--min-bid"),
         max_bid=None if max_bid is None else parse_number(max_bid, name="--max-bid"),
         tolerance=parse_number(tolerance, name="--tolerance", rate=True),
-        pause_alpha=parse_number(pause_below, name="--pause-below", rate=True),
+        pause_alpha=parse_number(pause_alpha, name="--pause-below", rate=True),
     )
     goal = bids.parse_target(target, cpa=target_cpa, cpo=target_cpo, cac=target_cac, drr=target_drr)
     with open_store(db, read_only=True) as store:
