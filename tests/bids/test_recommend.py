@@ -140,3 +140,15 @@ def test_targets_parse_and_refuse():
 def test_an_empty_window_names_the_fix(account):
     with pytest.raises(InputError, match="no keyword has ad statistics from 2023-01-01"):
         recommend(account, Target("cpo", 30.0), start="2023-01-01", end="2023-01-31")
+
+
+def test_a_campaign_can_have_its_own_target(account):
+    r = recommend(account, Target("cpo", 30.0), campaign_targets={"Brand": 60.0})
+    f = _by_keyword(r)
+    assert f.loc["payback tea", "target"] == 60.0 and f.loc["teacups", "target"] == 30.0
+    assert f.loc["payback tea", "max_cpc"] == pytest.approx(60.0 * f.loc["payback tea", "cr"])
+    assert "at target CPO 60.00 vs bid" in f.loc["payback tea", "reason"]
+    with pytest.raises(InputError, match=r"no keyword of campaign 'Nope'.*expected one of Brand"):
+        recommend(account, Target("cpo", 30.0), campaign_targets={"Nope": 1.0})
+    with pytest.raises(InputError, match="target drr needs a positive value"):
+        recommend(account, Target("drr", 0.2), campaign_targets={"Brand": -1.0})

@@ -191,6 +191,7 @@ def recommend(
     end: dt.date | str | None = None,
     where: Mapping[str, Any] | Sequence[str] | None = None,
     bids: str | Path | pd.DataFrame | None = None,
+    campaign_targets: Mapping[str, float] | None = None,
 ) -> Recommendations:
     """Recommend a bid per keyword (see the module docstring).
 
@@ -209,6 +210,9 @@ def recommend(
         As :func:`payback.metrics.compute_metrics`.
     bids : path or DataFrame, optional
         Current bids (and ids) in a layout of :func:`payback.bids.read_bids`.
+    campaign_targets : mapping of str to float, optional
+        Campaign name -> its own target (an amount, or a share for DRR), instead of
+        ``target.value`` or the economics' value, in that campaign on every platform.
 
     Returns
     -------
@@ -265,6 +269,8 @@ def recommend(
         goal = rows[["platform", "campaign"]].merge(per, how="left")["target"].to_numpy(float)
         paid = float(np.nanmedian(per["target"]))
         goal = np.where(np.isfinite(goal), goal, paid)
+    if campaign_targets:
+        goal = _override(goal, rows["campaign"], campaign_targets, target)
     value = None
     if target.kind == "drr":
         value = shrink_values(rows["log_sum"], rows["log_sumsq"], rows["valued"], levels).mean
@@ -306,7 +312,7 @@ def recommend(
     out = rows[[*KEYS, "match_type", *(c for c in IDS if c in rows)]].copy()
     out["clicks"] = n.astype(np.int64)
     out["cost"] = cost
-    out[conv] = rows[conv].to_numpy(float)
+    out[conv] = rows[conv].to_numpy(float).round().astype(np.int64)
     out["cr_raw"] = pd.to_numeric(raw).astype("Float64").to_numpy()
     out["cr"], out["cr_low"], out["cr_high"] = fit.mean, lo, hi
     if value is not None:
@@ -335,8 +341,7 @@ def recommend(
         "new_bid": "the bid is not known",
         "change": "the bid is not known",
     }
-    currency = store.currencies("ad_stats") if hasattr(store, "currencies") else None
-    currency = next(iter(currency), None) if currency else None
+    currency = next(iter(store.currencies("ad_stats")), None)
     table = Table(
         out,
         units={k: v for k, v in units.items() if k in out},
@@ -344,6 +349,23 @@ def recommend(
         currency=currency,
     )
     return Recommendations(table, target, rules, first, last, fit.kappas)
+
+
+def _override(
+    goal: np.ndarray, campaigns: pd.Series, per: Mapping[str, float], target: Target
+) -> np.ndarray:
+    """The targets with each named campaign's own."""
+    known = set(campaigns.dropna())
+    unknown = [c for c in per if c not in known]
+    if unknown:
+        raise InputError(
+            f"{{campaign_targets}}: no keyword of campaign {', '.join(map(repr, unknown))} "
+            f"has ad statistics in the window; expected one of {', '.join(sorted(known))}"
+        )
+    for name, value in per.items():
+        Target(target.kind if target.kind in FIXED else "cpo", value)  # checks the value
+        goal = np.where(campaigns.to_numpy() == name, float(value), goal)
+    return goal
 
 
 def _pct(v: float) -> str:
@@ -361,7 +383,7 @@ def _reasons(
 ) -> list[str]:
     conv = target.conversion
     noun = {"orders": "orders", "leads": "valid leads", "new_customers": "new customers"}[conv]
-    goal = "target DRR" if target.kind == "drr" else target.label
+    goal = target.label
     texts: list[str] = []
     for i, row in enumerate(out.itertuples(index=False)):
         clicks, got = int(row.clicks), getattr(row, conv)
@@ -387,9 +409,9 @@ def _reasons(
             cr += f" (raw {_pct(row.cr_raw)}, ad group {_pct(parent[i])})"
         value = f", value {row.value:,.2f} per order" if target.kind == "drr" else ""
         if target.kind == "drr":
-            aim = f"{goal} {_pct(row.target)}"
+            aim = f"target DRR {_pct(row.target)}"
         elif target.kind in FIXED:
-            aim = goal
+            aim = f"target {target.kind.upper()} {row.target:,.2f}"
         else:
             aim = f"{goal} {row.target:,.2f}"
         where = f"max CPC {row.max_cpc:,.2f} at {aim} vs bid {row.bid:,.2f}"

@@ -43,6 +43,11 @@ def recommend_command(
         "--target",
         help="From the economics, per campaign: ltv, marginal (the marginal CPO) or max-cpa.",
     ),
+    campaign_targets: list[str] = typer.Option(
+        None,
+        "--campaign-target",
+        help="A campaign's own target, NAME=AMOUNT (a share for DRR: NAME=10%); repeat.",
+    ),
     days: int = typer.Option(28, "--days", min=1, help="Look-back window ending on the last day."),
     start: str = typer.Option(None, "--from", help="First day of the window, YYYY-MM-DD."),
     end: str = typer.Option(None, "--to", help="Last day (default: the last ad statistics)."),
@@ -78,11 +83,13 @@ def recommend_command(
     payback bids recommend --target-cpo 30
     payback bids recommend --target-drr 15% --days 56 --where platform=google
     payback bids recommend --target marginal --changes-only
+    payback bids recommend --target-cpo 30 --campaign-target "Brand - Exact=60"
     payback bids recommend --target-cpo 30 -f google-editor -o bids.csv
     payback bids recommend --target-cpo 30 --bids bids.csv -f microsoft-bulk -o bulk.csv
     ```
     """
     from payback.calc.inputs import parse_number
+    from payback.errors import InputError
     from payback.output import write_frame
     from payback.store import open_store
 
@@ -94,10 +101,19 @@ def recommend_command(
         pause_alpha=parse_number(pause_alpha, name="--pause-below", rate=True),
     )
     goal = bids.parse_target(target, cpa=target_cpa, cpo=target_cpo, cac=target_cac, drr=target_drr)
+    per = {}
+    for item in campaign_targets or ():
+        name, sep, amount = item.rpartition("=")
+        if not sep or not name.strip():
+            raise InputError(
+                f"--campaign-target takes NAME=AMOUNT, e.g. 'Brand - Exact=50'; got {item!r}"
+            )
+        per[name.strip()] = parse_number(amount, name="--campaign-target", rate=goal.kind == "drr")
     with open_store(db, read_only=True) as store:
         result = bids.recommend(
-            store, goal, rules=rules, days=days, start=start, end=end, where=where, bids=bids_file
-        )
+            store, goal, rules=rules, days=days, start=start, end=end, where=where,
+            bids=bids_file, campaign_targets=per,
+        )  # fmt: skip
     fmt = (fmt or "table").lower()
     if fmt in bids.UPLOAD_FORMATS:
         count = bids.write_upload(result, fmt, output)
