@@ -77,6 +77,10 @@ def recommend_command(
 ) -> None:
     """Recommend a bid per keyword, with the reason, to a target.
 
+    The table is the dry run (the decision and its reason); `--format csv|json|parquet`
+    adds the credible intervals, raw CR and the expected change in cost and conversions;
+    an upload format writes only the changes of its platform.
+
     **Examples**
 
     ```
@@ -124,6 +128,10 @@ def recommend_command(
     if changes_only:
         table = table.with_frame(table.frame[table.frame["action"] != "hold"])
     title = f"Bids to {goal.label}, {result.start} to {result.end}: {result.summary()}"
+    if fmt == "table":  # the dry run for humans: the decision and its reason
+        wide = ("match_type", "cr_raw", "cr_low", "cr_high", "max_cpc_low", "max_cpc_high",
+                "cost_change", "conversion_change", "campaign_id", "ad_group_id")  # fmt: skip
+        table = table.select([c for c in table.frame.columns if c not in wide])
     write_frame(table, fmt, output, title=title)
 
 
