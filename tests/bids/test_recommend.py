@@ -152,3 +152,16 @@ def test_a_campaign_can_have_its_own_target(account):
         recommend(account, Target("cpo", 30.0), campaign_targets={"Nope": 1.0})
     with pytest.raises(InputError, match="target drr needs a positive value"):
         recommend(account, Target("drr", 0.2), campaign_targets={"Brand": -1.0})
+
+
+def test_a_drr_target_without_any_revenue_keeps_the_bids(tmp_path):
+    from payback.store import open_store
+
+    from .conftest import write_account
+
+    store = open_store(tmp_path / "no-orders.duckdb")
+    write_account(store, [(c, g, k, n, cost, 0, v) for c, g, k, n, cost, _, v in ACCOUNT])
+    f = recommend(store, Target("drr", 0.2), rules=BidRules(pause_alpha=1e-9)).frame
+    store.close()
+    assert (f["action"] == "hold").all() and f["max_cpc"].isna().all()
+    assert f["reason"].iloc[0].startswith("no confirmed order with revenue in the window")

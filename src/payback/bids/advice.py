@@ -126,7 +126,7 @@ def keyword_rows(
         store, by="keyword", metrics=parts, where=where, start=start, end=end, totals=False
     )
     frame = result.frame
-    frame = frame[frame["keyword"].notna() & (pd.to_numeric(frame["clicks"]).fillna(0) >= 0)]
+    frame = frame[frame["keyword"].notna()]
     frame = frame[result.parts.loc[frame.index, "ad_rows"].notna()]
     out = frame[list(KEYS)].reset_index(drop=True)
     for p in parts:
@@ -340,6 +340,8 @@ def recommend(
         "bid": "no clicks in the window and no bids file: the bid is not known",
         "new_bid": "the bid is not known",
         "change": "the bid is not known",
+        "value": "no confirmed order with revenue in the window",
+        "max_cpc": "no revenue per click (no confirmed order with revenue)",
     }
     currency = next(iter(store.currencies("ad_stats")), None)
     table = Table(
@@ -394,6 +396,12 @@ def _reasons(
             texts.append(f"no clicks from {window[0]} to {window[1]}: bid kept")
             continue
         action = d.action[i]
+        if pd.isna(row.max_cpc) and action != "pause":
+            texts.append(
+                f"no confirmed order with revenue in the window, here or above: no revenue per "
+                f"click for the {goal}; bid kept"
+            )
+            continue
         if action == "pause":
             texts.append(
                 f"0 {noun} in {clicks:,} clicks: at the ad group's {_pct(parent[i])} that "
