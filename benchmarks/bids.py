@@ -4,7 +4,8 @@
 1. The back-test (``payback.bids.backtest``) on the demo shop's hidden keyword truth
    (``payback.demo.keywords.keyword_truth(42, 10_000)``: 47 keywords), target CPA 36 (the
    demo's paid CAC), 26 weeks, 8-week window, 10 runs, at the demo's traffic and at a
-   quarter of it (a smaller shop: almost every keyword is small). Prints each strategy's
+   quarter of it (a smaller shop: almost every keyword is small), then at target DRR
+   40 % (each conversion's value log-normal around the truth's). Prints each strategy's
    mean distance ``|bid - b*| / b*`` over weeks 14-26, of all and of the small keywords,
    the paused share, conversions and cost per week and the CPA.
 2. ``payback.bids.recommend`` on a demo store of ``--customers`` customers (the 28-day
@@ -40,17 +41,19 @@ def timed(label: str, run) -> object:
 
 
 def quality(runs: int) -> None:
-    for traffic in (1.0, 0.25):
+    for kind, traffic in (("cpa", 1.0), ("cpa", 0.25), ("drr", 1.0), ("drr", 0.25)):
+        goal = {"target_cpa": 36.0} if kind == "cpa" else {"target_drr": 0.4}
         bt = timed(
-            f"back-test, traffic x{traffic:g}, {runs} runs",
-            lambda t=traffic: backtest(target_cpa=36.0, runs=runs, traffic=t),
+            f"back-test {kind}, traffic x{traffic:g}, {runs} runs",
+            lambda t=traffic, g=goal: backtest(runs=runs, traffic=t, **g),
         )
         print(f"  {bt.keywords} keywords, {bt.small} small (< 5 conversions a window at b*)")
-        print("  | strategy | distance, all | distance, small | paused | conv./week | CPA |")
+        print(f"  | strategy | distance, all | distance, small | paused | conv./week | {kind} |")
         for row in bt.frame.itertuples():
+            ratio = f"{row.cpa:.2f}" if kind == "cpa" else f"{row.drr:.1%}"
             print(
                 f"  | {row.strategy} | {row.distance:.1%} | {row.distance_small:.1%} | "
-                f"{row.paused:.1%} | {row.conversions:.1f} | {row.cpa:.2f} |"
+                f"{row.paused:.1%} | {row.conversions:.1f} | {ratio} |"
             )
 
 

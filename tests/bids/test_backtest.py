@@ -64,5 +64,42 @@ def test_errors_name_what_was_expected():
     with pytest.raises(InputError, match="the truth frame lacks cr, cpc, weekly_clicks"):
         backtest(pd.DataFrame({"platform": [], "campaign": [], "ad_group": [], "keyword": []}),
                  target_cpa=10)  # fmt: skip
-    with pytest.raises(InputError, match="expected a positive target CPA"):
+    with pytest.raises(InputError, match=r"expected a positive target \(a DRR up to 100 %\)"):
         backtest(target_cpa=0)
+    with pytest.raises(InputError, match="give exactly one of target_cpa and target_drr"):
+        backtest(target_cpa=30, target_drr=0.2)
+    with pytest.raises(InputError, match="the truth frame lacks value"):
+        backtest(
+            pd.DataFrame(
+                {
+                    c: []
+                    for c in (
+                        "platform",
+                        "campaign",
+                        "ad_group",
+                        "keyword",
+                        "cr",
+                        "cpc",
+                        "weekly_clicks",
+                    )
+                }
+            ),
+            target_drr=0.2,
+        )
+
+
+def test_at_a_drr_target_shrinkage_is_closest_too():
+    frame = backtest(target_drr=0.4, runs=4).frame.set_index("strategy")
+    assert list(frame.columns) == [
+        "distance",
+        "distance_small",
+        "paused",
+        "conversions",
+        "cost",
+        "revenue",
+        "drr",
+    ]
+    for other in ("cascade", "raw", "fixed"):
+        assert frame.loc["shrinkage", "distance_small"] < frame.loc[other, "distance_small"] - 0.1
+    assert frame.loc["optimum", "drr"] == pytest.approx(0.4, abs=0.02)
+    assert frame.loc["shrinkage", "drr"] == pytest.approx(0.4, abs=0.03)

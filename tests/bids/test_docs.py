@@ -51,14 +51,19 @@ def test_python_example_runs(monkeypatch, workdir, capsys):
     assert (workdir / "editor.csv").read_text().startswith("Campaign,Ad group,Keyword")
 
 
-@pytest.mark.parametrize(("traffic", "small"), [(1.0, 15), (0.25, 41)])
-def test_the_back_test_tables_are_the_back_tests(traffic, small):
-    bt = backtest(target_cpa=36.0, runs=10, traffic=traffic)
+@pytest.mark.parametrize(
+    ("goal", "traffic", "small"),
+    [("cpa", 1.0, 15), ("cpa", 0.25, 41), ("drr", 1.0, 19), ("drr", 0.25, 40)],
+)
+def test_the_back_test_tables_are_the_back_tests(goal, traffic, small):
+    target = {"target_cpa": 36.0} if goal == "cpa" else {"target_drr": 0.4}
+    bt = backtest(runs=10, traffic=traffic, **target)
     assert bt.small == small
     table = TEXT.split(f"distance, small ({small})")[1].split("\n\n")[0]
     for row in bt.frame.itertuples():
         line = next(ln for ln in table.splitlines() if ln.startswith(f"| {row.strategy} |"))
         cells = [c.strip() for c in line.strip("|").split("|")][1:]
+        ratio = f"{row.cpa:.2f}" if goal == "cpa" else f"{row.drr:.1%}"
         expected = [f"{row.distance:.1%}", f"{row.distance_small:.1%}", f"{row.paused:.1%}",
-                    f"{row.conversions:.1f}", f"{row.cpa:.2f}"]  # fmt: skip
+                    f"{row.conversions:.1f}", ratio]  # fmt: skip
         assert [c.replace(" %", "%") for c in cells] == expected, row.strategy

@@ -26,7 +26,13 @@ value, click price ``cpc`` and weekly clicks (by default the demo's hidden truth
 - the true optimum of a keyword is ``b* = target CPA x cr`` (the max CPC with the true
   CR: its CPA is then exactly the target); the distance of a bid is ``|b - b*| / b*``
   (a paused keyword: 1). **Small** keywords expect fewer than ``small`` conversions in a
-  window at their optimum.
+  window at their optimum;
+- with a target DRR instead, each conversion is worth a log-normal value of mean
+  ``value`` (the truth's column; log standard deviation ``VALUE_SIGMA`` = 0.8), ``b* =
+  target DRR x cr x value``, and each strategy estimates the revenue per click: the
+  shrunk CR x the shrunk value (:func:`payback.bids.shrinkage.shrink_values`), the
+  cascade's revenue / clicks of the first level with 3 conversions, the raw revenue /
+  clicks, and the fixed rule cuts while the DRR is above the target.
 
 The replay is repeated ``runs`` times with seeds ``seed, seed + 1, ...`` (every
 strategy sees the same seed in a run) and averaged over the second half of the weeks.
@@ -58,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from payback.bids.policy import BidRules, decide, response
-from payback.bids.shrinkage import shrink_rates
+from payback.bids.shrinkage import shrink_rates, shrink_values
 from payback.errors import InputError
 from payback.present import Table
 
@@ -68,6 +74,8 @@ STRATEGIES = ("shrinkage", "cascade", "raw", "fixed")
 TRUTH_COLUMNS = ("platform", "campaign", "ad_group", "keyword", "cr", "cpc", "weekly_clicks")
 FIXED_CUT = 0.15
 CASCADE_MIN = 3
+#: log standard deviation of a simulated order value (DRR targets)
+VALUE_SIGMA = 0.8
 
 
 @dataclass(frozen=True)
@@ -83,14 +91,17 @@ class Backtest:
         keywords), ``conversions`` and ``cost`` per week, ``cpa``.
     weekly : payback.present.Table
         ``strategy, week, distance, distance_small, conversions, cpa`` per week.
-    target_cpa : float
+    kind : {"cpa", "drr"}
+    target : float
+        The target CPA or DRR.
     keywords, small : int
         Keywords replayed, and how many are small.
     """
 
     table: Table
     weekly: Table
-    target_cpa: float
+    kind: str
+    target: float
     keywords: int
     small: int
     weeks: int
@@ -111,49 +122,60 @@ def _levels(truth: pd.DataFrame) -> list[np.ndarray]:
     ]
 
 
-def _cascade_rate(x: np.ndarray, n: np.ndarray, levels: list[np.ndarray]) -> np.ndarray:
-    """K50: own CR from 3 conversions, else the nearest level above with 3."""
+def _cascade_rate(
+    x: np.ndarray, n: np.ndarray, levels: list[np.ndarray], num: np.ndarray | None = None
+) -> np.ndarray:
+    """K50: ``num / n`` (CR by default, revenue per click with ``num`` = revenue) of the
+    keyword from 3 conversions, else of the nearest level above with 3."""
+    num = x if num is None else num
     rate = np.full(len(x), np.nan)
     chosen = x >= CASCADE_MIN
-    rate[chosen] = x[chosen] / n[chosen]
+    rate[chosen] = num[chosen] / n[chosen]
     for codes in [*reversed(levels), np.zeros(len(x), np.int64)]:
-        gx, gn = np.bincount(codes, x), np.bincount(codes, n)
+        gx, gn, gv = np.bincount(codes, x), np.bincount(codes, n), np.bincount(codes, num)
         ok = ~chosen & (gx[codes] >= CASCADE_MIN)
-        rate[ok] = gx[codes][ok] / gn[codes][ok]
+        rate[ok] = gv[codes][ok] / gn[codes][ok]
         chosen |= ok
     total = n.sum()
-    rate[~chosen] = x.sum() / total if total > 0 else np.nan
+    rate[~chosen] = num.sum() / total if total > 0 else np.nan
     return rate
 
 
 def _decide(
     name: str,
     bids: np.ndarray,
-    x: np.ndarray,
-    n: np.ndarray,
-    cost: np.ndarray,
+    sums: np.ndarray,
     levels: list[np.ndarray],
     target: float,
+    drr: bool,
     rules: BidRules,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """New bids and the keywords to pause, for one strategy."""
+    """New bids and the keywords to pause, for one strategy, from the window's sums
+    (clicks, conversions, cost, revenue, sum and sum of squares of the log values)."""
+    n, x, cost, revenue, log_sum, log_sumsq = sums
     never = np.zeros(len(x))
     if name == "fixed":
-        over = np.where(x > 0, cost / np.maximum(x, 1) > target, cost > target)
+        spent = revenue if drr else x
+        limit = cost / np.maximum(revenue, 1e-9) if drr else cost / np.maximum(x, 1)
+        over = np.where(spent > 0, limit > target, cost > (0 if drr else target))
         new = np.where(over & (n > 0), np.maximum(bids * (1 - FIXED_CUT), rules.min_bid), bids)
         return np.round(new, 2), np.zeros(len(x), bool)
     if name == "raw":
-        rate = np.where(n > 0, x / np.maximum(n, 1), np.nan)
+        rate = np.where(n > 0, (revenue if drr else x) / np.maximum(n, 1), np.nan)
         d = decide(bids, target * rate, clicks=n, conversions=x, parent_rate=never, rules=rules)
         return d.bid, np.zeros(len(x), bool)
     if name == "cascade":
         rate = _cascade_rate(x, n, levels)
-        d = decide(bids, target * rate, clicks=n, conversions=x, parent_rate=never, rules=rules)
+        worth = _cascade_rate(x, n, levels, revenue) if drr else rate
+        d = decide(bids, target * worth, clicks=n, conversions=x, parent_rate=never, rules=rules)
         ineffective = (x == 0) & (n > 2 / np.maximum(rate, 1e-9))
         return d.bid, ineffective
     fit = shrink_rates(x, n, levels)
+    worth = fit.mean
+    if drr:
+        worth = worth * shrink_values(log_sum, log_sumsq, x, levels).mean
     d = decide(
-        bids, target * fit.mean, clicks=n, conversions=x, parent_rate=fit.parent_mean, rules=rules
+        bids, target * worth, clicks=n, conversions=x, parent_rate=fit.parent_mean, rules=rules
     )
     return d.bid, d.action == "pause"
 
@@ -161,7 +183,8 @@ def _decide(
 def backtest(
     truth: pd.DataFrame | None = None,
     *,
-    target_cpa: float,
+    target_cpa: float | None = None,
+    target_drr: float | None = None,
     weeks: int = 26,
     window: int = 8,
     runs: int = 10,
@@ -178,8 +201,9 @@ def backtest(
     truth : pandas.DataFrame, optional
         ``platform, campaign, ad_group, keyword, cr, cpc, weekly_clicks`` per keyword;
         default the demo's (:func:`payback.demo.keywords.keyword_truth`).
-    target_cpa : float
-        The allowed cost of a conversion.
+    target_cpa, target_drr : float
+        One of them: the allowed cost of a conversion, or share of revenue (then the
+        truth needs a ``value`` column).
     weeks, window, runs, seed
         Weeks replayed, weeks of history each decision reads, repetitions and the first
         seed.
@@ -204,17 +228,24 @@ def backtest(
         from payback.demo.keywords import keyword_truth
 
         truth = keyword_truth()
-    missing = [c for c in TRUTH_COLUMNS if c not in truth]
+    if (target_cpa is None) == (target_drr is None):
+        raise InputError(
+            f"give exactly one of {{target_cpa}} and {{target_drr}}; got "
+            f"{target_cpa!r} and {target_drr!r}"
+        )
+    drr = target_drr is not None
+    target = float(target_drr if drr else target_cpa)
+    missing = [c for c in (*TRUTH_COLUMNS, *(("value",) if drr else ())) if c not in truth]
     if missing:
         raise InputError(
             f"the truth frame lacks {', '.join(missing)}: expected columns "
             f"{', '.join(TRUTH_COLUMNS)}"
         )
     unknown = [s for s in strategies if s not in STRATEGIES]
-    if unknown or not target_cpa > 0 or weeks < 2 or window < 1 or runs < 1:
+    if unknown or not 0 < target <= (1 if drr else np.inf) or weeks < 2 or window < 1 or runs < 1:
         raise InputError(
-            f"expected a positive target CPA, weeks >= 2, window >= 1, runs >= 1 and "
-            f"strategies among {', '.join(STRATEGIES)}; got target {target_cpa!r}, weeks "
+            f"expected a positive target (a DRR up to 100 %), weeks >= 2, window >= 1, runs >= 1 "
+            f"and strategies among {', '.join(STRATEGIES)}; got target {target!r}, weeks "
             f"{weeks}, window {window}, runs {runs}, strategies {', '.join(strategies)}"
         )
     rules = rules or BidRules()
@@ -222,7 +253,8 @@ def backtest(
     cr = truth["cr"].to_numpy(float)
     base = truth["cpc"].to_numpy(float)
     volume = truth["weekly_clicks"].to_numpy(float) * traffic
-    best = np.maximum(target_cpa * cr, rules.min_bid)
+    value = truth["value"].to_numpy(float) if drr else np.ones(len(truth))
+    best = np.maximum(target * cr * value, rules.min_bid)
     clicks_at_best = volume * response(best / base, rules.elasticity)[0]
     is_small = clicks_at_best * cr * window < small
     levels = _levels(truth)
@@ -232,8 +264,8 @@ def backtest(
     for run in range(runs):
         for name in names:
             rows += _replay(
-                name, run + seed, base, best, cr, volume, levels, is_small, target_cpa,
-                weeks, window, rules,
+                name, run + seed, base, best, cr, value if drr else None, volume, levels,
+                is_small, target, weeks, window, rules,
             )  # fmt: skip
     weekly = pd.DataFrame(rows)
     per_week = weekly.groupby(["strategy", "week"], sort=False).mean(numeric_only=True)
@@ -245,20 +277,25 @@ def backtest(
         paused=("paused", "mean"),
         conversions=("conversions", "mean"),
         cost=("cost", "mean"),
+        **({"revenue": ("revenue", "mean")} if drr else {}),
     )
-    total_conv = part.groupby("strategy", sort=False)["conversions"].sum()
-    total_cost = part.groupby("strategy", sort=False)["cost"].sum()
-    summary["cpa"] = (total_cost / total_conv.where(total_conv > 0)).astype(float)
+    sums = part.groupby("strategy", sort=False)[["conversions", "cost", "revenue"]].sum()
+    ratio, per = ("drr", "revenue") if drr else ("cpa", "conversions")
+    summary[ratio] = (sums["cost"] / sums[per].where(sums[per] > 0)).astype(float)
     summary = summary.reset_index()
-    per_week["cpa"] = per_week["cost"] / per_week["conversions"].where(per_week["conversions"] > 0)
+    per_week[ratio] = per_week["cost"] / per_week[per].where(per_week[per] > 0)
+    if not drr:
+        per_week = per_week.drop(columns="revenue")
     units = {
         "distance": "rate", "distance_small": "rate", "paused": "rate",
-        "conversions": "decimal", "cost": "money", "cpa": "money",
+        "conversions": "decimal", "cost": "money", "revenue": "money", "cpa": "money",
+        "drr": "rate",
     }  # fmt: skip
+    reasons = {ratio: f"no {per}"}
     return Backtest(
-        Table(summary, units=units, reasons={"cpa": "no conversions"}),
-        Table(per_week, units=units, reasons={"cpa": "no conversions"}),
-        float(target_cpa), len(truth), int(is_small.sum()), weeks, window, runs,
+        Table(summary, units={k: v for k, v in units.items() if k in summary}, reasons=reasons),
+        Table(per_week, units={k: v for k, v in units.items() if k in per_week}, reasons=reasons),
+        "drr" if drr else "cpa", target, len(truth), int(is_small.sum()), weeks, window, runs,
     )  # fmt: skip
 
 
@@ -268,6 +305,7 @@ def _replay(
     base: np.ndarray,
     best: np.ndarray,
     cr: np.ndarray,
+    value: np.ndarray | None,
     volume: np.ndarray,
     levels: list[np.ndarray],
     is_small: np.ndarray,
@@ -280,23 +318,32 @@ def _replay(
     k = len(base)
     bids = best.copy() if name == "optimum" else base.copy()
     paused = np.zeros(k, bool)
-    hist = np.zeros((3, weeks, k))  # clicks, conversions, cost
+    hist = np.zeros((6, weeks, k))  # clicks, conversions, cost, revenue, log sums
     out = []
     for week in range(weeks):
         lam = np.where(paused, 0.0, volume * response(bids / base, rules.elasticity)[0])
         clicks = rng.poisson(lam)
         conv = rng.binomial(clicks, cr)
-        hist[:, week] = clicks, conv, clicks * bids
+        hist[:3, week] = clicks, conv, clicks * bids
+        if value is not None:  # drawn after the CPA replay's draws: its numbers stay
+            owner = np.repeat(np.arange(k), conv)
+            logs = rng.normal(np.log(value[owner]) - VALUE_SIGMA**2 / 2, VALUE_SIGMA)
+            hist[3:, week] = (
+                np.bincount(owner, np.exp(logs), k),
+                np.bincount(owner, logs, k),
+                np.bincount(owner, logs**2, k),
+            )
         gap = np.where(paused, 1.0, np.abs(bids - best) / best)
         out.append({
             "strategy": name, "run": seed, "week": week + 1, "distance": gap.mean(),
             "distance_small": gap[is_small].mean() if is_small.any() else np.nan,
             "paused": paused.mean(), "conversions": conv.sum(), "cost": (clicks * bids).sum(),
+            "revenue": hist[3, week].sum(),
         })  # fmt: skip
         if name == "optimum":
             continue
-        n, x, cost = hist[:, max(0, week + 1 - window) : week + 1].sum(axis=1)
-        new, pause = _decide(name, bids, x, n, cost, levels, target, rules)
+        sums = hist[:, max(0, week + 1 - window) : week + 1].sum(axis=1)
+        new, pause = _decide(name, bids, sums, levels, target, value is not None, rules)
         bids = np.where(paused, bids, new)
         paused |= pause
     return out

@@ -137,7 +137,12 @@ def recommend_command(
 
 @bids_app.command("backtest")
 def backtest_command(
-    target_cpa: str = typer.Option("36", "--target-cpa", help="Cost per conversion: 36."),
+    target_cpa: str = typer.Option(
+        None, "--target-cpa", help="Cost per conversion (default 36, the demo's paid CAC)."
+    ),
+    target_drr: str = typer.Option(
+        None, "--target-drr", help="Ad cost / revenue instead: 40% (needs a value column)."
+    ),
     weeks: int = typer.Option(26, "--weeks", min=2, help="Weeks replayed."),
     window: int = typer.Option(8, "--window", min=1, help="Weeks of history per decision."),
     runs: int = typer.Option(10, "--runs", min=1, help="Repetitions (seeds seed, seed+1 ...)."),
@@ -165,6 +170,7 @@ def backtest_command(
     ```
     payback bids backtest
     payback bids backtest --traffic 0.25 --runs 20
+    payback bids backtest --target-drr 40%
     payback bids backtest --truth my_keywords.csv --target-cpa 500 --weekly -f csv
     ```
     """
@@ -179,9 +185,14 @@ def backtest_command(
         from payback.demo.keywords import keyword_truth
 
         frame = keyword_truth(demo_seed, customers)
+    if target_cpa is None and target_drr is None:
+        target_cpa = "36"
     result = bids.backtest(
         frame,
-        target_cpa=parse_number(target_cpa, name="--target-cpa"),
+        target_cpa=None if target_cpa is None else parse_number(target_cpa, name="--target-cpa"),
+        target_drr=None
+        if target_drr is None
+        else parse_number(target_drr, name="--target-drr", rate=True),
         weeks=weeks,
         window=window,
         runs=runs,
@@ -189,7 +200,11 @@ def backtest_command(
         traffic=parse_number(traffic, name="--traffic"),
     )
     title = (
-        f"Back-test at target CPA {result.target_cpa:,.2f}: {result.keywords} keywords "
+        f"Back-test at target {result.kind.upper()} {result.target * 100:g} %: "
+        if result.kind == "drr"
+        else f"Back-test at target CPA {result.target:,.2f}: "
+    ) + (
+        f"{result.keywords} keywords "
         f"({result.small} small), weeks {weeks // 2 + 1}-{weeks} of {weeks}, {runs} runs"
     )
     write_frame(result.weekly if weekly else result.table, fmt, output, title=title)
