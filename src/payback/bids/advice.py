@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from payback.bids.policy import BidRules, Decision, decide, response
-from payback.bids.shrinkage import shrink_rates, shrink_values
+from payback.bids.shrinkage import hierarchy_codes, shrink_rates, shrink_values
 from payback.bids.targets import FIXED, Target, target_per_campaign
 from payback.errors import InputError
 from payback.metrics.catalogue import CATALOGUE
@@ -174,13 +174,6 @@ def _current_bids(rows: pd.DataFrame, bids: Any) -> pd.DataFrame:
     return merged
 
 
-def _levels(rows: pd.DataFrame) -> list[np.ndarray]:
-    return [
-        pd.factorize(pd.Series(list(zip(*(rows[k] for k in KEYS[: i + 1]), strict=True))))[0]
-        for i in range(3)
-    ]
-
-
 def recommend(
     store: Any,
     target: Target,
@@ -259,7 +252,7 @@ def recommend(
     conv = target.conversion
     n = rows["clicks"].to_numpy(float)
     x = np.minimum(rows[conv].to_numpy(float), n)
-    levels = _levels(rows)
+    levels = hierarchy_codes(rows)
     fit = shrink_rates(x, n, levels)
     lo, hi = fit.interval(rules.level)
     if target.kind in FIXED:

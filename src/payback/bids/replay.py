@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from payback.bids.policy import BidRules, decide, response
-from payback.bids.shrinkage import shrink_rates, shrink_values
+from payback.bids.shrinkage import hierarchy_codes, shrink_rates, shrink_values
 from payback.errors import InputError
 from payback.present import Table
 
@@ -112,14 +112,6 @@ class Backtest:
     def frame(self) -> pd.DataFrame:
         """The rows of :attr:`table`."""
         return self.table.frame
-
-
-def _levels(truth: pd.DataFrame) -> list[np.ndarray]:
-    keys = ["platform", "campaign", "ad_group"]
-    return [
-        pd.factorize(pd.Series(list(zip(*(truth[k] for k in keys[: i + 1]), strict=True))))[0]
-        for i in range(3)
-    ]
 
 
 def _cascade_rate(
@@ -257,7 +249,7 @@ def backtest(
     best = np.maximum(target * cr * value, rules.min_bid)
     clicks_at_best = volume * response(best / base, rules.elasticity)[0]
     is_small = clicks_at_best * cr * window < small
-    levels = _levels(truth)
+    levels = hierarchy_codes(truth)
     names = ("optimum", *strategies)
     late = np.arange(weeks) >= weeks // 2
     rows: list[dict] = []

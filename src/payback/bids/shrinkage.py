@@ -45,11 +45,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import optimize, special, stats
 
-__all__ = ["RateFit", "ValueFit", "fit_concentration", "shrink_rates", "shrink_values"]
+__all__ = [
+    "RateFit",
+    "ValueFit",
+    "fit_concentration",
+    "hierarchy_codes",
+    "shrink_rates",
+    "shrink_values",
+]
+
+#: a keyword's ancestors, parent first: the levels of the shrinkage
+ANCESTORS = ("platform", "campaign", "ad_group")
 
 #: bounds of the concentration (prior clicks): 1 click to 10 million
 KAPPA_BOUNDS = (1.0, 1e7)
@@ -148,6 +159,24 @@ class RateFit:
         return stats.beta.ppf(tail, self.alpha, self.beta), stats.beta.ppf(
             1 - tail, self.alpha, self.beta
         )
+
+
+def hierarchy_codes(rows: Any) -> list[np.ndarray]:
+    """Integer codes of each row's platform, (platform, campaign) and (platform, campaign,
+    ad group): the ``levels`` of :func:`shrink_rates` for a frame of keywords.
+
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"platform": ["g", "g", "m"], "campaign": ["A", "B", "A"],
+    ...                      "ad_group": ["x", "x", "x"]})
+    >>> [c.tolist() for c in hierarchy_codes(rows)]
+    [[0, 0, 1], [0, 1, 2], [0, 1, 2]]
+    """
+    import pandas as pd
+
+    return [
+        pd.factorize(pd.Series(list(zip(*(rows[k] for k in ANCESTORS[: i + 1]), strict=True))))[0]
+        for i in range(len(ANCESTORS))
+    ]
 
 
 def _groups(levels: Sequence[np.ndarray], size: int) -> list[np.ndarray]:
