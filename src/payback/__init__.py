@@ -35,6 +35,7 @@ from payback.store import Store, open_store
 
 if TYPE_CHECKING:  # explicit re-exports for type checkers; tests/test_api.py checks them
     # against payback.capabilities (and prints the lines to add)
+    from payback import bids as bids
     from payback import calc as calc
     from payback import clv as clv
     from payback import demo as demo

@@ -18,7 +18,7 @@ Adding a capability is its folder plus one :class:`Capability` here (and, for ty
 checkers, the ``TYPE_CHECKING`` lines that ``tests/test_api.py`` prints if missing).
 
 >>> [c.name for c in CAPABILITIES]
-['demo', 'ingest', 'metrics', 'calc', 'clv', 'economics', 'segments', 'report', 'server']
+['demo', 'ingest', 'metrics', 'calc', 'clv', 'economics', 'segments', 'bids', 'report', 'server']
 >>> CAPABILITY["clv"].cli, CAPABILITY["clv"].report.name
 ('payback.cli.clv', 'ltv')
 """
@@ -168,6 +168,11 @@ CAPABILITIES: tuple[Capability, ...] = (
         ),
     ),
     Capability("segments", "RFM segments and growth levers.", cli="payback.cli.segments"),
+    Capability(
+        "bids",
+        "Keyword bids to a target CPA, CPO, DRR or LTV ceiling, with shrinkage and upload files.",
+        cli="payback.cli.bids",
+    ),
     Capability(
         "report",
         "The HTML report: headline numbers, charts and tables in one file.",

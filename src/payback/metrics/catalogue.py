@@ -404,6 +404,9 @@ _METRICS: tuple[Metric, ...] = (
            "Gross margin of the confirmed orders as a share of their revenue (revenue 200 "
            "with cost of goods 150 gives 25 %); missing when any order lacks cost of goods.",
            "gross_profit", "revenue"),
+    _ratio("revenue_per_click", "Revenue / click", "revenue / clicks", "money", False,
+           "Attributed revenue of confirmed orders per ad click: what a click is worth.",
+           "revenue", "clicks"),
     _ratio("roas", "ROAS", "revenue / cost", "ratio", False,
            "Return on ad spend: revenue per unit of ad cost.", "revenue", "cost"),
     _ratio("roi", "ROI", "(revenue - cost) / cost", "rate", False,
@@ -432,6 +435,8 @@ _METRICS: tuple[Metric, ...] = (
            "Share of leads (requests) that become deals (orders).", "input"),
     Metric("target_cpa", "Target CPA", "the most one action may cost", "money", True,
            "An allowed cost per action (a target, or a ceiling such as max CPA).", "input"),
+    Metric("target_drr", "Target DRR", "the largest share of revenue advertising may take",
+           "rate", True, "An allowed DRR (ACoS): ad cost / revenue at most this.", "input"),
     # -- what a customer may cost: ceilings ------------------------------------------------------
     _ratio("ltv_cac", "LTV/CAC", "LTV / CAC", "ratio", False,
            "How many times a customer's value covers their acquisition cost (LTV 50 and "
@@ -459,6 +464,9 @@ _METRICS: tuple[Metric, ...] = (
     Metric("max_cpc", "Max CPC", "allowed CPA x CR", "money", False,
            "The most one click may cost to keep the CPA at the target: target CPA x "
            "conversion rate of clicks.", "product", factors=("target_cpa", "cr")),
+    Metric("max_cpc_drr", "Max CPC (DRR)", "target DRR x revenue per click", "money", False,
+           "The most one click may cost to keep the DRR at the target: target DRR x "
+           "revenue per click.", "product", factors=("target_drr", "revenue_per_click")),
 )  # fmt: skip
 
 #: Every metric by name, in catalogue order.
