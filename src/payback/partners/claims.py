@@ -45,5 +45,6 @@ def read_claims(path: str | Path, *, store: Any = None, platform: str = "auto", 
     with open_store(":memory:") as scratch:
         if base:
             scratch.write({}, meta={"base_currency": base})
+            options.setdefault("currency", base)  # for a file without a currency column
         import_file(scratch, "partner-claims", path, platform=platform, **options)
         return scratch.to_pyarrow(scratch.table("partner_claims"))
