@@ -28,6 +28,9 @@ PLANTED = {
     "unknown_order": "unknown_order",
     "inflated_revenue": "amount_differs",
     "outside_window": "outside_window",
+    "claimed_twice": "claimed_twice",
+    "not_attributed": "not_attributed",
+    "existing_customer": "existing_customer",
 }
 ORDER_STATUS_FIRST = {"cancelled": "cancelled", "returned": "returned", "pending": "pending"}
 
@@ -54,7 +57,7 @@ def expected(raw) -> pd.DataFrame:
 def test_every_planted_discrepancy_has_its_status(result, expected):
     got = result.claims.frame.set_index("claim_id")["status"]
     both = expected.set_index("claim_id").join(got)
-    assert len(both) == len(got) == 784
+    assert len(both) == len(got) == 808
     wrong = both[both["status"] != both["expected"]]
     assert wrong.empty, wrong
     # every planted kind is found; the demo plants these counts (seed 11, 3,000 customers)
@@ -67,6 +70,9 @@ def test_every_planted_discrepancy_has_its_status(result, expected):
         "pending": 14,
         "outside_window": 13,
         "unknown_order": 7,
+        "claimed_twice": 8,
+        "not_attributed": 8,
+        "existing_customer": 8,
     }
 
 
@@ -121,7 +127,7 @@ def test_per_partner_totals_and_discrepancy_rate(result):
         assert row["discrepancy_rate"] == pytest.approx(bad / len(mine))
         assert row["owed_commission"] == pytest.approx(mine["owed_commission"].sum())
     total = per[per["is_total"]].iloc[0]
-    assert total["claims"] == 784
+    assert total["claims"] == 808
     assert total["discrepancy_rate"] == pytest.approx(
         claims["status"].isin(list(DISCREPANCIES)).mean()
     )
@@ -140,7 +146,7 @@ def test_reconcile_json_has_one_row_per_claim_and_rerunning_changes_nothing(demo
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == first
     rows = first["rows"]
-    assert len(rows) == 784 == len({r["claim_id"] for r in rows})
+    assert len(rows) == 808 == len({r["claim_id"] for r in rows})
     assert {"claim_id", "partner_id", "order_id", "status"} <= set(rows[0])
     assert {r["status"] for r in rows} <= set(STATUSES)
 
@@ -154,7 +160,7 @@ def test_batch_files_carry_the_networks_reason_codes(demo_db, tmp_path, result):
     assert list(impact.columns) == ["ActionId", "Oid", "Amount", "CurrencyCode", "Reason"]
     claims = result.claims.frame
     bad = claims[claims["status"].isin(list(DISCREPANCIES))]
-    assert len(impact) == len(bad) == 132
+    assert len(impact) == len(bad) == 156
     reasons = dict(zip(impact["ActionId"], impact["Reason"], strict=True))
     returned = bad.loc[bad["status"] == "returned", "claim_id"]
     assert {reasons[c] for c in returned} == {"ITEM_RETURNED"}

@@ -108,6 +108,38 @@ def reconcile_command(
     write_frame(table, fmt, output, title=title, extra={"window_days": result.window_days})
 
 
+@partners_app.command("value")
+def value_command(
+    horizon: str = typer.Option("12m", "--horizon", help="Horizon of the LTV: 12m, 1y."),
+    window: str = typer.Option(
+        "30d", "--window", help="Attribution window of the reconciled commission: 30d, 4w."
+    ),
+    fmt: str = _FORMAT,
+    output: str = _OUTPUT,
+    db: str = _DB,
+) -> None:
+    """Value by partner: orders, revenue, new customers, reconciled commission, CPO,
+    cohort and predicted LTV, LTV/CAC, repeat, cancel and return rates; ranked by the
+    LTV of the customers each partner brings, not by order count.
+
+    **Examples**
+
+    ```
+    payback partners value
+    payback partners value --horizon 24m --format csv -o partners.csv
+    ```
+    """
+    from payback.clv import parse_horizon
+    from payback.output import write_frame
+    from payback.store import open_store
+
+    months = parse_horizon(horizon)
+    with open_store(db, read_only=True) as store:
+        table = partners.value(store, horizon_months=months, window=window)
+    title = f"value by partner ({horizon} margin LTV of the customers it brings)"
+    write_frame(table, fmt, output, title=title)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``payback partners ...`` to the root command (and the money commands)."""
     from payback.cli import partners_money

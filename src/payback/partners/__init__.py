@@ -31,6 +31,7 @@ from payback.partners.reconcile import (
     parse_window,
     reconcile,
 )
+from payback.partners.value import value
 
 __all__ = [
     "BATCH_LAYOUTS",
@@ -43,4 +44,5 @@ __all__ = [
     "parse_window",
     "read_claims",
     "reconcile",
+    "value",
 ]
