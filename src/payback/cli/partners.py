@@ -140,6 +140,42 @@ def value_command(
     write_frame(table, fmt, output, title=title)
 
 
+@partners_app.command("signals")
+def signals_command(
+    window: str = typer.Option("30d", "--window", help="Attribution window: 30d, 4w."),
+    stuffing_minutes: float = typer.Option(
+        60.0,
+        "--stuffing-minutes",
+        help="A click this close before an existing customer's order counts as a stuffed click.",
+    ),
+    alpha: float = typer.Option(
+        0.01, "--alpha", help="False-alarm rate of the cancel/return flags (all partners)."
+    ),
+    fmt: str = _FORMAT,
+    output: str = _OUTPUT,
+    db: str = _DB,
+) -> None:
+    """Fraud and quality signals per partner: orders claimed twice, claims without a
+    click, stuffed clicks on existing customers, cancel and return rates beyond chance
+    (binomial test against the rest of the shop).
+
+    **Examples**
+
+    ```
+    payback partners signals
+    payback partners signals --stuffing-minutes 30 --format json
+    ```
+    """
+    from payback.output import write_frame
+    from payback.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        table = partners.signals(
+            store, window=window, stuffing_minutes=stuffing_minutes, alpha=alpha
+        )
+    write_frame(table, fmt, output, title="partner fraud and quality signals")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``payback partners ...`` to the root command (and the money commands)."""
     from payback.cli import partners_money

@@ -31,6 +31,7 @@ from payback.partners.reconcile import (
     parse_window,
     reconcile,
 )
+from payback.partners.signals import signals
 from payback.partners.value import value
 
 __all__ = [
@@ -44,5 +45,6 @@ __all__ = [
     "parse_window",
     "read_claims",
     "reconcile",
+    "signals",
     "value",
 ]
