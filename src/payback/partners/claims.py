@@ -45,6 +45,16 @@ def read_claims(path: str | Path, *, store: Any = None, platform: str = "auto", 
     with open_store(":memory:") as scratch:
         if base:
             scratch.write({}, meta={"base_currency": base})
-            options.setdefault("currency", base)  # for a file without a currency column
+            if not _names_a_currency(Path(path)):  # a file without a currency column
+                options.setdefault("currency", base)
         import_file(scratch, "partner-claims", path, platform=platform, **options)
         return scratch.to_pyarrow(scratch.table("partner_claims"))
+
+
+def _names_a_currency(path: Path) -> bool:
+    """Whether a header among the first lines of a text file names a currency."""
+    if path.suffix == ".parquet":
+        return True
+    with path.open("rb") as f:
+        head = f.read(64 * 1024).decode("utf-8", "replace").lower()
+    return "currency" in head

@@ -323,6 +323,7 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
             "claimed_commission": "the claim has no commission",
         },
         currency=cur,
+        date_formats=dict.fromkeys(("claim_time", "order_time", "click_time"), "%Y-%m-%d %H:%M:%S"),
     )
     return Reconciliation(claims_table, _per_partner(frame, cur), days)
 
