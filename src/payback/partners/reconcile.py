@@ -321,6 +321,8 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
             "order_revenue": "the shop has no such order",
             "click_time": "no click in the claim and no order of the customer through the partner",
             "claimed_commission": "the claim has no commission",
+            "owed_commission": "the claim has no commission",
+            "reversal": "the claim has no commission",
         },
         currency=cur,
         date_formats=dict.fromkeys(("claim_time", "order_time", "click_time"), "%Y-%m-%d %H:%M:%S"),
