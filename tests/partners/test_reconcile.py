@@ -255,3 +255,16 @@ def test_claimed_twice_and_existing_customer_on_hand_made_rows():
     # a: acquired by google in January, claimed by p1 in May; o2: p1 and p2 claim it, the
     # shop names p1
     assert got == {"k1": "existing_customer", "k2": "confirmed", "k3": "claimed_twice"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--batch", "tradedoubler"], "--batch 'tradedoubler': expected one of impact, awin"),
+        (["--window", "0d"], "--window '0d': expected a positive number of days like 30d"),
+        (["--per", "order"], "--per 'order': expected partner or claim"),
+    ],
+)
+def test_bad_options_name_the_flag(demo_db, capsys, args, message):
+    assert main(["partners", "reconcile", "--db", demo_db, *args]) == 2
+    assert message in capsys.readouterr().err

@@ -83,6 +83,8 @@ def reconcile_command(
     from payback.output import to_csv, write_frame
     from payback.store import open_store
 
+    if batch and batch.lower() not in partners.BATCH_LAYOUTS:
+        raise InputError(f"--batch {batch!r}: expected one of {', '.join(partners.BATCH_LAYOUTS)}")
     with open_store(db, read_only=True) as store:
         rows = None
         if claims:
