@@ -214,7 +214,8 @@ def partner_commissions(
     from payback.partners import reconcile
 
     orders = orders_in_scope(store, where=where, start=start, end=end)
-    scope = set(store.execute(orders.order_id).astype(str))
+    claimed = store.table("partner_claims").select("order_id")
+    scope = store.execute(orders.semi_join(claimed, "order_id").order_id).astype(str)
     claims = reconcile(store).claims.frame
-    claims = claims[claims["order_id"].isin(scope)]
+    claims = claims[claims["order_id"].isin(set(scope))]
     return claims.groupby("partner_id")["owed_commission"].sum().astype(float).sort_index()

@@ -254,7 +254,7 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
     days = parse_window(window)
     check_single_currency(store, "orders", what="the orders")
     c = _claims(store, claims)
-    orders = _frame(store, "orders", _ORDER_COLUMNS + _SOURCE_COLUMNS)
+    orders, acq = _orders_of(store, c if claims is not None else None)
     currency = store.currencies("orders") if hasattr(store, "currencies") else None
     c["time"] = pd.to_datetime(c["time"])
     c["click_time"] = pd.to_datetime(c["click_time"])
@@ -275,7 +275,6 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
     c["o_ad_source"] = c["o_ad_source"].astype("boolean").fillna(False).astype(bool)
     c["o_named"] = (c["o_partner"] == c["partner_id"]).fillna(False).astype(bool)
     c["click"] = c["click_time"].where(c["click_time"].notna(), _referral(c, orders))
-    acq = _acquisitions(orders)
     c = c.merge(acq, left_on="o_customer", right_index=True, how="left")
     c = c.merge(_first_through(orders), on=["o_customer", "partner_id"], how="left")
     c["first_touch"] = c[["click", "partner_first"]].min(axis=1)
@@ -363,19 +362,38 @@ def _first_through(orders: pd.DataFrame) -> pd.DataFrame:
     return first.rename(columns={"customer_id": "o_customer", "time": "partner_first"})
 
 
-def _acquisitions(orders: pd.DataFrame) -> pd.DataFrame:
-    """Each customer's first confirmed order: its time and partner (``acq_*``).
+def _orders_of(store: Any, claims: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every order of the customers whose orders are claimed (all a claim's rules look
+    at), and those customers' acquisitions (``acq_time``, ``acq_partner``: the store's
+    one rule, :func:`payback.metrics.scope.acquisitions`), selected in the store.
 
-    The same rule as :func:`payback.metrics.scope.acquisitions_expr` (earliest confirmed
-    order by time, then order id), on the rows already read.
+    ``claims``: the claims of a file (None: the store's ``partner_claims``).
     """
-    confirmed = orders[orders["status"] == "confirmed"].sort_values(
-        ["time", "order_id"], kind="mergesort"
+    import ibis
+    import pyarrow as pa
+
+    from payback.metrics.scope import acquisitions
+
+    orders = store.table("orders")
+    if claims is None:
+        claimed = store.table("partner_claims").select("order_id")
+    else:
+        ids = claims["order_id"].dropna().astype(str).unique()
+        claimed = ibis.memtable(pa.table({"order_id": pa.array(ids, pa.string())}))
+    customers = orders.semi_join(claimed, "order_id").select("customer_id").distinct()
+    have = [col for col in _ORDER_COLUMNS + _SOURCE_COLUMNS if col in orders.columns]
+    frame = store.to_pyarrow(orders.semi_join(customers, "customer_id").select(*have))
+    frame = frame.to_pandas()
+    for col in _ORDER_COLUMNS + _SOURCE_COLUMNS:
+        if col not in frame:
+            frame[col] = None
+    acq = acquisitions(store)
+    acq = acq.semi_join(customers, "customer_id").select(
+        "customer_id", acq_time=acq.time, acq_partner=acq.partner_id
     )
-    first = confirmed.drop_duplicates("customer_id").set_index("customer_id")
-    return pd.DataFrame(
-        {"acq_time": pd.to_datetime(first["time"]), "acq_partner": first["partner_id"]}
-    )
+    first = store.to_pyarrow(acq).to_pandas().set_index("customer_id")
+    first["acq_time"] = pd.to_datetime(first["acq_time"])
+    return frame, first
 
 
 def _per_partner(frame: pd.DataFrame, currency: str | None) -> Table:
