@@ -268,3 +268,19 @@ def test_claimed_twice_and_existing_customer_on_hand_made_rows():
 def test_bad_options_name_the_flag(demo_db, capsys, args, message):
     assert main(["partners", "reconcile", "--db", demo_db, *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_claims_in_another_currency_are_refused():
+    from payback.errors import CurrencyError
+
+    day = dt.datetime(2024, 5, 1)
+    store = _store(
+        {"order_id": ["o1"], "customer_id": ["a"], "time": [day], "revenue": [100.0]},
+        {"claim_id": ["k1"], "partner_id": ["p1"], "order_id": ["o1"], "time": [day],
+         "revenue": [90.0], "commission": [9.0]},
+    )  # fmt: skip
+    claims = store.to_pyarrow(store.table("partner_claims")).to_pandas()
+    with pytest.raises(
+        CurrencyError, match=r"partner claims in GBP \(1 claim\), the orders in EUR"
+    ):
+        reconcile(store, claims=claims.assign(currency="GBP"))

@@ -256,6 +256,7 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
     c = _claims(store, claims)
     orders, acq = _orders_of(store, c if claims is not None else None)
     currency = store.currencies("orders") if hasattr(store, "currencies") else None
+    _check_currencies(c, currency)
     c["time"] = pd.to_datetime(c["time"])
     c["click_time"] = pd.to_datetime(c["click_time"])
     c = c.sort_values(["time", "claim_id"], kind="mergesort").reset_index(drop=True)
@@ -327,6 +328,22 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
         date_formats=dict.fromkeys(("claim_time", "order_time", "click_time"), "%Y-%m-%d %H:%M:%S"),
     )
     return Reconciliation(claims_table, _per_partner(frame, cur), days)
+
+
+def _check_currencies(claims: pd.DataFrame, orders: tuple[str, ...] | None) -> None:
+    """Claims compare amounts with the orders: in the orders' one currency only."""
+    from payback.errors import CurrencyError
+
+    codes = claims["currency"].dropna().astype(str).str.upper()
+    other = codes[~codes.isin(list(orders or ()))]
+    if orders and not other.empty:
+        counts = other.value_counts()
+        got = ", ".join(f"{code} ({n:,} claim{'s' * (n > 1)})" for code, n in counts.items())
+        raise CurrencyError(
+            f"partner claims in {got}, the orders in {', '.join(orders)}: a claimed amount "
+            f"can only be compared with the order's in one currency; convert the claims "
+            f"to {orders[0]} (or import them with an FX table) and reconcile again"
+        )
 
 
 def _referral(c: pd.DataFrame, orders: pd.DataFrame) -> pd.Series:
