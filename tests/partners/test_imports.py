@@ -111,3 +111,17 @@ def test_reconcile_a_network_file_without_importing_it(tmp_path, capsys):
     with open_store(db, read_only=True) as store:
         rows = read_claims(DATA / "awin_transactions.csv", store=store)
     assert rows.column("currency").to_pylist() == ["EUR"] * 4  # the store's currency
+
+
+def test_everflow_unix_seconds_that_do_not_read_are_named(tmp_path):
+    lines = (DATA / "everflow_conversions.csv").read_text().splitlines()
+    lines[2] = lines[2].replace("1714734000", "yesterday")
+    bad = tmp_path / "everflow.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    store = _shop()
+    with pytest.raises(ValidationErrors) as info:
+        import_file(store, "partner-claims", bad)
+    text = str(info.value)
+    assert "row 3, column 'conversion_unix_timestamp'" in text
+    assert "'yesterday'" in text and "Unix seconds like 1714564800" in text
+    assert store.execute(store.table("partner_claims").count()) == 0
