@@ -17,8 +17,9 @@ its parts are, by dotted name, so that reading it imports nothing:
 Adding a capability is its folder plus one :class:`Capability` here (and, for type
 checkers, the ``TYPE_CHECKING`` lines that ``tests/test_api.py`` prints if missing).
 
->>> [c.name for c in CAPABILITIES]
-['demo', 'ingest', 'metrics', 'calc', 'clv', 'economics', 'segments', 'bids', 'report', 'server']
+>>> [c.name for c in CAPABILITIES]  # doctest: +NORMALIZE_WHITESPACE
+['demo', 'ingest', 'metrics', 'calc', 'clv', 'economics', 'segments', 'partners', 'bids',
+ 'report', 'server']
 >>> CAPABILITY["clv"].cli, CAPABILITY["clv"].report.name
 ('payback.cli.clv', 'ltv')
 """
@@ -168,6 +169,12 @@ CAPABILITIES: tuple[Capability, ...] = (
         ),
     ),
     Capability("segments", "RFM segments and growth levers.", cli="payback.cli.segments"),
+    Capability(
+        "partners",
+        "Partner (affiliate) programmes: claims reconciled against the shop's orders, "
+        "value by partner.",
+        cli="payback.cli.partners",
+    ),
     Capability(
         "bids",
         "Keyword bids to a target CPA, CPO, DRR or LTV ceiling, with shrinkage and upload files.",

@@ -280,6 +280,13 @@ PARTNER_CLAIMS = Table(
         _c("revenue", "float64", True, "order revenue the partner claims", money=True),
         _c("commission", "float64", description="commission billed", money=True),
         _c("currency", "string", True),
+        _c("click_time", "timestamp", description="the partner's click the sale is credited to"),
+        _c(
+            "customer_status",
+            "string",
+            description="new or existing, as the network reports",
+            allowed=("new", "existing"),
+        ),
     ),
     key=("claim_id",),
 )

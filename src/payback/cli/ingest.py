@@ -40,7 +40,8 @@ def import_command(
         "auto",
         "--platform",
         "-p",
-        help="Ad export layout: auto (recognise it), google, meta, microsoft, yandex or generic.",
+        help="Export layout: auto (recognise it), google, meta, microsoft, yandex (ads); "
+        "impact, awin, tapfiliate, everflow (partner-claims); or generic.",
     ),
     mapping: list[str] = typer.Option(
         None,

@@ -215,7 +215,7 @@ def generate_shop(
             f"fx platform {fx[0]!r} is unknown: expected one of "
             f"{', '.join(cat.PLATFORM_CONVERSION_FACTOR)} (e.g. yandex:EUR)"
         )
-    from payback.demo import _activity, _backoffice
+    from payback.demo import _activity, _backoffice, _partner_issues
 
     step = progress or (lambda phase: None)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
@@ -245,7 +245,7 @@ def generate_shop(
         rngs[7], orders, items, people, sources, start, n_days, currency
     )
 
-    return Shop(
+    shop = Shop(
         ad_stats=ad_stats.table,
         orders=_orders_table(rngs[8], orders, people, sources, items, start, currency),
         order_items=items.table(currency),
@@ -265,6 +265,7 @@ def generate_shop(
         currency=currency,
         fx=fx,
     )
+    return _partner_issues.plant(shop)  # appended claims: own generator, after every draw
 
 
 # -- sources ---------------------------------------------------------------------------------

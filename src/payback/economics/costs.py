@@ -168,14 +168,16 @@ def partner_commissions(
     start: Any = None,
     end: Any = None,
 ) -> pd.Series:
-    """Commission paid per partner: claims on the store's confirmed orders, each order once.
+    """Commission owed per partner: the reconciled claims on the orders of the scope.
 
-    A claim on an order the shop does not have, or did not confirm, is not owed; a second
-    claim on the same order is a duplicate (the first claim counts). Only claims on the
-    orders of the period (``start .. end``, both days included, by the **order's** time)
-    and of the ``where`` filters count, so that the commission and the new customers it
-    is divided by are of the same orders. Reconciling claims in detail is the partners'
-    report; this is the cost side of their ceilings.
+    Each claim is reconciled against the shop's orders (:func:`payback.partners.reconcile`,
+    default 30-day window): a confirmed claim is owed as claimed, a claim whose revenue
+    differs is owed scaled to the shop's revenue, every other claim (unknown, duplicate,
+    claimed by two partners, cancelled, returned, pending, outside the window, not
+    attributed, on an existing customer) is owed nothing. Only claims on the orders of
+    the period (``start .. end``, both days included, by the **order's** time) and of the
+    ``where`` filters count, so that the commission and the new customers it is divided
+    by are of the same orders.
 
     Parameters
     ----------
@@ -187,7 +189,7 @@ def partner_commissions(
     -------
     pandas.Series
         Commission (money, the claims' currency) indexed by ``partner_id``; partners
-        without an owed claim are absent.
+        without a claim on the scope's orders are absent.
 
     Examples
     --------
@@ -198,25 +200,22 @@ def partner_commissions(
     >>> _ = store.write({
     ...     "orders": pa.table({"order_id": ["1", "2", "3"], "customer_id": ["a", "b", "c"],
     ...         "time": [jan, feb, jan], "revenue": [100.0] * 3,
-    ...         "status": ["confirmed", "confirmed", "cancelled"], "currency": ["EUR"] * 3}),
+    ...         "status": ["confirmed", "confirmed", "cancelled"], "currency": ["EUR"] * 3,
+    ...         "partner_id": ["P1", "P1", "P2"]}),
     ...     "partner_claims": pa.table({"claim_id": ["k1", "k2", "k3", "k4"],
     ...         "partner_id": ["P1", "P1", "P1", "P2"], "order_id": ["1", "1", "2", "3"],
-    ...         "time": [jan, jan, feb, jan], "revenue": [100.0] * 4,
+    ...         "time": [jan, jan, feb, jan], "revenue": [100.0, 100.0, 50.0, 100.0],
     ...         "commission": [10.0, 10.0, 7.0, 5.0], "currency": ["EUR"] * 4})})
-    >>> partner_commissions(store).to_dict()  # k2 repeats k1; order 3 was cancelled
-    {'P1': 17.0}
+    >>> partner_commissions(store).to_dict()  # k2 repeats k1; k3 claims 50 of 100
+    {'P1': 24.0}
     >>> partner_commissions(store, start="2024-01-01", end="2024-01-31").to_dict()
     {'P1': 10.0}
     """
-    import ibis
+    from payback.partners import reconcile
 
-    claims = store.table("partner_claims")
     orders = orders_in_scope(store, where=where, start=start, end=end)
-    matched = claims.join(orders.select("order_id"), "order_id")
-    rank = ibis.row_number().over(
-        group_by=matched.order_id, order_by=[matched.time, matched.claim_id]
-    )
-    first = matched.mutate(_n=rank).filter(lambda t: t._n == 0)
-    paid = first.group_by("partner_id").aggregate(cost=first.commission.sum())
-    frame = store.execute(paid.order_by("partner_id"))
-    return frame.set_index("partner_id")["cost"].astype(float)
+    claimed = store.table("partner_claims").select("order_id")
+    scope = store.execute(orders.semi_join(claimed, "order_id").order_id).astype(str)
+    claims = reconcile(store).claims.frame
+    claims = claims[claims["order_id"].isin(set(scope))]
+    return claims.groupby("partner_id")["owed_commission"].sum().astype(float).sort_index()

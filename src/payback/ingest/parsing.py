@@ -245,6 +245,11 @@ def date_sql(raw: str, fmt: str, dtype: str) -> str:
     return f"CAST({parsed} AS DATE)" if dtype == "date" else parsed
 
 
+def epoch_sql(raw: str) -> str:
+    """A timestamp from Unix seconds (``1714564800`` -> 2024-05-01 12:00:00, UTC)."""
+    return f"epoch_ms(CAST(round(TRY_CAST({raw} AS DOUBLE) * 1000) AS BIGINT))"
+
+
 def typed_date_sql(column: str, arrow_type: pa.DataType, dtype: str) -> str | None:
     """The column itself when the file typed it as a date or timestamp (Parquet)."""
     if pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type):

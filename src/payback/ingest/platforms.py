@@ -78,6 +78,8 @@ class Layout:
         day column and the period is one day.
     headers, needs : tuple of str
         The documented header of the export, and the part of it that identifies it.
+    epoch_columns : tuple of str
+        Canonical time columns whose cells are Unix seconds (Everflow's timestamps).
     """
 
     name: str
@@ -95,6 +97,7 @@ class Layout:
     period: tuple[str, str] | None = None
     headers: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
+    epoch_columns: tuple[str, ...] = ()
 
     def matches(self, headers: Sequence[str]) -> bool:
         """Whether a header line carries this layout's signature."""
@@ -288,7 +291,16 @@ GENERIC_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "order_items": {"line": ("line_number", "line_no"), "price": ("unit_price",)},
     "costs": {"amount": ("cost",)},
-    "partner_claims": {"partner_id": ("partner", "affiliate", "affiliate_id")},
+    "partner_claims": {
+        "claim_id": ("claim", "conversion_id", "action_id", "transaction_id"),
+        "partner_id": ("partner", "affiliate", "affiliate_id", "publisher_id"),
+        "order_id": ("order", "order_ref", "order_reference", "oid"),
+        "time": ("claim_time", "date", "created_at", "event_date", "conversion_date"),
+        "click_time": ("click_date", "clicked_at", "referring_date"),
+        "revenue": ("sale_amount", "amount", "order_total"),
+        "commission": ("payout", "commission_amount"),
+        "customer_status": ("customer_type",),
+    },
 }
 
 #: Required columns the importer can make when a file lacks them (line numbers of an order).
@@ -300,6 +312,16 @@ GENERIC = Layout(name="generic", label="generic file", platform=None)
 LAYOUTS: dict[str, Layout] = {
     layout.name: layout for layout in (GOOGLE, META, MICROSOFT, YANDEX, GENERIC)
 }
+
+
+def kind_layouts(kind: str) -> dict[str, Layout]:
+    """The layouts of an import kind besides the ad platforms': the partner networks'
+    files for ``partner-claims`` (:mod:`payback.ingest.partner_layouts`)."""
+    if kind == "partner-claims":
+        from payback.ingest.partner_layouts import PARTNER_LAYOUTS
+
+        return PARTNER_LAYOUTS
+    return {}
 
 
 @dataclass(frozen=True)
@@ -347,10 +369,14 @@ def detect_layout(
     DataError
         When a named platform's layout is not found; the message lists its headers.
     """
-    if platform not in (*LAYOUTS, "auto"):
-        raise InputError(f"--platform {platform!r}: expected one of auto, {', '.join(LAYOUTS)}")
+    extra = kind_layouts(kind)
+    if platform not in (*LAYOUTS, *extra, "auto"):
+        names = ", ".join([*LAYOUTS, *extra])
+        raise InputError(f"--platform {platform!r}: expected one of auto, {names}")
     candidates: list[Layout] = []
-    if kind == "ads" and platform != "generic":
+    if extra and platform != "generic":
+        candidates = [lay for lay in extra.values() if platform in ("auto", lay.name)]
+    elif kind == "ads" and platform != "generic":
         candidates = [
             LAYOUTS[platform] if platform != "auto" else layout
             for layout in (GOOGLE, META, MICROSOFT, YANDEX)
@@ -368,7 +394,7 @@ def detect_layout(
             if layout.matches(fields):
                 return Detected(layout, i, delimiter)
     if platform not in ("auto", "generic"):
-        layout = LAYOUTS[platform]
+        layout = {**LAYOUTS, **extra}[platform]
         raise DataError(
             f"not a {layout.label}: none of the first {min(len(lines), 40)} line(s) is its "
             f"header ({', '.join(layout.headers)})",

@@ -34,6 +34,7 @@ from payback.ingest.parsing import (
     decimal_comma_sql,
     decimal_point_sql,
     detect_date_format,
+    epoch_sql,
     human_format,
     ident,
     lit,
@@ -226,7 +227,9 @@ def parse(
                 value = f"({value} / {float(units)!r})"
         elif col.dtype in ("date", "timestamp"):
             value = typed_date_sql(source.column, atype, col.dtype)
-            if value is None:
+            if value is None and name in layout.epoch_columns:
+                value, expected = epoch_sql(raw), "Unix seconds like 1714564800"
+            elif value is None:
                 fmt = options["date_format"] or _date_format(
                     con, data, source.column, raw_text, col, label, file, layout
                 )
