@@ -14,14 +14,8 @@ CLV-based commission designer.
 
 from __future__ import annotations
 
-from payback.partners.commissions import (
-    Rule,
-    Rules,
-    Schedule,
-    commissions,
-    parse_rules,
-    read_rules,
-)
+from payback.partners.accrual import commission_summary, commissions, read_statuses
+from payback.partners.commissions import Rule, Rules, Schedule, parse_rules, read_rules
 from payback.partners.designer import CommissionDesign, design_commissions
 from payback.partners.ledger import Ledger, Statement, build_ledger, ledger, statement
 
@@ -33,10 +27,12 @@ __all__ = [
     "Schedule",
     "Statement",
     "build_ledger",
+    "commission_summary",
     "commissions",
     "design_commissions",
     "ledger",
     "parse_rules",
     "read_rules",
+    "read_statuses",
     "statement",
 ]

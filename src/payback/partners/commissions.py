@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -372,128 +372,6 @@ def read_rules(path: str | Path) -> Rules:
     return parse_rules(text, file=str(p))
 
 
-# -- claims with everything a rule looks at -------------------------------------------------------
-
-
-def claim_statuses(statuses: Any) -> pd.DataFrame:
-    """Claim statuses as a frame ``claim_id, status, changed_at`` (``changed_at`` may be NaT).
-
-    ``statuses`` is a frame (or anything pandas reads as one) with ``claim_id``, ``status``
-    and optionally ``changed_at`` (when the status became known: a reversal's time), a
-    mapping ``claim_id -> status``, or an iterable of ``(claim_id, status)`` or
-    ``(claim_id, status, changed_at)``.
-
-    Raises
-    ------
-    payback.errors.InputError
-        For a status outside :data:`STATUSES` or a missing column.
-
-    Examples
-    --------
-    >>> claim_statuses({"k1": "returned"}).values.tolist()
-    [['k1', 'returned', NaT]]
-    """
-    if isinstance(statuses, Mapping):
-        frame = pd.DataFrame({"claim_id": list(statuses), "status": list(statuses.values())})
-    elif isinstance(statuses, pd.DataFrame):
-        frame = statuses.copy()
-    else:
-        rows = [tuple(r) for r in statuses]
-        names = ["claim_id", "status", "changed_at"][: max((len(r) for r in rows), default=2)]
-        frame = pd.DataFrame(rows, columns=names)
-    missing = [c for c in ("claim_id", "status") if c not in frame.columns]
-    if missing:
-        raise InputError(f"claim statuses lack column(s) {missing}: expected claim_id, status "
-                         f"and optionally changed_at; got {list(frame.columns)}")  # fmt: skip
-    if "changed_at" not in frame.columns:
-        frame["changed_at"] = pd.NaT
-    frame = frame[["claim_id", "status", "changed_at"]].astype({"claim_id": str})
-    frame["status"] = frame["status"].astype(str).str.strip().str.lower()
-    frame["changed_at"] = pd.to_datetime(frame["changed_at"])
-    bad = frame[~frame.status.isin(STATUSES)]
-    if len(bad):
-        row = bad.iloc[0]
-        raise InputError(
-            f"claim {row.claim_id!r}: unknown status {row.status!r}: expected one of "
-            f"{', '.join(sorted(STATUSES))}"
-        )
-    return frame.reset_index(drop=True)
-
-
-def claim_rows(store: Any, *, statuses: Any = None) -> pd.DataFrame:
-    """Every partner claim with what the rules and the ledger need, one row per claim.
-
-    Columns: ``claim_id, partner_id, order_id, customer_id, time, revenue, new_customer,
-    referral_time, status, changed_at``. ``revenue`` is the shop's order revenue (the
-    claim's own for an order the shop does not have); ``referral_time`` the partner's
-    first claim on the customer; ``status`` the given one (``statuses``, e.g. the
-    reconciliation's) or by default the order's own: ``confirmed``, ``pending``,
-    ``cancelled`` or ``returned``, ``unknown_order`` when the shop has no such order and
-    ``duplicate_claim`` for a second claim on one order (the earliest claim counts).
-    ``changed_at`` is when the status became known (default: the claim's time, i.e. a
-    reversal before the lock; the store's orders keep no date of cancellation).
-
-    Examples
-    --------
-    >>> import pyarrow as pa, datetime as dt
-    >>> from payback.store import open_store
-    >>> store = open_store(":memory:")
-    >>> t = dt.datetime(2024, 1, 5)
-    >>> _ = store.write({
-    ...     "orders": pa.table({"order_id": ["1", "2"], "customer_id": ["a", "a"],
-    ...         "time": [t, t + dt.timedelta(40)], "revenue": [100.0, 50.0],
-    ...         "status": ["confirmed", "returned"], "currency": ["EUR"] * 2}),
-    ...     "partner_claims": pa.table({"claim_id": ["k1", "k2", "k3", "k4"],
-    ...         "partner_id": ["P1"] * 4, "order_id": ["1", "2", "1", "9"],
-    ...         "time": [t, t + dt.timedelta(40), t, t], "revenue": [100.0, 50.0, 100.0, 70.0],
-    ...         "commission": [10.0, 5.0, 10.0, 7.0], "currency": ["EUR"] * 4})})
-    >>> rows = claim_rows(store)
-    >>> rows.claim_id.tolist(), rows.new_customer.tolist()
-    (['k1', 'k3', 'k4', 'k2'], [True, True, True, False])
-    >>> rows.status.tolist()
-    ['confirmed', 'duplicate_claim', 'unknown_order', 'returned']
-    """
-    from payback.metrics import scope
-
-    claims = store.table("partner_claims")
-    orders = store.table("orders")
-    first = scope.acquisitions(store).select(
-        "customer_id", _first_time="time", _first_id="order_id"
-    )
-    joined = orders.select("order_id", "customer_id", "status", _order_time="time",
-                           _shop_revenue="revenue")  # fmt: skip
-    joined = joined.left_join(first, "customer_id").drop("customer_id_right")
-    frame = store.execute(
-        claims.select("claim_id", "partner_id", "order_id", "time", "revenue")
-        .left_join(joined, "order_id")
-        .drop("order_id_right")
-    )
-    frame = frame.sort_values(["time", "claim_id"], kind="stable").reset_index(drop=True)
-    known = frame["status"].notna()
-    frame["revenue"] = frame["_shop_revenue"].where(known, frame["revenue"]).astype(float)
-    before = (frame._first_time < frame._order_time) | (
-        (frame._first_time == frame._order_time) & (frame._first_id < frame.order_id)
-    )
-    frame["new_customer"] = ~before.fillna(False).astype(bool)
-    frame["customer_id"] = frame["customer_id"].where(known, None)
-    # the default status: the order's own; a second claim of one order is a duplicate
-    status = frame["status"].where(known, "unknown_order")
-    status = status.mask(known & frame.duplicated("order_id"), "duplicate_claim")
-    frame["status"] = status.astype(str)
-    frame["changed_at"] = frame["time"]
-    if statuses is not None:
-        given = claim_statuses(statuses).set_index("claim_id")
-        mine = frame.claim_id.map(given.status)
-        frame["status"] = mine.fillna(frame["status"])
-        when = frame.claim_id.map(given.changed_at)
-        frame["changed_at"] = when.where(when.notna(), frame["time"])
-    customer = frame["customer_id"].fillna("claim:" + frame["claim_id"])
-    frame["referral_time"] = frame.groupby([frame.partner_id, customer])["time"].transform("min")
-    cols = ["claim_id", "partner_id", "order_id", "customer_id", "time", "revenue",
-            "new_customer", "referral_time", "status", "changed_at"]  # fmt: skip
-    return frame[cols]
-
-
 # -- the commission of each claim ----------------------------------------------------------------
 
 
@@ -581,74 +459,6 @@ def commissions_of(rows: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     return out
 
 
-def commissions(
-    store: Any,
-    rules: Rules | str | Path,
-    *,
-    statuses: Any = None,
-    start: Any = None,
-    end: Any = None,
-    partners: Iterable[str] | None = None,
-) -> Any:
-    """The commission of every partner claim by the rules, with its status.
-
-    Parameters
-    ----------
-    store : payback.store.Store
-    rules : Rules or path
-        A rules file (:func:`read_rules`) or parsed rules.
-    statuses : optional
-        Claim statuses to use instead of the orders' own (:func:`claim_statuses`): the
-        reconciliation's, or a returns file's with ``changed_at``.
-    start, end : date, optional
-        Claims of these days (both included, by the claim's time). Tiers and recurring
-        months are computed over every claim first, so a period cut changes no amount.
-    partners : iterable of str, optional
-        Only these partners.
-
-    Returns
-    -------
-    payback.present.Table
-        One row per claim (:func:`commissions_of`'s columns), money in the claims' currency.
-
-    Examples
-    --------
-    >>> import pyarrow as pa, datetime as dt
-    >>> from payback.store import open_store
-    >>> store = open_store(":memory:")
-    >>> t = dt.datetime(2024, 1, 5)
-    >>> _ = store.write({
-    ...     "orders": pa.table({"order_id": ["1", "2"], "customer_id": ["a", "b"],
-    ...         "time": [t, t], "revenue": [100.0, 50.0],
-    ...         "status": ["confirmed", "cancelled"], "currency": ["EUR"] * 2}),
-    ...     "partner_claims": pa.table({"claim_id": ["k1", "k2"], "partner_id": ["P1"] * 2,
-    ...         "order_id": ["1", "2"], "time": [t, t], "revenue": [100.0, 50.0],
-    ...         "commission": [10.0, 5.0], "currency": ["EUR"] * 2})})
-    >>> table = commissions(store, parse_rules("[default]\\nrate = 0.1\\nfixed = 2.0"))
-    >>> table.frame[["claim_id", "status", "commission"]].values.tolist()
-    [['k1', 'confirmed', 12.0], ['k2', 'cancelled', 7.0]]
-    """
-    from payback.metrics.filters import parse_range
-    from payback.present import Table
-    from payback.store import check_single_currency
-
-    rules = rules if isinstance(rules, Rules) else read_rules(rules)
-    lo, hi = parse_range(start, end)
-    currency = check_single_currency(store, "partner_claims", what="the partner claims")
-    frame = commissions_of(claim_rows(store, statuses=statuses), rules)
-    keep = pd.Series(True, index=frame.index)
-    if lo is not None:
-        keep &= frame.time >= pd.Timestamp(lo)
-    if hi is not None:
-        keep &= frame.time < pd.Timestamp(hi) + pd.Timedelta(days=1)
-    if partners is not None:
-        keep &= frame.partner_id.isin(list(partners))
-    frame = frame[keep].reset_index(drop=True)
-    units = {"revenue": "money", "rate": "rate", "fixed": "money", "commission": "money",
-             "volume": "count", "age_months": "count"}  # fmt: skip
-    return Table(frame, units=units, currency=currency or store.base_currency)
-
-
 __all__ = [
     "HELD",
     "PAYABLE",
@@ -659,9 +469,6 @@ __all__ = [
     "Schedule",
     "Step",
     "Tier",
-    "claim_rows",
-    "claim_statuses",
-    "commissions",
     "commissions_of",
     "months_between",
     "parse_rules",

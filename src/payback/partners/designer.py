@@ -35,7 +35,8 @@ from typing import Any
 from payback._lazy import lazy_module
 from payback.errors import InputError
 from payback.metrics.catalogue import CATALOGUE
-from payback.partners.commissions import PAYABLE, Rules, claim_rows, commissions_of, read_rules
+from payback.partners.accrual import claim_rows
+from payback.partners.commissions import PAYABLE, Rules, commissions_of, read_rules
 
 pd = lazy_module("pandas")
 

@@ -288,7 +288,8 @@ def ledger(store: Any, rules: Rules | str, *, statuses: Any = None, as_of: Any =
     >>> book.lines.frame[["claim_id", "state", "commission"]].values.tolist()
     [['k1', 'paid', 10.0], ['k2', 'reversed', 5.0]]
     """
-    from payback.partners.commissions import commissions, read_rules
+    from payback.partners.accrual import commissions
+    from payback.partners.commissions import read_rules
 
     rules = rules if isinstance(rules, Rules) else read_rules(rules)
     table = commissions(store, rules, statuses=statuses)
