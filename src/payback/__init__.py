@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # explicit re-exports for type checkers; tests/test_api.py ch
     from payback import economics as economics
     from payback import ingest as ingest
     from payback import metrics as metrics
+    from payback import partners as partners
     from payback import report as report
     from payback import segments as segments
     from payback import server as server

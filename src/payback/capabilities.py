@@ -18,7 +18,8 @@ Adding a capability is its folder plus one :class:`Capability` here (and, for ty
 checkers, the ``TYPE_CHECKING`` lines that ``tests/test_api.py`` prints if missing).
 
 >>> [c.name for c in CAPABILITIES]
-['demo', 'ingest', 'metrics', 'calc', 'clv', 'economics', 'segments', 'report', 'server']
+['demo', 'ingest', 'metrics', 'calc', 'clv', 'economics', 'segments', 'partners', 'report',
+ 'server']
 >>> CAPABILITY["clv"].cli, CAPABILITY["clv"].report.name
 ('payback.cli.clv', 'ltv')
 """
@@ -168,6 +169,11 @@ CAPABILITIES: tuple[Capability, ...] = (
         ),
     ),
     Capability("segments", "RFM segments and growth levers.", cli="payback.cli.segments"),
+    Capability(
+        "partners",
+        "Partner (affiliate) programmes: commissions, locking, payouts, commission design.",
+        cli="payback.cli.partners",
+    ),
     Capability(
         "report",
         "The HTML report: headline numbers, charts and tables in one file.",

@@ -29,6 +29,7 @@ commission saved at the volume of the last ``horizon_months`` of claims:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +55,7 @@ class CommissionDesign:
         max_repeat_rate, headroom, recommended_first, recommended_repeat, profit_effect,
         action``.
     share, margin, other_costs_per_customer : float
-        The inputs used.
+        The inputs used (``margin`` None when the CLV was given without it).
     horizon_months : float
     window : tuple of str
         First and last day of the claims the volumes and current commissions come from.
@@ -62,7 +63,7 @@ class CommissionDesign:
 
     table: Any
     share: float
-    margin: float
+    margin: float | None
     other_costs_per_customer: float
     horizon_months: float
     window: tuple[str, str]
@@ -117,6 +118,7 @@ def design_commissions(
     statuses: Any = None,
     model: str = "bgnbd",
     min_customers: int = 100,
+    clv: Mapping[str, float] | None = None,
 ) -> CommissionDesign:
     """Per partner, the highest commission per first and repeat order keeping its
     customers profitable, the recommended change and its effect on profit.
@@ -141,6 +143,9 @@ def design_commissions(
     model, min_customers
         Of :func:`payback.clv.predict_ltv` (partners with fewer customers use the
         pooled count fit).
+    clv : mapping, optional
+        Predicted margin CLV of a new customer per partner id, given instead of
+        predicted (then ``margin`` is not used and ``customers`` is missing).
 
     Returns
     -------
@@ -162,17 +167,21 @@ def design_commissions(
 
     if not 0 < share <= 1:
         raise InputError(f"share must be a fraction in (0, 1], e.g. 0.3 for 30 %, got {share}")
-    kept = _data_margin(store) if margin is None else float(margin)
     other = _other_costs(store, other_costs_per_customer, horizon_months)
-    prediction = shared_prediction(
-        store,
-        horizon_months=horizon_months,
-        margin=kept,
-        by="partner",
-        model=model,
-        min_customers=min_customers,
-    )
-    clv = prediction.by_source.frame.set_index("source")
+    if clv is None:
+        kept = _data_margin(store) if margin is None else float(margin)
+        prediction = shared_prediction(
+            store,
+            horizon_months=horizon_months,
+            margin=kept,
+            by="partner",
+            model=model,
+            min_customers=min_customers,
+        )
+        values = prediction.by_source.frame.set_index("source")
+    else:
+        kept = None if margin is None else float(margin)
+        values = pd.DataFrame({"predicted_ltv": pd.Series(clv, dtype=float), "customers": pd.NA})
     rows = claim_rows(store, statuses=statuses)
     if rules is not None:
         rules = rules if isinstance(rules, Rules) else read_rules(rules)
@@ -185,7 +194,7 @@ def design_commissions(
     start = end - pd.DateOffset(months=round(horizon_months))
     recent = rows[rows.status.isin(PAYABLE) & (rows.time > start)]
     out = [
-        _partner(p, recent[recent.partner_id == p], clv, share, other)
+        _partner(p, recent[recent.partner_id == p], values, share, other)
         for p in sorted(rows.partner_id.unique())
     ]
     frame = pd.DataFrame(out)
@@ -203,6 +212,7 @@ def design_commissions(
     )
     reasons = {
         "predicted_margin_clv": "no customer acquired through the partner's orders",
+        "customers": "the CLV was given",
         "max_repeat_commission": "no commissioned repeat orders in the window",
         "max_repeat_rate": "no commissioned repeat orders in the window",
         "max_first_commission": "no commissioned first orders in the window",
@@ -224,7 +234,8 @@ def _partner(partner: str, claims: pd.DataFrame, clv: pd.DataFrame, share: float
     n_first, n_repeat = len(first), len(repeat)
     known = partner in clv.index and pd.notna(clv.loc[partner, "predicted_ltv"])
     value = float(clv.loc[partner, "predicted_ltv"]) if known else None
-    customers = int(clv.loc[partner, "customers"]) if partner in clv.index else 0
+    customers = clv.loc[partner, "customers"] if partner in clv.index else 0
+    customers = None if pd.isna(customers) else int(customers)
     budget = CATALOGUE["commission_budget"].evaluate({"ltv": value, "share": share})
     ceiling = CATALOGUE["max_commission"].evaluate(
         {"commission_budget": budget, "other_costs_per_customer": other}
