@@ -190,7 +190,7 @@ class _Reader:
             header = re.fullmatch(r"\[\s*([^\[\]]+?)\s*\]", line)
             if header:
                 current = _norm(header.group(1))
-                if current == wanted and key is None:
+                if key is None and (current == wanted or current.startswith(wanted + ".")):
                     return n
                 continue
             if (

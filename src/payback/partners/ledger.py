@@ -95,6 +95,8 @@ class Ledger:
 
 
 def _day(value: Any) -> dt.date:
+    if isinstance(value, int | float):  # pandas would read a number as nanoseconds
+        raise InputError(f"as_of must be a date like 2024-03-31, got the number {value!r}")
     try:
         return pd.Timestamp(value).date()
     except (ValueError, TypeError):
@@ -197,40 +199,46 @@ def build_ledger(
     )
 
 
-def _settle(lines: pd.DataFrame, day: dt.date) -> tuple[pd.Series, pd.DataFrame]:
+def _settle(lines: pd.DataFrame, day: dt.date) -> tuple[list[float], pd.DataFrame]:
     """Pay each partner's locked months in payout order, deducting the clawbacks known by
-    each payout day first in, first out. Returns each line's recovered clawback and the
-    payouts table."""
-    recovered = pd.Series(0.0, index=lines.index)
+    each payout day first in, first out. Returns each line's recovered clawback (by
+    position) and the payouts table."""
+    recovered = [0.0] * len(lines)
+    gross: dict[tuple[str, str], list[Any]] = {}
+    owed: dict[str, list[list[Any]]] = {}  # partner -> [known day, claim, position, left]
+    names = ["partner_id", "month", "locked", "lock_date", "payout_date", "clawback",
+             "reversed_at", "claim_id"]  # fmt: skip
+    columns = zip(*(lines[c] for c in names), strict=True)
+    for n, (partner, month, locked, lock, pay, claw, when, claim) in enumerate(columns):
+        if locked > 0 and pay <= day:
+            entry = gross.setdefault((partner, month), [0.0, lock, pay])
+            entry[0] += locked
+        if claw > 0:
+            owed.setdefault(partner, []).append([when.date(), claim, n, float(claw)])
+    for claws in owed.values():
+        claws.sort(key=lambda c: (c[0], c[1]))
     rows = []
-    due = lines[(lines.locked > 0) & (lines.payout_date <= day)]
-    gross = due.groupby(["partner_id", "month"], sort=True).agg(
-        locked=("locked", "sum"), lock_date=("lock_date", "first"),
-        payout_date=("payout_date", "first"))  # fmt: skip
-    claws = lines[lines.clawback > 0].sort_values(["reversed_at", "claim_id"], kind="stable")
-    for partner, mine in gross.groupby(level=0, sort=True):
-        owed = claws[claws.partner_id == partner]
-        left = owed.clawback.copy()
-        for (_, month), row in mine.sort_values("payout_date").iterrows():
-            amount = round(float(row.locked), 2)
-            deducted = 0.0
-            for i in owed.index[owed.reversed_at.dt.date <= row.payout_date]:
-                take = min(left[i], amount - deducted)
-                if take <= 0:
-                    continue
-                left[i] -= take
-                recovered[i] += take
+    for (partner, month), (locked, lock, pay) in sorted(
+        gross.items(), key=lambda item: (item[0][0], item[1][2], item[0][1])
+    ):
+        amount = round(locked, 2)
+        deducted = 0.0
+        known = [c for c in owed.get(partner, []) if c[0] <= pay]
+        for claw in known:
+            take = min(claw[3], amount - deducted)
+            if take > 0:
+                claw[3] -= take
+                recovered[claw[2]] += take
                 deducted += take
-            known = owed.reversed_at.dt.date <= row.payout_date
-            rows.append({
-                "partner_id": partner, "month": month, "lock_date": row.lock_date,
-                "payout_date": row.payout_date, "locked": amount,
-                "clawback_deducted": round(deducted, 2), "payout": round(amount - deducted, 2),
-                "negative_balance": round(float(left[known].sum()), 2),
-            })  # fmt: skip
-    columns = ["partner_id", "month", "lock_date", "payout_date", "locked",
-               "clawback_deducted", "payout", "negative_balance"]  # fmt: skip
-    return recovered.round(2), pd.DataFrame(rows, columns=columns)
+        rows.append({
+            "partner_id": partner, "month": month, "lock_date": lock, "payout_date": pay,
+            "locked": amount, "clawback_deducted": round(deducted, 2),
+            "payout": round(amount - deducted, 2),
+            "negative_balance": round(sum(c[3] for c in known), 2),
+        })  # fmt: skip
+    names = ["partner_id", "month", "lock_date", "payout_date", "locked",
+             "clawback_deducted", "payout", "negative_balance"]  # fmt: skip
+    return [round(r, 2) for r in recovered], pd.DataFrame(rows, columns=names)
 
 
 def _periods(lines: pd.DataFrame, held, locked, paid) -> pd.DataFrame:
