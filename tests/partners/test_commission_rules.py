@@ -194,7 +194,7 @@ def test_rules_file_errors(text, match):
 
 def test_read_rules_names_the_file(tmp_path):
     path = tmp_path / "rules.toml"
-    path.write_text("[schedule]\nlock_days = 27\npay_days = 20\n[partners.\"a.b\"]\nfixed = 3\n")
+    path.write_text('[schedule]\nlock_days = 27\npay_days = 20\n[partners."a.b"]\nfixed = 3\n')
     rules = read_rules(path)
     assert (rules.schedule.lock_days, rules.schedule.pay_days) == (27, 20)
     assert rules.rule_for("a.b").fixed == 3.0

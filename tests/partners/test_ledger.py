@@ -88,7 +88,7 @@ def test_statement_of_one_partner():
     assert mine.balance == 95.0  # March held 25 + April pending 70
     assert len(mine.lines.frame) == len(CLAIMS) and set(mine.payouts.frame.partner_id) == {"P1"}
     assert statement(book, "P2").payouts.frame.payout.tolist() == [100.0]
-    with pytest.raises(InputError, match="partner 'P9' has no claims .* expected one of P1, P2"):
+    with pytest.raises(InputError, match=r"partner 'P9' has no claims .* expected one of P1, P2"):
         statement(book, "P9")
 
 
