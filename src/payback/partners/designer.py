@@ -191,8 +191,8 @@ def design_commissions(
         rows = rows.merge(claimed, on="claim_id", how="left")
         rows["commission"] = rows["commission"].fillna(0.0).astype(float)
     end = rows["time"].max()
-    start = end - pd.DateOffset(months=round(horizon_months))
-    recent = rows[rows.status.isin(PAYABLE) & (rows.time > start)]
+    start = end.normalize() + pd.Timedelta(days=1) - pd.DateOffset(months=round(horizon_months))
+    recent = rows[rows.status.isin(PAYABLE) & (rows.time >= start)]
     out = [
         _partner(p, recent[recent.partner_id == p], values, share, other)
         for p in sorted(rows.partner_id.unique())
@@ -219,7 +219,7 @@ def design_commissions(
         "max_first_rate": "no commissioned first orders in the window",
     }
     table = Table(frame, units=units, reasons=reasons, currency=store.base_currency)
-    window = (str(start.date() + pd.Timedelta(days=1)), str(end.date()))
+    window = (str(start.date()), str(end.date()))
     return CommissionDesign(table, share, kept, other, horizon_months, window)
 
 
