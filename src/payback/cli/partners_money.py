@@ -37,6 +37,9 @@ _AS_OF = typer.Option(
     help="The ledger as of the end of this day, YYYY-MM-DD (default: the last claim).",
 )
 
+#: The columns of the identity commissions - reversals = payouts + open balance.
+_IDENTITY = ["commissions", "reversals", "payouts", "open_balance"]
+
 
 def _statuses(path: str | None):
     return None if path is None else partners.read_statuses(path)
@@ -127,7 +130,10 @@ def payouts_command(
     terms = f"lock {lock} days after the month, paid {pay} days later"
     if periods:
         title = f"commissions by partner and month as of {book.as_of} ({terms})"
-        write_frame(book.periods, fmt, output, title=title)
+        shown = book.periods
+        if fmt.lower() == "table":  # the parts are in csv, json and parquet
+            shown = shown.select(["partner_id", "month", *_IDENTITY])
+        write_frame(shown, fmt, output, title=title)
     else:
         title = f"payouts as of {book.as_of} ({terms})"
         write_frame(book.payouts, fmt, output, title=title)
@@ -167,7 +173,8 @@ def statement_command(
         )  # fmt: skip
         write_frame(shown, fmt, output, title=f"claims of {head}", extra=extra)
         return
-    periods = mine.periods.select([c for c in mine.periods.frame if c != "partner_id"])
+    keep = ["month", *_IDENTITY, "clawbacks"] if fmt.lower() == "table" else None
+    periods = mine.periods.select(keep or [c for c in mine.periods.frame if c != "partner_id"])
     write_frame(periods, fmt, output, title=f"statement of {head}", extra=extra)
     if fmt.lower() == "table" and output is None:
         payouts = mine.payouts.select([c for c in mine.payouts.frame if c != "partner_id"])
