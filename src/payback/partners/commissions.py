@@ -381,11 +381,29 @@ def months_between(start: Any, end: Any) -> int:
     >>> months_between("2024-01-31", "2024-02-29"), months_between("2024-01-15", "2024-04-15")
     (0, 3)
     """
-    a, b = pd.Timestamp(start), pd.Timestamp(end)
-    months = (b.year - a.year) * 12 + b.month - a.month
-    if (b.day, b.time()) < (a.day, a.time()):
-        months -= 1
-    return max(months, 0)
+    return int(_months(pd.Series([pd.Timestamp(start)]), pd.Series([pd.Timestamp(end)]))[0])
+
+
+def month_labels(times: pd.Series) -> pd.Series:
+    """``YYYY-MM`` of each time (formatted once per distinct month, not per row).
+
+    >>> month_labels(pd.Series(pd.to_datetime(["2024-01-31 23:00", "2024-02-01 00:00"]))).tolist()
+    ['2024-01', '2024-02']
+    """
+    from payback.clv.cohorts import month_label
+
+    index = times.dt.year * 12 + times.dt.month - 1
+    return index.map({int(i): month_label(int(i)) for i in index.dropna().unique()})
+
+
+def _months(start: pd.Series, end: pd.Series) -> Any:
+    """:func:`months_between` of each pair of two datetime Series (an int64 array)."""
+    a, b = start.reset_index(drop=True), end.reset_index(drop=True)
+    months = (b.dt.year - a.dt.year) * 12 + b.dt.month - a.dt.month
+    earlier = (b.dt.day < a.dt.day) | (
+        (b.dt.day == a.dt.day) & ((b - b.dt.normalize()) < (a - a.dt.normalize()))
+    )
+    return (months - earlier.astype("int64")).clip(lower=0).to_numpy("int64")
 
 
 def _resolve(rule: Rule, new: bool, age: int, volume: int) -> tuple[float, float, str]:
@@ -433,28 +451,25 @@ def commissions_of(rows: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     ([0, 4], [0.4, 0.2], [40.0, 16.0])
     """
     out = rows.copy()
-    out["month"] = out["time"].dt.strftime("%Y-%m")
-    out["age_months"] = [
-        months_between(a, b) for a, b in zip(out.referral_time, out.time, strict=True)
-    ]
-    eligible = [
-        s in PAYABLE | HELD and (new or not rules.rule_for(p).first_order_only)
-        for s, new, p in zip(out.status, out.new_customer, out.partner_id, strict=True)
-    ]
-    out["volume"] = (
-        pd.Series(eligible, index=out.index, dtype="int64")
-        .groupby([out.partner_id, out.month])
-        .transform("sum")
-    )
+    out["month"] = month_labels(out["time"])
+    out["age_months"] = _months(out.referral_time, out.time)
+    partners = out.partner_id.unique()
+    first_only = out.partner_id.map({p: rules.rule_for(p).first_order_only for p in partners})
+    eligible = out.status.isin(PAYABLE | HELD) & (out.new_customer | ~first_only.astype(bool))
+    out["volume"] = eligible.astype("int64").groupby([out.partner_id, out.month]).transform("sum")
+    # the rule once per distinct (partner, new, age, volume), not once per claim
+    keys = ["partner_id", "new_customer", "age_months", "volume"]
+    cases = out[keys].drop_duplicates()
     resolved = [
         _resolve(rules.rule_for(p), bool(new), int(age), int(volume))
-        for p, new, age, volume in zip(
-            out.partner_id, out.new_customer, out.age_months, out.volume, strict=True
-        )
+        for p, new, age, volume in cases.itertuples(index=False)
     ]
-    out["rate"] = [r[0] for r in resolved]
-    out["fixed"] = [r[1] for r in resolved]
-    out["basis"] = [r[2] for r in resolved]
+    cases = cases.assign(
+        rate=[r[0] for r in resolved], fixed=[r[1] for r in resolved],
+        basis=[r[2] for r in resolved],
+    )  # fmt: skip
+    out = out.merge(cases, on=keys, how="left", validate="many_to_one")
+    out.index = rows.index
     out["commission"] = (out.revenue * out.rate + out.fixed).round(2)
     return out
 
@@ -470,6 +485,7 @@ __all__ = [
     "Step",
     "Tier",
     "commissions_of",
+    "month_labels",
     "months_between",
     "parse_rules",
     "read_rules",

@@ -37,7 +37,7 @@ from typing import Any
 
 from payback._lazy import lazy_module
 from payback.errors import InputError
-from payback.partners.commissions import HELD, REVERSED, Rules, Schedule
+from payback.partners.commissions import HELD, REVERSED, Rules, Schedule, month_labels
 
 pd = lazy_module("pandas")
 
@@ -162,16 +162,19 @@ def build_ledger(
     lines = lines[lines["time"] < end].sort_values(["time", "claim_id"], kind="stable")
     lines = lines.reset_index(drop=True)
     lines["commission"] = lines["commission"].astype(float)
-    lines["month"] = lines["time"].dt.strftime("%Y-%m")
-    months = {m: (lock_date(m, schedule), payout_date(m, schedule)) for m in lines.month.unique()}
-    lines["lock_date"] = lines.month.map(lambda m: months[m][0])
-    lines["payout_date"] = lines.month.map(lambda m: months[m][1])
-    rev_day = lines["changed_at"].dt.date
-    reversed_ = lines.status.isin(REVERSED) & (rev_day <= day)
-    before = reversed_ & (rev_day <= lines.lock_date)
+    lines["month"] = month_labels(lines["time"])
+    months = lines.month.unique()
+    lines["lock_date"] = lines.month.map({m: lock_date(m, schedule) for m in months})
+    lines["payout_date"] = lines.month.map({m: payout_date(m, schedule) for m in months})
+    # compare days as datetime64 (a reversal on the lock day is before the lock)
+    rev_day = lines["changed_at"].dt.normalize()
+    lock = pd.to_datetime(lines["lock_date"])
+    today = pd.Timestamp(day)
+    reversed_ = lines.status.isin(REVERSED) & (rev_day <= today)
+    before = reversed_ & (rev_day <= lock)
     held = lines.status.isin(HELD) & ~reversed_
-    locked = ~before & ~held & (lines.lock_date <= day)
-    paid = locked & (lines.payout_date <= day)
+    locked = ~before & ~held & (lock <= today)
+    paid = locked & (pd.to_datetime(lines["payout_date"]) <= today)
     clawed = reversed_ & ~before
     money = lines.commission
     lines["reversed_at"] = lines["changed_at"].where(reversed_)
@@ -199,29 +202,31 @@ def build_ledger(
     )
 
 
-def _settle(lines: pd.DataFrame, day: dt.date) -> tuple[list[float], pd.DataFrame]:
+def _settle(lines: pd.DataFrame, day: dt.date) -> tuple[Any, pd.DataFrame]:
     """Pay each partner's locked months in payout order, deducting the clawbacks known by
-    each payout day first in, first out. Returns each line's recovered clawback (by
-    position) and the payouts table."""
-    recovered = [0.0] * len(lines)
-    gross: dict[tuple[str, str], list[Any]] = {}
+    each payout day first in, first out. Returns each line's recovered clawback and the
+    payouts table."""
+    import numpy as np
+
+    recovered = np.zeros(len(lines))
+    due = lines[(lines.locked > 0) & (pd.to_datetime(lines.payout_date) <= pd.Timestamp(day))]
+    gross = due.groupby(["partner_id", "month"], sort=True).agg(
+        locked=("locked", "sum"), lock_date=("lock_date", "first"),
+        payout_date=("payout_date", "first"),
+    )  # fmt: skip
     owed: dict[str, list[list[Any]]] = {}  # partner -> [known day, claim, position, left]
-    names = ["partner_id", "month", "locked", "lock_date", "payout_date", "clawback",
-             "reversed_at", "claim_id"]  # fmt: skip
-    columns = zip(*(lines[c] for c in names), strict=True)
-    for n, (partner, month, locked, lock, pay, claw, when, claim) in enumerate(columns):
-        if locked > 0 and pay <= day:
-            entry = gross.setdefault((partner, month), [0.0, lock, pay])
-            entry[0] += locked
-        if claw > 0:
-            owed.setdefault(partner, []).append([when.date(), claim, n, float(claw)])
-    for claws in owed.values():
-        claws.sort(key=lambda c: (c[0], c[1]))
+    claws = lines[lines.clawback > 0]
+    for n, partner, when, claim, amount in zip(
+        claws.index, claws.partner_id, claws.reversed_at, claws.claim_id, claws.clawback,
+        strict=True,
+    ):  # fmt: skip
+        owed.setdefault(partner, []).append([when.date(), claim, n, float(amount)])
+    for mine in owed.values():
+        mine.sort(key=lambda c: (c[0], c[1]))
     rows = []
-    for (partner, month), (locked, lock, pay) in sorted(
-        gross.items(), key=lambda item: (item[0][0], item[1][2], item[0][1])
-    ):
-        amount = round(locked, 2)
+    ordered = gross.reset_index().sort_values(["partner_id", "payout_date", "month"])
+    for partner, month, locked, lock, pay in ordered.itertuples(index=False):
+        amount = round(float(locked), 2)
         deducted = 0.0
         known = [c for c in owed.get(partner, []) if c[0] <= pay]
         for claw in known:
@@ -238,7 +243,7 @@ def _settle(lines: pd.DataFrame, day: dt.date) -> tuple[list[float], pd.DataFram
         })  # fmt: skip
     names = ["partner_id", "month", "lock_date", "payout_date", "locked",
              "clawback_deducted", "payout", "negative_balance"]  # fmt: skip
-    return [round(r, 2) for r in recovered], pd.DataFrame(rows, columns=names)
+    return recovered.round(2), pd.DataFrame(rows, columns=names)
 
 
 def _periods(lines: pd.DataFrame, held, locked, paid) -> pd.DataFrame:
