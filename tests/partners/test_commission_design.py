@@ -104,6 +104,14 @@ def test_without_rules_the_claimed_commissions_are_current(shop):
     assert (p1.first_commission, p1.repeat_commission, p1.headroom) == (0.0, 0.0, 50.0)
 
 
+def test_no_claims(store):
+    t = dt.datetime(2024, 1, 5)
+    store.write({"orders": pa.table({"order_id": ["1"], "customer_id": ["a"], "time": [t],
+                 "revenue": [1.0], "status": ["confirmed"], "currency": ["EUR"]})})  # fmt: skip
+    with pytest.raises(InputError, match=r"no partner claims: .*payback import partner-claims"):
+        design_commissions(store, share=0.3, other_costs_per_customer=0, clv={})
+
+
 def test_bad_share_and_missing_costs(shop):
     with pytest.raises(InputError, match=r"share must be a fraction in \(0, 1\].*got 30"):
         design_commissions(shop, share=30, other_costs_per_customer=0, clv={})

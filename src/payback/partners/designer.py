@@ -164,9 +164,17 @@ def design_commissions(
     """
     from payback.clv.sources import shared_prediction
     from payback.present import Table
+    from payback.store import check_single_currency
 
     if not 0 < share <= 1:
         raise InputError(f"share must be a fraction in (0, 1], e.g. 0.3 for 30 %, got {share}")
+    rows = claim_rows(store, statuses=statuses)
+    if rows.empty:
+        raise InputError(
+            "the store has no partner claims: import them first "
+            "(payback import partner-claims FILE)"
+        )
+    check_single_currency(store, "partner_claims", what="the partner claims")
     other = _other_costs(store, other_costs_per_customer, horizon_months)
     if clv is None:
         kept = _data_margin(store) if margin is None else float(margin)
@@ -182,7 +190,6 @@ def design_commissions(
     else:
         kept = None if margin is None else float(margin)
         values = pd.DataFrame({"predicted_ltv": pd.Series(clv, dtype=float), "customers": pd.NA})
-    rows = claim_rows(store, statuses=statuses)
     if rules is not None:
         rules = rules if isinstance(rules, Rules) else read_rules(rules)
         rows = commissions_of(rows, rules)
