@@ -76,7 +76,12 @@ def test_the_numbers_on_the_page(workdir):
     assert (march.commissions, march.clawbacks) == (101.61, 17.40)
     assert p01.payouts.frame.set_index("month").loc["2024-04", "clawback_deducted"] == 17.40
     p03 = design.loc["P03"]
-    assert f"lower the first-order commission to {p03.recommended_first:.2f}" in TEXT
+    printed = dict(re.findall(r"^(P0\d): (.*)$", TEXT, re.M))
+    assert printed == design.action.to_dict()
+    p01 = design.loc["P01"]
+    now = p01.first_commission + p01.repeat_per_first * p01.repeat_commission
+    assert f"may cost {p01.max_commission:.2f} in\ncommissions, and costs {now:.2f} now" in TEXT
+    assert f"{p01.repeat_per_first:.2f} repeat orders of {p01.repeat_commission:.2f}" in TEXT
     assert f"would have saved {p03.profit_effect:,.2f}" in TEXT
     assert f"worth {design.loc['P01', 'predicted_margin_clv']:.0f} of margin" in TEXT
 
