@@ -217,13 +217,19 @@ def design_commissions(
         max_first_rate="rate",
         max_repeat_rate="rate",
     )
+    no_first = "no predicted CLV, or no commissioned first orders in the window"
+    no_repeat = "no predicted CLV, or no commissioned repeat orders in the window"
     reasons = {
         "predicted_margin_clv": "no customer acquired through the partner's orders",
         "customers": "the CLV was given",
-        "max_repeat_commission": "no commissioned repeat orders in the window",
-        "max_repeat_rate": "no commissioned repeat orders in the window",
-        "max_first_commission": "no commissioned first orders in the window",
-        "max_first_rate": "no commissioned first orders in the window",
+        "commission_budget": "no predicted CLV",
+        "max_commission": "no predicted CLV",
+        "headroom": no_first,
+        "repeat_per_first": "no commissioned first orders in the window",
+        "max_first_commission": no_first,
+        "max_first_rate": no_first,
+        "max_repeat_commission": no_repeat,
+        "max_repeat_rate": no_repeat,
     }
     table = Table(frame, units=units, reasons=reasons, currency=store.base_currency)
     window = (str(start.date()), str(end.date()))
