@@ -63,7 +63,8 @@ def test_analysis_metrics_are_refused_at_a_grain_with_the_reason():
     assert {n for n, m in CATALOGUE.items() if not m.at_grain} == {
         "ltv", "other_costs_per_customer", "margin", "share", "conversion", "target_cpa",
         "target_drr", "ltv_cac", "marginal_cpo", "headroom", "margin_amount", "max_cpa", "max_cpl",
-        "cpl_headroom", "max_cpc", "max_cpc_drr",
+        "cpl_headroom", "max_cpc", "max_cpc_drr", "commission", "commission_budget",
+        "max_commission", "commission_rate",
     }  # fmt: skip
     with pytest.raises(InputError, match=r"headroom .* needs cac|headroom .* needs ltv"):
         resolve_metrics("cpo,headroom", at_grain=True)

@@ -461,6 +461,19 @@ _METRICS: tuple[Metric, ...] = (
     Metric("cpl_headroom", "CPL headroom", "max CPL - CPL", "money", False,
            "How much more one lead may cost before it reaches the max CPL (negative: each "
            "lead costs more than a deal's margin allows).", "difference", "max_cpl", "cpa"),
+    # -- partner commissions (payback.partners.designer) ----------------------------------------
+    Metric("commission", "Commission", "commission paid per order", "money", True,
+           "What a partner is paid for one order (the rules', or what it claims).", "input"),
+    Metric("commission_budget", "Commission budget", "share x LTV", "money", False,
+           "The part of a customer's (predicted margin) lifetime value the business will pay "
+           "to acquire them.", "product", factors=("ltv", "share")),
+    Metric("max_commission", "Max commission", "share x LTV - other costs per customer",
+           "money", False,
+           "The most a partner may be paid, over all its orders, for a customer it brings "
+           "while the customer stays profitable.",
+           "difference", "commission_budget", "other_costs_per_customer"),
+    _ratio("commission_rate", "Commission rate", "commission / average check", "rate", True,
+           "A commission per order as a share of the order's value.", "commission", "aov"),
     Metric("max_cpc", "Max CPC", "allowed CPA x CR", "money", False,
            "The most one click may cost to keep the CPA at the target: target CPA x "
            "conversion rate of clicks.", "product", factors=("target_cpa", "cr")),

@@ -1,4 +1,5 @@
-"""Partner (affiliate) programmes: claims checked against the shop's orders, partner value.
+"""Partner (affiliate) programmes: claims checked against the shop's orders, partner value,
+commissions by rules, the ledger and payouts, the CLV-based commission designer.
 
 - :func:`reconcile`: each partner claim gets exactly one status (``confirmed``,
   ``unknown_order``, ``duplicate_claim``, ``claimed_twice``, ``cancelled``, ``returned``,
@@ -10,6 +11,11 @@
   LTV and predicted CLV of the customers each partner brought, ranked by value.
 - :func:`signals`: fraud and quality signals (duplicate order ids, cancel rates beyond
   chance, existing customers claimed shortly after a click).
+- :func:`commissions`: each claim's commission by a rules file (:func:`read_rules`);
+- :func:`ledger`: pending -> locked -> paid, reversals before the lock, clawbacks after,
+  payouts per month and a :func:`statement` per partner;
+- :func:`design_commissions`: per partner the highest commission per first and repeat
+  order that keeps its customers profitable.
 
 Network file layouts (impact.com, Awin, Tapfiliate, Everflow, generic) are read by the
 importer (:mod:`payback.ingest.partner_layouts`).
@@ -17,12 +23,19 @@ importer (:mod:`payback.ingest.partner_layouts`).
 >>> from payback.partners import STATUSES
 >>> STATUSES[0], STATUSES[-1]
 ('unknown_order', 'confirmed')
+>>> from payback.partners import parse_rules
+>>> parse_rules("[default]\\nrate = 0.05").default.rate
+0.05
 """
 
 from __future__ import annotations
 
+from payback.partners.accrual import commission_summary, commissions, read_statuses
 from payback.partners.batch import BATCH_LAYOUTS, REASON_CODES, batch_file
 from payback.partners.claims import read_claims
+from payback.partners.commissions import Rule, Rules, Schedule, parse_rules, read_rules
+from payback.partners.designer import CommissionDesign, design_commissions
+from payback.partners.ledger import Ledger, Statement, build_ledger, ledger, statement
 from payback.partners.reconcile import (
     DISCREPANCIES,
     PRECEDENCE,
@@ -40,11 +53,26 @@ __all__ = [
     "PRECEDENCE",
     "REASON_CODES",
     "STATUSES",
+    "CommissionDesign",
+    "Ledger",
     "Reconciliation",
+    "Rule",
+    "Rules",
+    "Schedule",
+    "Statement",
     "batch_file",
+    "build_ledger",
+    "commission_summary",
+    "commissions",
+    "design_commissions",
+    "ledger",
+    "parse_rules",
     "parse_window",
     "read_claims",
+    "read_rules",
+    "read_statuses",
     "reconcile",
     "signals",
+    "statement",
     "value",
 ]
