@@ -172,3 +172,27 @@ def test_errors_are_one_line(capsys, demo, tmp_path, args, message):
     code = main(["partners", *args, "--db", str(folder / "shop.duckdb")])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_reconciled_statuses_decide_what_is_payable(capsys, demo):
+    """`--statuses reconciled`: a claim is payable exactly when the reconciliation says
+    confirmed or amount_differs, and its commission is the rule's on the shop's revenue."""
+    from payback import partners
+
+    folder, raw = demo
+    with open_store(folder / "shop.duckdb", read_only=True) as store:
+        status = partners.reconcile(store).claims.frame.set_index("claim_id").status
+    payload = run(capsys, folder, "commissions", "--rules", str(folder / "rules.toml"),
+                  "--claims", "--statuses", "reconciled")  # fmt: skip
+    rows = pd.DataFrame(payload["rows"]).set_index("claim_id")
+    assert set(rows.index) == set(status.index)
+    assert (rows.status == status.reindex(rows.index)).all()
+    c = expected_claims(raw).set_index("claim_id")
+    payable = status[status.isin(["confirmed", "amount_differs"])].index
+    got = rows.loc[payable]
+    assert len(payable) > 0 and (status == "amount_differs").any()
+    # the rule's commission on the shop's revenue (P02's tier counts the reconciled volume)
+    plain = got.index[got.partner_id != "P02"]
+    assert got.loc[plain, "commission"].to_numpy() == pytest.approx(
+        c.loc[plain, "commission"].to_numpy(), abs=0.01
+    )

@@ -28,8 +28,9 @@ _RULES = typer.Option(
 _STATUSES = typer.Option(
     None,
     "--statuses",
-    help="CSV of claim_id, status and optionally changed_at (the reconciliation's statuses, "
-    "or returns booked later); default: each order's own status.",
+    help="CSV of claim_id, status and optionally changed_at (returns booked later), or "
+    "`reconciled`: each claim's status from `payback partners reconcile` (default window); "
+    "default: each order's own status.",
 )
 _AS_OF = typer.Option(
     None,
@@ -41,8 +42,12 @@ _AS_OF = typer.Option(
 _IDENTITY = ["commissions", "reversals", "payouts", "open_balance"]
 
 
-def _statuses(path: str | None):
-    return None if path is None else partners.read_statuses(path)
+def _statuses(path: str | None, store):
+    if path is None:
+        return None
+    if path == "reconciled":
+        return partners.reconcile(store).claims.frame[["claim_id", "status"]]
+    return partners.read_statuses(path)
 
 
 def commissions_command(
@@ -78,7 +83,7 @@ def commissions_command(
         table = partners.commissions(
             store,
             rules,
-            statuses=_statuses(statuses),
+            statuses=_statuses(statuses, store),
             start=start,
             end=end,
             partners=partner or None,
@@ -125,7 +130,7 @@ def payouts_command(
     from payback.store import open_store
 
     with open_store(db, read_only=True) as store:
-        book = partners.ledger(store, rules, statuses=_statuses(statuses), as_of=as_of)
+        book = partners.ledger(store, rules, statuses=_statuses(statuses, store), as_of=as_of)
     lock, pay = book.schedule.lock_days, book.schedule.pay_days
     terms = f"lock {lock} days after the month, paid {pay} days later"
     if periods:
@@ -162,7 +167,7 @@ def statement_command(
     from payback.store import open_store
 
     with open_store(db, read_only=True) as store:
-        book = partners.ledger(store, rules, statuses=_statuses(statuses), as_of=as_of)
+        book = partners.ledger(store, rules, statuses=_statuses(statuses, store), as_of=as_of)
     mine = partners.statement(book, partner)
     head = f"{partner} as of {mine.as_of}"
     extra = {"partner_id": partner, "balance": mine.balance, "as_of": str(mine.as_of)}
@@ -231,7 +236,7 @@ def design_command(
             margin=margin,
             other_costs_per_customer=other_costs_per_customer,
             horizon_months=parse_horizon(horizon),
-            statuses=_statuses(statuses),
+            statuses=_statuses(statuses, store),
             model=model.lower(),
             min_customers=min_customers,
         )
