@@ -223,4 +223,7 @@ def levers_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``payback segments ...`` to the root command."""
+    from payback.cli import segments_rules
+
+    segments_rules.register(segments_app)
     app.add_typer(segments_app, name="segments")

@@ -6,6 +6,10 @@
 - :func:`levers`: revenue = customers x orders per customer x average order value per
   period (and source), its change split exactly into the three levers by the additive
   LMDI (:mod:`payback.segments.lmdi`).
+- :func:`pairs` and :func:`next_purchases`: cross-sell rules, items bought together in
+  one order (or by one customer) and bought next within a window, with support,
+  confidence, lift, a Fisher exact test and Benjamini-Hochberg false-discovery control
+  (:mod:`payback.segments.stats`), counted in the engine by a self-join.
 
 Every rule is asked of its one home: purchases and acquisitions of
 :mod:`payback.metrics.scope`, predicted CLV of :mod:`payback.clv`, the output of
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 from payback.segments.levers import LEVERS, LeversResult, levers, period_values, waterfall
 from payback.segments.lmdi import lmdi, log_mean, split_cents
+from payback.segments.pairs import PairsResult, pairs
 from payback.segments.periods import Period, parse_period, periods_between
 from payback.segments.rfm import RFMResult, rfm, rfm_as_of, rfm_expr
 from payback.segments.rules import (
@@ -30,6 +35,7 @@ from payback.segments.rules import (
     parse_rules,
     read_rules,
 )
+from payback.segments.sequences import next_purchases
 from payback.segments.sources import ALL_SOURCES, BY_SOURCES
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "DEFAULT_RULES_CSV",
     "LEVERS",
     "LeversResult",
+    "PairsResult",
     "Period",
     "RFMResult",
     "RuleTable",
@@ -46,6 +53,8 @@ __all__ = [
     "levers",
     "lmdi",
     "log_mean",
+    "next_purchases",
+    "pairs",
     "parse_period",
     "parse_rules",
     "period_values",

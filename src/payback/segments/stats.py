@@ -1,0 +1,103 @@
+"""Association statistics of two events and their false-discovery control.
+
+One home for what :mod:`payback.segments.pairs` (bought together), the next-purchase
+rules and the customer profile report of a 2x2 table of ``n`` units (baskets,
+customers), ``n_a`` with A, ``n_b`` with B and ``n_ab`` with both:
+
+- ``support = n_ab / n``, ``confidence = n_ab / n_a`` (P(B | A)),
+  ``lift = n_ab x n / (n_a x n_b)`` (symmetric in A and B; 1 = independent);
+- ``p_value``: one-sided Fisher exact test that A and B go together more often than by
+  chance, the hypergeometric tail ``P(X >= n_ab)`` with ``X ~ Hypergeom(n, n_a, n_b)``
+  (arules ``is.significant(method="fisher")``, Hahsler & Hornik 2007);
+- ``q_value``: the Benjamini-Hochberg adjusted p-value over a family of ``m`` tests,
+  ``q_(i) = min_{j >= i} m p_(j) / j``. Tests whose p-value was not computed (pairs below
+  the minimum support) count as ``p = 1``: each computed ``q`` is then at least the one
+  with every p-value known, so the false discovery rate stays controlled and a stricter
+  minimum support never adds a discovery.
+
+Examples
+--------
+>>> import numpy as np
+>>> s = association(np.array([30]), np.array([40]), np.array([50]), 1000)
+>>> round(float(s.lift[0]), 2), round(float(s.confidence[0]), 2)
+(15.0, 0.75)
+>>> bool(s.p_value[0] < 1e-30)
+True
+>>> bh_adjust(np.array([0.01, 0.04, 0.03]), m=3).round(3).tolist()
+[0.03, 0.04, 0.04]
+>>> bh_adjust(np.array([0.01]), m=10).tolist()   # nine tests not computed: p = 1
+[0.1]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from payback._lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
+
+__all__ = ["Association", "association", "bh_adjust", "fisher_greater"]
+
+
+@dataclass(frozen=True)
+class Association:
+    """The statistics of :func:`association`, one array entry per pair (A, B)."""
+
+    support: np.ndarray
+    confidence: np.ndarray
+    lift: np.ndarray
+    p_value: np.ndarray
+
+
+def fisher_greater(n_ab: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, n: int) -> np.ndarray:
+    """One-sided Fisher exact p-value ``P(X >= n_ab)``, ``X ~ Hypergeom(n, n_a, n_b)``.
+
+    >>> float(fisher_greater(np.array([2]), np.array([2]), np.array([2]), 4).round(4)[0])
+    0.1667
+    """
+    from scipy.stats import hypergeom
+
+    n_ab = np.asarray(n_ab, dtype="int64")
+    p = hypergeom.sf(n_ab - 1, int(n), np.asarray(n_a, "int64"), np.asarray(n_b, "int64"))
+    return np.clip(np.asarray(p, dtype="float64"), 0.0, 1.0)
+
+
+def association(n_ab: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, n: int) -> Association:
+    """Support, confidence (of A -> B), lift and Fisher p-value of each pair.
+
+    Every ``n_a``, ``n_b`` and ``n`` is positive (a pair is only counted when both
+    events happened), so no ratio has a zero denominator.
+    """
+    n_ab = np.asarray(n_ab, dtype="float64")
+    n_a = np.asarray(n_a, dtype="float64")
+    n_b = np.asarray(n_b, dtype="float64")
+    return Association(
+        support=n_ab / n,
+        confidence=n_ab / n_a,
+        lift=n_ab * n / (n_a * n_b),
+        p_value=fisher_greater(n_ab, n_a, n_b, n),
+    )
+
+
+def bh_adjust(p: np.ndarray, m: int | None = None) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values of ``p`` within a family of ``m >= len(p)``
+    tests, the ``m - len(p)`` others counted as ``p = 1`` (see the module's description).
+    """
+    p = np.asarray(p, dtype="float64")
+    k = len(p)
+    m = k if m is None else int(m)
+    if m < k:
+        raise ValueError(f"the family has {m} tests but {k} p-values were given")
+    if k == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, k + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(k)
+    out[order] = np.minimum(ranked, 1.0)
+    return out
