@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import false_discovery_control, fisher_exact
+from tests.segments.conftest import ORDERS_SQL
 
 from payback.cli import main
 from payback.errors import InputError
 from payback.segments import next_purchases, pairs
 from payback.store import open_store
-from tests.segments.conftest import ORDERS_SQL
 
 ITEMS_SQL = """
     SELECT InvoiceNo AS order_id,
@@ -93,6 +93,10 @@ def _with_q(frame: pd.DataFrame, tests: int) -> pd.DataFrame:
     return frame.assign(q_value=[key[p] for p in pair])
 
 
+def _rules(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    return set(zip(frame.antecedent, frame.consequent, strict=True))
+
+
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["antecedent", "consequent"]).reset_index(drop=True)
 
@@ -101,12 +105,18 @@ COLUMNS = ["antecedent", "consequent", "count", "antecedent_count", "consequent_
            "support", "confidence", "lift", "p_value", "q_value"]  # fmt: skip
 
 
-def test_uci_pairs_match_one_hot_counts(uci):
-    path, raw = uci
-    lines = _confirmed_lines(raw)
+@pytest.fixture(scope="module")
+def oracle(uci):
+    """(rules with q-values, n, k) of the UCI invoices' pairs in 3+ baskets, in pandas."""
+    lines = _confirmed_lines(uci[1])
     baskets = lines.groupby("InvoiceNo").StockCode.agg(set)
     expected, n, k = _oracle_pairs(baskets, min_count=3)
-    expected = _with_q(expected, k * (k - 1) // 2)
+    return _with_q(expected, k * (k - 1) // 2), n, k
+
+
+def test_uci_pairs_match_one_hot_counts(uci, oracle):
+    path = uci[0]
+    expected, n, k = oracle
     with open_store(path, read_only=True) as store:
         got = pairs(store, min_count=3, min_lift=0.0, fdr=1.0, max_items=None)
     assert (got.baskets, got.items, got.tests) == (n, k, k * (k - 1) // 2)
@@ -118,17 +128,14 @@ def test_uci_pairs_match_one_hot_counts(uci):
     )  # fmt: skip
 
 
-def test_uci_false_discovery_control_drops_noise_pairs(uci):
-    path, raw = uci
-    lines = _confirmed_lines(raw)
-    baskets = lines.groupby("InvoiceNo").StockCode.agg(set)
-    expected, _, k = _oracle_pairs(baskets, min_count=3)
-    expected = _with_q(expected, k * (k - 1) // 2)
+def test_uci_false_discovery_control_drops_noise_pairs(uci, oracle):
+    path = uci[0]
+    expected = oracle[0]
     kept = expected[expected.q_value <= 0.05]
     with open_store(path, read_only=True) as store:
         got = pairs(store, min_count=3, min_lift=0.0, max_items=None).rules.frame
     assert 0 < len(got) < len(expected)  # some pairs are noise, some are not
-    assert set(zip(got.antecedent, got.consequent)) == set(zip(kept.antecedent, kept.consequent))
+    assert _rules(got) == _rules(kept)
     assert got.q_value.max() <= 0.05
 
 
@@ -190,9 +197,7 @@ def test_a_stricter_threshold_never_adds_a_rule(uci, loose, strict):
     with open_store(uci[0], read_only=True) as store:
         a = pairs(store, **loose).rules.frame
         b = pairs(store, **strict).rules.frame
-    rules_a = set(zip(a.antecedent, a.consequent))
-    rules_b = set(zip(b.antecedent, b.consequent))
-    assert rules_b < rules_a
+    assert _rules(b) < _rules(a)
 
 
 def test_lift_is_symmetric(uci):
@@ -235,13 +240,15 @@ def test_errors_name_what_was_expected(uci, tmp_path):
     with open_store(uci[0], read_only=True) as store:
         with pytest.raises(InputError, match="by must be one of product_id"):
             pairs(store, by="sku")
-        with pytest.raises(InputError, match="min_support and fdr must lie in 0..1"):
+        with pytest.raises(InputError, match=r"min_support and fdr must lie in 0\.\.1"):
             pairs(store, min_support=2)
         with pytest.raises(InputError, match="window_days must be at least 1"):
             next_purchases(store, window_days=0)
-    with open_store(tmp_path / "empty.duckdb") as store:
-        with pytest.raises(InputError, match="import order lines"):
-            pairs(store)
+    with (
+        open_store(tmp_path / "empty.duckdb") as store,
+        pytest.raises(InputError, match="import order lines"),
+    ):
+        pairs(store)
 
 
 def test_cli_json(capsys, uci):
