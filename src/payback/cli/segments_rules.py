@@ -26,6 +26,17 @@ _AS_OF = typer.Option(None, "--as-of", help="Orders up to this day, YYYY-MM-DD."
 _LIMIT = typer.Option(20, "--limit", "-n", help="Rules shown (0: all).")
 
 
+def readable_p(table, fmt: str):
+    """``table`` with its p- and q-values as text of two significant digits for
+    ``--format table`` (tiny p-values would read as 0 in a fixed number of decimals)."""
+    if fmt.lower() != "table":
+        return table
+    shown = table.frame.copy()
+    for column in ("p_value", "q_value"):
+        shown[column] = ["" if v != v else f"{v:.2g}" for v in shown[column]]
+    return table.with_frame(shown)
+
+
 def _show(result, fmt: str, output: str | None, limit: int, title: str) -> None:
     from payback.output import write_frame
 
@@ -33,11 +44,7 @@ def _show(result, fmt: str, output: str | None, limit: int, title: str) -> None:
     if limit and len(rules.frame) > limit:
         rules = rules.with_frame(rules.frame.head(limit))
         title += f", the {limit} strongest"
-    if fmt.lower() == "table":  # tiny p-values read as 0 in a fixed number of decimals
-        shown = rules.frame.copy()
-        for column in ("p_value", "q_value"):
-            shown[column] = [f"{v:.2g}" for v in shown[column]]
-        rules = rules.with_frame(shown)
+    rules = readable_p(rules, fmt)
     extra = {
         "baskets": result.baskets,
         "items": result.items,

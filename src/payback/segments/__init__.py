@@ -10,6 +10,10 @@
   one order (or by one customer) and bought next within a window, with support,
   confidence, lift, a Fisher exact test and Benjamini-Hochberg false-discovery control
   (:mod:`payback.segments.stats`), counted in the engine by a self-join.
+- :func:`profile`: what distinguishes a segment's customers (source, country, first
+  category, first order value...) from the rest, with intervals and tests.
+- :func:`winback`: customers whose P(alive) dropped while their value if alive stays
+  high (:func:`payback.clv.predict_ltv`), with the expected value of winning them back.
 
 Every rule is asked of its one home: purchases and acquisitions of
 :mod:`payback.metrics.scope`, predicted CLV of :mod:`payback.clv`, the output of
@@ -26,6 +30,7 @@ from payback.segments.levers import LEVERS, LeversResult, levers, period_values,
 from payback.segments.lmdi import lmdi, log_mean, split_cents
 from payback.segments.pairs import PairsResult, pairs
 from payback.segments.periods import Period, parse_period, periods_between
+from payback.segments.profile import ProfileResult, profile
 from payback.segments.rfm import RFMResult, rfm, rfm_as_of, rfm_expr
 from payback.segments.rules import (
     DEFAULT_RULES_CSV,
@@ -37,6 +42,7 @@ from payback.segments.rules import (
 )
 from payback.segments.sequences import next_purchases
 from payback.segments.sources import ALL_SOURCES, BY_SOURCES
+from payback.segments.winback import WinbackResult, winback
 
 __all__ = [
     "ALL_SOURCES",
@@ -46,8 +52,10 @@ __all__ = [
     "LeversResult",
     "PairsResult",
     "Period",
+    "ProfileResult",
     "RFMResult",
     "RuleTable",
+    "WinbackResult",
     "default_rules",
     "fm_score",
     "levers",
@@ -59,10 +67,12 @@ __all__ = [
     "parse_rules",
     "period_values",
     "periods_between",
+    "profile",
     "read_rules",
     "rfm",
     "rfm_as_of",
     "rfm_expr",
     "split_cents",
     "waterfall",
+    "winback",
 ]

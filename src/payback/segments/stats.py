@@ -41,7 +41,14 @@ if TYPE_CHECKING:
 else:
     np = lazy_module("numpy")
 
-__all__ = ["Association", "association", "bh_adjust", "fisher_greater"]
+__all__ = [
+    "Association",
+    "association",
+    "bh_adjust",
+    "fisher_greater",
+    "fisher_two_sided",
+    "newcombe_interval",
+]
 
 
 @dataclass(frozen=True)
@@ -101,3 +108,50 @@ def bh_adjust(p: np.ndarray, m: int | None = None) -> np.ndarray:
     out = np.empty(k)
     out[order] = np.minimum(ranked, 1.0)
     return out
+
+
+def fisher_two_sided(a: np.ndarray, n1: np.ndarray, b: np.ndarray, n2: np.ndarray) -> np.ndarray:
+    """Two-sided Fisher exact p-value of ``a`` of ``n1`` against ``b`` of ``n2``.
+
+    >>> fisher_two_sided(np.array([8]), np.array([10]), np.array([2]), np.array([10])).round(4)
+    array([0.023])
+    """
+    from scipy.stats import fisher_exact
+
+    out = [
+        fisher_exact([[x, m - x], [y, k - y]]).pvalue
+        for x, m, y, k in zip(a, n1, b, n2, strict=True)
+    ]
+    return np.clip(np.asarray(out, dtype="float64"), 0.0, 1.0)
+
+
+def _wilson(x: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def newcombe_interval(
+    a: np.ndarray, n1: np.ndarray, b: np.ndarray, n2: np.ndarray, z: float = 1.959964
+) -> tuple[np.ndarray, np.ndarray]:
+    """95 % interval of ``a/n1 - b/n2`` by Newcombe's hybrid score method (1998, method
+    10), from the Wilson intervals ``(l, u)`` of each share::
+
+        low  = d - sqrt((p1 - l1)^2 + (u2 - p2)^2)
+        high = d + sqrt((u1 - p1)^2 + (p2 - l2)^2)
+
+    Every ``n1`` and ``n2`` is positive.
+
+    >>> low, high = newcombe_interval(np.array([56]), np.array([70]), np.array([48]),
+    ...                               np.array([80]))
+    >>> float(low[0].round(4)), float(high[0].round(4))
+    (0.0524, 0.3339)
+    """
+    a, n1, b, n2 = (np.asarray(v, dtype="float64") for v in (a, n1, b, n2))
+    p1, p2 = a / n1, b / n2
+    l1, u1 = _wilson(a, n1, z)
+    l2, u2 = _wilson(b, n2, z)
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    return low, d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
