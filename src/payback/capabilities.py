@@ -167,7 +167,11 @@ CAPABILITIES: tuple[Capability, ...] = (
             grains="payback.report.economics_section:CEILING_GRAINS",
         ),
     ),
-    Capability("segments", "RFM segments and growth levers.", cli="payback.cli.segments"),
+    Capability(
+        "segments",
+        "RFM segments, growth levers, cross-sell rules, segment profiles, win-back.",
+        cli="payback.cli.segments",
+    ),
     Capability(
         "report",
         "The HTML report: headline numbers, charts and tables in one file.",
