@@ -263,3 +263,20 @@ def test_cli_json(capsys, uci):
     code = main(["segments", "next", "--db", uci[0], "--window", "60", "--min-count", "3"])
     assert code == 0
     assert "bought next within 60 days" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("n", [4, 30, 404, 18_520, 500_000])
+def test_the_vectorised_fisher_tail_matches_scipy(n):
+    from scipy.stats import hypergeom
+
+    from payback.segments.stats import fisher_greater
+
+    rng = np.random.default_rng(n)
+    a = rng.integers(1, max(2, n // 3), 2000)
+    b = rng.integers(1, max(2, n // 3), 2000)
+    low, high = np.maximum(0, a + b - n), np.minimum(a, b)
+    k = np.minimum(low + (rng.random(2000) * (high - low + 1)).astype(int), high)
+    expected = hypergeom.sf(k - 1, n, a, b)
+    got = fisher_greater(k, a, b, n)
+    np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-15)
+    assert (got[k > high] == 0).all() and got.min() >= 0 and got.max() <= 1

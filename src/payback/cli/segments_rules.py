@@ -24,6 +24,12 @@ _WHERE = typer.Option(
 )
 _AS_OF = typer.Option(None, "--as-of", help="Orders up to this day, YYYY-MM-DD.")
 _LIMIT = typer.Option(20, "--limit", "-n", help="Rules shown (0: all).")
+_SUGGEST = typer.Option(
+    0,
+    "--suggest",
+    help="Instead of the rules: the N products to offer each customer, from the rules "
+    "(e.g. --format csv --output offers.csv for a CRM).",
+)
 
 
 def readable_p(table, fmt: str):
@@ -37,8 +43,13 @@ def readable_p(table, fmt: str):
     return table.with_frame(shown)
 
 
-def _show(result, fmt: str, output: str | None, limit: int, title: str) -> None:
+def _show(result, fmt: str, output: str | None, limit: int, title: str, offers=None) -> None:
     from payback.output import write_frame
+
+    if offers is not None:
+        count = offers.frame.customer_id.nunique()
+        write_frame(offers, fmt, output, title=f"products to offer {count:,} customers, {title}")
+        return
 
     rules = result.rules
     if limit and len(rules.frame) > limit:
@@ -71,6 +82,7 @@ def pairs_command(
     where: list[str] = _WHERE,
     as_of: str = _AS_OF,
     limit: int = _LIMIT,
+    suggest: int = _SUGGEST,
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
@@ -106,11 +118,12 @@ def pairs_command(
             where=where or None,
             as_of=as_of,
         )
+        offers = segments.suggestions(store, result.rules, top=suggest, by=by) if suggest else None
     title = (
         f"bought together in one {within} ({result.baskets:,} {within}s, "
         f"{result.items:,} items, q <= {fdr})"
     )
-    _show(result, fmt, output, limit, title)
+    _show(result, fmt, output, limit, title, offers)
 
 
 def next_command(
@@ -124,6 +137,7 @@ def next_command(
     where: list[str] = _WHERE,
     as_of: str = _AS_OF,
     limit: int = _LIMIT,
+    suggest: int = _SUGGEST,
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
@@ -136,6 +150,7 @@ def next_command(
     payback segments next
     payback segments next --window 30 --by category
     payback segments next --min-confidence 0.1 --format json
+    payback segments next --suggest 3 --format csv --output offers.csv
     ```
     """
     from payback.store import open_store
@@ -153,11 +168,12 @@ def next_command(
             where=where or None,
             as_of=as_of,
         )
+        offers = segments.suggestions(store, result.rules, top=suggest, by=by) if suggest else None
     title = (
         f"bought next within {window} days ({result.baskets:,} customers, "
         f"{result.items:,} items, q <= {fdr})"
     )
-    _show(result, fmt, output, limit, title)
+    _show(result, fmt, output, limit, title, offers)
 
 
 def register(app: typer.Typer) -> None:

@@ -42,6 +42,7 @@ from payback.segments.rules import (
 )
 from payback.segments.sequences import next_purchases
 from payback.segments.sources import ALL_SOURCES, BY_SOURCES
+from payback.segments.suggest import suggestions
 from payback.segments.winback import WinbackResult, winback
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "rfm_as_of",
     "rfm_expr",
     "split_cents",
+    "suggestions",
     "waterfall",
     "winback",
 ]

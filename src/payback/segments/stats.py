@@ -64,14 +64,73 @@ class Association:
 def fisher_greater(n_ab: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, n: int) -> np.ndarray:
     """One-sided Fisher exact p-value ``P(X >= n_ab)``, ``X ~ Hypergeom(n, n_a, n_b)``.
 
+    Vectorised (scipy's ``hypergeom.sf`` sums each tail in a Python loop: minutes for
+    the 400,000 pairs of UCI Online Retail). The probability of ``n_ab`` comes from
+    log-gamma functions; the tail is summed from it by the ratio of successive terms,
+
+        P(k + 1) / P(k) = (n_a - k)(n_b - k) / ((k + 1)(n - n_a - n_b + k + 1)),
+
+    away from the mode, where the terms decrease, until they no longer change the sum:
+    upwards when ``n_ab`` is above the mode, else ``1 - P(X <= n_ab - 1)`` summed
+    downwards.
+
     >>> float(fisher_greater(np.array([2]), np.array([2]), np.array([2]), 4).round(4)[0])
     0.1667
     """
-    from scipy.stats import hypergeom
+    from scipy.special import gammaln
 
-    n_ab = np.asarray(n_ab, dtype="int64")
-    p = hypergeom.sf(n_ab - 1, int(n), np.asarray(n_a, "int64"), np.asarray(n_b, "int64"))
-    return np.clip(np.asarray(p, dtype="float64"), 0.0, 1.0)
+    k = np.asarray(n_ab, dtype="float64")
+    a = np.asarray(n_a, dtype="float64")
+    b = np.asarray(n_b, dtype="float64")
+    total = float(n)
+    k, a, b = np.broadcast_arrays(k, a, b)
+    rest = total - a - b
+    a_, b_, rest_ = a, b, rest
+
+    def log_pmf(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        a, b, rest = a_[idx], b_[idx], rest_[idx]
+        return (
+            gammaln(a + 1) - gammaln(x + 1) - gammaln(a - x + 1)
+            + gammaln(total - a + 1) - gammaln(b - x + 1) - gammaln(rest + x + 1)
+            - gammaln(total + 1) + gammaln(b + 1) + gammaln(total - b + 1)
+        )  # fmt: skip
+
+    low, high = np.maximum(0.0, -rest), np.minimum(a, b)
+    mode = np.floor((a + 1) * (b + 1) / (total + 2))
+    upper = k > mode
+    p = np.ones(k.shape)
+    # upper tail from k: sum of P(k), P(k + 1), ... relative to P(k)
+    idx = np.flatnonzero(upper & (k <= high))
+    p[idx] = np.exp(log_pmf(k[idx], idx)) * _tail(k[idx], a[idx], b[idx], rest[idx], high[idx], 1)
+    # lower tail below k: 1 - (P(k - 1) + P(k - 2) + ...)
+    idx = np.flatnonzero(~upper & (k - 1 >= low))
+    start = k[idx] - 1
+    below = np.exp(log_pmf(start, idx)) * _tail(start, a[idx], b[idx], rest[idx], low[idx], -1)
+    p[idx] = 1.0 - below
+    p[k > high] = 0.0
+    return np.clip(p, 0.0, 1.0)
+
+
+def _tail(k, a, b, rest, stop, step: int) -> np.ndarray:
+    """Sum of the terms from ``k`` towards ``stop`` (``step`` +1 or -1), relative to the
+    first, by the ratio of successive hypergeometric terms; each stops once its terms no
+    longer change its sum."""
+    total = np.ones(len(k))
+    term = np.ones(len(k))
+    x = k.copy()
+    active = np.flatnonzero(x != stop)
+    while len(active):
+        xa, aa, ba, ra = x[active], a[active], b[active], rest[active]
+        if step > 0:
+            ratio = (aa - xa) * (ba - xa) / ((xa + 1) * (ra + xa + 1))
+        else:
+            ratio = xa * (ra + xa) / ((aa - xa + 1) * (ba - xa + 1))
+        term[active] *= ratio
+        total[active] += term[active]
+        x[active] += step
+        done = (x[active] == stop[active]) | (term[active] <= 1e-17 * total[active])
+        active = active[~done]
+    return total
 
 
 def association(n_ab: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, n: int) -> Association:
