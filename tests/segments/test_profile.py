@@ -128,3 +128,23 @@ def test_cli_json(capsys, demo):
     out = json.loads(capsys.readouterr().out)
     assert out["segment_customers"] == 284
     assert {r["attribute"] for r in out["rows"]} == {"source"}
+
+
+def test_top_by_predicted_clv_is_asked_of_payback_clv(demo, tables):
+    from payback.clv import predict_ltv
+
+    with open_store(demo[0], read_only=True) as store:
+        got = profile(store, "top", value="predicted", attributes=["source"], min_count=0)
+        pred = predict_ltv(store, model="mbgnbd").customers.frame
+    ranked = pred.assign(clv=pred.clv.astype("float64")).sort_values(
+        ["clv", "customer_id"], ascending=[False, True]
+    )
+    top = ranked.head(math.ceil(0.2 * len(pred)))
+    assert got.segment_customers == len(top)
+    platform = _first_orders(tables["orders"]).set_index("customer_id").platform
+    shares = top.customer_id.map(platform).fillna("(none)").value_counts()
+    frame = got.table.frame.set_index("value")
+    for source, count in shares.items():
+        assert frame.loc[source, "customers"] == count
+    with open_store(demo[0], read_only=True) as store, pytest.raises(InputError, match="value"):
+        profile(store, "top", value="future")

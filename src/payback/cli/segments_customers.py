@@ -15,6 +15,11 @@ def profile_command(
         "top", help="top (the best customers by revenue) or an RFM segment, e.g. champions."
     ),
     top: float = typer.Option(0.2, "--top", help="Share of customers in `top`."),
+    value: str = typer.Option(
+        "historical",
+        "--value",
+        help="What `top` ranks by: historical (revenue to date) or predicted (CLV).",
+    ),
     attributes: str = typer.Option(
         None,
         "--attributes",
@@ -41,6 +46,7 @@ def profile_command(
     payback segments profile
     payback segments profile champions --significant
     payback segments profile top --top 0.1 --attributes source,first_category
+    payback segments profile top --value predicted
     ```
     """
     from payback.cli.segments_rules import readable_p
@@ -53,6 +59,7 @@ def profile_command(
             store,
             segment,
             top=top,
+            value=value.lower(),
             attributes=chosen,
             min_count=min_count,
             fdr=fdr,

@@ -1,8 +1,10 @@
 """Customer profile: what distinguishes a segment's customers from the rest.
 
 The segment is an RFM segment (:func:`payback.segments.rfm_expr`, e.g. ``champions``) or
-``top``: the ``top`` share of customers by revenue to date (ties broken by the customer
-id). Per customer, the attributes of their acquisition and of the ``customers`` table:
+``top``: the ``top`` share of customers by revenue to date (``value="historical"``) or
+by predicted CLV (``value="predicted"``: :func:`payback.clv.predict_ltv`, MBG/NBD and
+Gamma-Gamma over 12 months), ties broken by the customer id. Per customer, the
+attributes of their acquisition and of the ``customers`` table:
 
 - ``source``: the ad platform of the first confirmed order (``(none)``: unattributed),
   ``partner``: its referral partner, ``device`` and ``country`` (the customers table's
@@ -171,12 +173,24 @@ def _bands(values: pd.Series) -> pd.Series:
     return pd.Series(labels[np.minimum(idx, 3)], index=values.index).where(v.notna())
 
 
-def _members(store: Store, segment: str, frame: pd.DataFrame, top: float, as_of: Any) -> pd.Series:
+def _members(
+    store: Store, segment: str, frame: pd.DataFrame, top: float, as_of: Any, value: str
+) -> pd.Series:
     """True for the customers of ``segment`` among ``frame``'s."""
     if segment == "top":
         if not 0.0 < top < 1.0:
             raise InputError(f"top must lie between 0 and 1 (a share of customers), got {top}")
+        if value not in ("historical", "predicted"):
+            raise InputError(f"value must be historical or predicted, got {value!r}")
         n_top = int(np.ceil(top * len(frame) - 1e-9))
+        if value == "predicted":
+            from payback.clv import predict_ltv
+            from payback.segments.rfm import rfm_as_of
+
+            day = rfm_as_of(store, as_of)
+            pred = predict_ltv(store, model="mbgnbd", as_of=day).customers.frame
+            clv = pred.set_index(pred.customer_id.astype(str)).clv.astype("float64")
+            frame = frame.assign(revenue=frame.customer_id.map(clv).fillna(-np.inf))
         order = frame.sort_values(["revenue", "customer_id"], ascending=[False, True])
         return frame.customer_id.isin(order.customer_id.head(n_top))
     from payback.segments.rfm import rfm_expr
@@ -197,6 +211,7 @@ def profile(
     segment: str = "top",
     *,
     top: float = 0.2,
+    value: str = "historical",
     attributes: list[str] | tuple[str, ...] | None = None,
     min_count: int = 10,
     fdr: float = 0.05,
@@ -211,7 +226,9 @@ def profile(
     segment : str
         ``top`` or an RFM segment name (``champions``, ``at risk`` ...).
     top : float
-        Share of customers in ``top`` (by revenue to date).
+        Share of customers in ``top``.
+    value : {"historical", "predicted"}
+        What ``top`` ranks by: revenue to date, or the predicted CLV.
     attributes : list of str, optional
         Among :data:`ATTRIBUTES` (default: all).
     min_count : int
@@ -239,7 +256,7 @@ def profile(
             f"unknown attribute(s) {', '.join(unknown)}: expected some of {', '.join(ATTRIBUTES)}"
         )
     frame = customer_attributes(store, as_of)
-    inside = _members(store, segment, frame, top, as_of).to_numpy()
+    inside = _members(store, segment, frame, top, as_of, value).to_numpy()
     n1, n2 = int(inside.sum()), int((~inside).sum())
     if n1 == 0:
         raise InputError(f"segment {segment!r} has no customers: nothing to profile")
