@@ -168,7 +168,20 @@ CAPABILITIES: tuple[Capability, ...] = (
             grains="payback.report.economics_section:CEILING_GRAINS",
         ),
     ),
-    Capability("segments", "RFM segments and growth levers.", cli="payback.cli.segments"),
+    Capability(
+        "segments",
+        "RFM segments, growth levers, cross-sell rules, segment profiles, win-back.",
+        cli="payback.cli.segments",
+        report=ReportSection(
+            "segments",
+            "Customer segments",
+            "RFM segments with their value, by acquisition source, and the strongest "
+            "cross-sell rules (every customer's whole history: no period or filters)",
+            builder="payback.segments.report_section:build_segments_section",
+            grains="payback.segments.report_section:SOURCE_GRAINS",
+            filtered=False,
+        ),
+    ),
     Capability(
         "partners",
         "Partner (affiliate) programmes: claims reconciled against the shop's orders, "

@@ -41,7 +41,10 @@ def test_console_example_runs(capsys, monkeypatch, workdir, command):
     assert out.out or "--output" in command
 
 
-@pytest.mark.parametrize(("start", "shows"), [("rfm", "champions"), ("levers", "revenue 2025")])
+@pytest.mark.parametrize(
+    ("start", "shows"),
+    [("rfm", "champions"), ("levers", "revenue 2025"), ("pairs", "P101")],
+)
 def test_python_examples_run(monkeypatch, workdir, capsys, start, shows):
     monkeypatch.chdir(workdir)
     block = re.search(rf"```python\n(from payback.segments import {start}.*?)```", TEXT, re.S)

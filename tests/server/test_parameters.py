@@ -102,7 +102,7 @@ def test_ceilings_by_platform_have_one_row_per_platform(client, shop):
 
 
 def test_the_whole_history_view_takes_no_period_or_filters(client):
-    assert client.get("/api/catalogue").json()["whole_history"] == ["ltv"]
+    assert client.get("/api/catalogue").json()["whole_history"] == ["ltv", "segments"]
     for params in ({"from": "2024-02-01"}, {"where": "platform=google"}):
         r = client.get("/api/ltv", params=params)
         assert r.status_code == 400

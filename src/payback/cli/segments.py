@@ -223,4 +223,8 @@ def levers_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``payback segments ...`` to the root command."""
+    from payback.cli import segments_customers, segments_rules
+
+    segments_rules.register(segments_app)
+    segments_customers.register(segments_app)
     app.add_typer(segments_app, name="segments")

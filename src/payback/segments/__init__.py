@@ -6,6 +6,14 @@
 - :func:`levers`: revenue = customers x orders per customer x average order value per
   period (and source), its change split exactly into the three levers by the additive
   LMDI (:mod:`payback.segments.lmdi`).
+- :func:`pairs` and :func:`next_purchases`: cross-sell rules, items bought together in
+  one order (or by one customer) and bought next within a window, with support,
+  confidence, lift, a Fisher exact test and Benjamini-Hochberg false-discovery control
+  (:mod:`payback.segments.stats`), counted in the engine by a self-join.
+- :func:`profile`: what distinguishes a segment's customers (source, country, first
+  category, first order value...) from the rest, with intervals and tests.
+- :func:`winback`: customers whose P(alive) dropped while their value if alive stays
+  high (:func:`payback.clv.predict_ltv`), with the expected value of winning them back.
 
 Every rule is asked of its one home: purchases and acquisitions of
 :mod:`payback.metrics.scope`, predicted CLV of :mod:`payback.clv`, the output of
@@ -20,7 +28,9 @@ from __future__ import annotations
 
 from payback.segments.levers import LEVERS, LeversResult, levers, period_values, waterfall
 from payback.segments.lmdi import lmdi, log_mean, split_cents
+from payback.segments.pairs import PairsResult, pairs
 from payback.segments.periods import Period, parse_period, periods_between
+from payback.segments.profile import ProfileResult, profile
 from payback.segments.rfm import RFMResult, rfm, rfm_as_of, rfm_expr
 from payback.segments.rules import (
     DEFAULT_RULES_CSV,
@@ -30,7 +40,10 @@ from payback.segments.rules import (
     parse_rules,
     read_rules,
 )
+from payback.segments.sequences import next_purchases
 from payback.segments.sources import ALL_SOURCES, BY_SOURCES
+from payback.segments.suggest import suggestions
+from payback.segments.winback import WinbackResult, winback
 
 __all__ = [
     "ALL_SOURCES",
@@ -38,22 +51,30 @@ __all__ = [
     "DEFAULT_RULES_CSV",
     "LEVERS",
     "LeversResult",
+    "PairsResult",
     "Period",
+    "ProfileResult",
     "RFMResult",
     "RuleTable",
+    "WinbackResult",
     "default_rules",
     "fm_score",
     "levers",
     "lmdi",
     "log_mean",
+    "next_purchases",
+    "pairs",
     "parse_period",
     "parse_rules",
     "period_values",
     "periods_between",
+    "profile",
     "read_rules",
     "rfm",
     "rfm_as_of",
     "rfm_expr",
     "split_cents",
+    "suggestions",
     "waterfall",
+    "winback",
 ]

@@ -1,0 +1,138 @@
+"""``payback segments profile|winback``: who a segment's customers are, whom to win back."""
+
+from __future__ import annotations
+
+import typer
+
+from payback._lazy import lazy_module
+from payback.cli import options
+
+segments = lazy_module("payback.segments")
+
+
+def profile_command(
+    segment: str = typer.Argument(
+        "top", help="top (the best customers by revenue) or an RFM segment, e.g. champions."
+    ),
+    top: float = typer.Option(0.2, "--top", help="Share of customers in `top`."),
+    value: str = typer.Option(
+        "historical",
+        "--value",
+        help="What `top` ranks by: historical (revenue to date) or predicted (CLV).",
+    ),
+    attributes: str = typer.Option(
+        None,
+        "--attributes",
+        help="Comma-separated, among source, partner, country, device, age_band, gender, "
+        "language, first_category, first_order_value (default: all).",
+    ),
+    min_count: int = typer.Option(10, "--min-count", help="Fewest segment customers per value."),
+    fdr: float = typer.Option(0.05, "--fdr", help="With --significant: the largest q-value."),
+    significant: bool = typer.Option(
+        False, "--significant", help="Only the values that differ (BH q-value <= --fdr)."
+    ),
+    as_of: str = typer.Option(None, "--as-of", help="End of observation, YYYY-MM-DD."),
+    fmt: str = options.FORMAT,
+    output: str = options.OUTPUT,
+    db: str = options.DB,
+) -> None:
+    """What distinguishes a segment's customers from the rest: share of each attribute
+    value in the segment and outside, the difference with its 95 % interval, lift,
+    Fisher p-value and BH q-value.
+
+    **Examples**
+
+    ```
+    payback segments profile
+    payback segments profile champions --significant
+    payback segments profile top --top 0.1 --attributes source,first_category
+    payback segments profile top --value predicted
+    ```
+    """
+    from payback.cli.segments_rules import readable_p
+    from payback.output import write_frame
+    from payback.store import open_store
+
+    chosen = [a.strip() for a in attributes.split(",")] if attributes else None
+    with open_store(db, read_only=True) as store:
+        result = segments.profile(
+            store,
+            segment,
+            top=top,
+            value=value.lower(),
+            attributes=chosen,
+            min_count=min_count,
+            fdr=fdr,
+            significant_only=significant,
+            as_of=as_of,
+        )
+    table = readable_p(result.table, fmt)
+    title = (
+        f"profile of {segment} ({result.segment_customers:,} customers) against the "
+        f"other {result.other_customers:,}"
+    )
+    extra = {"segment_customers": result.segment_customers, "others": result.other_customers}
+    write_frame(table, fmt, output, title=title, extra=extra)
+
+
+def winback_command(
+    max_p_alive: float = typer.Option(
+        0.5, "--max-p-alive", help="List customers whose P(alive) is below this."
+    ),
+    min_value: float = typer.Option(
+        None, "--min-value", help="Fewest value if alive (default: the --value-quantile)."
+    ),
+    value_quantile: float = typer.Option(
+        0.5, "--value-quantile", help="Default --min-value: this quantile of all customers'."
+    ),
+    horizon: str = typer.Option("12m", "--horizon", help="Horizon of the values: 12m, 1y."),
+    model: str = typer.Option(
+        "mbgnbd", "--model", "-m", help="Count model: mbgnbd, bgnbd, pareto."
+    ),
+    limit: int = typer.Option(0, "--limit", "-n", help="Customers shown (0: all)."),
+    as_of: str = typer.Option(None, "--as-of", help="End of observation, YYYY-MM-DD."),
+    fmt: str = options.FORMAT,
+    output: str = options.OUTPUT,
+    db: str = options.DB,
+) -> None:
+    """Customers slipping away (low P(alive)) whose value if won back is still high,
+    ranked by the expected value of winning them back: a list for a CRM.
+
+    **Examples**
+
+    ```
+    payback segments winback --limit 20
+    payback segments winback --max-p-alive 0.3 --format csv --output winback.csv
+    ```
+    """
+    from payback.clv import parse_horizon
+    from payback.output import write_frame
+    from payback.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        result = segments.winback(
+            store,
+            max_p_alive=max_p_alive,
+            min_value=min_value,
+            value_quantile=value_quantile,
+            horizon_months=parse_horizon(horizon),
+            model=model.lower(),
+            as_of=as_of,
+        )
+    table = result.customers
+    count = len(table.frame)
+    if limit and count > limit:
+        table = table.with_frame(table.frame.head(limit))
+    title = (
+        f"win back: {count:,} customers with P(alive) < {max_p_alive} and value if alive "
+        f">= {result.min_value:,.2f}; expected value if all won back {result.total_value:,.2f} "
+        f"over {horizon} ({result.model})"
+    )
+    extra = {"min_value": result.min_value, "total_value": result.total_value}
+    write_frame(table, fmt, output, title=title, extra=extra)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``profile`` and ``winback`` to ``payback segments``."""
+    app.command("profile")(profile_command)
+    app.command("winback")(winback_command)

@@ -1,0 +1,295 @@
+"""Customer profile: what distinguishes a segment's customers from the rest.
+
+The segment is an RFM segment (:func:`payback.segments.rfm_expr`, e.g. ``champions``) or
+``top``: the ``top`` share of customers by revenue to date (``value="historical"``) or
+by predicted CLV (``value="predicted"``: :func:`payback.clv.predict_ltv`, MBG/NBD and
+Gamma-Gamma over 12 months), ties broken by the customer id. Per customer, the
+attributes of their acquisition and of the ``customers`` table:
+
+- ``source``: the ad platform of the first confirmed order (``(none)``: unattributed),
+  ``partner``: its referral partner, ``device`` and ``country`` (the customers table's
+  country first, else the first order's);
+- ``age_band``, ``gender``, ``language`` from the ``customers`` table;
+- ``first_category``: the category of the first order's largest line (quantity x price;
+  ties by line number);
+- ``first_order_value``: the quartile band of the first order's revenue among all the
+  customers (``Q1 <= 25.00`` ... ``Q4 > 80.00``).
+
+For each attribute value, with ``a`` of the ``n1`` segment customers and ``b`` of the
+``n2`` others holding it::
+
+    segment_share = a / n1    rest_share = b / n2    difference = a/n1 - b/n2
+    lift = (a / n1) / ((a + b) / (n1 + n2))
+
+the 95 % interval of the difference (Newcombe's hybrid score method), the two-sided
+Fisher exact p-value and the Benjamini-Hochberg q-value over every value of every
+attribute (:mod:`payback.segments.stats`). Values held by fewer than ``min_count``
+customers of the segment are not shown (they stay in the false-discovery family).
+
+Examples
+--------
+>>> import datetime as dt, pyarrow as pa
+>>> from payback.store import open_store
+>>> store = open_store(":memory:")
+>>> day = dt.datetime(2024, 6, 1)
+>>> rows = [(f"c{i}", 500.0 if i < 20 else 20.0, "google" if i < 18 else "meta")
+...         for i in range(100)]
+>>> _ = store.write({"orders": pa.table({
+...     "order_id": [r[0] for r in rows], "customer_id": [r[0] for r in rows],
+...     "time": [day] * 100, "revenue": [r[1] for r in rows],
+...     "status": ["confirmed"] * 100, "currency": ["EUR"] * 100,
+...     "platform": [r[2] for r in rows]})})
+>>> result = profile(store, "top", attributes=["source"], min_count=1)
+>>> result.table.frame[["attribute", "value", "customers", "segment_share", "rest_share",
+...                     "lift"]].round(3)
+  attribute   value  customers  segment_share  rest_share   lift
+0    source  google         18            0.9         0.0  5.000
+1    source    meta          2            0.1         1.0  0.122
+>>> result.segment_customers, result.other_customers
+(20, 80)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from payback._lazy import lazy_module
+from payback.errors import InputError
+from payback.metrics.scope import acquisitions, confirmed_orders, in_period
+from payback.present import Table
+from payback.segments.stats import bh_adjust, fisher_two_sided, newcombe_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from payback.store import Store
+else:
+    pd = lazy_module("pandas")
+np = lazy_module("numpy")
+
+__all__ = ["ATTRIBUTES", "ProfileResult", "customer_attributes", "profile"]
+
+#: The attributes a profile compares, in this order.
+ATTRIBUTES = (
+    "source",
+    "partner",
+    "country",
+    "device",
+    "age_band",
+    "gender",
+    "language",
+    "first_category",
+    "first_order_value",
+)
+_NONE = "(none)"
+UNITS = {
+    "customers": "count",
+    "others": "count",
+    "segment_share": "rate",
+    "rest_share": "rate",
+    "difference": "rate",
+    "ci_low": "rate",
+    "ci_high": "rate",
+    "lift": "ratio",
+}
+
+
+@dataclass(frozen=True)
+class ProfileResult:
+    """Result of :func:`profile`.
+
+    Attributes
+    ----------
+    table : payback.present.Table
+        One row per attribute value, the most distinctive first: ``attribute, value,
+        customers, others, segment_share, rest_share, difference, ci_low, ci_high, lift,
+        p_value, q_value``.
+    segment : str
+    segment_customers, other_customers : int
+    """
+
+    table: Table
+    segment: str
+    segment_customers: int
+    other_customers: int
+
+
+def customer_attributes(store: Store, as_of: Any = None) -> pd.DataFrame:
+    """One row per customer with a confirmed order: ``customer_id, revenue`` (to date)
+    and every attribute of :data:`ATTRIBUTES` (text; ``(none)`` when unknown)."""
+    import ibis
+
+    from payback.segments.rfm import rfm_as_of
+
+    day = rfm_as_of(store, as_of)
+    orders = confirmed_orders(store)
+    orders = orders.filter(in_period(orders, "time", None, day))
+    totals = orders.group_by("customer_id").aggregate(revenue=orders.revenue.sum())
+    first = acquisitions(store)
+    first = first.filter(in_period(first, "time", None, day))
+    lines = store.table("order_items")
+    lines = lines.semi_join(first, lines.order_id == first.order_id)
+    ranked = lines.mutate(
+        _rank=ibis.row_number().over(
+            group_by=lines.order_id, order_by=[(lines.quantity * lines.price).desc(), lines.line]
+        )
+    )
+    top_line = ranked.filter(ranked._rank == 0).select(_oid="order_id", first_category="category")
+    joined = first.left_join(top_line, first.order_id == top_line._oid)
+    base = joined.select(
+        customer_id=joined.customer_id,
+        source=joined.platform,
+        partner=joined.partner_id,
+        device=joined.device,
+        _order_country=joined.country,
+        first_category=joined.first_category,
+        _first_value=joined.revenue,
+    )
+    people = store.table("customers").select(
+        _cid="customer_id", _country="country", age_band="age_band", gender="gender",
+        language="language",
+    )  # fmt: skip
+    base = base.left_join(people, base.customer_id == people._cid)
+    base = base.join(totals, "customer_id")
+    columns = ["customer_id", "revenue", "source", "partner", "device", "age_band", "gender",
+               "language", "first_category", "_first_value"]  # fmt: skip
+    country = base._country.fill_null(base._order_country)
+    frame = store.execute(base.select(*columns, country=country))
+    frame["first_order_value"] = _bands(frame.pop("_first_value"))
+    for column in ATTRIBUTES:
+        frame[column] = frame[column].astype("object").where(frame[column].notna(), _NONE)
+        frame[column] = frame[column].astype(str)
+    return frame.sort_values("customer_id").reset_index(drop=True)
+
+
+def _bands(values: pd.Series) -> pd.Series:
+    """Quartile band of each value: ``Q1 <= q1``, ``Q2 <= q2``, ``Q3 <= q3``, ``Q4 > q3``."""
+    v = values.astype("float64")
+    q = v.quantile([0.25, 0.5, 0.75]).to_numpy()
+    labels = np.array([f"Q1 <= {q[0]:.2f}", f"Q2 <= {q[1]:.2f}", f"Q3 <= {q[2]:.2f}",
+                       f"Q4 > {q[2]:.2f}"])  # fmt: skip
+    idx = np.searchsorted(q, v.to_numpy(), side="left")
+    return pd.Series(labels[np.minimum(idx, 3)], index=values.index).where(v.notna())
+
+
+def _members(
+    store: Store, segment: str, frame: pd.DataFrame, top: float, as_of: Any, value: str
+) -> pd.Series:
+    """True for the customers of ``segment`` among ``frame``'s."""
+    if segment == "top":
+        if not 0.0 < top < 1.0:
+            raise InputError(f"top must lie between 0 and 1 (a share of customers), got {top}")
+        if value not in ("historical", "predicted"):
+            raise InputError(f"value must be historical or predicted, got {value!r}")
+        n_top = int(np.ceil(top * len(frame) - 1e-9))
+        if value == "predicted":
+            from payback.clv import predict_ltv
+            from payback.segments.rfm import rfm_as_of
+
+            day = rfm_as_of(store, as_of)
+            pred = predict_ltv(store, model="mbgnbd", as_of=day).customers.frame
+            clv = pred.set_index(pred.customer_id.astype(str)).clv.astype("float64")
+            frame = frame.assign(revenue=frame.customer_id.map(clv).fillna(-np.inf))
+        order = frame.sort_values(["revenue", "customer_id"], ascending=[False, True])
+        return frame.customer_id.isin(order.customer_id.head(n_top))
+    from payback.segments.rfm import rfm_expr
+    from payback.segments.rules import default_rules
+
+    known = default_rules().segments
+    if segment not in known:
+        raise InputError(
+            f"unknown segment {segment!r}: expected top or an RFM segment: {', '.join(known)}"
+        )
+    members = store.execute(rfm_expr(store, as_of=as_of).select("customer_id", "segment"))
+    ids = members.customer_id[members.segment == segment]
+    return frame.customer_id.isin(ids)
+
+
+def profile(
+    store: Store,
+    segment: str = "top",
+    *,
+    top: float = 0.2,
+    value: str = "historical",
+    attributes: list[str] | tuple[str, ...] | None = None,
+    min_count: int = 10,
+    fdr: float = 0.05,
+    significant_only: bool = False,
+    as_of: Any = None,
+) -> ProfileResult:
+    """What distinguishes ``segment``'s customers from the rest (module description).
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    segment : str
+        ``top`` or an RFM segment name (``champions``, ``at risk`` ...).
+    top : float
+        Share of customers in ``top``.
+    value : {"historical", "predicted"}
+        What ``top`` ranks by: revenue to date, or the predicted CLV.
+    attributes : list of str, optional
+        Among :data:`ATTRIBUTES` (default: all).
+    min_count : int
+        Fewest segment customers with a value for it to be shown.
+    fdr : float
+        With ``significant_only``, values with a larger q-value are left out.
+    significant_only : bool
+        Keep only the values with ``q_value <= fdr``.
+    as_of : date, optional
+        End of observation.
+
+    Returns
+    -------
+    ProfileResult
+
+    Raises
+    ------
+    payback.errors.InputError
+        An unknown segment or attribute, an empty segment.
+    """
+    chosen = list(attributes or ATTRIBUTES)
+    unknown = [a for a in chosen if a not in ATTRIBUTES]
+    if unknown:
+        raise InputError(
+            f"unknown attribute(s) {', '.join(unknown)}: expected some of {', '.join(ATTRIBUTES)}"
+        )
+    frame = customer_attributes(store, as_of)
+    inside = _members(store, segment, frame, top, as_of, value).to_numpy()
+    n1, n2 = int(inside.sum()), int((~inside).sum())
+    if n1 == 0:
+        raise InputError(f"segment {segment!r} has no customers: nothing to profile")
+    rows = []
+    for attribute in chosen:
+        a = frame.loc[inside, attribute].value_counts()
+        b = frame.loc[~inside, attribute].value_counts()
+        for value in sorted(set(a.index) | set(b.index)):
+            rows.append((attribute, value, int(a.get(value, 0)), int(b.get(value, 0))))
+    out = pd.DataFrame(rows, columns=["attribute", "value", "customers", "others"])
+    a, b = out.customers.to_numpy(), out.others.to_numpy()
+    out["segment_share"] = a / n1
+    reasons: dict[str, str] = {}
+    if n2 > 0:
+        out["rest_share"] = b / n2
+        out["difference"] = out.segment_share - out.rest_share
+        low, high = newcombe_interval(a, np.full(len(a), n1), b, np.full(len(b), n2))
+        out["ci_low"], out["ci_high"] = low, high
+        out["p_value"] = fisher_two_sided(a, np.full(len(a), n1), b, np.full(len(b), n2))
+    else:
+        for column in ("rest_share", "difference", "ci_low", "ci_high", "p_value"):
+            out[column] = np.nan
+            reasons[column] = "every customer is in the segment: no rest to compare with"
+    out["lift"] = (a / n1) / ((a + b) / (n1 + n2))
+    out["q_value"] = bh_adjust(out.p_value.fillna(1.0).to_numpy()) if n2 else np.nan
+    if n2 == 0:
+        reasons["q_value"] = reasons["p_value"]
+    out = out[["attribute", "value", "customers", "others", "segment_share", "rest_share",
+               "difference", "ci_low", "ci_high", "lift", "p_value", "q_value"]]  # fmt: skip
+    keep = out.customers >= min_count
+    if significant_only and n2:
+        keep &= out.q_value <= fdr
+    out = out[keep].sort_values(
+        ["q_value", "difference", "attribute", "value"], ascending=[True, False, True, True]
+    )
+    return ProfileResult(Table(out.reset_index(drop=True), UNITS, reasons), segment, n1, n2)

@@ -1,0 +1,42 @@
+"""The segments section of the report: the RFM table's numbers are rfm()'s, the pairs
+table shows the strongest rules, the section is in the HTML report."""
+
+from __future__ import annotations
+
+from payback.report.extensions import extensions
+from payback.segments import pairs, rfm
+from payback.segments.report_section import build_segments_section
+from payback.store import open_store
+
+
+def test_the_section_shows_rfm_and_pairs(demo):
+    with open_store(demo[0], read_only=True) as store:
+        section = build_segments_section(store, by="platform")
+        segments = rfm(store, predict=False, customers=False).segments.frame
+        strongest = pairs(store).rules.frame.iloc[0]
+    assert section.id == "segments"
+    overall, by_source, top = section.tables
+    body = segments[~segments.is_total]
+    assert [r[0].text for r in overall.rows] == list(body.segment)
+    assert [float(r[1].sort) for r in overall.rows] == list(body.customers)
+    assert overall.totals[0][0].text == "Total"
+    assert float(overall.totals[0][1].sort) == body.customers.sum()
+    assert by_source.columns[0].label == "Source"
+    assert (top.rows[0][0].text, top.rows[0][1].text) == (
+        strongest.antecedent,
+        strongest.consequent,
+    )
+    assert len(top.rows) == 15
+    assert "Lift = n_ab x orders" in top.rows[0][5].title  # the formula on hover
+    assert section.figures[0].id == "fig-segments"
+
+
+def test_the_section_is_a_whole_history_extension():
+    ext = {e.name: e for e in extensions()}["segments"]
+    assert not ext.filtered
+    assert ext.grains == ("platform", "campaign", "partner")
+
+
+def test_no_orders_no_section(tmp_path):
+    with open_store(tmp_path / "empty.duckdb") as store:
+        assert build_segments_section(store) is None
