@@ -317,6 +317,31 @@ FX_RATES = Table(
     key=("date", "currency", "base_currency"),
 )
 
+SESSIONS = Table(
+    name="sessions",
+    kind="sessions",
+    description="Web-analytics visits (sessions) with their attribution and the goals reached.",
+    columns=(
+        _c("session_id", "string", True, "visit id (GA4 user_pseudo_id.ga_session_id, Metrica visitID)"),
+        _c("client_id", "string", description="visitor (cookie) id: GA4 user_pseudo_id, Metrica clientID"),
+        _c("time", "timestamp", True, "when the visit started"),
+        _c("sessions", "int64", description="visits the row stands for: 1, or N in an aggregated row",
+           nonnegative=True),
+        _c("new_sessions", "int64", description="of them, the visitor's first visits", nonnegative=True),
+        _c("bounces", "int64", description="of them, bounces (GA4: not engaged)", nonnegative=True),
+        _c("page_views", "int64", nonnegative=True),
+        _c("duration", "float64", description="seconds on the site", nonnegative=True),
+        _c("users", "int64", description="visitors of an aggregated row without client_id",
+           nonnegative=True),
+        _c("goals", "string", description="goals reached, comma-separated (name=N: N visits)"),
+        *_ATTRIBUTION,
+        _c("country", "string"),
+        _c("device", "string"),
+    ),
+    key=("session_id",),
+    dimensions=("platform", "campaign", "ad_group", "keyword", "partner_id", "country", "device"),
+)  # fmt: skip
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -329,6 +354,7 @@ TABLES: dict[str, Table] = {
         PARTNER_CLAIMS,
         SUBSCRIPTIONS,
         FX_RATES,
+        SESSIONS,
     )
 }
 
