@@ -86,9 +86,10 @@ def parse_goals(text: str, *, file: str = "goals config") -> tuple[Goal, ...]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        line = getattr(e, "lineno", None)
+        found = re.search(r"\(at line (\d+)", str(e))
+        line = int(found.group(1)) if found else None
         raise DataError(
-            f"not valid TOML: {e}",
+            f"not valid TOML: {re.sub(r' [(]at line .*[)]', '', str(e))}",
             file=file,
             row=line,
             expected='tables like [purchase] with kind = "macro" and events = ["purchase"]',
