@@ -99,6 +99,6 @@ def test_bad_cells_name_file_row_column_and_value(tmp_path, store):
 
 def test_a_bad_goals_file_names_the_file_and_what_is_wrong(tmp_path):
     with pytest.raises(DataError, match=r"goals.toml, row 2: not valid TOML"):
-        parse_goals('[purchase]\nkind = macro\n', file="goals.toml")
+        parse_goals("[purchase]\nkind = macro\n", file="goals.toml")
     with pytest.raises(DataError, match=r"goal \[lead\]: kind.*got 'big'"):
         parse_goals('[lead]\nkind = "big"\n', file="goals.toml")

@@ -39,13 +39,19 @@ def ga4_truth() -> pd.DataFrame:
     lc, co = "session_traffic_source_last_click.manual_campaign.", "collected_traffic_source."
     medium = ev[lc + "medium"].fillna(ev[co + "manual_medium"])
     tagged = ~medium.isin(UNTAGGED)
-    for c in (lc + "source", lc + "campaign_name", co + "manual_source", co + "manual_campaign_name"):
+    for c in (
+        lc + "source",
+        lc + "campaign_name",
+        co + "manual_source",
+        co + "manual_campaign_name",
+    ):
         ev[c] = ev[c].where(tagged & ~ev[c].isin(["(direct)"]))
     keys = [ev.user_pseudo_id, ev.ga_session_id]
     g = ev.groupby(keys)
+    first = (ev.ga_session_number == "1") | (ev.event_name == "first_visit")
     s = pd.DataFrame({
         "start": g.ts.min(),
-        "new": ((ev.ga_session_number == "1") | (ev.event_name == "first_visit")).groupby(keys).any(),
+        "new": first.groupby(keys).any(),
         "bounce": ~g.session_engaged.apply(lambda x: (x == "1").any()),
         "source": _first(ev, lc + "source", co + "manual_source"),
         "ads": g["session_traffic_source_last_click.google_ads_campaign.campaign_name"].first(),
@@ -157,7 +163,9 @@ def test_ga4_ui_rows_count_their_sessions(tmp_path):
     assert google.pages_per_session == pytest.approx((3010 + 2950) / 2354)
     assert google.time_per_session == pytest.approx((62.5 * 1204 + 64 * 1150) / 2354)
     ads = pd.read_csv(DATA / "ads.csv")
-    cost = ads[(ads.platform == "google") & ads.date.isin(["2024-03-01", "2024-03-02", "2024-03-03"])].cost.sum()
+    cost = ads[
+        (ads.platform == "google") & ads.date.isin(["2024-03-01", "2024-03-02", "2024-03-03"])
+    ].cost.sum()
     assert google.cpv == pytest.approx(cost / 2354)
     unattributed = got[got.platform.isna()].iloc[0]
     assert int(unattributed.sessions) == 530 + 410
@@ -174,5 +182,7 @@ def test_funnel_by_source_from_sessions_through_goals_to_orders(tmp_path):
     assert int(row.sessions) == len(google) and int(row.goal_add_to_cart) == carts > 0
     assert row.cr_add_to_cart == pytest.approx(carts / len(google))
     ads = pd.read_csv(DATA / "ads.csv")
-    assert row.cost_per_add_to_cart == pytest.approx(ads[ads.platform == "google"].cost.sum() / carts)
+    assert row.cost_per_add_to_cart == pytest.approx(
+        ads[ads.platform == "google"].cost.sum() / carts
+    )
     assert int(row.orders) == 0 and row.cr_orders == 0.0

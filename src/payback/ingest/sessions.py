@@ -156,9 +156,11 @@ def _text(path: Path, encoding: str) -> str:
         return f.read()
 
 
-def _read(con, path: Path, file: str) -> tuple[list[str], list[str]]:
-    """Stage the file as text columns plus ``_row`` (its line in the file) in :data:`SRC`;
-    return its columns and the comment lines before the header."""
+def _read(con, path: Path, file: str) -> tuple[list[str], list[str], bool]:
+    """Read the header (after ``#`` comment lines) and stage the rows as text columns plus
+    ``_row`` (their line in the file) in :data:`SRC`, by DuckDB's CSV reader; a GA4 UI
+    export is staged by :func:`_stage_block`. Returns the columns, the comment lines and
+    whether the rows are staged yet."""
     peek = peek_file(path)
     if peek.format == "parquet":
         con.execute(
@@ -166,9 +168,8 @@ def _read(con, path: Path, file: str) -> tuple[list[str], list[str]]:
             f"COLUMNS(*)::VARCHAR FROM read_parquet({lit(str(path))})"
         )
         cols = [r[0] for r in con.execute(f"DESCRIBE {SRC}").fetchall() if r[0] != "_row"]
-        return cols, []
-    text = _text(path, peek.encoding)
-    lines = text.splitlines()
+        return cols, [], True
+    lines = list(peek.lines)
     comments, at = [], 0
     while at < len(lines) and (not lines[at].strip() or lines[at].lstrip().startswith("#")):
         comments.append(lines[at])
@@ -177,16 +178,37 @@ def _read(con, path: Path, file: str) -> tuple[list[str], list[str]]:
         raise DataError("no header line", file=file, expected="a header row with column names")
     header = lines[at]
     delim = "\t" if "\t" in header else (";" if header.count(";") > header.count(",") else ",")
-    block = []  # a GA4 UI export may hold more blocks after a blank or comment line
+    cols = next(csv.reader([header], delimiter=delim))
+    if comments or not peek.encoding.startswith("utf-8"):
+        return cols, comments, False  # a GA4 UI export: its first block, read in Python
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SRC} AS SELECT row_number() OVER () + {at + 1} AS _row, "
+        f"* FROM read_csv({lit(str(path))}, delim = {lit(delim)}, header = true, skip = {at}, "
+        f"all_varchar = true, quote = '\"', escape = '\"', null_padding = false, "
+        f"auto_detect = true)"
+    )
+    return cols, comments, True
+
+
+def _stage_block(con, path: Path, file: str) -> None:
+    """Stage the first block of a file with comment lines (a GA4 UI export may hold more
+    blocks after a blank or comment line) in :data:`SRC`."""
+    import pyarrow as pa
+
+    peek = peek_file(path)
+    lines = _text(path, peek.encoding).splitlines()
+    at = 0
+    while not lines[at].strip() or lines[at].lstrip().startswith("#"):
+        at += 1
+    header = lines[at]
+    delim = "\t" if "\t" in header else (";" if header.count(";") > header.count(",") else ",")
+    block = []
     for line in lines[at:]:
         if not line.strip() or line.lstrip().startswith("#"):
             break
         block.append(line)
-    import pyarrow as pa
-
     rows = list(csv.reader(io.StringIO("\n".join(block)), delimiter=delim))
-    cols = rows[0]
-    width = len(cols)
+    cols, width = rows[0], len(rows[0])
     for i, r in enumerate(rows[1:], start=1):
         if len(r) != width:
             raise DataError(
@@ -200,7 +222,6 @@ def _read(con, path: Path, file: str) -> tuple[list[str], list[str]]:
     con.register("_pb_sess_arrow", table)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {SRC} AS SELECT * FROM _pb_sess_arrow")
     con.unregister("_pb_sess_arrow")
-    return cols, comments
 
 
 # -- the layouts: canonical column -> SQL over the staged text ----------------------------
@@ -239,8 +260,14 @@ def _goal_case(value: str, table: Mapping[str, str]) -> str:
 
 
 def _goal_list(items: str, table: Mapping[str, str]) -> str:
-    """A list of goal words or ids -> the goal names, sorted, comma-joined (NULL if none)."""
-    mapped = f"list_transform({items}, x -> {_goal_case('trim(x)', table)})"
+    """A list of goal words or ids -> the goal names, sorted, comma-joined (NULL if none);
+    ``word=N`` (N visits of an aggregated row) keeps its count: ``name=N``."""
+    name = _goal_case("trim(split_part(x, '=', 1))", table)
+    each = (
+        f"CASE WHEN strpos(x, '=') > 0 THEN {name} || '=' || trim(split_part(x, '=', 2)) "
+        f"ELSE {name} END"
+    )
+    mapped = f"list_transform({items}, x -> {each})"
     kept = f"list_sort(list_distinct(list_filter({mapped}, x -> x IS NOT NULL)))"
     return f"NULLIF(array_to_string({kept}, ','), '')"
 
@@ -475,8 +502,9 @@ def _ga4_ui(c: _Cols, comments: Sequence[str], file: str) -> tuple[dict[str, str
     if avg is not None:
         sel["duration"] = f"({number_sql(avg)} * {sel['sessions']})"
         checks.append(("duration", avg, number_sql(avg), "seconds, a number"))
-    dims = [x for x in (d, source, medium, sel.get("utm_campaign"), c.raw("session_manual_ad_content"),
-                        c.raw("session_manual_term")) if x is not None]  # fmt: skip
+    found = (d, source, medium, sel.get("utm_campaign"), sel.get("utm_content"),
+             sel.get("utm_term"))  # fmt: skip
+    dims = [f"COALESCE(CAST({x} AS VARCHAR), '')" for x in found if x is not None]
     sel["session_id"] = f"'ga4ui:' || md5(concat_ws('|', {', '.join(dims)}))"
     return sel, checks
 
@@ -516,63 +544,77 @@ def import_sessions(
     -------
     payback.ingest.api.ImportResult
     """
-    from payback.ingest.api import ImportResult, _connection, _drop_staging
-    from payback.schema import DEFAULT_SOURCE_MAP
+    from payback.ingest.api import _connection, _drop_staging, _threads
 
     path = Path(path)
     file = str(path)
     goal_list = tuple(goals) if isinstance(goals, list | tuple) else load_goals(goals)
     con = _connection(store)
     try:
-        columns, comments = _read(con, path, file)
-        found = detect_layout(columns, file, layout)
-        cols = _Cols(columns)
-        relation = SRC
-        if found.name == "ga4":
-            sel, checks, relation = _ga4(con, cols, goal_list)
-        elif found.name == "metrica":
-            sel, checks = _metrica(cols, goal_list)
-        elif found.name == "ga4-ui":
-            sel, checks = _ga4_ui(cols, comments, file)
-        else:
-            sel, checks = _generic(cols, goal_list)
-        for canon, raw, parsed, expected in checks:
-            _check(con, SRC, canon, raw, parsed, expected, file, cols)
-        body = ", ".join(f"{e} AS {ident(k)}" for k, e in sel.items())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS SELECT _row, {body} FROM {relation}")
-        rows_read = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0]
-        if not rows_read:
-            raise DataError("no data rows", file=file, expected="at least one visit")
-        _check_rows(con, list(sel), file)
-        warnings = _warnings(con, found, cols, goal_list, file)
-        names, _ = attribution.attribute(
-            con,
-            STAGED,
-            [c for c in COLUMNS if c in sel],
-            source_map={**DEFAULT_SOURCE_MAP, **(source_map or {})},
-            has_attribution=True,
-            out="_pb_attributed",
-        )
-        names = [c for c in COLUMNS if c in names]
-        unattributed = con.execute(
-            "SELECT count(*) FROM _pb_attributed WHERE platform IS NULL"
-        ).fetchone()[0]
-        span = con.execute("SELECT min(time), max(time) FROM _pb_attributed").fetchone()
-        rows = con.sql(
-            f"SELECT {', '.join(ident(c) for c in names)} FROM _pb_attributed ORDER BY _row"
-        )
-        record, in_store = ledger.write_import(
-            store,
-            "sessions",
-            rows,
-            path=path.resolve(),
-            content_hash=ledger.file_hash(path),
-            kind="sessions",
-            options=dict(options or {}),
-            rows_read=rows_read,
-        )
+        with _threads(con, peek_file(path)):
+            return _import(con, store, path, file, layout, source_map, goal_list, options)
     finally:
         _drop_staging(con)
+
+
+def _import(con, store, path: Path, file: str, layout, source_map, goal_list, options):
+    from payback.ingest.api import ImportResult
+    from payback.schema import DEFAULT_SOURCE_MAP
+
+    columns, comments, staged = _read(con, path, file)
+    found = detect_layout(columns, file, layout)
+    if not staged:
+        _stage_block(con, path, file)
+    cols = _Cols(columns)
+    relation = SRC
+    if found.name == "ga4":
+        sel, checks, relation = _ga4(con, cols, goal_list)
+    elif found.name == "metrica":
+        sel, checks = _metrica(cols, goal_list)
+    elif found.name == "ga4-ui":
+        sel, checks = _ga4_ui(cols, comments, file)
+    else:
+        sel, checks = _generic(cols, goal_list)
+    checks = [c for c in checks if c[1] is not None]
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {r} IS NOT NULL AND ({p}) IS NULL)"
+                    for _, r, p, _ in checks) + f" FROM {SRC}"
+    ).fetchone() if checks else ()  # fmt: skip
+    for (canon, raw, parsed, expected), n in zip(checks, counts, strict=True):
+        if n:  # one scan for every check; the first failing one is named
+            _check(con, SRC, canon, raw, parsed, expected, file, cols)
+    body = ", ".join(f"{e} AS {ident(k)}" for k, e in sel.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS SELECT _row, {body} FROM {relation}")
+    rows_read = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0]
+    if not rows_read:
+        raise DataError("no data rows", file=file, expected="at least one visit")
+    _check_rows(con, list(sel), file)
+    warnings = _warnings(con, found, cols, goal_list, file)
+    names, _ = attribution.attribute(
+        con,
+        STAGED,
+        [c for c in COLUMNS if c in sel],
+        source_map={**DEFAULT_SOURCE_MAP, **(source_map or {})},
+        has_attribution=True,
+        out="_pb_attributed",
+    )
+    names = [c for c in COLUMNS if c in names]
+    unattributed = con.execute(
+        "SELECT count(*) FROM _pb_attributed WHERE platform IS NULL"
+    ).fetchone()[0]
+    span = con.execute("SELECT min(time), max(time) FROM _pb_attributed").fetchone()
+    rows = con.sql(f"SELECT {', '.join(ident(c) for c in names)} FROM _pb_attributed ORDER BY _row")
+    record, in_store = ledger.write_import(
+        store,
+        "sessions",
+        rows,
+        path=path.resolve(),
+        content_hash=ledger.file_hash(path),
+        kind="sessions",
+        options=dict(options or {}),
+        rows_read=rows_read,
+    )
     superseded = {r.id: r.rows_added for r in ledger.list_imports(store, table="sessions")}
     return ImportResult(
         kind="sessions",

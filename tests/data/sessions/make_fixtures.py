@@ -107,10 +107,12 @@ def ga4(rng: random.Random) -> None:
                 tag = [src or "(direct)", medium or "(none)", campaign, content, term]
                 lc_vals = tag if last_click else [None] * 5
                 ads = None
-                coll = ([src, medium, campaign, content, term] if first and src else [None] * 5)
+                coll = [src, medium, campaign, content, term] if first and src else [None] * 5
                 gclid = None
             ts = int(t.timestamp() * 1_000_000) + rng.randrange(1000)
-            msec = (seconds * 1000 // len(names)) if name in ("page_view", "user_engagement") else None
+            msec = (
+                (seconds * 1000 // len(names)) if name in ("page_view", "user_engagement") else None
+            )
             rows.append([t.strftime("%Y%m%d"), ts, name, user, sid, number,
                          page if name in ("page_view", "session_start") else None, msec,
                          engaged, *lc_vals, ads, *coll, gclid, device, country])  # fmt: skip
@@ -155,27 +157,46 @@ def metrica(rng: random.Random) -> None:
 
 
 def ga4_ui() -> None:
-    pre = ["# ----------------------------------------", "# Traffic acquisition: Session source / medium",
-           "# Account: Payback demo", "# Property: shop.example.com",
-           "# ----------------------------------------", "#", "# Start date: 20240301",
-           "# End date: 20240303"]  # fmt: skip
+    pre = [
+        "# ----------------------------------------",
+        "# Traffic acquisition: Session source / medium",
+        "# Account: Payback demo",
+        "# Property: shop.example.com",
+        "# ----------------------------------------",
+        "#",
+        "# Start date: 20240301",
+        "# End date: 20240303",
+    ]
     header = ["Date", "Session source / medium", "Session campaign", "Sessions", "Total users",
               "New users", "Engaged sessions", "Engagement rate", "Views",
               "Average session duration", "Key events"]  # fmt: skip
-    rows = [
-        ["20240301", "google / cpc", "tea_search", "1,204", "1,010", "802", "700", "58.14%", "3,010", "62.5", "41"],
-        ["20240301", "google / organic", "(organic)", "530", "488", "300", "333", "62.83%", "1,500", "80", "12"],
-        ["20240301", "(direct) / (none)", "(direct)", "410", "380", "120", "200", "48.78%", "820", "45", "9"],
-        ["20240302", "google / cpc", "tea_search", "1,150", "990", "760", "690", "60%", "2,950", "64", "38"],
-        ["20240302", "facebook / paid_social", "spring_sale", "640", "600", "520", "250", "39.06%", "900", "30", "6"],
-        ["20240303", "yandex / cpc", "tea_ru", "300", "280", "210", "150", "50%", "610", "55", "5"],
-    ]  # fmt: skip
+    table = """\
+20240301|google / cpc|tea_search|1,204|1,010|802|700|58.14%|3,010|62.5|41
+20240301|google / organic|(organic)|530|488|300|333|62.83%|1,500|80|12
+20240301|(direct) / (none)|(direct)|410|380|120|200|48.78%|820|45|9
+20240302|google / cpc|tea_search|1,150|990|760|690|60%|2,950|64|38
+20240302|facebook / paid_social|spring_sale|640|600|520|250|39.06%|900|30|6
+20240303|yandex / cpc|tea_ru|300|280|210|150|50%|610|55|5"""
+    rows = [line.split("|") for line in table.splitlines()]
     _write(HERE / "ga4_ui_traffic.csv", header, rows, pre=pre)
 
 
 def generic(rng: random.Random) -> None:
-    header = ["session_id", "client_id", "time", "is_new", "bounce", "page_views", "duration",
-              "goals", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"]
+    header = [
+        "session_id",
+        "client_id",
+        "time",
+        "is_new",
+        "bounce",
+        "page_views",
+        "duration",
+        "goals",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_content",
+        "utm_term",
+    ]
     rows = []
     for n, (start, user, number, source, pages, seconds, goals) in enumerate(_visits(rng, 60)):
         src, medium, campaign, content, term = source[:5]
@@ -187,12 +208,21 @@ def generic(rng: random.Random) -> None:
 
 def ads() -> None:
     """Daily ad statistics (generic ads layout) for the paid sources above."""
-    header = ["date", "platform", "campaign", "ad_group", "keyword", "impressions", "clicks",
-              "cost", "currency"]
+    header = [
+        "date",
+        "platform",
+        "campaign",
+        "ad_group",
+        "keyword",
+        "impressions",
+        "clicks",
+        "cost",
+        "currency",
+    ]
     rows = []
     for d in range(7):
         day = (START + dt.timedelta(days=d)).date().isoformat()
-        for src, medium, campaign, content, term, platform, _ in SOURCES:
+        for _, _, campaign, content, term, platform, _ in SOURCES:
             if platform is None:
                 continue
             clicks = 20 + 3 * d + len(campaign)
