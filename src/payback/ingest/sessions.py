@@ -449,7 +449,20 @@ def _ga4(con, c: _Cols, goals: Sequence[Goal]) -> tuple[dict[str, str], list[Che
         f"FROM _pb_sess_events WHERE uid IS NOT NULL AND sid IS NOT NULL AND ts IS NOT NULL "
         f"GROUP BY uid, sid"
     )
-    return {k: ident(k) for k in sel}, checks, "_pb_sess_grouped"
+    labels = {k: _label(v) for k, v in src.items() if v is not None}
+    labels |= {
+        "session_id": "user_pseudo_id + ga_session_id",
+        "client_id": "user_pseudo_id",
+        "time": "first event_timestamp",
+        "sessions": "1 per row",
+        "new_sessions": "ga_session_number 1 / first_visit",
+        "bounces": "session_engaged" if "session_engaged" in c else "page_view events",
+        "page_views": "page_view events",
+        "duration": "engagement_time_msec" if "engagement_time_msec" in c else "event times",
+        "goals": "event_name",
+    }
+    sel = {k: ident(k) for k in sel}
+    return sel, checks, "_pb_sess_grouped", labels
 
 
 def _ga4_ui(c: _Cols, comments: Sequence[str], file: str) -> tuple[dict[str, str], list[Check]]:
@@ -568,13 +581,17 @@ def _import(con, store, path: Path, file: str, layout, source_map, goal_list, op
     cols = _Cols(columns)
     relation = SRC
     if found.name == "ga4":
-        sel, checks, relation = _ga4(con, cols, goal_list)
+        sel, checks, relation, labels = _ga4(con, cols, goal_list)
     elif found.name == "metrica":
         sel, checks = _metrica(cols, goal_list)
     elif found.name == "ga4-ui":
         sel, checks = _ga4_ui(cols, comments, file)
     else:
         sel, checks = _generic(cols, goal_list)
+    if found.name != "ga4":
+        labels = {k: _label(v) for k, v in sel.items()}
+    if found.name == "ga4-ui":
+        labels |= {"session_id": "date + source of the row", "bounces": "Engaged sessions"}
     checks = [c for c in checks if c[1] is not None]
     counts = con.execute(
         "SELECT "
@@ -627,7 +644,7 @@ def _import(con, store, path: Path, file: str, layout, source_map, goal_list, op
         currency=None,
         date_min=span[0],
         date_max=span[1],
-        columns=tuple((c, _origin(c, cols, found)) for c in names),
+        columns=tuple((c, labels.get(c, "utm_* / click ids")) for c in names),
         unattributed=int(unattributed),
         warnings=tuple(warnings),
         import_id=record.id,
@@ -636,10 +653,12 @@ def _import(con, store, path: Path, file: str, layout, source_map, goal_list, op
     )
 
 
-def _origin(column: str, cols: _Cols, layout: SessionLayout) -> str:
-    if column in cols:
-        return cols.label(column)
-    return {"ga4": "events", "ga4-ui": "report", "metrica": "ym:s:*"}.get(layout.name, "derived")
+def _label(expr: str) -> str:
+    """Where a column came from, for the summary: the file's first column in ``expr``."""
+    found = re.search(r'"((?:[^"]|"")+)"', expr)
+    if found:
+        return found.group(1).replace('""', '"')
+    return "1 per row" if expr == "1" else "derived"
 
 
 def _check(con, relation, canon, raw, parsed, expected, file, cols: _Cols) -> None:
