@@ -12,18 +12,28 @@ from payback.demo.runner import run_demo
 from payback.metrics import compute_metrics
 from payback.store import open_store
 
-SOURCE = {"google": "google", "meta": "meta", "microsoft": "microsoft", "yandex": "yandex",
-          "newsletter": "newsletter", "facebook": "meta", "instagram": "meta", "bing": "microsoft"}  # fmt: skip
+SOURCE = {
+    "google": "google",
+    "meta": "meta",
+    "microsoft": "microsoft",
+    "yandex": "yandex",
+    "newsletter": "newsletter",
+    "facebook": "meta",
+    "instagram": "meta",
+    "bing": "microsoft",
+}
 GOALS = ("purchase", "sign_up", "add_to_cart", "phone_click")
 
 
 def _reached(goals: pd.Series, sessions: pd.Series, goal: str) -> pd.Series:
     """Visits of each row reaching ``goal``: 1 per visit row, N for ``goal=N``."""
     items = goals.fillna("").str.split(",")
-    count = items.apply(
-        lambda xs: next((x.split("=")[1] if "=" in x else "v" for x in xs
-                         if x.split("=")[0] == goal), "0")  # fmt: skip
-    )
+
+    def one(xs: list[str]) -> str:
+        hits = [x.split("=")[1] if "=" in x else "v" for x in xs if x.split("=")[0] == goal]
+        return hits[0] if hits else "0"
+
+    count = items.apply(one)
     return pd.Series(
         [int(s) if c == "v" else int(c) for c, s in zip(count, sessions, strict=True)],
         index=goals.index,
@@ -41,8 +51,8 @@ def demo(tmp_path_factory):
 def test_demo_visit_metrics_match_the_file(demo, by):
     visits = pd.read_csv(demo.directory / "sessions.csv", dtype={"goals": str})
     url_source = visits.landing_url.str.extract(r"utm_source=([^&]+)")[0]
-    clicks = visits.landing_url.str.extract(r"(gclid|fbclid|yclid|msclkid)=")[0].map(
-        {"gclid": "google", "fbclid": "meta", "yclid": "yandex", "msclkid": "microsoft"})  # fmt: skip
+    issuer = {"gclid": "google", "fbclid": "meta", "yclid": "yandex", "msclkid": "microsoft"}
+    clicks = visits.landing_url.str.extract(r"(gclid|fbclid|yclid|msclkid)=")[0].map(issuer)
     visits["platform"] = visits.utm_source.fillna(url_source).map(SOURCE).fillna(clicks)
     visits["date"] = pd.to_datetime(visits.time).dt.date
     for g in GOALS:
