@@ -102,3 +102,63 @@ def test_a_bad_goals_file_names_the_file_and_what_is_wrong(tmp_path):
         parse_goals("[purchase]\nkind = macro\n", file="goals.toml")
     with pytest.raises(DataError, match=r"goal \[lead\]: kind.*got 'big'"):
         parse_goals('[lead]\nkind = "big"\n', file="goals.toml")
+
+
+def test_a_nested_ga4_parquet_export_gives_the_sessions_of_the_flat_file(tmp_path, store):
+    """The BigQuery export as Parquet keeps its records (``collected_traffic_source``,
+    ``device``) and the ``event_params`` list: built here from the flat fixture, it must
+    import to the very same sessions."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    flat = pd.read_csv(DATA / "ga4_events.csv", dtype=str)
+    value = pa.struct([("string_value", pa.string()), ("int_value", pa.int64()),
+                       ("float_value", pa.float64()), ("double_value", pa.float64())])  # fmt: skip
+    params = []
+    for row in flat.itertuples(index=False):
+        p = []
+        for k in ("ga_session_id", "ga_session_number", "engagement_time_msec"):
+            v = getattr(row, k)
+            if isinstance(v, str):
+                p.append({"key": k, "value": {"int_value": int(float(v))}})
+        for k in ("page_location", "session_engaged"):
+            v = getattr(row, k)
+            if isinstance(v, str):
+                p.append({"key": k, "value": {"string_value": v}})
+        params.append(p)
+    records: dict[str, dict[str, list]] = {}
+    for column in flat.columns:
+        if "." in column:
+            record, _, rest = column.partition(".")
+            records.setdefault(record, {})[rest] = flat[column].where(flat[column].notna(), None)
+    columns = {
+        "event_date": flat.event_date,
+        "event_timestamp": flat.event_timestamp.astype("int64"),
+        "event_name": flat.event_name,
+        "user_pseudo_id": flat.user_pseudo_id,
+        "event_params": pa.array(
+            params, type=pa.list_(pa.struct([("key", pa.string()), ("value", value)]))
+        ),
+    }
+    for record, fields in records.items():
+        nested: dict[str, dict[str, list]] = {}
+        flat_fields = {}
+        for name, values in fields.items():
+            if "." in name:
+                inner, _, leaf = name.partition(".")
+                nested.setdefault(inner, {})[leaf] = pa.array(values.tolist(), pa.string())
+            else:
+                flat_fields[name] = pa.array(values.tolist(), pa.string())
+        arrays = {**flat_fields, **{k: pa.StructArray.from_arrays(list(v.values()), list(v))
+                                    for k, v in nested.items()}}  # fmt: skip
+        columns[record] = pa.StructArray.from_arrays(list(arrays.values()), list(arrays))
+    path = tmp_path / "events.parquet"
+    pq.write_table(pa.table(columns), path)
+    assert "manual_campaign" in str(pq.read_schema(path))  # records nested two deep
+    nested_result = import_file(store, "sessions", path)
+    assert nested_result.platform == "ga4" and nested_result.rows_read == 160
+    from_parquet = _rows(store)
+    with open_store(":memory:") as other:
+        import_file(other, "sessions", DATA / "ga4_events.csv")
+        assert from_parquet == _rows(other)

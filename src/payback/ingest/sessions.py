@@ -85,12 +85,13 @@ def _read(con, path: Path, file: str) -> tuple[list[str], list[str], bool]:
     whether the rows are staged yet."""
     peek = peek_file(path)
     if peek.format == "parquet":
+        select = _parquet_columns(path)
+        body = ", ".join(f"CAST({expr} AS VARCHAR) AS {ident(name)}" for name, expr in select)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {SRC} AS SELECT row_number() OVER () AS _row, "
-            f"COLUMNS(*)::VARCHAR FROM read_parquet({lit(str(path))})"
+            f"{body} FROM read_parquet({lit(str(path))})"
         )
-        cols = [r[0] for r in con.execute(f"DESCRIBE {SRC}").fetchall() if r[0] != "_row"]
-        return cols, [], True
+        return [name for name, _ in select], [], True
     lines = list(peek.lines)
     comments, at = [], 0
     while at < len(lines) and (not lines[at].strip() or lines[at].lstrip().startswith("#")):
@@ -110,6 +111,44 @@ def _read(con, path: Path, file: str) -> tuple[list[str], list[str], bool]:
         f"auto_detect = true)"
     )
     return cols, comments, True
+
+
+#: ``event_params`` keys a GA4 export read as nested Parquet gives as columns.
+EVENT_PARAMS = (
+    "ga_session_id",
+    "ga_session_number",
+    "page_location",
+    "engagement_time_msec",
+    "session_engaged",
+)
+
+
+def _parquet_columns(path: Path) -> list[tuple[str, str]]:
+    """(column, SQL) of a Parquet file, the GA4 export's nesting flattened: a record's
+    fields as ``record.field`` (``collected_traffic_source.manual_source``), the
+    ``event_params`` of :data:`EVENT_PARAMS` as ``event_params.<key>``; other lists are
+    left out."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out: list[tuple[str, str]] = []
+
+    def walk(name: str, expr: str, dtype: pa.DataType) -> None:
+        if pa.types.is_struct(dtype):
+            for f in dtype:
+                walk(f"{name}.{f.name}", f"struct_extract({expr}, {lit(f.name)})", f.type)
+        elif name == "event_params" and pa.types.is_list(dtype):
+            for k in EVENT_PARAMS:
+                v = f"list_extract(list_filter({expr}, x -> x.key = {lit(k)}), 1).value"
+                kinds = ("string_value", "int_value", "double_value", "float_value")
+                parts = [f"CAST(struct_extract({v}, {lit(t)}) AS VARCHAR)" for t in kinds]
+                out.append((f"event_params.{k}", f"COALESCE({', '.join(parts)})"))
+        elif not pa.types.is_list(dtype) and not pa.types.is_map(dtype):
+            out.append((name, expr))
+
+    for field in pq.read_schema(path):
+        walk(field.name, ident(field.name), field.type)
+    return out
 
 
 def _stage_block(con, path: Path, file: str) -> None:
