@@ -162,3 +162,11 @@ def test_a_nested_ga4_parquet_export_gives_the_sessions_of_the_flat_file(tmp_pat
     with open_store(":memory:") as other:
         import_file(other, "sessions", DATA / "ga4_events.csv")
         assert from_parquet == _rows(other)
+
+
+def test_options_of_other_kinds_are_refused_not_ignored(store):
+    from payback.errors import InputError
+
+    with pytest.raises(InputError, match=r"--map, --currency do\(es\) not apply to sessions"):
+        import_file(store, "sessions", DATA / "generic_sessions.csv", mapping="time=when",
+                    currency="USD")  # fmt: skip

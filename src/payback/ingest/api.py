@@ -277,6 +277,15 @@ def import_file(
     if kind == "sessions":  # visits have layouts of their own: GA4 events become sessions
         from payback.ingest.sessions import import_sessions
 
+        ignored = {"--map": mapping, "--set": set_values, "--currency": currency,
+                   "--money-units": money_units, "--dedupe-window": dedupe_window,
+                   "--date-format": date_format, "--status-map": status_map}  # fmt: skip
+        given_here = [o for o, v in ignored.items() if v]
+        if given_here:
+            raise InputError(
+                f"{', '.join(given_here)} do(es) not apply to sessions: their layouts are "
+                f"recognised from the header (docs/visits.md); drop the option"
+            )
         extra = parse_pairs(source_map, option="--source-map")
         record = {"platform": platform, "source_map": extra or None, "goals": goals and str(goals)}
         return import_sessions(
