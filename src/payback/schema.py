@@ -324,6 +324,31 @@ FX_RATES = Table(
     key=("date", "currency", "base_currency"),
 )
 
+SESSIONS = Table(
+    name="sessions",
+    kind="sessions",
+    description="Web-analytics visits (sessions) with their attribution and the goals reached.",
+    columns=(
+        _c("session_id", "string", True, "visit id (GA4 user.session, Metrica visitID)"),
+        _c("client_id", "string", description="visitor (cookie) id"),
+        _c("time", "timestamp", True, "when the visit started"),
+        _c("sessions", "int64", description="visits of the row: 1, or N when aggregated",
+           nonnegative=True),
+        _c("new_sessions", "int64", description="first visits of their visitor", nonnegative=True),
+        _c("bounces", "int64", description="bounced visits (GA4: not engaged)", nonnegative=True),
+        _c("page_views", "int64", nonnegative=True),
+        _c("duration", "float64", description="seconds on the site", nonnegative=True),
+        _c("users", "int64", description="visitors of an aggregated row (no client_id)",
+           nonnegative=True),
+        _c("goals", "string", description="goals reached, comma-separated (name=N: N visits)"),
+        *_ATTRIBUTION,
+        _c("country", "string"),
+        _c("device", "string"),
+    ),
+    key=("session_id",),
+    dimensions=("platform", "campaign", "ad_group", "keyword", "partner_id", "country", "device"),
+)  # fmt: skip
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -336,6 +361,7 @@ TABLES: dict[str, Table] = {
         PARTNER_CLAIMS,
         SUBSCRIPTIONS,
         FX_RATES,
+        SESSIONS,
     )
 }
 

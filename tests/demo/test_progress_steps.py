@@ -24,12 +24,12 @@ def test_with_every_file_the_total_is_every_step_run_demo_reports(tmp_path):
     calls: list[str] = []
     result = run_demo(tmp_path / "shop", customers=2000, fx=("yandex", "EUR"),
                       db=tmp_path / "demo.duckdb", progress=calls.append)  # fmt: skip
-    assert len(result.files) == len(AD_FILES) + len(TABLE_FILES) == 12  # fx: FX rates too
+    assert len(result.files) == len(AD_FILES) + len(TABLE_FILES) == 13  # fx: FX rates too
     assert calls[: len(PHASES)] == list(PHASES) and calls[-1] == "summary"
-    assert len(calls) == _steps(result.files, True) == progress_steps() == 7 + 10 + 13
+    assert len(calls) == _steps(result.files, True) == progress_steps() == 7 + 11 + 14
 
 
 def test_without_import_or_fx_the_total_is_an_upper_bound(tmp_path):
     calls: list[str] = []
     result = run_demo(tmp_path / "shop", customers=200, do_import=False, progress=calls.append)
-    assert len(calls) == _steps(result.files, False) <= progress_steps(do_import=False) == 7 + 10
+    assert len(calls) == _steps(result.files, False) <= progress_steps(do_import=False) == 7 + 11

@@ -26,6 +26,8 @@ Examples:
     payback import leads leads.csv --dedupe-window 24h
 
     payback import fx-rates rates.csv
+
+    payback import sessions metrica_visits.tsv --goals goals.toml
 """
 
 
@@ -112,6 +114,12 @@ def import_command(
         help="Progress bar (default: on for files of 50 MB or more).",
         show_default=False,
     ),
+    goals: str = typer.Option(
+        None,
+        "--goals",
+        help="Sessions: TOML file naming the goals (GA4 events, Metrica goal ids) a visit "
+        "reaches; default purchase, sign_up, add_to_cart, phone_click.",
+    ),
     db: str = options.DB,
     lock_timeout: float = options.LOCK_TIMEOUT,
 ) -> None:
@@ -151,6 +159,7 @@ def import_command(
             status_map=status_map or None,
             allow_empty=allow_empty,
             progress=progress,
+            goals=goals,
         )
     except BaseException:
         store.close()

@@ -66,6 +66,7 @@ TABLE_FILES = {
     "costs": ("costs", "costs.csv"),
     "partner_claims": ("partner-claims", "partner_claims.csv"),
     "subscriptions": ("subscriptions", "subscriptions.csv"),
+    "sessions": ("sessions", "sessions.csv"),
 }
 
 
@@ -125,7 +126,7 @@ def write_shop(
         if table is None:
             continue
         step(filename)
-        if name in ("orders", "leads"):
+        if name in ("orders", "leads", "sessions"):
             table = table.drop_columns([c for c in DERIVED if c in table.column_names])
         path = root / filename
         write_csv(table, path)

@@ -143,6 +143,7 @@ class Shop:
     end: date
     currency: str = "USD"
     fx: tuple[str, str] | None = field(default=None)
+    sessions: pa.Table | None = field(default=None)
 
     @property
     def tables(self) -> dict[str, pa.Table]:
@@ -159,6 +160,8 @@ class Shop:
         }
         if self.fx_rates is not None:
             out["fx_rates"] = self.fx_rates
+        if self.sessions is not None:
+            out["sessions"] = self.sessions
         return out
 
     def counts(self) -> dict[str, int]:
@@ -216,6 +219,7 @@ def generate_shop(
             f"{', '.join(cat.PLATFORM_CONVERSION_FACTOR)} (e.g. yandex:EUR)"
         )
     from payback.demo import _activity, _backoffice, _partner_issues
+    from payback.demo.sessions import demo_sessions
 
     step = progress or (lambda phase: None)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
@@ -245,9 +249,10 @@ def generate_shop(
         rngs[7], orders, items, people, sources, start, n_days, currency
     )
 
+    orders_table = _orders_table(rngs[8], orders, people, sources, items, start, currency)
     shop = Shop(
         ad_stats=ad_stats.table,
-        orders=_orders_table(rngs[8], orders, people, sources, items, start, currency),
+        orders=orders_table,
         order_items=items.table(currency),
         leads=_activity.leads_table(leads, people, sources, start),
         customers=_customers_table(people, start),
@@ -264,6 +269,7 @@ def generate_shop(
         end=end,
         currency=currency,
         fx=fx,
+        sessions=demo_sessions(seed, orders_table, ad_stats.table),  # its own generator
     )
     return _partner_issues.plant(shop)  # appended claims: own generator, after every draw
 

@@ -132,10 +132,10 @@ def progress_steps(*, do_import: bool = True) -> int:
     with ``fx``), hence "at most".
 
     >>> from payback.demo.generator import PHASES
-    >>> progress_steps(do_import=False) == len(PHASES) + 1 + 8 + 1  # 8 table files
+    >>> progress_steps(do_import=False) == len(PHASES) + 1 + 9 + 1  # 9 table files
     True
-    >>> progress_steps() - progress_steps(do_import=False)  # 4 ad files + 8 tables + summary
-    13
+    >>> progress_steps() - progress_steps(do_import=False)  # 4 ad files + 9 tables + summary
+    14
     """
     steps = len(PHASES) + 1 + len(TABLE_FILES) + 1
     return steps + (len(AD_FILES) + len(TABLE_FILES) + 1 if do_import else 0)

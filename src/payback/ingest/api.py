@@ -213,6 +213,7 @@ def import_file(
     status_map: Mapping[str, str] | str | Iterable[str] | None = None,
     allow_empty: bool = False,
     progress: bool | None = None,
+    goals: str | Path | None = None,
 ) -> ImportResult:
     """Import one CSV/TSV/Parquet file into the store, all or nothing.
 
@@ -256,6 +257,9 @@ def import_file(
         Accept a file without data rows (nothing is imported); otherwise it is an error.
     progress : bool, optional
         Show a progress bar (default: for files of 50 MB or more).
+    goals : path, optional
+        Sessions: the goals config (TOML) naming the goals the visits reach
+        (:mod:`payback.ingest.goals`; default purchase, sign_up, add_to_cart, phone_click).
 
     Returns
     -------
@@ -270,6 +274,24 @@ def import_file(
     payback.errors.InputError
         Impossible options (unknown column in ``--map``, bad duration ...).
     """
+    if kind == "sessions":  # visits have layouts of their own: GA4 events become sessions
+        from payback.ingest.sessions import import_sessions
+
+        ignored = {"--map": mapping, "--set": set_values, "--currency": currency,
+                   "--money-units": money_units, "--dedupe-window": dedupe_window,
+                   "--date-format": date_format, "--status-map": status_map}  # fmt: skip
+        given_here = [o for o, v in ignored.items() if v]
+        if given_here:
+            raise InputError(
+                f"{', '.join(given_here)} do(es) not apply to sessions: their layouts are "
+                f"recognised from the header (docs/visits.md); drop the option"
+            )
+        extra = parse_pairs(source_map, option="--source-map")
+        record = {"platform": platform, "source_map": extra or None, "goals": goals and str(goals)}
+        return import_sessions(
+            store, path, layout=platform, source_map={k: v.strip().lower() for k, v in
+            extra.items()}, goals=goals, options={k: v for k, v in record.items() if v},
+        )  # fmt: skip
     table = table_for_kind(kind)
     path = Path(path)
     options = _options(

@@ -583,3 +583,7 @@ def resolve_metrics(names: Iterable[str] | str, *, at_grain: bool = False) -> tu
     if not out:
         raise InputError(f"no metric given: expected one or more of {', '.join(valid)}")
     return tuple(out)
+
+
+# visits and goals (sessions, bounce rate, CR per goal, CPV ...) are catalogue entries too
+from payback.metrics import visits as _visits  # noqa: E402, F401

@@ -17,7 +17,8 @@ new     ``acquisitions``       first confirmed       new_customers
 leads   ``leads``              valid                 leads
 ======  =====================  ====================  ===================================
 
-Adding a side (sessions, partner claims, order lines) is one :func:`register_side`
+Visits (``sessions``, one side per goal) are registered by :mod:`payback.metrics.visits`.
+Adding a side (partner claims, order lines) is one :func:`register_side`
 call with its record; its parts are then usable by catalogue metrics at every grain.
 See ``docs/architecture.md`` for a worked example.
 
