@@ -290,6 +290,13 @@ def predict_command(
     customers: bool = typer.Option(
         False, "--customers", help="One row per customer instead of per source."
     ),
+    interval: str = typer.Option(
+        None,
+        "--interval",
+        help="Intervals of expected purchases and value at this level, e.g. 90% (parametric "
+        "bootstrap over the fitted parameters; parameter uncertainty only).",
+    ),
+    draws: int = typer.Option(200, "--draws", help="Parameter draws of --interval."),
     as_of: str = _AS_OF,
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
@@ -311,6 +318,7 @@ def predict_command(
     payback ltv predict --customers --format csv --output clv.csv
     payback ltv predict --model auto --freq W
     payback ltv predict --model mbgnbd --penalizer 0.0001
+    payback ltv predict --interval 90%
     ```
 
     A degenerate fit (a parameter at 0 or infinity, a flat or near-singular likelihood)
@@ -320,6 +328,7 @@ def predict_command(
     months = clv.parse_horizon(horizon)
     rate = _rate(discount, "--discount")
     kept = _rate(margin, "--margin")
+    level = _rate(interval, "--interval")
     store = _open(db)
     try:
         result = clv.predict_ltv(
@@ -333,6 +342,8 @@ def predict_command(
             penalizer=penalizer,
             freq=freq,
             as_of=as_of,
+            interval=level,
+            draws=draws,
         )
     finally:
         store.close()
@@ -351,10 +362,26 @@ def predict_command(
     if basis and fmt.lower() == "table":
         for column, what in basis.items():
             typer.echo(f"{column}: {what}")
+    if result.intervals is not None and fmt.lower() == "table" and output is None:
+        typer.echo(_interval_lines(result.intervals, horizon))
     for source, note in result.notes.items():
         typer.echo(f"note: {source}: {note}", err=True)
     for warning in result.warnings:
         typer.echo(f"note: {warning}", err=True)
+
+
+def _interval_lines(table, horizon: str) -> str:
+    """The totals with their intervals, one line per source and the total."""
+    info = table.notes["interval"]
+    cur = f" {table.currency}" if table.currency else ""
+    lines = [f"{info['level']:.0%} intervals ({info['draws']} draws, {info['method']}):"]
+    for row in table.frame.itertuples():
+        lines.append(
+            f"  {row.source}: {row.customers:,} customers, {row.expected_purchases:,.0f} purchases "
+            f"over {horizon} ({row.purchases_low:,.0f} to {row.purchases_high:,.0f}), value "
+            f"{row.clv:,.0f}{cur} ({row.clv_low:,.0f} to {row.clv_high:,.0f})"
+        )
+    return "\n".join(lines)
 
 
 @ltv_app.command("cohorts")
