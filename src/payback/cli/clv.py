@@ -392,6 +392,21 @@ def cohorts_command(
     max_months: int = typer.Option(
         None, "--max-months", help="Show months since acquisition 0..N only."
     ),
+    triangle: bool = typer.Option(
+        False,
+        "--triangle",
+        help="One row per acquisition month, one column per month since (m0, m1, ...): "
+        "cumulative revenue per acquired customer, with the pooled row and the share of "
+        "customers observed that long; paste-ready with --format csv.",
+    ),
+    value: str = typer.Option(
+        "revenue_per_customer",
+        "--value",
+        help="--triangle cells: revenue_per_customer (cumulative) or retention.",
+    ),
+    min_customers: int = typer.Option(
+        30, "--min-customers", help="--triangle: cohorts smaller than this are flagged small."
+    ),
     as_of: str = _AS_OF,
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
@@ -408,15 +423,30 @@ def cohorts_command(
     payback ltv cohorts
     payback ltv cohorts --by channel --max-months 12
     payback ltv cohorts --by partner --format csv --output partner_cohorts.csv
+    payback ltv cohorts --triangle --max-months 12 --format csv --output triangle.csv
     ```
     """
 
+    if triangle and by.lower() != "month":
+        raise InputError(f"--triangle has one row per acquisition month: drop --by {by}")
     store = _open(db)
     try:
-        table = clv.cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
+        if triangle:
+            from payback.clv.triangle import cohort_triangle
+
+            table = cohort_triangle(
+                store,
+                value=value,
+                max_months=max_months,
+                min_customers=min_customers,
+                as_of=as_of,
+            )
+        else:
+            table = clv.cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
     finally:
         store.close()
-    _write(table, fmt, output, f"cohort LTV by {by}")
+    title = f"cohort triangle: {value} by months since acquisition" if triangle else ""
+    _write(table, fmt, output, title or f"cohort LTV by {by}")
 
 
 @ltv_app.command("check")
