@@ -146,3 +146,20 @@ def test_cli_builds_orders_and_rejects_other_kinds(tmp_path, lines_file, capsys)
         from payback.ingest.build_orders import check_kind
 
         check_kind("orders")
+
+
+def test_order_lines_alone_say_orders_are_missing(tmp_path, lines_file, capsys):
+    db = ["--db", str(tmp_path / "lines.duckdb")]
+    items_map = MAP.split(",customer_id")[0]
+    args = ["import", "order-items", str(lines_file), "--currency", "GBP", "--map", items_map]
+    assert main([*args, *db]) == 0
+    capsys.readouterr()
+    hint = "the store has 12,130 order line(s) but no orders"
+    build = "payback import order-items FILE --build-orders --map order_id=..."
+    assert main(["metrics", *db]) == 0
+    assert hint in capsys.readouterr().err
+    assert main(["ltv", "cohorts", *db]) == 0
+    err = capsys.readouterr().err
+    assert hint in err and build in err
+    assert main(["ltv", "predict", *db]) == 2
+    assert f"error: {hint}" in capsys.readouterr().err

@@ -443,6 +443,12 @@ def cohorts_command(
             )
         else:
             table = clv.cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
+        if table.frame.empty:
+            from payback.ingest.build_orders import orders_missing_note
+
+            note = orders_missing_note(store)
+            if note:
+                typer.echo(f"warning: {note}", err=True)
     finally:
         store.close()
     title = f"cohort triangle: {value} by months since acquisition" if triangle else ""

@@ -110,9 +110,12 @@ def _customer_table(store, by: str | None, as_of: Any, freq: str = "D") -> pd.Da
     acq = acq.select("customer_id", "first_order_revenue", source=source)
     frame = store.execute(summary.join(acq, "customer_id").order_by("customer_id"))
     if frame.empty:
+        from payback.ingest.build_orders import orders_missing_note
+
         raise InputError(
-            "no confirmed orders in the store: import orders (`payback import orders FILE`) "
-            "or run `payback demo` first"
+            orders_missing_note(store)
+            or "no confirmed orders in the store: import orders (`payback import orders "
+            "FILE`) or run `payback demo` first"
         )
     return frame
 

@@ -409,6 +409,30 @@ def _warnings(r: BuiltOrders, adjust_example: str | None, cur: str) -> list[str]
     return out
 
 
+def orders_missing_note(store: Store) -> str | None:
+    """What to say when a store has order lines but no orders (metrics, cohorts and CLV
+    read ``orders``): how to build them. None otherwise.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> _ = store.write({"order_items": pa.table({"order_id": ["1"], "line": [1],
+    ...     "product_id": ["p"], "quantity": [1.0], "price": [2.0], "currency": ["EUR"]})})
+    >>> print(orders_missing_note(store))  # doctest: +ELLIPSIS
+    the store has 1 order line(s) but no orders: ... --build-orders ...
+    """
+    if store.row_count("orders") or not store.row_count("order_items"):
+        return None
+    return (
+        f"the store has {store.row_count('order_items'):,} order line(s) but no orders: "
+        f"metrics, cohorts and customer value read orders. Build them from the lines: "
+        f"payback import order-items FILE --build-orders --map "
+        f"order_id=...,customer_id=...,time=... (docs/import.md)"
+    )
+
+
 def check_kind(kind: str) -> None:
     if kind != "order-items":
         raise InputError(
@@ -417,4 +441,11 @@ def check_kind(kind: str) -> None:
         )
 
 
-__all__ = ["ORDER_COLUMNS", "BuiltOrders", "build_orders_import", "check_kind", "lifo_net"]
+__all__ = [
+    "ORDER_COLUMNS",
+    "BuiltOrders",
+    "build_orders_import",
+    "check_kind",
+    "lifo_net",
+    "orders_missing_note",
+]
