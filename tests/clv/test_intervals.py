@@ -8,6 +8,8 @@ alone does not cover BG/NBD's 12 % model error.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -128,6 +130,11 @@ def test_cli_prints_the_intervals(cdnow_store, capsys):
     assert "90% intervals (200 draws, parametric bootstrap" in out
     assert "all: 2,358 customers, 1,883 purchases over 12m (" in out
     args = ["ltv", "predict", "--db", str(cdnow_store), "--freq", "W", "--interval", "0.8"]
+    assert main([*args, "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["intervals"]["level"] == 0.8 and document["intervals"]["draws"] == 200
+    (total,) = document["intervals"]["totals"]
+    assert total["purchases_low"] < total["expected_purchases"] < total["purchases_high"]
     assert main([*args, "--customers", "--format", "csv"]) == 0
     header = capsys.readouterr().out.splitlines()[0].split(",")
     assert header[-7:] == [

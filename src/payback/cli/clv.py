@@ -358,7 +358,13 @@ def predict_command(
             f"year, model {result.model}, periods {freq.upper()})"
         )
     basis = {} if customers else dict(table.notes.get("basis", {}))
-    _write(table, fmt, output, title, **({"basis": basis} if basis else {}))
+    extra = {"basis": basis} if basis else {}
+    if result.intervals is not None:  # the totals and their intervals, in the JSON document
+        extra["intervals"] = {
+            **result.intervals.notes["interval"],
+            "totals": result.intervals.frame.to_dict("records"),
+        }
+    _write(table, fmt, output, title, **extra)
     if basis and fmt.lower() == "table":
         for column, what in basis.items():
             typer.echo(f"{column}: {what}")
