@@ -154,3 +154,39 @@ def test_a_fit_without_standard_errors_has_no_interval():
         parameter_draws(fit, 10)
     with pytest.raises(InputError, match="interval level must be in"):
         bounds(np.zeros((3, 1)), 90)
+
+
+def test_a_spend_model_without_a_finite_mean_gives_missing_bounds_not_nan(cbs):
+    """Gamma-Gamma with q <= 1 has no finite mean spend: the value's bounds of customers
+    without repeat purchases and the total's are missing with the reason, never NaN; the
+    purchases' bounds are still there."""
+    from payback.clv import GammaGammaFit
+    from payback.clv.intervals import IntervalCollector, with_bounds
+    from payback.present import Table
+
+    count = fit_bgnbd(cbs)
+    spend = GammaGammaFit(p=6.25, q=0.5, v=15.44, standard_errors={"p": 0.1, "q": 0.01, "v": 0.1})
+    x, t_x, T = _histories(cbs)
+    collect = IntervalCollector(
+        0.9, 20, 0, 52.0, lambda m, x, t, T: m.expected_purchases(52, x, t, T)
+    )
+    codes = np.arange(len(x))
+    part = collect.part("all", (count, spend), (codes, x, t_x, T), np.full(len(x), 30.0))
+    assert np.isfinite(part["purchases_low"]).all()
+    # p x + q - 1 <= 0 for customers without repeat purchases: no finite expected spend
+    assert (np.isnan(part["clv_low"]) == (x == 0)).all()
+    customers = Table(
+        pd.DataFrame(
+            {
+                "customer_id": range(len(x)),
+                "expected_purchases": 0.0,
+                "expected_spend": 0.0,
+                "clv": 0.0,
+            }
+        )
+    )
+    shown = with_bounds(customers, [part], collect)
+    assert (shown.frame.clv_low.isna() == (x == 0)).all()
+    assert "q <= 1" in shown.reasons["clv_low"]
+    totals = collect.table({"all": (1.0, 1.0)}, "USD")
+    assert totals.frame.clv_low.isna().all() and "q <= 1" in totals.reasons["clv_high"]

@@ -42,6 +42,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -113,7 +114,9 @@ def bounds(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper quantiles of ``samples`` along the first axis (NaN draws ignored)."""
     if not 0 < level < 1:
         raise InputError(f"interval level must be in (0, 1), e.g. 0.9 for 90 %, got {level}")
-    low, high = np.nanquantile(samples, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    with warnings.catch_warnings():  # a customer without a finite value in any draw: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanquantile(samples, [(1 - level) / 2, (1 + level) / 2], axis=0)
     return low, high
 
 
@@ -233,13 +236,23 @@ class IntervalCollector:
                     "purchases_low": float(p_low),
                     "purchases_high": float(p_high),
                     "clv": point[label][1],
-                    "clv_low": float(c_low),
-                    "clv_high": float(c_high),
+                    "clv_low": _finite(c_low),
+                    "clv_high": _finite(c_high),
                 }
             )
         units = {"customers": "count", **{c: "money" for c in ("clv", "clv_low", "clv_high")}}
         notes = {"interval": {"level": self.level, "draws": self.draws, "method": METHOD}}
-        return Table(pd.DataFrame(rows), units, {}, currency, notes=notes)
+        frame = pd.DataFrame(rows)
+        reasons = {c: _NO_SPEND for c in ("clv_low", "clv_high") if frame[c].isna().any()}
+        return Table(frame, units, reasons, currency, notes=notes)
+
+
+_NO_SPEND = "no drawn spend model has a finite mean (Gamma-Gamma q <= 1)"
+
+
+def _finite(value: float) -> float | None:
+    """The value, or None (missing, never NaN) when no draw gave a finite one."""
+    return float(value) if np.isfinite(value) else None
 
 
 def collector(level: float, draws: int, seed: int, periods: float, kept: float, **value):
@@ -258,12 +271,18 @@ def per_customer_bounds(spread: dict) -> dict[str, float]:
     if not spread:
         return {}
     names = ("purchases_low", "purchases_high", "future_value_low", "future_value_high")
-    return dict(zip(names, map(float, spread["per_customer"]), strict=True))
+    return dict(zip(names, map(_finite, spread["per_customer"]), strict=True))
 
 
 def with_bounds(customers: Any, parts: list[dict], collect) -> Any:
     """The per-customer table with each customer's interval (the level in the notes)."""
-    frame = customers.frame.assign(**{c: np.concatenate([p[c] for p in parts]) for c in _BOUNDS})
+    import pandas as pd
+
+    def column(name: str):  # a bound without a finite value is missing, never NaN
+        values = np.concatenate([p[name] for p in parts])
+        return pd.arrays.FloatingArray(np.nan_to_num(values), ~np.isfinite(values))
+
+    frame = customers.frame.assign(**{c: column(c) for c in _BOUNDS})
     order = [
         *customers.frame.columns[:-2],
         "expected_purchases",
@@ -275,8 +294,13 @@ def with_bounds(customers: Any, parts: list[dict], collect) -> Any:
         "clv_high",
     ]
     units = {**customers.units, "clv_low": "money", "clv_high": "money"}
+    reasons = dict(customers.reasons)
+    for name in ("clv_low", "clv_high"):
+        if frame[name].isna().any():
+            reasons[name] = reasons.get("clv", _NO_SPEND)
     notes = {"interval": {"level": collect.level, "draws": collect.draws, "method": METHOD}}
-    return replace(customers, frame=frame[list(dict.fromkeys(order))], units=units, notes=notes)
+    frame = frame[list(dict.fromkeys(order))]
+    return replace(customers, frame=frame, units=units, reasons=reasons, notes=notes)
 
 
 _BOUNDS = ("purchases_low", "purchases_high", "clv_low", "clv_high")
