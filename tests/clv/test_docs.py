@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import re
 import shlex
@@ -28,6 +29,10 @@ def workdir(tmp_path_factory):
     with open_store(folder / "shop.duckdb") as store:
         store.write(shop.tables, meta={"base_currency": shop.currency})
     _public_files(folder / "data")
+    # the UCI commands read retail.duckdb: the page's import makes it (again, idempotent)
+    imports = [c for c in COMMANDS if "--build-orders" in c]
+    with contextlib.chdir(folder):
+        assert imports and main(shlex.split(imports[0])[1:]) == 0
     return folder
 
 
@@ -42,6 +47,9 @@ def _public_files(data):
     (data / "donations").mkdir(parents=True)
     for name in ("donations.csv", "donationsSummary_rf_matrix.csv"):
         shutil.copy(here / "donations" / name, data / "donations" / name)
+    (data / "online_retail").mkdir()
+    name = "online_retail_build_orders.csv.gz"
+    shutil.copy(here / "online_retail" / name, data / "online_retail" / name)
     (data / "cdnow").mkdir()
     sample = pd.read_csv(here / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None, dtype=str)
     sample.columns = ["master_id", "customer", "date", "cds", "dollars"]

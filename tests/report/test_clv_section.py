@@ -16,7 +16,7 @@ def test_clv_section_renders_its_charts_and_table(demo_html):
     section = demo_html[demo_html.index('<section id="ltv">') :]
     section = section[: section.index("</section>")]
     ids = re.findall(r'<div class="chart" id="([^"]+)"', section)
-    assert ids == ["fig-cohorts-source", "fig-ltv-source", "fig-calibration"]
+    assert ids == ["fig-cohorts-source", "fig-cohort-triangle", "fig-ltv-source", "fig-calibration"]
     assert 'id="table-ltv-source"' in section
     assert "could not be computed" not in section
 

@@ -290,6 +290,13 @@ def predict_command(
     customers: bool = typer.Option(
         False, "--customers", help="One row per customer instead of per source."
     ),
+    interval: str = typer.Option(
+        None,
+        "--interval",
+        help="Intervals of expected purchases and value at this level, e.g. 90% (parametric "
+        "bootstrap over the fitted parameters; parameter uncertainty only).",
+    ),
+    draws: int = typer.Option(200, "--draws", help="Parameter draws of --interval."),
     as_of: str = _AS_OF,
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
@@ -311,6 +318,7 @@ def predict_command(
     payback ltv predict --customers --format csv --output clv.csv
     payback ltv predict --model auto --freq W
     payback ltv predict --model mbgnbd --penalizer 0.0001
+    payback ltv predict --interval 90%
     ```
 
     A degenerate fit (a parameter at 0 or infinity, a flat or near-singular likelihood)
@@ -320,6 +328,7 @@ def predict_command(
     months = clv.parse_horizon(horizon)
     rate = _rate(discount, "--discount")
     kept = _rate(margin, "--margin")
+    level = _rate(interval, "--interval")
     store = _open(db)
     try:
         result = clv.predict_ltv(
@@ -333,6 +342,8 @@ def predict_command(
             penalizer=penalizer,
             freq=freq,
             as_of=as_of,
+            interval=level,
+            draws=draws,
         )
     finally:
         store.close()
@@ -347,14 +358,36 @@ def predict_command(
             f"year, model {result.model}, periods {freq.upper()})"
         )
     basis = {} if customers else dict(table.notes.get("basis", {}))
-    _write(table, fmt, output, title, **({"basis": basis} if basis else {}))
+    extra = {"basis": basis} if basis else {}
+    if result.intervals is not None:  # the totals and their intervals, in the JSON document
+        extra["intervals"] = {
+            **result.intervals.notes["interval"],
+            "totals": result.intervals.frame.to_dict("records"),
+        }
+    _write(table, fmt, output, title, **extra)
     if basis and fmt.lower() == "table":
         for column, what in basis.items():
             typer.echo(f"{column}: {what}")
+    if result.intervals is not None and fmt.lower() == "table" and output is None:
+        typer.echo(_interval_lines(result.intervals, horizon))
     for source, note in result.notes.items():
         typer.echo(f"note: {source}: {note}", err=True)
     for warning in result.warnings:
         typer.echo(f"note: {warning}", err=True)
+
+
+def _interval_lines(table, horizon: str) -> str:
+    """The totals with their intervals, one line per source and the total."""
+    info = table.notes["interval"]
+    cur = f" {table.currency}" if table.currency else ""
+    lines = [f"{info['level']:.0%} intervals ({info['draws']} draws, {info['method']}):"]
+    for row in table.frame.itertuples():
+        lines.append(
+            f"  {row.source}: {row.customers:,} customers, {row.expected_purchases:,.0f} purchases "
+            f"over {horizon} ({row.purchases_low:,.0f} to {row.purchases_high:,.0f}), value "
+            f"{row.clv:,.0f}{cur} ({row.clv_low:,.0f} to {row.clv_high:,.0f})"
+        )
+    return "\n".join(lines)
 
 
 @ltv_app.command("cohorts")
@@ -364,6 +397,21 @@ def cohorts_command(
     ),
     max_months: int = typer.Option(
         None, "--max-months", help="Show months since acquisition 0..N only."
+    ),
+    triangle: bool = typer.Option(
+        False,
+        "--triangle",
+        help="One row per acquisition month, one column per month since (m0, m1, ...): "
+        "cumulative revenue per acquired customer, with the pooled row and the share of "
+        "customers observed that long; paste-ready with --format csv.",
+    ),
+    value: str = typer.Option(
+        "revenue_per_customer",
+        "--value",
+        help="--triangle cells: revenue_per_customer (cumulative) or retention.",
+    ),
+    min_customers: int = typer.Option(
+        30, "--min-customers", help="--triangle: cohorts smaller than this are flagged small."
     ),
     as_of: str = _AS_OF,
     fmt: str = _FORMAT,
@@ -381,15 +429,36 @@ def cohorts_command(
     payback ltv cohorts
     payback ltv cohorts --by channel --max-months 12
     payback ltv cohorts --by partner --format csv --output partner_cohorts.csv
+    payback ltv cohorts --triangle --max-months 12 --format csv --output triangle.csv
     ```
     """
 
+    if triangle and by.lower() != "month":
+        raise InputError(f"--triangle has one row per acquisition month: drop --by {by}")
     store = _open(db)
     try:
-        table = clv.cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
+        if triangle:
+            from payback.clv.triangle import cohort_triangle
+
+            table = cohort_triangle(
+                store,
+                value=value,
+                max_months=max_months,
+                min_customers=min_customers,
+                as_of=as_of,
+            )
+        else:
+            table = clv.cohort_ltv(store, by.lower(), max_months=max_months, as_of=as_of)
+        if table.frame.empty:
+            from payback.ingest.build_orders import orders_missing_note
+
+            note = orders_missing_note(store)
+            if note:
+                typer.echo(f"warning: {note}", err=True)
     finally:
         store.close()
-    _write(table, fmt, output, f"cohort LTV by {by}")
+    title = f"cohort triangle: {value} by months since acquisition" if triangle else ""
+    _write(table, fmt, output, title or f"cohort LTV by {by}")
 
 
 @ltv_app.command("check")

@@ -28,6 +28,9 @@ Examples:
     payback import fx-rates rates.csv
 
     payback import sessions metrica_visits.tsv --goals goals.toml
+    payback import order-items online_retail.csv.gz --currency GBP --build-orders --map
+    order_id=InvoiceNo,product_id=StockCode,quantity=Quantity,price=UnitPrice,
+    customer_id=CustomerID,time=InvoiceDate,country=Country
 """
 
 
@@ -108,6 +111,13 @@ def import_command(
         help="Accept a file with a header but no data rows (nothing is imported); "
         "otherwise it is an error.",
     ),
+    build_orders: bool = typer.Option(
+        False,
+        "--build-orders",
+        help="order-items: also build the orders table from the lines (one order per order "
+        "id; --map names customer_id, time and country in the lines; cancellations reduce "
+        "the customer's latest sales and are recorded as returned orders).",
+    ),
     progress: bool = typer.Option(
         None,
         "--progress/--no-progress",
@@ -136,15 +146,21 @@ def import_command(
     from payback.ingest.api import import_file
     from payback.store import default_db_path, open_store
 
+    run, what = import_file, (kind,)
+    if build_orders:
+        from payback.ingest.build_orders import build_orders_import, check_kind
+
+        check_kind(kind)
+        run, what = build_orders_import, ()  # the lines, then the orders built from them
     target = Path(db if db is not None else default_db_path())
     new = str(target) != ":memory:" and not target.exists()
     store = open_store(db, wait=lock_timeout)
     # another import may have created the file while this one waited for its lock
     new = new and not _written(store)
     try:
-        result = import_file(
+        result = run(
             store,
-            kind,
+            *what,
             file,
             platform=platform,
             mapping=mapping or None,

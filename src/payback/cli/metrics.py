@@ -108,9 +108,12 @@ def metrics_command(
             hierarchy=not flat,
             as_arrow=as_arrow,
         )
+        from payback.ingest.build_orders import orders_missing_note
+
+        lines_only = orders_missing_note(store) if engine == "duckdb" else None
     finally:
         store.close()
-    for warning in result.warnings:
+    for warning in [*result.warnings, *([lines_only] if lines_only else [])]:
         typer.echo(f"warning: {warning}", err=True)
     if as_arrow:
         write_arrow(result.to_arrow(), output)

@@ -48,6 +48,7 @@ from payback.clv.selection import ModelChoice, choose_model
 from payback.clv.sources import LTVPrediction, ltv_by_source, predict_ltv
 from payback.clv.summary import customer_summary, summarize, summary_expr
 from payback.clv.transactions import read_transactions, summary_from_transactions
+from payback.clv.triangle import cohort_triangle
 from payback.clv.value import customer_lifetime_value, new_customer_value
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "choose_model",
     "cohort_expr",
     "cohort_ltv",
+    "cohort_triangle",
     "compress",
     "confirmed_orders",
     "customer_lifetime_value",

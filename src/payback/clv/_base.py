@@ -29,6 +29,10 @@ class ModelFit:
         Customers the model was fitted on (the sum of the weights).
     penalizer : float
         L2 penalty used (0 = plain maximum likelihood).
+    log_covariance : tuple of tuples of float
+        Covariance of the log-parameters (inverse observed information, in
+        ``param_names`` order); empty for a fit made from given parameters. The intervals
+        of :mod:`payback.clv.intervals` draw parameters from it.
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
@@ -38,6 +42,7 @@ class ModelFit:
     log_likelihood: float = math.nan
     n_customers: float = 0.0
     penalizer: float = 0.0
+    log_covariance: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         # frozen all the way down: a read-only copy, not the caller's dict
@@ -92,6 +97,7 @@ class ModelFit:
             log_likelihood=res.log_likelihood,
             n_customers=res.n_customers,
             penalizer=res.penalizer,
+            log_covariance=res.log_covariance,
         )
 
     def _as(self, *values):

@@ -95,6 +95,8 @@ class MLEResult:
     n_iterations: int
     n_customers: float
     penalizer: float
+    #: covariance of the log-parameters (the inverse observed information), row by row
+    log_covariance: tuple[tuple[float, ...], ...] = ()
 
 
 def dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -313,4 +315,5 @@ def maximize(
         n_iterations=int(res.nit),
         n_customers=float(n_customers),
         penalizer=float(penalizer),
+        log_covariance=tuple(tuple(float(v) for v in row) for row in cov_phi),
     )

@@ -44,6 +44,7 @@ from payback.clv.cohorts import (
 )
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma, zero_spend_note
+from payback.clv.intervals import DEFAULT_DRAWS, collector, per_customer_bounds, with_bounds
 from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
 from payback.clv.selection import ModelChoice, alternatives, choose_model
@@ -86,6 +87,10 @@ class LTVPrediction:
         The count model used (``auto`` resolved).
     model_choice : ModelChoice, optional
         With ``model="auto"``: the candidates' holdout comparison.
+    intervals : payback.present.Table, optional
+        With ``interval``: expected purchases and CLV summed per source and in total,
+        with their interval (:mod:`payback.clv.intervals`; ``notes["interval"]`` says
+        the level, draws and method).
     """
 
     customers: Table
@@ -95,6 +100,7 @@ class LTVPrediction:
     warnings: tuple[str, ...] = ()
     model: str = "bgnbd"
     model_choice: ModelChoice | None = None
+    intervals: Table | None = None
 
 
 def _customer_table(store, by: str | None, as_of: Any, freq: str = "D") -> pd.DataFrame:
@@ -104,9 +110,12 @@ def _customer_table(store, by: str | None, as_of: Any, freq: str = "D") -> pd.Da
     acq = acq.select("customer_id", "first_order_revenue", source=source)
     frame = store.execute(summary.join(acq, "customer_id").order_by("customer_id"))
     if frame.empty:
+        from payback.ingest.build_orders import orders_missing_note
+
         raise InputError(
-            "no confirmed orders in the store: import orders (`payback import orders FILE`) "
-            "or run `payback demo` first"
+            orders_missing_note(store)
+            or "no confirmed orders in the store: import orders (`payback import orders "
+            "FILE`) or run `payback demo` first"
         )
     return frame
 
@@ -187,6 +196,9 @@ def predict_ltv(
     penalizer: float = 0.0,
     freq: str = "D",
     as_of: Any = None,
+    interval: float | None = None,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
 ) -> LTVPrediction:
     """Per-customer and per-source predicted LTV from the store's confirmed orders.
 
@@ -217,6 +229,11 @@ def predict_ltv(
         week or month are one purchase.
     as_of : date, optional
         End of observation (default: the last confirmed order).
+    interval : float, optional
+        Level of intervals (0.9 = 90 %) for expected purchases and CLV: per customer
+        (``*_low``/``*_high`` columns), per source and in total
+        (:attr:`LTVPrediction.intervals`); a parametric bootstrap of ``draws`` parameter
+        sets from the fits (``seed``), :mod:`payback.clv.intervals`.
 
     Returns
     -------
@@ -290,6 +307,11 @@ def predict_ltv(
     groups = frame.groupby("source", dropna=False, sort=True)
     rows = []
     parts = []
+    periods = horizon_months * 365.25 / 12 / DAYS_PER_UNIT[step]  # in the model's unit
+    value = {"horizon_months": horizon_months, "unit": step}
+    value["annual_discount_rate"] = annual_discount_rate
+    collect = None if interval is None else collector(interval, draws, seed, periods, kept, **value)
+    point: dict[str, tuple[float, float]] = {}
     for source, part in groups:
         key = None if pd.isna(source) else source
         label = "(none)" if key is None else str(key)
@@ -325,7 +347,6 @@ def predict_ltv(
         clv = kept * spend.filled(0.0) * per_spend  # customer_lifetime_value's formula
         if missing.any() or spend_fit.mean_spend is None:
             no_spend[label] = spend_fit.spend_reason([0.0, *x])
-        periods = horizon_months * 365.25 / 12 / DAYS_PER_UNIT[step]  # in the model's unit
         alive = count_fit.p_alive(ux, ut, uT)[codes]
         purchases = count_fit.expected_purchases(periods, ux, ut, uT)[codes]
         parts.append(
@@ -339,6 +360,12 @@ def predict_ltv(
                 "missing": missing,
             }
         )
+        spread = {}
+        if collect is not None:
+            money = part.monetary_value.fillna(0).to_numpy(float)
+            spread = collect.part(label, fit, (codes, ux, ut, uT), money)
+            parts[-1].update({k: v for k, v in spread.items() if k != "per_customer"})
+            point[label] = (float(purchases.sum()), float(clv.sum()))
         mean_spend = spend_fit.mean_spend
         predicted = (
             None
@@ -362,6 +389,7 @@ def predict_ltv(
                 "expected_purchases_per_customer": float(purchases.mean()),
                 "p_alive": float(alive.mean()),
                 "model_fit": how,
+                **per_customer_bounds(spread),
             }
         )
     customers = _customer_rows(frame, parts)
@@ -379,6 +407,9 @@ def predict_ltv(
     currency = store.base_currency
     by_source = replace(by_source, units=_SOURCE_UNITS, reasons=reasons, currency=currency)
     customers = Table(customers, _CUSTOMER_UNITS, customer_reasons, currency)
+    if collect is not None:
+        customers = with_bounds(customers, parts, collect)
+        by_source = replace(by_source, notes={**by_source.notes, **customers.notes})
     return LTVPrediction(
         customers=customers,
         by_source=by_source,
@@ -387,6 +418,7 @@ def predict_ltv(
         warnings=tuple(warnings),
         model=model,
         model_choice=choice,
+        intervals=None if collect is None else collect.table(point, currency),
     )
 
 
@@ -415,6 +447,8 @@ def _auto_fit(store, frame, choice: ModelChoice, penalizer, freq, as_of, warning
 
 _SOURCE_UNITS = {
     "customers": "count",
+    "future_value_low": "money",
+    "future_value_high": "money",
     "predicted_ltv": "money",
     "historical_ltv": "money",
     "historical_margin_ltv": "money",
@@ -539,10 +573,15 @@ def _with_history(store, by_source, by, horizon_months, as_of, margin=None) -> T
         "historical_margin_ltv",
         "predicted_ltv",
         "future_value_per_customer",
+        "future_value_low",
+        "future_value_high",
         "expected_purchases_per_customer",
+        "purchases_low",
+        "purchases_high",
         "p_alive",
         "model_fit",
     ]
+    cols = [c for c in cols if c in by_source]  # the bounds with an interval only
     return Table(by_source[cols], reasons=reasons, notes={"basis": basis(margin)})
 
 

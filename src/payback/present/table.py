@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pandas is imported by whoever builds a frame
     import pandas as pd
 
 #: The keys of :attr:`Table.notes` that payback writes.
-NOTE_KEYS = ("basis", "chi_square", "by")
+NOTE_KEYS = ("basis", "chi_square", "by", "interval")
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -52,7 +52,8 @@ class Table:
     notes : mapping of str to object
         What a result says beyond its columns, by name (:data:`NOTE_KEYS`): ``basis``
         (column -> what its money is computed on: ``revenue`` or a margin),
-        ``chi_square`` (a goodness-of-fit total), ``by`` (the grain of a cohort table).
+        ``chi_square`` (a goodness-of-fit total), ``by`` (the grain of a cohort table),
+        ``interval`` (level, draws and method of the intervals of a prediction).
 
     The mappings are read-only copies; a table pickles (for worker processes and caches).
     ``eq`` is identity: two tables are the same result, not the same values (compare

@@ -318,6 +318,19 @@ def _source_table(table, currency: str | None, by: str = "platform") -> TableVie
     return TableView("table-ltv-source", title, columns, tuple(rows))
 
 
+def _triangle_view(store, currency: str | None) -> Any:
+    """The cohort triangle's heatmap (:mod:`payback.report.clv_triangle`)."""
+    from payback.clv.triangle import cohort_triangle
+    from payback.report.build import FigureView
+    from payback.report.clv_triangle import TRIANGLE_MONTHS, triangle_figure
+
+    table = cohort_triangle(store, max_months=TRIANGLE_MONTHS)
+    title = "Cohort triangle: cumulative revenue per acquired customer by acquisition month"
+    return FigureView(
+        "fig-cohort-triangle", title, charts.figure_json(triangle_figure(table, currency))
+    )
+
+
 def build_clv_section(
     store,
     start: dt.date | None = None,
@@ -345,6 +358,7 @@ def build_clv_section(
             f"Cohort LTV by acquisition {by}",
             charts.figure_json(cohort_figure(by_source, currency)),
         ),
+        _triangle_view(store, currency),
         FigureView(
             "fig-ltv-source",
             f"Predicted CLV and CAC by acquisition {by}",
