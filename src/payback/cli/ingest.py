@@ -28,6 +28,7 @@ Examples:
     payback import fx-rates rates.csv
 
     payback import sessions metrica_visits.tsv --goals goals.toml
+
     payback import order-items online_retail.csv.gz --currency GBP --build-orders --map
     order_id=InvoiceNo,product_id=StockCode,quantity=Quantity,price=UnitPrice,
     customer_id=CustomerID,time=InvoiceDate,country=Country
