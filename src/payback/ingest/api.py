@@ -50,7 +50,7 @@ from payback.errors import (
     PaybackError,
     is_disk_full,
 )
-from payback.ingest import attribution, fx, ledger, stage
+from payback.ingest import attribution, fx, ledger, results, stage
 from payback.ingest.currencies import is_currency
 from payback.ingest.options import (
     check_names,
@@ -467,6 +467,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         data, layout, plan, text=raw.format != "parquet", columns=raw.columns
     )
     warnings += skipped
+    warnings += results.mixed_results(data, plan)
     if raw.footer:
         shown = "; ".join(strip_quotes(f) for f in raw.footer[:2] if strip_quotes(f))
         warnings.append(f"{len(raw.footer)} footer line(s) skipped: {shown}")
