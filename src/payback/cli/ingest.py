@@ -26,6 +26,8 @@ Examples:
     payback import leads leads.csv --dedupe-window 24h
 
     payback import fx-rates rates.csv
+
+    payback import orders shop.xlsx --sheet Orders
 """
 
 
@@ -34,7 +36,9 @@ def import_command(
         ..., help=f"What the file holds: {', '.join(KINDS)}.", show_default=False
     ),
     file: str = typer.Argument(
-        ..., help="CSV, TSV (also .gz) or Parquet file.", show_default=False
+        ...,
+        help="CSV, TSV (also .gz), Parquet or spreadsheet (.xlsx, .xlsm, .xlsb, .xls, .ods) file.",
+        show_default=False,
     ),
     platform: str = typer.Option(
         "auto",
@@ -111,6 +115,11 @@ def import_command(
         help="Progress bar (default: on for files of 50 MB or more).",
         show_default=False,
     ),
+    sheet: str = typer.Option(
+        None,
+        "--sheet",
+        help="Spreadsheets: the sheet to read (default the first one).",
+    ),
     db: str = options.DB,
     lock_timeout: float = options.LOCK_TIMEOUT,
 ) -> None:
@@ -150,6 +159,7 @@ def import_command(
             status_map=status_map or None,
             allow_empty=allow_empty,
             progress=progress,
+            sheet=sheet,
         )
     except BaseException:
         store.close()

@@ -50,7 +50,7 @@ from payback.errors import (
     PaybackError,
     is_disk_full,
 )
-from payback.ingest import attribution, fx, ledger, results, stage
+from payback.ingest import attribution, fx, ledger, results, spreadsheets, stage
 from payback.ingest.currencies import is_currency
 from payback.ingest.options import (
     check_names,
@@ -213,6 +213,7 @@ def import_file(
     status_map: Mapping[str, str] | str | Iterable[str] | None = None,
     allow_empty: bool = False,
     progress: bool | None = None,
+    sheet: str | None = None,
 ) -> ImportResult:
     """Import one CSV/TSV/Parquet file into the store, all or nothing.
 
@@ -224,7 +225,7 @@ def import_file(
         ``ads``, ``orders``, ``leads``, ``order-items``, ``customers``, ``costs``,
         ``partner-claims``, ``subscriptions`` or ``fx-rates``.
     path : str or Path
-        The file (``.csv``, ``.tsv``, ``.txt``, ``.csv.gz``, ``.parquet``).
+        The file (``.csv``, ``.tsv``, ``.txt``, ``.csv.gz``, ``.parquet``, ``.xlsx``).
     platform : str
         ``auto`` (recognise Google/Meta/Microsoft/Yandex exports), a layout name, or
         ``generic``.
@@ -256,6 +257,9 @@ def import_file(
         Accept a file without data rows (nothing is imported); otherwise it is an error.
     progress : bool, optional
         Show a progress bar (default: for files of 50 MB or more).
+    sheet : str, optional
+        The sheet of a workbook (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``) to
+        read; default its first sheet. Each sheet is its own import in the ledger.
 
     Returns
     -------
@@ -292,8 +296,12 @@ def import_file(
         "date_format": date_format,
         "decimal_comma": decimal_comma or None,
         "allow_empty": allow_empty or None,
+        "sheet": sheet,
     }
     peek = peek_file(path)
+    if sheet is not None and peek.format != "xlsx":
+        raise InputError(f"--sheet applies to spreadsheets (.xlsx ...); {path} is {peek.format}")
+    options["sheet"] = sheet
     options["record"] = {
         "kind": kind,
         "options": {k: v for k, v in given.items() if v is not None},
@@ -327,8 +335,29 @@ def _disk_full(store: Store, path: Path) -> DiskFullError:
     )
 
 
+_OTHER_SHEET = "name the sheet that holds the data with --sheet NAME"
+
+
 def _read(path: Path, peek, table: Table, platform: str, options, bar) -> tuple[RawFile, Layout]:
     """Read the file and recognise its layout."""
+    if peek.format == "xlsx":
+        bar.phase(f"Reading {path.name}")
+        sheet = spreadsheets.read_sheet(path, options["sheet"])
+        if not sheet.rows:
+            raise DataError(f"sheet {sheet.name!r} is empty", file=str(path), fix=_OTHER_SHEET)
+        found = detect_layout(
+            sheet.lines,
+            kind=table.kind,
+            platform=platform,
+            mapping=options["mapping"],
+            table=table,
+            file=sheet.label,
+        )
+        # each sheet is its own import: another sheet of the workbook supersedes nothing
+        options["record"]["hash"] += f"#{sheet.name}"
+        return spreadsheets.raw_file(sheet, found.header_index, found.layout.is_footer), (
+            found.layout
+        )
     if peek.format == "parquet":
         raw = read_parquet(path, bar)
         layout = next(
@@ -454,7 +483,7 @@ def _options(table, mapping, set_values, currency, money_units, source_map, wind
 
 # -- the import, step by step -----------------------------------------------------------------
 def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar) -> ImportResult:
-    file = str(raw.path)
+    file = raw.label
     problems = Problems(file, columns=raw.columns)
     warnings: list[str] = []
     stage.report_malformed(raw, problems)
@@ -546,7 +575,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         store,
         table.name,
         rows,
-        path=raw.path.resolve(),
+        path=_ledger_path(raw),
         content_hash=options["record"]["hash"],
         kind=options["record"]["kind"],
         options=options["record"]["options"],
@@ -584,6 +613,12 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         replaced=record.replaced,
         supersedes=tuple((i, superseded[i]) for i in record.supersedes),
     )
+
+
+def _ledger_path(raw: RawFile) -> Path:
+    """The file as the ledger records it; a workbook's sheet after a ``#``."""
+    path = raw.path.resolve()
+    return path if raw.sheet is None else path.with_name(f"{path.name}#{raw.sheet}")
 
 
 def _no_rows(file: str, skipped: list[str]) -> DataError:
