@@ -28,6 +28,8 @@ Examples:
     payback import fx-rates rates.csv
 
     payback import orders shop.xlsx --sheet Orders
+
+    payback import ads meta_export.csv --keep "Post shares"
 """
 
 
@@ -120,6 +122,13 @@ def import_command(
         "--sheet",
         help="Spreadsheets: the sheet to read (default the first one).",
     ),
+    keep: list[str] = typer.Option(
+        None,
+        "--keep",
+        help="Ads: keep an extra numeric column for your own metrics (repeat it): HEADER "
+        "('Post shares' is kept as post_shares) or name=HEADER. Stored in ad_extras.",
+    ),
+    metrics_file: str = options.METRICS_FILE,
     db: str = options.DB,
     lock_timeout: float = options.LOCK_TIMEOUT,
 ) -> None:
@@ -134,7 +143,10 @@ def import_command(
     recorded: `payback imports` lists them, `payback imports undo ID` takes one back.
     """
     from payback.ingest.api import import_file
+    from payback.metrics.custom import metrics_file_path
     from payback.store import default_db_path, open_store
+
+    declared = metrics_file_path(metrics_file) if kind == "ads" else None
 
     target = Path(db if db is not None else default_db_path())
     new = str(target) != ":memory:" and not target.exists()
@@ -160,6 +172,8 @@ def import_command(
             allow_empty=allow_empty,
             progress=progress,
             sheet=sheet,
+            keep=keep or None,
+            metrics_file=declared,
         )
     except BaseException:
         store.close()

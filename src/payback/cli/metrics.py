@@ -21,6 +21,8 @@ Examples:
     payback metrics --by keyword --flat --metrics clicks,orders,cpo
 
     payback metrics --list
+
+    payback metrics --by campaign --metrics cost,cost_per_share --metrics-file my-metrics.toml
 """
 
 
@@ -71,6 +73,7 @@ def metrics_command(
     list_: bool = typer.Option(
         False, "--list", help="List the metric catalogue with formulas and exit."
     ),
+    metrics_file: str = options.METRICS_FILE,
 ) -> None:
     """CPO, CPA, DRR, ROMI and more at any grain, as ratios of sums, with totals rows.
 
@@ -82,11 +85,13 @@ def metrics_command(
     every row (orders, revenue, new customers of the whole shop).
     """
     from payback.metrics.catalogue import DEFAULT_METRICS
+    from payback.metrics.custom import use_metrics_file
     from payback.metrics.engine import catalogue_frame, compute_metrics
     from payback.output import write_arrow, write_frame
     from payback.spark import copy_to_spark
     from payback.store import open_store
 
+    use_metrics_file(metrics_file)
     if list_:
         write_frame(catalogue_frame(), fmt, output, title="payback metrics")
         return

@@ -50,7 +50,7 @@ from payback.errors import (
     PaybackError,
     is_disk_full,
 )
-from payback.ingest import attribution, fx, ledger, results, spreadsheets, stage
+from payback.ingest import attribution, extras, fx, ledger, results, spreadsheets, stage
 from payback.ingest.currencies import is_currency
 from payback.ingest.options import (
     check_names,
@@ -115,6 +115,8 @@ class ImportResult:
     supersedes : tuple of (int, int)
         Earlier imports of the same file (path or content) taken out first, with their
         rows: (import id, rows).
+    kept : tuple of (str, str)
+        Extra columns kept in ``ad_extras``: (name, the file's header).
     """
 
     kind: str
@@ -136,6 +138,7 @@ class ImportResult:
     import_id: int | None = None
     replaced: tuple[ledger.Replaced, ...] = ()
     supersedes: tuple[tuple[int, int], ...] = ()
+    kept: tuple[tuple[str, str], ...] = ()
 
     def lines(self) -> list[tuple[str, str]]:
         """(label, value) pairs for a human summary."""
@@ -151,6 +154,9 @@ class ImportResult:
             ("dates", span),
             ("columns", ", ".join(f"{c}={s}" for c, s in self.columns)),
         ]
+        if self.kept:
+            kept = ", ".join(f"{n}={h}" for n, h in self.kept)
+            out.append(("kept", f"{kept} (in {extras.TABLE})"))
         if self.unattributed is not None:
             out.append(("without attribution", f"{self.unattributed:,}"))
         if self.duplicates_marked:
@@ -214,6 +220,8 @@ def import_file(
     allow_empty: bool = False,
     progress: bool | None = None,
     sheet: str | None = None,
+    keep: Mapping[str, str] | str | Iterable[str] | None = None,
+    metrics_file: str | Path | None = None,
 ) -> ImportResult:
     """Import one CSV/TSV/Parquet file into the store, all or nothing.
 
@@ -260,6 +268,13 @@ def import_file(
     sheet : str, optional
         The sheet of a workbook (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``) to
         read; default its first sheet. Each sheet is its own import in the ledger.
+    keep : mapping or list of str, optional
+        Ads: extra numeric columns to keep in ``ad_extras`` (:mod:`payback.ingest.extras`):
+        headers (``"Post shares"`` is kept as ``post_shares``) or ``name=header`` pairs.
+        A header the file lacks is an error.
+    metrics_file : path, optional
+        Ads: a metrics file (:mod:`payback.metrics.custom`); the extra columns it declares
+        are kept when the file has them.
 
     Returns
     -------
@@ -285,6 +300,13 @@ def import_file(
     options["decimal_point"] = bool(decimal_point)
     options["status_map"] = status_options(table, status_map, options["set"])
     options["allow_empty"] = bool(allow_empty)
+    from payback.metrics.custom import keep_option, read_metrics_file
+
+    options["keep"] = keep_option(keep)
+    options["declared"] = read_metrics_file(metrics_file).keep if metrics_file else {}
+    if table.name != "ad_stats":
+        options["declared"] = {}
+    extras.check_kind(table, options["keep"], options["declared"])
     given = {
         "platform": platform if platform != "auto" else None,
         "mapping": options["mapping"] or None,
@@ -297,6 +319,7 @@ def import_file(
         "decimal_comma": decimal_comma or None,
         "allow_empty": allow_empty or None,
         "sheet": sheet,
+        "keep": ",".join(f"{k}={v}" for k, v in options["keep"].items()) or None,
     }
     peek = peek_file(path)
     if sheet is not None and peek.format != "xlsx":
@@ -487,6 +510,9 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     problems = Problems(file, columns=raw.columns)
     warnings: list[str] = []
     stage.report_malformed(raw, problems)
+    kept = extras.chosen(raw.columns, options["keep"], options["declared"], file)
+    table = extras.extended(table, kept)
+    options = {**options, "mapping": {**options["mapping"], **extras.mapping(kept)}}
     plan = _plan(table, raw, layout, options, file)
     check_plan(raw, plan, options)
     warnings += plan.notes
@@ -570,6 +596,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     date_min, date_max = _date_span(con, table, relation, columns)
     bar.phase(f"Writing {table.name}")
     rows = _final_rows(con, relation, columns, ordered)
+    rows, companions, columns = extras.split(rows, columns)
     meta = {"base_currency": outcome.base} if outcome.new_base and outcome.base else {}
     record, in_store = ledger.write_import(
         store,
@@ -581,6 +608,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         options=options["record"]["options"],
         rows_read=rows_read,
         meta=meta,
+        companions=companions,
     )
     if record.replaced:
         warnings.append(
@@ -603,8 +631,11 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         date_min=date_min,
         date_max=date_max,
         columns=tuple(
-            (c, plan.sources[c].describe) for c in table.column_names if c in plan.sources
+            (c, plan.sources[c].describe)
+            for c in table.column_names
+            if c in plan.sources and not c.startswith(extras.PREFIX)
         ),
+        kept=tuple(kept.items()),
         conversions=outcome.conversions,
         duplicates_marked=duplicates,
         unattributed=unattributed,
