@@ -341,7 +341,6 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         AD_STATS,
-        AD_EXTRAS,
         ORDERS,
         LEADS,
         ORDER_ITEMS,
@@ -350,6 +349,7 @@ TABLES: dict[str, Table] = {
         PARTNER_CLAIMS,
         SUBSCRIPTIONS,
         FX_RATES,
+        AD_EXTRAS,
     )
 }
 

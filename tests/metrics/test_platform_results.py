@@ -9,6 +9,7 @@ orders, and a small Ads Manager export with the headline "Results" column.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -113,3 +114,29 @@ def test_meta_results_column_is_the_platforms_conversions(tmp_path):
     assert frame.loc["Sales", "cost_per_result"] == pytest.approx(15.0)
     assert frame.loc["Traffic", "cost_per_result"] == pytest.approx(0.25)
     assert frame.loc["Sales", "platform_roas"] == pytest.approx(7.0)
+
+
+def test_yandex_goal_columns_add_up_to_the_platforms_results():
+    path = Path(__file__).resolve().parents[1] / "data" / "ingest" / "yandex_goals_report.tsv"
+    store = open_store(":memory:")
+    result = import_file(store, "ads", path, currency="RUB")
+    assert result.platform == "yandex"
+    assert dict(result.columns)["conversions"] == "Conversions"
+    assert result.warnings[0] == (
+        "conversions are the sum of 2 goal column(s) (goals 2718281, 3141592); revenue is the "
+        "sum of 2 goal column(s) (goals 2718281, 3141592)"
+    )
+    got = compute_metrics(store, by="ad_group", metrics=SIDE_BY_SIDE)
+    frame = got.frame[~got.frame.is_total].set_index("ad_group")
+
+    tsv = pd.read_csv(path, sep="\t", skiprows=1, skipfooter=1, engine="python", na_values="--")
+    goals = tsv.filter(like="Conversions_").sum(axis=1, min_count=1)
+    value = tsv.filter(like="Revenue_").sum(axis=1, min_count=1) / 1e6
+    tsv = tsv.assign(results=goals, value=value, cost=tsv.Cost / 1e6)
+    sums = tsv.groupby("AdGroupName")[["cost", "results", "value"]].sum(min_count=1)
+    sneakers = sums.loc["Sneakers"]
+    assert (sneakers.results, sneakers.value) == (14, 20_900)
+    assert frame.loc["Sneakers", "cost_per_result"] == pytest.approx(sneakers.cost / 14)
+    assert frame.loc["Sneakers", "platform_roas"] == pytest.approx(20_900 / sneakers.cost)
+    assert frame.loc["Boots", "cost_per_result"] is pd.NA  # no goal reached
+    assert got.reasons["cost_per_result"].startswith("the platform reported no conversions")

@@ -366,7 +366,7 @@ def _read(path: Path, peek, table: Table, platform: str, options, bar) -> tuple[
     if peek.format == "xlsx":
         bar.phase(f"Reading {path.name}")
         sheet = spreadsheets.read_sheet(path, options["sheet"])
-        if not sheet.rows:
+        if not sheet.height:
             raise DataError(f"sheet {sheet.name!r} is empty", file=str(path), fix=_OTHER_SHEET)
         found = detect_layout(
             sheet.lines,
@@ -510,6 +510,11 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     problems = Problems(file, columns=raw.columns)
     warnings: list[str] = []
     stage.report_malformed(raw, problems)
+    goals, notes = results.goal_columns(raw.table, layout.name)
+    if notes:  # Yandex Direct per-goal columns: their sums are the platform's results
+        added = tuple(c for c in goals.column_names[raw.table.num_columns :])
+        raw = replace(raw, table=goals, columns=raw.columns + added)
+        warnings += notes
     kept = extras.chosen(raw.columns, options["keep"], options["declared"], file)
     table = extras.extended(table, kept)
     options = {**options, "mapping": {**options["mapping"], **extras.mapping(kept)}}

@@ -109,29 +109,63 @@ def cell_text(value: Any) -> str:
 
 
 def _column_text(values: Sequence[Any]) -> list[str]:
-    """One column's cells as text; a column of text cells is taken as it is."""
-    if all(type(v) is str for v in values):
+    """One column's cells as text. A column of text is taken as it is, one of numbers (or
+    of days) is cast by Arrow at once (``1200.0`` -> ``1200``), any other cell by cell."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
         return list(values)
+    if kinds == {float}:
+        return number_text(pa.array(values, pa.float64())).to_pylist()
+    if kinds == {dt.date}:
+        return pa.array(values).cast(pa.string()).to_pylist()
     return [cell_text(v) for v in values]
+
+
+def number_text(values: pa.Array) -> pa.Array:
+    """Floats as the text :func:`cell_text` gives, for a whole column at once (nulls
+    stay null): Arrow's cast, except where it would write an exponent.
+
+    >>> number_text(pa.array([1200.0, 44.4, 11_900_000_000.0, None])).to_pylist()
+    ['1200', '44.4', '11900000000', None]
+    """
+    import pyarrow.compute as pc
+
+    text = values.cast(pa.string())
+    odd = pc.fill_null(pc.match_substring(text, "e"), False)
+    if not pc.any(odd).as_py():
+        return text
+    fixed = [
+        cell_text(v) if flag else t
+        for v, t, flag in zip(values.to_pylist(), text.to_pylist(), odd.to_pylist(), strict=True)
+    ]
+    return pa.array(fixed, pa.string())
 
 
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet of a workbook, every cell as text.
+    """One sheet of a workbook, every cell as text, column by column.
 
     Attributes
     ----------
     path : Path
     name : str
         The sheet's name.
-    rows : list of list of str
-        Row ``i`` is the spreadsheet's row ``i + 1`` (empty rows kept), trailing empty
-        rows dropped.
+    columns : list of list of str
+        ``columns[j][i]`` is the cell of column ``j`` in the spreadsheet's row ``i + 1``
+        (empty rows kept), trailing empty rows dropped.
     """
 
     path: Path
     name: str
-    rows: list[list[str]]
+    columns: list[list[str]]
+
+    @property
+    def height(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def row(self, index: int) -> list[str]:
+        """The 0-based row ``index``, trailing empty cells dropped."""
+        return _trim([c[index] for c in self.columns])
 
     @property
     def label(self) -> str:
@@ -143,8 +177,8 @@ class Sheet:
         """The first rows as CSV lines, for the layout recognition of text files."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        for row in self.rows[:PEEK_ROWS]:
-            writer.writerow(_trim(row))
+        for i in range(min(self.height, PEEK_ROWS)):
+            writer.writerow(self.row(i))
         return tuple(out.getvalue().splitlines())
 
 
@@ -209,12 +243,13 @@ def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
     if not values:
         return Sheet(path, name, [])
     width = max(len(r) for r in values)
-    padded = [list(r) + [""] * (width - len(r)) if len(r) < width else r for r in values]
-    columns = [_column_text(col) for col in zip(*padded, strict=True)]
-    rows = [list(r) for r in zip(*columns, strict=True)]
-    while rows and not any(c.strip() for c in rows[-1]):
-        rows.pop()
-    return Sheet(path, name, rows)
+    if any(len(r) < width for r in values):
+        values = [list(r) + [""] * (width - len(r)) for r in values]
+    columns = [_column_text(col) for col in zip(*values, strict=True)]
+    height = len(values)
+    while height and not any(c[height - 1].strip() for c in columns):
+        height -= 1
+    return Sheet(path, name, [c[:height] for c in columns] if height < len(values) else columns)
 
 
 def raw_file(
@@ -231,7 +266,7 @@ def raw_file(
     DataError
         For a value right of the header's last column (names sheet, row and column).
     """
-    header = _trim(sheet.rows[header_index]) if header_index < len(sheet.rows) else []
+    header = sheet.row(header_index) if header_index < sheet.height else []
     if not header:
         raise DataError(
             f"sheet {sheet.name!r} has no header row",
@@ -241,28 +276,30 @@ def raw_file(
             fix="put the column names in the first row, or name the sheet with --sheet",
         )
     columns = unique_names(header)
-    body = sheet.rows[header_index + 1 :]
-    footer: list[str] = []
-    while body and _is_footer_row(body[-1], is_footer):
-        footer.insert(0, body.pop()[0])
     width = len(header)
-    for offset, row in enumerate(body):
-        extra = next((i for i in range(width, len(row)) if row[i].strip()), None)
+    end = sheet.height
+    footer: list[str] = []
+    while end > header_index + 1 and _is_footer_row(sheet.row(end - 1), is_footer):
+        footer.insert(0, sheet.columns[0][end - 1])
+        end -= 1
+    first = header_index + 1
+    for j in range(width, len(sheet.columns)):
+        extra = next((i for i in range(first, end) if sheet.columns[j][i].strip()), None)
         if extra is not None:
             raise DataError(
                 f"a value right of the header's last column ({columns[-1]!r}, "
                 f"{column_letter(width - 1)})",
                 file=sheet.label,
-                row=header_index + 2 + offset,
-                column=column_letter(extra),
-                value=row[extra],
+                row=extra + 1,
+                column=column_letter(j),
+                value=sheet.columns[j][extra],
                 expected=f"values in columns A to {column_letter(width - 1)} only",
-                fix=f"give column {column_letter(extra)} a name in row {header_index + 1}, "
-                f"or clear it",
+                fix=f"give column {column_letter(j)} a name in row {header_index + 1}, or clear it",
             )
-    data = {name: pa.array([r[i] for r in body], pa.string()) for i, name in enumerate(columns)}
-    first = header_index + 2
-    data["_row"] = pa.array(np.arange(first, first + len(body), dtype=np.int64))
+    data = {
+        name: pa.array(sheet.columns[i][first:end], pa.string()) for i, name in enumerate(columns)
+    }
+    data["_row"] = pa.array(np.arange(first + 1, end + 1, dtype=np.int64))
     return RawFile(
         path=sheet.path,
         format="xlsx",
@@ -271,15 +308,14 @@ def raw_file(
         header_row=header_index + 1,
         columns=columns,
         table=pa.table(data),
-        preamble=tuple(",".join(_trim(r)) for r in sheet.rows[:header_index]),
+        preamble=tuple(",".join(sheet.row(i)) for i in range(header_index)),
         footer=tuple(footer),
         repeated=repeated_names(header),
         sheet=sheet.name,
     )
 
 
-def _is_footer_row(row: list[str], is_footer: Callable[[str], bool]) -> bool:
-    cells = _trim(row)
+def _is_footer_row(cells: list[str], is_footer: Callable[[str], bool]) -> bool:
     return len(cells) == 1 and bool(cells[0].strip()) and is_footer(cells[0])
 
 
@@ -289,6 +325,7 @@ __all__ = [
     "cell_text",
     "column_letter",
     "is_spreadsheet",
+    "number_text",
     "raw_file",
     "read_sheet",
 ]

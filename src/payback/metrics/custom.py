@@ -259,6 +259,16 @@ def _check_name(path, lines, section, name, taken) -> None:
             "use lower-case letters, digits and underscores, starting with a letter "
             "(cost_per_share)",
         )
+    elsewhere = next(
+        (p for n, (p, _) in _LOADED.items() if n == name and p != path.resolve()), None
+    )
+    if elsewhere is not None:
+        raise MetricsFileError(
+            path,
+            line,
+            f"{name!r} is defined already by {elsewhere}",
+            "give one of them another name (or run payback with one metrics file)",
+        )
     if name in taken:
         raise MetricsFileError(
             path,
