@@ -8,6 +8,7 @@ orders, and a small Ads Manager export with the headline "Results" column.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -140,3 +141,21 @@ def test_yandex_goal_columns_add_up_to_the_platforms_results():
     assert frame.loc["Sneakers", "platform_roas"] == pytest.approx(20_900 / sneakers.cost)
     assert frame.loc["Boots", "cost_per_result"] is pd.NA  # no goal reached
     assert got.reasons["cost_per_result"].startswith("the platform reported no conversions")
+
+
+def test_an_ad_export_alone_shows_the_platforms_results_by_default(public_data, tmp_path, capsys):
+    from payback.cli import main
+
+    db = str(tmp_path / "kag.duckdb")
+    with open_store(db) as store:
+        import_file(store, "ads", public_data / "ads" / "KAG_conversion_data.csv", **KAG)
+    assert main(["metrics", "--by", "", "-f", "json", "--db", db]) == 0
+    total = json.loads(capsys.readouterr().out)["rows"][0]
+    assert list(total)[:7] == [
+        "cost", "clicks", "platform_conversions", "platform_revenue", "cpc",
+        "cost_per_result", "platform_roas"]  # fmt: skip
+    assert total["cost_per_result"] == pytest.approx(58_705.229959 / 3_264, rel=1e-6)
+    with open_store(db) as store:  # once the shop's orders are in, CPO and DRR are back
+        import_file(store, "orders", Path(__file__).parents[1] / "data/ingest/orders_utm.csv")
+    assert main(["metrics", "--by", "", "-f", "json", "--db", db]) == 0
+    assert "cpo" in json.loads(capsys.readouterr().out)["rows"][0]

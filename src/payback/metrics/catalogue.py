@@ -524,6 +524,20 @@ DEFAULT_METRICS: tuple[str, ...] = (
 )
 
 
+#: What ``payback metrics`` shows when no ``--metrics`` is given and the store holds no
+#: orders yet (an ad export alone): the platform's own results beside the cost, where CPO
+#: and DRR would be blank.
+ADS_ONLY_METRICS: tuple[str, ...] = (
+    "cost",
+    "clicks",
+    "platform_conversions",
+    "platform_revenue",
+    "cpc",
+    "cost_per_result",
+    "platform_roas",
+)
+
+
 def resolve_metrics(names: Iterable[str] | str, *, at_grain: bool = False) -> tuple[str, ...]:
     """Canonical metric names for user input (case-insensitive, aliases, comma lists).
 
