@@ -17,3 +17,35 @@ def console_commands(text: str) -> list[str]:
         for line in block.splitlines()
         if line.startswith("$ ")
     ]
+
+
+def console_examples(text: str) -> list[tuple[str, str]]:
+    """(command without ``$ ``, the output the page shows) of every console example.
+
+    >>> console_examples("```console\\n$ payback a\\nout 1\\n$ payback b\\n```")
+    [('payback a', 'out 1'), ('payback b', '')]
+    """
+    examples = (
+        example.partition("\n")
+        for block in re.findall(r"```console\n(.*?)```", text, re.S)
+        for example in re.split(r"^\$ ", block, flags=re.M)[1:]
+    )
+    return [(command, output.rstrip("\n")) for command, _, output in examples]
+
+
+def check_example(main, command: str, expected: str, capsys) -> None:
+    """Run one console example with ``main`` (``payback.cli.main``) and check that it prints
+    what the page shows: an ``error: ...`` example exits 2 with that text on stderr, any
+    other exits 0 with that text on stdout."""
+    import shlex
+
+    argv = shlex.split(command)
+    assert argv[0] == "payback"
+    code = main(argv[1:])
+    out = capsys.readouterr()
+    if expected.startswith("error: "):
+        assert code == 2, command
+        assert out.err.rstrip("\n") == expected, command
+    else:
+        assert code == 0, (command, out.err)
+        assert out.out.rstrip("\n") == expected, command

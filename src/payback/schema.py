@@ -169,6 +169,26 @@ AD_STATS = Table(
     ),
 )
 
+AD_EXTRAS = Table(
+    name="ad_extras",
+    kind="ad-extras",
+    description="Extra numeric columns of ad exports (Meta's Post shares ...), one row per ad "
+    "row and column: kept by `payback import ads FILE --keep HEADER` with the ad rows, or "
+    "imported as a long file.",
+    columns=(
+        _c("date", "date", True, "day of the statistics"),
+        _c("platform", "string", True, "ad platform"),
+        _c("account", "string", description="ad account"),
+        _c("campaign", "string", True, "campaign name"),
+        _c("ad_group", "string", description="ad group / ad set"),
+        _c("keyword", "string", description="keyword, search phrase or ad"),
+        _c("name", "string", True, "the column's name in the metrics catalogue (post_shares)"),
+        _c("value", "float64", True, "the value the platform reports"),
+    ),
+    key=("date", "platform", "campaign", "ad_group", "keyword", "name"),
+    dimensions=("date", "platform", "account", "campaign", "ad_group", "keyword", "name"),
+)
+
 ORDERS = Table(
     name="orders",
     kind="orders",
@@ -362,6 +382,7 @@ TABLES: dict[str, Table] = {
         SUBSCRIPTIONS,
         FX_RATES,
         SESSIONS,
+        AD_EXTRAS,
     )
 }
 

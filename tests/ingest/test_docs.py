@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import doctest
 import re
-import shlex
 from pathlib import Path
 
 import pytest
+from tests.docs_console import check_example, console_examples
 
 from payback.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "import.md"
 TEXT = DOC.read_text(encoding="utf-8")
-EXAMPLES = [
-    (command, output.rstrip("\n"))
-    for block in re.findall(r"```console\n(.*?)```", TEXT, re.S)
-    for command, _, output in (p.partition("\n") for p in re.split(r"^\$ ", block, flags=re.M)[1:])
-]
+EXAMPLES = console_examples(TEXT)
 
 
 @pytest.fixture
@@ -40,16 +36,7 @@ def checkout(tmp_path, monkeypatch, public_data):
 def test_console_examples_in_order(checkout, capsys):
     assert len(EXAMPLES) >= 12
     for command, expected in EXAMPLES:
-        argv = shlex.split(command)
-        assert argv[0] == "payback"
-        code = main(argv[1:])
-        out = capsys.readouterr()
-        if expected.startswith("error: "):
-            assert code == 2, command
-            assert out.err.rstrip("\n") == expected, command
-        else:
-            assert code == 0, (command, out.err)
-            assert out.out.rstrip("\n") == expected, command
+        check_example(main, command, expected, capsys)
 
 
 def test_python_examples(checkout):

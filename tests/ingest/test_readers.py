@@ -101,16 +101,27 @@ def test_parquet_google_layout_and_row_numbers(store, tmp_path):
     assert e.value.errors[0].row == 2  # records of a Parquet file count from 1
 
 
-def test_spreadsheet_is_refused_with_the_fix(store, tmp_path):
+def test_a_damaged_workbook_or_a_plain_zip_is_refused_with_the_fix(store, tmp_path):
     from payback.errors import DataError
 
     path = tmp_path / "report.xlsx"
     path.write_bytes(b"PK\x03\x04rest")
     with pytest.raises(DataError) as e:
         import_file(store, "ads", path)
+    text = str(e.value)
+    assert text.startswith(f"{path}: cannot read the file as a spreadsheet: ")
+    assert text.endswith(
+        "expected an .xlsx, .xlsm, .xlsb, .xls or .ods workbook (not password-protected). "
+        "Fix: open it in a spreadsheet program and save it again, or save the sheet as CSV UTF-8"
+    )
+    archive = tmp_path / "export.zip"
+    with __import__("zipfile").ZipFile(archive, "w") as z:
+        z.writestr("ads.csv", "date,cost\n")
+    with pytest.raises(DataError) as e:
+        import_file(store, "ads", archive)
     assert str(e.value) == (
-        f"{path}: a spreadsheet (xlsx/zip) cannot be read: expected a CSV, TSV or Parquet file. "
-        "Fix: save the sheet as CSV UTF-8 and import that file"
+        f"{archive}: a zip archive that is not a workbook cannot be read: expected a CSV, "
+        "TSV, Parquet or .xlsx file. Fix: unzip it and import the files inside"
     )
 
 

@@ -193,7 +193,7 @@ def test_not_utf8_names_the_row(store, tmp_path):
 def test_unknown_kind_lists_the_kinds(store, tmp_path):
     assert _message(store, "sales", _ads(tmp_path, "")) == (
         "unknown import kind 'sales': expected one of ads, orders, leads, order-items, "
-        "customers, costs, partner-claims, subscriptions, fx-rates, sessions"
+        "customers, costs, partner-claims, subscriptions, fx-rates, sessions, ad-extras"
     )
 
 

@@ -365,12 +365,24 @@ def metric_command(
         typer.Argument(help="Its inputs by catalogue name: name=value, e.g. ltv=50 cac=20."),
     ] = None,
     json_: JsonFlag = False,
+    metrics_file: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics-file",
+            help="Your own metrics (TOML; docs/custom-metrics.md). Default "
+            "$PAYBACK_METRICS_FILE, else ./payback-metrics.toml when it exists.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Any metric of the catalogue from its inputs, by the formula the engine uses.
 
     The inputs are the metric's parts or the metrics it is built from, by their catalogue
     names (`cost`, `orders`, `new_customers`, `ltv`, `cac`, `margin` ...); rates take `25%`.
     """
+    from payback.metrics.custom import use_metrics_file
+
+    use_metrics_file(metrics_file)
     parsed: dict[str, float] = {}
     for item in values or []:
         key, sep, text = item.partition("=")

@@ -32,6 +32,10 @@ Examples:
     payback import order-items online_retail.csv.gz --currency GBP --build-orders --map
     order_id=InvoiceNo,product_id=StockCode,quantity=Quantity,price=UnitPrice,
     customer_id=CustomerID,time=InvoiceDate,country=Country
+
+    payback import orders shop.xlsx --sheet Orders
+
+    payback import ads meta_export.csv --keep "Post shares"
 """
 
 
@@ -40,7 +44,9 @@ def import_command(
         ..., help=f"What the file holds: {', '.join(KINDS)}.", show_default=False
     ),
     file: str = typer.Argument(
-        ..., help="CSV, TSV (also .gz) or Parquet file.", show_default=False
+        ...,
+        help="CSV, TSV (also .gz), Parquet or spreadsheet (.xlsx, .xlsm, .xlsb, .xls, .ods) file.",
+        show_default=False,
     ),
     platform: str = typer.Option(
         "auto",
@@ -131,6 +137,18 @@ def import_command(
         help="Sessions: TOML file naming the goals (GA4 events, Metrica goal ids) a visit "
         "reaches; default purchase, sign_up, add_to_cart, phone_click.",
     ),
+    sheet: str = typer.Option(
+        None,
+        "--sheet",
+        help="Spreadsheets: the sheet to read (default the first one).",
+    ),
+    keep: list[str] = typer.Option(
+        None,
+        "--keep",
+        help="Ads: keep an extra numeric column for your own metrics (repeat it): HEADER "
+        "('Post shares' is kept as post_shares) or name=HEADER. Stored in ad_extras.",
+    ),
+    metrics_file: str = options.METRICS_FILE,
     db: str = options.DB,
     lock_timeout: float = options.LOCK_TIMEOUT,
 ) -> None:
@@ -145,6 +163,7 @@ def import_command(
     recorded: `payback imports` lists them, `payback imports undo ID` takes one back.
     """
     from payback.ingest.api import import_file
+    from payback.metrics.custom import metrics_file_path
     from payback.store import default_db_path, open_store
 
     run, what = import_file, (kind,)
@@ -153,6 +172,8 @@ def import_command(
 
         check_kind(kind)
         run, what = build_orders_import, ()  # the lines, then the orders built from them
+    declared = metrics_file_path(metrics_file) if kind == "ads" else None
+
     target = Path(db if db is not None else default_db_path())
     new = str(target) != ":memory:" and not target.exists()
     store = open_store(db, wait=lock_timeout)
@@ -177,6 +198,9 @@ def import_command(
             allow_empty=allow_empty,
             progress=progress,
             goals=goals,
+            sheet=sheet,
+            keep=keep or None,
+            metrics_file=declared,
         )
     except BaseException:
         store.close()

@@ -21,6 +21,8 @@ Examples:
     payback metrics --by keyword --flat --metrics clicks,orders,cpo
 
     payback metrics --list
+
+    payback metrics --by campaign --metrics cost,cost_per_share --metrics-file my-metrics.toml
 """
 
 
@@ -44,7 +46,8 @@ def metrics_command(
         "--metrics",
         "-m",
         help="Comma-separated metrics (see --list). Default: cost, clicks, orders, revenue, "
-        "cpc, cpo, drr, romi.",
+        "cpc, cpo, drr, romi; for a store without orders (an ad export alone): cost, clicks, "
+        "platform_conversions, platform_revenue, cpc, cost_per_result, platform_roas.",
         show_default=False,
     ),
     where: list[str] = typer.Option(
@@ -71,6 +74,7 @@ def metrics_command(
     list_: bool = typer.Option(
         False, "--list", help="List the metric catalogue with formulas and exit."
     ),
+    metrics_file: str = options.METRICS_FILE,
 ) -> None:
     """CPO, CPA, DRR, ROMI and more at any grain, as ratios of sums, with totals rows.
 
@@ -81,12 +85,14 @@ def metrics_command(
     totals the rows with ad statistics (CPO, CAC, DRR, ROMI of the ads); "Total (all)"
     every row (orders, revenue, new customers of the whole shop).
     """
-    from payback.metrics.catalogue import DEFAULT_METRICS
+    from payback.metrics.catalogue import ADS_ONLY_METRICS, DEFAULT_METRICS
+    from payback.metrics.custom import use_metrics_file
     from payback.metrics.engine import catalogue_frame, compute_metrics
     from payback.output import write_arrow, write_frame
     from payback.spark import copy_to_spark
     from payback.store import open_store
 
+    use_metrics_file(metrics_file)
     if list_:
         write_frame(catalogue_frame(), fmt, output, title="payback metrics")
         return
@@ -96,11 +102,13 @@ def metrics_command(
     as_arrow = (fmt or "").lower() == "parquet"
     store = open_store(db, read_only=True)
     try:
+        if not metrics:  # an ad export alone: the platform's results, not blank CPO and DRR
+            metrics = ",".join(DEFAULT_METRICS if store.row_count("orders") else ADS_ONLY_METRICS)
         run_on = copy_to_spark(store) if engine == "spark" else store
         result = compute_metrics(
             run_on,
             by=by,
-            metrics=metrics or DEFAULT_METRICS,
+            metrics=metrics,
             where=where or None,
             start=start,
             end=end,

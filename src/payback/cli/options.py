@@ -24,4 +24,13 @@ LOCK_TIMEOUT = typer.Option(
     show_default=False,
 )
 
-__all__ = ["DB", "FORMAT", "LOCK_TIMEOUT", "OUTPUT"]
+#: ``--metrics-file``: your own metrics (TOML), see docs/custom-metrics.md.
+METRICS_FILE = typer.Option(
+    None,
+    "--metrics-file",
+    help="Your own metrics (TOML; docs/custom-metrics.md). Default $PAYBACK_METRICS_FILE, "
+    "else ./payback-metrics.toml when it exists.",
+    show_default=False,
+)
+
+__all__ = ["DB", "FORMAT", "LOCK_TIMEOUT", "METRICS_FILE", "OUTPUT"]

@@ -39,6 +39,7 @@ def report_command(
     ),
     title: str = typer.Option("Marketing performance", "--title", help="Report title."),
     db: str = options.DB,
+    metrics_file: str = options.METRICS_FILE,
 ) -> None:
     """Write one self-contained HTML report: headline numbers with their change against
     the previous period, spend/revenue/DRR over time, CPO and CAC by platform and campaign,
@@ -49,10 +50,12 @@ def report_command(
     """
     import time
 
+    from payback.metrics.custom import use_metrics_file
     from payback.metrics.filters import parse_by, parse_range
     from payback.report.build import build_report
     from payback.store import open_store
 
+    use_metrics_file(metrics_file)  # its metrics join the tables
     lo, hi = parse_range(start, end)
     grains = parse_by(by)
     began = time.perf_counter()

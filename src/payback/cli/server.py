@@ -45,6 +45,7 @@ def serve_command(
         help="Worker processes computing views (default 2, 1 on a one-core machine).",
         show_default=False,
     ),
+    metrics_file: str = options.METRICS_FILE,
 ) -> None:
     """Serve the dashboard (the report's views with filters and drill-down) and its JSON API.
 
@@ -55,9 +56,13 @@ def serve_command(
     (the ones the page shows first first) while cached ones answer at once. The OpenAPI
     description is at /docs.
     """
+    from payback.metrics.custom import ENV, use_metrics_file
     from payback.server.app import create_app
     from payback.store import default_db_path, open_store
 
+    loaded = use_metrics_file(metrics_file)
+    if loaded is not None:  # the worker processes read it too (payback.server.pool)
+        os.environ[ENV] = str(loaded.path.resolve())
     token = token or None
     check_bind(host, token)
     path = db or default_db_path()

@@ -50,7 +50,7 @@ from payback.errors import (
     PaybackError,
     is_disk_full,
 )
-from payback.ingest import attribution, fx, ledger, stage
+from payback.ingest import attribution, extras, fx, ledger, results, spreadsheets, stage
 from payback.ingest.currencies import is_currency
 from payback.ingest.options import (
     check_names,
@@ -115,6 +115,8 @@ class ImportResult:
     supersedes : tuple of (int, int)
         Earlier imports of the same file (path or content) taken out first, with their
         rows: (import id, rows).
+    kept : tuple of (str, str)
+        Extra columns kept in ``ad_extras``: (name, the file's header).
     """
 
     kind: str
@@ -136,6 +138,7 @@ class ImportResult:
     import_id: int | None = None
     replaced: tuple[ledger.Replaced, ...] = ()
     supersedes: tuple[tuple[int, int], ...] = ()
+    kept: tuple[tuple[str, str], ...] = ()
 
     def lines(self) -> list[tuple[str, str]]:
         """(label, value) pairs for a human summary."""
@@ -151,6 +154,9 @@ class ImportResult:
             ("dates", span),
             ("columns", ", ".join(f"{c}={s}" for c, s in self.columns)),
         ]
+        if self.kept:
+            kept = ", ".join(f"{n}={h}" for n, h in self.kept)
+            out.append(("kept", f"{kept} (in {extras.TABLE})"))
         if self.unattributed is not None:
             out.append(("without attribution", f"{self.unattributed:,}"))
         if self.duplicates_marked:
@@ -214,6 +220,9 @@ def import_file(
     allow_empty: bool = False,
     progress: bool | None = None,
     goals: str | Path | None = None,
+    sheet: str | None = None,
+    keep: Mapping[str, str] | str | Iterable[str] | None = None,
+    metrics_file: str | Path | None = None,
 ) -> ImportResult:
     """Import one CSV/TSV/Parquet file into the store, all or nothing.
 
@@ -225,7 +234,7 @@ def import_file(
         ``ads``, ``orders``, ``leads``, ``order-items``, ``customers``, ``costs``,
         ``partner-claims``, ``subscriptions`` or ``fx-rates``.
     path : str or Path
-        The file (``.csv``, ``.tsv``, ``.txt``, ``.csv.gz``, ``.parquet``).
+        The file (``.csv``, ``.tsv``, ``.txt``, ``.csv.gz``, ``.parquet``, ``.xlsx``).
     platform : str
         ``auto`` (recognise Google/Meta/Microsoft/Yandex exports), a layout name, or
         ``generic``.
@@ -260,6 +269,16 @@ def import_file(
     goals : path, optional
         Sessions: the goals config (TOML) naming the goals the visits reach
         (:mod:`payback.ingest.goals`; default purchase, sign_up, add_to_cart, phone_click).
+    sheet : str, optional
+        The sheet of a workbook (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``) to
+        read; default its first sheet. Each sheet is its own import in the ledger.
+    keep : mapping or list of str, optional
+        Ads: extra numeric columns to keep in ``ad_extras`` (:mod:`payback.ingest.extras`):
+        headers (``"Post shares"`` is kept as ``post_shares``) or ``name=header`` pairs.
+        A header the file lacks is an error.
+    metrics_file : path, optional
+        Ads: a metrics file (:mod:`payback.metrics.custom`); the extra columns it declares
+        are kept when the file has them.
 
     Returns
     -------
@@ -303,6 +322,13 @@ def import_file(
     options["decimal_point"] = bool(decimal_point)
     options["status_map"] = status_options(table, status_map, options["set"])
     options["allow_empty"] = bool(allow_empty)
+    from payback.metrics.custom import keep_option, read_metrics_file
+
+    options["keep"] = keep_option(keep)
+    options["declared"] = read_metrics_file(metrics_file).keep if metrics_file else {}
+    if table.name != "ad_stats":
+        options["declared"] = {}
+    extras.check_kind(table, options["keep"], options["declared"])
     given = {
         "platform": platform if platform != "auto" else None,
         "mapping": options["mapping"] or None,
@@ -314,8 +340,13 @@ def import_file(
         "date_format": date_format,
         "decimal_comma": decimal_comma or None,
         "allow_empty": allow_empty or None,
+        "sheet": sheet,
+        "keep": ",".join(f"{k}={v}" for k, v in options["keep"].items()) or None,
     }
     peek = peek_file(path)
+    if sheet is not None and peek.format != "xlsx":
+        raise InputError(f"--sheet applies to spreadsheets (.xlsx ...); {path} is {peek.format}")
+    options["sheet"] = sheet
     options["record"] = {
         "kind": kind,
         "options": {k: v for k, v in given.items() if v is not None},
@@ -349,8 +380,29 @@ def _disk_full(store: Store, path: Path) -> DiskFullError:
     )
 
 
+_OTHER_SHEET = "name the sheet that holds the data with --sheet NAME"
+
+
 def _read(path: Path, peek, table: Table, platform: str, options, bar) -> tuple[RawFile, Layout]:
     """Read the file and recognise its layout."""
+    if peek.format == "xlsx":
+        bar.phase(f"Reading {path.name}")
+        sheet = spreadsheets.read_sheet(path, options["sheet"])
+        if not sheet.height:
+            raise DataError(f"sheet {sheet.name!r} is empty", file=str(path), fix=_OTHER_SHEET)
+        found = detect_layout(
+            sheet.lines,
+            kind=table.kind,
+            platform=platform,
+            mapping=options["mapping"],
+            table=table,
+            file=sheet.label,
+        )
+        # each sheet is its own import: another sheet of the workbook supersedes nothing
+        options["record"]["hash"] += f"#{sheet.name}"
+        return spreadsheets.raw_file(sheet, found.header_index, found.layout.is_footer), (
+            found.layout
+        )
     if peek.format == "parquet":
         raw = read_parquet(path, bar)
         layout = next(
@@ -476,10 +528,18 @@ def _options(table, mapping, set_values, currency, money_units, source_map, wind
 
 # -- the import, step by step -----------------------------------------------------------------
 def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar) -> ImportResult:
-    file = str(raw.path)
+    file = raw.label
     problems = Problems(file, columns=raw.columns)
     warnings: list[str] = []
     stage.report_malformed(raw, problems)
+    goals, notes = results.goal_columns(raw.table, layout.name)
+    if notes:  # Yandex Direct per-goal columns: their sums are the platform's results
+        added = tuple(c for c in goals.column_names[raw.table.num_columns :])
+        raw = replace(raw, table=goals, columns=raw.columns + added)
+        warnings += notes
+    kept = extras.chosen(raw.columns, options["keep"], options["declared"], file)
+    table = extras.extended(table, kept)
+    options = {**options, "mapping": {**options["mapping"], **extras.mapping(kept)}}
     plan = _plan(table, raw, layout, options, file)
     check_plan(raw, plan, options)
     warnings += plan.notes
@@ -489,6 +549,7 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         data, layout, plan, text=raw.format != "parquet", columns=raw.columns
     )
     warnings += skipped
+    warnings += results.mixed_results(data, plan)
     if raw.footer:
         shown = "; ".join(strip_quotes(f) for f in raw.footer[:2] if strip_quotes(f))
         warnings.append(f"{len(raw.footer)} footer line(s) skipped: {shown}")
@@ -562,17 +623,19 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
     date_min, date_max = _date_span(con, table, relation, columns)
     bar.phase(f"Writing {table.name}")
     rows = _final_rows(con, relation, columns, ordered)
+    rows, companions, columns = extras.split(rows, columns)
     meta = {"base_currency": outcome.base} if outcome.new_base and outcome.base else {}
     record, in_store = ledger.write_import(
         store,
         table.name,
         rows,
-        path=raw.path.resolve(),
+        path=_ledger_path(raw),
         content_hash=options["record"]["hash"],
         kind=options["record"]["kind"],
         options=options["record"]["options"],
         rows_read=rows_read,
         meta=meta,
+        companions=companions,
     )
     if record.replaced:
         warnings.append(
@@ -595,8 +658,11 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         date_min=date_min,
         date_max=date_max,
         columns=tuple(
-            (c, plan.sources[c].describe) for c in table.column_names if c in plan.sources
+            (c, plan.sources[c].describe)
+            for c in table.column_names
+            if c in plan.sources and not c.startswith(extras.PREFIX)
         ),
+        kept=tuple(kept.items()),
         conversions=outcome.conversions,
         duplicates_marked=duplicates,
         unattributed=unattributed,
@@ -605,6 +671,12 @@ def _import(con, store, table: Table, raw: RawFile, layout: Layout, options, bar
         replaced=record.replaced,
         supersedes=tuple((i, superseded[i]) for i in record.supersedes),
     )
+
+
+def _ledger_path(raw: RawFile) -> Path:
+    """The file as the ledger records it; a workbook's sheet after a ``#``."""
+    path = raw.path.resolve()
+    return path if raw.sheet is None else path.with_name(f"{path.name}#{raw.sheet}")
 
 
 def _no_rows(file: str, skipped: list[str]) -> DataError:

@@ -245,12 +245,16 @@ def write_import(
     options: Mapping[str, Any],
     rows_read: int,
     meta: Mapping[str, str] | None = None,
+    companions: Mapping[str, Any] | None = None,
 ) -> tuple[ImportRecord, int]:
     """Write an import's rows and its ledger record in one transaction.
 
     Earlier active imports of the same file (same absolute path or same content hash)
     into ``table`` are superseded: their rows are taken out (kept for undo) before the
     rows are upserted. ``meta`` (``base_currency``) is set in the same transaction.
+    ``companions`` are rows of the tables that belong to ``table``'s imports
+    (:data:`COMPANIONS`: the extra ad columns of ``ad_extras``), written with the same
+    import id: superseded and undone with it.
 
     Returns
     -------
@@ -268,13 +272,18 @@ def write_import(
             ).fetchall()
         ]
         if earlier:
-            _take_out(raw, table, earlier, new_id)
+            for name in (table, *COMPANIONS.get(table, ())):
+                _take_out(raw, name, earlier, new_id)
             raw.execute(
                 f"UPDATE {LEDGER} SET state = 'superseded', changed_at = ?, changed_by = ? "
                 f"WHERE id IN ({', '.join(map(str, earlier))})",
                 [_now(), new_id],
             )
         replaced = store.upsert(raw, table, rows, import_id=new_id)
+        for name, extra in (companions or {}).items():
+            if name not in COMPANIONS.get(table, ()):
+                raise ValueError(f"{name} does not belong to imports of {table}")
+            store.upsert(raw, name, extra, import_id=new_id)
         for old in earlier:  # rows of the superseded imports are not replaced by key
             replaced.pop(old, None)
         (added,) = raw.execute(
@@ -305,8 +314,13 @@ def write_import(
         )
         for key, value in (meta or {}).items():
             store.set_raw_meta(raw, key, value)
-        store.changed(raw, [table])
+        store.changed(raw, [table, *(companions or {})])
     return get_import(store, new_id), int(in_store)
+
+
+#: Tables whose rows belong to the imports of another table: written, superseded and
+#: undone with them (the extra columns an ads import keeps, ``--keep``).
+COMPANIONS: dict[str, tuple[str, ...]] = {"ad_stats": ("ad_extras",)}
 
 
 def _take_out(raw, table: str, ids: list[int], by: int) -> None:
@@ -399,24 +413,12 @@ def undo_import(store: Store, import_id: int) -> UndoResult:
             f"{record.changed_at:%Y-%m-%d %H:%M:%S} UTC: nothing to take back"
         )
     table = TABLES[record.table]
-    name, archive, own = table.name, archive_name(table.name), int(import_id)
-    cols = ", ".join(f'"{c}"' for c in (*table.column_names, PROVENANCE))
+    name, own = table.name, int(import_id)
+    companions = COMPANIONS.get(name, ())
     with store.transaction() as raw:
-        (removed,) = raw.execute(f"DELETE FROM {name} WHERE {PROVENANCE} = ?", [own]).fetchone()
-        raw.execute(f"DELETE FROM {archive} WHERE {PROVENANCE} = ?", [own])
-        match = key_match(table, "t", "a")
-        # a later import holds the key now: the row stays replaced, by that import
-        (kept,) = raw.execute(
-            f"UPDATE {archive} a SET _replaced_by = (SELECT max(t.{PROVENANCE}) FROM {name} t "
-            f"WHERE {match}) WHERE a._replaced_by = ? AND EXISTS "
-            f"(SELECT 1 FROM {name} t WHERE {match})",
-            [own],
-        ).fetchone()
-        (restored,) = raw.execute(
-            f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {archive} WHERE _replaced_by = ?",
-            [own],
-        ).fetchone()
-        raw.execute(f"DELETE FROM {archive} WHERE _replaced_by = ?", [own])
+        removed, restored, kept = _undo_rows(raw, table, own)
+        for other in companions:
+            _undo_rows(raw, TABLES[other], own)
         reactivated = raw.execute(
             f"UPDATE {LEDGER} SET state = 'active', changed_at = NULL, changed_by = NULL "
             f"WHERE state = 'superseded' AND changed_by = ? RETURNING id",
@@ -428,7 +430,7 @@ def undo_import(store: Store, import_id: int) -> UndoResult:
         )
         if table.name in MONEY_TABLES and _no_money(raw):
             store.delete_meta(raw, "base_currency")
-        store.changed(raw, [name])
+        store.changed(raw, [name, *companions])
         (in_store,) = raw.execute(f"SELECT count(*) FROM {name}").fetchone()
     return UndoResult(
         get_import(store, import_id),
@@ -438,6 +440,29 @@ def undo_import(store: Store, import_id: int) -> UndoResult:
         tuple(sorted(r[0] for r in reactivated)),
         int(in_store),
     )
+
+
+def _undo_rows(raw, table, own: int) -> tuple[int, int, int]:
+    """Inside the undo's transaction: remove import ``own``'s rows of ``table`` and put
+    back the rows it replaced; returns (removed, restored, kept replaced)."""
+    name, archive = table.name, archive_name(table.name)
+    cols = ", ".join(f'"{c}"' for c in (*table.column_names, PROVENANCE))
+    (removed,) = raw.execute(f"DELETE FROM {name} WHERE {PROVENANCE} = ?", [own]).fetchone()
+    raw.execute(f"DELETE FROM {archive} WHERE {PROVENANCE} = ?", [own])
+    match = key_match(table, "t", "a")
+    # a later import holds the key now: the row stays replaced, by that import
+    (kept,) = raw.execute(
+        f"UPDATE {archive} a SET _replaced_by = (SELECT max(t.{PROVENANCE}) FROM {name} t "
+        f"WHERE {match}) WHERE a._replaced_by = ? AND EXISTS "
+        f"(SELECT 1 FROM {name} t WHERE {match})",
+        [own],
+    ).fetchone()
+    (restored,) = raw.execute(
+        f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {archive} WHERE _replaced_by = ?",
+        [own],
+    ).fetchone()
+    raw.execute(f"DELETE FROM {archive} WHERE _replaced_by = ?", [own])
+    return int(removed), int(restored), int(kept)
 
 
 def _no_money(raw) -> bool:
@@ -451,6 +476,7 @@ def _now() -> datetime:
 
 
 __all__ = [
+    "COMPANIONS",
     "ImportRecord",
     "Replaced",
     "UndoResult",

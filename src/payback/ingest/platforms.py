@@ -128,8 +128,8 @@ GOOGLE = Layout(
         "impressions": ("impr.", "impressions"),
         "clicks": ("clicks",),
         "cost": ("cost",),
-        "conversions": ("conversions",),
-        "conversion_value": ("conv. value", "conversion value"),
+        "conversions": ("conversions", "all conv."),
+        "conversion_value": ("conv. value", "conversion value", "all conv. value"),
     },
     signature=("campaign", r"impr\.", "clicks", "cost"),
     headers=(
@@ -164,7 +164,8 @@ META = Layout(
         "country": ("country",),
         "impressions": ("impressions",),
         "clicks": ("link clicks", "clicks (all)"),
-        "conversions": ("purchases", "website purchases"),
+        # "Results" is Ads Manager's headline column (its kind in "Result indicator")
+        "conversions": ("results", "purchases", "website purchases"),
         "conversion_value": ("purchases conversion value", "website purchases conversion value"),
     },
     signature=("campaign name", "impressions", r"amount spent \([a-z]{3}\)"),
@@ -238,8 +239,8 @@ YANDEX = Layout(
         "impressions": ("impressions",),
         "clicks": ("clicks",),
         "cost": ("cost",),
-        "conversions": ("conversions",),
-        "conversion_value": ("revenue",),
+        "conversions": ("conversions", "конверсии"),
+        "conversion_value": ("revenue", "доход"),
     },
     signature=("date", "campaignname", "impressions", "clicks", "cost"),
     headers=(
@@ -269,7 +270,14 @@ GENERIC_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "keyword": ("criterion", "search_keyword", "keyword_text"),
         "impressions": ("impr", "impression"),
         "cost": ("spend", "spent", "amount_spent"),
-        "conversion_value": ("conversions_value", "conv_value"),
+        # platform-reported results: KAG's Meta export, Meta's "Results", Google's "All conv."
+        "conversions": ("results", "total_conversion", "all_conv", "purchases"),
+        "conversion_value": (
+            "conversions_value",
+            "conv_value",
+            "purchases_conversion_value",
+            "all_conv_value",
+        ),
         "currency": ("currency_code", "currencycode"),
     },
     "orders": {

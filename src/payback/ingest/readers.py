@@ -56,7 +56,7 @@ class Peek:
     """The first lines of a file, decoded, and how to decode the rest."""
 
     path: Path
-    format: str  # "csv" or "parquet"
+    format: str  # "csv", "parquet" or "xlsx" (any workbook)
     compression: str | None
     encoding: str
     size: int
@@ -84,6 +84,8 @@ class RawFile:
         How many rows have a wrong number of fields in all.
     repeated : tuple of tuple of str
         Headers the file spells more than once, as made unique: ``("cost", "cost (2)")``.
+    sheet : str or None
+        The sheet read, for a workbook (:mod:`payback.ingest.spreadsheets`).
     """
 
     path: Path
@@ -98,6 +100,12 @@ class RawFile:
     malformed: tuple[tuple[int | None, str], ...] = field(default=())
     malformed_count: int = 0
     repeated: tuple[tuple[str, ...], ...] = ()
+    sheet: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name the file: its path, and the sheet of a workbook."""
+        return str(self.path) + (f", sheet {self.sheet!r}" if self.sheet is not None else "")
 
 
 class Progress:
@@ -175,7 +183,9 @@ def peek_file(path: Path) -> Peek:
     Raises
     ------
     DataError
-        When the file is missing, empty, a spreadsheet (xlsx), or not UTF-8/UTF-16 text.
+        When the file is missing, empty, a zip that is no workbook, or not UTF-8/UTF-16
+        text. A workbook (``.xlsx`` ...) is format ``xlsx``, read by
+        :mod:`payback.ingest.spreadsheets`.
     """
     name = str(path)
     if not path.exists():
@@ -197,12 +207,16 @@ def peek_file(path: Path) -> Peek:
         ) from None
     if magic == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
         return Peek(path, "parquet", None, "binary", size)
+    from payback.ingest.spreadsheets import is_spreadsheet
+
+    if is_spreadsheet(path, magic):
+        return Peek(path, "xlsx", None, "binary", size)
     if magic[:2] == b"PK":
         raise DataError(
-            "a spreadsheet (xlsx/zip) cannot be read",
+            "a zip archive that is not a workbook cannot be read",
             file=name,
-            expected="a CSV, TSV or Parquet file",
-            fix="save the sheet as CSV UTF-8 and import that file",
+            expected="a CSV, TSV, Parquet or .xlsx file",
+            fix="unzip it and import the files inside",
         )
     compression = _compression(path, magic)
     if compression == "gzip" and magic[:2] != b"\x1f\x8b":

@@ -72,7 +72,7 @@ def report_malformed(raw: RawFile, problems: Problems) -> None:
             DataError(
                 f"the row has {len(split_line(text, raw.delimiter or ','))} field(s) but the "
                 f"header has {len(raw.columns)}",
-                file=str(raw.path),
+                file=raw.label,
                 row=line,
                 value=text[:120],
                 expected=f"{len(raw.columns)} fields separated by {raw.delimiter!r}",
@@ -167,7 +167,7 @@ def check_footer_counts(raw: RawFile, rows: int, problems: Problems) -> None:
             problems.add(
                 DataError(
                     f"the report says it has {m.group(1)} rows but {rows} were found",
-                    file=str(raw.path),
+                    file=raw.label,
                     value=strip_quotes(text),
                     expected=f"{rows} data rows",
                     fix="the download was cut short or edited: export the report again",

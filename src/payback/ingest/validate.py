@@ -301,7 +301,7 @@ def check_plan(raw: RawFile, plan: Plan, options) -> None:
     DataError
         Naming both columns and how to pick one; or the missing contact.
     """
-    file = str(raw.path)
+    file = raw.label
     if options["window"] is not None and "contact" not in plan.sources:
         raise DataError(
             "--dedupe-window needs a contact column (phone or e-mail) and the file has none",

@@ -13,6 +13,7 @@ from payback._util import lazy_exports
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on first use
     from payback.metrics.catalogue import (
+        ADS_ONLY_METRICS,
         ALIASES,
         CATALOGUE,
         DEFAULT_METRICS,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on 
     from payback.metrics.sides import SIDES, Part, Side, register_side, rows_in_scope
 
 __all__ = [
+    "ADS_ONLY_METRICS",
     "ALIASES",
     "CATALOGUE",
     "DEFAULT_METRICS",
@@ -61,6 +63,7 @@ __all__ = [
 _EXPORTS = {
     "ALIASES": "payback.metrics.catalogue",
     "CATALOGUE": "payback.metrics.catalogue",
+    "ADS_ONLY_METRICS": "payback.metrics.catalogue",
     "DEFAULT_METRICS": "payback.metrics.catalogue",
     "Metric": "payback.metrics.catalogue",
     "resolve_metrics": "payback.metrics.catalogue",

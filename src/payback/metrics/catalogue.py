@@ -374,6 +374,21 @@ _METRICS: tuple[Metric, ...] = (
     Metric("revenue_gap", "Revenue gap", "platform conversion value - revenue", "money", None,
            "How much more revenue the platform claims than the shop's confirmed orders hold.",
            "difference", "platform_revenue", "revenue"),
+    _ratio("cost_per_result", "Cost / result (platform)", "cost / platform-reported results",
+           "money", True,
+           "Cost per result as the ad platform reports it (Meta's \"Cost per result\", "
+           "Google's \"Cost / conv.\"): the platform's own conversions, often more than the "
+           "shop confirms; compare with `cpo`.", "cost", "platform_conversions"),
+    _ratio("platform_roas", "ROAS (platform)", "platform-reported conversion value / cost",
+           "ratio", False,
+           "Return on ad spend as the ad platform reports it (Google's \"Conv. value / "
+           "cost\", Meta's purchase ROAS); compare with `roas`.",
+           "platform_revenue", "cost"),
+    _ratio("platform_overcount", "Platform / CRM", "platform-reported results / confirmed "
+           "orders", "ratio", None,
+           "How many conversions the platform claims per order the shop confirmed (1.25: a "
+           "quarter more than the shop); CPO = cost per result x this ratio.",
+           "platform_conversions", "orders"),
     # -- ratios ---------------------------------------------------------------------------------
     _ratio("ctr", "CTR", "clicks / impressions", "rate", False,
            "Click-through rate: 100 clicks on 10,000 impressions is 1 %.",
@@ -514,6 +529,11 @@ ALIASES: dict[str, str] = {
     "cpl": "cpa",
     "acos": "drr",
     "gross_margin": "gross_profit",
+    "platform_results": "platform_conversions",
+    "results": "platform_conversions",
+    "platform_value": "platform_revenue",
+    "cost_per_conversion": "cost_per_result",
+    "cost_per_conv": "cost_per_result",
 }
 
 #: What ``payback metrics`` shows when no ``--metrics`` is given.
@@ -526,6 +546,20 @@ DEFAULT_METRICS: tuple[str, ...] = (
     "cpo",
     "drr",
     "romi",
+)
+
+
+#: What ``payback metrics`` shows when no ``--metrics`` is given and the store holds no
+#: orders yet (an ad export alone): the platform's own results beside the cost, where CPO
+#: and DRR would be blank.
+ADS_ONLY_METRICS: tuple[str, ...] = (
+    "cost",
+    "clicks",
+    "platform_conversions",
+    "platform_revenue",
+    "cpc",
+    "cost_per_result",
+    "platform_roas",
 )
 
 

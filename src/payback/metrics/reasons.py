@@ -22,6 +22,7 @@ from payback.metrics.sides import PART_SIDE, PARTS, SIDES
 
 NO_AD_ROWS = "no ad statistics match this row"
 NO_PLATFORM_CONVERSIONS = "the platform reported no conversions"
+NO_PLATFORM_VALUE = "the platform reported no conversion value"
 COGS_MISSING = "cost of goods missing on confirmed orders"
 PAID_ONLY = "Total (all) holds no ad ratios (see Total (paid))"
 
@@ -83,7 +84,8 @@ class Reasons:
             none_here = f"no {record.words} match this row"
             if record.presence is not None:  # the row has none of the side's rows, or
                 out = self._fill(out, self._isna[record.presence], none_here)
-                none_here = NO_PLATFORM_CONVERSIONS  # it has rows with the column empty
+                # it has rows with the column empty
+                none_here = NO_PLATFORM_VALUE if PARTS[m.name].money else NO_PLATFORM_CONVERSIONS
             out = self._fill(out, self._isna[m.name], none_here)
             if m.needs_cogs:
                 missing = _compare(self.parts["cogs_missing"], "positive")
@@ -161,6 +163,7 @@ __all__ = [
     "COGS_MISSING",
     "NO_AD_ROWS",
     "NO_PLATFORM_CONVERSIONS",
+    "NO_PLATFORM_VALUE",
     "PAID_ONLY",
     "Reasons",
     "categorical_cells",

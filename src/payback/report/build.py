@@ -135,7 +135,7 @@ def _grain_table(store, q: ReportQuery, dim: str) -> views.MetricTable:
     return views.metric_table(
         store,
         (dim,),
-        views.available(views.TABLE_METRICS),
+        views.table_metrics(),
         where=q.where,
         start=q.start,
         end=q.end,

@@ -220,6 +220,14 @@ def dimensions() -> tuple[str, ...]:
     return tuple(GRAINS)
 
 
+def table_metrics() -> tuple[str, ...]:
+    """The columns of the sortable tables: :data:`TABLE_METRICS` and the metrics of the
+    metrics file in use (:mod:`payback.metrics.custom`), those the engine computes."""
+    from payback.metrics.custom import custom_metric_names
+
+    return available((*TABLE_METRICS, *custom_metric_names()))
+
+
 def available(names: Iterable[str]) -> tuple[str, ...]:
     """The names the engine computes at a grain, in the given order (LTV/CAC and the
     other analysis metrics come from their own sections).

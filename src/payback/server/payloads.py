@@ -96,14 +96,14 @@ TABLE_LIMIT = 300
 def default_jobs() -> list[Job]:
     """What the dashboard asks for when it opens (no filters): warmed at start-up."""
     from payback.report.extensions import extensions
-    from payback.report.views import TABLE_METRICS, available
+    from payback.report.views import table_metrics
 
     v = ViewQuery(None, None, {})
     return [
         filters_job(),
         headline_job(v),
         timeseries_job(v),
-        table_job(v, ("platform",), available(TABLE_METRICS), TABLE_LIMIT),
+        table_job(v, ("platform",), table_metrics(), TABLE_LIMIT),
         *(section_job(ext, v) for ext in extensions()),
     ]
 

@@ -108,8 +108,10 @@ def _init_worker(db: Any) -> None:
     import payback.report.build
     import payback.report.extensions
     import payback.server.payloads
+    from payback.metrics.custom import use_metrics_file
     from payback.report.views import data_period
 
+    use_metrics_file()  # the one the server was started with ($PAYBACK_METRICS_FILE)
     payback.report.extensions.extensions()
     with contextlib.suppress(Exception):  # a store being written: its first request says so
         run_task(db, data_period)

@@ -71,8 +71,8 @@ async def table(
     limit: Annotated[int, Query(ge=1, le=5_000, description="Rows kept.")] = TABLE_LIMIT,
     s: Services = Depends(services),
 ) -> Response:
-    from payback.report.views import TABLE_METRICS, available
+    from payback.report.views import table_metrics
 
     dims = q.dimensions(("platform",))
-    names = q.metric_names(available(TABLE_METRICS))
+    names = q.metric_names(table_metrics())
     return await s.response(*table_job(q.view, dims, names, limit))
