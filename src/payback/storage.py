@@ -160,6 +160,20 @@ def _distinct_currencies(raw, name: str) -> tuple[str, ...]:
     return tuple(r[0] for r in rows)
 
 
+def empty_select(table) -> str:
+    """SQL of no rows with the columns of canonical ``table`` (a store written before the
+    table existed, opened read-only, reads it as this: empty, as it would be once created).
+
+    >>> from payback.schema import TABLES
+    >>> empty_select(TABLES["fx_rates"])[:40]
+    'SELECT CAST(NULL AS DATE) AS "date", CAS'
+    """
+    cols = ", ".join(
+        f"CAST(NULL AS {_sql_type(c.dtype)}) AS {_quote(c.name)}" for c in table.columns
+    )
+    return f"SELECT {cols} WHERE FALSE"
+
+
 def _create_tables(raw) -> None:
     """The canonical tables (with :data:`PROVENANCE`), their archives, the ledger and the
     metadata; a store from before the ledger gets the provenance column (NULL)."""
@@ -178,6 +192,14 @@ def _create_tables(raw) -> None:
         raw.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, {PROVENANCE} BIGINT)")
         if f"{table.name}.{PROVENANCE}" not in have and f"{table.name}.{table.key[0]}" in have:
             raw.execute(f"ALTER TABLE {table.name} ADD COLUMN {PROVENANCE} BIGINT")
+        if f"{table.name}.{table.key[0]}" in have:  # a store from before a column existed
+            for c in table.columns:
+                if f"{table.name}.{c.name}" not in have:
+                    for name in (table.name, archive_name(table.name)):
+                        raw.execute(
+                            f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "
+                            f"{_quote(c.name)} {_sql_type(c.dtype)}"
+                        )
         raw.execute(
             f"CREATE TABLE IF NOT EXISTS {archive_name(table.name)} "
             f"({cols}, {PROVENANCE} BIGINT, _replaced_by BIGINT)"

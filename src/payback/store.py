@@ -47,6 +47,7 @@ from payback.storage import (
     _table_frame,
     _upsert,
     archive_name,
+    empty_select,
 )
 
 Engine = Literal["duckdb", "spark"]
@@ -120,7 +121,19 @@ class Store:
     def _backend_table(self, name: str):
         table = self._tables.get(name)
         if table is None:
-            table = self._tables[name] = self.backend.table(name)
+            try:
+                table = self.backend.table(name)
+            except Exception as e:  # ibis.common.exceptions.TableNotFound
+                if type(e).__name__ != "TableNotFound" or name not in TABLES:
+                    raise
+                # a store written before this table existed, opened read-only (a writable
+                # open creates it): empty, as it will be once created
+                table = self.backend.sql(
+                    empty_select(TABLES[name]), schema=TABLES[name].ibis_schema()
+                )
+            else:
+                table = _with_new_columns(table, name)
+            self._tables[name] = table
         return table
 
     def _derived(self, name: str):
@@ -414,6 +427,20 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _with_new_columns(table, name: str):
+    """A canonical table of a store written before some of its columns existed, opened
+    read-only: those columns read as missing (a writable open adds them)."""
+    if name not in TABLES:
+        return table
+    missing = [c for c in TABLES[name].columns if c.name not in table.columns]
+    if not missing:
+        return table
+    import ibis
+
+    schema = TABLES[name].ibis_schema()
+    return table.mutate(**{c.name: ibis.null().cast(schema[c.name]) for c in missing})
 
 
 def _visible(table):
