@@ -39,6 +39,9 @@ def report_command(
     ),
     title: str = typer.Option("Marketing performance", "--title", help="Report title."),
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Write one self-contained HTML report: headline numbers with their change against
     the previous period, spend/revenue/DRR over time, CPO and CAC by platform and campaign,
@@ -51,12 +54,11 @@ def report_command(
 
     from payback.metrics.filters import parse_by, parse_range
     from payback.report.build import build_report
-    from payback.store import open_store
 
     lo, hi = parse_range(start, end)
     grains = parse_by(by)
     began = time.perf_counter()
-    store = open_store(db, read_only=True)
+    store = options.open_reading(db, engine, spark_master, spark_remote)
     try:
         path = build_report(
             store, output, start=lo, end=hi, by=grains or None, where=where, title=title
