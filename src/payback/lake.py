@@ -6,7 +6,7 @@ A lake store is named ``parquet:PATH`` wherever a store file is (``--db``/``--st
     PATH/ad_stats/part-00000.parquet
     PATH/orders/part-00000.parquet
     ...                                   (every table of payback.schema.TABLES)
-    PATH/_meta/part-00000.parquet         (key, value: base_currency, format, ...)
+    PATH/payback_meta/part-00000.parquet  (key, value: base_currency, format, ...)
 
 A table's folder may hold any number of Parquet files (Spark writes many): both engines
 read the folder. Columns are cast to the canonical types on reading; a column missing
@@ -42,7 +42,7 @@ from payback.store import Store, open_store
 #: The prefix naming a lake store (``parquet:/data/shop``).
 PREFIX = "parquet:"
 #: The folder of the store's metadata (key, value) inside a lake.
-META_FOLDER = "_meta"
+META_FOLDER = "payback_meta"
 #: Version of the layout written in the metadata (``format``).
 FORMAT = "1"
 #: Metadata carried from a store file to a lake and back.
@@ -68,7 +68,7 @@ def _sql_text(value: str) -> str:
 
 
 def _check_lake(path: str) -> None:
-    """Refuse a local folder that is not a lake store (missing, or without ``_meta``)."""
+    """Refuse a local folder that is not a lake store (missing, or without its metadata folder)."""
     if _is_url(path):
         return
     if not Path(path, META_FOLDER).is_dir():
@@ -361,7 +361,7 @@ def open_store_on_spark(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     store.on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
-    store.path = None
+    store.path = os.fspath(db) if db is not None else None  # its name, in reports
     return store
 
 

@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -177,12 +178,17 @@ def _connect_session(url: str):
         )
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.remote(url).appName("payback")
-    config = _LOCAL_CONFIG if url.split("[")[0] == "local" else {}
-    for key, value in config.items():  # a remote server keeps its own settings
-        builder = builder.config(key, value)
+    builder = SparkSession.builder.remote(url)
+    # a remote server keeps its own settings (and a setting given here is a request,
+    # sent with PySpark's retries of minutes: before the probe below, none is sent)
+    if url.split("[")[0] == "local":
+        builder = builder.appName("payback")
+        for key, value in _LOCAL_CONFIG.items():
+            builder = builder.config(key, value)
     try:
-        session = builder.getOrCreate()
+        with warnings.catch_warnings():  # the server has the static settings (web UI ...);
+            warnings.filterwarnings("ignore", "Failed to set spark", UserWarning)  # not the session
+            session = builder.getOrCreate()
     except Exception as e:  # starting a local server: Java, ports
         raise SparkUnavailableError(
             f"could not start a local Spark Connect server ({url}): {_first_line(e)}. Fix: "
@@ -204,8 +210,9 @@ def _probe(session, url: str) -> None:
     try:
         session.version  # noqa: B018 - a request to the server
     except Exception as e:  # RetriesExceeded, gRPC errors
-        cause = e.__cause__ or e.__context__
-        detail = _first_line(cause) if cause is not None else _first_line(e)
+        cause = e.__cause__ or e.__context__ or e
+        details = getattr(cause, "details", None)  # a gRPC error's own words
+        detail = details() if callable(details) else _first_line(cause)
         with contextlib.suppress(Exception):  # the session never reached a server
             session.stop()
         raise SparkUnavailableError(
@@ -249,11 +256,34 @@ class SparkStore(Store):
         self._cleanups = [*getattr(self, "_cleanups", []), cleanup]
 
 
+#: The Ibis backend of each Spark session (one per session: a backend drops the
+#: temporary views of its in-memory tables when it is garbage collected, views another
+#: backend on the same session may be using).
+_BACKENDS: dict[int, tuple[Any, Any]] = {}
+
+
 def spark_store(session) -> SparkStore:
     """A :class:`SparkStore` on ``session`` (views are added by the caller)."""
     import ibis
 
-    return SparkStore(backend=ibis.pyspark.connect(session), path=None, engine="spark")
+    known = _BACKENDS.get(id(session))
+    if known is None or known[0] is not session:
+        known = _BACKENDS[id(session)] = (session, _backend(ibis.pyspark.connect(session)))
+    return SparkStore(backend=known[1], path=None, engine="spark")
+
+
+def _backend(backend):
+    """Ibis 12's PySpark backend, with ``expr.cache()`` registering the in-memory tables
+    the expression names first (as every other way of running an expression does;
+    without it ``payback segments rfm`` fails with TABLE_OR_VIEW_NOT_FOUND)."""
+    create = backend._create_cached_table
+
+    def create_cached_table(name, expr):
+        backend._register_in_memory_tables(expr)
+        return create(name, expr)
+
+    backend._create_cached_table = create_cached_table
+    return backend
 
 
 def open_spark(
