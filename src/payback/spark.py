@@ -1,50 +1,305 @@
 """A store on Apache Spark (the ``spark`` extra): the same canonical tables, as temporary
-views of a local Spark session, so every expression of the project runs there too.
+views of a Spark session, so every expression of the project runs there too.
+
+The session is local (``local[2]`` unless ``--spark-master`` / ``PAYBACK_SPARK_MASTER``
+names another master), or a Spark Connect server (``--spark-remote sc://host:port`` /
+``PAYBACK_SPARK_REMOTE``; ``local`` starts one in this process). Whatever is missing
+(pyspark, Java, the Connect packages, the server) is one :class:`SparkUnavailableError`
+naming it and the fix, never a raw ``JAVA_GATEWAY_EXITED``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import sys
+import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from payback.errors import PaybackError
 from payback.schema import TABLES
 from payback.store import Store
 
+#: Tries of the first request to a Spark Connect server (~1 s in all), before the error
+#: naming the address; later requests use PySpark's own policy (retries for minutes).
+CONNECT_PROBE_RETRIES = 3
 
-def open_spark(tables: Mapping[str, Any] | None = None) -> Store:
-    """A store on a local Apache Spark session (needs the ``spark`` extra).
 
-    ``tables`` (name -> pyarrow.Table or pandas DataFrame) are loaded as temporary views
-    (nothing is written to disk); canonical tables not given are created empty, so every
-    query of the project runs. The session is local (``local[2]``), in UTC, bound to
-    ``SPARK_LOCAL_IP`` (default 127.0.0.1), without the web UI or console progress bars;
-    it is shared by every Spark store of the process.
+class SparkUnavailableError(PaybackError):
+    """Spark cannot be reached: pyspark, Java, the Connect packages or the server missing."""
+
+
+def spark_target(master: str | None = None, remote: str | None = None) -> tuple[str, str]:
+    """Where the Spark engine runs: ``("master", URL)`` or ``("remote", URL)``.
+
+    ``master`` and ``remote`` default to ``$PAYBACK_SPARK_MASTER`` and
+    ``$PAYBACK_SPARK_REMOTE``; a master written ``sc://...`` is a Spark Connect address.
+    Without either, a local session on two cores (``local[2]``).
+
+    >>> spark_target()
+    ('master', 'local[2]')
+    >>> spark_target(master="sc://spark.internal:15002")
+    ('remote', 'sc://spark.internal:15002')
+    >>> spark_target(master="spark://head:7077", remote="sc://head:15002")
+    Traceback (most recent call last):
+    ...
+    payback.errors.PaybackError: both a Spark master (spark://head:7077) and a Spark Connect ...
+    """
+    master = master or os.environ.get("PAYBACK_SPARK_MASTER") or None
+    remote = remote or os.environ.get("PAYBACK_SPARK_REMOTE") or None
+    if master and master.startswith("sc://") and not remote:
+        master, remote = None, master
+    if master and remote:
+        raise PaybackError(
+            f"both a Spark master ({master}) and a Spark Connect server ({remote}) were given: "
+            f"expected one. Fix: drop --spark-master/PAYBACK_SPARK_MASTER or "
+            f"--spark-remote/PAYBACK_SPARK_REMOTE"
+        )
+    if remote:
+        if not (remote.startswith("sc://") or remote.split("[")[0] == "local"):
+            raise PaybackError(
+                f"--spark-remote {remote!r} is not a Spark Connect address: expected "
+                f"sc://host:port (e.g. sc://localhost:15002), or local to start a server here"
+            )
+        return "remote", remote
+    return "master", master or "local[2]"
+
+
+def is_local(master: str | None = None, remote: str | None = None) -> bool:
+    """True when the Spark engine runs on this machine (it can read this machine's files).
+
+    >>> is_local(), is_local(master="spark://head:7077"), is_local(remote="local")
+    (True, False, True)
+    """
+    _, url = spark_target(master, remote)
+    return url.split("[")[0] == "local"
+
+
+def spark_session(master: str | None = None, remote: str | None = None):
+    """The Spark session the engine runs on (created once per process, then reused).
+
+    Parameters
+    ----------
+    master : str, optional
+        A Spark master: ``local[*]``, ``spark://host:7077``, ``yarn`` ... (default
+        ``$PAYBACK_SPARK_MASTER``, else ``local[2]``).
+    remote : str, optional
+        A Spark Connect server, ``sc://host:port`` (default ``$PAYBACK_SPARK_REMOTE``);
+        ``local`` starts a local one.
+
+    Raises
+    ------
+    SparkUnavailableError
+        pyspark not installed, no Java (or one that cannot start Spark), the Spark Connect
+        packages missing, or no server answering at the address: each named, with the fix.
     """
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     try:
-        import ibis
-        from pyspark.sql import SparkSession
-    except ImportError as e:  # pragma: no cover - depends on the extra
-        raise PaybackError(
-            "the Spark engine needs the spark extra: pip install 'payback[spark]'"
-        ) from e
-    session = (
-        SparkSession.builder.master(os.environ.get("PAYBACK_SPARK_MASTER", "local[2]"))
-        .appName("payback")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .config("spark.driver.bindAddress", os.environ["SPARK_LOCAL_IP"])
-        .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
-    )
+        import pyspark  # noqa: F401
+        from pyspark.sql import SparkSession  # noqa: F401
+    except ImportError as e:
+        raise SparkUnavailableError(
+            f"the Spark engine needs pyspark, which is not installed in {sys.prefix} "
+            f"({e}). Fix: pip install 'payback[spark]', or use --engine duckdb"
+        ) from None
+    kind, url = spark_target(master, remote)
+    if kind == "remote":
+        return _connect_session(url)
+    return _classic_session(url)
+
+
+#: Settings of every session payback starts (UTC, quiet, no web UI, sized for 2 cores).
+_LOCAL_CONFIG = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "2",
+    "spark.sql.ansi.enabled": "false",
+}
+
+
+def find_java() -> str | None:
+    """The ``java`` Spark would start: ``$JAVA_HOME/bin/java``, else ``java`` on PATH."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        java = Path(home, "bin", "java")
+        return str(java) if java.is_file() else None
+    return shutil.which("java")
+
+
+def _classic_session(master: str):
+    from pyspark import SparkContext
+    from pyspark.errors import PySparkRuntimeError
+    from pyspark.sql import SparkSession
+
+    active = SparkContext._active_spark_context is not None
+    java = find_java()
+    if not active and java is None:
+        where = (
+            f"JAVA_HOME={os.environ['JAVA_HOME']} has no bin/java"
+            if os.environ.get("JAVA_HOME")
+            else "no java on PATH and JAVA_HOME is not set"
+        )
+        raise SparkUnavailableError(
+            f"the Spark engine needs Java (17 or later) to run Spark, and found none: {where}. "
+            f"Fix: install a JDK (e.g. apt-get install openjdk-17-jre-headless) or point "
+            f"JAVA_HOME at one; or use --engine duckdb, or a Spark Connect server "
+            f"(--spark-remote sc://host:port), which needs no Java here"
+        )
+    builder = SparkSession.builder.master(master).appName("payback")
+    for key, value in _LOCAL_CONFIG.items():
+        builder = builder.config(key, value)
+    builder = builder.config("spark.driver.bindAddress", os.environ["SPARK_LOCAL_IP"])
+    try:
+        session = builder.getOrCreate()
+    except PySparkRuntimeError as e:
+        if "JAVA_GATEWAY_EXITED" not in str(e):
+            raise
+        raise SparkUnavailableError(
+            f"Java ({java}) could not start Spark for master {master} "
+            f"(JAVA_GATEWAY_EXITED; its own message is above). Fix: check `{java} -version` "
+            f"says 17 or later and that JAVA_HOME points at a JDK; or use --engine duckdb"
+        ) from None
     session.sparkContext.setLogLevel("ERROR")
-    backend = ibis.pyspark.connect(session)
-    store = Store(backend=backend, path=None, engine="spark")
+    return session
+
+
+def _connect_session(url: str):
+    missing = [m for m in ("grpc", "grpc_status", "google.protobuf") if not _importable(m)]
+    if missing:
+        raise SparkUnavailableError(
+            f"Spark Connect ({url}) needs pyspark's connect packages; missing: "
+            f"{', '.join(missing)}. Fix: pip install 'payback[spark]' "
+            f"(it brings pyspark[connect]: grpcio, grpcio-status, googleapis-common-protos)"
+        )
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.remote(url)
+    # a remote server keeps its own settings (and a setting given here is a request,
+    # sent with PySpark's retries of minutes: before the probe below, none is sent)
+    if url.split("[")[0] == "local":
+        builder = builder.appName("payback")
+        for key, value in _LOCAL_CONFIG.items():
+            builder = builder.config(key, value)
+    try:
+        with warnings.catch_warnings():  # the server has the static settings (web UI ...);
+            warnings.filterwarnings("ignore", "Failed to set spark", UserWarning)  # not the session
+            session = builder.getOrCreate()
+    except Exception as e:  # starting a local server: Java, ports
+        raise SparkUnavailableError(
+            f"could not start a local Spark Connect server ({url}): {_first_line(e)}. Fix: "
+            f"check Java (17 or later) is installed, or connect to a running server with "
+            f"--spark-remote sc://host:port"
+        ) from None
+    _probe(session, url)
+    return session
+
+
+def _probe(session, url: str) -> None:
+    """Ask the server its version with few retries: an address where no server answers
+    fails in about a second, naming the address, instead of retrying for minutes."""
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    client = session.client
+    policies = client.get_retry_policies()
+    client.set_retry_policies([DefaultPolicy(max_retries=CONNECT_PROBE_RETRIES)])
+    try:
+        session.version  # noqa: B018 - a request to the server
+    except Exception as e:  # RetriesExceeded, gRPC errors
+        cause = e.__cause__ or e.__context__ or e
+        details = getattr(cause, "details", None)  # a gRPC error's own words
+        detail = details() if callable(details) else _first_line(cause)
+        with contextlib.suppress(Exception):  # the session never reached a server
+            session.stop()
+        raise SparkUnavailableError(
+            f"no Spark Connect server answers at {url} ({detail}). Fix: start one there "
+            f"($SPARK_HOME/sbin/start-connect-server.sh), check the host and port "
+            f"(default 15002), or use --spark-remote local for a server on this machine"
+        ) from None
+    finally:
+        client.set_retry_policies(policies)
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class SparkStore(Store):
+    """A store whose tables are temporary views of a Spark session.
+
+    Closing it drops what it made (a local Parquet copy of a DuckDB file) but never stops
+    the session: the process's Spark session serves every store of the process, and
+    starting one costs seconds to tens of seconds.
+    """
+
+    def close(self) -> None:
+        for cleanup in getattr(self, "_cleanups", ()):
+            cleanup()
+        self._cleanups = []
+
+    def on_close(self, cleanup) -> None:
+        """Run ``cleanup()`` when the store is closed."""
+        self._cleanups = [*getattr(self, "_cleanups", []), cleanup]
+
+
+#: The Ibis backend of each Spark session (one per session: a backend drops the
+#: temporary views of its in-memory tables when it is garbage collected, views another
+#: backend on the same session may be using).
+_BACKENDS: dict[int, tuple[Any, Any]] = {}
+
+
+def spark_store(session) -> SparkStore:
+    """A :class:`SparkStore` on ``session`` (views are added by the caller)."""
+    import ibis
+
+    known = _BACKENDS.get(id(session))
+    if known is None or known[0] is not session:
+        known = _BACKENDS[id(session)] = (session, _backend(ibis.pyspark.connect(session)))
+    return SparkStore(backend=known[1], path=None, engine="spark")
+
+
+def _backend(backend):
+    """Ibis 12's PySpark backend, with ``expr.cache()`` registering the in-memory tables
+    the expression names first (as every other way of running an expression does;
+    without it ``payback segments rfm`` fails with TABLE_OR_VIEW_NOT_FOUND)."""
+    create = backend._create_cached_table
+
+    def create_cached_table(name, expr):
+        backend._register_in_memory_tables(expr)
+        return create(name, expr)
+
+    backend._create_cached_table = create_cached_table
+    return backend
+
+
+def open_spark(
+    tables: Mapping[str, Any] | None = None,
+    *,
+    master: str | None = None,
+    remote: str | None = None,
+) -> SparkStore:
+    """A store on a Spark session (:func:`spark_session`) holding ``tables``.
+
+    ``tables`` (name -> pyarrow.Table or pandas DataFrame) are loaded as temporary views
+    (sent through the driver: for small data and tests; a lake is read where it lies, see
+    :func:`payback.lake.open_lake`); canonical tables not given are created empty, so
+    every query of the project runs.
+    """
+    store = spark_store(spark_session(master, remote))
     load_into(store, tables or {})
     return store
 
@@ -97,10 +352,10 @@ def _spark_view(backend, name: str, arrow, schema) -> None:
 def copy_to_spark(source: Store) -> Store:
     """Open a Spark store holding the same canonical tables as ``source``.
 
-    The tables are read from ``source`` (whole, through Arrow) and registered in the local
-    Spark session as temporary views; the base currency is carried over. Meant for
-    ``--engine spark`` on a store that fits in memory, and for the tests that check the
-    same expressions give the same numbers on DuckDB and Spark.
+    The tables are read from ``source`` (whole, through Arrow and the driver) and
+    registered in the Spark session as temporary views; the base currency is carried
+    over. For tests of small stores; ``--engine spark`` on a store file goes through
+    Parquet instead (:func:`payback.lake.open_store_on_spark`), never through the driver.
     """
     tables = {name: source.to_pyarrow(source.table(name)) for name in TABLES}
     store = open_spark(tables)
@@ -109,4 +364,15 @@ def copy_to_spark(source: Store) -> Store:
     return store
 
 
-__all__ = ["copy_to_spark", "load_into", "open_spark"]
+__all__ = [
+    "SparkStore",
+    "SparkUnavailableError",
+    "copy_to_spark",
+    "find_java",
+    "is_local",
+    "load_into",
+    "open_spark",
+    "spark_session",
+    "spark_store",
+    "spark_target",
+]

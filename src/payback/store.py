@@ -466,6 +466,8 @@ def open_store(
     engine: Engine = "duckdb",
     read_only: bool = False,
     wait: float | None = None,
+    spark_master: str | None = None,
+    spark_remote: str | None = None,
 ) -> Store:
     """Open (creating when needed) the store; its folder must exist (it is never created).
 
@@ -473,11 +475,16 @@ def open_store(
     ----------
     db : path, optional
         DuckDB file; default ``$PAYBACK_DB`` or ``./payback.duckdb``; ``":memory:"`` for a
-        throw-away store.
+        throw-away store; ``parquet:PATH`` for a lake (read-only, :mod:`payback.lake`).
     engine : {"duckdb", "spark"}
-        ``"spark"`` connects to a local Spark session (see :func:`payback.store.open_spark`).
+        ``"spark"`` (read-only) runs the queries on Spark (:func:`payback.spark.spark_session`):
+        a lake is read there, a store file through a temporary lake
+        (:func:`payback.lake.open_store_on_spark`).
     read_only : bool
         Open the DuckDB file read-only (the file must exist).
+    spark_master, spark_remote : str, optional
+        With ``engine="spark"``: the Spark master or Spark Connect server (default
+        ``$PAYBACK_SPARK_MASTER`` / ``$PAYBACK_SPARK_REMOTE``, else ``local[2]``).
     wait : float, optional
         Seconds to wait while another process holds the file's lock (an import
         writing, ``payback serve`` reading); default ``$PAYBACK_LOCK_TIMEOUT``, else 30;
@@ -493,12 +500,15 @@ def open_store(
     ...                               "current_setting('enable_progress_bar_print')").fetchone()
     (False, False)
     """
-    if engine == "spark":
-        from payback.spark import open_spark
+    if engine not in ("duckdb", "spark"):
+        raise PaybackError(f"unknown engine {engine!r}: expected duckdb or spark")
+    if engine == "spark" or str(db or default_db_path()).startswith("parquet:"):
+        from payback.lake import open_elsewhere
 
-        return open_spark()
-    if engine != "duckdb":
-        raise PaybackError(f"unknown engine {engine!r}: expected 'duckdb' or 'spark'")
+        return open_elsewhere(
+            db or default_db_path(), engine, read_only=read_only, wait=wait,
+            master=spark_master, remote=spark_remote,
+        )  # fmt: skip
     import duckdb
     import ibis
 

@@ -11,7 +11,6 @@ from payback.calc.inputs import parse_number
 from payback.cli import options
 from payback.errors import InputError
 from payback.present import Table
-from payback.store import open_store
 
 pd = lazy_module("pandas")
 #: The API this module parses arguments for, loaded when a command runs: ``payback
@@ -35,6 +34,9 @@ ltv_app = typer.Typer(
 _DB = options.DB
 _FORMAT = options.FORMAT
 _OUTPUT = options.OUTPUT
+_ENGINE = options.ENGINE
+_SPARK_MASTER = options.SPARK_MASTER
+_SPARK_REMOTE = options.SPARK_REMOTE
 _AS_OF = typer.Option(
     None,
     "--as-of",
@@ -68,9 +70,9 @@ def _rate(text: str | None, name: str) -> float | None:
     return None if text is None else parse_number(text, name=name, rate=True)
 
 
-def _open(db):
+def _open(db, engine: str = "duckdb", spark_master=None, spark_remote=None):
 
-    return open_store(db, read_only=True)
+    return options.open_reading(db, engine, spark_master, spark_remote)
 
 
 def _write(frame: Table | pd.DataFrame, fmt: str, output: str | None, title: str, **extra) -> None:
@@ -100,6 +102,9 @@ def summary_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = _ENGINE,
+    spark_master: str = _SPARK_MASTER,
+    spark_remote: str = _SPARK_REMOTE,
 ) -> None:
     """Per-customer frequency, recency, T and monetary value of the confirmed orders,
     or of a transaction file (--transactions).
@@ -129,14 +134,16 @@ def summary_command(
         frame = clv.summary_from_transactions(
             transactions, mapping=mapping or None, date_format=date_format, **options
         )
+        frame = clv.compress(frame) if compressed else frame
     else:
-        store = _open(db)
+        store = _open(db, engine, spark_master, spark_remote)
         try:
-            frame = store.execute(clv.customer_summary(store, **options).order_by("customer_id"))
+            summary = clv.customer_summary(store, **options)
+            # compressed in the engine: only the distinct histories leave it
+            expr = clv.compress(summary) if compressed else summary.order_by("customer_id")
+            frame = store.execute(expr)
         finally:
             store.close()
-    if compressed:
-        frame = clv.compress(frame)
     units = {"frequency": "count", "monetary_value": "money", "weights": "count"}
     title = f"customer summary ({len(frame)} rows, periods {freq.upper()})"
     _write(Table(frame, units), fmt, output, title)
@@ -180,6 +187,9 @@ def fit_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = _ENGINE,
+    spark_master: str = _SPARK_MASTER,
+    spark_remote: str = _SPARK_REMOTE,
 ) -> None:
     """Fit one model and print its parameters (Hardie's notation) with standard errors.
 
@@ -236,7 +246,7 @@ def fit_command(
             )
         table = clv.rows_for_model(summary, model)
     else:
-        with _open(db) as store:
+        with _open(db, engine, spark_master, spark_remote) as store:
             table = clv.model_table(store, model, freq=freq, as_of=as_of)
     unit = f"per {period}" if period else "time unit of the file"
     if segment is None:
@@ -301,6 +311,9 @@ def predict_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = _ENGINE,
+    spark_master: str = _SPARK_MASTER,
+    spark_remote: str = _SPARK_REMOTE,
 ) -> None:
     """Predicted LTV: expected purchases x expected spend x margin, discounted.
 
@@ -329,7 +342,7 @@ def predict_command(
     rate = _rate(discount, "--discount")
     kept = _rate(margin, "--margin")
     level = _rate(interval, "--interval")
-    store = _open(db)
+    store = _open(db, engine, spark_master, spark_remote)
     try:
         result = clv.predict_ltv(
             store,
@@ -417,6 +430,9 @@ def cohorts_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = _ENGINE,
+    spark_master: str = _SPARK_MASTER,
+    spark_remote: str = _SPARK_REMOTE,
 ) -> None:
     """Historical cohort LTV: cumulative revenue and margin per acquired customer.
 
@@ -435,7 +451,7 @@ def cohorts_command(
 
     if triangle and by.lower() != "month":
         raise InputError(f"--triangle has one row per acquisition month: drop --by {by}")
-    store = _open(db)
+    store = _open(db, engine, spark_master, spark_remote)
     try:
         if triangle:
             from payback.clv.triangle import cohort_triangle
@@ -475,6 +491,9 @@ def check_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = _ENGINE,
+    spark_master: str = _SPARK_MASTER,
+    spark_remote: str = _SPARK_REMOTE,
 ) -> None:
     """Model checks: predicted vs actual holdout purchases by calibration frequency.
 
@@ -486,7 +505,7 @@ def check_command(
     ```
     """
 
-    with _open(db) as store:
+    with _open(db, engine, spark_master, spark_remote) as store:
         fit, summary = clv.calibration_fit(
             store, calibration_end, model=model, freq=freq, as_of=as_of
         )

@@ -10,6 +10,7 @@ import typer
 
 from payback.calc.formulas import HEALTHY_LTV_CAC
 from payback.calc.inputs import parse_numbers
+from payback.cli import options
 
 _SIMULATE_HELP = """Project monthly subscribers, revenue, costs and profit of an acquisition plan.
 
@@ -226,13 +227,15 @@ def economics_command(
         str, typer.Option("--format", "-f", help="table, csv, json or parquet.")
     ] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
-    db: Annotated[str | None, typer.Option(help="Store file.")] = None,
+    db: str | None = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str | None = options.SPARK_MASTER,
+    spark_remote: str | None = options.SPARK_REMOTE,
 ) -> None:
     from payback.calc.inputs import parse_number
     from payback.economics.ceilings import VerdictRules, ceilings
     from payback.economics.summaries import ceilings_table, ceilings_title
     from payback.output import write_frame
-    from payback.store import open_store
 
     def amount(text: str | None, name: str) -> float | None:
         return None if text is None else parse_number(text, name=name)
@@ -246,7 +249,7 @@ def economics_command(
         min_customers=min_customers,
         min_headroom=rate(min_headroom, "--min-headroom"),
     )
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = ceilings(
             store,
             by,

@@ -163,45 +163,48 @@ def import_command(
     recorded: `payback imports` lists them, `payback imports undo ID` takes one back.
     """
     from payback.ingest.api import import_file
+    from payback.lake import lake_path, staged_import
     from payback.metrics.custom import metrics_file_path
     from payback.store import default_db_path, open_store
 
+    arguments = dict(
+        platform=platform,
+        mapping=mapping or None,
+        set_values=set_values or None,
+        currency=currency,
+        money_units=money_units,
+        source_map=source_map or None,
+        dedupe_window=dedupe_window,
+        date_format=date_format,
+        decimal_comma=decimal_comma,
+        decimal_point=decimal_point,
+        status_map=status_map or None,
+        allow_empty=allow_empty,
+        progress=progress,
+        goals=goals,
+        sheet=sheet,
+        keep=keep or None,
+        metrics_file=metrics_file_path(metrics_file) if kind == "ads" else None,
+    )
     run, what = import_file, (kind,)
     if build_orders:
         from payback.ingest.build_orders import build_orders_import, check_kind
 
         check_kind(kind)
         run, what = build_orders_import, ()  # the lines, then the orders built from them
-    declared = metrics_file_path(metrics_file) if kind == "ads" else None
-
+    lake = lake_path(db if db is not None else default_db_path())
+    if lake is not None:  # validated in a staging store, then the lake is swapped whole
+        with staged_import(lake, wait=lock_timeout) as staging:
+            result = run(staging, *what, file, **arguments)
+        _print(result)
+        return
     target = Path(db if db is not None else default_db_path())
     new = str(target) != ":memory:" and not target.exists()
     store = open_store(db, wait=lock_timeout)
     # another import may have created the file while this one waited for its lock
     new = new and not _written(store)
     try:
-        result = run(
-            store,
-            *what,
-            file,
-            platform=platform,
-            mapping=mapping or None,
-            set_values=set_values or None,
-            currency=currency,
-            money_units=money_units,
-            source_map=source_map or None,
-            dedupe_window=dedupe_window,
-            date_format=date_format,
-            decimal_comma=decimal_comma,
-            decimal_point=decimal_point,
-            status_map=status_map or None,
-            allow_empty=allow_empty,
-            progress=progress,
-            goals=goals,
-            sheet=sheet,
-            keep=keep or None,
-            metrics_file=declared,
-        )
+        result = run(store, *what, file, **arguments)
     except BaseException:
         store.close()
         if new:  # a failed first import leaves no empty store behind
@@ -226,7 +229,8 @@ def _print(result) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``payback import`` and the ledger's ``payback imports`` to the root command."""
-    from payback.cli import imports
+    from payback.cli import imports, lake
 
     app.command("import", help=(import_command.__doc__ or "") + _EXAMPLES)(import_command)
     imports.register(app)
+    lake.register(app)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from payback.cli import options
-from payback.errors import InputError
 
 _EXAMPLES = """
 Examples:
@@ -64,12 +63,9 @@ def metrics_command(
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
-    engine: str = typer.Option(
-        "duckdb",
-        "--engine",
-        help="duckdb, or spark: copy the store's tables into a local Spark session and "
-        "run the same expressions there (needs the spark extra).",
-    ),
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
     no_totals: bool = typer.Option(False, "--no-totals", help="Leave out the totals rows."),
     list_: bool = typer.Option(
         False, "--list", help="List the metric catalogue with formulas and exit."
@@ -89,24 +85,19 @@ def metrics_command(
     from payback.metrics.custom import use_metrics_file
     from payback.metrics.engine import catalogue_frame, compute_metrics
     from payback.output import write_arrow, write_frame
-    from payback.spark import copy_to_spark
-    from payback.store import open_store
 
     use_metrics_file(metrics_file)
     if list_:
         write_frame(catalogue_frame(), fmt, output, title="payback metrics")
         return
-    if engine not in ("duckdb", "spark"):
-        raise InputError(f"unknown engine {engine!r}: expected duckdb or spark")
     # Parquet is written from the query's Arrow rows: no pandas copy of a large result
     as_arrow = (fmt or "").lower() == "parquet"
-    store = open_store(db, read_only=True)
+    store = options.open_reading(db, engine, spark_master, spark_remote)
     try:
         if not metrics:  # an ad export alone: the platform's results, not blank CPO and DRR
             metrics = ",".join(DEFAULT_METRICS if store.row_count("orders") else ADS_ONLY_METRICS)
-        run_on = copy_to_spark(store) if engine == "spark" else store
         result = compute_metrics(
-            run_on,
+            store,
             by=by,
             metrics=metrics,
             where=where or None,

@@ -40,6 +40,9 @@ def report_command(
     title: str = typer.Option("Marketing performance", "--title", help="Report title."),
     db: str = options.DB,
     metrics_file: str = options.METRICS_FILE,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Write one self-contained HTML report: headline numbers with their change against
     the previous period, spend/revenue/DRR over time, CPO and CAC by platform and campaign,
@@ -53,13 +56,12 @@ def report_command(
     from payback.metrics.custom import use_metrics_file
     from payback.metrics.filters import parse_by, parse_range
     from payback.report.build import build_report
-    from payback.store import open_store
 
     use_metrics_file(metrics_file)  # its metrics join the tables
     lo, hi = parse_range(start, end)
     grains = parse_by(by)
     began = time.perf_counter()
-    store = open_store(db, read_only=True)
+    store = options.open_reading(db, engine, spark_master, spark_remote)
     try:
         path = build_report(
             store, output, start=lo, end=hi, by=grains or None, where=where, title=title

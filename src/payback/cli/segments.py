@@ -75,6 +75,9 @@ def rfm_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """RFM scores 1-5 and named segments: customers, revenue share, CLV, action.
 
@@ -94,9 +97,8 @@ def rfm_command(
     """
     from payback.clv import parse_horizon
     from payback.output import write_frame
-    from payback.store import open_store
 
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = segments.rfm(
             store,
             as_of=as_of,
@@ -193,6 +195,9 @@ def levers_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Revenue = customers x orders per customer x average order value, and its change
     split exactly into the three levers (additive LMDI).
@@ -207,9 +212,8 @@ def levers_command(
     ```
     """
     from payback.output import write_frame
-    from payback.store import open_store
 
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = segments.levers(store, start, end, period=period, by=by)
     if show_waterfall:
         frame = segments.waterfall(result)

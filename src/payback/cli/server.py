@@ -30,6 +30,9 @@ def serve_command(
         8000, "--port", "-p", min=0, max=65535, help="TCP port (0: any free port)."
     ),
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
     token: str = typer.Option(
         None,
         "--token",
@@ -58,7 +61,7 @@ def serve_command(
     """
     from payback.metrics.custom import ENV, use_metrics_file
     from payback.server.app import create_app
-    from payback.store import default_db_path, open_store
+    from payback.store import default_db_path
 
     loaded = use_metrics_file(metrics_file)
     if loaded is not None:  # the worker processes read it too (payback.server.pool)
@@ -66,10 +69,15 @@ def serve_command(
     token = token or None
     check_bind(host, token)
     path = db or default_db_path()
-    open_store(path, read_only=True).close()  # a missing store fails now, with its message
+    if (engine or "").lower() == "spark":  # one Spark store, queried by the server's threads
+        source = options.open_reading(path, engine, spark_master, spark_remote)
+        processes = False
+    else:  # a missing store fails now, with its message
+        options.open_reading(path, engine).close()
+        source, processes = path, True
     app = create_app(
-        path, token=token, allowed_hosts=allowed_hosts(host), warm=True, workers=workers,
-        processes=True,
+        source, token=token, allowed_hosts=allowed_hosts(host), warm=True, workers=workers,
+        processes=processes,
     )  # fmt: skip
     sockets = listen(host, port)
     bound = sockets[0].getsockname()[1] if sockets else port
