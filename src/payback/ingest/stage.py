@@ -169,7 +169,10 @@ def data_rows(
             notes.append(
                 f"the summary row (row {table['_row'][first].as_py()}) of the export skipped"
             )
-    if not keep.all():
+    kept = np.flatnonzero(keep)
+    if len(kept) and kept[-1] - kept[0] + 1 == len(kept):  # lines cut at either end only
+        table = table.slice(int(kept[0]), len(kept))  # no copy
+    elif not keep.all():
         table = table.filter(pa.array(keep))
     return table, notes
 
