@@ -127,7 +127,11 @@ def _upsert(raw, table: Table, data, *, import_id: int | None = None) -> dict[in
         match = key_match(table, "t", "s", cols)
         exists = f"EXISTS (SELECT 1 FROM {staging} s WHERE {match})"
         replaced: dict[int | None, int] = {}
-        if import_id is not None:
+        # an empty table (a first import) has nothing to replace: no anti-join over the rows
+        (stored,) = raw.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {table.name} LIMIT 1)"
+        ).fetchone()
+        if stored and import_id is not None:
             kept = ", ".join(_quote(c) for c in (*table.column_names, PROVENANCE))
             raw.execute(
                 f"INSERT INTO {archive_name(table.name)} ({kept}, _replaced_by) "
@@ -140,7 +144,8 @@ def _upsert(raw, table: Table, data, *, import_id: int | None = None) -> dict[in
                     [int(import_id)],
                 ).fetchall()
             )
-        raw.execute(f"DELETE FROM {table.name} t WHERE {exists}")
+        if stored:
+            raw.execute(f"DELETE FROM {table.name} t WHERE {exists}")
         col_list = ", ".join(_quote(c) for c in cols)
         casts = ", ".join(f"CAST({_quote(c)} AS {_sql_type(table.column(c).dtype)})" for c in cols)
         if import_id is not None:

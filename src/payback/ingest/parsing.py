@@ -111,12 +111,28 @@ def raw_sql(column: str, arrow_type: pa.DataType, null_tokens: tuple[str, ...] =
             col = f"CAST({col} AS VARCHAR)"
         else:
             return f"CAST({col} AS VARCHAR)"
-    value = f"NULLIF(trim({col}), '')"
-    tokens = [t.strip() for t in null_tokens if t.strip()]
+    trimmed = trim_sql(col)
+    value = f"NULLIF({trimmed}, '')"
+    tokens = list(dict.fromkeys(t.strip() for t in null_tokens if t.strip()))
     if tokens:
         listed = ", ".join(lit(t) for t in tokens)
-        value = f"CASE WHEN trim({col}) IN ({listed}) THEN NULL ELSE {value} END"
+        value = f"CASE WHEN {trimmed} IN ({listed}) THEN NULL ELSE {value} END"
     return value
+
+
+def trim_sql(text: str) -> str:
+    """``trim(text)`` (spaces at either end removed), trimming only the cells that need it.
+
+    DuckDB's ``trim`` copies every cell; most cells of an export have no space to remove,
+    and testing the first and last byte costs about a tenth of that (2M cells: 0.02
+    against 0.2 s CPU).
+
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + trim_sql("'  a b '") + ", " + trim_sql("'x'")).fetchone()
+    ('a b', 'x')
+    """
+    ends = f"starts_with({text}, ' ') OR ends_with({text}, ' ')"
+    return f"CASE WHEN {ends} THEN trim({text}) ELSE {text} END"
 
 
 def typed_sql(column: str, arrow_type: pa.DataType) -> str | None:
@@ -141,18 +157,40 @@ def number_sql(raw: str, *, decimal_comma: bool = False) -> str:
     with ``decimal_comma`` the European way instead: ``1234,5``, ``1.234,56`` (a dot
     only between groups of three digits, so ``12.5`` is not read as 12.5 nor 125).
     """
+    return finite_sql(number_text_sql(raw, decimal_comma=decimal_comma))
+
+
+def number_text_sql(raw: str, *, decimal_comma: bool = False) -> str:
+    """The number of :func:`number_sql` before NaN and infinities become NULL.
+
+    The importer computes it once per cell as a column of its own and applies
+    :func:`finite_sql` to that column (``finite_sql`` repeats its argument: on the whole
+    expression DuckDB would parse the cell several times).
+    """
     if decimal_comma:
-        x = (
+        return (
             f"CASE WHEN regexp_full_match({raw}, {lit(_EUROPEAN)}) "
             f"THEN TRY_CAST({decimal_point_sql(raw)} AS DOUBLE) "
             f"WHEN NOT regexp_matches({raw}, '[.,]') THEN TRY_CAST({raw} AS DOUBLE) END"
         )
-    else:
-        x = (
-            f"COALESCE(TRY_CAST({raw} AS DOUBLE), CASE WHEN regexp_full_match({raw}, "
-            f"{lit(_US_THOUSANDS)}) THEN TRY_CAST(replace({raw}, ',', '') AS DOUBLE) END)"
-        )
-    return f"(CASE WHEN isfinite({x}) THEN {x} END)"
+    # DuckDB never reads a ',' in a DOUBLE, and a failed cast is slow: the cells with a
+    # comma go straight to the thousands pattern
+    return (
+        f"CASE WHEN NOT contains({raw}, ',') THEN TRY_CAST({raw} AS DOUBLE) "
+        f"WHEN regexp_full_match({raw}, {lit(_US_THOUSANDS)}) "
+        f"THEN TRY_CAST(replace({raw}, ',', '') AS DOUBLE) END"
+    )
+
+
+def finite_sql(number: str) -> str:
+    """``number`` (a DOUBLE), NULL when it is NaN or infinite.
+
+    >>> import duckdb
+    >>> sql = finite_sql("'inf'::DOUBLE") + ", " + finite_sql("2.5::DOUBLE")
+    >>> duckdb.sql("SELECT " + sql).fetchone()
+    (None, 2.5)
+    """
+    return f"(CASE WHEN isfinite({number}) THEN {number} END)"
 
 
 def decimal_comma_sql(raw: str) -> str:

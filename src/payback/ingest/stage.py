@@ -35,10 +35,11 @@ from payback.ingest.parsing import (
     decimal_point_sql,
     detect_date_format,
     epoch_sql,
+    finite_sql,
     human_format,
     ident,
     lit,
-    number_sql,
+    number_text_sql,
     raw_sql,
     typed_date_sql,
     typed_sql,
@@ -101,7 +102,24 @@ def attach_constants(table: pa.Table, plan: Plan) -> pa.Table:
 
 
 def _empty(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
+    """Cells empty or only whitespace (a test per cell, no trimmed copy of the column)."""
+    return pc.or_(pc.equal(pc.utf8_length(column), 0), pc.utf8_is_space(column))
+
+
+def _last_data_row(column: pa.ChunkedArray, keep: np.ndarray) -> int:
+    """The index of the last kept row whose first cell does not start with "total" (-1
+    if none): only the end of the column is looked at, in growing windows."""
+    n, window = len(keep), 64
+    while True:
+        low = max(0, n - window)
+        first = pc.utf8_lower(pc.utf8_trim_whitespace(column.slice(low)))
+        total = pc.starts_with(first, "total").to_numpy(zero_copy_only=False)
+        data = np.flatnonzero(keep[low:] & ~total)
+        if len(data):
+            return low + int(data[-1])
+        if low == 0:
+            return -1
+        window *= 8
 
 
 def data_rows(
@@ -134,10 +152,7 @@ def data_rows(
     if n_blank:
         notes.append(f"{n_blank:,} blank line(s) skipped")
     if layout.total_rows:
-        first = pc.utf8_lower(pc.utf8_trim_whitespace(table[names[0]]))
-        total = pc.starts_with(first, "total").to_numpy(zero_copy_only=False)
-        data = np.flatnonzero(keep & ~total)
-        last = data[-1] if len(data) else -1
+        last = _last_data_row(table[names[0]], keep)
         trailing = int(keep[last + 1 :].sum())
         if trailing:
             keep[last + 1 :] = False
@@ -154,7 +169,10 @@ def data_rows(
             notes.append(
                 f"the summary row (row {table['_row'][first].as_py()}) of the export skipped"
             )
-    if not keep.all():
+    kept = np.flatnonzero(keep)
+    if len(kept) and kept[-1] - kept[0] + 1 == len(kept):  # lines cut at either end only
+        table = table.slice(int(kept[0]), len(kept))  # no copy
+    elif not keep.all():
         table = table.filter(pa.array(keep))
     return table, notes
 
@@ -203,6 +221,7 @@ def parse(
     units = options["money_units"] or layout.money_units
     comma = options["decimal_comma"]
     raws: list[str] = []  # layer 1: raw text of the parsed cells
+    numbers: list[str] = []  # layer 1b: the number in each number cell's text, once
     select = ["_row"]  # layer 2: the canonical columns and check helpers
     marks: list[str] = []  # layer 3: the _bad_* markers
     checks: list[Check] = []
@@ -219,7 +238,10 @@ def parse(
         expected = typed = None
         if col.dtype in ("int64", "float64"):
             typed = typed_sql(source.column, atype)
-            value = typed or number_sql(raw, decimal_comma=comma)
+            if typed is None:
+                number = ident("_pb_num_" + name)
+                numbers.append(f"{number_text_sql(raw, decimal_comma=comma)} AS {number}")
+            value = typed or finite_sql(number)
             expected = _EXPECTED_EUROPEAN if comma else _EXPECTED_NUMBER
             if col.dtype == "int64":
                 value, expected = whole_sql(value), "a whole number like 1200"
@@ -272,6 +294,8 @@ def parse(
             checks.append(_micro_units_check(select, raw_text, name, label, layout, comma))
     checks += _row_checks(table, plan, options, coded="_bad_currency" in ", ".join(select))
     layer1 = f"SELECT *{''.join(', ' + r for r in raws)} FROM {SRC}"
+    if numbers:
+        layer1 = f"SELECT *, {', '.join(numbers)} FROM ({layer1})"
     layer2 = f"SELECT {', '.join(select)} FROM ({layer1})"
     names = [r.rsplit(" AS ", 1)[1] for r in raws]
     layer3 = (

@@ -1,0 +1,173 @@
+"""An ads import against DuckDB's own typed import of the same file (issue 16, item 4).
+
+Writes a Google Ads keyword report of N rows (the demo exporter's layout: title and
+date-range rows, ``"1,200"`` numbers, ``--`` for empty, ``Total:`` rows at the end; every
+row a distinct day/campaign/ad group/keyword), then alternates, ``--repeat`` times:
+
+- **payback**: ``payback.ingest.import_file(store, "ads", FILE)`` into a new store file
+  (what ``payback import ads FILE --db NEW.duckdb`` does), closing the store (its
+  checkpoint) inside the timing;
+- **duckdb**: ``CREATE TABLE ... AS SELECT ... FROM read_csv(FILE, columns=...)`` into a
+  new database file with each column typed (``DATE``, ``BIGINT``, ``DOUBLE`` with
+  ``thousands=','``, ``--`` as null; the ``Total:`` rows dropped by the date cast), then
+  closing the connection (its checkpoint).
+
+CPU time is this process's (``time.process_time``: DuckDB's threads included); each run
+records the 1-minute load. Prints each run, the medians and the payback/duckdb ratio.
+
+    PYTHONPATH=src python benchmarks/import_speed.py --rows 2000000 --repeat 3
+    PYTHONPATH=src python benchmarks/import_speed.py --rows 2000000 --profile   # cProfile
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+ANCHOR_COLUMNS = {
+    "Day": "DATE",
+    "Campaign": "VARCHAR",
+    "Ad group": "VARCHAR",
+    "Keyword": "VARCHAR",
+    "Match type": "VARCHAR",
+    "Currency code": "VARCHAR",
+    "Impr.": "BIGINT",
+    "Clicks": "BIGINT",
+    "CTR": "VARCHAR",
+    "Avg. CPC": "VARCHAR",
+    "Cost": "DOUBLE",
+    "Conversions": "DOUBLE",
+    "Conv. value": "DOUBLE",
+}
+
+
+def write_report(path: Path, rows: int, seed: int = 16) -> None:
+    """A Google Ads keyword report of ``rows`` rows with distinct natural keys."""
+    from payback.demo.exports import write_google
+
+    rng = np.random.default_rng(seed)
+    days = 730
+    start = date(2024, 1, 1)
+    i = np.arange(rows)
+    day = i % days
+    group = i // days  # distinct (day, group) for every row
+    keywords = [
+        f"keyword {g} {w}" for g, w in zip(group.tolist(), (group % 7).tolist(), strict=True)
+    ]
+    impressions = rng.integers(1, 5000, rows)
+    clicks = rng.binomial(impressions, 0.04)
+    cost = np.round(clicks * rng.uniform(0.2, 3.0, rows), 2)
+    conversions = rng.binomial(clicks, 0.05).astype(float)
+    table = pa.table(
+        {
+            "date": pa.array([start + timedelta(days=int(d)) for d in day]),
+            "campaign": pa.array([f"Campaign {g % 40}" for g in group.tolist()]),
+            "ad_group": pa.array([f"Ad group {g % 400}" for g in group.tolist()]),
+            "keyword": pa.array(keywords),
+            "match_type": pa.array(
+                ["Exact", "Phrase", "Broad"] * (rows // 3) + ["Exact"] * (rows % 3)
+            ),
+            "impressions": impressions,
+            "clicks": clicks,
+            "cost": cost,
+            "conversions": conversions,
+            "conversion_value": np.round(conversions * rng.uniform(20, 90, rows), 2),
+        }
+    )
+    write_google(table, path, start, start + timedelta(days=days - 1), "USD")
+
+
+def run_payback(path: Path, folder: Path) -> int:
+    from payback.ingest import import_file
+    from payback.store import open_store
+
+    db = folder / "payback.duckdb"
+    db.unlink(missing_ok=True)
+    with open_store(db) as store:
+        result = import_file(store, "ads", path, progress=False)
+    db.unlink()
+    return result.rows_in_store
+
+
+def run_duckdb(path: Path, folder: Path) -> int:
+    import duckdb
+
+    db = folder / "anchor.duckdb"
+    db.unlink(missing_ok=True)
+    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in ANCHOR_COLUMNS.items()) + "}"
+    con = duckdb.connect(str(db))
+    con.execute(
+        f"CREATE TABLE ad_stats AS SELECT * FROM read_csv('{path}', skip=2, header=true, "
+        f"columns={columns}, nullstr='--', thousands=',', ignore_errors=true)"
+    )
+    (rows,) = con.execute("SELECT count(*) FROM ad_stats").fetchone()
+    con.close()
+    db.unlink()
+    return rows
+
+
+def load() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def timed(step, *args):
+    la = load()
+    wall, cpu = time.perf_counter(), time.process_time()
+    rows = step(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu, la, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--file", type=Path, help="reuse (or write) the report here")
+    parser.add_argument("--profile", action="store_true", help="cProfile one payback import")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="import_speed_"))
+    path = args.file or folder / "google_ads_keyword_report.csv"
+    if not path.exists():
+        write_report(path, args.rows)
+    print(f"{path}: {path.stat().st_size / 2**20:.0f} MiB, {args.rows:,} rows")
+    if args.profile:
+        import cProfile
+        import pstats
+
+        cProfile.runctx("run_payback(path, folder)", globals(), locals(), str(folder / "prof"))
+        pstats.Stats(str(folder / "prof")).sort_stats("cumulative").print_stats(40)
+        return
+    runs: dict[str, list[tuple[float, float, float]]] = {"payback": [], "duckdb": []}
+    for r in range(args.repeat):
+        order = ("payback", "duckdb") if r % 2 == 0 else ("duckdb", "payback")
+        for name in order:
+            wall, cpu, la, rows = timed(
+                run_payback if name == "payback" else run_duckdb, path, folder
+            )
+            runs[name].append((wall, cpu, la))
+            print(
+                f"run {r + 1} {name:8} wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
+                f"load {la:5.2f}  rows {rows:,}"
+            )
+    med = {
+        n: (statistics.median(w for w, _, _ in v), statistics.median(c for _, c, _ in v))
+        for n, v in runs.items()
+    }
+    for name, (wall, cpu) in med.items():
+        print(f"median {name:8} wall {wall:6.2f} s  cpu {cpu:6.2f} s")
+    loads = [la for v in runs.values() for _, _, la in v]
+    print(
+        f"ratio payback/duckdb: cpu {med['payback'][1] / med['duckdb'][1]:.2f}x, "
+        f"wall {med['payback'][0] / med['duckdb'][0]:.2f}x "
+        f"(1-min load {min(loads):.1f}-{max(loads):.1f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
