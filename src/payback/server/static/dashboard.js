@@ -5,7 +5,8 @@
   "use strict";
   var LEVELS = ["platform", "campaign", "keyword"];
   var LEVEL_LABELS = { platform: "platforms", campaign: "campaigns", keyword: "keywords" };
-  var OPTIONAL = { ltv: "Customer lifetime value", economics: "Ceilings and verdicts" };
+  var OPTIONAL = { ltv: "Customer lifetime value", economics: "Ceilings and verdicts",
+                   partners: "Partners", bids: "Keyword bids" };
   var PLOT_CONFIG = { displaylogo: false, responsive: true,
                       modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
   var state = { token: null, drill: [], views: [], offered: [], wholeHistory: [], serial: {},
