@@ -13,7 +13,8 @@ Sections
 2. Spend, revenue and DRR over time (days, weeks or months, by the period's length).
 3. CPO and CAC by platform and by campaign.
 4. Sortable tables of the metric engine at campaign and keyword grain (``by``).
-5. Customer lifetime value and ceilings/verdicts (:mod:`payback.report.extensions`).
+5. Customer lifetime value, ceilings/verdicts, partners and keyword bids
+   (:mod:`payback.report.extensions`).
 
 Examples
 --------

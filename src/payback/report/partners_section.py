@@ -17,8 +17,10 @@ period nor the filters apply):
   beyond chance.
 
 A store without partner claims gets the section with a note saying so. The three results
-share one reconciliation, computed once per store version
-(:func:`payback.partners.reconcile.shared_reconcile`).
+share one reconciliation (:func:`payback.partners.reconcile.shared_reconcile`) and are
+computed once per store version (:func:`payback.cache.per_store_version`): the report
+and the dashboard's ``/api/partners`` ask for the same whole-history numbers. They are
+shared: the section only reads them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from payback.cache import per_store_version
 from payback.present import format_value, is_missing
 from payback.report import charts
 from payback.report.frame_table import frame_table
@@ -143,9 +146,11 @@ def build_partners_section(
             "(payback import FILE --table partner-claims, e.g. an impact.com, Awin, "
             "Tapfiliate or Everflow export) to reconcile them against the orders."
         )
-    ranked = value(store)
-    rec = shared_reconcile(store)
-    sig = signals(store)
+    ranked, rec, sig = per_store_version(
+        store,
+        ("report.partners",),
+        lambda: (value(store), shared_reconcile(store), signals(store)),
+    )
     currency = ranked.currency or rec.partners.currency or store.base_currency
     vf = ranked.frame
     by_ltv = ", ".join(str(p) for p in vf["partner"])
