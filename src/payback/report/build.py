@@ -292,12 +292,13 @@ def report_context(
 
 
 def _warm_up(store) -> threading.Thread | None:
-    """Start the whole-history CLV work (the fit by platform, then the calibration check)
-    in a thread, on a second connection to the same DuckDB database, while the metric
-    tables are computed: DuckDB runs one side's queries while Python compiles, fits and
-    draws the other's, so the two cores are both busy. The values are computed once per store
-    version (:func:`payback.cache.per_store_version`): the CLV section and the headline
-    card then find them, or wait for them. An error is left for the section to meet and
+    """Start the whole-history work (the CLV fit by platform, the calibration check, then
+    the partners' value, reconciliation and signals) in a thread, on a second connection
+    to the same DuckDB database, while the metric tables are computed: DuckDB runs one
+    side's queries while Python compiles, fits and draws the other's, so the two cores are
+    both busy. The values are computed once per store version
+    (:func:`payback.cache.per_store_version`): the CLV and partners sections and the
+    headline card then find them, or wait for them. An error is left for the section to meet and
     report. None (nothing started) for a store that is not a DuckDB file, whose values are
     not kept."""
     from payback.cache import store_version
@@ -313,6 +314,10 @@ def _warm_up(store) -> threading.Thread | None:
 
             clv_section.new_customer_ltv(other)  # the section's first need, then its last
             clv_section.calibration_check(other)
+            from payback.report import partners_section  # whole history too
+
+            if partners_section.has_claims(other):
+                partners_section.partner_results(other)
         except Exception:  # the section computes it again and shows the error
             return
         finally:

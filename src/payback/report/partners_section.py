@@ -92,6 +92,20 @@ def flagged(signals_frame):
     return signals_frame[hit]
 
 
+def partner_results(store) -> tuple[Any, Any, Any]:
+    """``(value, reconciliation, signals)`` of the store's partners, computed once per
+    store version (the report starts them in its background thread,
+    :func:`payback.report.build._warm_up`; the section then finds or waits for them)."""
+    from payback.partners import signals, value
+    from payback.partners.reconcile import shared_reconcile
+
+    return per_store_version(
+        store,
+        ("report.partners",),
+        lambda: (value(store), shared_reconcile(store), signals(store)),
+    )
+
+
 def value_figure(frame, currency: str | None) -> go.Figure:
     """LTV per customer (bars) against CPO (diamonds) per partner, in the value ranking."""
     if frame.empty:
@@ -136,8 +150,7 @@ def build_partners_section(
 ) -> Any:
     """The partners section (module docstring); ``start``, ``end`` and ``where`` do not
     apply (the registry marks it whole-history)."""
-    from payback.partners import PRECEDENCE, signals, value
-    from payback.partners.reconcile import shared_reconcile
+    from payback.partners import PRECEDENCE
     from payback.report.build import FigureView, Section
 
     if not has_claims(store):
@@ -146,11 +159,7 @@ def build_partners_section(
             "(payback import FILE --table partner-claims, e.g. an impact.com, Awin, "
             "Tapfiliate or Everflow export) to reconcile them against the orders."
         )
-    ranked, rec, sig = per_store_version(
-        store,
-        ("report.partners",),
-        lambda: (value(store), shared_reconcile(store), signals(store)),
-    )
+    ranked, rec, sig = partner_results(store)
     currency = ranked.currency or rec.partners.currency or store.base_currency
     vf = ranked.frame
     by_ltv = ", ".join(str(p) for p in vf["partner"])
