@@ -187,11 +187,28 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Partner (affiliate) programmes: claims reconciled against the shop's orders, "
         "value by partner.",
         cli="payback.cli.partners",
+        report=ReportSection(
+            "partners",
+            "Partners",
+            "Partners ranked by the value of their customers, claims reconciled against the "
+            "orders, fraud and quality signals (every claim and order: no period or filters)",
+            builder="payback.report.partners_section:build_partners_section",
+            grains="payback.report.partners_section:PARTNER_GRAINS",
+            filtered=False,
+        ),
     ),
     Capability(
         "bids",
         "Keyword bids to a target CPA, CPO, DRR or LTV ceiling, with shrinkage and upload files.",
         cli="payback.cli.bids",
+        report=ReportSection(
+            "bids",
+            "Keyword bids",
+            "Bid recommendations per keyword to the campaign's marginal CPO: count per "
+            "action, expected change in cost and conversions, the top keywords with reasons",
+            builder="payback.report.bids_section:build_bids_section",
+            grains="payback.report.bids_section:KEYWORD_GRAINS",
+        ),
     ),
     Capability(
         "report",

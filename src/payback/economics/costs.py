@@ -211,11 +211,11 @@ def partner_commissions(
     >>> partner_commissions(store, start="2024-01-01", end="2024-01-31").to_dict()
     {'P1': 10.0}
     """
-    from payback.partners import reconcile
+    from payback.partners.reconcile import shared_reconcile
 
     orders = orders_in_scope(store, where=where, start=start, end=end)
     claimed = store.table("partner_claims").select("order_id")
     scope = store.execute(orders.semi_join(claimed, "order_id").order_id).astype(str)
-    claims = reconcile(store).claims.frame
+    claims = shared_reconcile(store).claims.frame
     claims = claims[claims["order_id"].isin(set(scope))]
     return claims.groupby("partner_id")["owed_commission"].sum().astype(float).sort_index()

@@ -52,6 +52,7 @@ __all__ = [
     "Reconciliation",
     "parse_window",
     "reconcile",
+    "shared_reconcile",
 ]
 
 #: Every status a claim can get, in the order of precedence (the first that applies).
@@ -446,4 +447,23 @@ def _per_partner(frame: pd.DataFrame, currency: str | None) -> Table:
         units=units,
         reasons={"discrepancy_rate": "no claims"},
         currency=currency,
+    )
+
+
+def shared_reconcile(store: Any, *, window: Any = None) -> Reconciliation:
+    """The store's own claims reconciled (:func:`reconcile`), computed once per store
+    version and window (:func:`payback.cache.per_store_version`) for every reader of the
+    same store: value, signals, the partner costs of the economics and the report's
+    partners section ask for it in one report. The result is shared: read it, never
+    change its frames.
+
+    >>> from payback.store import open_store
+    >>> shared_reconcile(open_store(":memory:")).window_days
+    30
+    """
+    from payback.cache import per_store_version
+
+    days = parse_window(window)
+    return per_store_version(
+        store, ("partners.reconcile", days), lambda: reconcile(store, window=days)
     )

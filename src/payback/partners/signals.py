@@ -65,9 +65,9 @@ def signals(
     """
     from scipy.stats import binom
 
-    from payback.partners.reconcile import reconcile
+    from payback.partners.reconcile import shared_reconcile
 
-    claims = reconcile(store, window=window).claims.frame
+    claims = shared_reconcile(store, window=window).claims.frame
     orders = store.table("orders")
     lost = orders.status.isin(["cancelled", "returned"])
     per = orders.group_by(partner=orders.partner_id).aggregate(

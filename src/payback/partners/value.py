@@ -76,13 +76,13 @@ def value(store: Any, *, horizon_months: float = 12.0, window: Any = None) -> Ta
     """
     from payback.clv import ltv_by_source
     from payback.metrics import CATALOGUE, compute_metrics
-    from payback.partners.reconcile import reconcile
+    from payback.partners.reconcile import shared_reconcile
 
     m = compute_metrics(
         store, by="partner", metrics="orders,revenue,new_customers", totals=False
     ).frame
     m = m[m["partner"].notna()].set_index("partner")[["orders", "revenue", "new_customers"]]
-    claims = reconcile(store, window=window).claims.frame
+    claims = shared_reconcile(store, window=window).claims.frame
     commission = claims.groupby("partner_id")["owed_commission"].sum()
     n_claims = claims.groupby("partner_id").size()
     existing = claims[claims["status"] == "existing_customer"].groupby("partner_id").size()

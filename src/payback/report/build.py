@@ -13,7 +13,8 @@ Sections
 2. Spend, revenue and DRR over time (days, weeks or months, by the period's length).
 3. CPO and CAC by platform and by campaign.
 4. Sortable tables of the metric engine at campaign and keyword grain (``by``).
-5. Customer lifetime value and ceilings/verdicts (:mod:`payback.report.extensions`).
+5. Customer lifetime value, ceilings/verdicts, partners and keyword bids
+   (:mod:`payback.report.extensions`).
 
 Examples
 --------
@@ -291,12 +292,13 @@ def report_context(
 
 
 def _warm_up(store) -> threading.Thread | None:
-    """Start the whole-history CLV work (the fit by platform, then the calibration check)
-    in a thread, on a second connection to the same DuckDB database, while the metric
-    tables are computed: DuckDB runs one side's queries while Python compiles, fits and
-    draws the other's, so the two cores are both busy. The values are computed once per store
-    version (:func:`payback.cache.per_store_version`): the CLV section and the headline
-    card then find them, or wait for them. An error is left for the section to meet and
+    """Start the whole-history work (the CLV fit by platform, the calibration check, then
+    the partners' value, reconciliation and signals) in a thread, on a second connection
+    to the same DuckDB database, while the metric tables are computed: DuckDB runs one
+    side's queries while Python compiles, fits and draws the other's, so the two cores are
+    both busy. The values are computed once per store version
+    (:func:`payback.cache.per_store_version`): the CLV and partners sections and the
+    headline card then find them, or wait for them. An error is left for the section to meet and
     report. None (nothing started) for a store that is not a DuckDB file, whose values are
     not kept."""
     from payback.cache import store_version
@@ -312,6 +314,10 @@ def _warm_up(store) -> threading.Thread | None:
 
             clv_section.new_customer_ltv(other)  # the section's first need, then its last
             clv_section.calibration_check(other)
+            from payback.report import partners_section  # whole history too
+
+            if partners_section.has_claims(other):
+                partners_section.partner_results(other)
         except Exception:  # the section computes it again and shows the error
             return
         finally:

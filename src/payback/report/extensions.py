@@ -68,11 +68,11 @@ class Extension:
 
 def extensions() -> list[Extension]:
     """The sections after the metric engine's, in report order: the capabilities'
-    sections, in the order of :data:`payback.capabilities.CAPABILITIES` (CLV, then
-    ceilings).
+    sections, in the order of :data:`payback.capabilities.CAPABILITIES` (CLV, ceilings,
+    partners, keyword bids).
 
     >>> [e.name for e in extensions()]
-    ['ltv', 'economics']
+    ['ltv', 'economics', 'partners', 'bids']
     """
     return [
         Extension(
