@@ -92,3 +92,14 @@ def test_the_cli_prints_the_same_rows(demo_db, table, capsys):
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert [r["partner"] for r in rows] == table.frame["partner"].tolist()
     assert rows[0]["commission"] == pytest.approx(table.frame["commission"].iloc[0])
+
+
+def test_without_the_model_fit_every_other_column_is_the_same(demo_db, table):
+    """``predicted=False`` (the report's section) skips the per-partner fit: the cohort LTV,
+    the ranking and every other column stay as they are, the predicted CLV is missing."""
+    with open_store(demo_db, read_only=True) as store:
+        fast = value(store, predicted=False)
+    full = table.frame.drop(columns="predicted_ltv")
+    pd.testing.assert_frame_equal(fast.frame.drop(columns="predicted_ltv"), full)
+    assert fast.frame["predicted_ltv"].isna().all()
+    assert fast.reasons["predicted_ltv"] == "not computed (predicted=False)"

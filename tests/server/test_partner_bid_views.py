@@ -36,7 +36,7 @@ def test_partners_view_gives_the_value_ranking_and_the_reconciliation(demo_db):
         # whole history: the view takes no period or filters, and says so
         refused = client.get("/api/partners", params={"from": "2025-01-01"})
     with open_store(demo_db, read_only=True) as store:
-        ranked = value(store).frame
+        ranked = value(store, predicted=False).frame
         per = reconcile(store).partners.frame
     assert doc["id"] == "partners"
     assert refused.status_code == 400 and refused.json()["valid"] == ["by"]

@@ -35,13 +35,37 @@ __all__ = ["value"]
 _RATES = ("repeat_rate", "cancel_rate", "return_rate", "existing_customer_share")
 
 
+def _history_only(store: Any, horizon_months: float) -> Table:
+    """Cohort LTV per partner at the horizon, without a model fit (``predicted_ltv``
+    missing with the reason), in the shape of :func:`payback.clv.ltv_by_source`."""
+    from payback.clv.cohorts import ltv_at_horizon, shared_cohort_ltv
+
+    table = shared_cohort_ltv(store, "partner")  # once per store version
+    at = ltv_at_horizon(table, int(np.ceil(horizon_months)))
+    sources = [s for s in at.by_cohort.index if s is not None and not pd.isna(s)]
+    values = [at.value(s) for s in sources]
+    frame = pd.DataFrame(
+        {
+            "source": sources,
+            "historical_ltv": [v[0] for v in values],
+            "historical_margin_ltv": [v[1] for v in values],
+            "predicted_ltv": [np.nan] * len(sources),
+        },
+        columns=["source", "historical_ltv", "historical_margin_ltv", "predicted_ltv"],
+    )
+    reasons = {**at.reasons, "predicted_ltv": "not computed (predicted=False)"}
+    return Table(frame, reasons=reasons, currency=table.currency)
+
+
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     """``num / den``; missing where ``den`` is 0 or missing (never inf or NaN)."""
     den = den.astype(float)
     return (num.astype(float) / den.where(den > 0)).astype(float)
 
 
-def value(store: Any, *, horizon_months: float = 12.0, window: Any = None) -> Table:
+def value(
+    store: Any, *, horizon_months: float = 12.0, window: Any = None, predicted: bool = True
+) -> Table:
     """One row per partner: orders, revenue, new customers, reconciled commission, CPO,
     CAC, cohort and predicted LTV, LTV/CAC, repeat, cancel and return rates, the share of
     claims on existing customers; ranked by LTV (module docstring).
@@ -53,6 +77,10 @@ def value(store: Any, *, horizon_months: float = 12.0, window: Any = None) -> Ta
         Horizon of the cohort and predicted LTV.
     window : int or str, optional
         Attribution window of the reconciliation (default 30 days).
+    predicted : bool
+        Fit the count and spend models per partner for ``predicted_ltv`` (default);
+        ``False`` takes the cohort LTV alone (no model fit: the report's section, fast
+        on a million customers), ``predicted_ltv`` then missing with the reason.
 
     Returns
     -------
@@ -74,7 +102,7 @@ def value(store: Any, *, horizon_months: float = 12.0, window: Any = None) -> Ta
     >>> round(float(t.loc[t.partner == "P01", "commission"].iloc[0]), 2)
     2439.66
     """
-    from payback.clv import ltv_by_source
+    from payback.clv.sources import shared_prediction
     from payback.metrics import CATALOGUE, compute_metrics
     from payback.partners.reconcile import shared_reconcile
 
@@ -86,7 +114,10 @@ def value(store: Any, *, horizon_months: float = 12.0, window: Any = None) -> Ta
     commission = claims.groupby("partner_id")["owed_commission"].sum()
     n_claims = claims.groupby("partner_id").size()
     existing = claims[claims["status"] == "existing_customer"].groupby("partner_id").size()
-    ltv = ltv_by_source(store, by="partner", horizon_months=horizon_months)
+    if predicted:
+        ltv = shared_prediction(store, by="partner", horizon_months=horizon_months).by_source
+    else:
+        ltv = _history_only(store, horizon_months)
     lf = ltv.frame[ltv.frame["source"].notna()].set_index("source")
     partners = sorted(set(m.index) | set(commission.index))
     out = pd.DataFrame(index=pd.Index(partners, name="partner"))
