@@ -120,6 +120,14 @@ CAPABILITIES: tuple[Capability, ...] = (
         "CPO, CPA, DRR, ROMI ... at any grain, as ratios of sums.",
         exports=("CATALOGUE", "compute_metrics", "metrics_expr"),
         cli="payback.cli.metrics",
+        report=ReportSection(
+            "visits",
+            "Visits and goals",
+            "The funnel from sessions through each goal to confirmed orders, with CPV and CR "
+            "per goal, by platform or campaign",
+            builder="payback.report.visits_section:build_visits_section",
+            grains="payback.report.visits_section:VISIT_GRAINS",
+        ),
     ),
     Capability(
         "calc",

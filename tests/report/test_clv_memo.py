@@ -222,8 +222,8 @@ def test_the_numbers_are_the_same_with_and_without_the_memo(demo_db, fresh_memo,
 def test_the_report_fits_in_the_background_once_and_uses_that_fit(demo_db, fresh_memo, monkeypatch):
     """build_report starts the CLV fit and the calibration check in a thread, on a second
     connection, while the metric tables compute; the sections wait for them: one fit by
-    platform (and the partners section's by partner, after it) and one check, all in that
-    thread, and no thread left behind."""
+    platform (the partners section takes the cohort LTV: no fit by partner) and one check,
+    all in that thread, and no thread left behind."""
     from payback.report import render_report
     from payback.store import open_store
 
@@ -240,7 +240,7 @@ def test_the_report_fits_in_the_background_once_and_uses_that_fit(demo_db, fresh
         html = render_report(store)
         ltv = clv_section.new_customer_ltv(store)  # remembered: no second fit
     assert threads == {
-        "predict_ltv": ["payback-report-clv"] * 2,  # by platform, then by partner
+        "predict_ltv": ["payback-report-clv"],  # by platform only
         "_calibration": ["payback-report-clv"],
     }
     assert not [t for t in threading.enumerate() if t.name == "payback-report-clv"]

@@ -80,7 +80,8 @@ def test_source_table_matches_ltv_by_source(demo_db):
 
 
 def test_every_section_is_always_there():
-    assert [e.name for e in extensions()] == ["ltv", "economics", "segments", "partners", "bids"]
+    names = ["visits", "ltv", "economics", "segments", "partners", "bids"]
+    assert [e.name for e in extensions()] == names
 
 
 def test_a_broken_capability_shows_instead_of_vanishing(tiny, monkeypatch):

@@ -157,8 +157,9 @@ def test_each_table_downloads_as_safe_csv_from_the_file(march):
     names = [name for _, name in links]
     assert names[:2] == ["table-campaign.csv", "table-keyword.csv"]
     assert set(names[2:]) <= {  # the sections' tables, when the data has them
-        "table-ltv-source.csv", "table-ceilings.csv", "table-segments.csv",
-        "table-segments-source.csv", "table-pairs.csv", "table-partner-value.csv",
+        "table-visits-platform.csv", "table-ltv-source.csv", "table-ceilings.csv",
+        "table-segments.csv", "table-segments-source.csv", "table-pairs.csv",
+        "table-partner-value.csv",
         "table-partner-reconciliation.csv", "table-partner-signals.csv",
         "table-bids-keywords.csv",
     }  # fmt: skip

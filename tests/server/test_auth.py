@@ -11,7 +11,7 @@ TOKEN = "s3cret-token"
 
 API = ["/api/catalogue", "/api/filters", "/api/metrics", "/api/metrics.csv",
        "/api/metrics.parquet", "/api/headline", "/api/ltv_cac", "/api/timeseries", "/api/table",
-       "/api/report", "/api/ltv", "/api/economics", "/api/segments", "/api/partners",
+       "/api/report", "/api/visits", "/api/ltv", "/api/economics", "/api/segments", "/api/partners",
        "/api/bids"]  # fmt: skip
 
 

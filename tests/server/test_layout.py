@@ -53,6 +53,7 @@ def test_every_api_route_lives_in_a_router_module():
         "/api/report": "payback.server.routers.report",
         "/api/ltv": "payback.server.routers.sections",
         "/api/economics": "payback.server.routers.sections",
+        "/api/visits": "payback.server.routers.sections",
         "/api/segments": "payback.server.routers.sections",
         "/api/partners": "payback.server.routers.sections",
         "/api/bids": "payback.server.routers.sections",

@@ -8,7 +8,14 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-OPTIONAL = ["/api/ltv", "/api/economics", "/api/segments", "/api/partners", "/api/bids"]
+OPTIONAL = [
+    "/api/visits",
+    "/api/ltv",
+    "/api/economics",
+    "/api/segments",
+    "/api/partners",
+    "/api/bids",
+]
 OPERATIONS = ["/api/catalogue", "/api/filters", "/api/metrics", "/api/metrics.csv",
               "/api/metrics.parquet", "/api/headline", "/api/ltv_cac", "/api/timeseries",
               "/api/table", "/api/report", *OPTIONAL]  # fmt: skip

@@ -128,7 +128,9 @@ def _numbers(page: str) -> list[float]:
 
     page = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", page)
     page = re.sub(r"base64,[A-Za-z0-9+/=]+", "", page)  # the downloads: CSV of the same
-    return [float(n) for n in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", page.replace(",", ""))]
+    # thousands separators only ("12,345.67"): a JSON array's commas keep its numbers apart
+    page = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", page)
+    return [float(n) for n in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", page)]
 
 
 def test_serve(shop, capsys, monkeypatch):

@@ -6,7 +6,8 @@
   var LEVELS = ["platform", "campaign", "keyword"];
   var LEVEL_LABELS = { platform: "platforms", campaign: "campaigns", keyword: "keywords" };
   var OPTIONAL = { ltv: "Customer lifetime value", economics: "Ceilings and verdicts",
-                   segments: "Customer segments", partners: "Partners", bids: "Keyword bids" };
+                   visits: "Visits and goals", segments: "Customer segments",
+                   partners: "Partners", bids: "Keyword bids" };
   var PLOT_CONFIG = { displaylogo: false, responsive: true,
                       modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"] };
   var state = { token: null, drill: [], views: [], offered: [], wholeHistory: [], serial: {},
