@@ -121,13 +121,15 @@ def triples(
             pair_n = store.execute(fp)
     k = len(items)
     m = 3 * math.comb(k, 3)
-    n_item = dict(zip(items["item"], items.n_item, strict=True))
-    n_pair = {(x, y): c for x, y, c in zip(pair_n.item_a, pair_n.item_b, pair_n.n_ab, strict=True)}
-    rules = []
-    for x, y, z, c in found.itertuples(index=False):
-        for ante, cons in (((x, y), z), ((x, z), y), ((y, z), x)):
-            rules.append((JOIN.join(map(str, ante)), cons, c, n_pair[ante], n_item[cons]))
-    frame = pd.DataFrame(rules, columns=["item_a", "item_b", "n_ab", "n_a", "n_b"])
+    n_item = items.rename(columns={"item": "item_b", "n_item": "n_b"})
+    n_pair = pair_n.rename(columns={"item_a": "a1", "item_b": "a2", "n_ab": "n_a"})
+    parts = []
+    for a1, a2, cons in (("x", "y", "z"), ("x", "z", "y"), ("y", "z", "x")):
+        part = found.rename(columns={a1: "a1", a2: "a2", cons: "item_b", "n_xyz": "n_ab"})
+        part = part[["a1", "a2", "item_b", "n_ab"]].merge(n_pair, on=["a1", "a2"])
+        parts.append(part.merge(n_item, on="item_b"))
+    frame = pd.concat(parts, ignore_index=True)
+    frame["item_a"] = frame.a1.astype(str) + JOIN + frame.a2.astype(str)
     table = rule_table(frame, n, m, fdr=fdr, min_confidence=min_confidence, min_lift=min_lift,
                        both_ways=False)  # fmt: skip
     return PairsResult(table, n, k, m, floor, dropped, len(found))
