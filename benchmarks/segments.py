@@ -82,7 +82,12 @@ def main() -> None:
     parser.add_argument("--lines", default=str(default))
     parser.add_argument("--db", help="Time this store (by acquisition source) instead.")
     parser.add_argument("--customers", type=int, help="With --db: build a demo of N first.")
+    parser.add_argument(
+        "--patterns", action="store_true", help="Time only the buying patterns and triples."
+    )
     args = parser.parse_args()
+    global ONLY_PATTERNS
+    ONLY_PATTERNS = args.patterns
     if args.db:
         on_store(args.db, args.customers)
         return
@@ -99,6 +104,9 @@ def main() -> None:
             timed("write to the store", lambda: store.write(tables, meta={"base_currency": "GBP"}))
         print(f"{orders.num_rows:,} orders, {lines.num_rows:,} lines")
         with open_store(Path(tmp) / "retail.duckdb", read_only=True) as store:
+            if ONLY_PATTERNS:
+                patterns_and_triples(store)
+                return
             result = timed("rfm (no predictions)", lambda: rfm(store, predict=False))
             print(f"{len(result.customers.frame):,} customers")
             timed("rfm (no predictions, no per-customer table)",
@@ -120,6 +128,9 @@ def on_store(path: str, customers: int | None) -> None:
         with open_store(path) as store:
             store.write(shop.tables, meta={"base_currency": shop.currency})
     with open_store(path, read_only=True) as store:
+        if ONLY_PATTERNS:
+            patterns_and_triples(store)
+            return
         result = timed("rfm (no predictions)", lambda: rfm(store, predict=False))
         print(f"{len(result.customers.frame):,} customers")
         timed("rfm by source, no per-customer table",
@@ -130,8 +141,30 @@ def on_store(path: str, customers: int | None) -> None:
         cross_sell(store)
 
 
+#: ``--patterns``: time only :func:`patterns_and_triples`.
+ONLY_PATTERNS = False
+
+
+def patterns_and_triples(store) -> None:
+    """Buying patterns (gaps, windows, seasonality, first -> second) and triples."""
+    from payback.segments import patterns
+
+    found = timed("patterns (gaps, windows, seasons, 1st->2nd)", lambda: patterns(store))
+    print(f"  {found.gaps.frame.gaps.iloc[0]:,} gaps, {len(found.customers.frame):,} customers")
+    for most in (50, 250):
+        label = f"triples per order (min 5, max {most} items)"
+        tri = timed(label, lambda m=most: pairs(store, size=3, max_items=m))
+        print(
+            f"  {tri.tested:,} triples counted, {len(tri.rules.frame):,} rules kept at "
+            f"q <= 0.05, {tri.dropped_baskets:,} baskets left out"
+        )
+
+
 def cross_sell(store) -> None:
     """Pairs, next purchases, the profile of the top customers and the win-back list."""
+    patterns_and_triples(store)
+    if ONLY_PATTERNS:
+        return
     for label, kwargs in (
         ("pairs per order (min 5, max 250 items)", {}),
         ("pairs per order, no basket guard", {"max_items": None}),

@@ -43,7 +43,12 @@ def test_console_example_runs(capsys, monkeypatch, workdir, command):
 
 @pytest.mark.parametrize(
     ("start", "shows"),
-    [("rfm", "champions"), ("levers", "revenue 2025"), ("pairs", "P101")],
+    [
+        ("rfm", "champions"),
+        ("levers", "revenue 2025"),
+        ("pairs", "P101"),
+        ("patterns", "champions"),
+    ],
 )
 def test_python_examples_run(monkeypatch, workdir, capsys, start, shows):
     monkeypatch.chdir(workdir)

@@ -227,8 +227,9 @@ def levers_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``payback segments ...`` to the root command."""
-    from payback.cli import segments_customers, segments_rules
+    from payback.cli import segments_customers, segments_patterns, segments_rules
 
     segments_rules.register(segments_app)
+    segments_patterns.register(segments_app)
     segments_customers.register(segments_app)
     app.add_typer(segments_app, name="segments")

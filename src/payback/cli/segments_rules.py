@@ -79,6 +79,9 @@ def pairs_command(
     max_items: int = typer.Option(
         250, "--max-items", help="Leave out baskets with more distinct items (0: keep all)."
     ),
+    size: int = typer.Option(
+        2, "--size", help="Items per itemset: 2 (pairs) or 3 (triples: rules A + B -> C)."
+    ),
     where: list[str] = _WHERE,
     as_of: str = _AS_OF,
     limit: int = _LIMIT,
@@ -100,10 +103,14 @@ def pairs_command(
     payback segments pairs --by category --within customer
     payback segments pairs --min-support 0.01 --min-lift 2 --where country=France
     payback segments pairs --limit 0 --format csv --output pairs.csv
+    payback segments pairs --size 3 --min-count 10
     ```
     """
+    from payback.errors import InputError
     from payback.store import open_store
 
+    if suggest and size != 2:
+        raise InputError(f"--suggest works on pairs (--size 2), got --size {size}")
     with open_store(db, read_only=True) as store:
         result = segments.pairs(
             store,
@@ -117,10 +124,12 @@ def pairs_command(
             max_items=max_items or None,
             where=where or None,
             as_of=as_of,
+            size=size,
         )
         offers = segments.suggestions(store, result.rules, top=suggest, by=by) if suggest else None
     title = (
-        f"bought together in one {within} ({result.baskets:,} {within}s, "
+        f"{'triples ' if size == 3 else ''}bought together in one {within} "
+        f"({result.baskets:,} {within}s, "
         f"{result.items:,} items, q <= {fdr})"
     )
     _show(result, fmt, output, limit, title, offers)

@@ -10,6 +10,9 @@
   one order (or by one customer) and bought next within a window, with support,
   confidence, lift, a Fisher exact test and Benjamini-Hochberg false-discovery control
   (:mod:`payback.segments.stats`), counted in the engine by a self-join.
+- :func:`patterns`: days between purchases per segment and source (window functions in
+  the engine), each customer's next-purchase window, seasonality by month and weekday,
+  first product -> second product.
 - :func:`profile`: what distinguishes a segment's customers (source, country, first
   category, first order value...) from the rest, with intervals and tests.
 - :func:`winback`: customers whose P(alive) dropped while their value if alive stays
@@ -29,6 +32,7 @@ from __future__ import annotations
 from payback.segments.levers import LEVERS, LeversResult, levers, period_values, waterfall
 from payback.segments.lmdi import lmdi, log_mean, split_cents
 from payback.segments.pairs import PairsResult, pairs
+from payback.segments.patterns import PatternsResult, patterns
 from payback.segments.periods import Period, parse_period, periods_between
 from payback.segments.profile import ProfileResult, profile
 from payback.segments.rfm import RFMResult, rfm, rfm_as_of, rfm_expr
@@ -52,6 +56,7 @@ __all__ = [
     "LEVERS",
     "LeversResult",
     "PairsResult",
+    "PatternsResult",
     "Period",
     "ProfileResult",
     "RFMResult",
@@ -66,6 +71,7 @@ __all__ = [
     "pairs",
     "parse_period",
     "parse_rules",
+    "patterns",
     "period_values",
     "periods_between",
     "profile",

@@ -186,6 +186,7 @@ def pairs(
     max_items: int | None = 250,
     where: Where = None,
     as_of: Any = None,
+    size: int = 2,
 ) -> PairsResult:
     """Items bought together: support, confidence, lift, Fisher p-value and BH q-value.
 
@@ -211,6 +212,9 @@ def pairs(
         On the orders: ``country=France``, ``platform=google``, ``campaign=...``.
     as_of : date, optional
         Orders up to this day.
+    size : {2, 3}
+        Items per itemset: 3 gives the rules ``A + B -> C`` of
+        :func:`payback.segments.triples.triples`.
 
     Returns
     -------
@@ -221,6 +225,14 @@ def pairs(
     payback.errors.InputError
         No order lines, an unknown ``by``/``within``/filter, thresholds out of range.
     """
+    if size not in (2, 3):
+        raise InputError(f"size must be 2 (pairs) or 3 (triples), got {size}")
+    if size == 3:
+        from payback.segments.triples import triples
+
+        return triples(store, by=by, within=within, min_support=min_support,
+                       min_count=min_count, min_confidence=min_confidence, min_lift=min_lift,
+                       fdr=fdr, max_items=max_items, where=where, as_of=as_of)  # fmt: skip
     if not 0.0 <= min_support <= 1.0 or not 0.0 <= fdr <= 1.0 or min_count < 1:
         raise InputError(
             f"min_support and fdr must lie in 0..1 and min_count be at least 1, got "
