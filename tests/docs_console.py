@@ -49,3 +49,17 @@ def check_example(main, command: str, expected: str, capsys) -> None:
     else:
         assert code == 0, (command, out.err)
         assert out.out.rstrip("\n") == expected, command
+
+
+def run_example(main, command: str, capsys) -> list[str]:
+    """Run one console example with ``main`` (``payback.cli.main``): it exits 0 and prints
+    something, unless it writes a file (``--output``); its arguments, for further checks."""
+    import shlex
+
+    argv = shlex.split(command)
+    assert argv[0] == "payback"
+    code = main(argv[1:])
+    out = capsys.readouterr()
+    assert code == 0, (command, out.err)
+    assert out.out or "--output" in argv, command
+    return argv

@@ -4,11 +4,10 @@ and the back-test tables on the page are what the back-test gives."""
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
-from tests.docs_console import console_commands
+from tests.docs_console import console_commands, run_example
 
 from payback.bids import backtest
 from payback.cli import main
@@ -32,12 +31,7 @@ def test_the_page_has_examples():
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
 def test_console_example_runs(capsys, monkeypatch, workdir, command):
     monkeypatch.chdir(workdir)
-    argv = shlex.split(command)
-    assert argv[0] == "payback"
-    code = main(argv[1:])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    assert out.out or "--output" in command
+    argv = run_example(main, command, capsys)
     if "--output" in command:
         assert (workdir / argv[argv.index("--output") + 1]).stat().st_size > 0
 

@@ -5,11 +5,10 @@ prints are the ones computed; the Python example runs."""
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
-from tests.docs_console import console_commands
+from tests.docs_console import console_commands, run_example
 
 from payback.cli import main
 from payback.demo import generate_shop
@@ -50,12 +49,7 @@ def test_the_page_has_examples():
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
 def test_console_example_runs(capsys, monkeypatch, workdir, command):
     monkeypatch.chdir(workdir)
-    argv = shlex.split(command)
-    assert argv[0] == "payback"
-    code = main(argv[1:])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    assert out.out or "--output" in command
+    run_example(main, command, capsys)
 
 
 def test_the_numbers_on_the_page(workdir):

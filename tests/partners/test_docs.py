@@ -5,12 +5,11 @@ page quotes are the demo's."""
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 from pathlib import Path
 
 import pytest
-from tests.docs_console import console_commands
+from tests.docs_console import console_commands, run_example
 
 from payback.cli import main
 from payback.partners import REASON_CODES, STATUSES, reconcile, signals, value
@@ -39,12 +38,7 @@ def test_the_page_has_examples():
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
 def test_console_example_runs(capsys, monkeypatch, workdir, command):
     monkeypatch.chdir(workdir)
-    argv = shlex.split(command)
-    assert argv[0] == "payback"
-    code = main(argv[1:])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    assert out.out or "--output" in command
+    run_example(main, command, capsys)
 
 
 def test_python_example_runs(monkeypatch, workdir, capsys):

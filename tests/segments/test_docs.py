@@ -4,11 +4,10 @@ the rule table printed on the page is the built-in one."""
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
-from tests.docs_console import console_commands
+from tests.docs_console import console_commands, run_example
 
 from payback.cli import main
 from payback.segments import default_rules
@@ -33,12 +32,7 @@ def test_the_page_has_examples():
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
 def test_console_example_runs(capsys, monkeypatch, workdir, command):
     monkeypatch.chdir(workdir)
-    argv = shlex.split(command)
-    assert argv[0] == "payback"
-    code = main(argv[1:])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    assert out.out or "--output" in command
+    run_example(main, command, capsys)
 
 
 @pytest.mark.parametrize(
