@@ -293,6 +293,9 @@ def _import(con, store, path: Path, file: str, layout, source_map, goal_list, op
         rows_read=rows_read,
     )
     superseded = {r.id: r.rows_added for r in ledger.list_imports(store, table="sessions")}
+    from payback.metrics.visits import record_goals  # the metrics of its goals, later
+
+    record_goals(store, goal_list)
     return ImportResult(
         kind="sessions",
         table="sessions",

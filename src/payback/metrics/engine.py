@@ -89,6 +89,7 @@ from payback.metrics.probes import blank_dimensions, unmatched_filters
 from payback.metrics.reasons import Reasons, summarise, summarise_codes
 from payback.metrics.result import MetricsResult, to_pandas
 from payback.metrics.sides import PART_SIDE, PARTS, SIDES
+from payback.metrics.visits import register_store_goals
 
 _MONEY_DIGITS = 6
 
@@ -170,6 +171,7 @@ def _excluded_sides(store, sides: Iterable[str], by: Sequence[str], filters) -> 
 
 def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: bool) -> _Plan:
     by = expand_grain(parse_by(by), hierarchy)
+    register_store_goals(store)  # the goals of the user's own config, recorded at import
     names = resolve_metrics(metrics, at_grain=True)
     filters = parse_where(where)
     start, end = parse_range(start, end)

@@ -168,6 +168,32 @@ def funnel_metrics(goals=DEFAULT_GOALS) -> tuple[str, ...]:
     return ("sessions", *steps, "orders", "cr_orders")
 
 
+#: The store's metadata key of the goals its visits were imported with.
+GOALS_META = "session_goals"
+
+
+def record_goals(store, goals) -> None:
+    """Remember in the store the goals its visits were imported with (name and kind of
+    each :class:`payback.ingest.goals.Goal`), added to those recorded before, so that
+    :func:`register_store_goals` knows a goal of the user's own config in later runs."""
+    import json
+
+    known = dict(json.loads(store.meta(GOALS_META) or "{}"))
+    known.update({g.name: g.kind for g in goals})
+    store.set_meta(GOALS_META, json.dumps(known, sort_keys=True))
+
+
+def register_store_goals(store) -> None:
+    """Register the metrics of every goal the store's visits were imported with
+    (:func:`record_goals`): ``goal_<name>``, ``cr_<name>``, ``cost_per_<name>`` of a goal
+    of the user's own goals config work in ``payback metrics`` like the standard four."""
+    import json
+
+    for name, kind in json.loads(store.meta(GOALS_META) or "{}").items():
+        if f"goal_{name}" not in SIDES:
+            register_goal(name, kind)
+
+
 if "sessions" not in SIDES:  # once, also when the module is reloaded
     register_side(SESSIONS_SIDE)
     for _metric in _METRICS:
@@ -177,4 +203,11 @@ if "sessions" not in SIDES:  # once, also when the module is reloaded
         register_goal(_goal.name, _goal.kind)
 
 
-__all__ = ["SESSIONS_SIDE", "funnel_metrics", "register_goal"]
+__all__ = [
+    "GOALS_META",
+    "SESSIONS_SIDE",
+    "funnel_metrics",
+    "record_goals",
+    "register_goal",
+    "register_store_goals",
+]
