@@ -47,7 +47,7 @@ formula = "post_shares / impressions * 1000"
 unit = "ratio"
 better = "higher"
 
-[metrics.revenue_per_click]
+[metrics.value_per_click]
 formula = "revenue / clicks"
 unit = "money"
 better = "higher"
@@ -158,12 +158,12 @@ def test_metrics_list_report_dashboard_and_calc_know_them(metrics_file, tmp_path
     assert "Cost / share" in html.read_text()
     from payback.report.views import table_metrics
 
-    assert table_metrics()[-3:] == ("cost_per_share", "shares_per_mille", "revenue_per_click")
+    assert table_metrics()[-3:] == ("cost_per_share", "shares_per_mille", "value_per_click")
 
 
 def test_the_variable_and_the_default_file_are_read(metrics_file, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(ENV, str(metrics_file))
-    assert main(["calc", "metric", "revenue_per_click", "revenue=30", "clicks=10", "--json"]) == 0
+    assert main(["calc", "metric", "value_per_click", "revenue=30", "clicks=10", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["value"] == 3.0
     forget_custom_metrics()
     monkeypatch.delenv(ENV)
