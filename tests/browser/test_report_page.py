@@ -10,6 +10,8 @@ pytestmark = pytest.mark.browser
 
 NASTY = "<script>alert(1)</script>"
 TRACES = ".js-plotly-plot .plot-container svg .trace"
+#: A drawn chart: its traces, a heatmap's layer, or the message of a chart without data.
+DRAWN = ".plot-container svg .trace, .plot-container svg .hm, .plot-container svg .annotation"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,7 @@ def test_report_renders_every_chart_offline(page, report_file, screenshot):
     for i in range(charts.count()):
         chart = charts.nth(i)
         chart.scroll_into_view_if_needed()
-        assert chart.locator(".plot-container svg .trace").count() > 0, chart.get_attribute("id")
+        assert chart.locator(DRAWN).count() > 0, chart.get_attribute("id")
     assert page.recorder.foreign() == []
     assert page.recorder.errors == [] and page.recorder.dialogs == []
     assert all(u.startswith(("file:", "data:", "blob:")) for u in page.recorder.urls)

@@ -28,6 +28,10 @@ def triangle_figure(table: Any, currency: str | None) -> go.Figure:
         return charts.empty_figure("No complete month of a cohort yet")
     months = [c for c in frame.columns if c.startswith("m") and c[1:].isdigit()]
     shown = rows[months].astype(float).where(~rows["flag"].str.contains("small"), None)
+    if shown.isna().all().all():
+        return charts.empty_figure(
+            "Every acquisition month is too small to show (see the table's flags)"
+        )
     labels = [
         f"{c} ({'first month: includes earlier buyers' if 'left-censored' in f else f'{n:,}'})"
         for c, n, f in zip(rows["cohort"], rows["customers"], rows["flag"], strict=True)
