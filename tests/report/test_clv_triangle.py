@@ -16,7 +16,8 @@ from payback.store import open_store
 
 def test_heatmap_cells_are_the_triangle(demo_db):
     with open_store(demo_db, read_only=True) as store:
-        table = cohort_triangle(store, max_months=TRIANGLE_MONTHS)
+        table = cohort_triangle(store, max_months=TRIANGLE_MONTHS, min_customers=5)
+        tiny = cohort_triangle(store, max_months=TRIANGLE_MONTHS)  # every cohort under 30
     heat = triangle_figure(table, "USD").data[0]
     rows = table.frame[~table.frame.cohort.isin(["all", "observed share"])]
     months = [c for c in rows.columns if re.fullmatch(r"m\d+", c)]
@@ -24,10 +25,14 @@ def test_heatmap_cells_are_the_triangle(demo_db):
     assert z.shape == (len(rows), len(months))
     expected = rows[months].astype(float).to_numpy()
     small = rows.flag.str.contains("small").to_numpy()
+    assert (~small).sum() >= 3  # cells to compare
     assert np.allclose(z[~small], expected[~small], equal_nan=True)
     assert np.isnan(z[small]).all()  # small cohorts are not drawn
     assert "includes earlier buyers" in heat.y[0]
     assert list(heat.x) == [int(m[1:]) for m in months]
+    # a triangle whose every cohort is too small: a message, not a blank heatmap
+    empty = triangle_figure(tiny, "USD")
+    assert not empty.data and "too small" in empty.layout.annotations[0].text
 
 
 def test_small_cohorts_stay_blank():
