@@ -67,12 +67,27 @@ def _closed_port() -> int:
         return s.getsockname()[1]  # closed again when the block ends: nobody listens
 
 
-def test_no_server_at_the_address_fails_in_seconds(no_spark_env):
+def test_no_server_at_the_address_fails_in_seconds(no_spark_env, tmp_path):
+    """In a child process: this one may hold a local Spark session of other tests, and
+    PySpark refuses a Connect session beside it (SESSION_ALREADY_EXIST)."""
     pytest.importorskip("grpc")
     url = f"sc://127.0.0.1:{_closed_port()}"
-    with pytest.raises(SparkUnavailableError) as e:
-        spark_session(remote=url)
-    message = str(e.value)
+    code = (
+        "from payback.spark import SparkUnavailableError, spark_session\n"
+        "try:\n"
+        f"    spark_session(remote={url!r})\n"
+        "except SparkUnavailableError as e:\n"
+        "    print(e)\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    child = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": src, "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    message = child.stdout.strip()
     assert message.startswith(f"no Spark Connect server answers at {url} (")
     assert "start-connect-server.sh" in message and "JAVA_GATEWAY_EXITED" not in message
 

@@ -33,16 +33,16 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "metrics.toml"
->>> _ = path.write_text('[metrics.revenue_per_click]\\nformula = "revenue / clicks"\\n'
+>>> _ = path.write_text('[metrics.value_per_click]\\nformula = "revenue / clicks"\\n'
 ...                     'unit = "money"\\nbetter = "higher"\\n')
 >>> loaded = use_metrics_file(path)
 >>> from payback.metrics.catalogue import CATALOGUE
->>> CATALOGUE["revenue_per_click"].evaluate({"revenue": 30, "clicks": 10})
+>>> CATALOGUE["value_per_click"].evaluate({"revenue": 30, "clicks": 10})
 3.0
 >>> custom_metric_names()
-('revenue_per_click',)
+('value_per_click',)
 >>> forget_custom_metrics()
->>> "revenue_per_click" in CATALOGUE
+>>> "value_per_click" in CATALOGUE
 False
 """
 

@@ -68,11 +68,11 @@ class Extension:
 
 def extensions() -> list[Extension]:
     """The sections after the metric engine's, in report order: the capabilities'
-    sections, in the order of :data:`payback.capabilities.CAPABILITIES` (CLV, ceilings,
-    partners, keyword bids).
+    sections, in the order of :data:`payback.capabilities.CAPABILITIES` (visits, CLV,
+    ceilings, segments, partners, keyword bids).
 
     >>> [e.name for e in extensions()]
-    ['ltv', 'economics', 'partners', 'bids']
+    ['visits', 'ltv', 'economics', 'segments', 'partners', 'bids']
     """
     return [
         Extension(
