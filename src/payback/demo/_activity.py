@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from payback.demo import catalog as cat
 from payback.demo._arrays import categorical, dates, ids, join, take, timestamps
-from payback.demo.generator import (
+from payback.demo._population import (
     AD,
     ORGANIC,
     PARTNER,
@@ -26,10 +26,9 @@ from payback.demo.generator import (
     Orders,
     People,
     Sources,
-    attribution_columns,
-    customer_ids,
     time_of_day,
 )
+from payback.demo._tables import attribution_columns, customer_ids
 
 LEAD_KINDS = ("call", "form", "chat", "email")
 LEAD_STATUSES = ("valid", "failed", "duplicate", "spam")

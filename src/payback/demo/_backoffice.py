@@ -20,14 +20,14 @@ import pyarrow as pa
 
 from payback.demo import catalog as cat
 from payback.demo._arrays import ids, take, timestamps
-from payback.demo.generator import (
+from payback.demo._population import (
     PARTNER,
     Items,
     Orders,
     People,
     Sources,
-    customer_ids,
 )
+from payback.demo._tables import customer_ids
 
 CLAIM_WINDOW_DAYS = 30
 DUPLICATE_CLAIMS = 0.015

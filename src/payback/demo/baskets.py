@@ -1,6 +1,6 @@
 """The cross-sell structure the demo shop plants, as a truth table for the segment tests.
 
-The demo's order lines (``generator._items``) draw the first product of an order from
+The demo's order lines (``_population._items``) draw the first product of an order from
 the landing page's or the customer tier's category; each further line is, with
 probability 0.55, the **companion** of the line before it (:data:`payback.demo.catalog.PRODUCTS`,
 ``Product.companion``), else a product of the tier's categories. So the planted pairs

@@ -56,7 +56,8 @@ def keyword_truth(
         ``platform, campaign, ad_group, keyword, match_type, cpc, cr, value,
         weekly_clicks``, in the generator's order of sources.
     """
-    from payback.demo.generator import DEFAULT_START, _expected_clicks, _profiles, _sources
+    from payback.demo._population import _expected_clicks, _profiles, _sources
+    from payback.demo.generator import DEFAULT_START
 
     start = start or DEFAULT_START
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(10)[0])
