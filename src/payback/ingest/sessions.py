@@ -215,9 +215,9 @@ def import_sessions(
 
     Returns
     -------
-    payback.ingest.api.ImportResult
+    payback.ingest.import_result.ImportResult
     """
-    from payback.ingest.api import _connection, _drop_staging, _threads
+    from payback.ingest.staging import _connection, _drop_staging, _threads
 
     path = Path(path)
     file = str(path)
@@ -231,7 +231,7 @@ def import_sessions(
 
 
 def _import(con, store, path: Path, file: str, layout, source_map, goal_list, options):
-    from payback.ingest.api import ImportResult
+    from payback.ingest.import_result import ImportResult
     from payback.schema import DEFAULT_SOURCE_MAP
 
     columns, comments, staged = _read(con, path, file)
