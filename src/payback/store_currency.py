@@ -1,0 +1,86 @@
+"""The one currency of a table's money: money never mixes currencies.
+
+:func:`check_single_currency` asks the currencies the store recorded for the table at
+import (:meth:`payback.store.Store.currencies`, no query) and counts the rows' codes only
+when those do not settle it. Every CLV read of the confirmed orders goes through it
+(:func:`payback.clv.cohorts.confirmed_orders`); the metrics engine checks the sides it
+sums the same way. Re-exported by :mod:`payback.store`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from payback.errors import CurrencyError
+
+if TYPE_CHECKING:
+    from payback.store import Store
+
+
+def check_single_currency(
+    store: Store, table: str, *, rows: Any = None, what: str | None = None
+) -> str | None:
+    """The one currency of a table's money; CurrencyError when it holds several, or one
+    that is not the store's base currency.
+
+    The fast question is the table's currencies as the store recorded them
+    (:meth:`Store.currencies`, no query): one code, the base currency (or no base yet),
+    settles it.
+    Otherwise the distinct codes of ``rows`` (default: the whole table) are counted.
+
+    Parameters
+    ----------
+    store : Store
+    table : str
+        The table whose ``currency`` column is asked (``orders``, ``costs`` ...).
+    rows : ibis.Table, optional
+        The rows that are aggregated (e.g. the confirmed orders), a subset of ``table``.
+    what : str, optional
+        What those rows are, for the message (default ``table 'orders'``).
+
+    Raises
+    ------
+    CurrencyError
+        Naming each currency with its number of rows, and the fix.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, datetime as dt
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> _ = store.write({"orders": pa.table({
+    ...     "order_id": ["1", "2", "3"], "customer_id": ["a", "b", "c"],
+    ...     "time": [dt.datetime(2024, 1, 1)] * 3, "revenue": [10.0, 20.0, 5.0],
+    ...     "status": ["confirmed"] * 3, "currency": ["EUR", "USD", "EUR"]})})
+    >>> check_single_currency(store, "orders")
+    Traceback (most recent call last):
+    ...
+    payback.errors.CurrencyError: money in several currencies in table 'orders': EUR (2 rows), ...
+    """
+    import ibis
+
+    t = store.table(table)
+    base = store.base_currency
+    held = store.currencies(table)
+    if len(held) <= 1 and (not held or base is None or held[0] == base):
+        return held[0] if held else base
+    subset = t if rows is None else rows
+    counted = store.to_pyarrow(
+        subset.group_by("currency").aggregate(n=ibis._.count()).order_by("currency")
+    ).to_pylist()
+    found = {r["currency"]: r["n"] for r in counted if r["currency"] is not None}
+    label = what or f"table {table!r}"
+    listed = ", ".join(f"{c} ({n:,} row{'s' * (n != 1)})" for c, n in found.items())
+    fix = (
+        "money never mixes currencies. Import the orders with `payback import` after an FX "
+        "table (`payback import fx-rates FILE`), which converts them to the base currency, "
+        "or keep each currency in its own store (--db)"
+    )
+    if len(found) > 1:
+        raise CurrencyError(f"money in several currencies in {label}: {listed}; {fix}")
+    only = next(iter(found), None)
+    if only is not None and base is not None and only != base:
+        raise CurrencyError(
+            f"money in {listed} in {label} but the store's base currency is {base}; {fix}"
+        )
+    return only if only is not None else base
