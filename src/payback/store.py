@@ -124,10 +124,12 @@ class Store:
     def _backend_table(self, name: str):
         table = self._tables.get(name)
         if table is None:
+            from ibis.common.exceptions import TableNotFound  # lazily: as every ibis import here
+
             try:
                 table = self.backend.table(name)
-            except Exception as e:  # ibis.common.exceptions.TableNotFound
-                if type(e).__name__ != "TableNotFound" or name not in TABLES:
+            except TableNotFound:
+                if name not in TABLES:
                     raise
                 # a store written before this table existed, opened read-only (a writable
                 # open creates it): empty, as it will be once created
