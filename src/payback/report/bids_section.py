@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from payback.report import extensions
 from payback.report.frame_table import frame_table
 
 #: The section's one grain.
@@ -135,9 +136,7 @@ def derived_recommendations(store, start, end, where) -> tuple[Any, list[str]]:
 
 def skipped(reason: str) -> Any:
     """The section when the store cannot give it, saying why."""
-    from payback.report.build import Section
-
-    return Section(id="bids", title="Keyword bids", intro=reason)
+    return extensions.skipped("bids", "Keyword bids", reason)
 
 
 def build_bids_section(

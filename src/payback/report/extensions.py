@@ -86,3 +86,11 @@ def extensions() -> list[Extension]:
         for section in (c.report for c in CAPABILITIES)
         if section is not None
     ]
+
+
+def skipped(section_id: str, title: str, reason: str) -> Any:
+    """A capability's section when the store cannot give it (no claims, no keyword rows
+    ...): its title and the reason, in words, instead of its charts."""
+    from payback.report.build import Section
+
+    return Section(id=section_id, title=title, intro=reason)

@@ -33,7 +33,7 @@ import plotly.graph_objects as go
 
 from payback.cache import per_store_version
 from payback.present import format_value, is_missing
-from payback.report import charts
+from payback.report import charts, extensions
 from payback.report.frame_table import frame_table
 
 #: The section has one grain: the partner.
@@ -137,9 +137,7 @@ def value_figure(frame, currency: str | None) -> go.Figure:
 
 def skipped(reason: str) -> Any:
     """The section when it cannot be computed on this store, saying why."""
-    from payback.report.build import Section
-
-    return Section(id="partners", title="Partners", intro=reason)
+    return extensions.skipped("partners", "Partners", reason)
 
 
 def build_partners_section(
