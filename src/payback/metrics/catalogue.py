@@ -48,12 +48,12 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from payback.errors import InputError
+from payback.metrics.algebra import _Algebra, _algebra
 from payback.metrics.sides import PART_SIDE, SIDES
 
 Unit = Literal["money", "count", "rate", "ratio"]
@@ -236,95 +236,6 @@ class Metric:
             return out
         num, den = args
         return algebra.ratio(num, den, self.offset, self.scale)
-
-
-class _Algebra:
-    """Arithmetic with the catalogue's null rules on one kind of value."""
-
-    @staticmethod
-    def missing_where(value: Any, flag: Any) -> Any:
-        return None if value is None or flag is None or flag > 0 else value
-
-    @staticmethod
-    def sub(a: Any, b: Any) -> Any:
-        return None if a is None or b is None else float(a) - float(b)
-
-    @staticmethod
-    def mul(a: Any, b: Any) -> Any:
-        return None if a is None or b is None else float(a) * float(b)
-
-    @staticmethod
-    def ratio(num: Any, den: Any, offset: float, scale: float) -> Any:
-        if num is None or den is None or float(den) == 0:
-            return None
-        num, den = float(num), float(den)
-        if offset:  # (gross profit - cost) / cost, not gross profit / cost - 1: exact decimals
-            num = num + offset * den
-        value = num / den * scale if scale != 1.0 else num / den
-        return value if math.isfinite(value) else None
-
-
-class _Frames(_Algebra):
-    @staticmethod
-    def _float(x: Any) -> Any:
-        import pandas as pd
-
-        return x.astype("Float64") if isinstance(x, pd.Series) else x
-
-    @staticmethod
-    def missing_where(value: Any, flag: Any) -> Any:
-        return value.mask(flag.fillna(1) > 0)
-
-    @staticmethod
-    def sub(a: Any, b: Any) -> Any:
-        return _Frames._float(a) - _Frames._float(b)
-
-    @staticmethod
-    def mul(a: Any, b: Any) -> Any:
-        return _Frames._float(a) * _Frames._float(b)
-
-    @staticmethod
-    def ratio(num: Any, den: Any, offset: float, scale: float) -> Any:
-        num, den = _Frames._float(num), _Frames._float(den)
-        den = den.mask(den == 0)
-        if offset:
-            num = num + offset * den
-        return num / den * scale if scale != 1.0 else num / den
-
-
-class _Exprs(_Algebra):
-    @staticmethod
-    def missing_where(value: Any, flag: Any) -> Any:
-        import ibis
-
-        return ibis.ifelse(flag > 0, ibis.null(value.type()), value)
-
-    @staticmethod
-    def sub(a: Any, b: Any) -> Any:
-        return a - b
-
-    @staticmethod
-    def mul(a: Any, b: Any) -> Any:
-        return a.cast("float64") * b.cast("float64")
-
-    @staticmethod
-    def ratio(num: Any, den: Any, offset: float, scale: float) -> Any:
-        num, den = num.cast("float64"), den.cast("float64")
-        if offset:
-            num = num + offset * den
-        value = num / den.nullif(0.0)
-        return value * scale if scale != 1.0 else value
-
-
-def _algebra(values: Mapping[str, Any]) -> _Algebra:
-    """The arithmetic for the kind of the values: Ibis expressions, pandas Series or numbers."""
-    for v in values.values():
-        module = type(v).__module__
-        if module.startswith("ibis."):
-            return _Exprs()
-        if module.startswith("pandas."):
-            return _Frames()
-    return _Algebra()
 
 
 def _sum(name, label, formula, unit, better, description, **kw) -> Metric:
