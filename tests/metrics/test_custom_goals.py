@@ -70,3 +70,25 @@ def test_a_goal_of_your_own_has_its_metrics(store_path, capsys):
     assert total == int(raw["basket"].sum()) > 0
     for goal, rate, sessions in got.values():  # CR = sessions reaching it / sessions
         assert rate == pytest.approx(goal / sessions)
+
+
+def test_the_goals_are_read_once_per_store_version(tmp_path, monkeypatch):
+    """Every metrics plan registers the store's goals; their meta row is read once per
+    store version (payback.cache.per_store_version), again after the store changes."""
+    from payback.metrics.sides import SIDES
+    from payback.metrics.visits import GOALS_META, register_store_goals
+    from payback.store import Store, open_store
+
+    reads = []
+    meta = Store.meta
+    monkeypatch.setattr(Store, "meta", lambda self, key: reads.append(key) or meta(self, key))
+    with open_store(tmp_path / "s.duckdb") as store:
+        store.set_meta(GOALS_META, json.dumps({"purchase": "macro"}))
+        for _ in range(3):
+            register_store_goals(store)
+        assert reads.count(GOALS_META) == 1
+        store.set_meta(GOALS_META, json.dumps({"basket": "micro", "purchase": "macro"}))
+        register_store_goals(store)
+        register_store_goals(store)
+        assert reads.count(GOALS_META) == 2
+        assert SIDES["goal_basket"].name == "goal_basket"

@@ -186,10 +186,18 @@ def record_goals(store, goals) -> None:
 def register_store_goals(store) -> None:
     """Register the metrics of every goal the store's visits were imported with
     (:func:`record_goals`): ``goal_<name>``, ``cr_<name>``, ``cost_per_<name>`` of a goal
-    of the user's own goals config work in ``payback metrics`` like the standard four."""
+    of the user's own goals config work in ``payback metrics`` like the standard four.
+
+    The recorded goals are read once per store version
+    (:func:`payback.cache.per_store_version`), not on every metrics plan."""
     import json
 
-    for name, kind in json.loads(store.meta(GOALS_META) or "{}").items():
+    from payback.cache import per_store_version
+
+    recorded = per_store_version(
+        store, ("metrics.store_goals",), lambda: json.loads(store.meta(GOALS_META) or "{}")
+    )
+    for name, kind in recorded.items():
         if f"goal_{name}" not in SIDES:
             register_goal(name, kind)
 
