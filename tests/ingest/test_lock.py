@@ -10,6 +10,7 @@ A full disk during the write is a clear error and leaves the store as it was.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -43,7 +44,10 @@ def held(path: Path, seconds: float):
         [sys.executable, "-c", HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
     ) as proc:
         assert proc.stdout.readline().strip() == "ready"
-        yield proc
+        try:
+            yield proc
+        finally:
+            proc.kill()  # a long hold ends with the test
 
 
 def _rows(path: Path, table: str) -> int:
@@ -54,7 +58,9 @@ def _rows(path: Path, table: str) -> int:
 def test_import_waits_a_bounded_time_then_names_the_holder(tmp_path, data, capsys):
     db = tmp_path / "s.duckdb"
     open_store(db).close()
-    with held(db, 2.0) as holder:
+    # the holds are long and the bounds loose: on a loaded machine (CI, 2 cores shared)
+    # a process start or a retry pause takes far longer than on a quiet one
+    with held(db, 6.0) as holder:
         started = time.monotonic()
         code = main(["import", "ads", str(data / "google_ads_keywords.csv"), "--db", str(db),
                      "--lock-timeout", "0.3"])  # fmt: skip
@@ -63,9 +69,9 @@ def test_import_waits_a_bounded_time_then_names_the_holder(tmp_path, data, capsy
         assert code == 2
         assert err.startswith(f"error: the store {db} is locked by another process: ")
         assert f"(PID {holder.pid})" in err
-        assert "gave up after waiting 0.3 s" in err and "--lock-timeout" in err
+        assert re.search(r"gave up after waiting \d+\.\d s", err) and "--lock-timeout" in err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
-        assert 0.3 <= waited < 1.5  # bounded: it did not wait for the holder's 2 s
+        assert 0.3 <= waited < 5.0  # bounded: it did not wait for the holder's 6 s
         # a wait longer than the hold: the import runs once the holder lets go
         code = main(["import", "ads", str(data / "google_ads_keywords.csv"), "--db", str(db),
                      "--lock-timeout", "20"])  # fmt: skip
@@ -77,15 +83,15 @@ def test_import_waits_a_bounded_time_then_names_the_holder(tmp_path, data, capsy
 def test_the_python_api_fails_at_once_with_wait_zero(tmp_path, monkeypatch):
     db = tmp_path / "s.duckdb"
     open_store(db).close()
-    with held(db, 1.0) as holder:
+    with held(db, 6.0) as holder:
         with pytest.raises(StoreLockedError) as caught:
             open_store(db, read_only=True, wait=0)
-        assert caught.value.pid == holder.pid and caught.value.waited < 0.5
+        assert caught.value.pid == holder.pid and caught.value.waited < 2.0
         assert "without waiting (wait 0)" in str(caught.value)
         monkeypatch.setenv("PAYBACK_LOCK_TIMEOUT", "0.2")
         with pytest.raises(StoreLockedError) as caught:
             open_store(db)
-        assert 0.2 <= caught.value.waited < 1.0
+        assert 0.2 <= caught.value.waited < 4.0
         monkeypatch.setenv("PAYBACK_LOCK_TIMEOUT", "soon")
         with pytest.raises(Exception, match="PAYBACK_LOCK_TIMEOUT='soon': expected a number"):
             open_store(db)
@@ -97,11 +103,11 @@ def test_the_dashboard_never_waits_for_the_lock(tmp_path, monkeypatch):
     db = tmp_path / "s.duckdb"
     open_store(db).close()
     monkeypatch.setenv("PAYBACK_LOCK_TIMEOUT", "60")  # imports would wait a minute
-    with held(db, 1.0):
+    with held(db, 10.0):
         started = time.monotonic()
         with pytest.raises(StoreBusy, match="the store is being written"):
             run_task(db, lambda store: "never run")
-        assert time.monotonic() - started < 5  # answered 503 at once, not after 60 s
+        assert time.monotonic() - started < 8  # answered 503 at once, not after 60 s
 
 
 def test_two_imports_at_once_both_end_cleanly(tmp_path, data):
