@@ -116,6 +116,13 @@ def value_command(
     window: str = typer.Option(
         "30d", "--window", help="Attribution window of the reconciled commission: 30d, 4w."
     ),
+    interval: str = typer.Option(
+        None,
+        "--interval",
+        help="Interval of each partner's predicted CLV at this level, e.g. 90% (parametric "
+        "bootstrap over the fitted parameters, as `payback ltv predict --interval`).",
+    ),
+    draws: int = typer.Option(200, "--draws", help="Parameter draws of --interval."),
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
@@ -129,15 +136,20 @@ def value_command(
     ```
     payback partners value
     payback partners value --horizon 24m --format csv -o partners.csv
+    payback partners value --interval 90%
     ```
     """
+    from payback.calc.inputs import parse_number
     from payback.clv import parse_horizon
     from payback.output import write_frame
     from payback.store import open_store
 
     months = parse_horizon(horizon)
+    level = None if interval is None else parse_number(interval, name="--interval", rate=True)
     with open_store(db, read_only=True) as store:
-        table = partners.value(store, horizon_months=months, window=window)
+        table = partners.value(
+            store, horizon_months=months, window=window, interval=level, draws=draws
+        )
     title = f"value by partner ({horizon} margin LTV of the customers it brings)"
     write_frame(table, fmt, output, title=title)
 
