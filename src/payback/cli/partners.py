@@ -192,7 +192,8 @@ def signals_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``payback partners ...`` to the root command (and the money commands)."""
-    from payback.cli import partners_money
+    from payback.cli import partners_money, partners_paystub
 
     partners_money.add_commands(partners_app)
+    partners_paystub.add_command(partners_app)
     app.add_typer(partners_app, name="partners")

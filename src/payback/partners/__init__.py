@@ -15,7 +15,9 @@ commissions by rules, the ledger and payouts, the CLV-based commission designer.
 - :func:`ledger`: pending -> locked -> paid, reversals before the lock, clawbacks after,
   payouts per month and a :func:`statement` per partner;
 - :func:`design_commissions`: per partner the highest commission per first and repeat
-  order that keeps its customers profitable.
+  order that keeps its customers profitable;
+- :func:`check_paystub`: what the network paid (impact.com's paystub action listing,
+  :func:`read_paystub`) against what the ledger owes, per partner and month.
 
 Network file layouts (impact.com, Awin, Tapfiliate, Everflow, generic) are read by the
 importer (:mod:`payback.ingest.partner_layouts`).
@@ -36,6 +38,7 @@ from payback.partners.claims import read_claims
 from payback.partners.commissions import Rule, Rules, Schedule, parse_rules, read_rules
 from payback.partners.designer import CommissionDesign, design_commissions
 from payback.partners.ledger import Ledger, Statement, build_ledger, ledger, statement
+from payback.partners.paystub import PaystubCheck, check_paystub, read_paystub
 from payback.partners.reconcile import (
     DISCREPANCIES,
     PRECEDENCE,
@@ -55,6 +58,7 @@ __all__ = [
     "STATUSES",
     "CommissionDesign",
     "Ledger",
+    "PaystubCheck",
     "Reconciliation",
     "Rule",
     "Rules",
@@ -62,6 +66,7 @@ __all__ = [
     "Statement",
     "batch_file",
     "build_ledger",
+    "check_paystub",
     "commission_summary",
     "commissions",
     "design_commissions",
@@ -69,6 +74,7 @@ __all__ = [
     "parse_rules",
     "parse_window",
     "read_claims",
+    "read_paystub",
     "read_rules",
     "read_statuses",
     "reconcile",
