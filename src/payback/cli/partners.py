@@ -165,6 +165,14 @@ def signals_command(
     alpha: float = typer.Option(
         0.01, "--alpha", help="False-alarm rate of the cancel/return flags (all partners)."
     ),
+    burst_minutes: float = typer.Option(
+        60.0,
+        "--burst-minutes",
+        help="Window of a burst of claims from one IP address or contact.",
+    ),
+    list_bursts: bool = typer.Option(
+        False, "--bursts", help="List the bursts (partner, IP or contact, claims, times)."
+    ),
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
@@ -178,14 +186,24 @@ def signals_command(
     ```
     payback partners signals
     payback partners signals --stuffing-minutes 30 --format json
+    payback partners signals --bursts --burst-minutes 30
     ```
     """
     from payback.output import write_frame
     from payback.store import open_store
 
     with open_store(db, read_only=True) as store:
+        if list_bursts:
+            found = partners.bursts(store, minutes=burst_minutes, alpha=alpha)
+            title = f"bursts of claims from one IP address or contact ({burst_minutes:g} min)"
+            write_frame(found, fmt, output, title=title)
+            return
         table = partners.signals(
-            store, window=window, stuffing_minutes=stuffing_minutes, alpha=alpha
+            store,
+            window=window,
+            stuffing_minutes=stuffing_minutes,
+            alpha=alpha,
+            burst_minutes=burst_minutes,
         )
     write_frame(table, fmt, output, title="partner fraud and quality signals")
 

@@ -10,7 +10,8 @@ commissions by rules, the ledger and payouts, the CLV-based commission designer.
 - :func:`value`: orders, revenue, new customers, reconciled commissions, CPO, cohort
   LTV and predicted CLV of the customers each partner brought, ranked by value.
 - :func:`signals`: fraud and quality signals (duplicate order ids, cancel rates beyond
-  chance, existing customers claimed shortly after a click).
+  chance, existing customers claimed shortly after a click, :func:`bursts` of claims
+  from one IP address or contact).
 - :func:`commissions`: each claim's commission by a rules file (:func:`read_rules`);
 - :func:`ledger`: pending -> locked -> paid, reversals before the lock, clawbacks after,
   payouts per month and a :func:`statement` per partner;
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 from payback.partners.accrual import commission_summary, commissions, read_statuses
 from payback.partners.batch import BATCH_LAYOUTS, REASON_CODES, batch_file
+from payback.partners.bursts import bursts
 from payback.partners.claims import read_claims
 from payback.partners.commissions import Rule, Rules, Schedule, parse_rules, read_rules
 from payback.partners.designer import CommissionDesign, design_commissions
@@ -66,6 +68,7 @@ __all__ = [
     "Statement",
     "batch_file",
     "build_ledger",
+    "bursts",
     "check_paystub",
     "commission_summary",
     "commissions",
