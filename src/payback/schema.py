@@ -288,6 +288,28 @@ COSTS = Table(
     key=("date", "category"),
 )
 
+#: The words partner networks write for a claim's state, lower case: impact.com's action
+#: ``State`` (PENDING, APPROVED, REVERSED) and ``LockedStatus`` (LOCKED, CLEARED), Awin's
+#: ``commission_status`` (pending, approved, declined, deleted; 0, 1, 2 in its transactions
+#: report), Everflow's conversion ``status`` (pending, approved, rejected, invalid),
+#: Tapfiliate's ``commission_status`` (pending, approved, disapproved) and ``paid``.
+NETWORK_WORDS = (
+    "pending",
+    "approved",
+    "locked",
+    "cleared",
+    "paid",
+    "reversed",
+    "declined",
+    "deleted",
+    "rejected",
+    "invalid",
+    "disapproved",
+    "0",
+    "1",
+    "2",
+)
+
 PARTNER_CLAIMS = Table(
     name="partner_claims",
     kind="partner-claims",
@@ -307,6 +329,15 @@ PARTNER_CLAIMS = Table(
             description="new or existing, as the network reports",
             allowed=("new", "existing"),
         ),
+        _c(
+            "network_status",
+            "string",
+            description="the network's own state of the claim, its word "
+            "(payback.partners.network_state)",
+            allowed=NETWORK_WORDS,
+        ),
+        _c("ip", "string", description="IP address (or its hash) of the claimed sale's session"),
+        _c("contact", "string", description="contact key of the buyer (e.g. an e-mail hash)"),
     ),
     key=("claim_id",),
 )

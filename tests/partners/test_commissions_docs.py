@@ -39,7 +39,43 @@ def workdir(tmp_path_factory):
         store.write(shop.tables, meta={"base_currency": shop.currency})
     (folder / "rules.toml").write_text(RULES)
     (folder / "returns.csv").write_text(RETURNS)
+    _write_paystub(folder)
     return folder
+
+
+def _write_paystub(folder: Path) -> None:
+    """paystub.csv: the network paid every April 2024 claim of tea_blog (P01) at the
+    commission of the page's rules, the one the shop reversed too (the page's story)."""
+    with open_store(folder / "shop.duckdb", read_only=True) as store:
+        book = ledger(store, read_rules(folder / "rules.toml"))
+    lines = book.lines.frame
+    april = lines[(lines["partner_id"] == "P01") & (lines["month"] == "2024-04")]
+    rows = [
+        "Paystub Id,Action Id,Sale Amount,Payout,Action Date,Posting Date",
+        *(
+            f"PS-2024-04,{c},,{m:.2f},{t:%Y-%m-%d %H:%M:%S},{d}"
+            for c, m, t, d in zip(
+                april["claim_id"],
+                april["commission"],
+                april["time"],
+                april["payout_date"],
+                strict=True,
+            )
+        ),
+    ]
+    (folder / "paystub.csv").write_text("\n".join(rows) + "\n")
+
+
+def test_the_paystub_numbers_on_the_page(workdir):
+    from payback.partners import check_paystub, read_paystub
+
+    with open_store(workdir / "shop.duckdb", read_only=True) as store:
+        book = ledger(store, read_rules(workdir / "rules.toml"))
+    result = check_paystub(read_paystub(workdir / "paystub.csv", partner="P01"), book)
+    month = result.periods.frame.iloc[0]
+    assert month[["network_paid", "ledger_owed", "difference"]].tolist() == [86.54, 83.35, 3.19]
+    assert month[["matches", "not_owed"]].tolist() == [5, 1]
+    assert "(`P01`) 86.54 for its 6 April claims" in " ".join(TEXT.split())
 
 
 def test_the_page_has_examples():

@@ -99,7 +99,9 @@ def test_without_the_model_fit_every_other_column_is_the_same(demo_db, table):
     the ranking and every other column stay as they are, the predicted CLV is missing."""
     with open_store(demo_db, read_only=True) as store:
         fast = value(store, predicted=False)
-    full = table.frame.drop(columns="predicted_ltv")
-    pd.testing.assert_frame_equal(fast.frame.drop(columns="predicted_ltv"), full)
-    assert fast.frame["predicted_ltv"].isna().all()
-    assert fast.reasons["predicted_ltv"] == "not computed (predicted=False)"
+    predictions = ["predicted_ltv", "predicted_clv"]
+    full = table.frame.drop(columns=predictions)
+    pd.testing.assert_frame_equal(fast.frame.drop(columns=predictions), full)
+    for column in predictions:
+        assert fast.frame[column].isna().all()
+        assert fast.reasons[column] == "not computed (predicted=False)"

@@ -116,6 +116,13 @@ def value_command(
     window: str = typer.Option(
         "30d", "--window", help="Attribution window of the reconciled commission: 30d, 4w."
     ),
+    interval: str = typer.Option(
+        None,
+        "--interval",
+        help="Interval of each partner's predicted CLV at this level, e.g. 90% (parametric "
+        "bootstrap over the fitted parameters, as `payback ltv predict --interval`).",
+    ),
+    draws: int = typer.Option(200, "--draws", help="Parameter draws of --interval."),
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
@@ -129,15 +136,20 @@ def value_command(
     ```
     payback partners value
     payback partners value --horizon 24m --format csv -o partners.csv
+    payback partners value --interval 90%
     ```
     """
+    from payback.calc.inputs import parse_number
     from payback.clv import parse_horizon
     from payback.output import write_frame
     from payback.store import open_store
 
     months = parse_horizon(horizon)
+    level = None if interval is None else parse_number(interval, name="--interval", rate=True)
     with open_store(db, read_only=True) as store:
-        table = partners.value(store, horizon_months=months, window=window)
+        table = partners.value(
+            store, horizon_months=months, window=window, interval=level, draws=draws
+        )
     title = f"value by partner ({horizon} margin LTV of the customers it brings)"
     write_frame(table, fmt, output, title=title)
 
@@ -153,6 +165,14 @@ def signals_command(
     alpha: float = typer.Option(
         0.01, "--alpha", help="False-alarm rate of the cancel/return flags (all partners)."
     ),
+    burst_minutes: float = typer.Option(
+        60.0,
+        "--burst-minutes",
+        help="Window of a burst of claims from one IP address or contact.",
+    ),
+    list_bursts: bool = typer.Option(
+        False, "--bursts", help="List the bursts (partner, IP or contact, claims, times)."
+    ),
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
@@ -166,21 +186,32 @@ def signals_command(
     ```
     payback partners signals
     payback partners signals --stuffing-minutes 30 --format json
+    payback partners signals --bursts --burst-minutes 30
     ```
     """
     from payback.output import write_frame
     from payback.store import open_store
 
     with open_store(db, read_only=True) as store:
+        if list_bursts:
+            found = partners.bursts(store, minutes=burst_minutes, alpha=alpha)
+            title = f"bursts of claims from one IP address or contact ({burst_minutes:g} min)"
+            write_frame(found, fmt, output, title=title)
+            return
         table = partners.signals(
-            store, window=window, stuffing_minutes=stuffing_minutes, alpha=alpha
+            store,
+            window=window,
+            stuffing_minutes=stuffing_minutes,
+            alpha=alpha,
+            burst_minutes=burst_minutes,
         )
     write_frame(table, fmt, output, title="partner fraud and quality signals")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``payback partners ...`` to the root command (and the money commands)."""
-    from payback.cli import partners_money
+    from payback.cli import partners_money, partners_paystub
 
     partners_money.add_commands(partners_app)
+    partners_paystub.add_command(partners_app)
     app.add_typer(partners_app, name="partners")

@@ -5,12 +5,21 @@ headers that identify a network's file and which header feeds which column of
 ``partner_claims``. ``--platform auto`` tries them in the order of
 :data:`PARTNER_LAYOUTS`; a file that matches none is read as ``generic`` (the canonical
 names or their aliases: ``claim_id``, ``partner_id``, ``order_id``, ``time``,
-``click_time``, ``revenue``, ``commission``, ``currency``, ``customer_status``).
+``click_time``, ``revenue``, ``commission``, ``currency``, ``customer_status``,
+``network_status``, ``ip``, ``contact``).
 
 The headers are the networks' documented field names (impact.com's Action resource,
 Awin's transactions report, Tapfiliate's conversion CSV, Everflow's conversion record);
 a file lacking the currency takes ``--currency`` (or the store's base currency in
 ``payback partners reconcile --claims``).
+
+Optional columns when the network's file has them: ``network_status``, the network's own
+state of the claim (impact.com ``State``/``Status``, Awin ``commission_status``, Everflow
+``status``, Tapfiliate ``commission_status``; compared by
+:mod:`payback.partners.network_state`), and ``ip``, the session's IP address (impact.com
+``IpAddress``, hashed by impact.com; Everflow ``session_user_ip``, else
+``conversion_user_ip``; Tapfiliate ``ip``) for ``payback partners signals``' bursts. None
+of these networks' files carries the buyer's e-mail: ``contact`` comes from a generic file.
 
 Examples
 --------
@@ -46,6 +55,8 @@ IMPACT = Layout(
         "commission": ("payout", "intendedpayout"),
         "currency": ("currency",),
         "customer_status": ("customerstatus", "customer status"),
+        "network_status": ("state", "status", "action status"),
+        "ip": ("ipaddress", "ip address"),
     },
     signature=("mediapartnerid|media partner id", "oid", "payout"),
     headers=(
@@ -62,6 +73,7 @@ IMPACT = Layout(
         "ReferringDate",
         "CustomerId",
         "CustomerStatus",
+        "IpAddress",
     ),
     needs=("MediaPartnerId", "Oid", "Payout"),
 )
@@ -79,6 +91,7 @@ AWIN = Layout(
         "revenue": ("sale_amount", "sale amount"),
         "commission": ("commission",),
         "currency": ("currency",),
+        "network_status": ("commission_status", "commission status", "commissionstatus"),
     },
     signature=("publisher_id|publisher id", "sale_amount|sale amount", "commission"),
     headers=(
@@ -110,6 +123,8 @@ TAPFILIATE = Layout(
         "revenue": ("amount",),
         "commission": ("commission_amount",),
         "currency": ("currency",),
+        "network_status": ("commission_status",),
+        "ip": ("ip",),
     },
     signature=("external_id", "affiliate_(email|id)", "amount", "created_at"),
     headers=(
@@ -124,6 +139,7 @@ TAPFILIATE = Layout(
         "commission_status",
         "commission_type",
         "commission_amount",
+        "ip",
     ),
     needs=("external_id", "amount", "created_at", "affiliate_email"),
 )
@@ -141,6 +157,8 @@ EVERFLOW = Layout(
         "revenue": ("sale_amount",),
         "commission": ("payout",),
         "currency": ("currency",),
+        "network_status": ("status",),
+        "ip": ("session_user_ip", "conversion_user_ip"),
     },
     signature=("conversion_id", "conversion_unix_timestamp", "payout"),
     headers=(
@@ -153,6 +171,7 @@ EVERFLOW = Layout(
         "sale_amount",
         "order_id",
         "transaction_id",
+        "session_user_ip",
     ),
     needs=("conversion_id", "conversion_unix_timestamp", "payout"),
     epoch_columns=("time", "click_time"),

@@ -2,7 +2,10 @@
 
 Every claim with a status of :data:`payback.partners.DISCREPANCIES` becomes one row: a
 **modification** for ``amount_differs`` (the shop's revenue), a **reversal** otherwise.
-``confirmed`` and ``pending`` claims are left out (nothing to change before the lock).
+``confirmed`` and ``pending`` claims are left out (nothing to change before the lock), and
+so are the discrepancies the network has reversed already (``network_check`` is
+``already_reversed``, :mod:`payback.partners.network_state`): sending the file again asks
+nothing twice.
 
 - ``impact``: impact.com order-level batch modifications / reversals (``ActionId``,
   ``Oid``, ``Amount``: the new order amount, 0 to reverse; ``CurrencyCode``, ``Reason``:
@@ -112,7 +115,8 @@ def batch_file(reconciliation, network: str = "generic") -> pd.DataFrame:
     if network not in BATCH_LAYOUTS:
         raise InputError(f"{{network}} {network!r}: expected one of {', '.join(BATCH_LAYOUTS)}")
     claims = reconciliation.claims.frame
-    rows = claims[claims["status"].isin(list(REASON_CODES))].reset_index(drop=True)
+    rows = claims[claims["status"].isin(list(REASON_CODES)) & ~_already_reversed(claims)]
+    rows = rows.reset_index(drop=True)
     modify = rows["status"] == "amount_differs"
     codes = rows["status"].map(REASON_CODES)
     amount = rows["order_revenue"].where(modify, 0.0).round(2)
@@ -154,3 +158,11 @@ def batch_file(reconciliation, network: str = "generic") -> pd.DataFrame:
         out.insert(4, "action", modify.map({True: "modify", False: "reverse"}))
         out["reason"] = codes.str[2]
     return out[list(BATCH_LAYOUTS[network])]
+
+
+def _already_reversed(claims: pd.DataFrame) -> pd.Series:
+    """Claims the network has reversed already (:mod:`payback.partners.network_state`):
+    nothing to send for them."""
+    if "network_check" not in claims:
+        return pd.Series(False, index=claims.index)
+    return (claims["network_check"] == "already_reversed").fillna(False).astype(bool)

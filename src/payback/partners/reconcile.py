@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from payback.partners.network_state import add_network_columns, with_network_counts
 from payback.present import Table
 
 __all__ = [
@@ -118,7 +119,9 @@ class Reconciliation:
         One row per claim: ``claim_id``, ``partner_id``, ``order_id``, ``status``,
         ``claim_time``, ``order_time``, ``click_time`` (the claim's or the inferred
         referral), ``claimed_revenue``, ``order_revenue``, ``claimed_commission``,
-        ``owed_commission``, ``reversal``, ``currency``.
+        ``owed_commission``, ``reversal``, ``network_status`` and ``network_check`` (the
+        network's own state of the claim against the status,
+        :mod:`payback.partners.network_state`; missing without one).
     partners : payback.present.Table
         One row per partner and a totals row: claims, claimed and owed commission,
         reversal, a count per status, ``discrepancies`` (claims of
@@ -163,10 +166,11 @@ def _claims(store: Any, claims: Any) -> pd.DataFrame:
             "commission",
             "currency",
             "click_time",
+            "network_status",
         )
         return _frame(store, "partner_claims", cols)
     frame = claims.to_pandas() if hasattr(claims, "to_pandas") else pd.DataFrame(claims).copy()
-    for c in ("commission", "currency", "click_time"):
+    for c in ("commission", "currency", "click_time", "network_status"):
         if c not in frame:
             frame[c] = None
     return frame
@@ -307,6 +311,7 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
     )
     changed = frame["status"].isin(list(DISCREPANCIES))
     frame["reversal"] = (frame["claimed_commission"] - frame["owed_commission"]).where(changed, 0.0)
+    frame = add_network_columns(frame, c["network_status"].to_numpy())
     money = (
         "claimed_revenue",
         "order_revenue",
@@ -328,7 +333,8 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
         currency=cur,
         date_formats=dict.fromkeys(("claim_time", "order_time", "click_time"), "%Y-%m-%d %H:%M:%S"),
     )
-    return Reconciliation(claims_table, _per_partner(frame, cur), days)
+    partners = _per_partner(frame, cur)
+    return Reconciliation(claims_table, with_network_counts(partners, frame), days)
 
 
 def _check_currencies(claims: pd.DataFrame, orders: tuple[str, ...] | None) -> None:

@@ -10,7 +10,11 @@
   ``lost`` were cancelled or returned; under the rate of every other order of the shop,
   ``p0``, the chance of ``lost`` or more is the binomial tail
   ``p_value = P(X >= lost), X ~ Binomial(orders, p0)``; ``high_loss`` when
-  ``p_value < alpha / partners`` (Bonferroni: one test per partner).
+  ``p_value < alpha / partners`` (Bonferroni: one test per partner);
+- ``ip_bursts``, ``contact_bursts``, ``burst_claims``: keys (an IP address, a contact)
+  with many claims in ``burst_minutes`` beyond what the partner's volume explains, and
+  their claims (:mod:`payback.partners.bursts`); missing for a partner whose claims
+  carry no IP address or contact.
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ __all__ = ["signals"]
 
 
 def signals(
-    store: Any, *, window: Any = None, stuffing_minutes: float = 60.0, alpha: float = 0.01
+    store: Any,
+    *,
+    window: Any = None,
+    stuffing_minutes: float = 60.0,
+    alpha: float = 0.01,
+    burst_minutes: float = 60.0,
 ) -> Table:
     """One row per partner with its fraud and quality signals (module docstring).
 
@@ -37,7 +46,9 @@ def signals(
     stuffing_minutes : float
         A click this close before an existing customer's order is suspect.
     alpha : float
-        Family-wise false-alarm rate of the loss-rate flags.
+        Family-wise false-alarm rate of the loss-rate flags (and of the bursts).
+    burst_minutes : float
+        The window of a burst of claims from one IP address or contact.
 
     Returns
     -------
@@ -65,6 +76,7 @@ def signals(
     """
     from scipy.stats import binom
 
+    from payback.partners.bursts import BURST_COLUMNS, burst_counts
     from payback.partners.reconcile import shared_reconcile
 
     claims = shared_reconcile(store, window=window).claims.frame
@@ -101,8 +113,10 @@ def signals(
     usable = (out["orders"] > 0) & p0.notna()
     out["p_value"] = pd.Series(tail, index=out.index).where(usable).astype(float)
     out["high_loss"] = (out["p_value"] < alpha / max(int(usable.sum()), 1)) & usable
-    out = out.reset_index()
+    found, burst_reasons = burst_counts(store, out.index, minutes=burst_minutes, alpha=alpha)
+    out = out.join(found).reset_index()
     counts = ("claims", "duplicate_order_claims", "unattributed_claims", "stuffed_clicks")
+    counts += BURST_COLUMNS
     return Table(
         out,
         units={
@@ -115,5 +129,6 @@ def signals(
             "loss_rate": "no orders through the partner",
             "shop_loss_rate": "no other orders",
             "p_value": "no orders through the partner, or no other orders",
+            **burst_reasons,
         },
     )

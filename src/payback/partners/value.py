@@ -10,6 +10,9 @@ Per partner (the ``partner_id`` of the shop's orders):
 - ``ltv`` (12-month cohort margin LTV per customer acquired through the partner),
   ``historical_ltv`` (revenue basis) and ``predicted_ltv`` (BG/NBD + Gamma-Gamma) from
   :func:`payback.clv.ltv_by_source`; ``ltv_cac = ltv / cac`` and ``ltv_cpo = ltv / cpo``;
+- ``predicted_clv``: the mean predicted value of its customers over the horizon, with
+  ``predicted_clv_low``/``_high`` given an ``interval``
+  (:mod:`payback.partners.clv_intervals`);
 - ``repeat_rate``: share of its new customers with a second confirmed order (through
   any source);
 - ``cancel_rate``, ``return_rate``: cancelled, returned orders / every order attributed
@@ -64,7 +67,14 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
 
 
 def value(
-    store: Any, *, horizon_months: float = 12.0, window: Any = None, predicted: bool = True
+    store: Any,
+    *,
+    horizon_months: float = 12.0,
+    window: Any = None,
+    predicted: bool = True,
+    interval: float | None = None,
+    draws: int | None = None,
+    seed: int = 0,
 ) -> Table:
     """One row per partner: orders, revenue, new customers, reconciled commission, CPO,
     CAC, cohort and predicted LTV, LTV/CAC, repeat, cancel and return rates, the share of
@@ -81,6 +91,13 @@ def value(
         Fit the count and spend models per partner for ``predicted_ltv`` (default);
         ``False`` takes the cohort LTV alone (no model fit: the report's section, fast
         on a million customers), ``predicted_ltv`` then missing with the reason.
+    interval : float, optional
+        Level (0.9 = 90 %) of the interval of ``predicted_clv``, the mean predicted
+        value of the partner's customers: ``predicted_clv_low``/``_high`` columns
+        (:mod:`payback.partners.clv_intervals`; ``notes["interval"]`` says the level,
+        draws and method).
+    draws, seed : int, optional
+        Parameter draws of the interval (default 200) and their seed.
 
     Returns
     -------
@@ -104,6 +121,7 @@ def value(
     """
     from payback.clv.sources import shared_prediction
     from payback.metrics import CATALOGUE, compute_metrics
+    from payback.partners.clv_intervals import CLV_COLUMNS, clv_columns, prediction_arguments
     from payback.partners.reconcile import shared_reconcile
 
     m = compute_metrics(
@@ -114,8 +132,11 @@ def value(
     commission = claims.groupby("partner_id")["owed_commission"].sum()
     n_claims = claims.groupby("partner_id").size()
     existing = claims[claims["status"] == "existing_customer"].groupby("partner_id").size()
+    spread = prediction_arguments(interval, draws, seed, predicted)
     if predicted:
-        ltv = shared_prediction(store, by="partner", horizon_months=horizon_months).by_source
+        ltv = shared_prediction(
+            store, by="partner", horizon_months=horizon_months, **spread
+        ).by_source
     else:
         ltv = _history_only(store, horizon_months)
     lf = ltv.frame[ltv.frame["source"].notna()].set_index("source")
@@ -132,6 +153,7 @@ def value(
     out["ltv"] = lf["historical_margin_ltv"].reindex(out.index).astype(float)
     out["historical_ltv"] = lf["historical_ltv"].reindex(out.index).astype(float)
     out["predicted_ltv"] = lf["predicted_ltv"].reindex(out.index).astype(float)
+    out = out.join(clv_columns(ltv)) if predicted else out.assign(predicted_clv=np.nan)
     ratio = CATALOGUE["ltv_cac"]
     out["ltv_cac"] = ratio.evaluate({"ltv": out["ltv"], "cac": out["cac"]})
     out["ltv_cpo"] = ratio.evaluate({"ltv": out["ltv"], "cac": out["cpo"]})
@@ -147,6 +169,7 @@ def value(
     for col in ("cpo", "cac", "ltv_cac", "ltv_cpo", *_RATES):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     money = ("revenue", "commission", "cpo", "cac", "ltv", "historical_ltv", "predicted_ltv")
+    money += tuple(c for c in CLV_COLUMNS.values() if c in out)
     reasons = {
         "cpo": "no confirmed orders",
         "cac": "no new customers",
@@ -160,6 +183,11 @@ def value(
         "return_rate": "no orders",
         "existing_customer_share": "no claims",
         "net_value": "no LTV",
+        **{
+            new: ltv.reasons.get(old, ltv.reasons.get("predicted_ltv", "no finite expected spend"))
+            for old, new in CLV_COLUMNS.items()
+            if new in out
+        },
     }
     return Table(
         out,
@@ -175,7 +203,15 @@ def value(
         },
         reasons=reasons,
         currency=ltv.currency,
-        notes={"basis": {"ltv": "margin", "historical_ltv": "revenue", "predicted_ltv": "revenue"}},
+        notes={
+            "basis": {
+                "ltv": "margin",
+                "historical_ltv": "revenue",
+                "predicted_ltv": "revenue",
+                "predicted_clv": "revenue",
+            },
+            **({"interval": ltv.notes["interval"]} if "interval" in ltv.notes else {}),
+        },
     )
 
 
