@@ -2,19 +2,28 @@
 
     python benchmarks/clv.py                      # 1,000,000 customers, ~10M transactions
     python benchmarks/clv.py --customers 100000   # a quicker run
-    python benchmarks/clv.py --workdir DIR --reuse  # again on the data generated before
+    python benchmarks/clv.py --workdir DIR --reuse --repeat 3  # again, 3 alternating rounds
 
-Steps (each timed stage runs in a fresh process, so its peak memory is its own):
+Steps (each timed stage runs in a fresh process, so its peak memory is its own; wall
+and CPU time, the process's CPU with DuckDB's threads, and the 1-minute load):
 
 1. generate (not timed): a BG/NBD + Gamma-Gamma transaction log from
    :func:`payback.clv.simulate.simulate_transactions`, written as confirmed orders into a
    DuckDB store file;
-2. ``ours``: the per-customer summary in the engine (Ibis -> DuckDB), compression to
-   distinct histories, the BG/NBD fit and the Gamma-Gamma fit (payback.clv);
+2. ``ours``: the per-customer summary in the engine (Ibis -> DuckDB, Arrow -> NumPy),
+   compression to distinct histories, the BG/NBD fit and the Gamma-Gamma fit
+   (payback.clv), after a warm-up fit on 2,000 simulated customers (imports and first
+   calls out of the timings, as lifetimes' imports are); then the BG/NBD fit on every
+   customer, timed apart;
 3. ``lifetimes``: ``BetaGeoFitter`` and ``GammaGammaFitter`` of the ``lifetimes``
    package on the *same* summary (read from a NumPy file written after our timing),
    in its own environment ``benchmarks/.env-lifetimes`` (created on first use with pins
-   lifetimes==0.11.3, numpy<2, pandas<2, scipy<1.14, autograd<1.8, setuptools<81).
+   lifetimes==0.11.3, numpy<2, pandas<2, scipy<1.14, autograd<1.8, setuptools<81);
+4. ``anchor``: the summary query as it was before the one-aggregation summary
+   (:data:`ANCHOR_SQL`: by customer and day, then by customer), checked equal to ours.
+
+With ``--repeat N`` the three stages run N times in turn (ours, lifetimes, anchor, ...)
+and the table shows medians.
 
 Prints a JSON line per stage and a Markdown table for benchmarks/README.md.
 
