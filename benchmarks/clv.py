@@ -2,19 +2,28 @@
 
     python benchmarks/clv.py                      # 1,000,000 customers, ~10M transactions
     python benchmarks/clv.py --customers 100000   # a quicker run
-    python benchmarks/clv.py --workdir DIR --reuse  # again on the data generated before
+    python benchmarks/clv.py --workdir DIR --reuse --repeat 3  # again, 3 alternating rounds
 
-Steps (each timed stage runs in a fresh process, so its peak memory is its own):
+Steps (each timed stage runs in a fresh process, so its peak memory is its own; wall
+and CPU time, the process's CPU with DuckDB's threads, and the 1-minute load):
 
 1. generate (not timed): a BG/NBD + Gamma-Gamma transaction log from
    :func:`payback.clv.simulate.simulate_transactions`, written as confirmed orders into a
    DuckDB store file;
-2. ``ours``: the per-customer summary in the engine (Ibis -> DuckDB), compression to
-   distinct histories, the BG/NBD fit and the Gamma-Gamma fit (payback.clv);
+2. ``ours``: the per-customer summary in the engine (Ibis -> DuckDB, Arrow -> NumPy),
+   compression to distinct histories, the BG/NBD fit and the Gamma-Gamma fit
+   (payback.clv), after a warm-up fit on 2,000 simulated customers (imports and first
+   calls out of the timings, as lifetimes' imports are); then the BG/NBD fit on every
+   customer, timed apart;
 3. ``lifetimes``: ``BetaGeoFitter`` and ``GammaGammaFitter`` of the ``lifetimes``
    package on the *same* summary (read from a NumPy file written after our timing),
    in its own environment ``benchmarks/.env-lifetimes`` (created on first use with pins
-   lifetimes==0.11.3, numpy<2, pandas<2, scipy<1.14, autograd<1.8, setuptools<81).
+   lifetimes==0.11.3, numpy<2, pandas<2, scipy<1.14, autograd<1.8, setuptools<81);
+4. ``anchor``: the summary query as it was before the one-aggregation summary
+   (:data:`ANCHOR_SQL`: by customer and day, then by customer), checked equal to ours.
+
+With ``--repeat N`` the three stages run N times in turn (ours, lifetimes, anchor, ...)
+and the table shows medians.
 
 Prints a JSON line per stage and a Markdown table for benchmarks/README.md.
 
@@ -98,43 +107,126 @@ def generate(workdir: Path, customers: int, seed: int) -> dict:
     }
 
 
+def _clock() -> tuple[float, float]:
+    """(wall, CPU) now: CPU of the whole process, DuckDB's threads included."""
+    return time.perf_counter(), time.process_time()
+
+
+def _since(start: tuple[float, float]) -> tuple[float, float]:
+    wall, cpu = _clock()
+    return round(wall - start[0], 3), round(cpu - start[1], 3)
+
+
 def ours(workdir: Path) -> dict:
     import numpy as np
+    import pandas as pd
 
     from payback.clv import compress, customer_summary, fit_bgnbd, fit_gamma_gamma
+    from payback.clv.simulate import simulate_bgnbd, simulate_gamma_gamma
     from payback.store import open_store
 
+    # imports and first calls (SciPy, the fits' code) out of the timings, as lifetimes'
+    warm = simulate_bgnbd(2000, 365.0, seed=1, **{k: TRUTH[k] for k in ("r", "alpha", "a", "b")})
+    fit_bgnbd(compress(warm))
+    x = np.full(2000, 3.0)
+    fit_gamma_gamma(x, simulate_gamma_gamma(x, seed=1, **{k: TRUTH[k] for k in "pqv"}))
+    load = os.getloadavg()[0]
     store = open_store(workdir / "clv.duckdb", read_only=True)
-    t0 = time.perf_counter()
-    summary = store.to_pyarrow(
-        customer_summary(store, freq="D").select("frequency", "recency", "T", "monetary_value")
-    ).to_pandas()
-    t1 = time.perf_counter()
+    t0 = _clock()
+    arrow = store.to_pyarrow(customer_summary(store, freq="D").select(*COLUMNS))
+    # NumPy columns straight from Arrow (no null but monetary_value's: NaN there)
+    columns = {c: arrow[c].to_numpy(zero_copy_only=False) for c in COLUMNS}
+    summary = pd.DataFrame(columns, copy=False)
+    s_summary = _since(t0)
+    t1 = _clock()
     compressed = compress(summary)
-    t2 = time.perf_counter()
+    s_compress = _since(t1)
+    t2 = _clock()
     bg = fit_bgnbd(compressed)
-    t3 = time.perf_counter()
+    s_bgnbd = _since(t2)
+    t3 = _clock()
     repeat = summary[summary.frequency > 0]
     gg = fit_gamma_gamma(repeat.frequency, repeat.monetary_value)
-    t4 = time.perf_counter()
-    # not timed: the same fit on every customer, and the summary for lifetimes
+    s_gg = _since(t3)
+    total = _since(t0)
+    # the same fit on every customer (no compression), timed apart
+    t4 = _clock()
     bg_full = fit_bgnbd(summary.frequency, summary.recency, summary["T"])
-    t5 = time.perf_counter()
+    s_full = _since(t4)
     np.save(workdir / "summary.npy", summary[list(COLUMNS)].to_numpy(float))
     store.close()
     return {
         "stage": "ours",
+        "load_1min": load,
         "customers": len(summary),
         "distinct_histories": len(compressed),
-        "summary_s": round(t1 - t0, 3),
-        "compress_s": round(t2 - t1, 3),
-        "bgnbd_s": round(t3 - t2, 3),
-        "gamma_gamma_s": round(t4 - t3, 3),
-        "total_s": round(t4 - t0, 3),
-        "bgnbd_uncompressed_s": round(t5 - t4, 3),
+        "summary_s": s_summary[0],
+        "summary_cpu_s": s_summary[1],
+        "compress_s": s_compress[0],
+        "compress_cpu_s": s_compress[1],
+        "bgnbd_s": s_bgnbd[0],
+        "bgnbd_cpu_s": s_bgnbd[1],
+        "gamma_gamma_s": s_gg[0],
+        "gamma_gamma_cpu_s": s_gg[1],
+        "total_s": total[0],
+        "total_cpu_s": total[1],
+        "bgnbd_uncompressed_s": s_full[0],
+        "bgnbd_uncompressed_cpu_s": s_full[1],
         "bgnbd": bg.params,
         "bgnbd_uncompressed": bg_full.params,
         "gamma_gamma": gg.params,
+        "peak_mb": round(_peak_mb(), 1),
+    }
+
+
+#: The summary query before the one-aggregation summary (payback.clv.summary_onepass),
+#: written out: purchases grouped by customer and day, then by customer, and the end of
+#: the data a second scan. The anchor of the summary's timing, run in the same session.
+ANCHOR_SQL = """
+WITH rows AS (
+  SELECT customer_id AS customer, CAST(time AS DATE) AS day, revenue AS value,
+         DATE_DIFF('DAY', MAKE_DATE(1970, 1, 1), CAST(time AS DATE)) AS period
+  FROM orders WHERE status = 'confirmed'
+), per AS (
+  SELECT customer, period, SUM(value) AS value, MIN(day) AS day FROM rows GROUP BY 1, 2
+), s AS (
+  SELECT customer, MIN(day) AS first_purchase, MIN(period) AS first_period,
+         COUNT(*) AS n_periods, MAX(period) AS last_period, SUM(value) AS total_value,
+         FIRST(value ORDER BY period) AS first_value
+  FROM per GROUP BY 1
+)
+SELECT CAST(n_periods - 1 AS DOUBLE) AS frequency,
+       CAST(last_period - first_period AS DOUBLE) AS recency,
+       CAST((SELECT MAX(period) FROM rows) - first_period AS DOUBLE) AS "T",
+       CASE WHEN n_periods > 1 THEN (total_value - first_value) / (n_periods - 1) END
+         AS monetary_value
+FROM s
+"""
+
+
+def anchor(workdir: Path) -> dict:
+    """The summary query before this version (:data:`ANCHOR_SQL`), timed like ours and
+    compared with the summary ours saved (sorted, so the row order does not matter)."""
+    import duckdb
+    import numpy as np
+
+    load = os.getloadavg()[0]
+    con = duckdb.connect(str(workdir / "clv.duckdb"), read_only=True)
+    t0 = _clock()
+    arrow = con.sql(ANCHOR_SQL).to_arrow_table()
+    columns = [arrow[c].to_numpy(zero_copy_only=False) for c in COLUMNS]
+    s_summary = _since(t0)
+    con.close()
+    theirs = np.nan_to_num(np.column_stack(columns), nan=-1.0)
+    mine = np.nan_to_num(np.load(workdir / "summary.npy"), nan=-1.0)
+    theirs, mine = (a[np.lexsort(a.T[::-1])] for a in (theirs, mine))
+    diff = float(np.max(np.abs(theirs - mine) / np.maximum(np.abs(mine), 1e-12)))
+    return {
+        "stage": "anchor",
+        "load_1min": load,
+        "summary_s": s_summary[0],
+        "summary_cpu_s": s_summary[1],
+        "max_rel_diff_to_ours": diff,
         "peak_mb": round(_peak_mb(), 1),
     }
 
@@ -148,18 +240,23 @@ def lifetimes_stage(workdir: Path) -> dict:
     import numpy as np
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
+    load = os.getloadavg()[0]
     summary = pd.DataFrame(np.load(workdir / "summary.npy"), columns=list(COLUMNS))
     base = _peak_mb()
-    t0 = time.perf_counter()
+    t0 = _clock()
     bg = BetaGeoFitter().fit(summary.frequency, summary.recency, summary["T"])
-    t1 = time.perf_counter()
+    s_bg = _since(t0)
+    t1 = _clock()
     repeat = summary[summary.frequency > 0]
     gg = GammaGammaFitter().fit(repeat.frequency, repeat.monetary_value)
-    t2 = time.perf_counter()
+    s_gg = _since(t1)
     return {
         "stage": "lifetimes",
-        "bgnbd_s": round(t1 - t0, 3),
-        "gamma_gamma_s": round(t2 - t1, 3),
+        "load_1min": load,
+        "bgnbd_s": s_bg[0],
+        "bgnbd_cpu_s": s_bg[1],
+        "gamma_gamma_s": s_gg[0],
+        "gamma_gamma_cpu_s": s_gg[1],
         "bgnbd": {k: float(v) for k, v in bg.params_.items()},
         "gamma_gamma": {
             "p": float(gg.params_["p"]),
@@ -291,8 +388,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--stage", choices=["generate", "ours", "lifetimes"], default=None)
+    parser.add_argument("--stage", choices=["generate", "ours", "lifetimes", "anchor"])
     parser.add_argument("--skip-lifetimes", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="Rounds of ours, lifetimes, anchor (medians)."
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="Reuse the store already in --workdir."
     )
@@ -301,11 +401,9 @@ def main() -> None:
     if args.pareto:
         pareto_stage()
         return
-    if args.stage == "ours":
-        print(json.dumps(ours(args.workdir)))
-        return
-    if args.stage == "lifetimes":
-        print(json.dumps(lifetimes_stage(args.workdir)))
+    stages = {"ours": ours, "lifetimes": lifetimes_stage, "anchor": anchor}
+    if args.stage in stages:
+        print(json.dumps(stages[args.stage](args.workdir)))
         return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="payback-clv-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -315,60 +413,92 @@ def main() -> None:
         with open_store(workdir / "clv.duckdb", read_only=True) as store:
             n_tx = store.row_count("orders")
             n_cust = int(store.execute(store.table("orders").customer_id.nunique()))
-        results = [
-            {"stage": "generate", "transactions": n_tx, "customers": n_cust, "seconds": None}
-        ]
+        gen = {"stage": "generate", "transactions": n_tx, "customers": n_cust, "seconds": None}
     else:
-        results = [generate(workdir, args.customers, args.seed)]
-    print(json.dumps(results[-1]), flush=True)
-    results.append(_run(sys.executable, "ours", workdir))
-    print(json.dumps(results[-1]), flush=True)
-    if not args.skip_lifetimes:
-        results.append(_run(_ensure_lifetimes_env(), "lifetimes", workdir))
-        print(json.dumps(results[-1]), flush=True)
-    _report(results)
+        gen = generate(workdir, args.customers, args.seed)
+    print(json.dumps(gen), flush=True)
+    lifetimes_python = None if args.skip_lifetimes else _ensure_lifetimes_env()
+    runs: dict[str, list[dict]] = {"ours": [], "lifetimes": [], "anchor": []}
+    for _ in range(args.repeat):  # alternating, each stage in a fresh process
+        runs["ours"].append(_run(sys.executable, "ours", workdir))
+        print(json.dumps(runs["ours"][-1]), flush=True)
+        if lifetimes_python is not None:
+            runs["lifetimes"].append(_run(lifetimes_python, "lifetimes", workdir))
+            print(json.dumps(runs["lifetimes"][-1]), flush=True)
+        runs["anchor"].append(_run(sys.executable, "anchor", workdir))
+        print(json.dumps(runs["anchor"][-1]), flush=True)
+    _report(gen, runs)
 
 
-def _report(results: list[dict]) -> None:
-    gen, us = results[0], results[1]
+def _median(rows: list[dict], key: str) -> float:
+    import statistics
+
+    return statistics.median(r[key] for r in rows)
+
+
+def _report(gen: dict, runs: dict[str, list[dict]]) -> None:
+    us, lt, old = runs["ours"], runs["lifetimes"], runs["anchor"]
+    loads = [r["load_1min"] for rows in runs.values() for r in rows]
+
+    def cell(rows: list[dict], key: str) -> str:
+        if not rows:
+            return "-"
+        return f"{_median(rows, key + '_s'):.2f} s / {_median(rows, key + '_cpu_s'):.2f} s"
+
     print()
     print(
         f"Machine: {platform.platform()}, {os.cpu_count()} CPU(s), Python "
-        f"{platform.python_version()}; load average {os.getloadavg()[0]:.1f}"
+        f"{platform.python_version()}; 1-minute load {min(loads):.1f}-{max(loads):.1f} "
+        f"during the stages; medians of {len(us)} alternating round(s)"
     )
     print(
         f"Data: {gen['transactions']:,} transactions of {gen['customers']:,} customers; "
-        f"{us['distinct_histories']:,} distinct (x, t_x, T) in days"
+        f"{us[0]['distinct_histories']:,} distinct (x, t_x, T) in days"
     )
     print()
-    print("| stage | payback | lifetimes |")
-    print("|---|---:|---:|")
-    lt = results[2] if len(results) > 2 else None
-    print(f"| summary in the engine (DuckDB) | {us['summary_s']:.2f} s | - |")
-    print(f"| compression | {us['compress_s']:.2f} s | - |")
-    lt_bg = f"{lt['bgnbd_s']:.2f} s" if lt else "-"
-    lt_gg = f"{lt['gamma_gamma_s']:.2f} s" if lt else "-"
+    print("| stage (wall / CPU) | payback | before (anchor) | lifetimes |")
+    print("|---|---:|---:|---:|")
     print(
-        f"| BG/NBD fit | {us['bgnbd_s']:.2f} s (uncompressed: "
-        f"{us['bgnbd_uncompressed_s']:.2f} s) | {lt_bg} |"
+        f"| summary in the engine (DuckDB, to NumPy) | {cell(us, 'summary')} | "
+        f"{cell(old, 'summary')} | - |"
     )
-    print(f"| Gamma-Gamma fit | {us['gamma_gamma_s']:.2f} s | {lt_gg} |")
-    print(f"| whole pipeline | {us['total_s']:.2f} s | - |")
-    lt_mem = f"{lt['peak_mb']:.0f} MB" if lt else "-"
-    print(f"| peak memory (process RSS) | {us['peak_mb']:.0f} MB | {lt_mem} |")
+    print(f"| compression | {cell(us, 'compress')} | - | - |")
+    print(f"| BG/NBD fit, compressed | {cell(us, 'bgnbd')} | - | {cell(lt, 'bgnbd')} |")
+    print(f"| BG/NBD fit, every customer | {cell(us, 'bgnbd_uncompressed')} | - | - |")
+    print(f"| Gamma-Gamma fit | {cell(us, 'gamma_gamma')} | - | {cell(lt, 'gamma_gamma')} |")
+    print(f"| summary + compression + BG/NBD + Gamma-Gamma | {cell(us, 'total')} | - | - |")
+    mem = f"{max(r['peak_mb'] for r in lt):.0f} MB" if lt else "-"
+    print(
+        f"| peak memory (process RSS) | {max(r['peak_mb'] for r in us):.0f} MB | "
+        f"{max(r['peak_mb'] for r in old):.0f} MB | {mem} |"
+    )
+    print()
+    for clock, suffix in (("wall", "_s"), ("CPU", "_cpu_s")):
+        summary = _median(old, "summary" + suffix) / _median(us, "summary" + suffix)
+        line = f"{clock}: summary {summary:.1f}x faster than before"
+        if lt:
+            bg = _median(lt, "bgnbd" + suffix)
+            with_compression = _median(us, "compress" + suffix) + _median(us, "bgnbd" + suffix)
+            every = _median(us, "bgnbd_uncompressed" + suffix)
+            gg = _median(lt, "gamma_gamma" + suffix) / _median(us, "gamma_gamma" + suffix)
+            line += (
+                f"; BG/NBD vs lifetimes {bg / with_compression:.0f}x with the compression "
+                f"counted ({bg / _median(us, 'bgnbd' + suffix):.0f}x without), "
+                f"{bg / every:.0f}x on every customer; Gamma-Gamma {gg:.0f}x"
+            )
+        print(line)
+    print(
+        "summary equal to the anchor's: largest relative difference "
+        f"{max(r['max_rel_diff_to_ours'] for r in old):.1e}"
+    )
     if lt:
-        speed = lt["bgnbd_s"] / us["bgnbd_s"]
         print(
-            f"\nBG/NBD speed-up: {speed:.0f}x (on compressed data; "
-            f"{lt['bgnbd_s'] / us['bgnbd_uncompressed_s']:.0f}x on every customer)"
-        )
-        print(
-            f"max relative parameter difference: BG/NBD "
-            f"{_max_rel(us['bgnbd'], lt['bgnbd']):.1e}, Gamma-Gamma "
-            f"{_max_rel(us['gamma_gamma'], lt['gamma_gamma']):.1e}"
+            f"max relative parameter difference to lifetimes: BG/NBD "
+            f"{_max_rel(us[-1]['bgnbd'], lt[-1]['bgnbd']):.1e}, Gamma-Gamma "
+            f"{_max_rel(us[-1]['gamma_gamma'], lt[-1]['gamma_gamma']):.1e}"
         )
         for name in ("bgnbd", "gamma_gamma"):
-            print(f"{name}: payback {us[name]} / lifetimes {lt[name]}")
+            print(f"{name}: payback {us[-1][name]} / lifetimes {lt[-1][name]}")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from payback._lazy import lazy_module
 from payback.clv.cohorts import confirmed_orders
+from payback.clv.summary_onepass import onepass_expr, runs_on_duckdb
 from payback.errors import InputError
 
 ibis = lazy_module("ibis")
@@ -127,6 +128,32 @@ def summary_expr(
     0           a        1.0      4.0  9.0            20.0
     1           b        0.0      0.0  7.0             NaN
     """
+    return _summary_expr(
+        transactions,
+        customer_col=customer_col,
+        time_col=time_col,
+        value_col=value_col,
+        freq=freq,
+        unit=unit,
+        observation_end=observation_end,
+        calibration_end=calibration_end,
+    )
+
+
+def _summary_expr(
+    transactions: ir.Table,
+    *,
+    customer_col: str,
+    time_col: str,
+    value_col: str | None,
+    freq: Freq,
+    unit: str | None,
+    observation_end: Any,
+    calibration_end: Any,
+    firsts: Any = None,
+) -> ir.Table:
+    """:func:`summary_expr`; ``firsts(freq)``, given, returns each customer's first period
+    (``customer, first_period``) from a table kept by the store (DuckDB only)."""
     if freq not in ("D", "W", "M"):
         raise InputError(f"freq must be 'D', 'W' or 'M', got {freq!r}")
     unit = unit or freq
@@ -163,6 +190,16 @@ def summary_expr(
     if obs_end is not None:
         rows = rows.filter(rows.day <= obs_end)
     rows = rows.mutate(period=_period(rows.day, freq))
+    if runs_on_duckdb(t):  # one aggregation by customer (summary_onepass)
+        return onepass_expr(
+            rows,
+            None if firsts is None else firsts(freq),
+            customer_col=customer_col,
+            with_value=value_col is not None,
+            scale=scale,
+            end_period=None if obs_end is None else _period_of(obs_end, freq),
+            cut_period=None if cal_end is None else _period_of(cal_end, freq),
+        )
 
     end_period = (
         ibis.literal(_period_of(obs_end, freq)) if obs_end is not None else rows.period.max()
@@ -265,9 +302,12 @@ def customer_summary(
     0           a        1.0      7.0  14.0            30.0
     """
     orders = confirmed_orders(store)
+    firsts = None
     if where is not None:
         orders = orders.filter(where(orders))
-    return summary_expr(
+    elif store.engine == "duckdb" and store._derived_current("acquisitions"):
+        firsts = _first_periods(store)  # the first orders kept per store version
+    return _summary_expr(
         orders,
         customer_col="customer_id",
         time_col="time",
@@ -276,7 +316,23 @@ def customer_summary(
         unit=unit,
         observation_end=observation_end,
         calibration_end=calibration_end,
+        firsts=firsts,
     )
+
+
+def _first_periods(store):
+    """``freq -> (customer, first_period)`` of every customer, from the store's first
+    confirmed orders (:func:`payback.metrics.scope.acquisitions`): their first purchase
+    period, since the first order is on their first purchase day."""
+    from payback.metrics.scope import acquisitions
+
+    def firsts(freq: Freq) -> ir.Table:
+        first = acquisitions(store)
+        return first.select(
+            customer=first.customer_id, first_period=_period(first.time.date(), freq)
+        )
+
+    return firsts
 
 
 def summarize(
