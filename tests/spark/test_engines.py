@@ -98,11 +98,18 @@ def test_ltv_cohorts_engine_from_the_environment(capsys, shop, monkeypatch):
 
 
 def test_ltv_predict(capsys, shop):
-    both_engines(capsys, shop, ["ltv", "predict", "--by", "channel", "--min-customers", "50"])
+    """By source: fitted on the distinct histories grouped in each engine; per customer
+    (``--customers``): the one output that fetches a row per customer."""
+    args = ["ltv", "predict", "--by", "channel", "--min-customers", "50", "--freq", "W"]
+    table = both_engines(capsys, shop, args)
+    customers = both_engines(capsys, shop, [*args, "--customers"])
+    assert table["customers"].sum() == len(customers) > 500
 
 
 def test_economics(capsys, shop):
     both_engines(capsys, shop, ["economics", "--by", "platform", "--no-predicted"])
+    table = both_engines(capsys, shop, ["economics", "--by", "platform"])  # predicted LTV
+    assert table.filter(like="ltv").notna().any().any()
 
 
 def test_segments(capsys, shop):
