@@ -80,9 +80,11 @@ def timed(label: str, rows: int, run) -> None:
     result = run()
     wall = time.perf_counter() - wall
     cpu, child = time.process_time() - cpu, _child_cpu() - child
+    load = Path("/proc/loadavg").read_text().split()[0]
     print(
         f"{label:<34} wall {wall:8.1f} s  cpu {cpu:7.1f} s  children {child:7.1f} s  "
-        f"{rows / wall / 1e6:6.2f} M rows/s  ({result})",
+        f"{rows / wall / 1e6:6.2f} M rows/s  {rows / max(cpu + child, 1e-9) / 1e6:6.2f} M rows "
+        f"per CPU-s  load {load}  ({result})",
         flush=True,
     )
 

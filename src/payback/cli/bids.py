@@ -74,6 +74,9 @@ def recommend_command(
     fmt: str = _FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Recommend a bid per keyword, with the reason, to a target.
 
@@ -95,7 +98,6 @@ def recommend_command(
     from payback.calc.inputs import parse_number
     from payback.errors import InputError
     from payback.output import write_frame
-    from payback.store import open_store
 
     rules = bids.BidRules(
         step=parse_number(step, name="--step", rate=True),
@@ -113,7 +115,7 @@ def recommend_command(
                 f"--campaign-target takes NAME=AMOUNT, e.g. 'Brand - Exact=50'; got {item!r}"
             )
         per[name.strip()] = parse_number(amount, name="--campaign-target", rate=goal.kind == "drr")
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = bids.recommend(
             store, goal, rules=rules, days=days, start=start, end=end, where=where,
             bids=bids_file, campaign_targets=per,

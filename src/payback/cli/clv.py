@@ -357,6 +357,7 @@ def predict_command(
             as_of=as_of,
             interval=level,
             draws=draws,
+            customers=customers,
         )
     finally:
         store.close()

@@ -63,6 +63,9 @@ def reconcile_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Each partner claim gets one status, what is owed, and totals per partner.
 
@@ -81,11 +84,10 @@ def reconcile_command(
     """
     from payback.errors import InputError
     from payback.output import to_csv, write_frame
-    from payback.store import open_store
 
     if batch and batch.lower() not in partners.BATCH_LAYOUTS:
         raise InputError(f"--batch {batch!r}: expected one of {', '.join(partners.BATCH_LAYOUTS)}")
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         rows = None
         if claims:
             rows = partners.read_claims(claims, store=store, platform=platform)
@@ -126,6 +128,9 @@ def value_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Value by partner: orders, revenue, new customers, reconciled commission, CPO,
     cohort and predicted LTV, LTV/CAC, repeat, cancel and return rates; ranked by the
@@ -142,11 +147,10 @@ def value_command(
     from payback.calc.inputs import parse_number
     from payback.clv import parse_horizon
     from payback.output import write_frame
-    from payback.store import open_store
 
     months = parse_horizon(horizon)
     level = None if interval is None else parse_number(interval, name="--interval", rate=True)
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         table = partners.value(
             store, horizon_months=months, window=window, interval=level, draws=draws
         )
@@ -176,6 +180,9 @@ def signals_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Fraud and quality signals per partner: orders claimed twice, claims without a
     click, stuffed clicks on existing customers, cancel and return rates beyond chance
@@ -190,9 +197,8 @@ def signals_command(
     ```
     """
     from payback.output import write_frame
-    from payback.store import open_store
 
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         if list_bursts:
             found = partners.bursts(store, minutes=burst_minutes, alpha=alpha)
             title = f"bursts of claims from one IP address or contact ({burst_minutes:g} min)"

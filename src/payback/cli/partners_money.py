@@ -61,6 +61,9 @@ def commissions_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Commission of every claim by the rules: owed, reversed and held, per partner.
 
@@ -77,9 +80,8 @@ def commissions_command(
     ```
     """
     from payback.output import write_frame
-    from payback.store import open_store
 
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         table = partners.commissions(
             store,
             rules,
@@ -112,6 +114,9 @@ def payouts_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Payouts per partner and month: locked commissions, clawbacks deducted, paid.
 
@@ -127,9 +132,8 @@ def payouts_command(
     ```
     """
     from payback.output import write_frame
-    from payback.store import open_store
 
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         book = partners.ledger(store, rules, statuses=_statuses(statuses, store), as_of=as_of)
     lock, pay = book.schedule.lock_days, book.schedule.pay_days
     terms = f"lock {lock} days after the month, paid {pay} days later"
@@ -153,6 +157,9 @@ def statement_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """One partner's statement: its months, payouts and open balance (or its claims).
 
@@ -164,9 +171,8 @@ def statement_command(
     ```
     """
     from payback.output import write_frame
-    from payback.store import open_store
 
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         book = partners.ledger(store, rules, statuses=_statuses(statuses, store), as_of=as_of)
     mine = partners.statement(book, partner)
     head = f"{partner} as of {mine.as_of}"
@@ -211,6 +217,9 @@ def design_command(
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
     db: str = _DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """The highest commission per first and repeat order that keeps each partner's
     customers profitable, the recommended change and its effect on profit.
@@ -226,9 +235,8 @@ def design_command(
     """
     from payback.clv import parse_horizon
     from payback.output import write_frame
-    from payback.store import open_store
 
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         design = partners.design_commissions(
             store,
             rules,

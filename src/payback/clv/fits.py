@@ -134,9 +134,12 @@ def model_table(
                 "--input`)"
             )
         return table
-    table = store.execute(
-        customer_summary(store, freq=default_freq(model, freq), observation_end=as_of)
-    )
+    summary = customer_summary(store, freq=default_freq(model, freq), observation_end=as_of)
+    if model in _COUNT_MODELS:  # grouped in the engine: only the distinct histories leave it
+        table = store.execute(compress(summary))
+        if not table.empty:
+            return table
+    table = store.execute(summary)
     if table.empty:
         raise InputError("no confirmed orders in the store: import orders or run `payback demo`")
     return rows_for_model(table, model)

@@ -35,20 +35,15 @@ from typing import Any, Literal
 
 from payback._lazy import lazy_module
 from payback.clv.bgnbd import fit_bgnbd
-from payback.clv.cohorts import (
-    SOURCES,
-    acquisition_expr,
-    ltv_at_horizon,
-    shared_cohort_ltv,
-    source_expr,
-)
+from payback.clv.cohorts import SOURCES, ltv_at_horizon, shared_cohort_ltv
 from payback.clv.compress import compress
-from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma, zero_spend_note
+from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
+from payback.clv.histories import customer_expr, customer_histories, customers_in, weighted_mean
+from payback.clv.histories import spend_note as zero_spend_sentence
 from payback.clv.intervals import DEFAULT_DRAWS, collector, per_customer_bounds, with_bounds
 from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
 from payback.clv.selection import ModelChoice, alternatives, choose_model
-from payback.clv.summary import customer_summary
 from payback.clv.value import DAYS_PER_UNIT, customer_lifetime_value, new_customer_value
 from payback.errors import DegenerateFitError, InputError, ModelFitError, PaybackError
 from payback.present import Table
@@ -103,12 +98,15 @@ class LTVPrediction:
     intervals: Table | None = None
 
 
-def _customer_table(store, by: str | None, as_of: Any, freq: str = "D") -> pd.DataFrame:
-    summary = customer_summary(store, freq=freq, observation_end=as_of)
-    acq = acquisition_expr(store)
-    source = source_expr(acq, by) if by else acq.customer_id.isnull().ifelse("all", "all")
-    acq = acq.select("customer_id", "first_order_revenue", source=source)
-    frame = store.execute(summary.join(acq, "customer_id").order_by("customer_id"))
+def _customer_table(
+    store, by: str | None, as_of: Any, freq: str = "D", per_customer: bool = True
+) -> pd.DataFrame:
+    """One row per customer, or (``per_customer=False``) per distinct history with
+    ``weights``, grouped in the engine (:mod:`payback.clv.histories`)."""
+    if per_customer:
+        frame = store.execute(customer_expr(store, by, as_of, freq).order_by("customer_id"))
+    else:
+        frame = customer_histories(store, by, as_of, freq)
     if frame.empty:
         from payback.ingest.build_orders import orders_missing_note
 
@@ -123,7 +121,8 @@ def _customer_table(store, by: str | None, as_of: Any, freq: str = "D") -> pd.Da
 def _fit_pair(frame: pd.DataFrame, model: str, penalizer: float, compressed=None):
     compressed = compress(frame) if compressed is None else compressed
     count_fit = FITTERS[model](compressed, penalizer=penalizer)
-    repeat = frame.loc[frame.frequency > 0, ["customer_id", "frequency", "monetary_value"]]
+    keep = [c for c in ("customer_id", "frequency", "monetary_value", "weights") if c in frame]
+    repeat = frame.loc[frame.frequency > 0, keep]
     spend_fit = fit_gamma_gamma(repeat, penalizer=penalizer)  # names customers in errors
     return count_fit, spend_fit
 
@@ -135,14 +134,19 @@ def _pooled_fit(store, frame, model: str, penalizer: float, freq: str, as_of: An
         return _fit_pair(frame, model, penalizer, compressed)
     except DegenerateFitError as e:
         if e.model == GammaGammaFit.model_name:  # the spend model: no count model helps
-            raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
+            raise ModelFitError(
+                f"the pooled fit on all {customers_in(frame)} customers failed: {e}"
+            ) from e
         tried = alternatives(store, model, freq, penalizer=penalizer, as_of=as_of, table=compressed)
         raise ModelFitError(
-            f"the pooled fit on all {len(frame)} customers is degenerate and not used: {e}.\n"
+            f"the pooled fit on all {customers_in(frame)} customers is degenerate and not "
+            f"used: {e}.\n"
             f"Tried instead:\n" + "\n".join(f"  - {line}" for line in tried)
         ) from e
     except PaybackError as e:
-        raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
+        raise ModelFitError(
+            f"the pooled fit on all {customers_in(frame)} customers failed: {e}"
+        ) from e
 
 
 def _distinct_histories(x, t_x, T) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
@@ -171,9 +175,10 @@ def _customer_rows(frame: pd.DataFrame, parts: list[dict[str, Any]]) -> pd.DataF
     rows = joined("rows")
     missing = joined("missing")
     base = frame.iloc[rows]
+    ids = base["customer_id"].array if "customer_id" in base else pd.array([], dtype=object)
     return pd.DataFrame(
         {
-            "customer_id": base["customer_id"].array,
+            "customer_id": ids,
             "source": joined("source"),
             **{c: base[c].array for c in ("frequency", "recency", "T", "monetary_value")},
             "p_alive": joined("p_alive"),
@@ -199,6 +204,7 @@ def predict_ltv(
     interval: float | None = None,
     draws: int = DEFAULT_DRAWS,
     seed: int = 0,
+    customers: bool = True,
 ) -> LTVPrediction:
     """Per-customer and per-source predicted LTV from the store's confirmed orders.
 
@@ -234,6 +240,11 @@ def predict_ltv(
         (``*_low``/``*_high`` columns), per source and in total
         (:attr:`LTVPrediction.intervals`); a parametric bootstrap of ``draws`` parameter
         sets from the fits (``seed``), :mod:`payback.clv.intervals`.
+    customers : bool
+        Compute the per-customer table (default). False: the customers are grouped in
+        the engine to distinct histories with their counts and only those rows are
+        fetched (:mod:`payback.clv.histories`); ``customers`` of the result has its
+        columns and no rows, ``by_source`` the same numbers. Ignored with ``interval``.
 
     Returns
     -------
@@ -288,7 +299,8 @@ def predict_ltv(
     if margin is not None and not 0 < margin <= 1:
         raise InputError(f"margin must be a fraction in (0, 1], e.g. 0.3 for 30 %, got {margin}")
     kept = 1.0 if margin is None else float(margin)
-    frame = _customer_table(store, by, as_of, step)
+    per_customer = customers or interval is not None
+    frame = _customer_table(store, by, as_of, step, per_customer)
     warnings: list[str] = []
     choice = None
     if model == "auto":
@@ -296,7 +308,7 @@ def predict_ltv(
         model, pooled = _auto_fit(store, frame, choice, penalizer, step, as_of, warnings)
     else:
         pooled = _pooled_fit(store, frame, model, penalizer, step, as_of)
-    spend_note = zero_spend_note(frame)
+    spend_note = zero_spend_sentence(store, frame, by, as_of, step)
     if spend_note:
         warnings.append(spend_note)
     fits = {POOLED: pooled}
@@ -315,11 +327,13 @@ def predict_ltv(
     for source, part in groups:
         key = None if pd.isna(source) else source
         label = "(none)" if key is None else str(key)
+        n = customers_in(part)
+        w = None if per_customer else part.weights.to_numpy(float)
         if by is None:
             fit, how = pooled, "all customers"
-        elif len(part) < min_customers:
+        elif n < min_customers:
             fit, how = pooled, POOLED
-            notes[label] = f"{len(part)} customers < {min_customers}: pooled fit"
+            notes[label] = f"{n} customers < {min_customers}: pooled fit"
         else:
             try:
                 fit, how = _fit_pair(part, model, penalizer), "own"
@@ -360,6 +374,8 @@ def predict_ltv(
                 "missing": missing,
             }
         )
+        if not per_customer:  # rows are histories: no customer rows were asked for
+            parts[-1] = {k: v[:0] for k, v in parts[-1].items()}
         spread = {}
         if collect is not None:
             money = part.monetary_value.fillna(0).to_numpy(float)
@@ -377,17 +393,19 @@ def predict_ltv(
                 unit=step,
                 annual_discount_rate=annual_discount_rate,
                 margin=kept,
-                first_purchase_value=float(part.first_order_revenue.mean()),
+                first_purchase_value=float(part.first_order_revenue.sum() / n)
+                if w is not None
+                else float(part.first_order_revenue.mean()),
             )
         )
         rows.append(
             {
                 "source": key,
-                "customers": len(part),
+                "customers": n,
                 "predicted_ltv": predicted,
-                "future_value_per_customer": None if missing.any() else float(clv.mean()),
-                "expected_purchases_per_customer": float(purchases.mean()),
-                "p_alive": float(alive.mean()),
+                "future_value_per_customer": None if missing.any() else weighted_mean(clv, w),
+                "expected_purchases_per_customer": weighted_mean(purchases, w),
+                "p_alive": weighted_mean(alive, w),
                 "model_fit": how,
                 **per_customer_bounds(spread),
             }
@@ -433,13 +451,17 @@ def _auto_fit(store, frame, choice: ModelChoice, penalizer, freq, as_of, warning
             if e.model != GammaGammaFit.model_name:
                 skipped.append(f"{name} on all customers is degenerate ({e.reason})")
                 continue
-            raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
+            raise ModelFitError(
+                f"the pooled fit on all {customers_in(frame)} customers failed: {e}"
+            ) from e
         except PaybackError as e:
-            raise ModelFitError(f"the pooled fit on all {len(frame)} customers failed: {e}") from e
+            raise ModelFitError(
+                f"the pooled fit on all {customers_in(frame)} customers failed: {e}"
+            ) from e
         warnings.append(choice.why + (f"; {'; '.join(skipped)}" if skipped else ""))
         return name, pooled
     raise ModelFitError(
-        f"{choice.why}, but every candidate fitted on all {len(frame)} customers is "
+        f"{choice.why}, but every candidate fitted on all {customers_in(frame)} customers is "
         f"degenerate: {'; '.join(skipped)}. Try another summary period (freq W or M) or a "
         f"penalizer (e.g. 0.0001)"
     )
@@ -502,7 +524,7 @@ def shared_prediction(store, **arguments: Any) -> LTVPrediction:
     options = {k: v for k, v in bound.arguments.items() if k != "store"}
 
     def fit() -> LTVPrediction:
-        result = predict_ltv(store, **options)
+        result = predict_ltv(store, **{**options, "customers": False})
         customers = result.customers.with_frame(result.customers.frame.iloc[:0].copy())
         return dataclasses.replace(result, customers=customers)
 
