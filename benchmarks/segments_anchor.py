@@ -49,7 +49,7 @@ def _stats(wall: float, cpu: float, **extra) -> dict:
     return {"wall": wall, "cpu": cpu, "peak_mb": peak, "load": os.getloadavg()[0], **extra}
 
 
-def stage_mlxtend(baskets: str, support: float, size: int, out: str) -> dict:
+def stage_mlxtend(baskets: str, support: float, size: int, out: str, low_memory: bool) -> dict:
     """In the mlxtend venv: one-hot, apriori, association_rules; the rules to ``out``."""
     import pandas as pd
     from mlxtend.frequent_patterns import apriori, association_rules
@@ -61,7 +61,9 @@ def stage_mlxtend(baskets: str, support: float, size: int, out: str) -> dict:
     encoder = TransactionEncoder()
     onehot = pd.DataFrame(encoder.fit(lists).transform(lists), columns=encoder.columns_)
     encoded = (time.perf_counter() - wall, time.process_time() - cpu)
-    frequent = apriori(onehot, min_support=support, use_colnames=True, max_len=size)
+    frequent = apriori(
+        onehot, min_support=support, use_colnames=True, max_len=size, low_memory=low_memory
+    )
     rules = association_rules(frequent, len(onehot), metric="lift", min_threshold=0.0)
     rules = rules[(rules.antecedents.map(len) == size - 1) & (rules.consequents.map(len) == 1)]
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -112,13 +114,13 @@ def stage_payback(db: str, support: float, size: int, out: str) -> dict:
 
 def _child(python: str | Path, *args: str) -> dict:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
-    done = subprocess.run(
-        [str(python), __file__, *args], check=True, capture_output=True, text=True, env=env
-    )
+    done = subprocess.run([str(python), __file__, *args], capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args[:2])} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def compare(db: str, support: float, size: int) -> dict:
+def compare(db: str, support: float, size: int, low_memory: bool = False) -> dict:
     """Both sides on ``db``'s baskets at ``support``; their timings and how far apart."""
     import numpy as np
     import pandas as pd
@@ -156,6 +158,7 @@ def compare(db: str, support: float, size: int) -> dict:
             str(size),
             "--out",
             f"{tmp}/theirs.parquet",
+            *(["--low-memory"] if low_memory else []),
         )
         a = pd.read_parquet(f"{tmp}/ours.parquet")
         b = pd.read_parquet(f"{tmp}/theirs.parquet")
@@ -165,7 +168,7 @@ def compare(db: str, support: float, size: int) -> dict:
     matched = both[both._merge == "both"]
     n = ours["baskets"]
     diff = {
-        c: float(np.max(np.abs(matched[c] - matched[f"{c}_mlxtend"]), initial=0.0))
+        c: float(np.max(np.abs(matched[c] - matched[f"{c}_mlxtend"]).to_numpy(), initial=0.0))
         for c in ("support", "confidence", "lift")
     }
     counts = np.rint(matched.support_mlxtend * n).astype("int64")
@@ -213,15 +216,25 @@ def main() -> None:
     parser.add_argument("--out")
     parser.add_argument("--support", type=float, default=0.005)
     parser.add_argument("--size", type=int, default=0, help="2 or 3 (0: both)")
+    parser.add_argument(
+        "--low-memory", action="store_true", help="apriori(low_memory=True): mlxtend's loop"
+    )
     args = parser.parse_args()
     if args.stage == "mlxtend":
-        print(json.dumps(stage_mlxtend(args.baskets, args.support, args.size, args.out)))
+        print(
+            json.dumps(
+                stage_mlxtend(args.baskets, args.support, args.size, args.out, args.low_memory)
+            )
+        )
     elif args.stage == "payback":
         print(json.dumps(stage_payback(args.db, args.support, args.size, args.out)))
     else:
         for size in (2, 3) if args.size == 0 else (args.size,):
             kind = "pairs" if size == 2 else "triples"
-            report(f"{kind} at min support {args.support}", compare(args.db, args.support, size))
+            label = f"{kind} at min support {args.support}"
+            if args.low_memory:
+                label += ", apriori(low_memory=True)"
+            report(label, compare(args.db, args.support, size, args.low_memory))
 
 
 if __name__ == "__main__":
