@@ -182,12 +182,15 @@ def patterns_and_triples(store) -> None:
 
     found = timed("patterns (gaps, windows, seasons, 1st->2nd)", lambda: patterns(store))
     print(f"  {found.gaps.frame.gaps.iloc[0]:,} gaps, {len(found.customers.frame):,} customers")
-    for most in (50, 250):
-        label = f"triples per order (min 5, max {most} items)"
-        tri = timed(label, lambda m=most: pairs(store, size=3, max_items=m))
+    for most, support in ((50, None), (250, None), (250, 0.0)):
+        what = "default support" if support is None else f"min_support={support}"
+        label = f"triples per order ({what}, max {most} items)"
+        tri = timed(label, lambda m=most, s=support: pairs(store, size=3, max_items=m,
+                                                           min_support=s))  # fmt: skip
         print(
-            f"  {tri.tested:,} triples counted, {len(tri.rules.frame):,} rules kept at "
-            f"q <= 0.05, {tri.dropped_baskets:,} baskets left out"
+            f"  {tri.tested:,} triples counted (from {tri.min_count:,} baskets), "
+            f"{len(tri.rules.frame):,} rules kept at q <= 0.05, "
+            f"{tri.dropped_baskets:,} baskets left out"
         )
 
 
