@@ -1,12 +1,13 @@
 """Cross-sell triples: two items bought together, and the third that goes with them.
 
 The baskets, items, big-basket guard and thresholds are those of
-:func:`payback.segments.pairs.pairs`. Triples ``{A, B, C}`` are counted in the engine
-the apriori way, from the self-join of the pairs: a triple can reach ``min_count``
-baskets only if its three pairs do, so the frequent pairs' (basket, A, B) rows are
-joined on the basket and the first item (``A < B < C``) and the pair ``(B, C)`` is
-checked against the frequent pairs. Never a one-hot frame, and never every triple of a
-basket.
+:func:`payback.segments.pairs.pairs`, except the default ``min_support``
+(:data:`TRIPLE_SUPPORT`, 0.1 % of the baskets). Triples ``{A, B, C}`` are counted in the
+engine the apriori way, from the self-join of the pairs: a triple can reach the floor
+``max(ceil(min_support x n), min_count)`` only if its three pairs do, so the frequent
+pairs' (basket, A, B) rows are joined on the basket and the first item (``A < B < C``
+in integer codes, rarest item first) and the pair ``(B, C)`` is checked against the
+frequent pairs. Never a one-hot frame, and never every triple of a basket.
 
 Each counted triple gives three rules, ``A + B -> C``, ``A + C -> B`` and ``B + C -> A``;
 with ``n_xyz`` baskets holding the three, ``n_pair`` holding the antecedent pair and
