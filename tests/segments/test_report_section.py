@@ -65,3 +65,17 @@ def test_the_section_shows_the_buying_patterns(demo):
     )
     assert "Median = median gap" in rows[0][6].title
     assert [f.id for f in section.figures] == ["fig-segments", "fig-seasonality"]
+
+
+def test_a_big_store_shows_only_the_seasonality(demo, monkeypatch):
+    from payback.report.build import Section
+    from payback.segments import patterns, patterns_section
+
+    monkeypatch.setattr(patterns_section, "MAX_ORDERS", 10)
+    with open_store(demo[0], read_only=True) as store:
+        section = patterns_section.add_patterns(store, Section(id="segments", title="x"))
+        season = patterns(store).seasonality.frame
+    assert section.tables == () and [f.id for f in section.figures] == ["fig-seasonality"]
+    assert "only the seasonality here" in section.notes[0]
+    months = season[season.period == "month"]["index"].round(4).tolist()
+    assert all(f"{m:.4f}"[:5] in section.figures[0].json for m in months if m)

@@ -46,6 +46,10 @@ __all__ = ["FORMULAS", "TOP_TRANSITIONS", "add_patterns"]
 
 #: The first -> second transitions shown.
 TOP_TRANSITIONS = 10
+#: Above this many confirmed orders the section shows only the seasonality (two
+#: group-bys): ``patterns()`` costs about 30 s of CPU at 4.4 M orders (its per-customer
+#: window over every order), more than the rest of the report's segments section.
+MAX_ORDERS = 1_000_000
 #: The order in which the next-purchase statuses are listed.
 STATUSES = ("ahead", "due", "overdue")
 #: column -> (label, hover formula) of the pattern tables.
@@ -119,11 +123,13 @@ def add_patterns(store: Store, section: Section) -> Section:
     from dataclasses import replace
 
     from payback.errors import InputError
-    from payback.report import charts
-    from payback.report.build import FigureView
+    from payback.metrics.scope import confirmed_orders
     from payback.segments.patterns import patterns
     from payback.segments.report_section import _table_view
 
+    count = int(store.execute(confirmed_orders(store).count()))
+    if count > MAX_ORDERS:
+        return _seasonality_only(store, section, count)
     try:
         found = patterns(store, top=TOP_TRANSITIONS)
     except InputError as e:
@@ -161,13 +167,42 @@ def add_patterns(store: Store, section: Section) -> Section:
                 formulas=FORMULAS,
             )
         )
-    figure = FigureView(
+    return replace(
+        section,
+        figures=(*section.figures, _seasonality_view(found.seasonality)),
+        tables=(*section.tables, *tables),
+    )
+
+
+def _seasonality_view(season: Table) -> Any:
+    from payback.report import charts
+    from payback.report.build import FigureView
+
+    return FigureView(
         "fig-seasonality",
         "Seasonality: orders per month and weekday (index, 1 = average)",
-        charts.figure_json(_seasonality_figure(found.seasonality)),
+        charts.figure_json(_seasonality_figure(season)),
+    )
+
+
+def _seasonality_only(store: Store, section: Section, count: int) -> Section:
+    """Above :data:`MAX_ORDERS`: the seasonality chart and a note on the rest."""
+    from dataclasses import replace
+
+    from payback.metrics.scope import confirmed_orders, in_period
+    from payback.segments.patterns import _seasonality
+    from payback.segments.rfm import rfm_as_of
+
+    day = rfm_as_of(store, None)
+    orders = confirmed_orders(store)
+    season = _seasonality(store, orders.filter(in_period(orders, "time", None, day)), day)
+    note = (
+        f"buying patterns: {count:,} confirmed orders (over {MAX_ORDERS:,}): only the "
+        f"seasonality here; the gaps, next-purchase windows and first -> second products "
+        f"with `payback segments patterns`"
     )
     return replace(
         section,
-        figures=(*section.figures, figure),
-        tables=(*section.tables, *tables),
+        figures=(*section.figures, _seasonality_view(season)),
+        notes=(*section.notes, note),
     )
