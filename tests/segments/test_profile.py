@@ -148,3 +148,42 @@ def test_top_by_predicted_clv_is_asked_of_payback_clv(demo, tables):
         assert frame.loc[source, "customers"] == count
     with open_store(demo[0], read_only=True) as store, pytest.raises(InputError, match="value"):
         profile(store, "top", value="future")
+
+
+def test_uci_top_customers_country_matches_pandas(public_data, tmp_path):
+    """UCI Online Retail (one customer in forty, tests/data): the top 20 % by revenue and
+    their first invoice's country, recomputed from the raw lines in pandas."""
+    from tests.segments.conftest import retail_orders
+
+    src = public_data / "online_retail" / "online_retail_customers_mod40.csv.gz"
+    raw = pd.read_csv(src, dtype={"InvoiceNo": str, "StockCode": str})
+    raw = raw[raw.CustomerID.notna() & ~raw.InvoiceNo.str.startswith("C")]
+    raw = raw.assign(customer=raw.CustomerID.astype(int).astype(str),
+                     value=raw.Quantity * raw.UnitPrice)  # fmt: skip
+    invoices = raw.groupby(["InvoiceNo", "customer"]).agg(
+        revenue=("value", "sum"), time=("InvoiceDate", "min"), country=("Country", "first")
+    )
+    invoices = invoices.reset_index().assign(revenue=lambda t: t.revenue.abs())
+    per = invoices.groupby("customer").revenue.sum().reset_index()
+    ranked = per.sort_values(["revenue", "customer"], ascending=[False, True])
+    top = set(ranked.customer.head(math.ceil(0.2 * len(per))))
+    first = invoices.assign(time=pd.to_datetime(invoices.time))
+    first = first.sort_values(["customer", "time", "InvoiceNo"]).groupby("customer").head(1)
+    inside = first.customer.isin(top).to_numpy()
+    path = tmp_path / "uci.duckdb"
+    with open_store(path) as store:
+        store.write({"orders": retail_orders(src)}, meta={"base_currency": "GBP"})
+        got = profile(store, "top", attributes=["country"], min_count=0)
+    n1, n2 = int(inside.sum()), int((~inside).sum())
+    assert (got.segment_customers, got.other_customers) == (n1, n2) == (23, 92)
+    frame = got.table.frame.set_index("value")
+    a = first.country[inside].value_counts()
+    b = first.country[~inside].value_counts()
+    assert set(frame.index) == set(a.index) | set(b.index)
+    for value in frame.index:
+        x, y = int(a.get(value, 0)), int(b.get(value, 0))
+        row = frame.loc[value]
+        assert (row.customers, row.others) == (x, y)
+        assert row.lift == pytest.approx((x / n1) / ((x + y) / (n1 + n2)))
+        p = fisher_exact([[x, n1 - x], [y, n2 - y]]).pvalue
+        assert row.p_value == pytest.approx(p, rel=1e-9)

@@ -15,7 +15,7 @@ def test_the_section_shows_rfm_and_pairs(demo):
         segments = rfm(store, predict=False, customers=False).segments.frame
         strongest = pairs(store).rules.frame.iloc[0]
     assert section.id == "segments"
-    overall, by_source, top = section.tables
+    overall, by_source, top = section.tables[:3]
     body = segments[~segments.is_total]
     assert [r[0].text for r in overall.rows] == list(body.segment)
     assert [float(r[1].sort) for r in overall.rows] == list(body.customers)
@@ -40,3 +40,42 @@ def test_the_section_is_a_whole_history_extension():
 def test_no_orders_no_section(tmp_path):
     with open_store(tmp_path / "empty.duckdb") as store:
         assert build_segments_section(store) is None
+
+
+def test_the_section_shows_the_buying_patterns(demo):
+    from payback.segments import patterns
+
+    with open_store(demo[0], read_only=True) as store:
+        section = build_segments_section(store, by="platform")
+        found = patterns(store, top=10)
+    views = {t.id: t for t in section.tables}
+    gaps = found.gaps.frame[found.gaps.frame.group == "segment"]
+    rows = views["table-gaps"].rows
+    assert [r[0].text for r in rows] == list(gaps.value)
+    assert [float(r[6].sort) for r in rows if r[6].sort] == list(gaps.median_days.dropna())
+    status = found.customers.frame.status.value_counts()
+    shown = {r[0].text: int(float(r[1].sort)) for r in views["table-next-purchase"].rows}
+    assert shown == status.to_dict() and sum(shown.values()) == len(found.customers.frame)
+    first = views["table-first-second"].rows[0]
+    top = found.transitions.frame.iloc[0]
+    assert (first[0].text, first[1].text, int(float(first[2].sort))) == (
+        top.antecedent,
+        top.consequent,
+        top["count"],
+    )
+    assert "Median = median gap" in rows[0][6].title
+    assert [f.id for f in section.figures] == ["fig-segments", "fig-seasonality"]
+
+
+def test_a_big_store_shows_only_the_seasonality(demo, monkeypatch):
+    from payback.report.build import Section
+    from payback.segments import patterns, patterns_section
+
+    monkeypatch.setattr(patterns_section, "MAX_ORDERS", 10)
+    with open_store(demo[0], read_only=True) as store:
+        section = patterns_section.add_patterns(store, Section(id="segments", title="x"))
+        season = patterns(store).seasonality.frame
+    assert section.tables == () and [f.id for f in section.figures] == ["fig-seasonality"]
+    assert "only the seasonality here" in section.notes[0]
+    months = season[season.period == "month"]["index"].round(4).tolist()
+    assert all(f"{m:.4f}"[:5] in section.figures[0].json for m in months if m)

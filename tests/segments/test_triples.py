@@ -108,3 +108,15 @@ def test_cli_size_3(demo, capsys):
     assert '"antecedent": "P101 + P603", "consequent": "P501"' in out
     assert main([*args, "--suggest", "2"]) != 0
     assert "--suggest works on pairs" in capsys.readouterr().err
+
+
+def test_triples_have_a_default_minimum_support(demo):
+    """0.1 % of the baskets (or min_count, whichever is stricter); pairs have none."""
+    with open_store(demo[0], read_only=True) as store:
+        tri = pairs(store, size=3, min_count=1, fdr=1.0, min_lift=0.0)
+        every = pairs(store, size=3, min_count=1, min_support=0.0, fdr=1.0, min_lift=0.0)
+        two = pairs(store, min_count=1)
+    assert tri.min_count == math.ceil(0.001 * tri.baskets) > 1
+    assert (every.min_count, two.min_count) == (1, 1)
+    assert 0 < tri.tested < every.tested
+    assert (tri.rules.frame["count"] >= tri.min_count).all()

@@ -71,7 +71,9 @@ def pairs_command(
     within: str = typer.Option(
         "order", "--within", help="A basket: one order, or every order of one customer."
     ),
-    min_support: float = _MIN_SUPPORT,
+    min_support: float = typer.Option(
+        None, "--min-support", help="Fewest share of baskets (0..1; default 0, triples 0.001)."
+    ),
     min_count: int = _MIN_COUNT,
     min_confidence: float = _MIN_CONFIDENCE,
     min_lift: float = _MIN_LIFT,

@@ -178,7 +178,7 @@ def pairs(
     *,
     by: str = "product_id",
     within: str = "order",
-    min_support: float = 0.0,
+    min_support: float | None = None,
     min_count: int = 5,
     min_confidence: float = 0.0,
     min_lift: float = 1.0,
@@ -197,8 +197,9 @@ def pairs(
         What an item is.
     within : {"order", "customer"}
         What a basket is: one order, or all the orders of one customer.
-    min_support : float
-        Fewest share of baskets holding the pair (0..1).
+    min_support : float, optional
+        Fewest share of baskets holding the pair (0..1); default 0 for pairs, and
+        :data:`payback.segments.triples.TRIPLE_SUPPORT` (0.1 %) for triples.
     min_count : int
         Fewest baskets holding the pair (whichever of the two is stricter).
     min_confidence, min_lift : float
@@ -228,11 +229,13 @@ def pairs(
     if size not in (2, 3):
         raise InputError(f"size must be 2 (pairs) or 3 (triples), got {size}")
     if size == 3:
-        from payback.segments.triples import triples
+        from payback.segments.triples import TRIPLE_SUPPORT, triples
 
-        return triples(store, by=by, within=within, min_support=min_support,
+        support = TRIPLE_SUPPORT if min_support is None else min_support
+        return triples(store, by=by, within=within, min_support=support,
                        min_count=min_count, min_confidence=min_confidence, min_lift=min_lift,
                        fdr=fdr, max_items=max_items, where=where, as_of=as_of)  # fmt: skip
+    min_support = 0.0 if min_support is None else min_support
     if not 0.0 <= min_support <= 1.0 or not 0.0 <= fdr <= 1.0 or min_count < 1:
         raise InputError(
             f"min_support and fdr must lie in 0..1 and min_count be at least 1, got "
@@ -280,8 +283,11 @@ def rule_table(
     min_lift: float, both_ways: bool,
 ) -> Table:  # fmt: skip
     """Rules from pair counts ``item_a, item_b, n_ab, n_a, n_b`` (A -> B, and B -> A with
-    ``both_ways``): the statistics, the BH q-value over ``m`` tests, the filters."""
-    p = association(counts.n_ab.to_numpy(), counts.n_a.to_numpy(), counts.n_b.to_numpy(), n)
+    ``both_ways``): the statistics, the BH q-value over ``m`` tests, the filters. A
+    ``p_value`` column of ``counts`` (already computed) is used as it is."""
+    known = counts.p_value.to_numpy() if "p_value" in counts else None
+    columns = (counts.n_ab.to_numpy(), counts.n_a.to_numpy(), counts.n_b.to_numpy())
+    p = association(*columns, n, p_value=known)
     q = bh_adjust(p.p_value, m)
     base = pd.DataFrame(
         {

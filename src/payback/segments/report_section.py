@@ -42,16 +42,16 @@ FORMULAS = {
 }
 
 
-def _table_view(table: Table, columns: Sequence[str], id: str, title: str) -> Any:
+def _table_view(
+    table: Table, columns: Sequence[str], id: str, title: str, formulas: Mapping = FORMULAS
+) -> Any:
     """A :class:`payback.report.tables.TableView` of ``table``'s ``columns``, the
-    formulas on hover."""
+    formulas (``column -> (label, formula)``) on hover."""
     from payback.report.tables import Cell, Column, TableView
 
     frame = table.frame
-    cols = tuple(
-        Column(c, FORMULAS[c][0], table.units.get(c), f"{FORMULAS[c][0]} = {FORMULAS[c][1]}")
-        for c in columns
-    )
+    f = formulas
+    cols = tuple(Column(c, f[c][0], table.units.get(c), f"{f[c][0]} = {f[c][1]}") for c in columns)
     rows, totals = [], []
     for rec in frame.to_dict(orient="records"):
         total = bool(rec.get("is_total", False))
@@ -110,6 +110,7 @@ def build_segments_section(
     from payback.report import charts
     from payback.report.build import FigureView, Section
     from payback.segments.pairs import pairs
+    from payback.segments.patterns_section import add_patterns
     from payback.segments.rfm import rfm
 
     try:
@@ -150,7 +151,7 @@ def build_segments_section(
                 f"({found.baskets:,} orders, q <= 0.05)",
             )
         )
-    return Section(
+    section = Section(
         id="segments",
         title="Customer segments",
         intro=(
@@ -170,3 +171,4 @@ def build_segments_section(
         tables=tuple(tables),
         notes=tuple(dict.fromkeys(notes)),
     )
+    return add_patterns(store, section)  # the buying patterns: segments/patterns_section.py

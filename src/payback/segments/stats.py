@@ -133,11 +133,14 @@ def _tail(k, a, b, rest, stop, step: int) -> np.ndarray:
     return total
 
 
-def association(n_ab: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, n: int) -> Association:
+def association(
+    n_ab: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, n: int, p_value: np.ndarray | None = None
+) -> Association:
     """Support, confidence (of A -> B), lift and Fisher p-value of each pair.
 
     Every ``n_a``, ``n_b`` and ``n`` is positive (a pair is only counted when both
-    events happened), so no ratio has a zero denominator.
+    events happened), so no ratio has a zero denominator. ``p_value``: the
+    :func:`fisher_greater` of these tables when already computed (not again).
     """
     n_ab = np.asarray(n_ab, dtype="float64")
     n_a = np.asarray(n_a, dtype="float64")
@@ -146,7 +149,7 @@ def association(n_ab: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, n: int) -> A
         support=n_ab / n,
         confidence=n_ab / n_a,
         lift=n_ab * n / (n_a * n_b),
-        p_value=fisher_greater(n_ab, n_a, n_b, n),
+        p_value=fisher_greater(n_ab, n_a, n_b, n) if p_value is None else p_value,
     )
 
 
