@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from payback._lazy import lazy_module
-from payback.clv.checks import holdout_check
+from payback.clv.compare import COMPARED, compare_models, fitters, why_not
 from payback.clv.compress import compress
 from payback.clv.summary import customer_summary
-from payback.errors import DegenerateFitError, InputError, ModelFitError, PaybackError
+from payback.errors import InputError, ModelFitError, PaybackError
 from payback.present import Table
 
 if TYPE_CHECKING:
@@ -40,15 +40,9 @@ else:
 __all__ = ["CANDIDATES", "ModelChoice", "alternatives", "choose_model"]
 
 #: The count models ``model="auto"`` chooses from, in the order ties are broken.
-CANDIDATES = ("bgnbd", "mbgnbd", "pareto")
+CANDIDATES = COMPARED
 #: What each summary period is called in messages.
 _PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}
-
-
-def _fitters() -> dict[str, Any]:
-    from payback.clv.sources import FITTERS  # sources imports this module
-
-    return FITTERS
 
 
 def _label(model: str, freq: str) -> str:
@@ -56,20 +50,12 @@ def _label(model: str, freq: str) -> str:
     return f"{name} by {_PERIOD_NAMES[freq]} (model {model}, freq {freq})"
 
 
-def _why_not(error: PaybackError) -> str:
-    """A failed fit in a few words: the part of the degenerate rule it broke."""
-    if isinstance(error, DegenerateFitError):
-        shown = ", ".join(f"{n}={v:.3g}" for n, v in error.params.items())
-        return f"degenerate, {error.reason} ({shown})"
-    return str(error)
-
-
 def _try(model: str, table: pd.DataFrame, penalizer: float) -> str | None:
     """None when ``model`` fits ``table`` soundly, else why not (one line)."""
     try:
-        _fitters()[model](table, penalizer=penalizer)
+        fitters()[model](table, penalizer=penalizer)
     except PaybackError as e:
-        return _why_not(e)
+        return why_not(e)
     return None
 
 
@@ -209,27 +195,8 @@ def choose_model(
     )
     if summary.empty:
         raise InputError(f"no customer bought on or before {cut}: nothing to calibrate on")
-    table = compress(summary)
-    rows = []
-    for model in CANDIDATES:
-        row: dict[str, Any] = {"model": model, "log_likelihood": None, "holdout_actual": None}
-        row.update(holdout_predicted=None, error=None, note=None)
-        try:
-            fit = _fitters()[model](table, penalizer=penalizer)
-        except PaybackError as e:
-            row["note"] = _why_not(e)
-            rows.append(row)
-            continue
-        total = holdout_check(fit, summary).frame.iloc[-1]
-        actual, predicted = float(total.actual_total), float(total.predicted_total)
-        row.update(log_likelihood=fit.log_likelihood, holdout_actual=actual)
-        row.update(holdout_predicted=predicted)
-        if actual > 0:
-            row["error"] = predicted / actual - 1
-        else:
-            row["note"] = "no repeat purchase in the holdout: nothing to compare with"
-        rows.append(row)
-    frame = pd.DataFrame(rows)
+    comparison = compare_models(summary, models=CANDIDATES, penalizer=penalizer)
+    frame = comparison.table.frame
     sound = frame[frame.error.notna()]
     if sound.empty:
         listed = "; ".join(f"{r.model}: {r.note}" for r in frame.itertuples())
@@ -237,20 +204,18 @@ def choose_model(
             f"no count model fits the calibration period (to {cut}) soundly: {listed}. "
             f"Try another summary period (freq W or M) or a penalizer (e.g. 0.0001)"
         )
-    order = sound.assign(size=sound.error.abs()).sort_values("size", kind="stable")
-    ranking = tuple(order.model)
-    best = order.iloc[0]
+    ranking = comparison.ranking
+    best = frame.set_index("model").loc[ranking[0]]
     others = ", ".join(
         f"{r.model} {r.error:+.1%}" if pd.notna(r.error) else f"{r.model} left out: {r.note}"
         for r in frame.itertuples()
-        if r.model != best.model
+        if r.model != ranking[0]
     )
     why = (
-        f"model auto chose {best.model}: fitted on the purchases to {cut}, it predicts "
+        f"model auto chose {ranking[0]}: fitted on the purchases to {cut}, it predicts "
         f"{best.holdout_predicted:,.0f} repeat purchases after it against "
         f"{best.holdout_actual:,.0f} made ({best.error:+.1%}), the closest of the "
         f"candidates ({others})"
     )
-    units = {"holdout_actual": "count", "holdout_predicted": "decimal", "error": "rate"}
-    table = Table(frame, units, notes={"calibration_end": cut.isoformat()})
+    table = Table(frame, comparison.table.units, notes={"calibration_end": cut.isoformat()})
     return ModelChoice(ranking, table, cut, why)
