@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from payback.clv import MBGCNBDFit, MBGNBDFit, compress, fit_mbgcnbd, summary_from_transactions
-from payback.clv.mbgcnbd import log_intervals, xbgcnbd_log_likelihood
+from payback.clv.mbgcnbd import xbgcnbd_log_likelihood
+from payback.clv.regularity import log_intervals
 from payback.errors import InputError
 
 PUBLISHED = {
@@ -42,7 +43,7 @@ def cdnow_litt(public_data):
         dtype={"date": str},
     )
     days = pd.to_datetime(elog.date, format="%Y%m%d")
-    return log_intervals(elog.cust, days, unit_days=7, calibration_end="1997-09-30")
+    return log_intervals(elog.cust, days, unit="W", calibration_end="1997-09-30")
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
@@ -94,7 +95,7 @@ def test_grocery_chooses_k2_and_beats_pareto_on_the_holdout(public_data):
         calibration_end="2006-12-31",
     )
     assert len(summary) == 1525 and summary.frequency_holdout.sum() == 3389
-    litt = log_intervals(elog.cust, elog.date, unit_days=7, calibration_end="2006-12-31")
+    litt = log_intervals(elog.cust, elog.date, unit="W", calibration_end="2006-12-31")
     fit = fit_mbgcnbd(compress(summary), litt=litt)
     assert fit.k == 2
     x, t_x, T = summary.frequency, summary.recency, summary["T"]

@@ -146,3 +146,22 @@ def test_cli_check_compares_every_model(capsys, sample_db):
     lines = out.strip().splitlines()
     assert lines[0].startswith("frequency,customers,actual,predicted_bgnbd")
     assert lines[-1].startswith("all,2357.0,1882.0,1653.4")
+
+
+def test_mbgcnbd_from_the_store_reads_the_purchases(capsys, sample_db):
+    from payback.clv import customer_summary, fit_mbgcnbd, predict_ltv
+    from payback.store import open_store
+
+    code, out, _ = run(capsys, "fit", "--model", "mbgcnbd", "--freq", "W", "--db", sample_db)
+    assert code == 0 and "MBG/CNBD-1 (per week)" in out
+    with open_store(sample_db, read_only=True) as store:
+        weekly = store.execute(customer_summary(store, freq="W"))
+        result = predict_ltv(store, model="mbgcnbd", horizon_months=12)
+    # no regularity in CDNOW by week either: k = 1, the MBG/NBD on the same summary
+    from payback.clv import compress, fit_mbgnbd
+
+    fit = fit_mbgcnbd(compress(weekly), k=1)
+    assert fit.params == pytest.approx(fit_mbgnbd(compress(weekly)).params, rel=1e-4)
+    assert f"{fit.params['r']:.4f}" in out
+    pooled = result.fits["pooled"][0]
+    assert result.model == "mbgcnbd" and pooled.model_name == "MBG/CNBD-1"

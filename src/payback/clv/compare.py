@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from payback._lazy import lazy_module
 from payback.clv.checks import holdout_check
 from payback.clv.compress import compress
-from payback.clv.mbgcnbd import fit_mbgcnbd, log_intervals
+from payback.clv.mbgcnbd import fit_mbgcnbd
 from payback.errors import DegenerateFitError, InputError, PaybackError
 from payback.present import Table
 
@@ -125,7 +125,7 @@ def compare_models(
         Calibration frequencies from this value up share the last group.
     litt : float, optional
         The customers' total of log inter-purchase times in calibration (in the unit of
-        ``T``; :func:`payback.clv.mbgcnbd.log_intervals`): adds the MBG/CNBD-k, its
+        ``T``; :mod:`payback.clv.regularity`): adds the MBG/CNBD-k, its
         ``k`` chosen by the likelihood, to the models compared.
 
     Returns
@@ -196,16 +196,6 @@ def compare_models(
     )
 
 
-def _distinct_days(table, customer: str, time: str, calibration_end: Any):
-    """The distinct (customer, day) purchases up to ``calibration_end``, as an expression."""
-    import ibis
-
-    day = table[time].cast("timestamp").truncate("D")
-    rows = table.select(c=table[customer], t=day)
-    end = pd.Timestamp(calibration_end) + pd.Timedelta(days=1)
-    return rows.filter(rows.t < ibis.literal(end.to_pydatetime())).distinct()
-
-
 def holdout_comparison(
     store=None,
     calibration_end: Any = None,
@@ -222,9 +212,8 @@ def holdout_comparison(
     """:func:`compare_models` on the store's confirmed orders or on a transaction file,
     split at ``calibration_end`` (``payback ltv check``).
 
-    With daily periods (``freq="D"``) the MBG/CNBD-k is compared too: the total of the
-    log inter-purchase times it needs to choose ``k`` is read from the purchases (one
-    per customer and day, in days, or in weeks with ``unit="W"``).
+    The MBG/CNBD-k is compared too: the total of the log inter-purchase times it needs
+    to choose ``k`` is read from the purchases (:mod:`payback.clv.regularity`).
 
     Parameters
     ----------
@@ -252,6 +241,7 @@ def holdout_comparison(
         No customer bought by ``calibration_end``.
     """
     from payback.clv.cohorts import confirmed_orders
+    from payback.clv.regularity import log_intervals_expr
     from payback.clv.summary import customer_summary
     from payback.clv.transactions import read_transactions, summary_from_transactions
 
@@ -263,18 +253,22 @@ def holdout_comparison(
             transactions, mapping=mapping, date_format=date_format, unit=unit, **split
         )
         table, cols = read_transactions(transactions, mapping=mapping, date_format=date_format)
-        days = _distinct_days(table, cols["customer_id"], cols["time"], calibration_end)
-        pairs = days.execute() if split["freq"] == "D" else None
+        per = log_intervals_expr(
+            table,
+            customer_col=cols["customer_id"],
+            time_col=cols["time"],
+            freq=freq,
+            unit=unit,
+            calibration_end=calibration_end,
+        )
+        litt = per.litt.sum().execute()
     else:
         summary = store.execute(customer_summary(store, **split))
-        orders = confirmed_orders(store)
-        days = _distinct_days(orders, "customer_id", "time", calibration_end)
-        pairs = store.execute(days) if split["freq"] == "D" else None
-        unit = None
+        per = log_intervals_expr(
+            confirmed_orders(store), freq=freq, calibration_end=calibration_end
+        )
+        litt = store.execute(per.litt.sum())
     if summary.empty:
         raise InputError(f"no customer bought on or before {calibration_end}: nothing to fit")
-    litt = None
-    if pairs is not None:
-        unit_days = 7.0 if (unit or "D").upper() == "W" else 1.0
-        litt = log_intervals(pairs.c, pairs.t, unit_days=unit_days)
+    litt = 0.0 if litt is None or pd.isna(litt) else float(litt)
     return compare_models(summary, models=models, penalizer=penalizer, litt=litt)

@@ -15,10 +15,11 @@ purchase they drop out with probability ``p ~ Beta(a, b)``. ``k = 1`` is the MBG
 The first two terms do not depend on ``(r, alpha, a, b)``: a fit at a given ``k`` needs
 only ``(x, t_x, T)``; choosing ``k`` (the largest likelihood over k = 1, 2, ..., as
 ``mbgcnbd.EstimateParameters``: stop after two successive decreases) needs the total
-``sum_i litt_i`` as well. The conditional expectation is BTYDplus's: the MBG/NBD
-formula with ``alpha`` scaled by ``k`` times ``P(alive)`` (exact for ``k = 1``), and for
-a whole cohort (:meth:`MBGCNBDFit.expected_purchases_cohort`) rescaled to the exact
-unconditional expectation of the cohort (BTYDplus's bias correction).
+``sum_i litt_i`` as well (:mod:`payback.clv.regularity`). The conditional expectation is
+BTYDplus's: the MBG/NBD formula with ``alpha`` scaled by ``k`` times ``P(alive)`` (exact
+for ``k = 1``), and for a whole cohort (:meth:`MBGCNBDFit.expected_purchases_cohort`)
+rescaled to the exact unconditional expectation of the cohort (BTYDplus's bias
+correction).
 
 On the CDNOW 1/10 sample (39 weeks) the likelihood picks ``k = 1``, as BTYDplus
 reports (``demo/cdnow.R``: "k=1 -> no regularity detected for CDNow"): the MBG/NBD fit
@@ -121,7 +122,6 @@ class MBGCNBDFit(ModelFit):
     """
 
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
-    model_name: ClassVar[str] = "MBG/CNBD-k"
     _shift: ClassVar[int] = 1
 
     k: int = 1
@@ -129,6 +129,11 @@ class MBGCNBDFit(ModelFit):
     alpha: float
     a: float
     b: float
+
+    @property
+    def model_name(self) -> str:  # type: ignore[override]
+        """``MBG/CNBD-k`` with its k: ``MBG/CNBD-2``."""
+        return f"MBG/CNBD-{self.k}"
 
     def _log_odds_dead(self, x, t_x, T):
         """``ln(P(dead) / P(alive))``: ``ln S1 - ln S2`` of the likelihood's bracket."""
@@ -322,7 +327,9 @@ def fit_mbgcnbd(
         raise InputError(
             f"{model}: choosing k needs the sum of log inter-purchase times (a 'litt' "
             f"column, as BTYDplus's elog2cbs gives, or litt=TOTAL); got neither k nor litt. "
-            f"Give k (1 = MBG/NBD) or build the summary from transactions"
+            f"Give k (1 = MBG/NBD), or fit from the store (`payback ltv fit --model "
+            f"mbgcnbd`, which reads the purchases) or compare on a transaction file "
+            f"(`payback ltv check -t FILE`)"
         )
     litt_total = 0.0 if litt is None else float(np.sum(np.asarray(litt, dtype=float)))
     n_intervals = float(w @ x)
@@ -366,30 +373,3 @@ def _fit_at(k, x, t_x, T, w, litt_total, n_intervals, penalizer) -> MBGCNBDFit:
         penalizer=res.penalizer,
         log_covariance=res.log_covariance,
     )
-
-
-def log_intervals(
-    customer: Any, time: Any, *, unit_days: float = 1.0, calibration_end: Any = None
-) -> float:
-    """``sum_i litt_i``: the total over customers of the log inter-purchase times (in
-    units of ``unit_days`` days), purchases on the same day merged, up to
-    ``calibration_end`` (BTYDplus ``elog2cbs``'s ``litt``, summed).
-
-    Examples
-    --------
-    Intervals of 7 and 14 days in weeks: ln 1 + ln 2.
-
-    >>> round(log_intervals(["a", "a", "a", "a", "b"], ["2024-01-01", "2024-01-08",
-    ...       "2024-01-08", "2024-01-22", "2024-01-03"], unit_days=7), 6)
-    0.693147
-    """
-    import pandas as pd
-
-    frame = pd.DataFrame({"c": np.asarray(customer), "t": pd.to_datetime(np.asarray(time))})
-    frame["t"] = frame.t.dt.normalize()
-    if calibration_end is not None:
-        frame = frame[frame.t <= pd.Timestamp(calibration_end)]
-    frame = frame.drop_duplicates().sort_values(["c", "t"])
-    gaps = frame.groupby("c").t.diff().dt.total_seconds().to_numpy() / 86400 / unit_days
-    gaps = gaps[np.isfinite(gaps) & (gaps > 0)]
-    return float(np.log(gaps).sum())

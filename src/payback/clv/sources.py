@@ -45,8 +45,10 @@ from payback.clv.cohorts import (
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma, zero_spend_note
 from payback.clv.intervals import DEFAULT_DRAWS, collector, per_customer_bounds, with_bounds
+from payback.clv.mbgcnbd import fit_mbgcnbd
 from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
+from payback.clv.regularity import with_log_intervals
 from payback.clv.selection import ModelChoice, alternatives, choose_model
 from payback.clv.summary import customer_summary
 from payback.clv.value import DAYS_PER_UNIT, customer_lifetime_value, new_customer_value
@@ -58,8 +60,9 @@ pd = lazy_module("pandas")
 
 __all__ = ["LTVPrediction", "ltv_by_source", "predict_ltv", "shared_prediction"]
 
-CountModel = Literal["bgnbd", "mbgnbd", "pareto", "auto"]
+CountModel = Literal["bgnbd", "mbgnbd", "pareto", "mbgcnbd", "auto"]
 FITTERS = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
+FITTERS["mbgcnbd"] = fit_mbgcnbd  # chooses k from the frame's litt (regularity.py)
 POOLED = "pooled"
 
 
@@ -289,6 +292,8 @@ def predict_ltv(
         raise InputError(f"margin must be a fraction in (0, 1], e.g. 0.3 for 30 %, got {margin}")
     kept = 1.0 if margin is None else float(margin)
     frame = _customer_table(store, by, as_of, step)
+    if model in ("mbgcnbd", "auto"):  # MBG/CNBD-k: log inter-purchase times to choose k
+        frame = with_log_intervals(store, frame, freq=step, as_of=as_of)
     warnings: list[str] = []
     choice = None
     if model == "auto":
