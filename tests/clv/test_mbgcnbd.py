@@ -148,3 +148,22 @@ def test_p_alive_matches_btydplus_formula(k):
         assert float(m.p_alive(x, t_x, T)) == pytest.approx(
             _palive_as_btydplus(params, x, t_x, T), rel=1e-10
         )
+
+
+def test_cli_fit_from_a_transaction_file_chooses_k(capsys, public_data):
+    from payback.cli import main
+
+    grocery = str(public_data / "grocery" / "groceryElog.csv")
+    args = [
+        "ltv",
+        "fit",
+        "--model",
+        "mbgcnbd",
+        "-t",
+        grocery,
+        "--map",
+        "customer_id=cust,time=date",
+    ]
+    code = main([*args, "--unit", "W", "--observation-end", "2006-12-31", "-f", "json"])
+    out = capsys.readouterr().out
+    assert code == 0 and "MBG/CNBD-2 (per week)" in out

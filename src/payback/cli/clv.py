@@ -239,6 +239,16 @@ def fit_command(
             unit=unit,
             observation_end=as_of,
         )
+        if model == "mbgcnbd":  # its k is chosen with the log inter-purchase times
+            summary = clv.regularity.file_log_intervals(
+                summary,
+                transactions,
+                mapping=mapping or None,
+                date_format=date_format,
+                freq=step,
+                unit=unit,
+                observation_end=as_of,
+            )
         if model == "gg" and "monetary_value" not in summary.columns:
             raise InputError(
                 f"{transactions}: Gamma-Gamma needs the value of each purchase: name the "

@@ -21,7 +21,12 @@ from payback.errors import InputError
 ibis = lazy_module("ibis")
 pd = lazy_module("pandas")
 
-__all__ = ["log_intervals", "log_intervals_expr", "with_log_intervals"]
+__all__ = [
+    "file_log_intervals",
+    "log_intervals",
+    "log_intervals_expr",
+    "with_log_intervals",
+]
 
 
 def log_intervals_expr(
@@ -111,5 +116,36 @@ def with_log_intervals(
     per = store.execute(log_intervals_expr(orders, freq=freq, calibration_end=end))
     per = per.rename(columns={"customer": "customer_id"})
     out = frame.drop(columns=["litt"], errors="ignore").merge(per, on="customer_id", how="left")
+    out["litt"] = out["litt"].fillna(0.0)
+    return out
+
+
+def file_log_intervals(
+    summary: Any,
+    transactions: Any,
+    *,
+    mapping: Any = None,
+    date_format: str | None = None,
+    freq: str = "D",
+    unit: str | None = None,
+    observation_end: Any = None,
+) -> Any:
+    """``summary`` (from :func:`payback.clv.summary_from_transactions` on the same file)
+    with each customer's ``litt`` from the file's purchases up to ``observation_end``."""
+    from payback.clv.transactions import read_transactions
+
+    table, cols = read_transactions(transactions, mapping=mapping, date_format=date_format)
+    customer = cols["customer_id"]
+    expr = log_intervals_expr(
+        table,
+        customer_col=customer,
+        time_col=cols["time"],
+        freq=freq,
+        unit=unit,
+        calibration_end=observation_end,
+    )
+    per = expr.execute().rename(columns={"customer": customer})
+    per[customer] = per[customer].astype(summary[customer].dtype)
+    out = summary.drop(columns=["litt"], errors="ignore").merge(per, on=customer, how="left")
     out["litt"] = out["litt"].fillna(0.0)
     return out
