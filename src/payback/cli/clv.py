@@ -152,7 +152,10 @@ def summary_command(
 @ltv_app.command("fit")
 def fit_command(
     model: str = typer.Option(
-        "bgnbd", "--model", "-m", help="bgnbd, mbgnbd, pareto, bgbb, gg (Gamma-Gamma) or sbg."
+        "bgnbd",
+        "--model",
+        "-m",
+        help="bgnbd, mbgnbd, pareto, mbgcnbd, bgbb, gg (Gamma-Gamma) or sbg.",
     ),
     freq: str = typer.Option(
         None,
@@ -300,8 +303,9 @@ def predict_command(
         "bgnbd",
         "--model",
         "-m",
-        help="bgnbd, mbgnbd, pareto, or auto: fit the three on a calibration period, "
-        "keep the one that best forecasts the holdout after it (it says why).",
+        help="bgnbd, mbgnbd, pareto, mbgcnbd (Erlang-k buying), or auto: fit the four on "
+        "a calibration period, keep the one that best forecasts the holdout after it "
+        "(it says why).",
     ),
     freq: str = typer.Option(
         "D", "--freq", help="Period the models are fitted on: D (day), W (week) or M (month)."
