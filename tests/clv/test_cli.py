@@ -153,7 +153,9 @@ def test_cohorts_and_parquet_output(capsys, db, tmp_path):
 
 
 def test_check_holdout_and_distribution(capsys, db):
-    code, out, _ = run(capsys, "check", "--calibration-end", "2025-06-30", "--db", db, "-f", "json")
+    code, out, _ = run(
+        capsys, "check", "--calibration-end", "2025-06-30", "-m", "bgnbd", "--db", db, "-f", "json"
+    )
     assert code == 0
     rows = json.loads(out)["rows"]
     assert rows[-1]["frequency"] == "all"

@@ -9,7 +9,7 @@ import typer
 from payback._lazy import lazy_module
 from payback.calc.inputs import parse_number
 from payback.cli import options
-from payback.errors import InputError
+from payback.errors import InputError, ModelFitError
 from payback.present import Table
 
 pd = lazy_module("pandas")
@@ -152,7 +152,10 @@ def summary_command(
 @ltv_app.command("fit")
 def fit_command(
     model: str = typer.Option(
-        "bgnbd", "--model", "-m", help="bgnbd, mbgnbd, pareto, bgbb, gg (Gamma-Gamma) or sbg."
+        "bgnbd",
+        "--model",
+        "-m",
+        help="bgnbd, mbgnbd, pareto, mbgcnbd, bgbb, gg (Gamma-Gamma) or sbg.",
     ),
     freq: str = typer.Option(
         None,
@@ -239,6 +242,16 @@ def fit_command(
             unit=unit,
             observation_end=as_of,
         )
+        if model == "mbgcnbd":  # its k is chosen with the log inter-purchase times
+            summary = clv.regularity.file_log_intervals(
+                summary,
+                transactions,
+                mapping=mapping or None,
+                date_format=date_format,
+                freq=step,
+                unit=unit,
+                observation_end=as_of,
+            )
         if model == "gg" and "monetary_value" not in summary.columns:
             raise InputError(
                 f"{transactions}: Gamma-Gamma needs the value of each purchase: name the "
@@ -290,8 +303,9 @@ def predict_command(
         "bgnbd",
         "--model",
         "-m",
-        help="bgnbd, mbgnbd, pareto, or auto: fit the three on a calibration period, "
-        "keep the one that best forecasts the holdout after it (it says why).",
+        help="bgnbd, mbgnbd, pareto, mbgcnbd (Erlang-k buying), or auto: fit the four on "
+        "a calibration period, keep the one that best forecasts the holdout after it "
+        "(it says why).",
     ),
     freq: str = typer.Option(
         "D", "--freq", help="Period the models are fitted on: D (day), W (week) or M (month)."
@@ -483,11 +497,21 @@ def check_command(
     calibration_end: str = typer.Option(
         ..., "--calibration-end", help="Fit up to this day, compare with what came after."
     ),
-    model: str = typer.Option("bgnbd", "--model", "-m", help="bgnbd, mbgnbd or pareto."),
+    model: str = typer.Option(
+        "all", "--model", "-m", help="all (every count model), bgnbd, mbgnbd, pareto or mbgcnbd."
+    ),
     freq: str = typer.Option("D", "--freq", help="Period: D, W or M."),
+    unit: str = typer.Option(None, "--unit", help="With -t: unit of recency and T (as summary)."),
+    by_frequency: bool = typer.Option(
+        False, "--by-frequency", help="The models side by side per calibration frequency."
+    ),
     distribution: bool = typer.Option(
         False, "--distribution", help="Show the fit of the frequency distribution instead."
     ),
+    penalizer: float = typer.Option(0.0, "--penalizer", help="L2 penalty of every fit."),
+    transactions: Path = _TRANSACTIONS,
+    mapping: list[str] = _MAP,
+    date_format: str = _DATE_FORMAT,
     as_of: str = _AS_OF,
     fmt: str = _FORMAT,
     output: str = _OUTPUT,
@@ -496,20 +520,53 @@ def check_command(
     spark_master: str = _SPARK_MASTER,
     spark_remote: str = _SPARK_REMOTE,
 ) -> None:
-    """Model checks: predicted vs actual holdout purchases by calibration frequency.
+    """Model checks: every count model fitted up to --calibration-end, its forecast of
+    the holdout's repeat purchases against what the customers made, and the error.
+
+    With daily periods (--freq D) the MBG/CNBD-k (Erlang-k inter-purchase times, k
+    chosen by the likelihood) is compared too. `--model bgnbd` (or mbgnbd, pareto,
+    mbgcnbd) shows one model by calibration frequency; `--distribution` its fit of the
+    frequency distribution.
 
     **Examples**
 
     ```
     payback ltv check --calibration-end 2025-06-30
-    payback ltv check --calibration-end 2025-06-30 --distribution
+    payback ltv check --calibration-end 2025-06-30 --by-frequency
+    payback ltv check --calibration-end 2025-06-30 --model pareto --distribution
     ```
     """
 
-    with _open(db, engine, spark_master, spark_remote) as store:
-        fit, summary = clv.calibration_fit(
-            store, calibration_end, model=model, freq=freq, as_of=as_of
+    key = "bgnbd" if distribution and model.lower() == "all" else model.lower()
+    compared = clv.COMPARED if key == "all" else tuple(m for m in (key,) if m != "mbgcnbd")
+    source = dict(transactions=transactions, mapping=mapping or None, date_format=date_format)
+    if transactions is None and (mapping or date_format or unit):
+        raise InputError("--map, --date-format and --unit go with --transactions FILE")
+    store = None if transactions is not None else _open(db, engine, spark_master, spark_remote)
+    try:
+        comparison = clv.holdout_comparison(
+            store,
+            calibration_end,
+            **source,
+            freq=freq,
+            unit=unit.upper() if unit else None,
+            as_of=as_of,
+            penalizer=penalizer,
+            models=compared,
         )
+        summary = comparison.summary
+    finally:
+        if store is not None:
+            store.close()
+    if key == "all":
+        table = comparison.by_frequency if by_frequency else comparison.table
+        what = "per calibration frequency" if by_frequency else "total"
+        title = f"holdout repeat purchases after {calibration_end}, {what}: models vs actual"
+        _write(table, fmt, output, title)
+        return
+    if key not in comparison.fits:
+        raise ModelFitError(f"{key}: {comparison.table.frame.note.iloc[0]}")
+    fit = comparison.fits[key]
     if distribution:
         table = clv.frequency_fit(fit, summary)
         chi = table.notes["chi_square"]

@@ -27,6 +27,7 @@ from payback.clv.cohorts import (
     confirmed_orders,
     ltv_at_horizon,
 )
+from payback.clv.compare import COMPARED, ModelComparison, compare_models, holdout_comparison
 from payback.clv.compress import compress
 from payback.clv.fits import (
     calibration_fit,
@@ -41,6 +42,7 @@ from payback.clv.fits import (
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma, zero_spend_note
 from payback.clv.horizon import parse_horizon
 from payback.clv.layouts import MODELS, fit_table, standard_columns
+from payback.clv.mbgcnbd import MBGCNBDFit, fit_mbgcnbd
 from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
 from payback.clv.pareto_nbd import ParetoNBDFit, fit_pareto_nbd
 from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
@@ -52,14 +54,17 @@ from payback.clv.triangle import cohort_triangle
 from payback.clv.value import customer_lifetime_value, new_customer_value
 
 __all__ = [
+    "COMPARED",
     "MODELS",
     "BGBBFit",
     "BGNBDFit",
     "GammaGammaFit",
     "HorizonLTV",
     "LTVPrediction",
+    "MBGCNBDFit",
     "MBGNBDFit",
     "ModelChoice",
+    "ModelComparison",
     "ModelFit",
     "ParetoNBDFit",
     "SBGFit",
@@ -69,6 +74,7 @@ __all__ = [
     "cohort_expr",
     "cohort_ltv",
     "cohort_triangle",
+    "compare_models",
     "compress",
     "confirmed_orders",
     "customer_lifetime_value",
@@ -77,6 +83,7 @@ __all__ = [
     "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "fit_mbgcnbd",
     "fit_mbgnbd",
     "fit_pareto_nbd",
     "fit_sbg",
@@ -85,6 +92,7 @@ __all__ = [
     "fit_table",
     "frequency_fit",
     "holdout_check",
+    "holdout_comparison",
     "ltv_at_horizon",
     "ltv_by_source",
     "model_table",

@@ -86,12 +86,16 @@ def holdout_check(model: Any, summary: pd.DataFrame, *, max_frequency: int = 7) 
     )
     x = summary["frequency"].to_numpy(float)
     w = summary["weights"].to_numpy(float) if "weights" in summary else np.ones(x.size)
-    predicted = model.expected_purchases(
+    history = (
         summary["duration_holdout"].to_numpy(float),
         x,
         summary["recency"].to_numpy(float),
         summary["T"].to_numpy(float),
     )
+    if hasattr(model, "expected_purchases_cohort"):  # MBG/CNBD-k: BTYDplus's cohort rescaling
+        predicted = model.expected_purchases_cohort(*history, w)
+    else:
+        predicted = model.expected_purchases(*history)
     actual = summary["frequency_holdout"].to_numpy(float)
     group = _bins(x, max_frequency)
     size = max_frequency + 1

@@ -30,7 +30,8 @@ def compress(summary: Any, columns: Sequence[str] = _DEFAULT) -> Any:
     summary : pandas.DataFrame or ibis.Table
         One row per customer (e.g. from :func:`payback.clv.summarize`). An Ibis table
         gives a lazy Ibis expression (the grouping runs in the engine); a DataFrame a
-        DataFrame. A ``weights`` column already present is summed.
+        DataFrame. A ``weights`` column already present is summed, and so is a ``litt``
+        column (:mod:`payback.clv.regularity`).
     columns : sequence of str
         The sufficient statistics of the model: ``("frequency", "recency", "T")`` for
         BG/NBD, MBG/NBD and Pareto/NBD, ``("frequency", "recency", "n_periods")`` for BG/BB.
@@ -59,8 +60,10 @@ def compress(summary: Any, columns: Sequence[str] = _DEFAULT) -> Any:
     weighted = "weights" in have
     if isinstance(summary, ir.Table):
         w = summary.weights.sum() if weighted else summary.count()
-        return summary.group_by(columns).aggregate(weights=w.cast("float64")).order_by(columns)
-    if not weighted:
+        sums = {"litt": summary.litt.sum()} if "litt" in have else {}
+        out = summary.group_by(columns).aggregate(weights=w.cast("float64"), **sums)
+        return out.order_by(columns)
+    if not weighted and "litt" not in have:
         fast = _count_numeric(summary, columns)
         if fast is not None:
             return fast
@@ -69,6 +72,8 @@ def compress(summary: Any, columns: Sequence[str] = _DEFAULT) -> Any:
     else:
         out = summary.groupby(columns, sort=True).size().reset_index(name="weights")
     out["weights"] = out["weights"].astype(float)
+    if "litt" in have:  # MBG/CNBD-k: the log inter-purchase times of the group, summed
+        out["litt"] = summary.groupby(columns, sort=True)["litt"].sum().to_numpy()
     return out
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from payback._lazy import lazy_module
 from payback.clv.compress import compress
 from payback.clv.layouts import MODELS, fit_table
+from payback.clv.regularity import with_log_intervals
 from payback.clv.sources import FITTERS
 from payback.clv.summary import customer_summary, subscription_records
 from payback.errors import InputError
@@ -51,7 +52,7 @@ PERIODS = {"D": "day", "W": "week", "M": "month"}
 
 #: The models fitted on the compressed customer summary (one row per distinct
 #: frequency, recency, T with a weight).
-_COUNT_MODELS = ("bgnbd", "mbgnbd", "pareto", "bgbb")
+_COUNT_MODELS = ("bgnbd", "mbgnbd", "pareto", "mbgcnbd", "bgbb")
 
 
 def _check_model(model: str) -> str:
@@ -104,8 +105,9 @@ def model_table(
     """The table ``model`` is fitted to from the store (run, as a pandas frame).
 
     - ``sbg``: the subscriptions (:func:`payback.clv.summary.subscription_records`);
-    - ``bgnbd``, ``mbgnbd``, ``pareto``, ``bgbb``: the compressed customer summary of the
-      confirmed orders, at ``freq`` (default D; BG/BB M: one opportunity a month);
+    - ``bgnbd``, ``mbgnbd``, ``pareto``, ``mbgcnbd``, ``bgbb``: the compressed customer
+      summary of the confirmed orders, at ``freq`` (default D; BG/BB M: one opportunity
+      a month); for ``mbgcnbd`` with the summed ``litt`` of each history;
     - ``gg`` (Gamma-Gamma): the repeat buyers of the summary (frequency > 0).
 
     Parameters
@@ -142,6 +144,8 @@ def model_table(
     table = store.execute(summary)
     if table.empty:
         raise InputError("no confirmed orders in the store: import orders or run `payback demo`")
+    if model == "mbgcnbd":  # its k is chosen with the log inter-purchase times
+        table = with_log_intervals(store, table, freq=default_freq(model, freq), as_of=as_of)
     return rows_for_model(table, model)
 
 

@@ -8,15 +8,16 @@ predictions do instead:
   degenerate, so that the error says what works (:func:`payback.clv.predict_ltv`
   raises it when its pooled fit is degenerate);
 - :func:`choose_model` (``model="auto"``): every candidate (BG/NBD, MBG/NBD,
-  Pareto/NBD) fitted on a calibration period and compared with what the customers did
-  in the holdout period after it. The rule: the candidate whose predicted total of
-  holdout repeat purchases is closest to the actual total (smallest absolute relative
-  error) wins; degenerate candidates are out. The calibration period ends at
-  ``1 - holdout_share`` of the way from the first to the last confirmed order (by
-  default the last third is the holdout).
+  Pareto/NBD, MBG/CNBD-k with k chosen by the likelihood) fitted on a calibration period
+  and compared with what the customers did in the holdout period after it. The rule: the
+  candidate whose predicted total of holdout repeat purchases is closest to the actual
+  total (smallest absolute relative error) wins; degenerate candidates are out. The
+  calibration period ends at ``1 - holdout_share`` of the way from the first to the last
+  confirmed order (by default the last third is the holdout).
 
 On the CDNOW sample (weeks 40-78 as holdout, 1,882 actual repeat purchases) BG/NBD is
-off by -12.1 %, Pareto/NBD -11.5 %, MBG/NBD -16.2 %: auto picks Pareto/NBD there.
+off by -12.1 %, Pareto/NBD -11.5 %, MBG/NBD -16.2 %, MBG/CNBD-k (k = 1, the MBG/NBD)
+-16.2 %: auto picks Pareto/NBD there.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from payback._lazy import lazy_module
-from payback.clv.checks import holdout_check
+from payback.clv.cohorts import confirmed_orders
+from payback.clv.compare import COMPARED, compare_models, fitters, why_not
 from payback.clv.compress import compress
+from payback.clv.regularity import log_intervals_expr
 from payback.clv.summary import customer_summary
-from payback.errors import DegenerateFitError, InputError, ModelFitError, PaybackError
+from payback.errors import InputError, ModelFitError, PaybackError
 from payback.present import Table
 
 if TYPE_CHECKING:
@@ -40,36 +43,23 @@ else:
 __all__ = ["CANDIDATES", "ModelChoice", "alternatives", "choose_model"]
 
 #: The count models ``model="auto"`` chooses from, in the order ties are broken.
-CANDIDATES = ("bgnbd", "mbgnbd", "pareto")
+CANDIDATES = (*COMPARED, "mbgcnbd")
 #: What each summary period is called in messages.
 _PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}
 
 
-def _fitters() -> dict[str, Any]:
-    from payback.clv.sources import FITTERS  # sources imports this module
-
-    return FITTERS
-
-
 def _label(model: str, freq: str) -> str:
-    name = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "pareto": "Pareto/NBD"}[model]
+    names = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "pareto": "Pareto/NBD"}
+    name = {**names, "mbgcnbd": "MBG/CNBD-k"}[model]
     return f"{name} by {_PERIOD_NAMES[freq]} (model {model}, freq {freq})"
-
-
-def _why_not(error: PaybackError) -> str:
-    """A failed fit in a few words: the part of the degenerate rule it broke."""
-    if isinstance(error, DegenerateFitError):
-        shown = ", ".join(f"{n}={v:.3g}" for n, v in error.params.items())
-        return f"degenerate, {error.reason} ({shown})"
-    return str(error)
 
 
 def _try(model: str, table: pd.DataFrame, penalizer: float) -> str | None:
     """None when ``model`` fits ``table`` soundly, else why not (one line)."""
     try:
-        _fitters()[model](table, penalizer=penalizer)
+        fitters()[model](table, penalizer=penalizer)
     except PaybackError as e:
-        return _why_not(e)
+        return why_not(e)
     return None
 
 
@@ -101,9 +91,7 @@ def alternatives(
     if table is None:
         table = compress(store.execute(customer_summary(store, freq=freq, observation_end=as_of)))
     tried: list[tuple[str, str | None]] = [
-        (_label(other, freq), _try(other, table, penalizer))
-        for other in CANDIDATES
-        if other != model
+        (_label(other, freq), _try(other, table, penalizer)) for other in COMPARED if other != model
     ]
     for other_freq in ("D", "W", "M"):
         if other_freq == freq:
@@ -139,8 +127,6 @@ class ModelChoice:
 
 
 def _calibration_end(store, as_of: Any, holdout_share: float) -> dt.date:
-    from payback.clv.cohorts import confirmed_orders
-
     orders = confirmed_orders(store)
     span = store.execute(orders.aggregate(first=orders.time.min(), last=orders.time.max()))
     first, last = span["first"].iloc[0], span["last"].iloc[0]
@@ -209,27 +195,12 @@ def choose_model(
     )
     if summary.empty:
         raise InputError(f"no customer bought on or before {cut}: nothing to calibrate on")
-    table = compress(summary)
-    rows = []
-    for model in CANDIDATES:
-        row: dict[str, Any] = {"model": model, "log_likelihood": None, "holdout_actual": None}
-        row.update(holdout_predicted=None, error=None, note=None)
-        try:
-            fit = _fitters()[model](table, penalizer=penalizer)
-        except PaybackError as e:
-            row["note"] = _why_not(e)
-            rows.append(row)
-            continue
-        total = holdout_check(fit, summary).frame.iloc[-1]
-        actual, predicted = float(total.actual_total), float(total.predicted_total)
-        row.update(log_likelihood=fit.log_likelihood, holdout_actual=actual)
-        row.update(holdout_predicted=predicted)
-        if actual > 0:
-            row["error"] = predicted / actual - 1
-        else:
-            row["note"] = "no repeat purchase in the holdout: nothing to compare with"
-        rows.append(row)
-    frame = pd.DataFrame(rows)
+    litt = store.execute(
+        log_intervals_expr(confirmed_orders(store), freq=freq, calibration_end=cut).litt.sum()
+    )
+    litt = 0.0 if pd.isna(litt) else float(litt)
+    comparison = compare_models(summary, models=COMPARED, penalizer=penalizer, litt=litt)
+    frame = comparison.table.frame
     sound = frame[frame.error.notna()]
     if sound.empty:
         listed = "; ".join(f"{r.model}: {r.note}" for r in frame.itertuples())
@@ -237,20 +208,18 @@ def choose_model(
             f"no count model fits the calibration period (to {cut}) soundly: {listed}. "
             f"Try another summary period (freq W or M) or a penalizer (e.g. 0.0001)"
         )
-    order = sound.assign(size=sound.error.abs()).sort_values("size", kind="stable")
-    ranking = tuple(order.model)
-    best = order.iloc[0]
+    ranking = comparison.ranking
+    best = frame.set_index("model").loc[ranking[0]]
     others = ", ".join(
         f"{r.model} {r.error:+.1%}" if pd.notna(r.error) else f"{r.model} left out: {r.note}"
         for r in frame.itertuples()
-        if r.model != best.model
+        if r.model != ranking[0]
     )
     why = (
-        f"model auto chose {best.model}: fitted on the purchases to {cut}, it predicts "
+        f"model auto chose {ranking[0]}: fitted on the purchases to {cut}, it predicts "
         f"{best.holdout_predicted:,.0f} repeat purchases after it against "
         f"{best.holdout_actual:,.0f} made ({best.error:+.1%}), the closest of the "
         f"candidates ({others})"
     )
-    units = {"holdout_actual": "count", "holdout_predicted": "decimal", "error": "rate"}
-    table = Table(frame, units, notes={"calibration_end": cut.isoformat()})
+    table = Table(frame, comparison.table.units, notes={"calibration_end": cut.isoformat()})
     return ModelChoice(ranking, table, cut, why)

@@ -41,8 +41,10 @@ from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from payback.clv.histories import customer_expr, customer_histories, customers_in, weighted_mean
 from payback.clv.histories import spend_note as zero_spend_sentence
 from payback.clv.intervals import DEFAULT_DRAWS, collector, per_customer_bounds, with_bounds
+from payback.clv.mbgcnbd import fit_mbgcnbd
 from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
+from payback.clv.regularity import with_log_intervals
 from payback.clv.selection import ModelChoice, alternatives, choose_model
 from payback.clv.value import DAYS_PER_UNIT, customer_lifetime_value, new_customer_value
 from payback.errors import DegenerateFitError, InputError, ModelFitError, PaybackError
@@ -53,8 +55,9 @@ pd = lazy_module("pandas")
 
 __all__ = ["LTVPrediction", "ltv_by_source", "predict_ltv", "shared_prediction"]
 
-CountModel = Literal["bgnbd", "mbgnbd", "pareto", "auto"]
+CountModel = Literal["bgnbd", "mbgnbd", "pareto", "mbgcnbd", "auto"]
 FITTERS = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
+FITTERS["mbgcnbd"] = fit_mbgcnbd  # chooses k from the frame's litt (regularity.py)
 POOLED = "pooled"
 
 
@@ -299,8 +302,12 @@ def predict_ltv(
     if margin is not None and not 0 < margin <= 1:
         raise InputError(f"margin must be a fraction in (0, 1], e.g. 0.3 for 30 %, got {margin}")
     kept = 1.0 if margin is None else float(margin)
-    per_customer = customers or interval is not None
+    # MBG/CNBD-k needs each customer's log inter-purchase times to choose k
+    regular = model in ("mbgcnbd", "auto")
+    per_customer = customers or interval is not None or regular
     frame = _customer_table(store, by, as_of, step, per_customer)
+    if regular:
+        frame = with_log_intervals(store, frame, freq=step, as_of=as_of)
     warnings: list[str] = []
     choice = None
     if model == "auto":

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from payback.cache import per_store_version
@@ -36,6 +37,10 @@ from payback.report.tables import Cell, Column, TableView
 from payback.report.views import LTV_CAC_LABEL
 
 HORIZON_MONTHS = 12.0
+#: Level and draws of the predicted LTV's interval in the source table (parametric
+#: bootstrap over the fits' parameter covariance, :mod:`payback.clv.intervals`)
+LTV_INTERVAL = 0.9
+_INTERVAL_DRAWS = 200
 #: Acquisition sources the section can be computed by (the first order's platform,
 #: campaign or partner), the report's first: cohorts, fits and CAC all exist at them.
 SOURCE_GRAINS: tuple[str, ...] = ("platform", "campaign", "partner")
@@ -113,6 +118,13 @@ def _ltv_table(store, by: str) -> Any:
             groups[col].get(s) if s in groups.index and s is not None else None
             for s in table["source"]
         ]
+    draws: dict[int, Any] = {}  # sources on the pooled fit share its draws
+    bounds = [
+        ltv_interval(prediction, s, v, cache=draws)
+        for s, v in zip(table["source"], table["predicted_ltv"], strict=True)
+    ]
+    table["predicted_ltv_low"] = [None if b is None else b[0] for b in bounds]
+    table["predicted_ltv_high"] = [None if b is None else b[1] for b in bounds]
     ltv_cac = CATALOGUE["ltv_cac"]
     table["ltv_cac"] = [
         ltv_cac.evaluate({"ltv": None if is_missing(p) else p, "cac": None if is_missing(c) else c})
@@ -127,6 +139,58 @@ def _ltv_table(store, by: str) -> Any:
 
 
 _CAC_UNITS = {"cost": "money", "new_customers": "count", "cac": "money", "ltv_cac": "ratio"}
+_CAC_UNITS.update(predicted_ltv_low="money", predicted_ltv_high="money")
+
+
+def ltv_interval(
+    prediction: Any,
+    source: Any,
+    predicted_ltv: Any,
+    *,
+    level: float = LTV_INTERVAL,
+    cache: dict[int, Any] | None = None,
+) -> tuple[float, float] | None:
+    """The ``level`` interval of a source's predicted LTV of a new customer.
+
+    The count and spend fits the source used (``prediction.fits``) are drawn
+    :data:`_INTERVAL_DRAWS` times from their log-parameter covariance
+    (:func:`payback.clv.intervals.parameter_draws`); each draw's expected repeat value
+    over :data:`HORIZON_MONTHS` (:func:`payback.clv.new_customer_value` without the first
+    purchase) is added to the first purchase of the point prediction. A few hundred
+    evaluations of a closed form per source, no customer rows: cheap. None without a
+    prediction, or when the fits have no covariance. ``cache`` keeps each fit's draws
+    for the next source on the same fit.
+    """
+    from payback.clv import new_customer_value
+    from payback.clv.intervals import bounds, parameter_draws
+    from payback.errors import PaybackError
+
+    label = "(none)" if source is None else str(source)
+    pair = (prediction.fits or {}).get(label) or (prediction.fits or {}).get("pooled")
+    if pair is None or is_missing(predicted_ltv) or pair[1].mean_spend is None:
+        return None
+    count_fit, spend_fit = pair
+
+    def repeat_value(count, spend) -> float:
+        if spend.mean_spend is None:
+            return float("nan")
+        return new_customer_value(
+            count, spend.mean_spend, horizon_months=HORIZON_MONTHS, first_purchase_value=0.0
+        )
+
+    cache = {} if cache is None else cache
+    key = id(count_fit)
+    if key not in cache:
+        try:
+            counts = parameter_draws(count_fit, _INTERVAL_DRAWS, seed=0)
+            spends = parameter_draws(spend_fit, _INTERVAL_DRAWS, seed=1)
+        except PaybackError:
+            return None
+        drawn = [repeat_value(c, v) for c, v in zip(counts, spends, strict=True)]
+        cache[key] = (repeat_value(count_fit, spend_fit), np.asarray(drawn))
+    point, drawn = cache[key]
+    low, high = bounds(float(predicted_ltv) - point + drawn, level)
+    return None if not np.isfinite([low, high]).all() else (float(low), float(high))
 
 
 def new_customer_ltv(store) -> float | None:
@@ -283,6 +347,13 @@ def _source_table(table, currency: str | None, by: str = "platform") -> TableVie
             f"expected revenue of a new customer in the first {HORIZON_MONTHS:.0f} months "
             f"(BG/NBD x Gamma-Gamma)",
         ),
+        Column(
+            "ltv_interval",
+            f"{LTV_INTERVAL:.0%} interval",
+            "",
+            "range of the predicted LTV over the models' parameter uncertainty (parametric "
+            "bootstrap, 200 draws)",
+        ),
         Column("p_alive", "P(alive)", "rate", "mean probability the customer is still active"),
         Column("cac", "CAC", "money", "cost / new customers"),
         Column(
@@ -299,6 +370,9 @@ def _source_table(table, currency: str | None, by: str = "platform") -> TableVie
         cells = [Cell(source, source.lower(), source)]
         for col in columns[1:]:
             value = rec.get(col.key)
+            if col.key == "ltv_interval":
+                cells.append(_interval_cell(rec, currency))
+                continue
             missing = is_missing(value)
             title = col.title
             if col.key == "ltv_cac":
@@ -316,6 +390,14 @@ def _source_table(table, currency: str | None, by: str = "platform") -> TableVie
         rows.append(tuple(cells))
     title = f"Predicted CLV by acquisition {by}"
     return TableView("table-ltv-source", title, columns, tuple(rows))
+
+
+def _interval_cell(rec: Mapping[str, Any], currency: str | None) -> Cell:
+    low, high = rec.get("predicted_ltv_low"), rec.get("predicted_ltv_high")
+    if is_missing(low) or is_missing(high):
+        return Cell("–", "", "no interval: no predicted LTV or no parameter uncertainty", True)
+    text = f"{_fmt(low, 'money', currency)} – {_fmt(high, 'money', currency)}"
+    return Cell(text, repr(float(low)), f"{LTV_INTERVAL:.0%} interval of the predicted LTV")
 
 
 def _triangle_view(store, currency: str | None) -> Any:
