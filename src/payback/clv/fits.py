@@ -137,7 +137,9 @@ def model_table(
             )
         return table
     summary = customer_summary(store, freq=default_freq(model, freq), observation_end=as_of)
-    if model in _COUNT_MODELS:  # grouped in the engine: only the distinct histories leave it
+    # grouped in the engine: only the distinct histories leave it (MBG/CNBD-k sums each
+    # customer's log inter-purchase times into its history below)
+    if model in _COUNT_MODELS and model != "mbgcnbd":
         table = store.execute(compress(summary))
         if not table.empty:
             return table
