@@ -7,33 +7,22 @@ baskets left out for their size and with a support floor."""
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
-from tests.segments.conftest import ORDERS_SQL
-from tests.segments.test_pairs import ITEMS_SQL
+from tests.segments import test_pairs
 
 from payback.segments import pair_counts
 from payback.segments.pairs import _count_ibis, basket_items, pairs
 from payback.store import open_store
+
+#: The UCI store with order lines: (store file, raw lines).
+uci = test_pairs.uci
 
 CASES = [
     {"max_items": 250, "min_support": 0.0, "min_count": 5},
     {"max_items": 2, "min_support": 0.0, "min_count": 2},
     {"max_items": None, "min_support": 0.01, "min_count": 1},
 ]
-
-
-@pytest.fixture(scope="module")
-def uci(public_data, tmp_path_factory):
-    src = str(public_data / "online_retail" / "online_retail_customers_mod40.csv.gz")
-    with duckdb.connect() as con:
-        orders = con.execute(ORDERS_SQL, [src]).df()
-        items = con.execute(ITEMS_SQL, [src]).df()
-    path = tmp_path_factory.mktemp("uci") / "uci.duckdb"
-    with open_store(path) as store:
-        store.write({"orders": orders, "order_items": items}, meta={"base_currency": "GBP"})
-    return str(path)
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -84,7 +73,7 @@ def test_demo_counts_match_pandas_and_ibis(demo, case, masks, monkeypatch):
 
 @pytest.mark.parametrize("case", CASES[:2])
 def test_uci_statement_counts_match_pandas(uci, case):
-    with open_store(uci, read_only=True) as store:
+    with open_store(uci[0], read_only=True) as store:
         lines = basket_items(store, distinct=False)
         got = pair_counts.count_pairs(store, lines, item_column="product_id", **case)
         expected, n, k, floor, dropped = _pandas_counts(store, **case)
