@@ -196,7 +196,8 @@ GROUP BY mask"""
     table = _arrow(con.execute(sql, {"items": list(candidates)}))
     masks = table["mask"].to_numpy().astype("uint64")
     weights = table["baskets"].to_numpy().astype("int64")
-    sizes = np.bitwise_count(masks).astype("int64")
+    # the bits set of each mask (numpy >= 1.26 has no bitwise_count)
+    sizes = np.unpackbits(masks.view(np.uint8)).reshape(len(masks), 64).sum(axis=1)
     big = sizes > max_items if max_items is not None else np.zeros(len(masks), dtype=bool)
     dropped = int(weights[big].sum())
     masks, weights = masks[~big], weights[~big]
