@@ -293,12 +293,13 @@ def report_context(
 
 def _warm_up(store) -> threading.Thread | None:
     """Start the whole-history work (the CLV fit by platform, the calibration check, then
-    the partners' value, reconciliation and signals) in a thread, on a second connection
+    the partners' value, reconciliation and signals, then the RFM segments and
+    cross-sell rules) in a thread, on a second connection
     to the same DuckDB database, while the metric tables are computed: DuckDB runs one
     side's queries while Python compiles, fits and draws the other's, so the two cores are
     both busy. The values are computed once per store version
-    (:func:`payback.cache.per_store_version`): the CLV and partners sections and the
-    headline card then find them, or wait for them. An error is left for the section to meet and
+    (:func:`payback.cache.per_store_version`): the CLV, segments and partners sections and
+    the headline card then find them, or wait for them. An error is left for the section to meet and
     report. None (nothing started) for a store that is not a DuckDB file, whose values are
     not kept."""
     from payback.cache import store_version
@@ -318,6 +319,9 @@ def _warm_up(store) -> threading.Thread | None:
 
             if partners_section.has_claims(other):
                 partners_section.partner_results(other)
+            from payback.segments.report_section import SOURCE_GRAINS, segment_results
+
+            segment_results(other, SOURCE_GRAINS[0])  # whole history: RFM, cross-sell
         except Exception:  # the section computes it again and shows the error
             return
         finally:

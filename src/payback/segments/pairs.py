@@ -156,11 +156,12 @@ def _filtered_orders(store: Store, where: Where, as_of: Any) -> ir.Table:
 
 def basket_items(
     store: Store, *, by: str = "product_id", within: str = "order", where: Where = None,
-    as_of: Any = None, with_time: bool = False,
+    as_of: Any = None, with_time: bool = False, distinct: bool = True,
 ) -> ir.Table:  # fmt: skip
     """Distinct ``(basket, item[, time])`` rows of the confirmed orders' lines.
 
     ``time`` (with ``with_time``) is the order's time; the basket is ``within``'s key.
+    ``distinct=False``: one row per line (an item repeated in a basket repeats).
     """
     _check(by, within)
     orders = _filtered_orders(store, where, as_of)
@@ -170,7 +171,8 @@ def basket_items(
     if with_time:
         columns["time"] = joined.time
     out = joined.select(**columns)
-    return out.filter(out.item.notnull()).distinct()
+    out = out.filter(out.item.notnull())
+    return out.distinct() if distinct else out
 
 
 def pairs(
@@ -241,7 +243,37 @@ def pairs(
             f"min_support and fdr must lie in 0..1 and min_count be at least 1, got "
             f"min_support={min_support}, fdr={fdr}, min_count={min_count}"
         )
-    rows = basket_items(store, by=by, within=within, where=where, as_of=as_of)
+    if store.engine == "duckdb":  # bitmasks or one query (payback.segments.pair_counts)
+        from payback.segments.pair_counts import count_pairs
+
+        lines = basket_items(store, by=by, within=within, where=where, as_of=as_of,
+                             distinct=False)  # fmt: skip
+        c = count_pairs(store, lines, item_column=by, max_items=max_items,
+                        min_support=min_support, min_count=min_count)  # fmt: skip
+        _no_baskets(c.baskets, where, c.dropped, max_items)
+        frame, n, k, floor, dropped = c.frame, c.baskets, c.items, c.floor, c.dropped
+    else:
+        rows = basket_items(store, by=by, within=within, where=where, as_of=as_of)
+        frame, n, k, floor, dropped = _count_ibis(store, rows, max_items, min_support,
+                                                  min_count, where)  # fmt: skip
+    m = k * (k - 1) // 2
+    rules = rule_table(frame, n, m, fdr=fdr, min_confidence=min_confidence, min_lift=min_lift,
+                       both_ways=True)  # fmt: skip
+    return PairsResult(rules, n, k, m, floor, dropped, len(frame))
+
+
+def _no_baskets(n: int, where: Where, dropped: int, max_items: int | None) -> None:
+    if n == 0:
+        raise InputError(
+            f"no basket to count: no confirmed order with lines"
+            f"{' matching ' + str(where) if where else ''} ({dropped} baskets above "
+            f"max_items={max_items} left out); import order lines "
+            f"(`payback import order-items FILE`) or run `payback demo`"
+        )
+
+
+def _count_ibis(store, rows, max_items, min_support, min_count, where) -> tuple:
+    """The pair counts by Ibis expressions (any engine): ``frame, n, k, floor, dropped``."""
     sizes = rows.group_by("basket").aggregate(size=rows.count())
     big = sizes.filter(sizes.size > max_items) if max_items is not None else None
     with rows.cache() as bi:
@@ -251,13 +283,7 @@ def pairs(
         else:
             kept, dropped = bi, 0
         n = int(store.execute(kept.basket.nunique()))
-        if n == 0:
-            raise InputError(
-                f"no basket to count: no confirmed order with lines"
-                f"{' matching ' + str(where) if where else ''} ({dropped} baskets above "
-                f"max_items={max_items} left out); import order lines "
-                f"(`payback import order-items FILE`) or run `payback demo`"
-            )
+        _no_baskets(n, where, dropped, max_items)
         floor = max(math.ceil(min_support * n - 1e-9), int(min_count))
         items = kept.group_by("item").aggregate(n_item=kept.count())
         a = kept.select(basket="basket", item_a="item")
@@ -272,10 +298,7 @@ def pairs(
         k = int(store.execute(items.count()))
         if kept is not bi:
             kept.release()
-    m = k * (k - 1) // 2
-    rules = rule_table(frame, n, m, fdr=fdr, min_confidence=min_confidence, min_lift=min_lift,
-                       both_ways=True)  # fmt: skip
-    return PairsResult(rules, n, k, m, floor, dropped, len(frame))
+    return frame, n, k, floor, dropped
 
 
 def rule_table(

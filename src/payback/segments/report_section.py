@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from payback.present import Table, format_value, is_missing
@@ -97,6 +98,47 @@ def _segments_figure(frame) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class SegmentResults:
+    """What the section shows: the RFM segments overall and by source, and the
+    cross-sell rules (or why there are none)."""
+
+    overall: Table
+    by_source: Table
+    as_of: dt.date
+    pairs: Any  # payback.segments.pairs.PairsResult or None
+    pairs_error: str | None = None
+
+
+def segment_results(store, by: str = "platform") -> SegmentResults:
+    """The section's whole-history results, computed once per store version
+    (:func:`payback.cache.per_store_version`): the report starts them in its background
+    thread (:func:`payback.report.build._warm_up`), the section then finds or waits for
+    them, and the dashboard's ``/api/segments`` finds them too.
+
+    Raises
+    ------
+    payback.errors.InputError
+        No confirmed orders.
+    """
+    from payback.cache import per_store_version
+
+    return per_store_version(store, ("report.segments", by), lambda: _compute(store, by))
+
+
+def _compute(store, by: str) -> SegmentResults:
+    from payback.errors import InputError
+    from payback.segments.pairs import pairs
+    from payback.segments.rfm import segments_with_sources
+
+    overall, by_source, as_of = segments_with_sources(store, by)
+    try:
+        found, error = pairs(store), None
+    except InputError as e:
+        found, error = None, str(e)
+    return SegmentResults(overall, by_source, as_of, found, error)
+
+
 def build_segments_section(
     store,
     start: dt.date | None = None,
@@ -109,36 +151,35 @@ def build_segments_section(
     from payback.errors import InputError
     from payback.report import charts
     from payback.report.build import FigureView, Section
-    from payback.segments.pairs import pairs
     from payback.segments.patterns_section import add_patterns
-    from payback.segments.rfm import rfm
+    from payback.segments.sources import source_grouping
 
+    source_grouping(by)  # an unknown ``by`` is an error, not a missing section
     try:
-        overall = rfm(store, predict=False, customers=False)
+        results = segment_results(store, by)
     except InputError:
         return None
-    by_source = rfm(store, predict=False, customers=False, by=by).segments
+    overall = results.overall
     value_columns = ["customers", "customer_share", "revenue_share", "historical_clv",
                      "avg_recency_days", "avg_orders"]  # fmt: skip
     tables = [
         _table_view(
-            overall.segments,
+            overall,
             ["segment", *value_columns],
             "table-segments",
-            f"RFM segments as of {overall.as_of}",
+            f"RFM segments as of {results.as_of}",
         ),
         _table_view(
-            by_source,
+            results.by_source,
             ["source", "segment", *value_columns],
             "table-segments-source",
             f"RFM segments by acquisition {by}",
         ),
     ]
-    notes = [f"{k}: {v}" for k, v in overall.segments.reasons.items()]
-    try:
-        found = pairs(store)
-    except InputError as e:
-        notes.append(f"cross-sell: {e}")
+    notes = [f"{k}: {v}" for k, v in overall.reasons.items()]
+    found = results.pairs
+    if found is None:
+        notes.append(f"cross-sell: {results.pairs_error}")
     else:
         rules = found.rules
         top = rules.with_frame(rules.frame.head(TOP_RULES))
@@ -165,7 +206,7 @@ def build_segments_section(
             FigureView(
                 "fig-segments",
                 "Share of customers and of revenue per RFM segment",
-                charts.figure_json(_segments_figure(overall.segments.frame)),
+                charts.figure_json(_segments_figure(overall.frame)),
             ),
         ),
         tables=tuple(tables),
