@@ -51,55 +51,79 @@ import tempfile
 import time
 from pathlib import Path
 
-#: the grain, flat (``--flat``): keyword texts pooled over the ad groups of a campaign
-BY = KEYS = ("platform", "campaign", "keyword", "date")
+#: The grains measured by default: the coarse ones (fixed overhead) and the README's fine
+#: one (campaign x keyword x day; keyword keyed by platform, campaign and ad group).
+GRAINS = ("platform,month", "campaign,month", "campaign,keyword,date")
 METRICS = ("cost", "clicks", "orders", "revenue", "cpc", "cpo", "drr", "romi")
 DAYS = 730
 CAMPAIGNS = 100
 AD_GROUPS = 20  # per campaign; keyword texts repeat across a campaign's ad groups
 
+#: each grain dimension on the ads and on the orders, in the hand-written SQL
+_AD_KEY = {"date": "date", "month": "CAST(date_trunc('month', date) AS DATE)"}
+_ORDER_KEY = {
+    "date": "CAST(time AS DATE)",
+    "month": "CAST(date_trunc('month', CAST(time AS DATE)) AS DATE)",
+}
+
 HAND_SQL = """
 WITH ads AS (
-    SELECT platform, campaign, keyword, date, sum(cost) AS cost, sum(clicks) AS clicks
+    SELECT {ad_keys}, sum(cost) AS cost, sum(clicks) AS clicks
     FROM ad_stats GROUP BY ALL
 ), ord AS (
-    SELECT platform, campaign, keyword, CAST(time AS DATE) AS date,
-           count(*) AS orders, sum(revenue) AS revenue, sum(cogs) AS cogs
+    SELECT {order_keys}, count(*) AS orders, sum(revenue) AS revenue, sum(cogs) AS cogs,
+           count(*) - count(cogs) AS cogs_missing
     FROM orders WHERE status = 'confirmed' GROUP BY ALL
 ), g AS (
-    SELECT coalesce(a.platform, o.platform) AS platform,
-           coalesce(a.campaign, o.campaign) AS campaign,
-           coalesce(a.keyword, o.keyword) AS keyword,
-           coalesce(a.date, o.date) AS date,
+    SELECT {coalesced},
            a.cost, a.clicks, coalesce(o.orders, 0) AS orders,
            coalesce(o.revenue, 0) AS revenue, coalesce(o.cogs, 0) AS cogs,
-           a.date IS NOT NULL AS paid  -- the key has ad statistics
-    FROM ads a FULL OUTER JOIN ord o
-      ON a.platform IS NOT DISTINCT FROM o.platform
-     AND a.campaign IS NOT DISTINCT FROM o.campaign
-     AND a.keyword IS NOT DISTINCT FROM o.keyword
-     AND a.date IS NOT DISTINCT FROM o.date
+           coalesce(o.cogs_missing, 0) AS cogs_missing,
+           a.clicks IS NOT NULL AS paid  -- the key has ad statistics
+    FROM ads a FULL OUTER JOIN ord o ON {on}
 ), t AS (
-    SELECT platform, campaign, keyword, date, cost, clicks, orders, revenue, cogs,
+    SELECT {keys}, cost, clicks, orders, revenue, cogs, cogs_missing,
            false AS is_total, NULL AS total_kind, 0 AS o FROM g
     UNION ALL
-    SELECT NULL, NULL, NULL, NULL, sum(cost), sum(clicks), sum(orders), sum(revenue),
-           sum(cogs), true, 'paid', 1
+    SELECT {nulls}, sum(cost), sum(clicks), sum(orders), sum(revenue),
+           sum(cogs), sum(cogs_missing), true, 'paid', 1
     FROM g WHERE paid
     UNION ALL
-    SELECT NULL, NULL, NULL, NULL, sum(cost), sum(clicks), sum(orders), sum(revenue),
-           sum(cogs), true, 'all', 2
+    SELECT {nulls}, sum(cost), sum(clicks), sum(orders), sum(revenue),
+           sum(cogs), sum(cogs_missing), true, 'all', 2
     FROM g
 )
-SELECT platform, campaign, keyword, date, cost, clicks, orders, revenue,
+SELECT {keys}, cost, clicks, orders, revenue,
        cost / nullif(clicks, 0) AS cpc,
        CASE WHEN total_kind = 'all' THEN NULL ELSE cost / nullif(orders, 0) END AS cpo,
        CASE WHEN total_kind = 'all' THEN NULL ELSE cost / nullif(revenue, 0) END AS drr,
-       CASE WHEN total_kind = 'all' THEN NULL
+       CASE WHEN total_kind = 'all' OR cogs_missing > 0 THEN NULL
             ELSE (revenue - cogs - cost) / nullif(cost, 0) END AS romi,
        is_total, total_kind
-FROM t ORDER BY o, platform, campaign, keyword, date
+FROM t ORDER BY o, {keys}
 """
+
+
+def grain_keys(by: str) -> tuple[str, ...]:
+    """The grain's key columns as payback keys them (campaign by platform and campaign ...)."""
+    from payback.metrics.filters import expand_grain, parse_by
+
+    keys = expand_grain(parse_by(by))
+    if "platform" not in keys:  # the paid total is then over the grain refined by platform
+        raise SystemExit(f"--grains {by}: this benchmark's hand SQL needs platform in the grain")
+    return keys
+
+
+def hand_sql(keys: tuple[str, ...]) -> str:
+    """The hand-written DuckDB query of the benchmark's metrics at the grain ``keys``."""
+    return HAND_SQL.format(
+        ad_keys=", ".join(f"{_AD_KEY.get(k, k)} AS {k}" for k in keys),
+        order_keys=", ".join(f"{_ORDER_KEY.get(k, k)} AS {k}" for k in keys),
+        coalesced=", ".join(f"coalesce(a.{k}, o.{k}) AS {k}" for k in keys),
+        on=" AND ".join(f"a.{k} IS NOT DISTINCT FROM o.{k}" for k in keys),
+        keys=", ".join(keys),
+        nulls=", ".join("NULL" for _ in keys),
+    )
 
 
 # -- data -----------------------------------------------------------------------------------------
@@ -117,8 +141,7 @@ def generate(db: Path, ad_rows: int, orders: int, seed: int = 1) -> None:
     from payback.store import open_store
 
     combos = max(1, ad_rows // DAYS)  # (campaign, ad group, keyword) rows per day
-    with open_store(db) as store:
-        con = store.backend.con
+    with open_store(db) as store, store.transaction() as con:
         con.execute(f"SELECT setseed({1 / (seed + 1)})")
         con.execute(
             f"""
@@ -155,38 +178,53 @@ def generate(db: Path, ad_rows: int, orders: int, seed: int = 1) -> None:
                   FROM range({orders}) r(i))
             """
         )
-        con.execute("CHECKPOINT")
-        store.set_meta("base_currency", "EUR")
+        store.set_raw_meta(con, "base_currency", "EUR")
+        # as an import ends: new table versions, the derived tables (each customer's first
+        # order) rebuilt, the currencies recorded (asked per store version, not per query)
+        store.changed(con, ["ad_stats", "orders"])
 
 
-# -- contenders (each runs in a child process: `python metrics.py --run NAME --db FILE`) -----------
-def run_engine(db: str):
-    from payback.metrics import compute_metrics
-    from payback.store import open_store
+# -- contenders (each runs in a child process: `python metrics.py --run NAME ...`) -----------------
+class Engine:
+    """payback: :func:`payback.metrics.compute_metrics` into its pandas frame; the store is
+    opened by the first call and kept open (its compiled plan is then reused)."""
 
-    with open_store(db, read_only=True) as store:
-        return compute_metrics(store, by=BY, metrics=METRICS, hierarchy=False).frame
+    def __init__(self, db: str, by: str) -> None:
+        self.db, self.by, self.store = db, by, None
+
+    def __call__(self):
+        from payback.metrics import compute_metrics
+        from payback.store import open_store
+
+        if self.store is None:
+            self.store = open_store(self.db, read_only=True)
+        return compute_metrics(self.store, by=self.by, metrics=METRICS).frame
 
 
-def run_sql(db: str):
+class Sql:
+    """The hand-written DuckDB query (:func:`hand_sql`) into a pandas frame (``.df()``)."""
+
+    def __init__(self, db: str, by: str) -> None:
+        self.db, self.sql, self.con = db, hand_sql(grain_keys(by)), None
+
+    def __call__(self):
+        import duckdb
+
+        if self.con is None:
+            self.con = duckdb.connect(self.db, read_only=True)
+        return self.con.execute(self.sql).df()
+
+
+def load_pandas(db: str, keys: tuple[str, ...]):
+    """The ad and confirmed order rows as pandas frames (the key columns, date and sums)."""
     import duckdb
 
+    cols = "".join(f"{k}, " for k in keys if k not in ("date", "month"))
     con = duckdb.connect(db, read_only=True)
     try:
-        return con.execute(HAND_SQL).df()
-    finally:
-        con.close()
-
-
-def load_pandas(db: str):
-    import duckdb
-
-    con = duckdb.connect(db, read_only=True)
-    try:
-        keys = ", ".join(KEYS[:-1])
-        ads = con.execute(f"SELECT {keys}, date, cost, clicks FROM ad_stats").df()
+        ads = con.execute(f"SELECT {cols}date, cost, clicks FROM ad_stats").df()
         orders = con.execute(
-            f"SELECT {keys}, CAST(time AS DATE) AS date, revenue, cogs "
+            f"SELECT {cols}CAST(time AS DATE) AS date, revenue, cogs "
             "FROM orders WHERE status = 'confirmed'"
         ).df()
     finally:
@@ -194,20 +232,28 @@ def load_pandas(db: str):
     return ads, orders
 
 
-def run_pandas(ads, orders):
+def run_pandas(ads, orders, keys: tuple[str, ...]):
     import pandas as pd
 
-    keys = list(KEYS)
+    keys = list(keys)
+    if "month" in keys:
+        for t in (ads, orders):
+            t["month"] = pd.to_datetime(t["date"]).to_numpy().astype("datetime64[M]")
+    orders["cogs_missing"] = orders["cogs"].isna()
     a = ads.groupby(keys, dropna=False, sort=False).agg(
         cost=("cost", "sum"), clicks=("clicks", "sum")
     )
     o = orders.groupby(keys, dropna=False, sort=False).agg(
-        orders=("revenue", "size"), revenue=("revenue", "sum"), cogs=("cogs", "sum")
+        orders=("revenue", "size"),
+        revenue=("revenue", "sum"),
+        cogs=("cogs", "sum"),
+        cogs_missing=("cogs_missing", "sum"),
     )
     g = a.assign(paid=True).join(o, how="outer").reset_index()
     g["paid"] = g["paid"].eq(True)  # the key has ad statistics
-    g[["orders", "revenue", "cogs"]] = g[["orders", "revenue", "cogs"]].fillna(0)
-    sums = ["cost", "clicks", "orders", "revenue", "cogs"]
+    zero = ["orders", "revenue", "cogs", "cogs_missing"]
+    g[zero] = g[zero].fillna(0)
+    sums = ["cost", "clicks", *zero]
     paid = g.loc[g["paid"], sums].sum().to_frame().T.assign(is_total=True, total_kind="paid")
     blended = g[sums].sum().to_frame().T.assign(is_total=True, total_kind="all")
     g = pd.concat([g.assign(is_total=False, total_kind=None), paid, blended], ignore_index=True)
@@ -219,9 +265,11 @@ def run_pandas(ads, orders):
     g["cpc"] = div(g["cost"], g["clicks"])
     g["cpo"] = div(g["cost"], g["orders"]).where(ad_ratio)
     g["drr"] = div(g["cost"], g["revenue"]).where(ad_ratio)
-    g["romi"] = div(g["revenue"] - g["cogs"] - g["cost"], g["cost"]).where(ad_ratio)
+    romi = div(g["revenue"] - g["cogs"] - g["cost"], g["cost"])
+    g["romi"] = romi.where(ad_ratio & g["cogs_missing"].eq(0))
     rank = g["total_kind"].map({"paid": 1, "all": 2}).fillna(0)
-    return g.assign(_rank=rank).sort_values(["_rank", *keys]).drop(columns=["_rank", "paid"])
+    g = g.assign(_rank=rank).sort_values(["_rank", *keys])
+    return g[[*keys, *METRICS, "is_total", "total_kind"]]
 
 
 PARQUET_BY = "campaign,keyword,date"  # keyword keyed by platform, campaign, ad group
@@ -296,38 +344,53 @@ def measure_parquet(db: str, repeat: int) -> dict[str, dict]:
     return out
 
 
-def child(name: str, db: str) -> dict:
-    """Time one contender in this process; return wall seconds, rows and peak RSS."""
+def child(name: str, db: str, by: str, calls: int, out: str) -> dict:
+    """Time ``calls`` runs of one contender in this process: the first (cold: it opens
+    the store, payback builds and compiles its query) and the median of the others
+    (warm); write the first result to ``out`` (untimed) for the comparison."""
+    import statistics
+
     import duckdb  # imports are not timed: only opening the store, the query and the fetch
-    import ibis
     import pandas  # noqa: F401
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from payback.metrics import compute_metrics  # noqa: F401
 
     del duckdb
-    ibis.duckdb  # noqa: B018 - ibis imports its DuckDB backend (and sqlglot dialects) lazily
+    ibis_duckdb()
+    keys = grain_keys(by)
     extra = {}
     if name == "pandas":
         t0 = time.perf_counter()
-        ads, orders = load_pandas(db)
+        ads, orders = load_pandas(db, keys)
         extra["load_seconds"] = time.perf_counter() - t0
-        t0, c0 = time.perf_counter(), _cpu()
-        frame = run_pandas(ads, orders)
+
+        def run():
+            return run_pandas(ads.copy(), orders.copy(), keys)
     else:
+        run = Engine(db, by) if name == "engine" else Sql(db, by)
+    times, first = [], None
+    for _ in range(calls):
         t0, c0 = time.perf_counter(), _cpu()
-        frame = run_engine(db) if name == "engine" else run_sql(db)
-    seconds, cpu_seconds = time.perf_counter() - t0, _cpu() - c0
+        frame = run()
+        times.append((time.perf_counter() - t0, _cpu() - c0))
+        if first is None:
+            first = frame
+        del frame
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
-    total = frame[frame["total_kind"] == "paid"].iloc[0]
+    table = pa.Table.from_pandas(first.reset_index(drop=True), preserve_index=False)
+    pq.write_table(table.append_column("_row", pa.array(range(len(first)))), out)
+    warm = times[1:]
     return {
         "name": name,
-        "seconds": seconds,
-        "cpu_seconds": cpu_seconds,
-        "rows": len(frame),
+        "seconds": times[0][0],
+        "cpu_seconds": times[0][1],
+        "warm_seconds": statistics.median(t for t, _ in warm) if warm else None,
+        "warm_cpu_seconds": statistics.median(c for _, c in warm) if warm else None,
+        "rows": len(first),
         "peak_rss_bytes": int(peak),
-        "total_cost": float(total["cost"]),
-        "total_orders": int(total["orders"]),
-        "total_cpo": float(total["cpo"]),
+        "load1": os.getloadavg()[0],
         **extra,
     }
 
@@ -338,9 +401,9 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_child(name: str, db: Path) -> dict:
+def run_child(name: str, db: Path, *args: str) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--run", name, "--db", str(db)],
+        [sys.executable, __file__, "--run", name, "--db", str(db), *args],
         check=True,
         capture_output=True,
         text=True,
@@ -348,45 +411,67 @@ def run_child(name: str, db: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(names: list[str], db: Path, repeat: int) -> dict[str, dict]:
-    """Run every contender ``repeat`` times, interleaved (a burst of load on a shared
-    machine then hits all of them alike); keep the best wall and CPU time of each."""
+def measure(names: list[str], db: Path, by: str, repeat: int, calls: int, tmp: Path) -> dict:
+    """Run every contender ``repeat`` times, alternating (the order reversed every other
+    round, so a burst of load on the shared machine hits all of them alike); medians of
+    wall and CPU time, the highest peak RSS, every run's 1-minute load."""
+    import statistics
+
     runs: dict[str, list[dict]] = {n: [] for n in names}
-    for _ in range(repeat):
-        for name in names:
-            runs[name].append(run_child(name, db))
+    for i in range(repeat):
+        for name in names if i % 2 == 0 else names[::-1]:
+            out = tmp / f"{name}.parquet"
+            args = ["--by", by, "--calls", str(calls), "--out", str(out)]
+            runs[name].append(run_child(name, db, *args))
     results = {}
     for name, rs in runs.items():
-        best = dict(min(rs, key=lambda r: r["seconds"]))
-        best["all_seconds"] = [round(r["seconds"], 3) for r in rs]
-        best["cpu_seconds"] = min(r["cpu_seconds"] for r in rs)
-        best["peak_rss_bytes"] = max(r["peak_rss_bytes"] for r in rs)
-        results[name] = best
+        r = dict(rs[0])
+        for k in ("seconds", "cpu_seconds", "warm_seconds", "warm_cpu_seconds", "load_seconds"):
+            if r.get(k) is not None:
+                r[k] = statistics.median(x[k] for x in rs)
+        r["all_seconds"] = [round(x["seconds"], 2) for x in rs]
+        r["load1"] = [round(x["load1"], 1) for x in rs]
+        r["peak_rss_bytes"] = max(x["peak_rss_bytes"] for x in rs)
+        results[name] = r
     return results
 
 
+def compare(tmp: Path, names: list[str], keys: tuple[str, ...]) -> str:
+    """Compare each contender's result with payback's, row by row on the keys: the rows
+    that only one has, the rows at another position, the cells missing in one only, and
+    the largest difference of a number relative to max(|value|, 1) (a ROMI of +-2e-16,
+    revenue - cogs - cost cancelling out, is 0 in both)."""
+    import duckdb
+
+    con = duckdb.connect()
+    dated = {"date", "month"}
+    on = " AND ".join(
+        [f"e.{k} IS NOT DISTINCT FROM CAST(o.{k} AS DATE)" if k in dated else
+         f"e.{k} IS NOT DISTINCT FROM o.{k}" for k in keys]
+        + ["e.total_kind IS NOT DISTINCT FROM o.total_kind"]
+    )  # fmt: skip
+    lines = []
+    for name in names[1:]:
+        diff = ", ".join(f"max(abs(e.{m} - o.{m}) / greatest(abs(o.{m}), 1))" for m in METRICS)
+        nulls = " + ".join(f"count(*) FILTER ((e.{m} IS NULL) <> (o.{m} IS NULL))" for m in METRICS)
+        row = con.execute(
+            f"""SELECT count(*) FILTER (e._row IS NULL OR o._row IS NULL),
+                       count(*) FILTER (e._row <> o._row), {nulls}, greatest({diff}),
+                       (SELECT count(*) FROM '{tmp}/engine.parquet'),
+                       (SELECT count(*) FROM '{tmp}/{name}.parquet')
+                FROM '{tmp}/engine.parquet' e FULL JOIN '{tmp}/{name}.parquet' o ON {on}"""
+        ).fetchone()
+        unmatched, moved, nulls_differ, rel, n_engine, n_other = row
+        same = unmatched == 0 and moved == 0 and nulls_differ == 0 and (rel or 0) < 1e-9
+        lines.append(
+            f"payback vs {name}: {'EQUAL' if same else 'DIFFERENT'} ({n_engine:,} vs {n_other:,} "
+            f"rows, {unmatched} unmatched keys, {moved} rows in another order, {nulls_differ} "
+            f"cells missing in one only, largest difference {rel or 0:.1e} of max(|value|, 1))"
+        )
+    return "; ".join(lines)
+
+
 # -- report ---------------------------------------------------------------------------------------
-README_INTRO = """## Metrics engine (`benchmarks/metrics.py`)
-
-`payback metrics --by platform,campaign,keyword,date --flat` (the CLI's default metrics:
-cost, clicks, orders, revenue, cpc, cpo, drr, romi, keyword texts pooled over the ad
-groups of their campaign, with the paid and blended totals rows, the currency check and
-the null reasons) through `payback.metrics.compute_metrics`, against the same numbers from
-one hand-written DuckDB query (`.df()`) and from pandas `groupby` + `merge` on frames
-already in memory. Synthetic data generated by DuckDB: daily rows per platform,
-campaign (100), ad group (20 per campaign) and keyword over two years; orders attributed
-to them (10 % organic, 85 % confirmed). Each contender runs in a fresh process; wall time
-is the best of 5 interleaved runs, peak RSS the highest (`ru_maxrss`, includes Python and the
-libraries, about 0.15 GiB). Reproduce:
-
-```bash
-python benchmarks/metrics.py --ad-rows 5M --orders 5M --readme benchmarks/README.md
-python benchmarks/metrics.py --ad-rows 50M --orders 5M --skip-pandas --readme benchmarks/README.md
-```
-
-"""
-
-
 def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     import duckdb
@@ -402,54 +487,53 @@ def _gib(n: float) -> str:
     return f"{n / 2**30:.2f} GiB"
 
 
-def table_rows(ad_rows: int, orders: int, results: dict[str, dict]) -> list[str]:
-    sql = results.get("sql")
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}x" if a is not None and b else "–"
+
+
+def table_rows(by: str, results: dict[str, dict]) -> list[str]:
+    """One Markdown row per contender of one grain (medians; ratios to the hand SQL)."""
+    sql = results["sql"]
     rows = []
     for name in ("engine", "sql", "pandas"):
         r = results.get(name)
         if r is None:
             continue
-        ratio = f"{r['seconds'] / sql['seconds']:.2f}x" if sql else "–"
         load = f" (+{r['load_seconds']:.1f} s load)" if "load_seconds" in r else ""
-        cpu_ratio = f"{r['cpu_seconds'] / sql['cpu_seconds']:.2f}x" if sql else "–"
-        rows.append(
-            f"| {ad_rows / 1e6:g}M | {orders / 1e6:g}M | {name} | {r['seconds']:.2f} s{load} | "
-            f"{ratio} | {r['cpu_seconds']:.2f} s | {cpu_ratio} | {_gib(r['peak_rss_bytes'])} "
-            f"| {r['rows']:,} |"
-        )
+        warm = r.get("warm_seconds")
+        cells = [
+            by,
+            f"{r['rows']:,}",
+            "payback" if name == "engine" else {"sql": "hand SQL"}.get(name, name),
+            f"{r['seconds']:.3f} s{load}",
+            _ratio(r["seconds"], sql["seconds"]),
+            f"{r['cpu_seconds']:.3f} s",
+            _ratio(r["cpu_seconds"], sql["cpu_seconds"]),
+            f"{warm:.3f} s" if warm is not None else "–",
+            _ratio(warm, sql.get("warm_seconds")),
+            f"{r['warm_cpu_seconds']:.3f} s" if warm is not None else "–",
+            _ratio(r.get("warm_cpu_seconds"), sql.get("warm_cpu_seconds")),
+            _gib(r["peak_rss_bytes"]),
+            " / ".join(f"{x:g}" for x in r["load1"]),
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
     return rows
 
 
-def update_readme(path: Path, ad_rows: int, orders: int, results: dict, note: str) -> None:
+HEADER = [
+    "| grain | result rows | contender | wall, 1st call | vs SQL | CPU, 1st call | vs SQL "
+    "| wall, warm | vs SQL | CPU, warm | vs SQL | peak RSS | 1-min load per run |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+]
+
+
+def update_readme(path: Path, block_lines: list[str]) -> None:
+    """Replace the results between the ``<!-- metrics-benchmark -->`` markers."""
     start, end = "<!-- metrics-benchmark -->", "<!-- /metrics-benchmark -->"
-    text = path.read_text() if path.exists() else ""
-    header = [
-        "| ad rows | orders | contender | wall time (best) | vs SQL | CPU time (best) | vs SQL "
-        "| peak RSS | result rows |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    old_rows: list[str] = []
-    if start in text:
-        block = text.split(start, 1)[1].split(end, 1)[0]
-        prefix = f"| {ad_rows / 1e6:g}M | {orders / 1e6:g}M |"
-        old_rows = [
-            line for line in block.splitlines()
-            if line.startswith("| ") and not line.startswith(("| ad rows", prefix))
-        ]  # fmt: skip
-    rows = sorted(old_rows + table_rows(ad_rows, orders, results), key=_row_order)
-    block = "\n".join([start, f"Machine: {note}", "", *header, *rows, end])
-    if start in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = (text.rstrip() + "\n\n" if text.strip() else "") + README_INTRO + block + "\n"
-    path.write_text(text)
-
-
-def _row_order(line: str) -> tuple:
-    cells = [c.strip() for c in line.strip("|").split("|")]
-    order = {"engine": 0, "sql": 1, "pandas": 2}
-    return (float(cells[0].rstrip("M")), float(cells[1].rstrip("M")), order.get(cells[2], 9))
+    text = path.read_text()
+    block = "\n".join([start, *block_lines, end])
+    before, rest = text.split(start, 1)
+    path.write_text(before + block + rest.split(end, 1)[1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -457,16 +541,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ad-rows", type=parse_count, default=parse_count("5M"), help="e.g. 5M, 50M")
     p.add_argument("--orders", type=parse_count, default=parse_count("5M"), help="e.g. 5M")
     p.add_argument("--db", help="store file to use/create (default: a temporary one)")
-    p.add_argument("--repeat", type=int, default=5, help="runs per contender (best is kept)")
+    p.add_argument("--grains", nargs="+", default=list(GRAINS), help="payback --by of each")
+    p.add_argument("--repeat", type=int, default=3, help="alternated runs per contender")
+    p.add_argument(
+        "--calls", type=int, default=4, help="calls per run: the 1st, then warm (coarse grains)"
+    )
     p.add_argument("--skip-pandas", action="store_true", help="pandas needs ~10x the memory")
     p.add_argument("--readme", type=Path, help="write the results table into this README")
     p.add_argument("--parquet", help="store: time `-f parquet` from pandas vs from Arrow")
     p.add_argument("--run", help=argparse.SUPPRESS)  # internal: one contender in a child
+    p.add_argument("--by", help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
     if args.run:
-        run = parquet_child if args.run.startswith("parquet") else child
-        print(json.dumps(run(args.run, args.db)))
+        if args.run.startswith("parquet"):
+            print(json.dumps(parquet_child(args.run, args.db)))
+        else:
+            print(json.dumps(child(args.run, args.db, args.by, args.calls, args.out)))
         return 0
     if args.parquet:
         results = measure_parquet(args.parquet, args.repeat)
@@ -482,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"machine: {machine()}")
         return 0
 
+    lines = [f"Machine: {machine()}", ""]
     with tempfile.TemporaryDirectory(prefix="payback-bench-") as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "bench.duckdb"
         if not db.exists():
@@ -493,21 +586,31 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
         names = ["engine", "sql"] + ([] if args.skip_pandas else ["pandas"])
-        results = measure(names, db, args.repeat)
-        for name, r in results.items():
-            print(
-                f"{name:7s} best {r['seconds']:.2f} s of {r['all_seconds']}, CPU "
-                f"{r['cpu_seconds']:.2f} s, peak RSS "
-                f"{_gib(r['peak_rss_bytes'])}, {r['rows']:,} rows, total CPO {r['total_cpo']:.4f}",
-                flush=True,
-            )
-        same = {round(r["total_cpo"], 6) for r in results.values()}
-        if len(same) != 1:
-            print(f"warning: the contenders disagree on the total CPO: {same}", file=sys.stderr)
-        note = machine()
-        print("\n".join(table_rows(args.ad_rows, args.orders, results)))
+        rows, notes = [], []
+        for by in args.grains:
+            # the fine grain's result has millions of rows: timed once per run
+            calls = args.calls if not {"date", "keyword"} & set(by.split(",")) else 1
+            results = measure(names, db, by, args.repeat, calls, Path(tmp))
+            for name, r in results.items():
+                warm = r.get("warm_seconds")
+                print(
+                    f"{by} {name:7s} 1st call median {r['seconds']:.3f} s of {r['all_seconds']}, "
+                    f"CPU {r['cpu_seconds']:.3f} s"
+                    + (f"; warm {warm:.3f} s, CPU {r['warm_cpu_seconds']:.3f} s" if warm else "")
+                    + f"; peak RSS {_gib(r['peak_rss_bytes'])}, {r['rows']:,} rows, "
+                    f"1-min load {r['load1']}",
+                    flush=True,
+                )
+            same = compare(Path(tmp), names, grain_keys(by))
+            print(same, flush=True)
+            rows += table_rows(by, results)
+            notes.append(f"- `{by}`: {same}")
+        size = f"{args.ad_rows / 1e6:g}M ad rows, {args.orders / 1e6:g}M orders"
+        lines += [f"{size}, median of {args.repeat} alternated runs:", "", *HEADER, *rows, ""]
+        lines += ["Every result compared with payback's, row by row on the keys:", "", *notes]
+        print("\n".join(lines))
         if args.readme:
-            update_readme(args.readme, args.ad_rows, args.orders, results, note)
+            update_readme(args.readme, lines)
             print(f"wrote {args.readme}")
     return 0
 

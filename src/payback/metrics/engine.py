@@ -68,7 +68,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ibis
@@ -85,8 +85,9 @@ from payback.metrics.filters import (
     parse_range,
     parse_where,
 )
+from payback.metrics.plans import compiled
 from payback.metrics.probes import blank_dimensions, unmatched_filters
-from payback.metrics.reasons import Reasons, summarise, summarise_codes
+from payback.metrics.reasons import Reasons, summarise_codes
 from payback.metrics.result import MetricsResult, to_pandas
 from payback.metrics.sides import PART_SIDE, PARTS, SIDES
 from payback.metrics.visits import register_store_goals
@@ -169,12 +170,21 @@ def _excluded_sides(store, sides: Iterable[str], by: Sequence[str], filters) -> 
     return out
 
 
-def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: bool) -> _Plan:
+def _request(store, by, metrics, where, start, end, hierarchy: bool) -> tuple:
+    """The request normalised: grain, canonical metric names, filters, period (hashable)."""
     by = expand_grain(parse_by(by), hierarchy)
     register_store_goals(store)  # the goals of the user's own config, recorded at import
     names = resolve_metrics(metrics, at_grain=True)
-    filters = parse_where(where)
-    start, end = parse_range(start, end)
+    filters = tuple(parse_where(where).items())
+    return (by, names, filters, *parse_range(start, end))
+
+
+def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: bool) -> _Plan:
+    return _build(store, *_request(store, by, metrics, where, start, end, hierarchy), totals)
+
+
+def _build(store, by, names, filters, start, end, totals: bool) -> _Plan:
+    filters = dict(filters)
     wanted = {p for n in names for p in CATALOGUE[n].parts}
     needed = [s for s in SIDES if any(PART_SIDE[p] == s for p in wanted)]
     excluded = _excluded_sides(store, needed, by, filters)
@@ -397,52 +407,72 @@ def compute_metrics(
     >>> r.total("paid"), r.cell_reasons["cpo"].tolist()
     ({'cpo': None}, ['no confirmed orders', 'Total (all) holds no ad ratios (see Total (paid))'])
     """
-    plan = _plan(store, by, metrics, where, start, end, totals=totals, hierarchy=hierarchy)
-    currency = _check_currency(store, plan) if check_currency else store.base_currency
-    table = _fetch_arrow(store, plan.expr)
+    request = _request(store, by, metrics, where, start, end, hierarchy)
+    plan, sql, schema = compiled(
+        store, ("plan", request, totals), lambda: _compile(store, request, totals)
+    )
+    if check_currency:
+        currency = compiled(store, ("currency", request), lambda: _check_currency(store, plan))
+    else:
+        currency = store.base_currency
+    table = _fetch_arrow(store, plan.expr) if sql is None else _fetch_sql(store, sql, schema)
     shown = _shown_parts(plan.metrics)
     hidden = [p for p in plan.parts if p not in shown]
     columns = [*plan.by, *plan.metrics, "is_total", "total_kind"]
-    fields = {
-        "by": plan.by,
-        "metrics": plan.metrics,
-        "currency": currency,
-        "warnings": tuple(unmatched_filters(store, plan.sides, plan.filters, *plan.period)),
-    }
-    if as_arrow:  # reasons classified on the Arrow columns: no pandas copy of the rows
-        import pyarrow.compute as pc
+    warned = compiled(
+        store,
+        ("unmatched", plan.sides, request[2:]),
+        lambda: tuple(unmatched_filters(store, plan.sides, plan.filters, *plan.period)),
+    )
+    fields = {"by": plan.by, "metrics": plan.metrics, "currency": currency, "warnings": warned}
+    # the reasons are classified on the Arrow columns, before (or without) pandas
+    import pyarrow.compute as pc
 
-        parts = {p: table[p] if p in shown else table[f"_part_{p}"] for p in plan.parts}
-        blended = None
-        if plan.split:
-            is_all = pc.fill_null(pc.equal(table["total_kind"], "all"), False)
-            blended = np.asarray(is_all, dtype=bool)
-        why = Reasons(parts, plan.excluded)
-        codes = why.codes({n: table[n] for n in plan.metrics}, plan.metrics, blended)
-        return MetricsResult(
-            reasons=summarise_codes(codes, why.texts),
-            rows=table,
-            part_names=plan.parts,
-            reason_codes=codes,
-            reason_texts=tuple(why.texts),
-            **fields,
-        )
+    parts = {p: table[p] if p in shown else table[f"_part_{p}"] for p in plan.parts}
+    blended = None
+    if plan.split:
+        blended = np.asarray(pc.fill_null(pc.equal(table["total_kind"], "all"), False), bool)
+    why = Reasons(parts, plan.excluded)
+    codes = why.codes({n: table[n] for n in plan.metrics}, plan.metrics, blended)
+    fields |= {
+        "reasons": summarise_codes(codes, why.texts),
+        "part_names": plan.parts,
+        "reason_codes": codes,
+        "reason_texts": tuple(why.texts),
+    }
+    if as_arrow:  # no pandas copy of the rows
+        return MetricsResult(rows=table, **fields)
     schema = table.select(columns).schema
     shown_table = table.select(columns)
     extra_table = table.select([f"_part_{p}" for p in hidden])
-    del table  # each Arrow buffer is freed as soon as it is converted (self_destruct)
+    del table, parts  # each Arrow buffer is freed as soon as it is converted (self_destruct)
     frame, extra = to_pandas(shown_table), to_pandas(extra_table)
     parts = pd.DataFrame(
         {p: frame[p] if p in shown else extra[f"_part_{p}"] for p in plan.parts}, copy=False
     )
-    blended = (frame["total_kind"] == "all").to_numpy(dtype=bool) if plan.split else None
-    cells = Reasons(parts, plan.excluded).cells(frame, plan.metrics, blended)
-    return MetricsResult.from_frames(
-        frame, parts, cells, schema, reasons=summarise(cells), **fields
-    )
+    return MetricsResult.from_frames(frame, parts, schema, **fields)
 
 
 # -- helpers --------------------------------------------------------------------------------------
+def _compile(store, request: tuple, totals: bool) -> tuple[_Plan, str | None, Any]:
+    """The plan of a request with its SQL and Arrow schema (DuckDB), kept per store version
+    (:func:`payback.metrics.plans.compiled`) without its Ibis expressions, which hold the
+    store's connection; on another engine the plan keeps them and the SQL is None."""
+    plan = _build(store, *request, totals)
+    if store.engine != "duckdb":
+        return plan, None, None
+    sql, schema = store.backend.compile(plan.expr), plan.expr.schema().to_pyarrow()
+    return replace(plan, expr=None, filtered=None), sql, schema
+
+
+def _fetch_sql(store, sql: str, schema):
+    """Run compiled SQL on DuckDB; its Arrow result cast to ``schema`` (a no-op for the
+    columns already right)."""
+    result = store.backend.con.execute(sql)
+    fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+    return fetch().cast(schema)
+
+
 def _fetch_arrow(store, expr):
     """Run the plan and return Arrow in the expression's schema.
 
@@ -452,9 +482,7 @@ def _fetch_arrow(store, expr):
     """
     if store.engine != "duckdb":
         return store.to_pyarrow(expr)
-    result = store.backend.con.execute(store.backend.compile(expr))
-    fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
-    return fetch().cast(expr.schema().to_pyarrow())
+    return _fetch_sql(store, store.backend.compile(expr), expr.schema().to_pyarrow())
 
 
 def _check_currency(store, plan: _Plan) -> str | None:
@@ -474,10 +502,11 @@ def _check_currency(store, plan: _Plan) -> str | None:
     whole = sorted({c for s in money for c in store.currencies(SIDES[s].table)})
     if len(whole) <= 1 and (not whole or not base or whole[0] == base):
         return whole[0] if whole else base
-    currencies = _currency_range(store, [plan.filtered[s] for s in money])
+    filtered = {s: SIDES[s].rows(store, plan.filters, *plan.period) for s in money}
+    currencies = _currency_range(store, list(filtered.values()))
     if len(currencies) > 1 or (currencies and base and currencies[0] != base):
         listed = [
-            plan.filtered[s].select(table=ibis.literal(SIDES[s].table), currency="currency")
+            filtered[s].select(table=ibis.literal(SIDES[s].table), currency="currency")
             for s in money
         ]
         rows = store.to_pyarrow(ibis.union(*listed, distinct=True)).to_pylist()

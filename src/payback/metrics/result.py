@@ -109,14 +109,14 @@ class MetricsResult:
         cls,
         frame: pd.DataFrame,
         parts: pd.DataFrame,
-        cell_reasons: pd.DataFrame,
         schema: pa.Schema,
         **fields: Any,
     ) -> MetricsResult:
-        """A result whose rows are already pandas frames (``schema``: their Arrow types)."""
+        """A result whose rows are already pandas frames (``schema``: their Arrow types);
+        :attr:`cell_reasons` is built from ``reason_codes`` on first use."""
         result = cls(**fields)
         # the cached properties, set once: the dataclass stays frozen for its users
-        result.__dict__.update(frame=frame, parts=parts, cell_reasons=cell_reasons)
+        result.__dict__.update(frame=frame, parts=parts)
         result.__dict__["_schema"] = schema
         return result
 
