@@ -60,3 +60,23 @@ def test_a_writable_open_adds_the_new_table_and_columns(tmp_path):
     assert "click_time" in cols
     with open_store(path, read_only=True) as store:  # and the old rows are all there
         assert store.execute(store.table("partner_claims")).commission.tolist() == [10.0]
+
+
+def test_a_table_without_its_archive_gets_both_the_archive_and_the_new_columns(tmp_path):
+    # a store whose claims table predates its archive and a column: the archive is created
+    # before the new column is added to both (the 1M demo store of an earlier version)
+    path = tmp_path / "old.duckdb"
+    _old_store(path)
+    con = duckdb.connect(str(path))
+    con.execute(f"DROP TABLE {archive_name('partner_claims')}")
+    con.close()
+    with open_store(path) as store:
+        claims = store.execute(store.table("partner_claims"))
+        assert claims.claim_id.tolist() == ["k1"] and claims.click_time.isna().all()
+    con = duckdb.connect(str(path), read_only=True)
+    archived = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+        [archive_name("partner_claims")],
+    ).fetchall()}  # fmt: skip
+    con.close()
+    assert {"claim_id", "click_time", "_replaced_by"} <= archived

@@ -195,6 +195,11 @@ def _create_tables(raw) -> None:
     for table in TABLES.values():
         cols = ", ".join(f"{_quote(c.name)} {_sql_type(c.dtype)}" for c in table.columns)
         raw.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, {PROVENANCE} BIGINT)")
+        # the archive before the new columns: a store may have a table but not its archive
+        raw.execute(
+            f"CREATE TABLE IF NOT EXISTS {archive_name(table.name)} "
+            f"({cols}, {PROVENANCE} BIGINT, _replaced_by BIGINT)"
+        )
         if f"{table.name}.{PROVENANCE}" not in have and f"{table.name}.{table.key[0]}" in have:
             raw.execute(f"ALTER TABLE {table.name} ADD COLUMN {PROVENANCE} BIGINT")
         if f"{table.name}.{table.key[0]}" in have:  # a store from before a column existed
@@ -205,10 +210,6 @@ def _create_tables(raw) -> None:
                             f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "
                             f"{_quote(c.name)} {_sql_type(c.dtype)}"
                         )
-        raw.execute(
-            f"CREATE TABLE IF NOT EXISTS {archive_name(table.name)} "
-            f"({cols}, {PROVENANCE} BIGINT, _replaced_by BIGINT)"
-        )
 
 
 #: The bytes at offset 8 of every DuckDB database file.
