@@ -25,3 +25,18 @@ def store(tmp_path):
     s = open_store(tmp_path / "test.duckdb")
     yield s
     s.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``-n auto --dist loadgroup`` in pyproject.toml) the tests of one
+    file run on one worker, and every Spark test shares one worker (one local Spark or
+    Spark Connect server at a time: Connect's port and the JVM's memory are per machine),
+    as do the browser tests (one chromium, one server)."""
+    for item in items:
+        if item.get_closest_marker("spark"):
+            group = "spark"
+        elif item.get_closest_marker("browser"):
+            group = "browser"
+        else:
+            group = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -70,6 +70,9 @@ class Recorder:
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1360, "height": 900})
+    # the dashboard computes its views cold; on a loaded CI machine (the other test worker
+    # busy on the second core) that takes longer than Playwright's default 30 s
+    context.set_default_timeout(120_000)
     p = context.new_page()
     rec = Recorder()
 
