@@ -23,7 +23,7 @@ ltv_app = typer.Typer(
     name="ltv",
     help=(
         "Customer lifetime value: per-customer summaries, the buy-till-you-die models "
-        "(BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, sBG), predicted LTV by "
+        "(BG/NBD, MBG/NBD, MBG/CNBD-k, Pareto/NBD, BG/BB, Gamma-Gamma, sBG), predicted LTV by "
         "acquisition source and historical cohort LTV.\n\n"
         "Start with `payback ltv predict --horizon 12m --discount 10% --by channel`."
     ),
