@@ -1,11 +1,9 @@
 """Every analysis command gives the same numbers with ``--engine duckdb`` and
 ``--engine spark`` on the demo shop: from the store file (read by Spark through a
-temporary Parquet lake) and from a lake (``--db parquet:PATH``), on local Spark; and
-on a local Spark Connect server reading the lake.
+temporary Parquet lake) and from a lake (``--db parquet:PATH``), on local Spark.
 
 One Spark session serves the whole module (started by the first command); a small demo
-shop keeps each Spark command to a few seconds. The Connect commands all run in one
-child process (a process holds one kind of Spark session), on one server.
+shop keeps each Spark command to a few seconds.
 """
 
 from __future__ import annotations
@@ -189,22 +187,19 @@ _CONNECT = {
 #: The child: one Spark Connect session (``--spark-remote local``, started by the first
 #: command) serves every command, each command's output written to ``<name>.csv``.
 _CHILD = """
-import contextlib, io, json, sys, time, traceback
+import contextlib, io, json, sys, traceback
 from pathlib import Path
 from payback.cli import main
 jobs, folder = json.loads(sys.argv[1]), Path(sys.argv[2])
 for name, args in jobs.items():
-    out, err, start = io.StringIO(), io.StringIO(), time.perf_counter()
+    out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main(args)
         except Exception:
             code, _ = 1, traceback.print_exc(file=err)
     (folder / f"{name}.csv").write_text(out.getvalue())
-    seconds = time.perf_counter() - start
     (folder / f"{name}.err").write_text(f"exit {code}\\n{err.getvalue()}")
-    with open(folder / "seconds.txt", "a") as times:
-        print(f"{name}: {seconds:.1f} s", file=times)
 """
 
 
@@ -231,7 +226,6 @@ def connect(shop, tmp_path_factory) -> tuple[Path, dict[str, list[str]]]:
         capture_output=True, text=True, timeout=600, cwd=folder,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    print((folder / "seconds.txt").read_text())  # each command's time (pytest -s shows it)
     return folder, jobs
 
 
