@@ -63,3 +63,37 @@ def run_example(main, command: str, capsys) -> list[str]:
     assert code == 0, (command, out.err)
     assert out.out or "--output" in argv, command
     return argv
+
+
+def _written_by(command: str) -> str | None:
+    """The file an example writes with ``--output``/``-o``, if any.
+
+    >>> _written_by("payback segments rules -o my_rules.csv"), _written_by("payback metrics")
+    ('my_rules.csv', None)
+    """
+    import shlex
+
+    argv = shlex.split(command)
+    for flag in ("--output", "-o"):
+        if flag in argv[:-1]:
+            return argv[argv.index(flag) + 1]
+    return None
+
+
+def run_page_example(main, commands: list[str], command: str, capsys) -> list[str]:
+    """Run ``command``, one of a page's ``commands``, in the current folder as
+    :func:`run_example` does; first run, in the page's order, every earlier example whose
+    output file it reads and that is not there yet: the tests' order is not the page's
+    (pytest-xdist), so each example runs on its own.
+
+    Its arguments, for further checks.
+    """
+    import shlex
+    from pathlib import Path
+
+    args = shlex.split(command)
+    for earlier in commands[: commands.index(command)]:
+        written = _written_by(earlier)
+        if written is not None and written in args and not Path(written).exists():
+            run_example(main, earlier, capsys)
+    return run_example(main, command, capsys)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.docs_console import console_commands, run_example
+from tests.docs_console import console_commands, run_page_example
 
 from payback.bids import backtest
 from payback.cli import main
@@ -28,24 +28,10 @@ def test_the_page_has_examples():
     assert len(COMMANDS) >= 10
 
 
-def _outputs_read_by(command: str) -> list[str]:
-    """The earlier examples whose ``--output`` file ``command`` reads (the page's order),
-    so each example runs on its own whatever order the tests run in."""
-    earlier = COMMANDS[: COMMANDS.index(command)]
-    args = command.split()
-    return [
-        c for c in earlier if "--output" in c and c.split()[c.split().index("--output") + 1] in args
-    ]
-
-
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
 def test_console_example_runs(capsys, monkeypatch, workdir, command):
     monkeypatch.chdir(workdir)
-    for needed in _outputs_read_by(command):
-        written = needed.split()[needed.split().index("--output") + 1]
-        if not (workdir / written).exists():
-            run_example(main, needed, capsys)
-    argv = run_example(main, command, capsys)
+    argv = run_page_example(main, COMMANDS, command, capsys)
     if "--output" in command:
         assert (workdir / argv[argv.index("--output") + 1]).stat().st_size > 0
 

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.docs_console import console_commands, run_example
+from tests.docs_console import console_commands, run_page_example
 
 from payback.cli import main
 from payback.partners import REASON_CODES, STATUSES, reconcile, signals, value
@@ -38,7 +38,7 @@ def test_the_page_has_examples():
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
 def test_console_example_runs(capsys, monkeypatch, workdir, command):
     monkeypatch.chdir(workdir)
-    run_example(main, command, capsys)
+    run_page_example(main, COMMANDS, command, capsys)
 
 
 def test_python_example_runs(monkeypatch, workdir, capsys):

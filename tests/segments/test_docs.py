@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.docs_console import console_commands, run_example
+from tests.docs_console import console_commands, run_page_example
 
 from payback.cli import main
 from payback.segments import default_rules
@@ -32,7 +32,7 @@ def test_the_page_has_examples():
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
 def test_console_example_runs(capsys, monkeypatch, workdir, command):
     monkeypatch.chdir(workdir)
-    run_example(main, command, capsys)
+    run_page_example(main, COMMANDS, command, capsys)
 
 
 @pytest.mark.parametrize(
