@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from payback.clv import predict_ltv
+from payback.clv.by_source import shared_prediction
 from payback.clv.histories import customer_expr, customer_histories
-from payback.clv.sources import shared_prediction
 from payback.demo import generate_shop
 from payback.store import open_store
 

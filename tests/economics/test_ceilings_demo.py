@@ -170,7 +170,7 @@ def test_api_matches_and_other_costs(demo_db, expected):
 
 def test_predicted_ltv_comes_from_the_clv_models(demo_db):
     """The predicted CLV columns are payback.clv's ltv_by_source, margin = x margin rate."""
-    from payback.clv.sources import ltv_by_source
+    from payback.clv.by_source import ltv_by_source
 
     with open_store(demo_db, read_only=True) as store:
         result = ceilings(store, "campaign", ltv="predicted")

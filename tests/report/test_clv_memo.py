@@ -24,7 +24,7 @@ import pytest
 
 import payback.cache
 import payback.clv.cohorts
-import payback.clv.sources
+import payback.clv.by_source
 from payback.cache import QueryCache, per_store_version
 from payback.present import Table
 from payback.report import clv_section
@@ -143,7 +143,7 @@ def test_one_fit_and_one_cohort_query_serve_the_headline_the_ltv_view_and_the_ce
     from payback.economics import ceilings
     from payback.store import open_store
 
-    fits = counting(monkeypatch, payback.clv.sources, "predict_ltv")
+    fits = counting(monkeypatch, payback.clv.by_source, "predict_ltv")
     cohorts = counting(monkeypatch, payback.clv.cohorts, "cohort_ltv")
     calibrations = counting(monkeypatch, clv_section, "_calibration")
     for by in ("platform", "campaign"):  # the dashboard's /api/ltv?by= and the headline
@@ -228,7 +228,7 @@ def test_the_report_fits_in_the_background_once_and_uses_that_fit(demo_db, fresh
     from payback.store import open_store
 
     threads: dict[str, list[str]] = {"predict_ltv": [], "_calibration": []}
-    for module, name in ((payback.clv.sources, "predict_ltv"), (clv_section, "_calibration")):
+    for module, name in ((payback.clv.by_source, "predict_ltv"), (clv_section, "_calibration")):
         real = getattr(module, name)
 
         def wrapper(*args, _real=real, _name=name, **kwargs):

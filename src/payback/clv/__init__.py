@@ -18,6 +18,7 @@ from __future__ import annotations
 from payback.clv._base import ModelFit
 from payback.clv.bgbb import BGBBFit, fit_bgbb
 from payback.clv.bgnbd import BGNBDFit, fit_bgnbd
+from payback.clv.by_source import ltv_by_source
 from payback.clv.checks import frequency_fit, holdout_check
 from payback.clv.cohorts import (
     HorizonLTV,
@@ -47,7 +48,7 @@ from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
 from payback.clv.pareto_nbd import ParetoNBDFit, fit_pareto_nbd
 from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
 from payback.clv.selection import ModelChoice, choose_model
-from payback.clv.sources import LTVPrediction, ltv_by_source, predict_ltv
+from payback.clv.sources import LTVPrediction, predict_ltv
 from payback.clv.summary import customer_summary, summarize, summary_expr
 from payback.clv.transactions import read_transactions, summary_from_transactions
 from payback.clv.triangle import cohort_triangle

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from payback._lazy import lazy_module
 from payback.clv.bgnbd import fit_bgnbd
-from payback.clv.cohorts import SOURCES, ltv_at_horizon, shared_cohort_ltv
+from payback.clv.cohorts import SOURCES
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
 from payback.clv.histories import customer_expr, customer_histories, customers_in, weighted_mean
@@ -46,6 +46,7 @@ from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
 from payback.clv.regularity import with_log_intervals
 from payback.clv.selection import ModelChoice, alternatives, choose_model
+from payback.clv.source_history import with_history
 from payback.clv.value import DAYS_PER_UNIT, customer_lifetime_value, new_customer_value
 from payback.errors import DegenerateFitError, InputError, ModelFitError, PaybackError
 from payback.present import Table
@@ -53,7 +54,7 @@ from payback.present import Table
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
 
-__all__ = ["LTVPrediction", "ltv_by_source", "predict_ltv", "shared_prediction"]
+__all__ = ["LTVPrediction", "predict_ltv"]
 
 CountModel = Literal["bgnbd", "mbgnbd", "pareto", "mbgcnbd", "auto"]
 FITTERS = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
@@ -419,7 +420,7 @@ def predict_ltv(
         )
     customers = _customer_rows(frame, parts)
     by_source = pd.DataFrame(rows)
-    by_source = _with_history(store, by_source, by, horizon_months, as_of, margin)
+    by_source = with_history(store, by_source, by, horizon_months, as_of, margin)
     reasons, customer_reasons = dict(by_source.reasons), {}
     if notes:
         reasons["model_fit"] = "; ".join(f"{k}: {v}" for k, v in notes.items())
@@ -485,192 +486,3 @@ _SOURCE_UNITS = {
     "p_alive": "rate",
 }
 _CUSTOMER_UNITS = {"p_alive": "rate", "expected_spend": "money", "clv": "money"}
-
-
-def shared_prediction(store, **arguments: Any) -> LTVPrediction:
-    """:func:`predict_ltv`'s per-source results for the whole history, fitted once per store
-    version and shared.
-
-    The dashboard's headline (its LTV/CAC card), its ``/api/ltv`` view, the report's CLV
-    section and the ceilings' predicted CLV ask for the same fit: without ``as_of`` it
-    depends on the store's data and the arguments only, so it is computed once per version
-    of the store and arguments (:func:`payback.cache.per_store_version`); a new import
-    fits again. Each caller gets its own copy of ``by_source``. ``customers`` keeps its
-    columns but no rows (a million customers' rows per grain would stay in memory for
-    nobody: ask :func:`predict_ltv` for them). With ``as_of``, or on a store that is not
-    a file, the fit runs each time.
-
-    Parameters
-    ----------
-    store : payback.store.Store
-    **arguments
-        Those of :func:`predict_ltv`.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from payback.demo import generate_shop
-    >>> from payback.store import open_store
-    >>> with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/s.duckdb") as store:
-    ...     _ = store.write(generate_shop(400, seed=2).tables)
-    ...     first = shared_prediction(store, horizon_months=6)
-    ...     again = shared_prediction(store, horizon_months=6.0)  # the same fit
-    ...     fresh = predict_ltv(store, horizon_months=6)
-    >>> first.fits is again.fits, first.by_source.frame is again.by_source.frame
-    (True, False)
-    >>> len(first.customers.frame)
-    0
-    >>> bool(np.allclose(first.by_source.frame.predicted_ltv, fresh.by_source.frame.predicted_ltv))
-    True
-    """
-    import dataclasses
-    import inspect
-
-    bound = inspect.signature(predict_ltv).bind(store, **arguments)
-    bound.apply_defaults()
-    options = {k: v for k, v in bound.arguments.items() if k != "store"}
-
-    def fit() -> LTVPrediction:
-        result = predict_ltv(store, **{**options, "customers": False})
-        customers = result.customers.with_frame(result.customers.frame.iloc[:0].copy())
-        return dataclasses.replace(result, customers=customers)
-
-    if options["as_of"] is not None:
-        return fit()
-    from payback.cache import per_store_version
-
-    key = ("clv.predict_ltv", *sorted(options.items()))
-    shared = per_store_version(store, key, fit)
-    by_source = shared.by_source.with_frame(shared.by_source.frame.copy())
-    return dataclasses.replace(shared, by_source=by_source)
-
-
-def basis(margin: float | None) -> dict[str, str]:
-    """What each value column of :func:`ltv_by_source` is computed on.
-
-    >>> basis(0.3)["historical_margin_ltv"]
-    'revenue x 30% (the margin given)'
-    >>> basis(None)["historical_margin_ltv"]
-    "revenue - cogs (the data's margin)"
-    """
-    if margin is None:
-        kept, history = "revenue", "revenue - cogs (the data's margin)"
-    else:
-        kept = history = f"revenue x {margin * 100:.4g}% (the margin given)"
-    return {
-        "historical_ltv": "revenue",
-        "historical_margin_ltv": history,
-        "predicted_ltv": kept,
-        "future_value_per_customer": kept,
-    }
-
-
-def _with_history(store, by_source, by, horizon_months, as_of, margin=None) -> Table:
-    """Add the cohort (historical) revenue and margin per customer at the horizon
-    (:func:`payback.clv.cohorts.ltv_at_horizon`; None with the reason when unknown).
-
-    With a ``margin`` given, ``historical_margin_ltv`` is ``historical_ltv x margin``, the
-    same basis as the predictions; without, the data's own margin (revenue - cogs)."""
-    table = shared_cohort_ltv(store, by or "month", as_of=as_of)  # once per store version
-    at = ltv_at_horizon(table, int(np.ceil(horizon_months)))
-    if by is None:  # all customers: pooled over the acquisition months old enough
-        by_source = by_source.assign(
-            historical_ltv=[at.historical_ltv], historical_margin_ltv=[at.historical_margin_ltv]
-        )
-    else:
-        values = [at.value(s) for s in by_source.source]
-        by_source = by_source.assign(
-            historical_ltv=[v[0] for v in values], historical_margin_ltv=[v[1] for v in values]
-        )
-    if margin is not None:
-        revenue = by_source["historical_ltv"].astype(object)
-        by_source = by_source.assign(
-            historical_margin_ltv=[None if pd.isna(v) else float(v) * margin for v in revenue]
-        )
-    reasons = {}
-    for column in ("historical_ltv", "historical_margin_ltv"):
-        if by_source[column].isna().any():
-            reasons[column] = at.reasons.get(
-                column,
-                f"a source without a cohort of {at.horizon_months} complete months since its "
-                f"acquisition month began",
-            )
-    cols = [
-        "source",
-        "customers",
-        "historical_ltv",
-        "historical_margin_ltv",
-        "predicted_ltv",
-        "future_value_per_customer",
-        "future_value_low",
-        "future_value_high",
-        "expected_purchases_per_customer",
-        "purchases_low",
-        "purchases_high",
-        "p_alive",
-        "model_fit",
-    ]
-    cols = [c for c in cols if c in by_source]  # the bounds with an interval only
-    return Table(by_source[cols], reasons=reasons, notes={"basis": basis(margin)})
-
-
-def ltv_by_source(
-    store,
-    by: str = "platform",
-    *,
-    horizon_months: float = 12.0,
-    annual_discount_rate: float = 0.0,
-    margin: float | None = None,
-    model: CountModel = "bgnbd",
-    min_customers: int = 500,
-    penalizer: float = 0.0,
-    freq: str = "D",
-    as_of: Any = None,
-) -> Table:
-    """Historical and predicted LTV per acquisition source, for LTV and LTV/CAC columns.
-
-    Parameters
-    ----------
-    store : payback.store.Store
-    by : {"platform", "channel", "campaign", "partner"}
-        The source: attribution of each customer's first confirmed order.
-    horizon_months, annual_discount_rate, margin, model, min_customers, penalizer, freq, as_of
-        As in :func:`predict_ltv`.
-
-    Returns
-    -------
-    payback.present.Table
-        Its ``frame`` has one row per source value (``None`` = orders without that
-        attribution): ``source, customers, historical_ltv, historical_margin_ltv,
-        predicted_ltv, future_value_per_customer, expected_purchases_per_customer,
-        p_alive, model_fit``; money in the store's currency (``currency``); ``reasons``
-        explains missing values and pooled fits, ``notes["basis"]`` what each value
-        column is computed on (:func:`basis`). Join it to the metrics on ``source`` = the
-        ``by`` dimension (``partner`` is the ``partner_id`` column of orders).
-
-    Examples
-    --------
-    >>> from payback.demo import generate_shop
-    >>> from payback.store import open_store
-    >>> store = open_store(":memory:")
-    >>> _ = store.write(generate_shop(1500, seed=5).tables)
-    >>> table = ltv_by_source(store, "platform", min_customers=300).frame
-    >>> list(table.columns[:5])
-    ['source', 'customers', 'historical_ltv', 'historical_margin_ltv', 'predicted_ltv']
-    >>> int(table.customers.sum()) == int(store.execute(
-    ...     store.table("orders").filter(lambda t: t.status == "confirmed")
-    ...     .customer_id.nunique()))
-    True
-    """
-    return predict_ltv(
-        store,
-        horizon_months=horizon_months,
-        annual_discount_rate=annual_discount_rate,
-        margin=margin,
-        by=by,
-        model=model,
-        min_customers=min_customers,
-        penalizer=penalizer,
-        freq=freq,
-        as_of=as_of,
-    ).by_source

@@ -13,7 +13,7 @@ For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
 - **LTV** per acquired customer over ``horizon_months`` months: historical cohort LTV
   on revenue and on gross margin (:func:`payback.clv.cohorts.cohort_ltv`: months 0 ..
   horizon-1 since the acquisition month, among cohorts observed that long) and the
-  predicted CLV of a new customer (:func:`payback.clv.sources.ltv_by_source`; its margin
+  predicted CLV of a new customer (:func:`payback.clv.by_source.ltv_by_source`; its margin
   version is ``predicted_ltv x margin_rate``). ``ltv`` is the one the verdict uses:
   historical (or predicted, ``ltv="predicted"``), on margin (or revenue, ``basis``);
   a slice without its own value falls back as ``ltv_source`` says. The LTV of

@@ -78,7 +78,7 @@ def _payback(curve: Any, cac: float | None) -> float | None:
 
 def _predicted(store: Any, by: str, horizon: int, min_customers: int, as_of: Any, paid):
     """Predicted CLV per source, pooled (``TOTAL``) and over the ``paid`` sources."""
-    from payback.clv.sources import shared_prediction
+    from payback.clv.by_source import shared_prediction
 
     if by not in COHORT_DIMENSIONS:
         return None, f"predicted CLV is by platform, campaign or partner, not by {by}"

@@ -162,7 +162,7 @@ def design_commissions(
     >>> bool(row.max_commission == row.commission_budget - 5)
     True
     """
-    from payback.clv.sources import shared_prediction
+    from payback.clv.by_source import shared_prediction
     from payback.present import Table
     from payback.store import check_single_currency
 

@@ -119,7 +119,7 @@ def value(
     >>> round(float(t.loc[t.partner == "P01", "commission"].iloc[0]), 2)
     2439.66
     """
-    from payback.clv.sources import shared_prediction
+    from payback.clv.by_source import shared_prediction
     from payback.metrics import CATALOGUE, compute_metrics
     from payback.partners.clv_intervals import CLV_COLUMNS, clv_columns, prediction_arguments
     from payback.partners.reconcile import shared_reconcile

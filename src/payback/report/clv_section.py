@@ -76,8 +76,8 @@ def source_cohorts(store, by: str = "platform") -> Any:
 def _prediction(store, by: str) -> Any:
     """The section's CLV fit by ``by`` (:func:`payback.clv.predict_ltv` over
     :data:`HORIZON_MONTHS`), once per store version: the headline card, ``/api/ltv`` and
-    the ceilings share it (:func:`payback.clv.sources.shared_prediction`)."""
-    from payback.clv.sources import shared_prediction
+    the ceilings share it (:func:`payback.clv.by_source.shared_prediction`)."""
+    from payback.clv.by_source import shared_prediction
 
     return shared_prediction(store, by=by, horizon_months=HORIZON_MONTHS)
 
