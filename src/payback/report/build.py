@@ -40,16 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from payback.present import format_value
 from payback.report import charts, views
-from payback.report.tables import TableView, table_view
+from payback.report.tables import TableView, metric_table_view
 
 #: Grains of the sortable tables when ``by`` is not given.
 DEFAULT_TABLES: tuple[str, ...] = ("campaign", "keyword")
 #: Rows a table keeps in the report (largest spend first); exports hold every row.
 TABLE_LIMIT = 300
 #: The engine's columns marking the totals rows (kept in CSV downloads).
-TOTAL_FLAGS = ("is_total", "total_kind")
 
 
 @dataclass(frozen=True)
@@ -170,28 +168,11 @@ def _tables_section(tables: Mapping[str, views.MetricTable], by: Sequence[str]) 
 
     views_ = []
     for dim in by:
-        t = tables[dim]
         label = DIMENSION_LABELS.get(dim, dim)
-        note = (
-            f"The {format_value(len(t.rows), 'count')} {label.lower()} rows with the largest spend "
-            f"of {format_value(t.row_count, 'count')}; "
-            f"the CSV holds every row."
-            if t.truncated
-            else ""
-        )
         views_.append(
-            table_view(
-                t.by,
-                t.metrics,
-                t.rows,
-                t.totals,
-                t.currency,
-                row_reasons=t.row_reasons,
-                totals_reasons=t.totals_reasons,
-                id=f"table-{dim}",
-                title=f"By {label.lower()}",
-                note=note,
-            ).with_csv(t.frame[[c for c in (*t.by, *t.metrics, *TOTAL_FLAGS) if c in t.frame]])
+            metric_table_view(
+                tables[dim], id=f"table-{dim}", title=f"By {label.lower()}", label=label.lower()
+            )
         )
     return Section(
         id="tables",

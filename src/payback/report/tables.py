@@ -178,3 +178,33 @@ def table_view(
         for t, why in zip(totals, totals_reasons, strict=True)
     )
     return TableView(id, title, columns, body, foot, note)
+
+
+TOTAL_FLAGS = ("is_total", "total_kind")
+
+
+def metric_table_view(table, *, id: str, title: str, label: str) -> TableView:
+    """The view of a :class:`payback.report.views.MetricTable` with its CSV download: the
+    shown rows formatted by :func:`table_view`, the CSV every group and total of the
+    engine's frame (dimensions, metrics and the totals' flags), and, when ``limit`` cut the
+    table, a note saying how many ``label`` rows of how many are shown."""
+    note = (
+        f"The {format_value(len(table.rows), 'count')} {label} rows with the largest spend "
+        f"of {format_value(table.row_count, 'count')}; the CSV holds every row."
+        if table.truncated
+        else ""
+    )
+    view = table_view(
+        table.by,
+        table.metrics,
+        table.rows,
+        table.totals,
+        table.currency,
+        row_reasons=table.row_reasons,
+        totals_reasons=table.totals_reasons,
+        id=id,
+        title=title,
+        note=note,
+    )
+    columns = [c for c in (*table.by, *table.metrics, *TOTAL_FLAGS) if c in table.frame]
+    return view.with_csv(table.frame[columns])

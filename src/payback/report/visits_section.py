@@ -46,7 +46,7 @@ def build_visits_section(
     """The visits section (module docstring) for the period and filters."""
     from payback.report import views
     from payback.report.build import Section
-    from payback.report.tables import DIMENSION_LABELS, table_view
+    from payback.report.tables import DIMENSION_LABELS, metric_table_view
 
     title = "Visits and goals"
     if not store.row_count("sessions"):
@@ -61,21 +61,9 @@ def build_visits_section(
         store, (by,), section_metrics(), where=where, start=start, end=end, limit=LIMIT
     )
     label = DIMENSION_LABELS.get(by, by).lower()
-    view = table_view(
-        t.by,
-        t.metrics,
-        t.rows,
-        t.totals,
-        t.currency,
-        row_reasons=t.row_reasons,
-        totals_reasons=t.totals_reasons,
-        id=f"table-visits-{by}",
-        title=f"The funnel by {label}",
-        note=f"The {LIMIT} rows with the largest spend; the CSV holds every row."
-        if t.truncated
-        else "",
+    view = metric_table_view(
+        t, id=f"table-visits-{by}", title=f"The funnel by {label}", label=label
     )
-    columns = [c for c in (*t.by, *t.metrics, "is_total", "total_kind") if c in t.frame]
     return Section(
         id="visits",
         title=title,
@@ -85,5 +73,5 @@ def build_visits_section(
             "CPV = cost / sessions; orders per session = confirmed orders / sessions. "
             "Micro goals (sign-up, cart, phone click) come before the macro one (purchase)."
         ),
-        tables=(view.with_csv(t.frame[columns]),),
+        tables=(view,),
     )

@@ -285,20 +285,33 @@ def _count_ibis(store, rows, max_items, min_support, min_count, where) -> tuple:
         n = int(store.execute(kept.basket.nunique()))
         _no_baskets(n, where, dropped, max_items)
         floor = max(math.ceil(min_support * n - 1e-9), int(min_count))
-        items = kept.group_by("item").aggregate(n_item=kept.count())
-        a = kept.select(basket="basket", item_a="item")
-        b = kept.select(basket="basket", item_b="item")
-        co = a.join(b, [a.basket == b.basket, a.item_a < b.item_b])
-        counted = co.group_by(["item_a", "item_b"]).aggregate(n_ab=co.count())
-        counted = counted.filter(counted.n_ab >= floor)
-        ia = items.select(item_a="item", n_a="n_item")
-        ib = items.select(item_b="item", n_b="n_item")
-        counted = counted.join(ia, "item_a").join(ib, "item_b")
-        frame = store.execute(counted.select("item_a", "item_b", "n_ab", "n_a", "n_b"))
-        k = int(store.execute(items.count()))
+        frame, k = count_item_pairs(store, kept, floor, lambda a, b: [a.item_a < b.item_b])
         if kept is not bi:
             kept.release()
     return frame, n, k, floor, dropped
+
+
+def count_item_pairs(store, baskets, floor: int, on, *, time: str | None = None) -> tuple:
+    """Count the pairs of items sharing a basket, in the engine: ``(frame, k)``.
+
+    ``baskets`` has one row per (``basket``, ``item``) (and the ``time`` column if given);
+    the pairs are its rows joined with themselves on ``basket`` and the conditions
+    ``on(a, b)`` (``a``: ``item_a`` [, ``t_a``]; ``b``: ``item_b`` [, ``t_b``]), e.g.
+    ``a.item_a < b.item_b`` for unordered pairs, or a time window for sequences. ``frame``
+    holds ``item_a, item_b, n_ab, n_a, n_b`` for the pairs counted at least ``floor``
+    times (``n_a``, ``n_b``: the baskets of each item); ``k`` is the number of items.
+    """
+    items = baskets.group_by("item").aggregate(n_item=baskets.count())
+    a = baskets.select(basket="basket", item_a="item", **({"t_a": time} if time else {}))
+    b = baskets.select(basket="basket", item_b="item", **({"t_b": time} if time else {}))
+    co = a.join(b, [a.basket == b.basket, *on(a, b)])
+    counted = co.group_by(["item_a", "item_b"]).aggregate(n_ab=co.count())
+    counted = counted.filter(counted.n_ab >= floor)
+    ia = items.select(item_a="item", n_a="n_item")
+    ib = items.select(item_b="item", n_b="n_item")
+    counted = counted.join(ia, "item_a").join(ib, "item_b")
+    frame = store.execute(counted.select("item_a", "item_b", "n_ab", "n_a", "n_b"))
+    return frame, int(store.execute(items.count()))
 
 
 def rule_table(

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from payback._lazy import lazy_module
 from payback.errors import InputError
 from payback.metrics.filters import Where
-from payback.segments.pairs import PairsResult, basket_items, rule_table
+from payback.segments.pairs import PairsResult, basket_items, count_item_pairs, rule_table
 
 if TYPE_CHECKING:
     from payback.store import Store
@@ -105,24 +105,16 @@ def next_purchases(
                 "(`payback import order-items FILE`) or run `payback demo`"
             )
         floor = max(math.ceil(min_support * n - 1e-9), int(min_count))
-        items = f.group_by("item").aggregate(n_item=f.count())
-        x = f.select(basket="basket", item_a="item", t_a="first")
-        y = f.select(basket="basket", item_b="item", t_b="first")
-        later = x.join(
-            y,
-            [
-                x.basket == y.basket,
-                y.t_b > x.t_a,
-                y.t_b <= x.t_a + ibis.interval(days=int(window_days)),
+        frame, k = count_item_pairs(
+            store,
+            f,
+            floor,
+            lambda a, b: [
+                b.t_b > a.t_a,
+                b.t_b <= a.t_a + ibis.interval(days=int(window_days)),
             ],
+            time="first",
         )
-        counted = later.group_by(["item_a", "item_b"]).aggregate(n_ab=later.count())
-        counted = counted.filter(counted.n_ab >= floor)
-        ia = items.select(item_a="item", n_a="n_item")
-        ib = items.select(item_b="item", n_b="n_item")
-        counted = counted.join(ia, "item_a").join(ib, "item_b")
-        frame = store.execute(counted.select("item_a", "item_b", "n_ab", "n_a", "n_b"))
-        k = int(store.execute(items.count()))
     m = k * (k - 1)
     rules = rule_table(frame, n, m, fdr=fdr, min_confidence=min_confidence, min_lift=min_lift,
                        both_ways=False)  # fmt: skip
