@@ -82,7 +82,7 @@ def _count_numeric(summary: Any, columns: list[str]) -> Any:
     """:func:`compress` of numeric columns by integer codes: each column's sorted distinct
     values numbered (:func:`codes`; ``pandas.factorize`` when a value is missing), the
     codes combined into one integer key ``(c_1 n_2 + c_2) n_3 + c_3``, and the keys
-    counted (``numpy.unique``, sorted, so the rows come out sorted by ``columns``). On
+    counted (sorted, so the rows come out sorted by ``columns``). On
     1 M daily histories a fifth of the CPU of the DataFrame grouping, with the same
     result. Rows with a missing value are
     left out, as the grouping does. None when a column is not numeric or the key would
@@ -119,7 +119,11 @@ def _count_numeric(summary: Any, columns: list[str]) -> Any:
         key += code
     if missing and len(key):
         key = key[np.min(numbers, axis=0) >= 0]  # -1: a missing value
-    keys, counts = np.unique(key, return_counts=True)
+    key.sort()  # in place (numpy.unique would copy it first)
+    first = np.ones(key.size, dtype=bool)
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    keys, counts = key[starts], np.diff(np.append(starts, key.size))
     columns_out = {}
     for c, v, size in reversed(list(zip(columns, values, sizes, strict=True))):
         keys, code = np.divmod(keys, size)
