@@ -30,11 +30,11 @@ A fit is **degenerate**, and refused with :class:`payback.errors.DegenerateFitEr
    (CDNOW, grocery, apparel, donations); five subscribers give wide intervals
    (``se(beta)/beta = 2``, times sqrt(5) = 4.6): imprecise, not degenerate, and kept.
 
-UCI Online Retail is the example: BG/NBD stops at ``a = 0.0034`` with ``se(a)/a = 3.0``
-(a little above its limit as ``a``, ``b`` run off together, every customer the same
-tiny drop-out probability), MBG/NBD at ``a = 0.0019`` with ``se(a)/a = 6.7``,
-Pareto/NBD at a saddle. Their data show almost no drop-out, so the
-drop-out process is not identified.
+UCI Online Retail is the example: BG/NBD runs off (``a``, ``b`` to infinity: every
+customer the same tiny drop-out probability; or, the likelihood being that flat, a
+rounding difference away, stops at ``a = 0.0034`` with ``se(a)/a = 3.0``), MBG/NBD
+stops at ``a = 0.0019`` with ``se(a)/a = 6.7``, Pareto/NBD at a saddle. Their data show
+almost no drop-out, so the drop-out process is not identified.
 """
 
 from __future__ import annotations
@@ -135,26 +135,31 @@ def _hessian(objective: Objective, phi: np.ndarray, step: float = 1e-4) -> np.nd
 _NEWTON_STEP = 1e-6
 
 
-def _newton(fun, hess, phi: np.ndarray, max_steps: int = 8):
-    """Plain Newton steps from a start near the maximum (one value, gradient and Hessian
-    per step); None when a step fails (information not positive definite, the
-    likelihood not increasing, no convergence), for the trust region to take over."""
-    f, g = fun(phi)
+def _newton(value, gradient_hessian, phi: np.ndarray, max_steps: int = 8):
+    """Plain Newton steps from a start near the maximum (a gradient and Hessian per step,
+    the value only at the end); None when a step fails (information not positive
+    definite, the gradient not shrinking, no convergence), for the trust region to take
+    over."""
+    g, h = gradient_hessian(phi)
     for k in range(max_steps):
-        h = hess(phi)
+        if not (np.all(np.isfinite(g)) and np.all(np.isfinite(h))):
+            return None
         try:
             np.linalg.cholesky(h)
         except np.linalg.LinAlgError:
             return None
         step = -np.linalg.solve(h, g)
         if np.max(np.abs(step)) < _NEWTON_STEP:
+            f = value(phi)
+            if not np.isfinite(f):
+                return None
             return optimize.OptimizeResult(
                 x=phi, fun=f, jac=g, nit=k, success=True, message="Newton step below 1e-6"
             )
-        f_new, g_new = fun(phi + step)
-        if not f_new <= f + 1e-12 * max(1.0, abs(f)):
+        g_new, h_new = gradient_hessian(phi + step)
+        if not np.max(np.abs(g_new)) < np.max(np.abs(g)):
             return None
-        phi, f, g = phi + step, f_new, g_new
+        phi, g, h = phi + step, g_new, h_new
     return None
 
 
@@ -190,9 +195,10 @@ def maximize(
         log-likelihood (the ``lifetimes`` convention); 0 for plain maximum likelihood.
     close_start : bool
         The start is near the maximum (e.g. the estimate on a subsample): with an
-        analytic Hessian, plain Newton steps first, until the next step is under 1e-6
-        on every log-parameter (typically three evaluations on all rows); the trust
-        region takes over when a step fails.
+        analytic Hessian, plain Newton steps first (gradient and Hessian, and the
+        objective's ``gradient_hessian(phi)`` when it has one, skipping the value),
+        until the next step is under 1e-6 on every log-parameter (typically three
+        evaluations on all rows); the trust region takes over when a step fails.
 
     Raises
     ------
@@ -228,13 +234,6 @@ def maximize(
         return f, g
 
     phi0 = np.log(np.asarray(start, dtype=float))
-    f0, g0 = penalized(phi0)
-    if not np.isfinite(f0) or not np.all(np.isfinite(g0)):
-        raise ModelFitError(
-            f"{model}: the log-likelihood is not finite at the starting values "
-            f"{dict(zip(names, np.round(np.exp(phi0), 6), strict=True))}; check the inputs "
-            f"(recency <= T, non-negative counts) or pass other starting values"
-        )
 
     def safe(phi: np.ndarray) -> tuple[float, np.ndarray]:
         with np.errstate(all="ignore"):  # trial steps may reach absurd parameters
@@ -252,9 +251,26 @@ def maximize(
             h = h + np.diag(4 * penalizer * np.exp(2 * phi))
         return h if np.all(np.isfinite(h)) else np.eye(len(phi)) * 1e6
 
+    def gradient_hessian(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        both = getattr(objective, "gradient_hessian", None)
+        with np.errstate(all="ignore"):
+            g, h = both(phi) if both else (objective(phi)[1], hessian(phi))
+        if penalizer:
+            g = g + penalizer * 2 * np.exp(2 * phi)
+            h = h + np.diag(4 * penalizer * np.exp(2 * phi))
+        return g, h
+
     res = None
     if close_start and hessian is not None:
-        res = _newton(safe, penalized_hessian, phi0)
+        res = _newton(lambda phi: safe(phi)[0], gradient_hessian, phi0)
+    if res is None:
+        f0, g0 = penalized(phi0)
+        if not np.isfinite(f0) or not np.all(np.isfinite(g0)):
+            raise ModelFitError(
+                f"{model}: the log-likelihood is not finite at the starting values "
+                f"{dict(zip(names, np.round(np.exp(phi0), 6), strict=True))}; check the "
+                f"inputs (recency <= T, non-negative counts) or pass other starting values"
+            )
     if res is not None:
         pass
     elif hessian is not None:  # analytic Hessian: Newton steps in a trust region

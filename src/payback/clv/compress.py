@@ -124,11 +124,19 @@ def _count_numeric(summary: Any, columns: list[str]) -> Any:
     np.not_equal(key[1:], key[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     keys, counts = key[starts], np.diff(np.append(starts, key.size))
-    columns_out = {}
-    for c, v, size in reversed(list(zip(columns, values, sizes, strict=True))):
-        keys, code = np.divmod(keys, size)
-        columns_out[c] = v[code]
-    out = pd.DataFrame({c: columns_out[c] for c in columns})
+    code = np.empty_like(keys)
+    if all(v.dtype == np.float64 for v in values):  # one block, no copy by pandas
+        block = np.empty((len(columns), len(keys)))
+        for j in reversed(range(len(columns))):
+            np.divmod(keys, sizes[j], out=(keys, code))
+            np.take(values[j], code, out=block[j])
+        out = pd.DataFrame(block.T, columns=columns, copy=False)
+    else:
+        columns_out = {}
+        for c, v, size in reversed(list(zip(columns, values, sizes, strict=True))):
+            np.divmod(keys, size, out=(keys, code))
+            columns_out[c] = v[code]
+        out = pd.DataFrame({c: columns_out[c] for c in columns})
     out["weights"] = counts.astype(float)
     return out
 
@@ -151,8 +159,13 @@ def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.size:
         lo, hi = values.min(), values.max()
         span = float(hi) - float(lo)
-        if span <= 4 * values.size + 1024 and np.array_equal(values, np.floor(values)):
-            offset = (values - lo).astype(np.intp)
+        if span <= 4 * values.size + 1024:
+            offset = values - lo
+            as_int = offset.astype(np.intp)
+            whole = values.dtype.kind in "iu" or np.array_equal(as_int, offset)
+            del offset  # (fresh memory costs page faults: keep few arrays alive)
+        if span <= 4 * values.size + 1024 and whole:
+            offset = as_int
             present = np.bincount(offset, minlength=int(span) + 1) > 0
             number = np.cumsum(present) - 1
             return lo + np.flatnonzero(present).astype(values.dtype), number[offset]
