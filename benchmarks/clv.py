@@ -34,9 +34,10 @@ Prints a JSON line per stage and a Markdown table for benchmarks/README.md.
 
 ``--fits-before SRC`` times the fits alone on the summary a run left in ``DIR``
 (``summary.npy``): compression, BG/NBD on the compressed table and on every customer,
-MBG/NBD on the compressed table, each stage in a fresh process, alternating between the
-``payback`` package under ``SRC`` (e.g. an older commit's ``src``, from ``git archive``)
-and this one, with the parameters' largest relative difference.
+MBG/NBD on the compressed table, Gamma-Gamma on the repeat buyers, each stage in a fresh
+process, alternating between the ``payback`` package under ``SRC`` (e.g. an older
+commit's ``src``, from ``git archive``) and this one, with the parameters' largest
+relative difference.
 
 ``--pareto`` times :func:`payback.clv.fit_pareto_nbd` on the CDNOW calibration summary
 and the whole UCI Online Retail customer summary (tests/data), with its objective
@@ -407,14 +408,14 @@ def fits_stage(workdir: Path) -> dict:
     import pandas as pd
 
     import payback
-    from payback.clv import compress, fit_bgnbd, fit_mbgnbd
+    from payback.clv import compress, fit_bgnbd, fit_gamma_gamma, fit_mbgnbd
     from payback.clv.simulate import simulate_bgnbd
 
     warm = simulate_bgnbd(2000, 365.0, seed=1, **{k: TRUTH[k] for k in ("r", "alpha", "a", "b")})
     fit_bgnbd(compress(warm))
     fit_mbgnbd(compress(warm))
     load = os.getloadavg()[0]
-    summary = pd.DataFrame(np.load(workdir / "summary.npy")[:, :3], columns=list(COLUMNS[:3]))
+    summary = pd.DataFrame(np.load(workdir / "summary.npy"), columns=list(COLUMNS))
     out = {"stage": "fits", "src": str(Path(payback.__file__).parents[1]), "load_1min": load}
     t = _clock()
     compressed = compress(summary)
@@ -428,6 +429,10 @@ def fits_stage(workdir: Path) -> dict:
     t = _clock()
     out["mbgnbd"] = fit_mbgnbd(compressed).params
     out["mbgnbd_s"], out["mbgnbd_cpu_s"] = _since(t)
+    repeat = summary[summary.frequency > 0]
+    t = _clock()
+    out["gamma_gamma"] = fit_gamma_gamma(repeat.frequency, repeat.monetary_value).params
+    out["gamma_gamma_s"], out["gamma_gamma_cpu_s"] = _since(t)
     return out
 
 
@@ -457,6 +462,7 @@ def fits_before(workdir: Path, before_src: Path, repeat: int) -> None:
         ("bgnbd", "BG/NBD, compressed"),
         ("bgnbd_every", "BG/NBD, every customer"),
         ("mbgnbd", "MBG/NBD, compressed"),
+        ("gamma_gamma", "Gamma-Gamma, repeat buyers"),
     ):
         cells = [
             f"{_median(runs[k], key + '_s'):.3f} s / {_median(runs[k], key + '_cpu_s'):.3f} s"
@@ -464,7 +470,7 @@ def fits_before(workdir: Path, before_src: Path, repeat: int) -> None:
         ]
         ratio = _median(runs["before"], key + "_cpu_s") / _median(runs["now"], key + "_cpu_s")
         print(f"| {name} | {cells[0]} | {cells[1]} | {ratio:.1f}x |")
-    for key in ("bgnbd", "bgnbd_every", "mbgnbd"):
+    for key in ("bgnbd", "bgnbd_every", "mbgnbd", "gamma_gamma"):
         diff = _max_rel(runs["now"][-1][key], runs["before"][-1][key])
         print(f"{key}: largest relative parameter difference now vs before {diff:.1e}")
 

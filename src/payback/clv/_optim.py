@@ -373,3 +373,47 @@ def maximize(
         penalizer=float(penalizer),
         log_covariance=tuple(tuple(float(v) for v in row) for row in cov_phi),
     )
+
+
+#: above this many rows, a fit starts from its estimate on a random quarter of this many
+WARM_START_ROWS = 200_000
+
+
+def maximize_large(
+    make: Callable[..., Objective],
+    arrays: Sequence[np.ndarray],
+    start: Sequence[float],
+    names: Sequence[str],
+    *,
+    model: str,
+    penalizer: float = 0.0,
+) -> MLEResult:
+    """:func:`maximize` of ``make(*arrays)`` (the last array: the weights). Above
+    :data:`WARM_START_ROWS` rows it starts from the estimate on 50,000 random rows (a
+    few milliseconds) and takes plain Newton steps on all (``close_start``): typically
+    three evaluations on all rows instead of eight to fourteen."""
+    w = arrays[-1]
+    close = False
+    if w.size > WARM_START_ROWS:
+        pick = np.random.default_rng(0).choice(w.size, WARM_START_ROWS // 4, replace=False)
+        try:
+            sub = maximize(
+                make(*(a[pick] for a in arrays)),
+                start,
+                names,
+                n_customers=float(w[pick].sum()),
+                model=model,
+                penalizer=penalizer,
+            )
+            start, close = list(sub.params.values()), True
+        except ModelFitError:
+            pass  # the full data may still identify the model: start from the defaults
+    return maximize(
+        make(*arrays),
+        start,
+        names,
+        n_customers=float(w.sum()),
+        model=model,
+        penalizer=penalizer,
+        close_start=close,
+    )

@@ -25,8 +25,7 @@ from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
 from payback.clv._bg_objective import bg_objective
 from payback.clv._inputs import read_rft
-from payback.clv._optim import maximize
-from payback.errors import ModelFitError
+from payback.clv._optim import maximize_large
 
 np = lazy_module("numpy")
 special = lazy_module("scipy.special")
@@ -194,41 +193,20 @@ def _start(x, t_x, T, w):
     return [1.0, max(mean_T / max(mean_x, 0.1), 1e-3), 1.0, 1.0]
 
 
-#: above this many rows, the fit starts from a fit on a random subsample of this size / 4
-_WARM_START_ROWS = 200_000
-
-
 def fit_beta_geometric(x, t_x, T, w, *, shift: int, model: str, penalizer: float):
     """Maximum likelihood for BG/NBD (shift 0) or MBG/NBD (shift 1) on checked arrays.
 
     Large inputs start from the estimate on a random subsample of 50,000 rows (a few
     milliseconds) and take plain Newton steps on all rows from there (typically three
-    evaluations of the likelihood, gradient and Hessian; :func:`maximize`'s
-    ``close_start``).
+    evaluations of the gradient and Hessian; :func:`payback.clv._optim.maximize_large`).
     """
-    start, close = _start(x, t_x, T, w), False
-    if x.size > _WARM_START_ROWS:
-        pick = np.random.default_rng(0).choice(x.size, _WARM_START_ROWS // 4, replace=False)
-        try:
-            sub = maximize(
-                bg_objective(x[pick], t_x[pick], T[pick], w[pick], shift),
-                start,
-                BGNBDFit.param_names,
-                n_customers=float(w[pick].sum()),
-                model=model,
-                penalizer=penalizer,
-            )
-            start, close = list(sub.params.values()), True
-        except ModelFitError:
-            pass  # the full data may still identify the model: start from the defaults
-    return maximize(
-        bg_objective(x, t_x, T, w, shift),
-        start,
+    return maximize_large(
+        lambda *arrays: bg_objective(*arrays, shift),
+        (x, t_x, T, w),
+        _start(x, t_x, T, w),
         BGNBDFit.param_names,
-        n_customers=float(w.sum()),
         model=model,
         penalizer=penalizer,
-        close_start=close,
     )
 
 
