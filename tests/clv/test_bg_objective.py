@@ -3,7 +3,8 @@
 The objective (payback.clv._bg_objective) is checked against the per-customer formula
 of Fader, Hardie & Lee (2005) written out here, its Hessian against central differences
 of its gradient; the fit of a large table (plain Newton steps from a subsample's
-estimate) against the trust-region fit from the default start.
+estimate, payback.clv._optim.maximize_large: BG/NBD, MBG/NBD, Gamma-Gamma) against the
+trust-region fit from the default start, with and without a penalizer.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import numpy as np
 import pytest
 from scipy import special
 
-from payback.clv import compress, fit_bgnbd, fit_mbgnbd
+from payback.clv import compress, fit_bgnbd, fit_gamma_gamma, fit_mbgnbd, gamma_gamma
 from payback.clv._optim import maximize
 from payback.clv.bgnbd import _start, bg_objective
 from payback.clv.compress import codes
-from payback.clv.simulate import simulate_bgnbd
+from payback.clv.simulate import simulate_bgnbd, simulate_gamma_gamma
 
 
 def _per_customer_ll(theta, x, t_x, T, shift):
@@ -107,3 +108,31 @@ def test_large_fit_by_newton_equals_the_trust_region_fit():
     # compressed: the same estimate; and MBG/NBD shares the path
     assert fit_bgnbd(compress(sim)).params == pytest.approx(fit.params, rel=1e-7)
     assert fit_mbgnbd(compress(sim)).params == pytest.approx(fit_mbgnbd(sim).params, rel=1e-7)
+    # with a penalizer: the Newton steps take its gradient and curvature too
+    penalized = fit_bgnbd(x, t_x, T, penalizer=0.01)
+    reference = maximize(
+        bg_objective(x, t_x, T, w, 0),
+        _start(x, t_x, T, w),
+        names,
+        n_customers=x.size,
+        model="BG",
+        penalizer=0.01,
+    )
+    assert penalized.params == pytest.approx(reference.params, rel=1e-7)
+    assert penalized.params["b"] < fit.params["b"] * 0.9  # the penalty did pull
+
+
+def test_large_gamma_gamma_fit_equals_the_trust_region_fit():
+    x = np.random.default_rng(2).integers(1, 12, 240_000).astype(float)
+    z = simulate_gamma_gamma(x, p=6.0, q=4.0, v=150.0, seed=3)
+    fit = fit_gamma_gamma(x, z)  # > 200,000 rows: subsample, then Newton steps
+    w = np.ones(x.size)
+    reference = maximize(
+        gamma_gamma._objective(x, z, w),
+        [1.0, 2.0, float(z.mean())],
+        ["p", "q", "v"],
+        n_customers=x.size,
+        model="GG",
+    )
+    assert fit.params == pytest.approx(reference.params, rel=1e-6)
+    assert fit.log_likelihood == pytest.approx(reference.log_likelihood, rel=1e-12)
