@@ -14,11 +14,12 @@ and CPU time, the process's CPU with DuckDB's threads, and the 1-minute load):
    compression to distinct histories, the BG/NBD fit and the Gamma-Gamma fit
    (payback.clv), after a warm-up fit on 2,000 simulated customers (imports and first
    calls out of the timings, as lifetimes' imports are); then the BG/NBD fit on every
-   customer, timed apart;
-3. ``lifetimes``: ``BetaGeoFitter`` and ``GammaGammaFitter`` of the ``lifetimes``
-   package on the *same* summary (read from a NumPy file written after our timing),
-   in its own environment ``benchmarks/.env-lifetimes`` (created on first use with pins
-   lifetimes==0.11.3, numpy<2, pandas<2, scipy<1.14, autograd<1.8, setuptools<81);
+   customer and the MBG/NBD fit on the compressed table, timed apart;
+3. ``lifetimes``: ``BetaGeoFitter``, ``GammaGammaFitter`` and ``ModifiedBetaGeoFitter``
+   of the ``lifetimes`` package on the *same* summary (read from a NumPy file written
+   after our timing), in its own environment ``benchmarks/.env-lifetimes`` (created on
+   first use with pins lifetimes==0.11.3, numpy<2, pandas<2, scipy<1.14, autograd<1.8,
+   setuptools<81);
 4. ``anchor``: the summary query as it was before the one-aggregation summary
    (:data:`ANCHOR_SQL`: by customer and day, then by customer), checked equal to ours.
 
@@ -28,6 +29,15 @@ and the table shows medians.
 Prints a JSON line per stage and a Markdown table for benchmarks/README.md.
 
     python benchmarks/clv.py --pareto             # Pareto/NBD fit: analytic vs numeric gradient
+
+    python benchmarks/clv.py --workdir DIR --fits-before SRC --repeat 3
+
+``--fits-before SRC`` times the fits alone on the summary a run left in ``DIR``
+(``summary.npy``): compression, BG/NBD on the compressed table and on every customer,
+MBG/NBD on the compressed table, Gamma-Gamma on the repeat buyers, each stage in a fresh
+process, alternating between the ``payback`` package under ``SRC`` (e.g. an older
+commit's ``src``, from ``git archive``) and this one, with the parameters' largest
+relative difference.
 
 ``--pareto`` times :func:`payback.clv.fit_pareto_nbd` on the CDNOW calibration summary
 and the whole UCI Online Retail customer summary (tests/data), with its objective
@@ -121,13 +131,14 @@ def ours(workdir: Path) -> dict:
     import numpy as np
     import pandas as pd
 
-    from payback.clv import compress, customer_summary, fit_bgnbd, fit_gamma_gamma
+    from payback.clv import compress, customer_summary, fit_bgnbd, fit_gamma_gamma, fit_mbgnbd
     from payback.clv.simulate import simulate_bgnbd, simulate_gamma_gamma
     from payback.store import open_store
 
     # imports and first calls (SciPy, the fits' code) out of the timings, as lifetimes'
     warm = simulate_bgnbd(2000, 365.0, seed=1, **{k: TRUTH[k] for k in ("r", "alpha", "a", "b")})
     fit_bgnbd(compress(warm))
+    fit_mbgnbd(compress(warm))
     x = np.full(2000, 3.0)
     fit_gamma_gamma(x, simulate_gamma_gamma(x, seed=1, **{k: TRUTH[k] for k in "pqv"}))
     load = os.getloadavg()[0]
@@ -153,6 +164,9 @@ def ours(workdir: Path) -> dict:
     t4 = _clock()
     bg_full = fit_bgnbd(summary.frequency, summary.recency, summary["T"])
     s_full = _since(t4)
+    t5 = _clock()  # MBG/NBD on the compressed table, timed apart
+    mbg = fit_mbgnbd(compressed)
+    s_mbg = _since(t5)
     np.save(workdir / "summary.npy", summary[list(COLUMNS)].to_numpy(float))
     store.close()
     return {
@@ -172,7 +186,10 @@ def ours(workdir: Path) -> dict:
         "total_cpu_s": total[1],
         "bgnbd_uncompressed_s": s_full[0],
         "bgnbd_uncompressed_cpu_s": s_full[1],
+        "mbgnbd_s": s_mbg[0],
+        "mbgnbd_cpu_s": s_mbg[1],
         "bgnbd": bg.params,
+        "mbgnbd": mbg.params,
         "bgnbd_uncompressed": bg_full.params,
         "gamma_gamma": gg.params,
         "peak_mb": round(_peak_mb(), 1),
@@ -238,7 +255,7 @@ def lifetimes_stage(workdir: Path) -> dict:
 
     warnings.simplefilter("ignore")
     import numpy as np
-    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 
     load = os.getloadavg()[0]
     summary = pd.DataFrame(np.load(workdir / "summary.npy"), columns=list(COLUMNS))
@@ -250,6 +267,9 @@ def lifetimes_stage(workdir: Path) -> dict:
     repeat = summary[summary.frequency > 0]
     gg = GammaGammaFitter().fit(repeat.frequency, repeat.monetary_value)
     s_gg = _since(t1)
+    t2 = _clock()
+    mbg = ModifiedBetaGeoFitter().fit(summary.frequency, summary.recency, summary["T"])
+    s_mbg = _since(t2)
     return {
         "stage": "lifetimes",
         "load_1min": load,
@@ -257,7 +277,10 @@ def lifetimes_stage(workdir: Path) -> dict:
         "bgnbd_cpu_s": s_bg[1],
         "gamma_gamma_s": s_gg[0],
         "gamma_gamma_cpu_s": s_gg[1],
+        "mbgnbd_s": s_mbg[0],
+        "mbgnbd_cpu_s": s_mbg[1],
         "bgnbd": {k: float(v) for k, v in bg.params_.items()},
+        "mbgnbd": {k: float(v) for k, v in mbg.params_.items()},
         "gamma_gamma": {
             "p": float(gg.params_["p"]),
             "q": float(gg.params_["q"]),
@@ -379,6 +402,79 @@ def pareto_stage() -> list[dict]:
     return rows
 
 
+def fits_stage(workdir: Path) -> dict:
+    """The fits alone on the saved summary (``--fits-before``), after a warm-up."""
+    import numpy as np
+    import pandas as pd
+
+    import payback
+    from payback.clv import compress, fit_bgnbd, fit_gamma_gamma, fit_mbgnbd
+    from payback.clv.simulate import simulate_bgnbd
+
+    warm = simulate_bgnbd(2000, 365.0, seed=1, **{k: TRUTH[k] for k in ("r", "alpha", "a", "b")})
+    fit_bgnbd(compress(warm))
+    fit_mbgnbd(compress(warm))
+    load = os.getloadavg()[0]
+    summary = pd.DataFrame(np.load(workdir / "summary.npy"), columns=list(COLUMNS))
+    out = {"stage": "fits", "src": str(Path(payback.__file__).parents[1]), "load_1min": load}
+    t = _clock()
+    compressed = compress(summary)
+    out["compress_s"], out["compress_cpu_s"] = _since(t)
+    t = _clock()
+    out["bgnbd"] = fit_bgnbd(compressed).params
+    out["bgnbd_s"], out["bgnbd_cpu_s"] = _since(t)
+    t = _clock()
+    out["bgnbd_every"] = fit_bgnbd(summary.frequency, summary.recency, summary["T"]).params
+    out["bgnbd_every_s"], out["bgnbd_every_cpu_s"] = _since(t)
+    t = _clock()
+    out["mbgnbd"] = fit_mbgnbd(compressed).params
+    out["mbgnbd_s"], out["mbgnbd_cpu_s"] = _since(t)
+    repeat = summary[summary.frequency > 0]
+    t = _clock()
+    out["gamma_gamma"] = fit_gamma_gamma(repeat.frequency, repeat.monetary_value).params
+    out["gamma_gamma_s"], out["gamma_gamma_cpu_s"] = _since(t)
+    return out
+
+
+def fits_before(workdir: Path, before_src: Path, repeat: int) -> None:
+    """Alternate :func:`fits_stage` under ``before_src`` and under this checkout."""
+    here = str(HERE.parent / "src")
+    runs: dict[str, list[dict]] = {"before": [], "now": []}
+    for _ in range(repeat):
+        for label, src in (("before", str(before_src)), ("now", here)):
+            env = {**os.environ, "PYTHONPATH": src, "OPENBLAS_NUM_THREADS": "1"}
+            done = subprocess.run(
+                [sys.executable, __file__, "--stage", "fits", "--workdir", str(workdir)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
+            runs[label].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(json.dumps(runs[label][-1]), flush=True)
+    loads = [r["load_1min"] for rows in runs.values() for r in rows]
+    print(
+        f"\n1-minute load {min(loads):.1f}-{max(loads):.1f}; medians of {repeat} alternating "
+        f"round(s), wall / CPU\n\n| fit | before | now | CPU ratio |\n|---|---:|---:|---:|"
+    )
+    for key, name in (
+        ("compress", "compression"),
+        ("bgnbd", "BG/NBD, compressed"),
+        ("bgnbd_every", "BG/NBD, every customer"),
+        ("mbgnbd", "MBG/NBD, compressed"),
+        ("gamma_gamma", "Gamma-Gamma, repeat buyers"),
+    ):
+        cells = [
+            f"{_median(runs[k], key + '_s'):.3f} s / {_median(runs[k], key + '_cpu_s'):.3f} s"
+            for k in ("before", "now")
+        ]
+        ratio = _median(runs["before"], key + "_cpu_s") / _median(runs["now"], key + "_cpu_s")
+        print(f"| {name} | {cells[0]} | {cells[1]} | {ratio:.1f}x |")
+    for key in ("bgnbd", "bgnbd_every", "mbgnbd", "gamma_gamma"):
+        diff = _max_rel(runs["now"][-1][key], runs["before"][-1][key])
+        print(f"{key}: largest relative parameter difference now vs before {diff:.1e}")
+
+
 def _max_rel(a: dict, b: dict) -> float:
     return max(abs(a[k] - b[k]) / abs(b[k]) for k in b)
 
@@ -388,7 +484,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--stage", choices=["generate", "ours", "lifetimes", "anchor"])
+    parser.add_argument("--stage", choices=["generate", "ours", "lifetimes", "anchor", "fits"])
     parser.add_argument("--skip-lifetimes", action="store_true")
     parser.add_argument(
         "--repeat", type=int, default=1, help="Rounds of ours, lifetimes, anchor (medians)."
@@ -397,11 +493,20 @@ def main() -> None:
         "--reuse", action="store_true", help="Reuse the store already in --workdir."
     )
     parser.add_argument("--pareto", action="store_true", help="Time the Pareto/NBD fit only.")
+    parser.add_argument(
+        "--fits-before",
+        type=Path,
+        default=None,
+        help="Time the fits alone against the payback package under this src directory.",
+    )
     args = parser.parse_args()
     if args.pareto:
         pareto_stage()
         return
-    stages = {"ours": ours, "lifetimes": lifetimes_stage, "anchor": anchor}
+    if args.fits_before is not None:
+        fits_before(args.workdir, args.fits_before, args.repeat)
+        return
+    stages = {"ours": ours, "lifetimes": lifetimes_stage, "anchor": anchor, "fits": fits_stage}
     if args.stage in stages:
         print(json.dumps(stages[args.stage](args.workdir)))
         return
@@ -466,6 +571,7 @@ def _report(gen: dict, runs: dict[str, list[dict]]) -> None:
     print(f"| BG/NBD fit, compressed | {cell(us, 'bgnbd')} | - | {cell(lt, 'bgnbd')} |")
     print(f"| BG/NBD fit, every customer | {cell(us, 'bgnbd_uncompressed')} | - | - |")
     print(f"| Gamma-Gamma fit | {cell(us, 'gamma_gamma')} | - | {cell(lt, 'gamma_gamma')} |")
+    print(f"| MBG/NBD fit, compressed | {cell(us, 'mbgnbd')} | - | {cell(lt, 'mbgnbd')} |")
     print(f"| summary + compression + BG/NBD + Gamma-Gamma | {cell(us, 'total')} | - | - |")
     mem = f"{max(r['peak_mb'] for r in lt):.0f} MB" if lt else "-"
     print(
@@ -481,10 +587,14 @@ def _report(gen: dict, runs: dict[str, list[dict]]) -> None:
             with_compression = _median(us, "compress" + suffix) + _median(us, "bgnbd" + suffix)
             every = _median(us, "bgnbd_uncompressed" + suffix)
             gg = _median(lt, "gamma_gamma" + suffix) / _median(us, "gamma_gamma" + suffix)
+            mbg = _median(lt, "mbgnbd" + suffix) / (
+                _median(us, "compress" + suffix) + _median(us, "mbgnbd" + suffix)
+            )
             line += (
                 f"; BG/NBD vs lifetimes {bg / with_compression:.0f}x with the compression "
                 f"counted ({bg / _median(us, 'bgnbd' + suffix):.0f}x without), "
-                f"{bg / every:.0f}x on every customer; Gamma-Gamma {gg:.0f}x"
+                f"{bg / every:.0f}x on every customer; Gamma-Gamma {gg:.0f}x; MBG/NBD "
+                f"{mbg:.0f}x with the compression counted"
             )
         print(line)
     print(
@@ -494,10 +604,12 @@ def _report(gen: dict, runs: dict[str, list[dict]]) -> None:
     if lt:
         print(
             f"max relative parameter difference to lifetimes: BG/NBD "
-            f"{_max_rel(us[-1]['bgnbd'], lt[-1]['bgnbd']):.1e}, Gamma-Gamma "
-            f"{_max_rel(us[-1]['gamma_gamma'], lt[-1]['gamma_gamma']):.1e}"
+            f"{_max_rel(us[-1]['bgnbd'], lt[-1]['bgnbd']):.1e} (every customer "
+            f"{_max_rel(us[-1]['bgnbd_uncompressed'], lt[-1]['bgnbd']):.1e}), Gamma-Gamma "
+            f"{_max_rel(us[-1]['gamma_gamma'], lt[-1]['gamma_gamma']):.1e}, MBG/NBD "
+            f"{_max_rel(us[-1]['mbgnbd'], lt[-1]['mbgnbd']):.1e}"
         )
-        for name in ("bgnbd", "gamma_gamma"):
+        for name in ("bgnbd", "gamma_gamma", "mbgnbd"):
             print(f"{name}: payback {us[-1][name]} / lifetimes {lt[-1][name]}")
 
 

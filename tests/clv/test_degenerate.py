@@ -69,7 +69,9 @@ def uci_db(uci, tmp_path_factory):
 @pytest.mark.parametrize(
     ("model", "reason"),
     [
-        ("bgnbd", "a, b ran off to 0 or infinity"),
+        # so flat that rounding decides the trust region's path: to the edge, or to
+        # a = 0.0034 (se(a)/a = 3.0; nll 14.249731, below the edge's limit 14.249759)
+        ("bgnbd", "a, b ran off to 0 or infinity|near-singular information, se(a)/a = 3.0"),
         ("mbgnbd", "near-singular information, se(a)/a = 6.67"),
     ],
 )
@@ -77,7 +79,7 @@ def test_uci_fits_are_flagged(uci, model, reason):
     assert len(uci) == 4339
     with pytest.raises(DegenerateFitError) as e:
         fit_table(uci, model)
-    assert reason in e.value.reason
+    assert any(one in e.value.reason for one in reason.split("|"))
     assert "Not used" in str(e.value) and "penalizer" in str(e.value)
     # where it stopped: the purchase process is identified (r, alpha as in the NBD limit)
     assert e.value.params["r"] == pytest.approx(0.83, abs=0.01)

@@ -31,9 +31,10 @@ A fit is **degenerate**, and refused with :class:`payback.errors.DegenerateFitEr
    (``se(beta)/beta = 2``, times sqrt(5) = 4.6): imprecise, not degenerate, and kept.
 
 UCI Online Retail is the example: BG/NBD runs off (``a``, ``b`` to infinity: every
-customer the same tiny drop-out probability), MBG/NBD stops at ``a = 0.0019`` with
-``se(a)/a = 6.7``, Pareto/NBD at a saddle. Their data show almost no drop-out, so the
-drop-out process is not identified.
+customer the same tiny drop-out probability; or, the likelihood being that flat, a
+rounding difference away, stops at ``a = 0.0034`` with ``se(a)/a = 3.0``), MBG/NBD
+stops at ``a = 0.0019`` with ``se(a)/a = 6.7``, Pareto/NBD at a saddle. Their data show
+almost no drop-out, so the drop-out process is not identified.
 """
 
 from __future__ import annotations
@@ -129,6 +130,39 @@ def _hessian(objective: Objective, phi: np.ndarray, step: float = 1e-4) -> np.nd
     return (h + h.T) / 2
 
 
+#: plain Newton steps from a close start stop when the next step is below this on every
+#: log-parameter (the estimate is then that close to the maximum: quadratic convergence)
+_NEWTON_STEP = 1e-6
+
+
+def _newton(value, gradient_hessian, phi: np.ndarray, max_steps: int = 8):
+    """Plain Newton steps from a start near the maximum (a gradient and Hessian per step,
+    the value only at the end); None when a step fails (information not positive
+    definite, the gradient not shrinking, no convergence), for the trust region to take
+    over."""
+    g, h = gradient_hessian(phi)
+    for k in range(max_steps):
+        if not (np.all(np.isfinite(g)) and np.all(np.isfinite(h))):
+            return None
+        try:
+            np.linalg.cholesky(h)
+        except np.linalg.LinAlgError:
+            return None
+        step = -np.linalg.solve(h, g)
+        if np.max(np.abs(step)) < _NEWTON_STEP:
+            f = value(phi)
+            if not np.isfinite(f):
+                return None
+            return optimize.OptimizeResult(
+                x=phi, fun=f, jac=g, nit=k, success=True, message="Newton step below 1e-6"
+            )
+        g_new, h_new = gradient_hessian(phi + step)
+        if not np.max(np.abs(g_new)) < np.max(np.abs(g)):
+            return None
+        phi, g, h = phi + step, g_new, h_new
+    return None
+
+
 def maximize(
     objective: Objective,
     start: Sequence[float],
@@ -137,6 +171,7 @@ def maximize(
     n_customers: float,
     model: str,
     penalizer: float = 0.0,
+    close_start: bool = False,
 ) -> MLEResult:
     """Maximise a likelihood over positive parameters and return the estimates with SEs.
 
@@ -158,6 +193,12 @@ def maximize(
     penalizer : float
         L2 penalty ``penalizer * sum(theta**2)`` added to the mean negative
         log-likelihood (the ``lifetimes`` convention); 0 for plain maximum likelihood.
+    close_start : bool
+        The start is near the maximum (e.g. the estimate on a subsample): with an
+        analytic Hessian, plain Newton steps first (gradient and Hessian, and the
+        objective's ``gradient_hessian(phi)`` when it has one, skipping the value),
+        until the next step is under 1e-6 on every log-parameter (typically three
+        evaluations on all rows); the trust region takes over when a step fails.
 
     Raises
     ------
@@ -193,13 +234,6 @@ def maximize(
         return f, g
 
     phi0 = np.log(np.asarray(start, dtype=float))
-    f0, g0 = penalized(phi0)
-    if not np.isfinite(f0) or not np.all(np.isfinite(g0)):
-        raise ModelFitError(
-            f"{model}: the log-likelihood is not finite at the starting values "
-            f"{dict(zip(names, np.round(np.exp(phi0), 6), strict=True))}; check the inputs "
-            f"(recency <= T, non-negative counts) or pass other starting values"
-        )
 
     def safe(phi: np.ndarray) -> tuple[float, np.ndarray]:
         with np.errstate(all="ignore"):  # trial steps may reach absurd parameters
@@ -217,7 +251,29 @@ def maximize(
             h = h + np.diag(4 * penalizer * np.exp(2 * phi))
         return h if np.all(np.isfinite(h)) else np.eye(len(phi)) * 1e6
 
-    if hessian is not None:  # analytic Hessian: Newton steps in a trust region
+    def gradient_hessian(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        both = getattr(objective, "gradient_hessian", None)
+        with np.errstate(all="ignore"):
+            g, h = both(phi) if both else (objective(phi)[1], hessian(phi))
+        if penalizer:
+            g = g + penalizer * 2 * np.exp(2 * phi)
+            h = h + np.diag(4 * penalizer * np.exp(2 * phi))
+        return g, h
+
+    res = None
+    if close_start and hessian is not None:
+        res = _newton(lambda phi: safe(phi)[0], gradient_hessian, phi0)
+    if res is None:
+        f0, g0 = penalized(phi0)
+        if not np.isfinite(f0) or not np.all(np.isfinite(g0)):
+            raise ModelFitError(
+                f"{model}: the log-likelihood is not finite at the starting values "
+                f"{dict(zip(names, np.round(np.exp(phi0), 6), strict=True))}; check the "
+                f"inputs (recency <= T, non-negative counts) or pass other starting values"
+            )
+    if res is not None:
+        pass
+    elif hessian is not None:  # analytic Hessian: Newton steps in a trust region
         res = optimize.minimize(
             safe,
             phi0,
@@ -316,4 +372,48 @@ def maximize(
         n_customers=float(n_customers),
         penalizer=float(penalizer),
         log_covariance=tuple(tuple(float(v) for v in row) for row in cov_phi),
+    )
+
+
+#: above this many rows, a fit starts from its estimate on a random quarter of this many
+WARM_START_ROWS = 200_000
+
+
+def maximize_large(
+    make: Callable[..., Objective],
+    arrays: Sequence[np.ndarray],
+    start: Sequence[float],
+    names: Sequence[str],
+    *,
+    model: str,
+    penalizer: float = 0.0,
+) -> MLEResult:
+    """:func:`maximize` of ``make(*arrays)`` (the last array: the weights). Above
+    :data:`WARM_START_ROWS` rows it starts from the estimate on 50,000 random rows (a
+    few milliseconds) and takes plain Newton steps on all (``close_start``): typically
+    three evaluations on all rows instead of eight to fourteen."""
+    w = arrays[-1]
+    close = False
+    if w.size > WARM_START_ROWS:
+        pick = np.random.default_rng(0).choice(w.size, WARM_START_ROWS // 4, replace=False)
+        try:
+            sub = maximize(
+                make(*(a[pick] for a in arrays)),
+                start,
+                names,
+                n_customers=float(w[pick].sum()),
+                model=model,
+                penalizer=penalizer,
+            )
+            start, close = list(sub.params.values()), True
+        except ModelFitError:
+            pass  # the full data may still identify the model: start from the defaults
+    return maximize(
+        make(*arrays),
+        start,
+        names,
+        n_customers=float(w.sum()),
+        model=model,
+        penalizer=penalizer,
+        close_start=close,
     )

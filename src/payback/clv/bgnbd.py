@@ -23,23 +23,14 @@ from typing import Any, ClassVar
 
 from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
+from payback.clv._bg_objective import bg_objective
 from payback.clv._inputs import read_rft
-from payback.clv._optim import dot, maximize
-from payback.errors import ModelFitError
+from payback.clv._optim import maximize_large
 
 np = lazy_module("numpy")
 special = lazy_module("scipy.special")
 
 __all__ = ["BGNBDFit", "bg_objective", "fit_bgnbd"]
-
-
-def _softplus_expit(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(log(1 + exp(d)), 1/(1 + exp(-d)))`` from one exponential, exact for large |d|."""
-    e = np.exp(-np.abs(d))  # in [0, 1]: never overflows; 0 at d = -inf
-    one_e = 1 + e
-    softplus = np.maximum(d, 0) + np.log1p(e)
-    expit_d = np.where(d >= 0, 1, e) / one_e
-    return softplus, expit_d
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,173 +187,24 @@ class BGNBDFit(_BetaGeometricFit):
     _shift: ClassVar[int] = 0
 
 
-def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | slice]:
-    """Distinct values and the index back to rows, when that saves work (daily data);
-    for mostly distinct values (continuous times) the values themselves."""
-    u, inv = np.unique(values, return_inverse=True)
-    if u.size > values.size // 4:
-        return values, slice(None)
-    return u, inv
-
-
-class bg_objective:
-    """Mean negative log-likelihood of BG/NBD (shift 0) or MBG/NBD (shift 1), with its
-    gradient and Hessian in log-parameters, all analytic.
-
-    Calling it with ``phi = log(r, alpha, a, b)`` gives ``(value, gradient)``;
-    :meth:`hessian` the Hessian at the same point (computed in the same pass and cached).
-    Vectorised so that only a handful of operations run per row: terms in ``x`` alone
-    are computed per distinct x, logs of ``alpha + T`` and ``alpha + t_x`` per distinct
-    age and recency (few with daily data), and sums that do not involve the mixing of
-    the two branches are taken on those distinct values with pre-aggregated weights.
-
-    Per customer ``ll = a1(x) + a2(x) - (r+x) ln(alpha+T) + softplus(d)`` with
-    ``d = ln(a/(b+x+c-1)) + (r+x) ln((alpha+T)/(alpha+t_x))``; so the gradient is
-    ``grad(base) + p grad(d)`` and the Hessian
-    ``hess(base) + p (1-p) grad(d) grad(d)' + p hess(d)`` with ``p = special.expit(d)``.
-    """
-
-    def __init__(self, x, t_x, T, w, shift: int):
-        self.c = c = shift
-        self.ux, self.ix = np.unique(x, return_inverse=True)
-        self.uT, self.iT = _distinct(T)
-        self.ut, self.it = _distinct(t_x)
-        self.w, self.x = w, x
-        self.w_x = np.bincount(self.ix, weights=w)  # customers per distinct x
-        if isinstance(self.iT, slice):  # ages mostly distinct: sums run over the rows
-            self.w_T, self.xw_T = w, w * x
-        else:
-            self.w_T = np.bincount(self.iT, weights=w)
-            self.xw_T = np.bincount(self.iT, weights=w * x)
-        self.W = w.sum()
-        self.can_die = (self.ux + c) > 0  # BG/NBD: no drop-out before a repeat purchase
-        self._key: bytes | None = None
-        self._cache: tuple = ()
-
-    def __call__(self, phi):
-        f, g, _ = self._evaluate(phi, hessian=False)
-        return f, g
-
-    def hessian(self, phi):
-        return self._evaluate(phi, hessian=True)[2]
-
-    def _evaluate(self, phi, *, hessian: bool):
-        key = np.asarray(phi, dtype=float).tobytes()
-        if key == self._key and (not hessian or self._cache[2] is not None):
-            return self._cache
-        out = self._compute(np.asarray(phi, dtype=float), hessian)
-        self._key, self._cache = key, out
-        return out
-
-    def _compute(self, phi, want_hessian: bool):
-        c, ux, ix, iT, it, w, W = self.c, self.ux, self.ix, self.iT, self.it, self.w, self.W
-        w_x, w_T, xw_T = self.w_x, self.w_T, self.xw_T
-        r, alpha, a, b = np.exp(phi)
-        log_T, log_t = np.log(alpha + self.uT), np.log(alpha + self.ut)
-        inv_T, inv_t = 1 / (alpha + self.uT), 1 / (alpha + self.ut)
-        weight_T = r * w_T + xw_T  # sum of w (r + x) per distinct T
-        with np.errstate(divide="ignore", invalid="ignore"):
-            e_x = np.where(self.can_die, -1 / (b + ux + c - 1), 0.0)  # d(d)/db per x
-            log_ratio = np.where(self.can_die, np.log(a) - np.log(b + ux + c - 1), -np.inf)
-        gap = log_T[iT] - log_t[it]
-        rx = r + self.x
-        d = log_ratio[ix] + rx * gap  # ln P(dropped out) - ln P(alive), per row
-        softplus, p = _softplus_expit(d)
-        wp = w * p
-        s3 = np.bincount(ix, weights=wp, minlength=ux.size)  # per x: posterior mass "dead"
-        delta = inv_T[iT] - inv_t[it]  # d(gap)/d(alpha)
-        rx_delta = rx * delta
-        a1 = special.gammaln(r + ux) - special.gammaln(r) + r * np.log(alpha)
-        a2x = special.betaln(a, b + ux + c) - special.betaln(a, b)
-        ll = w_x @ (a1 + a2x) - dot(weight_T, log_T) + dot(w, softplus)
-        psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + ux + c)
-        g = np.array(
-            [
-                w_x @ (special.digamma(r + ux) - special.digamma(r) + np.log(alpha))
-                - dot(w_T, log_T)
-                + dot(wp, gap),
-                r / alpha * W - dot(weight_T, inv_T) + dot(wp, rx_delta),
-                w_x @ (psi_ab - psi_abx) + s3.sum() / a,
-                w_x @ (special.digamma(b + ux + c) - special.digamma(b) + psi_ab - psi_abx)
-                + s3 @ e_x,
-            ]
-        )
-        theta = np.array([r, alpha, a, b])
-        grad_phi = g * theta
-        hess_phi = None
-        if want_hessian:
-            q = wp * (1 - p)  # w p (1 - p): curvature of the softplus
-            q_gap = q * gap
-            q_rxd = q * rx_delta
-            q_x = np.bincount(ix, weights=q, minlength=ux.size)
-            q_gap_x = np.bincount(ix, weights=q_gap, minlength=ux.size)
-            q_rxd_x = np.bincount(ix, weights=q_rxd, minlength=ux.size)
-            t1_ab, t1_abx = special.polygamma(1, a + b), special.polygamma(1, a + b + ux + c)
-            sq_T = inv_T**2
-            d2_alpha = inv_t[it] ** 2 - sq_T[iT]  # d2(gap)/d(alpha)2
-            h = np.zeros((4, 4))
-            h[0, 0] = w_x @ (special.polygamma(1, r + ux) - special.polygamma(1, r)) + dot(
-                q_gap, gap
-            )
-            h[0, 1] = W / alpha - dot(w_T, inv_T) + dot(q_gap, rx_delta) + dot(wp, delta)
-            h[0, 2] = q_gap.sum() / a
-            h[0, 3] = q_gap_x @ e_x
-            h[1, 1] = (
-                -r * W / alpha**2
-                + dot(weight_T, sq_T)
-                + dot(q_rxd, rx_delta)
-                + dot(wp * rx, d2_alpha)
-            )
-            h[1, 2] = q_rxd.sum() / a
-            h[1, 3] = q_rxd_x @ e_x
-            h[2, 2] = w_x @ (t1_ab - t1_abx) + (q.sum() - s3.sum()) / a**2
-            h[2, 3] = w_x @ (t1_ab - t1_abx) + (q_x @ e_x) / a
-            h[3, 3] = (
-                w_x @ (special.polygamma(1, b + ux + c) - special.polygamma(1, b) + t1_ab - t1_abx)
-                + q_x @ e_x**2
-                + s3 @ e_x**2
-            )
-            h = np.triu(h) + np.triu(h, 1).T
-            hess_phi = -(h * np.outer(theta, theta) + np.diag(grad_phi)) / W
-        return -float(ll) / W, -grad_phi / W, hess_phi
-
-
 def _start(x, t_x, T, w):
     mean_x = float(w @ x) / w.sum()
     mean_T = float(w @ T) / w.sum()
     return [1.0, max(mean_T / max(mean_x, 0.1), 1e-3), 1.0, 1.0]
 
 
-#: above this many rows, the fit starts from a fit on a random subsample of this size / 4
-_WARM_START_ROWS = 200_000
-
-
 def fit_beta_geometric(x, t_x, T, w, *, shift: int, model: str, penalizer: float):
     """Maximum likelihood for BG/NBD (shift 0) or MBG/NBD (shift 1) on checked arrays.
 
     Large inputs start from the estimate on a random subsample of 50,000 rows (a few
-    milliseconds), so the Newton steps on all rows are few.
+    milliseconds) and take plain Newton steps on all rows from there (typically three
+    evaluations of the gradient and Hessian; :func:`payback.clv._optim.maximize_large`).
     """
-    start = _start(x, t_x, T, w)
-    if x.size > _WARM_START_ROWS:
-        pick = np.random.default_rng(0).choice(x.size, _WARM_START_ROWS // 4, replace=False)
-        try:
-            sub = maximize(
-                bg_objective(x[pick], t_x[pick], T[pick], w[pick], shift),
-                start,
-                BGNBDFit.param_names,
-                n_customers=float(w[pick].sum()),
-                model=model,
-                penalizer=penalizer,
-            )
-            start = list(sub.params.values())
-        except ModelFitError:
-            pass  # the full data may still identify the model: start from the defaults
-    return maximize(
-        bg_objective(x, t_x, T, w, shift),
-        start,
+    return maximize_large(
+        lambda *arrays: bg_objective(*arrays, shift),
+        (x, t_x, T, w),
+        _start(x, t_x, T, w),
         BGNBDFit.param_names,
-        n_customers=float(w.sum()),
         model=model,
         penalizer=penalizer,
     )

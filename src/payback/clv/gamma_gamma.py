@@ -40,7 +40,8 @@ from typing import Any, ClassVar
 from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
 from payback.clv._inputs import _bad, check_array, check_weights, read_columns, row_ids
-from payback.clv._optim import dot, maximize
+from payback.clv._optim import dot, maximize_large
+from payback.clv.compress import codes
 from payback.errors import InputError
 
 np = lazy_module("numpy")
@@ -189,7 +190,7 @@ class _objective:
 
     def __init__(self, x, z, w):
         self.W = w.sum()
-        self.ux, ix = np.unique(x, return_inverse=True)
+        self.ux, ix = codes(x)
         self.w_x = np.bincount(ix, weights=w)
         self.w, self.wx = w, w * x
         log_z = np.log(z)
@@ -330,12 +331,11 @@ def fit_gamma_gamma(
         )
     fitted = repeat & ~no_spend
     x, z, w, n_zero = x[fitted], z[fitted], w[fitted], float(w[no_spend].sum())
-    mean_z = float(w @ z) / w.sum()
-    res = maximize(
-        _objective(x, z, w),
-        [1.0, 2.0, mean_z],
+    res = maximize_large(
+        _objective,
+        (x, z, w),
+        [1.0, 2.0, float(w @ z) / w.sum()],
         GammaGammaFit.param_names,
-        n_customers=float(w.sum()),
         model=model,
         penalizer=penalizer,
     )
