@@ -23,8 +23,8 @@ import pyarrow as pa
 import pytest
 
 import payback.cache
-import payback.clv.cohorts
 import payback.clv.by_source
+import payback.clv.cohorts
 from payback.cache import QueryCache, per_store_version
 from payback.present import Table
 from payback.report import clv_section
