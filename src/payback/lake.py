@@ -236,9 +236,16 @@ def _files(path: str, name: str) -> str:
 
 def _select_sql(raw, path: str, name: str) -> str:
     """A SELECT of a lake table with the canonical columns and types (null if missing)."""
+    return _select_from(
+        raw, f"read_parquet({_sql_text(_files(path, name))}, union_by_name = true)", name
+    )
+
+
+def _select_from(raw, source: str, name: str) -> str:
+    """A SELECT of the canonical table ``name`` from a DuckDB ``source`` (a table function
+    call): the canonical columns cast to their types, null where the source lacks one."""
     from payback.storage import _quote, _sql_type
 
-    source = f"read_parquet({_sql_text(_files(path, name))}, union_by_name = true)"
     have = {row[0] for row in raw.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     columns = ", ".join(
         f"CAST({_quote(c.name) if c.name in have else 'NULL'} AS {_sql_type(c.dtype)}) "
@@ -283,28 +290,33 @@ def open_lake(
 
 
 def _open_lake_on_spark(path: str, master: str | None, remote: str | None) -> Store:
-    from ibis.backends.pyspark.datatypes import PySparkSchema
-    from pyspark.sql import functions as F
-
     from payback.spark import spark_session, spark_store
 
     session = spark_session(master, remote)
     store = spark_store(session)
-    for name, table in TABLES.items():
+    for name in TABLES:
         frame = session.read.parquet(f"{path.rstrip('/')}/{name}")
-        have = set(frame.columns)
-        schema = PySparkSchema.from_ibis(table.ibis_schema())
-        frame = frame.select(
-            [
-                (F.col(f.name) if f.name in have else F.lit(None)).cast(f.dataType).alias(f.name)
-                for f in schema.fields
-            ]
-        )
-        frame.createOrReplaceTempView(name)
+        canonical_frame(frame, name).createOrReplaceTempView(name)
     for row in session.read.parquet(f"{path.rstrip('/')}/{META_FOLDER}").collect():
         store.set_meta(row["key"], row["value"])
     store.path = PREFIX + path
     return store
+
+
+def canonical_frame(frame, name: str):
+    """A Spark DataFrame with the canonical columns of table ``name`` cast to their types
+    (null where ``frame`` lacks one)."""
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+    from pyspark.sql import functions as F
+
+    have = set(frame.columns)
+    schema = PySparkSchema.from_ibis(TABLES[name].ibis_schema())
+    return frame.select(
+        [
+            (F.col(f.name) if f.name in have else F.lit(None)).cast(f.dataType).alias(f.name)
+            for f in schema.fields
+        ]
+    )
 
 
 def open_elsewhere(
@@ -317,14 +329,19 @@ def open_elsewhere(
     remote: str | None,
 ) -> Store:
     """:func:`payback.store.open_store` for a lake, or for the Spark engine."""
+    from payback.lake_delta import delta_path, open_delta
+
     lake = lake_path(db)
     if not read_only:
         raise PaybackError(
             f"the store {db} is opened for reading only on engine {engine}: imports write "
-            f"a store file, or a lake with `payback import KIND FILE --store parquet:PATH`"
+            f"a store file, or a lake with `payback import KIND FILE --store parquet:PATH` "
+            f"(or delta:PATH)"
         )
     if lake is not None:
         return open_lake(lake, engine, master=master, remote=remote)
+    if delta_path(db) is not None:
+        return open_delta(delta_path(db), engine, master=master, remote=remote)
     return open_store_on_spark(db, wait=wait, master=master, remote=remote)
 
 

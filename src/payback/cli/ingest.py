@@ -164,6 +164,7 @@ def import_command(
     """
     from payback.ingest.api import import_file
     from payback.lake import lake_path, staged_import
+    from payback.lake_delta import delta_path, staged_delta_import
     from payback.metrics.custom import metrics_file_path
     from payback.store import default_db_path, open_store
 
@@ -193,6 +194,12 @@ def import_command(
         check_kind(kind)
         run, what = build_orders_import, ()  # the lines, then the orders built from them
     lake = lake_path(db if db is not None else default_db_path())
+    delta = delta_path(db if db is not None else default_db_path())
+    if delta is not None:  # validated in a staging store, then each changed table committed
+        with staged_delta_import(delta, wait=lock_timeout) as staging:
+            result = run(staging, *what, file, **arguments)
+        _print(result)
+        return
     if lake is not None:  # validated in a staging store, then the lake is swapped whole
         with staged_import(lake, wait=lock_timeout) as staging:
             result = run(staging, *what, file, **arguments)

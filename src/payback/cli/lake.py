@@ -17,14 +17,19 @@ store_app = typer.Typer(
 @store_app.command("export")
 def export_command(
     to: str = typer.Option(
-        ..., "--to", help="The lake to write: parquet:PATH (a folder; replaced whole)."
+        ...,
+        "--to",
+        help="The lake to write: parquet:PATH (a folder; replaced whole) or delta:PATH "
+        "(Delta tables; a new version of each).",
     ),
     db: str = options.DB,
     lock_timeout: float = options.LOCK_TIMEOUT,
 ) -> None:
     """Write every canonical table of the store (a DuckDB file or a lake) as Parquet, one
     folder per table, to a staging folder swapped in at the end (readers see the old lake
-    or the new one). Spark, DuckDB and `--db parquet:PATH` read it.
+    or the new one). Spark, DuckDB and `--db parquet:PATH` read it. With `--to delta:PATH`
+    each table is a Delta table, overwritten in a new Delta version, and the versions are
+    recorded last in PATH/payback_meta (needs `pip install 'payback[delta]'`).
 
     **Example**
 
@@ -33,13 +38,18 @@ def export_command(
     ```
     """
     from payback.lake import export_store, lake_path
+    from payback.lake_delta import delta_path, export_delta
     from payback.store import open_store
 
-    target = lake_path(to)
+    target, export = lake_path(to), export_store
+    if target is None and delta_path(to) is not None:
+        target, export = delta_path(to), export_delta
     if target is None:
-        raise InputError(f"--to {to!r}: expected parquet:PATH (a folder to write the lake to)")
+        raise InputError(
+            f"--to {to!r}: expected parquet:PATH or delta:PATH (a folder to write the lake to)"
+        )
     with open_store(db, read_only=True, wait=lock_timeout) as store:
-        counts = export_store(store, target)
+        counts = export(store, target)
     rows = sum(counts.values())
     typer.echo(f"wrote {rows:,} rows of {len(counts)} tables to {to}")
 

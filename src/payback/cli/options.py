@@ -24,12 +24,13 @@ import typer
 if TYPE_CHECKING:
     from payback.store import Store
 
-#: ``--db``/``--store``: the store file, or a lake folder (``parquet:PATH``).
+#: ``--db``/``--store``: the store file, or a lake folder (``parquet:PATH``, ``delta:PATH``).
 DB = typer.Option(
     None,
     "--db",
     "--store",
-    help="Store: a DuckDB file, or parquet:PATH for a lake folder (default $PAYBACK_DB or "
+    help="Store: a DuckDB file, parquet:PATH for a lake folder, or delta:PATH for Delta "
+    "tables (default $PAYBACK_DB or "
     "./payback.duckdb).",
 )
 #: ``--format``/``-f``: how a table is written.
