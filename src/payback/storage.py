@@ -144,7 +144,7 @@ def _upsert(raw, table: Table, data, *, import_id: int | None = None) -> dict[in
                     [int(import_id)],
                 ).fetchall()
             )
-        if not stored:
+        if not stored and not _has_index(raw, table.name):
             _fill_empty(raw, table.name, cols, staging, import_id)
             return replaced
         raw.execute(f"DELETE FROM {table.name} t WHERE {exists}")
@@ -157,6 +157,16 @@ def _upsert(raw, table: Table, data, *, import_id: int | None = None) -> dict[in
         return replaced
     finally:
         raw.unregister(staging)
+
+
+def _has_index(raw, name: str) -> bool:
+    """Whether someone made an index on table ``name`` (creating the table anew would drop it)."""
+    (count,) = raw.execute(
+        "SELECT count(*) FROM duckdb_indexes() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ?",
+        [name],
+    ).fetchone()
+    return bool(count)
 
 
 def _fill_empty(raw, name: str, cols: list[str], staging: str, import_id: int | None) -> None:

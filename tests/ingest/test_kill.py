@@ -6,8 +6,8 @@ The file has 130,000 cost rows: more than one DuckDB row group (122,880 rows), s
 the write takes DuckDB's bulk path, where a kill during the commit used to keep the rows
 without the metadata written with them (issue 9); it is the store's first money, so the
 import also sets the base currency. 20 kills, delays drawn with a fixed seed from the
-durations of an import that is not killed: every other kill anywhere in the import, the
-others during its write transaction (from its BEGIN to the commit). Costs are the
+durations of an import that is not killed (0 to 1.5 times them): every other kill
+anywhere in the import, the others during its write transaction (from its BEGIN on). Costs are the
 cheapest table to parse at that size (about 0.4 s of CPU); the write path is the same for
 every table. The derived acquisitions table is checked too: current, and equal to its
 rule.
@@ -167,7 +167,9 @@ def test_killed_imports_leave_the_store_before_or_after(setup, tmp_path):
             assert child.stdout.readline() == "ready\n"
             if kill % 2:
                 assert child.stdout.readline() == "write\n"
-            time.sleep(rng.uniform(0, 1.1 * (write if kill % 2 else duration)))
+            # up to 1.5 times the span: the commit is near the end (the checkpoint after it
+            # has little to do), so a third of the kills land after it
+            time.sleep(rng.uniform(0, 1.5 * (write if kill % 2 else duration)))
             child.send_signal(signal.SIGKILL)
             child.wait()
         found = _new_version(state(db), before)
