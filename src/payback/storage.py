@@ -144,8 +144,10 @@ def _upsert(raw, table: Table, data, *, import_id: int | None = None) -> dict[in
                     [int(import_id)],
                 ).fetchall()
             )
-        if stored:
-            raw.execute(f"DELETE FROM {table.name} t WHERE {exists}")
+        if not stored and not _has_index(raw, table.name):
+            _fill_empty(raw, table.name, cols, staging, import_id)
+            return replaced
+        raw.execute(f"DELETE FROM {table.name} t WHERE {exists}")
         col_list = ", ".join(_quote(c) for c in cols)
         casts = ", ".join(f"CAST({_quote(c)} AS {_sql_type(table.column(c).dtype)})" for c in cols)
         if import_id is not None:
@@ -155,6 +157,46 @@ def _upsert(raw, table: Table, data, *, import_id: int | None = None) -> dict[in
         return replaced
     finally:
         raw.unregister(staging)
+
+
+def _has_index(raw, name: str) -> bool:
+    """Whether someone made an index on table ``name`` (creating the table anew would drop it)."""
+    (count,) = raw.execute(
+        "SELECT count(*) FROM duckdb_indexes() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ?",
+        [name],
+    ).fetchone()
+    return bool(count)
+
+
+def _fill_empty(raw, name: str, cols: list[str], staging: str, import_id: int | None) -> None:
+    """Fill the empty table ``name`` with the rows of ``staging`` by creating it anew (its
+    columns and types as they are), with DuckDB's optimistic writes on for this statement.
+
+    The rows are written to the database file once, compressed, while the statement runs
+    (the commit logs pointers to them; the checkpoint has little left to do), instead of
+    going through the write-ahead log and being compressed again by the checkpoint.
+    Crash-safe where an append to an existing table is not (:meth:`Store.transaction`): the
+    table is created in the transaction, so a log cut short before the commit drops it
+    and its rows with the rest of the transaction (``tests/ingest/test_kill.py``).
+    """
+    found = raw.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+        "current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [name],
+    ).fetchall()
+    given = {c: _quote(c) for c in cols}
+    if import_id is not None:
+        given[PROVENANCE] = str(int(import_id))
+    select = ", ".join(
+        f"CAST({given.get(c, 'NULL')} AS {dtype}) AS {_quote(c)}" for c, dtype in found
+    )
+    (optimistic,) = raw.execute("SELECT current_setting('enable_optimistic_write')").fetchone()
+    raw.execute("SET enable_optimistic_write = true")
+    try:
+        raw.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM {staging}")
+    finally:
+        raw.execute(f"SET enable_optimistic_write = {bool(optimistic)}")
 
 
 def _distinct_currencies(raw, name: str) -> tuple[str, ...]:

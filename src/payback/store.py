@@ -284,8 +284,12 @@ class Store:
         rest of the transaction (a kill -9 during the commit of a 3M-row import left the
         rows but not the metadata written with them, 4 times in 5). Without them every
         change of the transaction is in the log and replayed only when the log holds
-        the commit. ``tests/ingest/test_kill.py`` kills imports at random moments and
-        cuts the log of a commit short (docs/reliability.md).
+        the commit. The exception is a table the transaction creates: a first import
+        into an empty table creates it anew with optimistic writes on
+        (:func:`payback.storage._fill_empty`; the rows are compressed once, into the
+        file), and a log cut short drops the new table with the rest of the transaction.
+        ``tests/ingest/test_kill.py`` kills imports at random moments and cuts the log of
+        a commit short (docs/reliability.md).
         """
         raw = self._raw
         (optimistic,) = raw.execute("SELECT current_setting('enable_optimistic_write')").fetchone()

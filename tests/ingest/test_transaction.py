@@ -90,3 +90,26 @@ def test_overlapping_files_replace_rows_by_natural_key(store, tmp_path):
     result = import_file(store, "ads", b)
     assert result.rows_in_store == 90
     assert totals(store, "ad_stats", "cost")["cost"] == pytest.approx(30 * 1.25 + 60 * 2.00)
+
+
+def test_first_import_into_a_new_table_keeps_columns_order_and_a_users_index(tmp_path):
+    """A first import creates the empty table anew (storage._fill_empty): same columns and
+    types, rows in file order, and not when someone made an index on it (kept)."""
+    from payback.store import open_store
+
+    path = tmp_path / "ads.csv"
+    path.write_text(HEADER + _rows(300))
+    described = "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?"
+    for indexed in (False, True):
+        db = tmp_path / f"store{indexed}.duckdb"
+        with open_store(db) as store:
+            con = store.backend.con
+            before = con.execute(described, ["ad_stats"]).fetchall()
+            if indexed:
+                con.execute("CREATE INDEX by_day ON ad_stats (date)")
+            result = import_file(store, "ads", path)
+            assert con.execute(described, ["ad_stats"]).fetchall() == before
+            keywords = con.execute("SELECT keyword, _import FROM ad_stats").fetchall()
+            assert keywords == [(f"k{i}", result.import_id) for i in range(300)]
+            indexes = con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()
+            assert indexes == ([("by_day",)] if indexed else [])
