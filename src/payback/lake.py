@@ -283,28 +283,36 @@ def open_lake(
 
 
 def _open_lake_on_spark(path: str, master: str | None, remote: str | None) -> Store:
-    from ibis.backends.pyspark.datatypes import PySparkSchema
-    from pyspark.sql import functions as F
-
     from payback.spark import spark_session, spark_store
 
     session = spark_session(master, remote)
     store = spark_store(session)
-    for name, table in TABLES.items():
-        frame = session.read.parquet(f"{path.rstrip('/')}/{name}")
-        have = set(frame.columns)
-        schema = PySparkSchema.from_ibis(table.ibis_schema())
-        frame = frame.select(
-            [
-                (F.col(f.name) if f.name in have else F.lit(None)).cast(f.dataType).alias(f.name)
-                for f in schema.fields
-            ]
-        )
-        frame.createOrReplaceTempView(name)
+    for name in TABLES:
+        register_view(session, name, session.read.parquet(f"{path.rstrip('/')}/{name}"))
     for row in session.read.parquet(f"{path.rstrip('/')}/{META_FOLDER}").collect():
         store.set_meta(row["key"], row["value"])
     store.path = PREFIX + path
     return store
+
+
+def register_view(session, name: str, frame) -> None:
+    """Register a Spark DataFrame as canonical table ``name``'s temporary view, with the
+    canonical columns and types (a missing column null, extra ones dropped); ``frame``
+    None: the table empty."""
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+    from pyspark.sql import functions as F
+
+    schema = PySparkSchema.from_ibis(TABLES[name].ibis_schema())
+    if frame is None:
+        frame = session.createDataFrame([], schema)
+    have = set(frame.columns)
+    frame = frame.select(
+        [
+            (F.col(f.name) if f.name in have else F.lit(None)).cast(f.dataType).alias(f.name)
+            for f in schema.fields
+        ]
+    )
+    frame.createOrReplaceTempView(name)
 
 
 def open_elsewhere(
@@ -316,13 +324,19 @@ def open_elsewhere(
     master: str | None,
     remote: str | None,
 ) -> Store:
-    """:func:`payback.store.open_store` for a lake, or for the Spark engine."""
+    """:func:`payback.store.open_store` for a lake, a Spark catalog database
+    (:mod:`payback.spark_catalog`), or for the Spark engine."""
+    from payback.spark_catalog import catalog_database, open_catalog
+
     lake = lake_path(db)
     if not read_only:
         raise PaybackError(
             f"the store {db} is opened for reading only on engine {engine}: imports write "
             f"a store file, or a lake with `payback import KIND FILE --store parquet:PATH`"
         )
+    database = catalog_database(db)
+    if database is not None:
+        return open_catalog(database, engine, master=master, remote=remote)
     if lake is not None:
         return open_lake(lake, engine, master=master, remote=remote)
     return open_store_on_spark(db, wait=wait, master=master, remote=remote)
@@ -372,5 +386,6 @@ __all__ = [
     "open_elsewhere",
     "open_lake",
     "open_store_on_spark",
+    "register_view",
     "staged_import",
 ]
