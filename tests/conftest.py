@@ -37,8 +37,12 @@ def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``-n auto --dist loadgroup`` in pyproject.toml) the tests of one
     file run on one worker, and every Spark test shares one worker (one local Spark or
     Spark Connect server at a time: Connect's port and the JVM's memory are per machine),
-    as do the browser tests (one chromium, one server)."""
+    as do the browser tests (one chromium, one server). A test that names its own
+    ``xdist_group`` keeps it (the Spark Connect comparison: its own JVM in a child process,
+    on a free port, minutes long, beside the other Spark tests)."""
     for item in items:
+        if any(m.args for m in item.iter_markers("xdist_group")):
+            continue
         if item.get_closest_marker("spark"):
             group = "spark"
         elif item.get_closest_marker("browser"):

@@ -295,8 +295,7 @@ def _open_lake_on_spark(path: str, master: str | None, remote: str | None) -> St
     session = spark_session(master, remote)
     store = spark_store(session)
     for name in TABLES:
-        frame = session.read.parquet(f"{path.rstrip('/')}/{name}")
-        canonical_frame(frame, name).createOrReplaceTempView(name)
+        register_view(session, name, session.read.parquet(f"{path.rstrip('/')}/{name}"))
     for row in session.read.parquet(f"{path.rstrip('/')}/{META_FOLDER}").collect():
         store.set_meta(row["key"], row["value"])
     store.path = PREFIX + path
@@ -305,7 +304,7 @@ def _open_lake_on_spark(path: str, master: str | None, remote: str | None) -> St
 
 def canonical_frame(frame, name: str):
     """A Spark DataFrame with the canonical columns of table ``name`` cast to their types
-    (null where ``frame`` lacks one)."""
+    (null where ``frame`` lacks one, extra ones dropped)."""
     from ibis.backends.pyspark.datatypes import PySparkSchema
     from pyspark.sql import functions as F
 
@@ -319,6 +318,16 @@ def canonical_frame(frame, name: str):
     )
 
 
+def register_view(session, name: str, frame) -> None:
+    """Register a Spark DataFrame as canonical table ``name``'s temporary view
+    (:func:`canonical_frame`); ``frame`` None: the table empty."""
+    if frame is None:
+        from ibis.backends.pyspark.datatypes import PySparkSchema
+
+        frame = session.createDataFrame([], PySparkSchema.from_ibis(TABLES[name].ibis_schema()))
+    canonical_frame(frame, name).createOrReplaceTempView(name)
+
+
 def open_elsewhere(
     db: Any,
     engine: str,
@@ -328,8 +337,10 @@ def open_elsewhere(
     master: str | None,
     remote: str | None,
 ) -> Store:
-    """:func:`payback.store.open_store` for a lake, or for the Spark engine."""
+    """:func:`payback.store.open_store` for a lake (Parquet or Delta), a Spark catalog
+    database (:mod:`payback.spark_catalog`), or for the Spark engine."""
     from payback.lake_delta import delta_path, open_delta
+    from payback.spark_catalog import catalog_database, open_catalog
 
     lake = lake_path(db)
     if not read_only:
@@ -338,6 +349,9 @@ def open_elsewhere(
             f"a store file, or a lake with `payback import KIND FILE --store parquet:PATH` "
             f"(or delta:PATH)"
         )
+    database = catalog_database(db)
+    if database is not None:
+        return open_catalog(database, engine, master=master, remote=remote)
     if lake is not None:
         return open_lake(lake, engine, master=master, remote=remote)
     if delta_path(db) is not None:
@@ -389,5 +403,6 @@ __all__ = [
     "open_elsewhere",
     "open_lake",
     "open_store_on_spark",
+    "register_view",
     "staged_import",
 ]

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from payback.errors import PaybackError
-from payback.lake import _KEPT_META, _lake_lock, _select_from, _sql_text, canonical_frame
+from payback.lake import _KEPT_META, _lake_lock, _select_from, _sql_text, register_view
 from payback.schema import TABLES
 from payback.store import Store, open_store
 
@@ -198,19 +198,13 @@ def open_delta(
 
 
 def _open_on_spark(path: str, meta: dict[str, str], master, remote) -> Store:
-    from ibis.backends.pyspark.datatypes import PySparkSchema
-
     from payback.spark import spark_session, spark_store
 
     session = spark_session(master, remote)
     store = spark_store(session)
-    for name, table in TABLES.items():
+    for name in TABLES:
         files = _live_files(path, name, meta)
-        if files:
-            frame = session.read.parquet(*files)
-        else:
-            frame = session.createDataFrame([], PySparkSchema.from_ibis(table.ibis_schema()))
-        canonical_frame(frame, name).createOrReplaceTempView(name)
+        register_view(session, name, session.read.parquet(*files) if files else None)
     for key in _KEPT_META:
         if key in meta:
             store.set_meta(key, meta[key])

@@ -6,15 +6,23 @@ names another master), or a Spark Connect server (``--spark-remote sc://host:por
 ``PAYBACK_SPARK_REMOTE``; ``local`` starts one in this process). Whatever is missing
 (pyspark, Java, the Connect packages, the server) is one :class:`SparkUnavailableError`
 naming it and the fix, never a raw ``JAVA_GATEWAY_EXITED``.
+
+A process keeps one session per target (master or Connect address), started by the first
+command that needs it and reused by every later one; payback never stops a session or a
+server (a session another caller stopped is replaced). The local Connect server listens
+on a free port with a token of its own, not on Connect's usual 15002, so another server
+on the machine (or one still shutting down) cannot stop it from starting.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import secrets
 import shutil
 import sys
-import warnings
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -105,10 +113,37 @@ def spark_session(master: str | None = None, remote: str | None = None):
             f"the Spark engine needs pyspark, which is not installed in {sys.prefix} "
             f"({e}). Fix: pip install 'payback[spark]', or use --engine duckdb"
         ) from None
-    kind, url = spark_target(master, remote)
-    if kind == "remote":
-        return _connect_session(url)
-    return _classic_session(url)
+    target = spark_target(master, remote)
+    with _LOCK:
+        session = _SESSIONS.get(target)
+        if session is None or not _alive(session, target):
+            kind, url = target
+            session = _connect_session(url) if kind == "remote" else _classic_session(url)
+            _SESSIONS[target] = session
+    return session
+
+
+_LOCK = threading.Lock()
+
+
+#: The sessions of this process, by target (``("master", URL)`` / ``("remote", URL)``).
+_SESSIONS: dict[tuple[str, str], Any] = {}
+
+#: The local Spark Connect servers started in this process: master -> (the Spark session
+#: serving it, its ``sc://`` address with the token).
+_SERVERS: dict[str, tuple[Any, str]] = {}
+
+
+def _alive(session, target: tuple[str, str]) -> bool:
+    """The session is usable: not stopped (by anyone), and for ``--spark-remote local``
+    its server still runs."""
+    kind, url = target
+    if kind == "master":
+        return session.sparkContext._jsc is not None
+    if session.is_stopped:
+        return False
+    server = _SERVERS.get(url)
+    return not _is_local_url(url) or (server is not None and _alive(server[0], ("master", "")))
 
 
 #: Settings of every session payback starts (UTC, quiet, no web UI, sized for 2 cores).
@@ -131,7 +166,8 @@ def find_java() -> str | None:
     return shutil.which("java")
 
 
-def _classic_session(master: str):
+def _classic_session(master: str, config: Mapping[str, str] | None = None):
+    """A classic (py4j) session on ``master``; ``config``: settings beyond the usual ones."""
     from pyspark import SparkContext
     from pyspark.errors import PySparkRuntimeError
     from pyspark.sql import SparkSession
@@ -151,7 +187,7 @@ def _classic_session(master: str):
             f"(--spark-remote sc://host:port), which needs no Java here"
         )
     builder = SparkSession.builder.master(master).appName("payback")
-    for key, value in _LOCAL_CONFIG.items():
+    for key, value in {**_LOCAL_CONFIG, **(config or {})}.items():
         builder = builder.config(key, value)
     builder = builder.config("spark.driver.bindAddress", os.environ["SPARK_LOCAL_IP"])
     try:
@@ -168,7 +204,13 @@ def _classic_session(master: str):
     return session
 
 
+def _is_local_url(url: str) -> bool:
+    return url.split("[")[0] == "local"
+
+
 def _connect_session(url: str):
+    """A Spark Connect session to ``url``; ``local`` (or ``local[N]``) first starts a
+    server in this process (:func:`_local_server`), once."""
     missing = [m for m in ("grpc", "grpc_status", "google.protobuf") if not _importable(m)]
     if missing:
         raise SparkUnavailableError(
@@ -176,27 +218,83 @@ def _connect_session(url: str):
             f"{', '.join(missing)}. Fix: pip install 'payback[spark]' "
             f"(it brings pyspark[connect]: grpcio, grpcio-status, googleapis-common-protos)"
         )
-    from pyspark.sql import SparkSession
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
 
-    builder = SparkSession.builder.remote(url)
-    # a remote server keeps its own settings (and a setting given here is a request,
-    # sent with PySpark's retries of minutes: before the probe below, none is sent)
-    if url.split("[")[0] == "local":
-        builder = builder.appName("payback")
+    address = _local_server(url) if _is_local_url(url) else url
+    # a session of its own (getOrCreate would hand back any other Connect session of the
+    # process, whatever its address); a remote server keeps its own settings (and a
+    # setting given here is a request, sent with PySpark's retries of minutes: before the
+    # probe below, none is sent)
+    builder = ConnectSession.builder.remote(address)
+    if _is_local_url(url):
         for key, value in _LOCAL_CONFIG.items():
-            builder = builder.config(key, value)
-    try:
-        with warnings.catch_warnings():  # the server has the static settings (web UI ...);
-            warnings.filterwarnings("ignore", "Failed to set spark", UserWarning)  # not the session
-            session = builder.getOrCreate()
-    except Exception as e:  # starting a local server: Java, ports
+            if key.startswith("spark.sql."):  # the runtime settings: the server has the rest
+                builder = builder.config(key, value)
+    session = builder.create()
+    # as PySpark's own builder does: pyspark.sql.functions and the like build Connect
+    # expressions from now on (this process's Spark is Spark Connect)
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    _probe(session, url)
+    return session
+
+
+def _local_server(master: str) -> str:
+    """The ``sc://`` address (with its token) of the Spark Connect server this process
+    runs on ``master`` (``local``, ``local[N]``), started by the first call.
+
+    PySpark's own ``remote("local")`` listens on port 15002 and stops the server with the
+    first session that ends; this server listens on a free port (another Connect server
+    on the machine is no obstacle), needs a token of its own, and lives as long as the
+    process (or until someone stops its Spark context: then the next call starts another).
+    """
+    known = _SERVERS.get(master)
+    if known is not None and known[0].sparkContext._jsc is not None:
+        return known[1]
+    from pyspark import SparkContext
+
+    if SparkContext._active_spark_context is not None:
         raise SparkUnavailableError(
-            f"could not start a local Spark Connect server ({url}): {_first_line(e)}. Fix: "
+            f"--spark-remote {master} starts a Spark Connect server in this process, which "
+            f"already runs a local Spark session ({SparkContext._active_spark_context.master}) "
+            f"without one. Fix: run the command in its own process, or use that session "
+            f"(--spark-master)"
+        )
+    token = secrets.token_hex(16)
+    config = {
+        "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
+        "spark.connect.grpc.binding.port": "0",  # any free port: asked of the server below
+        "spark.connect.authenticate.token": token,
+        "spark.sql.artifact.isolation.enabled": "true",
+        "spark.sql.artifact.isolation.alwaysApplyClassloader": "true",
+    }
+    try:
+        with _classic_mode():
+            session = _classic_session(master, config)
+        service = getattr(session._jvm, "org.apache.spark.sql.connect.service.SparkConnectService$")
+        port = getattr(service, "MODULE$").localPort()
+    except SparkUnavailableError:
+        raise
+    except Exception as e:  # the server did not start: Java, memory
+        raise SparkUnavailableError(
+            f"could not start a local Spark Connect server ({master}): {_first_line(e)}. Fix: "
             f"check Java (17 or later) is installed, or connect to a running server with "
             f"--spark-remote sc://host:port"
         ) from None
-    _probe(session, url)
-    return session
+    address = f"sc://localhost:{port}/;token={token}"
+    _SERVERS[master] = (session, address)
+    return address
+
+
+@contextlib.contextmanager
+def _classic_mode():
+    """PySpark's Connect switches off while the server's own (classic) session starts (a
+    server restarted after a Connect session set them would otherwise be refused)."""
+    names = ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE", "SPARK_API_MODE")
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def _probe(session, url: str) -> None:
@@ -213,8 +311,7 @@ def _probe(session, url: str) -> None:
         cause = e.__cause__ or e.__context__ or e
         details = getattr(cause, "details", None)  # a gRPC error's own words
         detail = details() if callable(details) else _first_line(cause)
-        with contextlib.suppress(Exception):  # the session never reached a server
-            session.stop()
+        _close(session)
         raise SparkUnavailableError(
             f"no Spark Connect server answers at {url} ({detail}). Fix: start one there "
             f"($SPARK_HOME/sbin/start-connect-server.sh), check the host and port "
@@ -222,6 +319,34 @@ def _probe(session, url: str) -> None:
         ) from None
     finally:
         client.set_retry_policies(policies)
+
+
+def _close(session) -> None:
+    """Close a Connect session's client (its server-side session released) and forget it
+    as PySpark's default: never ``stop()``, which would also stop a server PySpark started
+    in this process (``remote("local")``), whoever's it is."""
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    if not session.is_stopped:
+        with contextlib.suppress(Exception):  # best effort: the server may be gone
+            session.client.release_session()
+        session.client.close()
+    if ConnectSession._default_session is session:
+        ConnectSession._default_session = None
+    if getattr(ConnectSession._active_session, "session", None) is session:
+        ConnectSession._active_session.session = None
+
+
+@atexit.register
+def _release_connect_sessions() -> None:
+    """At exit, release the server-side sessions payback opened (a shared Connect server
+    frees them now, not after its idle timeout); the servers and Spark contexts end with
+    the process (PySpark stops its JVM)."""
+    for (kind, _), session in list(_SESSIONS.items()):
+        if kind == "remote":
+            with contextlib.suppress(Exception):  # the interpreter is ending
+                _close(session)
+    _SESSIONS.clear()
 
 
 def _importable(module: str) -> bool:

@@ -485,7 +485,8 @@ def open_store(
     db : path, optional
         DuckDB file; default ``$PAYBACK_DB`` or ``./payback.duckdb``; ``":memory:"`` for a
         throw-away store; ``parquet:PATH`` for a lake (read-only, :mod:`payback.lake`);
-        ``delta:PATH`` for Delta tables (:mod:`payback.lake_delta`).
+        ``delta:PATH`` for Delta tables (:mod:`payback.lake_delta`);
+        ``spark-catalog:DATABASE`` for tables of a Spark catalog (:mod:`payback.spark_catalog`).
     engine : {"duckdb", "spark"}
         ``"spark"`` (read-only) runs the queries on Spark (:func:`payback.spark.spark_session`):
         a lake is read there, a store file through a temporary lake
@@ -512,7 +513,9 @@ def open_store(
     """
     if engine not in ("duckdb", "spark"):
         raise PaybackError(f"unknown engine {engine!r}: expected duckdb or spark")
-    if engine == "spark" or str(db or default_db_path()).startswith(("parquet:", "delta:")):
+    if engine == "spark" or str(db or default_db_path()).startswith(
+        ("parquet:", "delta:", "spark-catalog:")
+    ):
         from payback.lake import open_elsewhere
 
         return open_elsewhere(

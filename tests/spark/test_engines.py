@@ -1,9 +1,11 @@
 """Every analysis command gives the same numbers with ``--engine duckdb`` and
 ``--engine spark`` on the demo shop: from the store file (read by Spark through a
-temporary Parquet lake) and from a lake (``--db parquet:PATH``), on local Spark.
+temporary Parquet lake) and from a lake (``--db parquet:PATH``), on local Spark; and
+on a local Spark Connect server reading the lake.
 
 One Spark session serves the whole module (started by the first command); a small demo
-shop keeps each Spark command to a few seconds.
+shop keeps each Spark command to a few seconds. The Connect commands all run in one
+child process (a process holds one kind of Spark session), on one server.
 """
 
 from __future__ import annotations
@@ -166,24 +168,108 @@ def test_nothing_is_left_in_the_temporary_folder(shop, capsys, tmp_path, monkeyp
     assert list(Path(tmp_path).iterdir()) == []
 
 
-def test_spark_connect_gives_the_same_numbers(shop, capsys, tmp_path):
-    """A local Spark Connect server (``--spark-remote local``, started by PySpark in a
-    child process: a process holds one kind of Spark session) reading the lake."""
+#: Every analysis command, run on one local Spark Connect server (one child process).
+_CONNECT = {
+    "metrics": ["metrics", "--by", "platform"],
+    "ltv-summary": ["ltv", "summary", "--freq", "W", "--compressed"],
+    "ltv-cohorts": ["ltv", "cohorts", "--by", "channel", "--max-months", "6"],
+    "ltv-predict": ["ltv", "predict", "--by", "channel", "--min-customers", "50", "--freq", "W"],
+    "ltv-predict-customers": ["ltv", "predict", "--by", "channel", "--min-customers", "50",
+                              "--freq", "W", "--customers"],
+    "economics": ["economics", "--by", "platform"],
+    "segments-rfm": ["segments", "rfm"],
+    "segments-levers": ["segments", "levers", "--period", "quarter"],
+    "partners-reconcile": ["partners", "reconcile", "--per", "claim"],
+    "partners-value": ["partners", "value"],
+    "partners-signals": ["partners", "signals"],
+    "partners-commissions": ["partners", "commissions", "--rules", "{rules}"],
+    "bids": ["bids", "recommend", "--target-cpo", "30"],
+}  # fmt: skip
+
+#: The child: every command in one process, as a notebook or a job runs them. The first
+#: command starts the local Connect server; after every second command the child stops its
+#: Connect session, as a caller may (``spark.stop()``): payback must neither end the server
+#: with a session nor start a second one (a second start in one process needs the port
+#: again, and failed in CI). Each command's output goes to ``<name>.csv``, its exit code
+#: and errors to ``<name>.err``, the Spark application serving it to ``apps.txt``.
+_CHILD = """
+import contextlib, io, json, sys, time, traceback
+from pathlib import Path
+from payback.cli import main
+from payback.spark import spark_session
+jobs, folder = json.loads(sys.argv[1]), Path(sys.argv[2])
+for i, (name, args) in enumerate(jobs.items()):
+    out, err, start = io.StringIO(), io.StringIO(), time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(args)
+        except Exception:
+            code, _ = 1, traceback.print_exc(file=err)
+    (folder / f"{name}.csv").write_text(out.getvalue())
+    seconds = time.perf_counter() - start
+    (folder / f"{name}.err").write_text(f"exit {code}\\n{err.getvalue()}")
+    with open(folder / "seconds.txt", "a") as times:
+        print(f"{name}: {seconds:.1f} s", file=times)
+    if code == 0:
+        session = spark_session(remote="local")
+        with open(folder / "apps.txt", "a") as apps:
+            print(session.conf.get("spark.app.id"), file=apps)
+        if i % 2:
+            session.stop()
+"""
+
+
+@pytest.fixture(scope="module")
+def connect(shop, tmp_path_factory) -> tuple[Path, dict[str, list[str]]]:
+    """Every command of ``_CONNECT`` on a local Spark Connect server reading the lake, in
+    one child process (a process holds one kind of Spark session): the folder of outputs
+    and each command's arguments."""
     import os
     import subprocess
     import sys
 
-    args = ["metrics", "--by", "platform", "--db", shop["lake"], "-f", "csv"]
-    duck = run(capsys, args)
+    folder = tmp_path_factory.mktemp("connect")
+    rules = folder / "rules.toml"
+    rules.write_text(_RULES)
+    jobs = {name: [a.replace("{rules}", str(rules)) for a in args]
+            for name, args in _CONNECT.items()}  # fmt: skip
+    remote = ["--db", shop["lake"], "-f", "csv", "--engine", "spark", "--spark-remote", "local"]
     src = str(Path(__file__).resolve().parents[2] / "src")
     done = subprocess.run(
-        [sys.executable, "-m", "payback.cli", *args, "--engine", "spark",
-         "--spark-remote", "local"],
+        [sys.executable, "-c", _CHILD,
+         json.dumps({name: [*args, *remote] for name, args in jobs.items()}), str(folder)],
         env={**os.environ, "PYTHONPATH": src, "SPARK_LOCAL_IP": "127.0.0.1"},
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True, text=True, timeout=600, cwd=folder,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    frames_equal(duck, done.stdout)
+    print((folder / "seconds.txt").read_text())  # each command's time (pytest -s shows it)
+    return folder, jobs
+
+
+#: The Connect tests: a group of their own under pytest-xdist (tests/conftest.py), so the
+#: child's few minutes run beside the other Spark tests, not after them.
+connect_group = pytest.mark.xdist_group("spark-connect")
+
+
+@connect_group
+def test_spark_connect_one_server_for_every_command(connect):
+    """The local server started by the first command served every command, through the
+    sessions the child stopped: one Spark application."""
+    folder, jobs = connect
+    apps = (folder / "apps.txt").read_text().split()
+    assert len(apps) == len(jobs) and len(set(apps)) == 1, apps
+
+
+@connect_group
+@pytest.mark.parametrize("name", list(_CONNECT))
+def test_spark_connect_gives_the_same_numbers(name, shop, connect, capsys):
+    """Each command on Spark Connect (reading the lake) gives DuckDB's numbers."""
+    folder, jobs = connect
+    status = (folder / f"{name}.err").read_text()
+    assert status.startswith("exit 0\n"), status
+    duck = run(capsys, [*jobs[name], "--db", shop["file"], "-f", "csv", "--engine", "duckdb"])
+    table = frames_equal(duck, (folder / f"{name}.csv").read_text())
+    assert len(table) > 0
 
 
 _RULES = """

@@ -24,14 +24,15 @@ import typer
 if TYPE_CHECKING:
     from payback.store import Store
 
-#: ``--db``/``--store``: the store file, or a lake folder (``parquet:PATH``, ``delta:PATH``).
+#: ``--db``/``--store``: the store file, a lake folder (``parquet:PATH``, ``delta:PATH``) or
+#: a Spark catalog database (``spark-catalog:DATABASE``).
 DB = typer.Option(
     None,
     "--db",
     "--store",
-    help="Store: a DuckDB file, parquet:PATH for a lake folder, or delta:PATH for Delta "
-    "tables (default $PAYBACK_DB or "
-    "./payback.duckdb).",
+    help="Store: a DuckDB file, parquet:PATH for a lake folder, delta:PATH for Delta tables, "
+    "or spark-catalog:DATABASE for tables of a Spark catalog (--engine spark) "
+    "(default $PAYBACK_DB or ./payback.duckdb).",
 )
 #: ``--format``/``-f``: how a table is written.
 FORMAT = typer.Option("table", "--format", "-f", help="table (for humans), csv, json or parquet.")
