@@ -1,0 +1,150 @@
+"""The boundary model: BG/NBD with one drop-out probability p (a, b -> infinity), the NBD
+(p -> 0) after it, and predict_ltv using them when BG/NBD's drop-out heterogeneity runs off.
+
+UCI Online Retail (tests/data/online_retail/online_retail_customer_summary.csv.gz, the
+whole file's 4,339 customers): BG/NBD stops at a = 3.4e8, b = 5.9e11 (a/(a+b) = 5.8e-4);
+the one-p model's likelihood is flat in p from 0 to about 1e-3 (its maximum at
+p = 1.9e-5, se(p)/p = 28), so p is not identified either and the NBD (p = 0) is fitted:
+r = 0.8275, alpha = 69.08 days, the same r and alpha as every degenerate fit's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from payback.clv import BGNBDFit, compress, fit_table, predict_ltv
+from payback.clv.bgnbd_fixed import (
+    BGNBDFixedFit,
+    NBDFit,
+    boundary_fit,
+    fit_bgnbd_fixed,
+    fit_nbd,
+    simulate_bgnbd_fixed,
+)
+from payback.errors import DegenerateFitError
+
+X = np.array([0.0, 1, 2, 5, 10])
+TX = np.array([0.0, 30, 100, 200, 300])
+T = np.full(5, 350.0)
+
+
+@pytest.mark.parametrize("K", [1e6, 1e7, 1e8, 1e9])
+def test_the_bgnbd_formulas_tend_to_the_closed_forms(K):
+    p = 0.02
+    fixed = BGNBDFixedFit(r=0.8, alpha=60.0, p=p)
+    limit = BGNBDFit(r=0.8, alpha=60.0, a=p * K, b=(1 - p) * K)
+    tol = 3e-6  # the BG/NBD's own distance to the limit is O(1/K); its rounding ~1e-7
+    assert np.abs(limit.p_alive(X, TX, T) - fixed.p_alive(X, TX, T)).max() < tol
+    got, want = fixed.expected_purchases(90, X, TX, T), limit.expected_purchases(90, X, TX, T)
+    assert np.abs(got - want).max() < tol
+    ts = np.array([10.0, 100, 365])
+    assert np.abs(fixed.expected_purchases_new(ts) - limit.expected_purchases_new(ts)).max() < tol
+    n = np.arange(8)
+    assert (
+        np.abs(
+            fixed.probability_of_purchases(n, 100.0) - limit.probability_of_purchases(n, 100.0)
+        ).max()
+        < 1e-6
+    )
+
+
+def test_closed_forms_by_hand():
+    m = BGNBDFixedFit(r=1.0, alpha=10.0, p=0.1)
+    # new customer: (1/p)(1 - (alpha/(alpha + p t))^r) = 10 (1 - 10/11)
+    assert float(m.expected_purchases_new(10.0)) == pytest.approx(10 * (1 - 10 / 11))
+    # x = 2, t_x = 5, T = 10: P(alive) = 1/(1 + (0.1/0.9) (20/15)^3)
+    alive = 1 / (1 + (0.1 / 0.9) * (20 / 15) ** 3)
+    assert float(m.p_alive(2, 5.0, 10.0)) == pytest.approx(alive)
+    want = alive * 10 * (1 - (20 / 21) ** 3)
+    assert float(m.expected_purchases(10.0, 2, 5.0, 10.0)) == pytest.approx(want)
+    # the NBD is the p -> 0 limit
+    nbd = NBDFit(r=1.0, alpha=10.0)
+    small = BGNBDFixedFit(r=1.0, alpha=10.0, p=1e-9)
+    assert float(nbd.expected_purchases(10.0, 2, 5.0, 10.0)) == pytest.approx(3 * 10 / 20)
+    assert float(small.expected_purchases(10.0, 2, 5.0, 10.0)) == pytest.approx(1.5, rel=1e-7)
+    assert float(nbd.p_alive(2, 5.0, 10.0)) == 1.0
+
+
+def test_a_simulation_with_one_p_is_recovered():
+    true = {"r": 0.5, "alpha": 6.0, "p": 0.15}
+    sim = simulate_bgnbd_fixed(20000, 52.0, **true, seed=1)
+    fit = fit_bgnbd_fixed(compress(sim))  # distinct histories with weights
+    assert fit.n_customers == 20000
+    for k, v in true.items():
+        assert abs(fit.params[k] - v) < 3 * fit.standard_errors[k]
+    assert fit.params == pytest.approx({"r": 0.4985, "alpha": 5.893, "p": 0.1534}, rel=1e-3)
+    assert len(fit.log_covariance) == 3  # intervals draw from it
+    # BG/NBD on the same customers runs off to the boundary this model sits on
+    with pytest.raises(DegenerateFitError) as e:
+        fit_table(sim, "bgnbd")
+    a, b = e.value.params["a"], e.value.params["b"]
+    assert a / (a + b) == pytest.approx(0.1534, abs=0.005)
+
+
+@pytest.fixture(scope="module")
+def uci_db(uci, tmp_path_factory):
+    """The summary's customers as daily orders in a store (as in test_degenerate.py)."""
+    import datetime as dt
+
+    import pyarrow as pa
+    from tests.clv.test_degenerate import _orders_from_summary
+
+    from payback.store import open_store
+
+    path = tmp_path_factory.mktemp("uci") / "uci.duckdb"
+    orders = _orders_from_summary(uci, dt.date(2011, 12, 9))
+    with open_store(path) as store:
+        store.write({"orders": pa.Table.from_pandas(orders, preserve_index=False)})
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def uci(public_data):
+    return pd.read_csv(
+        public_data / "online_retail" / "online_retail_customer_summary.csv.gz",
+        dtype={"customer_id": str},
+    )
+
+
+def test_on_uci_p_is_not_identified_and_the_nbd_is_fitted(uci):
+    with pytest.raises(DegenerateFitError) as e:
+        fit_bgnbd_fixed(uci)
+    assert "se(p)/p = 28.4" in e.value.reason
+    assert e.value.params["p"] == pytest.approx(1.89e-5, rel=0.05)
+    fit, note = boundary_fit(compress(uci), 5.76e-4)
+    assert isinstance(fit, NBDFit) and fit.p == 0
+    assert fit.r == pytest.approx(0.8275, abs=1e-4)
+    assert fit.alpha == pytest.approx(69.08, abs=0.01)
+    assert fit.log_likelihood == pytest.approx(-61829.705, abs=1e-3)
+    assert "p is not identified either" in note and "NBD without drop-out" in note
+    assert fit_nbd(uci).params == pytest.approx(fit.params, rel=1e-6)
+
+
+def test_a_boundary_with_identified_p_keeps_it():
+    sim = simulate_bgnbd_fixed(20000, 52.0, r=0.5, alpha=6.0, p=0.15, seed=1)
+    fit, note = boundary_fit(compress(sim), 0.15)
+    assert isinstance(fit, BGNBDFixedFit) and not isinstance(fit, NBDFit)
+    assert note.startswith("drop-out heterogeneity not identified: fitted BG/NBD with one ")
+    assert "p=0.153 for every customer (the limit a, b -> infinity)" in note
+
+
+def test_predict_uses_the_boundary_model_and_says_so(uci, uci_db):
+    from payback.store import open_store
+
+    with open_store(uci_db, read_only=True) as store:
+        result = predict_ltv(store)
+    count_fit = result.fits["pooled"][0]
+    assert isinstance(count_fit, NBDFit)
+    assert count_fit.r == pytest.approx(0.8275, abs=1e-4)
+    (warning,) = [w for w in result.warnings if "drop-out" in w]
+    assert "BG/NBD itself is degenerate (a, b ran off to 0 or infinity)" in warning
+    row = result.by_source.frame.iloc[0]
+    # recomputed: E[Y(t)] = (r+x) t/(alpha+T), t = 12 months = 365.25 days
+    r, alpha = count_fit.r, count_fit.alpha
+    want = ((r + uci.frequency) * 365.25 / (alpha + uci["T"])).mean()
+    assert row.expected_purchases_per_customer == pytest.approx(want, rel=1e-9)
+    assert row.expected_purchases_per_customer == pytest.approx(4.3751, abs=1e-4)
+    assert row.p_alive == 1.0
+    assert np.isfinite(result.customers.frame.clv.astype(float)).all()
