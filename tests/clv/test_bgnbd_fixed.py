@@ -148,3 +148,16 @@ def test_predict_uses_the_boundary_model_and_says_so(uci, uci_db):
     assert row.expected_purchases_per_customer == pytest.approx(4.3751, abs=1e-4)
     assert row.p_alive == 1.0
     assert np.isfinite(result.customers.frame.clv.astype(float)).all()
+
+
+def test_the_report_calibration_check_computes_on_uci(uci_db):
+    # the report's CLV section fits BG/NBD by week on the first two thirds: on these
+    # customers it runs off, and the boundary model is checked instead of failing
+    from payback.report.clv_section import calibration_check
+    from payback.store import open_store
+
+    with open_store(uci_db, read_only=True) as store:
+        check, _cut = calibration_check(store)
+    total = check.frame.iloc[-1]
+    assert total.frequency == "all" and total.customers > 3000
+    assert np.isfinite(float(total.predicted_total)) and float(total.predicted_total) > 0

@@ -47,6 +47,7 @@ __all__ = [
     "boundary_fit",
     "boundary_of",
     "fit_bgnbd_fixed",
+    "fit_bgnbd_or_boundary",
     "fit_nbd",
     "simulate_bgnbd_fixed",
 ]
@@ -340,6 +341,23 @@ def boundary_of(error: Any) -> float | None:
     if not a + b > float(np.exp(_PHI_LIMIT)) or "ran off" not in getattr(error, "reason", ""):
         return None
     return a / (a + b)
+
+
+def fit_bgnbd_or_boundary(table: Any, *, penalizer: float = 0.0) -> tuple[Any, str | None]:
+    """BG/NBD, or its boundary model when its beta of ``p`` collapses
+    (:func:`boundary_fit`): ``(fit, None)`` or ``(boundary fit, why)``; other degenerate
+    fits raise as :func:`payback.clv.fit_bgnbd` does."""
+    from payback.clv.bgnbd import fit_bgnbd
+    from payback.errors import DegenerateFitError
+
+    try:
+        return fit_bgnbd(table, penalizer=penalizer), None
+    except DegenerateFitError as e:
+        p = boundary_of(e)
+        if p is None:
+            raise
+        fit, note = boundary_fit(table, p, penalizer=penalizer)
+        return fit, f"{note}; BG/NBD itself is degenerate ({e.reason})"
 
 
 def simulate_bgnbd_fixed(

@@ -49,8 +49,9 @@ __all__ = [
     "why_not",
 ]
 
-#: The count models compared, in the order ties are broken.
-COMPARED = ("bgnbd", "mbgnbd", "pareto")
+#: The count models compared, in the order ties are broken; the last two are BG/NBD's
+#: boundary models (one drop-out probability p; p = 0), :mod:`payback.clv.bgnbd_fixed`.
+COMPARED = ("bgnbd", "mbgnbd", "pareto", "bgnbd_fixed", "nbd")
 
 
 def fitters() -> dict[str, Any]:
@@ -140,7 +141,7 @@ def compare_models(
     >>> cal.loc[cal.index[:900], "frequency_holdout"] = 1.0
     >>> result = compare_models(cal)
     >>> result.table.frame.model.tolist(), result.table.frame.holdout_actual.tolist()
-    (['bgnbd', 'mbgnbd', 'pareto'], [900.0, 900.0, 900.0])
+    (['bgnbd', 'mbgnbd', 'pareto', 'bgnbd_fixed', 'nbd'], [900.0, 900.0, 900.0, 900.0, 900.0])
     >>> list(result.by_frequency.frame.columns)[:3]
     ['frequency', 'customers', 'actual']
     """
