@@ -22,8 +22,11 @@ Per source:
 
 Robust fitting: repeat buyers without positive spend are left out of the Gamma-Gamma
 fit, counted and named in ``warnings`` (their expected spend is the model's at a mean of
-0, :mod:`payback.clv.gamma_gamma`); a degenerate pooled count fit is never used: the
-error lists the alternatives that fit (:func:`payback.clv.selection.alternatives`);
+0, :mod:`payback.clv.gamma_gamma`); a degenerate pooled count fit is never used: a
+BG/NBD whose beta of the drop-out probability collapses (a + b to infinity) is replaced
+by its boundary model, said in ``warnings`` (:mod:`payback.clv.bgnbd_fixed`); any other
+degenerate fit stops, and the error lists the alternatives that fit
+(:func:`payback.clv.selection.alternatives`);
 ``model="auto"`` chooses the count model on a calibration/holdout split
 (:func:`payback.clv.selection.choose_model`) and says why in ``warnings``.
 """
