@@ -103,13 +103,30 @@ class DegenerateFitError(ModelFitError):
         Where the optimiser stopped.
     reason : str
         Which part of the rule the fit broke, in words.
+    unidentified : tuple of str
+        The parameters that broke it (ran off, or near-singular); empty when the whole
+        information matrix did (flat, saddle, not finite).
+    log_likelihood : float or None
+        The (unpenalised) log-likelihood where the optimiser stopped, for a near-singular
+        fit (None when a parameter ran off: there it is not computed reliably).
     """
 
-    def __init__(self, message: str, *, model: str, params: dict, reason: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str,
+        params: dict,
+        reason: str,
+        unidentified: tuple[str, ...] = (),
+        log_likelihood: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.model = model
         self.params = dict(params)
         self.reason = reason
+        self.unidentified = tuple(unidentified)
+        self.log_likelihood = log_likelihood
 
 
 class InputError(PaybackError, ValueError):

@@ -178,7 +178,7 @@ def test_check_holdout_and_distribution(capsys, db):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["fit", "--model", "nbd"], "unknown model 'nbd'"),
+        (["fit", "--model", "ggg"], "unknown model 'ggg'"),
         (["predict", "--horizon", "soon"], "--horizon 'soon'"),
         (["predict", "--discount", "ten"], "--discount"),
         (["predict", "--margin", "150%"], "margin must be a fraction"),

@@ -88,7 +88,7 @@ def test_bad_arguments(shop):
     with pytest.raises(InputError, match="unknown source"):
         predict_ltv(shop, by="month")
     with pytest.raises(InputError, match="unknown model"):
-        predict_ltv(shop, model="nbd")
+        predict_ltv(shop, model="ggg")
     with pytest.raises(InputError, match="min_customers"):
         predict_ltv(shop, by="channel", min_customers=0)
 

@@ -155,7 +155,8 @@ def fit_command(
         "bgnbd",
         "--model",
         "-m",
-        help="bgnbd, mbgnbd, pareto, mbgcnbd, bgbb, gg (Gamma-Gamma) or sbg.",
+        help="bgnbd, mbgnbd, pareto, mbgcnbd, bgnbd_fixed (one drop-out probability p), bgbb, "
+        "gg (Gamma-Gamma) or sbg.",
     ),
     freq: str = typer.Option(
         None,
@@ -303,7 +304,8 @@ def predict_command(
         "bgnbd",
         "--model",
         "-m",
-        help="bgnbd, mbgnbd, pareto, mbgcnbd (Erlang-k buying), or auto: fit the four on "
+        help="bgnbd, mbgnbd, pareto, mbgcnbd (Erlang-k buying), bgnbd_fixed (one drop-out "
+        "probability p), or auto: fit the four on "
         "a calibration period, keep the one that best forecasts the holdout after it "
         "(it says why).",
     ),
@@ -498,7 +500,10 @@ def check_command(
         ..., "--calibration-end", help="Fit up to this day, compare with what came after."
     ),
     model: str = typer.Option(
-        "all", "--model", "-m", help="all (every count model), bgnbd, mbgnbd, pareto or mbgcnbd."
+        "all",
+        "--model",
+        "-m",
+        help="all (every count model), bgnbd, mbgnbd, pareto, mbgcnbd or bgnbd_fixed.",
     ),
     freq: str = typer.Option("D", "--freq", help="Period: D, W or M."),
     unit: str = typer.Option(None, "--unit", help="With -t: unit of recency and T (as summary)."),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from payback.clv._base import ModelFit
 from payback.clv.bgbb import BGBBFit, fit_bgbb
 from payback.clv.bgnbd import BGNBDFit, fit_bgnbd
+from payback.clv.bgnbd_fixed import BGNBDFixedFit, NBDFit, fit_bgnbd_fixed, fit_nbd
 from payback.clv.by_source import ltv_by_source
 from payback.clv.checks import frequency_fit, holdout_check
 from payback.clv.cohorts import (
@@ -59,6 +60,7 @@ __all__ = [
     "MODELS",
     "BGBBFit",
     "BGNBDFit",
+    "BGNBDFixedFit",
     "GammaGammaFit",
     "HorizonLTV",
     "LTVPrediction",
@@ -67,6 +69,7 @@ __all__ = [
     "ModelChoice",
     "ModelComparison",
     "ModelFit",
+    "NBDFit",
     "ParetoNBDFit",
     "SBGFit",
     "acquisition_expr",
@@ -83,9 +86,11 @@ __all__ = [
     "default_freq",
     "fit_bgbb",
     "fit_bgnbd",
+    "fit_bgnbd_fixed",
     "fit_gamma_gamma",
     "fit_mbgcnbd",
     "fit_mbgnbd",
+    "fit_nbd",
     "fit_pareto_nbd",
     "fit_sbg",
     "fit_sbg_records",

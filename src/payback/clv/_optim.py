@@ -74,7 +74,17 @@ def _listed(names: Sequence[str], theta: np.ndarray, digits: int = 3) -> str:
     return ", ".join(f"{n}={v:.{digits}g}" for n, v in zip(names, theta, strict=True))
 
 
-def _degenerate(model: str, names, theta, reason: str, what: str) -> DegenerateFitError:
+def _degenerate(
+    model: str,
+    names,
+    theta,
+    reason: str,
+    what: str,
+    unidentified: Sequence[str] = (),
+    log_likelihood: float | None = None,
+) -> DegenerateFitError:
+    if log_likelihood is not None and not np.isfinite(log_likelihood):
+        log_likelihood = None
     return DegenerateFitError(
         f"{model}: degenerate fit ({reason}: {_listed(names, theta)}): {what}. Not used: "
         f"{DEGENERATE_RULE}. Try another model (mbgnbd, pareto, or auto to compare them "
@@ -83,6 +93,8 @@ def _degenerate(model: str, names, theta, reason: str, what: str) -> DegenerateF
         model=model,
         params={n: float(v) for n, v in zip(names, theta, strict=True)},
         reason=reason,
+        unidentified=tuple(unidentified),
+        log_likelihood=None if log_likelihood is None else float(log_likelihood),
     )
 
 
@@ -304,6 +316,7 @@ def maximize(
             theta,
             f"{', '.join(at_edge)} ran off to 0 or infinity",
             "the likelihood keeps rising towards the edge, so the data do not identify the model",
+            at_edge,  # no log-likelihood: at the edge it is not computed reliably
         )
     f, g = penalized(phi)
     grad_norm = float(np.max(np.abs(g)))
@@ -361,6 +374,8 @@ def maximize(
             theta,
             f"near-singular information, {spread}",
             f"{', '.join(loose)} not identified by the data",
+            loose,
+            -float(objective(phi)[0]) * n_customers,
         )
     se = theta * log_se
     ll = -objective(phi)[0] * n_customers  # unpenalised

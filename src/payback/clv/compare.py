@@ -49,8 +49,9 @@ __all__ = [
     "why_not",
 ]
 
-#: The count models compared, in the order ties are broken.
-COMPARED = ("bgnbd", "mbgnbd", "pareto")
+#: The count models compared, in the order ties are broken; the last two are BG/NBD's
+#: boundary models (one drop-out probability p; p = 0), :mod:`payback.clv.bgnbd_fixed`.
+COMPARED = ("bgnbd", "mbgnbd", "pareto", "bgnbd_fixed", "nbd")
 
 
 def fitters() -> dict[str, Any]:
@@ -94,10 +95,13 @@ class ModelComparison:
 
     @property
     def ranking(self) -> tuple[str, ...]:
-        """The models with a forecast, smallest absolute error first."""
+        """The models with a forecast, smallest absolute error first; errors equal to
+        1e-6 (a ten-thousandth of a percentage point) are a tie, kept in the order the
+        models are compared (the simpler first: MBG/NBD before MBG/CNBD-k at k = 1)."""
         frame = self.table.frame
         sound = frame[frame.error.notna()]
-        order = sound.assign(size=sound.error.abs()).sort_values("size", kind="stable")
+        size = sound.error.abs().round(6)
+        order = sound.assign(size=size).sort_values("size", kind="stable")
         return tuple(order.model)
 
 
@@ -140,7 +144,7 @@ def compare_models(
     >>> cal.loc[cal.index[:900], "frequency_holdout"] = 1.0
     >>> result = compare_models(cal)
     >>> result.table.frame.model.tolist(), result.table.frame.holdout_actual.tolist()
-    (['bgnbd', 'mbgnbd', 'pareto'], [900.0, 900.0, 900.0])
+    (['bgnbd', 'mbgnbd', 'pareto', 'bgnbd_fixed', 'nbd'], [900.0, 900.0, 900.0, 900.0, 900.0])
     >>> list(result.by_frequency.frame.columns)[:3]
     ['frequency', 'customers', 'actual']
     """

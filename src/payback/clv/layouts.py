@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from payback.clv.bgbb import fit_bgbb
 from payback.clv.bgnbd import fit_bgnbd
+from payback.clv.bgnbd_fixed import fit_bgnbd_fixed, fit_nbd
 from payback.clv.gamma_gamma import fit_gamma_gamma
 from payback.clv.mbgcnbd import fit_mbgcnbd
 from payback.clv.mbgnbd import fit_mbgnbd
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["ALIASES", "MODELS", "MODEL_ALIASES", "fit_table", "standard_columns"]
 
 #: The models :func:`fit_table` fits, by the name ``payback ltv fit --model`` takes.
-MODELS = ("bgnbd", "mbgnbd", "pareto", "mbgcnbd", "bgbb", "gg", "sbg")
+MODELS = ("bgnbd", "mbgnbd", "pareto", "mbgcnbd", "bgnbd_fixed", "nbd", "bgbb", "gg", "sbg")
 
 #: Published column name -> payback's (Hardie's BTYD and the CDNOW files).
 ALIASES: dict[str, str] = {
@@ -185,5 +186,7 @@ def fit_table(table: pd.DataFrame, model: str = "bgnbd", *, penalizer: float = 0
     if key == "bgbb":
         return fit_bgbb(table, penalizer=penalizer)
     fitter = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
+    fitter["bgnbd_fixed"] = fit_bgnbd_fixed  # one drop-out probability p
+    fitter["nbd"] = fit_nbd  # no drop-out
     fitter["mbgcnbd"] = fit_mbgcnbd  # k chosen from a 'litt' column (BTYDplus's cbs)
     return fitter[key](table, penalizer=penalizer)

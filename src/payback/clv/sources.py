@@ -22,8 +22,12 @@ Per source:
 
 Robust fitting: repeat buyers without positive spend are left out of the Gamma-Gamma
 fit, counted and named in ``warnings`` (their expected spend is the model's at a mean of
-0, :mod:`payback.clv.gamma_gamma`); a degenerate pooled count fit is never used: the
-error lists the alternatives that fit (:func:`payback.clv.selection.alternatives`);
+0, :mod:`payback.clv.gamma_gamma`); a degenerate pooled count fit is never used: a
+BG/NBD whose drop-out heterogeneity is not identified (a, b run off or are near-singular,
+and one drop-out probability fits as well) is replaced by its boundary model, said in
+``warnings`` (:mod:`payback.clv.bgnbd_fixed`); any other
+degenerate fit stops, and the error lists the alternatives that fit
+(:func:`payback.clv.selection.alternatives`);
 ``model="auto"`` chooses the count model on a calibration/holdout split
 (:func:`payback.clv.selection.choose_model`) and says why in ``warnings``.
 """
@@ -35,6 +39,7 @@ from typing import Any, Literal
 
 from payback._lazy import lazy_module
 from payback.clv.bgnbd import fit_bgnbd
+from payback.clv.bgnbd_fixed import boundary_instead, fit_bgnbd_fixed, fit_nbd
 from payback.clv.cohorts import SOURCES
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
@@ -56,9 +61,11 @@ pd = lazy_module("pandas")
 
 __all__ = ["LTVPrediction", "predict_ltv"]
 
-CountModel = Literal["bgnbd", "mbgnbd", "pareto", "mbgcnbd", "auto"]
+CountModel = Literal["bgnbd", "mbgnbd", "pareto", "mbgcnbd", "bgnbd_fixed", "nbd", "auto"]
 FITTERS = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
 FITTERS["mbgcnbd"] = fit_mbgcnbd  # chooses k from the frame's litt (regularity.py)
+FITTERS["bgnbd_fixed"] = fit_bgnbd_fixed  # BG/NBD's boundary a, b -> inf (bgnbd_fixed.py)
+FITTERS["nbd"] = fit_nbd  # its limit p -> 0: no drop-out
 POOLED = "pooled"
 
 
@@ -125,14 +132,20 @@ def _customer_table(
 def _fit_pair(frame: pd.DataFrame, model: str, penalizer: float, compressed=None):
     compressed = compress(frame) if compressed is None else compressed
     count_fit = FITTERS[model](compressed, penalizer=penalizer)
+    return count_fit, _spend_fit(frame, penalizer)
+
+
+def _spend_fit(frame: pd.DataFrame, penalizer: float) -> GammaGammaFit:
     keep = [c for c in ("customer_id", "frequency", "monetary_value", "weights") if c in frame]
     repeat = frame.loc[frame.frequency > 0, keep]
-    spend_fit = fit_gamma_gamma(repeat, penalizer=penalizer)  # names customers in errors
-    return count_fit, spend_fit
+    return fit_gamma_gamma(repeat, penalizer=penalizer)  # names customers in errors
 
 
-def _pooled_fit(store, frame, model: str, penalizer: float, freq: str, as_of: Any):
-    """The pooled fit; a degenerate count fit raises with the alternatives that fit."""
+def _pooled_fit(store, frame, model: str, penalizer: float, freq: str, as_of: Any, warnings):
+    """The pooled fit; a BG/NBD whose drop-out heterogeneity is not identified (a, b run
+    off, or are near-singular) is replaced by its boundary model, said in ``warnings``
+    (:func:`payback.clv.bgnbd_fixed.boundary_instead`); any other degenerate count fit
+    raises with the alternatives that fit."""
     compressed = compress(frame)
     try:
         return _fit_pair(frame, model, penalizer, compressed)
@@ -141,6 +154,10 @@ def _pooled_fit(store, frame, model: str, penalizer: float, freq: str, as_of: An
             raise ModelFitError(
                 f"the pooled fit on all {customers_in(frame)} customers failed: {e}"
             ) from e
+        instead = boundary_instead(e, compressed, penalizer=penalizer)
+        if instead is not None:
+            warnings.append(instead[1])
+            return instead[0], _spend_fit(frame, penalizer)
         tried = alternatives(store, model, freq, penalizer=penalizer, as_of=as_of, table=compressed)
         raise ModelFitError(
             f"the pooled fit on all {customers_in(frame)} customers is degenerate and not "
@@ -315,7 +332,7 @@ def predict_ltv(
         choice = choose_model(store, freq=step, penalizer=penalizer, as_of=as_of)
         model, pooled = _auto_fit(store, frame, choice, penalizer, step, as_of, warnings)
     else:
-        pooled = _pooled_fit(store, frame, model, penalizer, step, as_of)
+        pooled = _pooled_fit(store, frame, model, penalizer, step, as_of, warnings)
     spend_note = zero_spend_sentence(store, frame, by, as_of, step)
     if spend_note:
         warnings.append(spend_note)

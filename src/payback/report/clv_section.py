@@ -325,7 +325,8 @@ def calibration_check(store) -> tuple[Any, dt.date] | None:
 
 
 def _calibration(store) -> tuple[Any, dt.date] | None:
-    from payback.clv import compress, customer_summary, fit_bgnbd, holdout_check
+    from payback.clv import compress, customer_summary, holdout_check
+    from payback.clv.bgnbd_fixed import fit_bgnbd_or_boundary
 
     orders = confirmed_orders(store)
     first, last = store.execute(orders.time.min()), store.execute(orders.time.max())
@@ -342,7 +343,7 @@ def _calibration(store) -> tuple[Any, dt.date] | None:
     if summary.empty:
         return None
     summary = summary.sort_values(list(CALIBRATION_HISTORY), kind="mergesort", ignore_index=True)
-    fit = fit_bgnbd(compress(summary))
+    fit, _ = fit_bgnbd_or_boundary(compress(summary))  # the boundary model if a, b run off
     return holdout_check(fit, summary), cut
 
 
