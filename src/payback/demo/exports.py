@@ -47,6 +47,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from payback.demo.generator import Shop
+from payback.ingest.layouts import META, MICROSOFT, YANDEX
 
 #: columns the importer derives from utm_* / landing_url: not in the CRM files
 DERIVED = ("platform", "campaign", "ad_group", "keyword")
@@ -273,19 +274,8 @@ def write_meta(rows: pa.Table, path: Path, start: date, end: date, currency: str
         "" if c == 0 else f"{v:.2f}"
         for c, v in zip(n["conversions"], n["conversion_value"], strict=True)
     ]
-    header = [
-        "Reporting starts",
-        "Reporting ends",
-        "Day",
-        "Campaign name",
-        "Ad set name",
-        "Ad name",
-        "Impressions",
-        "Link clicks",
-        f"Amount spent ({currency})",
-        "Purchases",
-        "Purchases conversion value",
-    ]
+    # the layout the importer reads (one home), spend in this export's currency
+    header = [h.replace("(USD)", f"({currency})") for h in META.headers]
     body = zip(
         day,
         day,
@@ -324,18 +314,7 @@ def write_microsoft(rows: pa.Table, path: Path, start: date, end: date, currency
     """Microsoft Advertising keyword performance report (see the module docstring)."""
     n = _columns(rows)
     day = [_us_date(d) for d in rows["date"].to_pylist()]
-    header = [
-        "TimePeriod",
-        "CampaignName",
-        "AdGroupName",
-        "Keyword",
-        "CurrencyCode",
-        "Impressions",
-        "Clicks",
-        "Spend",
-        "Conversions",
-        "Revenue",
-    ]
+    header = list(MICROSOFT.headers)  # the layout the importer reads (one home)
     body = zip(
         day,
         _text(rows["campaign"], ""),
@@ -374,19 +353,7 @@ def write_yandex(rows: pa.Table, path: Path, start: date, end: date, currency: s
     conv = [int(v) for v in n["conversions"].tolist()]
     lines = [
         f'"Keyword report ({start} - {end})"',
-        "\t".join(
-            [
-                "Date",
-                "CampaignName",
-                "AdGroupName",
-                "Criterion",
-                "Impressions",
-                "Clicks",
-                "Cost",
-                "Conversions",
-                "Revenue",
-            ]
-        ),
+        "\t".join(YANDEX.headers),  # the layout the importer reads (one home)
     ]
     for d, c, g, k, i, cl, co, cv, rv in zip(
         day,
