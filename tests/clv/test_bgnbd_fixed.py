@@ -112,6 +112,7 @@ def test_predict_uses_the_boundary_model_and_says_so(uci, uci_db):
         result = predict_ltv(store)
     count_fit = result.fits["pooled"][0]
     assert isinstance(count_fit, NBDFit)
+    assert result.model == "nbd"  # the model used, in the title and the JSON
     assert count_fit.r == pytest.approx(0.8275, abs=1e-4)
     (warning,) = [w for w in result.warnings if "drop-out" in w]
     # the likelihood is so flat that rounding picks where BG/NBD stops (test_degenerate.py)

@@ -67,6 +67,24 @@ def test_fit_every_model(capsys, db, model):
     assert (frame.estimate > 0).all() and (frame.std_error > 0).all()
 
 
+@pytest.mark.parametrize("model", ["nbd", "bgnbd_fixed", "bgnbd", "pareto"])
+def test_a_count_model_is_fitted_on_every_customer(capsys, db, model):
+    # every count model (not the spend model) sees the customers without repeat purchases
+    from payback.clv.layouts import COUNT_MODELS, fit_table
+    from payback.store import open_store
+
+    assert model in COUNT_MODELS
+    code, out, err = run(capsys, "fit", "--model", model, "--db", db, "--format", "json")
+    assert code == 0, err
+    payload = json.loads(out)
+    with open_store(db, read_only=True) as store:
+        summary = store.execute(customer_summary(store))
+    assert (summary.frequency == 0).any()  # one-time buyers are there to be counted
+    assert f"{len(summary):,} customers" in payload["title"]
+    estimates = {r["parameter"]: r["estimate"] for r in payload["rows"]}
+    assert estimates == pytest.approx(fit_table(compress(summary), model).params, rel=1e-6)
+
+
 def test_fit_from_a_file(capsys, tmp_path):
     survivors = tmp_path / "survivors.csv"
     pd.DataFrame({"survivors": [1000, 631, 468, 382, 326, 289, 262, 241]}).to_csv(

@@ -190,3 +190,22 @@ def test_a_spend_model_without_a_finite_mean_gives_missing_bounds_not_nan(cbs):
     assert "q <= 1" in shown.reasons["clv_low"]
     totals = collect.table({"all": (1.0, 1.0)}, "USD")
     assert totals.frame.clv_low.isna().all() and "q <= 1" in totals.reasons["clv_high"]
+
+
+def test_the_cli_says_why_a_value_is_missing_when_the_spend_has_no_finite_mean(
+    uci_db, capsys
+):
+    """UCI with a penalizer: Gamma-Gamma q < 1, so the value's sum and interval are
+    missing with their reasons; the command neither fails nor prints a partial sum."""
+    from payback.cli import main
+
+    args = ["ltv", "predict", "--db", uci_db, "--penalizer", "0.001", "--interval", "90%"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.strip().startswith("all:"))
+    assert "value – " in line and "(– to –)" in line
+    assert "value missing: the fitted Gamma-Gamma has q <= 1" in out
+    assert "value interval missing: no drawn spend model has a finite mean" in out
+    main([*args, "--format", "json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["intervals"]["totals"][0]["clv"] is None

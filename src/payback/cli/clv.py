@@ -408,15 +408,26 @@ def predict_command(
 
 def _interval_lines(table, horizon: str) -> str:
     """The totals with their intervals, one line per source and the total."""
+    import pandas as pd
+
+    from payback.present import format_value
+
+    def whole(value) -> str:  # missing (no finite draw) as every output shows it
+        return format_value(None if pd.isna(value) else round(float(value)), "count")
+
     info = table.notes["interval"]
     cur = f" {table.currency}" if table.currency else ""
     lines = [f"{info['level']:.0%} intervals ({info['draws']} draws, {info['method']}):"]
     for row in table.frame.itertuples():
         lines.append(
-            f"  {row.source}: {row.customers:,} customers, {row.expected_purchases:,.0f} purchases "
-            f"over {horizon} ({row.purchases_low:,.0f} to {row.purchases_high:,.0f}), value "
-            f"{row.clv:,.0f}{cur} ({row.clv_low:,.0f} to {row.clv_high:,.0f})"
+            f"  {row.source}: {row.customers:,} customers, {whole(row.expected_purchases)} "
+            f"purchases over {horizon} ({whole(row.purchases_low)} to "
+            f"{whole(row.purchases_high)}), value {whole(row.clv)}{cur} ({whole(row.clv_low)} "
+            f"to {whole(row.clv_high)})"
         )
+    for what, name in (("value", "clv"), ("value interval", "clv_low")):
+        if name in table.reasons:
+            lines.append(f"  {what} missing: {table.reasons[name]}")
     return "\n".join(lines)
 
 

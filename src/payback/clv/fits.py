@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from payback._lazy import lazy_module
 from payback.clv.compress import compress
-from payback.clv.layouts import MODELS, fit_table
+from payback.clv.layouts import COUNT_MODELS, MODELS, fit_table
 from payback.clv.regularity import with_log_intervals
 from payback.clv.sources import FITTERS
 from payback.clv.summary import customer_summary, subscription_records
@@ -49,10 +49,6 @@ __all__ = [
 
 #: Summary period code -> the time unit of the rates fitted on it.
 PERIODS = {"D": "day", "W": "week", "M": "month"}
-
-#: The models fitted on the compressed customer summary (one row per distinct
-#: frequency, recency, T with a weight).
-_COUNT_MODELS = ("bgnbd", "mbgnbd", "pareto", "mbgcnbd", "bgbb")
 
 
 def _check_model(model: str) -> str:
@@ -139,7 +135,7 @@ def model_table(
     summary = customer_summary(store, freq=default_freq(model, freq), observation_end=as_of)
     # grouped in the engine: only the distinct histories leave it (MBG/CNBD-k sums each
     # customer's log inter-purchase times into its history below)
-    if model in _COUNT_MODELS and model != "mbgcnbd":
+    if model in COUNT_MODELS and model != "mbgcnbd":
         table = store.execute(compress(summary))
         if not table.empty:
             return table
@@ -187,7 +183,7 @@ def rows_for_model(summary: pd.DataFrame, model: str) -> pd.DataFrame:
             "sbg is fitted to subscriptions (periods and churned), not to a purchase "
             "summary: fit it from the store or from a file with `--input`"
         )
-    if model in _COUNT_MODELS:
+    if model in COUNT_MODELS:
         return compress(summary)
     return summary[summary.frequency > 0]
 

@@ -235,7 +235,7 @@ class IntervalCollector:
                     "expected_purchases": point[label][0],
                     "purchases_low": float(p_low),
                     "purchases_high": float(p_high),
-                    "clv": point[label][1],
+                    "clv": _finite(point[label][1]),
                     "clv_low": _finite(c_low),
                     "clv_high": _finite(c_high),
                 }
@@ -244,10 +244,16 @@ class IntervalCollector:
         notes = {"interval": {"level": self.level, "draws": self.draws, "method": METHOD}}
         frame = pd.DataFrame(rows)
         reasons = {c: _NO_SPEND for c in ("clv_low", "clv_high") if frame[c].isna().any()}
+        if frame["clv"].isna().any():
+            reasons["clv"] = _NO_POINT
         return Table(frame, units, reasons, currency, notes=notes)
 
 
 _NO_SPEND = "no drawn spend model has a finite mean (Gamma-Gamma q <= 1)"
+_NO_POINT = (
+    "the fitted Gamma-Gamma has q <= 1: customers without repeat purchases have no finite "
+    "expected spend, so the sum over the customers is missing"
+)
 
 
 def _finite(value: float) -> float | None:

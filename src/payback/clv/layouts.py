@@ -28,10 +28,25 @@ if TYPE_CHECKING:
 
     from payback.clv._base import ModelFit
 
-__all__ = ["ALIASES", "MODELS", "MODEL_ALIASES", "fit_table", "standard_columns"]
+__all__ = [
+    "ALIASES",
+    "COUNT_MODELS",
+    "MODELS",
+    "MODEL_ALIASES",
+    "SPEND_MODELS",
+    "SUBSCRIPTION_MODELS",
+    "fit_table",
+    "standard_columns",
+]
 
 #: The models :func:`fit_table` fits, by the name ``payback ltv fit --model`` takes.
 MODELS = ("bgnbd", "mbgnbd", "pareto", "mbgcnbd", "bgnbd_fixed", "nbd", "bgbb", "gg", "sbg")
+#: The spend model (fitted on the repeat buyers' mean spend) and the subscription model
+#: (fitted on survivor counts); every other model is a count model, fitted on every
+#: customer's (frequency, recency, T).
+SPEND_MODELS = ("gg",)
+SUBSCRIPTION_MODELS = ("sbg",)
+COUNT_MODELS = tuple(m for m in MODELS if m not in SPEND_MODELS + SUBSCRIPTION_MODELS)
 
 #: Published column name -> payback's (Hardie's BTYD and the CDNOW files).
 ALIASES: dict[str, str] = {

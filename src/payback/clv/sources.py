@@ -39,7 +39,13 @@ from typing import Any, Literal
 
 from payback._lazy import lazy_module
 from payback.clv.bgnbd import fit_bgnbd
-from payback.clv.bgnbd_fixed import boundary_instead, fit_bgnbd_fixed, fit_nbd
+from payback.clv.bgnbd_fixed import (
+    BGNBDFixedFit,
+    NBDFit,
+    boundary_instead,
+    fit_bgnbd_fixed,
+    fit_nbd,
+)
 from payback.clv.cohorts import SOURCES
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
@@ -64,6 +70,8 @@ __all__ = ["LTVPrediction", "predict_ltv"]
 CountModel = Literal["bgnbd", "mbgnbd", "pareto", "mbgcnbd", "bgnbd_fixed", "nbd", "auto"]
 FITTERS = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
 FITTERS["mbgcnbd"] = fit_mbgcnbd  # chooses k from the frame's litt (regularity.py)
+#: the boundary models' fit classes, to name the model used when one replaced BG/NBD
+FIT_CLASSES = {"bgnbd_fixed": BGNBDFixedFit, "nbd": NBDFit}
 FITTERS["bgnbd_fixed"] = fit_bgnbd_fixed  # BG/NBD's boundary a, b -> inf (bgnbd_fixed.py)
 FITTERS["nbd"] = fit_nbd  # its limit p -> 0: no drop-out
 POOLED = "pooled"
@@ -333,6 +341,8 @@ def predict_ltv(
         model, pooled = _auto_fit(store, frame, choice, penalizer, step, as_of, warnings)
     else:
         pooled = _pooled_fit(store, frame, model, penalizer, step, as_of, warnings)
+        # the model used, when the boundary replaced BG/NBD (the sources then fit it too)
+        model = next((n for n, c in FIT_CLASSES.items() if type(pooled[0]) is c), model)
     spend_note = zero_spend_sentence(store, frame, by, as_of, step)
     if spend_note:
         warnings.append(spend_note)
@@ -406,7 +416,9 @@ def predict_ltv(
             money = part.monetary_value.fillna(0).to_numpy(float)
             spread = collect.part(label, fit, (codes, ux, ut, uT), money)
             parts[-1].update({k: v for k, v in spread.items() if k != "per_customer"})
-            point[label] = (float(purchases.sum()), float(clv.sum()))
+            # a customer without a finite expected spend leaves the sum missing, not partial
+            value = float("nan") if np.any(missing) else float(np.sum(clv))
+            point[label] = (float(purchases.sum()), value)
         mean_spend = spend_fit.mean_spend
         predicted = (
             None
