@@ -167,7 +167,11 @@ def test_cohorts_and_parquet_output(capsys, db, tmp_path):
         api = cohort_ltv(store, "partner", max_months=6).frame
     assert frame.revenue_per_customer.tolist() == pytest.approx(api.revenue_per_customer.tolist())
     code, out, _ = run(capsys, "cohorts", "--db", db)
-    assert code == 0 and "months_since_acquisition" in out
+    # with the small column the table is wider than the console: headers wrap
+    assert code == 0 and "acquisition" in out and "small" in out
+    code, out, _ = run(capsys, "cohorts", "--db", db, "--format", "csv")
+    assert out.splitlines()[0].startswith("cohort,months_since_acquisition,customers,")
+    assert out.splitlines()[0].endswith(",gross_margin_per_customer,small")
 
 
 def test_check_holdout_and_distribution(capsys, db):

@@ -152,7 +152,8 @@ def test_one_fit_and_one_cohort_query_serve_the_headline_the_ltv_view_and_the_ce
             clv_section.build_clv_section(store, by=by)
             ceilings(store, by, predicted=True)
     assert [kw["by"] for _, kw in fits] == ["platform", "campaign"]
-    assert [args[0] for args, _ in cohorts] == ["platform", "campaign"]
+    # and the cohorts by month once, for the left-censored first cohort's warning
+    assert [args[0] for args, _ in cohorts] == ["platform", "month", "campaign"]
     assert len(calibrations) == 1  # the same for every by
 
 

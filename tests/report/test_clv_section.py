@@ -19,6 +19,8 @@ def test_clv_section_renders_its_charts_and_table(demo_html):
     assert ids == ["fig-cohorts-source", "fig-cohort-triangle", "fig-ltv-source", "fig-calibration"]
     assert 'id="table-ltv-source"' in section
     assert "could not be computed" not in section
+    # the cohort curves' thin tails are dotted, and the section says so
+    assert "dotted where fewer than 30 customers have been observed" in section
 
 
 def test_ltv_cac_card_is_predicted_ltv_over_cac(demo_db, demo_html):

@@ -44,7 +44,9 @@ pd = lazy_module("pandas")
 
 __all__ = [
     "CELL_KEYS",
+    "MIN_CUSTOMERS",
     "SOURCES",
+    "CensoredCohort",
     "HorizonLTV",
     "acquisition_expr",
     "campaign_key",
@@ -52,7 +54,9 @@ __all__ = [
     "cohort_expr",
     "cohort_ltv",
     "confirmed_orders",
+    "is_small",
     "last_complete_month",
+    "left_censored_cohort",
     "ltv_at_horizon",
     "month_label",
     "shared_cohort_ltv",
@@ -69,6 +73,21 @@ SOURCES: dict[str, str | None] = {
 }
 
 By = Literal["month", "platform", "channel", "campaign", "partner"]
+
+#: The one threshold of a thin cohort value: a cohort (the triangle's row) or a cell of
+#: a cohort curve (:func:`cohort_ltv`'s ``small``) whose base is fewer customers than
+#: this is noise; the report and dashboard do not draw it as a plain curve.
+MIN_CUSTOMERS = 30
+
+
+def is_small(customers: Any, min_customers: int = MIN_CUSTOMERS) -> Any:
+    """True where a cohort value's base, ``customers``, is under ``min_customers``: the
+    one rule of the triangle's ``small`` flag and of the cohort curves' ``small`` cells.
+
+    >>> is_small(29), is_small(30), is_small(3, min_customers=2)
+    (True, False, False)
+    """
+    return customers < min_customers
 
 
 def confirmed_orders(store) -> ir.Table:
@@ -327,9 +346,11 @@ def cohort_ltv(
         months_since_acquisition, customers`` (cohort customers observed that long),
         ``active_customers, retention`` (share buying in that month), ``orders, revenue``
         (of that month), ``revenue_per_customer, gross_margin_per_customer``
-        (cumulative); its ``units`` and ``reasons`` describe the columns and
-        ``notes["by"]`` names the cohorts' grain. Orders without a source are in the
-        cohort ``None``. A campaign's cohort is ``"platform / campaign"``
+        (cumulative), ``small`` (True when ``customers`` is under
+        :data:`MIN_CUSTOMERS`: :func:`is_small`, the cohort triangle's rule; such a value
+        rests on a handful of customers); its ``units`` and ``reasons`` describe the
+        columns and ``notes["by"]`` names the cohorts' grain. Orders without a source are
+        in the cohort ``None``. A campaign's cohort is ``"platform / campaign"``
         (:func:`campaign_key`).
 
     Examples
@@ -366,6 +387,7 @@ def cohort_ltv(
         "revenue",
         "revenue_per_customer",
         "gross_margin_per_customer",
+        "small",
     ]
     by_month = _source_column(by) is None
     notes = {"by": "month" if by_month else by}
@@ -414,8 +436,11 @@ def cohort_ltv(
             f"{int(cell.orders_without_cogs.sum())} confirmed order(s) have no cogs: "
             f"import cost of goods to see the margin"
         )
+    out["small"] = is_small(out.customers)
     if by_month:
         out["cohort"] = out.cohort.astype(int).map(month_label)
+    else:  # grouping turned the cohort None (no source) into NaN
+        out["cohort"] = out.cohort.astype(object).where(out.cohort.notna(), None)
     int_cols = ["customers", "active_customers", "orders"]
     out[int_cols] = out[int_cols].astype("int64")
     out = out[columns].sort_values(["cohort", "months_since_acquisition"], na_position="last")
@@ -432,6 +457,113 @@ _UNITS = {
     "revenue_per_customer": "money",
     "gross_margin_per_customer": "money",
 }
+
+
+#: The first acquisition month is left-censored when it acquired more than this many times
+#: as many customers per day as the months after it (:func:`left_censored_cohort`).
+LEFT_CENSORED_RATIO = 1.5
+#: The months after the first one whose acquisitions per day are its yardstick (median).
+STEADY_MONTHS = 3
+
+
+@dataclass(frozen=True)
+class CensoredCohort:
+    """The left-censored first cohort of :func:`left_censored_cohort`.
+
+    Attributes
+    ----------
+    cohort : str
+        Its acquisition month, ``YYYY-MM``.
+    customers : int
+        Its customers (earlier buyers among them).
+    per_day, steady_per_day : float or None
+        Customers acquired per day of data in that month, and the median of the same in
+        the :data:`STEADY_MONTHS` months after it (None: no complete month after it to
+        compare with, so the month is taken as censored).
+    """
+
+    cohort: str
+    customers: int
+    per_day: float
+    steady_per_day: float | None
+
+    def why(self) -> str:
+        """``starts with the data: ...``, what the flag means."""
+        rate = (
+            f"{self.per_day:,.1f} first orders a day against {self.steady_per_day:,.1f} in "
+            f"the months after"
+            if self.steady_per_day is not None
+            else "no later month to compare its acquisitions with"
+        )
+        return (
+            "starts with the data: customers who bought before the data start are counted "
+            f"as new in it (left-censored; {rate})"
+        )
+
+    def sentence(self) -> str:
+        """``the YYYY-MM cohort (n customers) starts with the data: ...``, for a note."""
+        return f"the {self.cohort} cohort ({self.customers:,} customers) {self.why()}"
+
+
+def _data_start(store) -> Any:
+    """Time of the first confirmed order (the first acquisition), once per store version."""
+    from payback.cache import per_store_version
+
+    return per_store_version(
+        store, ("clv.data_start",), lambda: store.execute(acquisitions(store).time.min())
+    )
+
+
+def left_censored_cohort(store, table: Table | pd.DataFrame | None = None) -> CensoredCohort | None:
+    """The first acquisition month when its customers include earlier buyers, else None.
+
+    A store's first month counts as acquisitions the first order in the data of customers
+    who bought before the data start. The evidence is the rate: such a month acquires
+    more customers per day (from the data's first day to its end) than the months after
+    it, as the earlier buyers come back at their own pace. The month is left-censored
+    when its rate is over :data:`LEFT_CENSORED_RATIO` times the median rate of the
+    :data:`STEADY_MONTHS` complete months after it, or when there is no such month to
+    compare with. UCI Online Retail's December 2010: 880 customers, 28.4 a day against
+    13.5; CDNOW's January 1997 (every customer's first purchase is in the file): 253 a
+    day against 268, not censored.
+
+    Parameters
+    ----------
+    store : payback.store.Store
+    table : payback.present.Table or pandas.DataFrame, optional
+        A :func:`cohort_ltv` result by month (default: the store's, shared).
+
+    Examples
+    --------
+    >>> import pyarrow as pa, datetime as dt
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> days = [dt.datetime(2024, 1, d) for d in (2, 3, 4, 5)] + [dt.datetime(2024, 2, 9)]
+    >>> _ = store.write({"orders": pa.table({
+    ...     "order_id": list("12345"), "customer_id": list("abcde"), "time": days,
+    ...     "revenue": [1.0] * 5, "status": ["confirmed"] * 5, "currency": ["EUR"] * 5})})
+    >>> first = left_censored_cohort(store, cohort_ltv(store, as_of="2024-02-29"))
+    >>> first.cohort, first.customers, round(first.per_day, 3), round(first.steady_per_day, 3)
+    ('2024-01', 4, 0.133, 0.034)
+    """
+    if table is None:
+        table = shared_cohort_ltv(store, "month")
+    frame = table.frame if isinstance(table, Table) else table
+    sizes = frame[frame["months_since_acquisition"] == 0].sort_values("cohort")
+    if sizes.empty:
+        return None
+    months = [pd.Period(c, "M") for c in sizes["cohort"]]
+    customers = sizes["customers"].astype("int64").to_list()
+    start = pd.Timestamp(_data_start(store)).normalize()
+    if pd.Period(start, "M") != months[0]:  # the table does not start with the data
+        return None
+    first_days = (months[0].end_time.normalize() - start).days + 1
+    per_day = customers[0] / first_days
+    later = [n / m.days_in_month for n, m in zip(customers[1:], months[1:], strict=True)]
+    steady = float(np.median(later[:STEADY_MONTHS])) if later else None
+    if steady is not None and per_day <= LEFT_CENSORED_RATIO * steady:
+        return None
+    return CensoredCohort(str(months[0]), customers[0], per_day, steady)
 
 
 def shared_cohort_ltv(store, by: By = "month", *, as_of: Any = None) -> Table:

@@ -5,13 +5,13 @@ and what each value column is computed on (:func:`basis`)."""
 from __future__ import annotations
 
 from payback._lazy import lazy_module
-from payback.clv.cohorts import ltv_at_horizon, shared_cohort_ltv
-from payback.present import Table
+from payback.clv.cohorts import left_censored_cohort, ltv_at_horizon, shared_cohort_ltv
+from payback.present import Table, format_value
 
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
 
-__all__ = ["basis", "with_history"]
+__all__ = ["basis", "censored_history_note", "with_history"]
 
 
 def basis(margin: float | None) -> dict[str, str]:
@@ -81,3 +81,34 @@ def with_history(store, by_source, by, horizon_months, as_of, margin=None) -> Ta
     ]
     cols = [c for c in cols if c in by_source]  # the bounds with an interval only
     return Table(by_source[cols], reasons=reasons, notes={"basis": basis(margin)})
+
+
+def censored_history_note(store, horizon_months, as_of=None) -> str | None:
+    """A warning when the historical LTV at the horizon rests on a left-censored cohort
+    (:func:`payback.clv.cohorts.left_censored_cohort`: the first acquisition month, whose
+    "new" customers include earlier buyers), with how many of its customers; else None.
+
+    UCI Online Retail at 12 months: the December 2010 cohort is the only one observed
+    that long, so the historical LTV is that of 880 customers, many of them not new.
+    """
+    table = shared_cohort_ltv(store, "month", as_of=as_of)  # once per store version
+    censored = left_censored_cohort(store, table)
+    if censored is None:
+        return None
+    at = ltv_at_horizon(table, int(np.ceil(horizon_months)))
+    if censored.cohort not in at.by_cohort.index:
+        return None
+    n, total, h = (
+        int(at.by_cohort.loc[censored.cohort, "customers"]),
+        at.customers,
+        at.horizon_months,
+    )
+    if n == total:
+        what = f"rests on one cohort alone, the only one observed that long: {censored.sentence()}"
+    else:
+        share = format_value(n / total, "rate")
+        what = (
+            f"comes for {n:,} of its {total:,} customers ({share}) from the {censored.cohort} "
+            f"cohort, which {censored.why()}"
+        )
+    return f"historical LTV at {h} months {what}, so it is not the value of new customers alone"

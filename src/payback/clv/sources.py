@@ -57,7 +57,7 @@ from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
 from payback.clv.regularity import with_log_intervals
 from payback.clv.selection import ModelChoice, alternatives, choose_model
-from payback.clv.source_history import with_history
+from payback.clv.source_history import censored_history_note, with_history
 from payback.clv.value import DAYS_PER_UNIT, customer_lifetime_value, new_customer_value
 from payback.errors import DegenerateFitError, InputError, ModelFitError, PaybackError
 from payback.present import Table
@@ -450,6 +450,9 @@ def predict_ltv(
     customers = _customer_rows(frame, parts)
     by_source = pd.DataFrame(rows)
     by_source = with_history(store, by_source, by, horizon_months, as_of, margin)
+    censored = censored_history_note(store, horizon_months, as_of)
+    if censored:
+        warnings.append(censored)
     reasons, customer_reasons = dict(by_source.reasons), {}
     if notes:
         reasons["model_fit"] = "; ".join(f"{k}: {v}" for k, v in notes.items())

@@ -21,12 +21,18 @@ Under the cohorts, two rows summarise each column ``k``:
 
 Flags (column ``flag``):
 
-- ``small``: a cohort of fewer than ``min_customers`` customers (default 30): its row is
-  noise, the report and dashboard do not draw it as a curve;
-- ``left-censored``: the first cohort of the data. Customers who bought before the data
+- ``small``: a cohort of fewer than ``min_customers`` customers (default
+  :data:`payback.clv.cohorts.MIN_CUSTOMERS`, 30; the rule
+  :func:`payback.clv.cohorts.is_small`, which marks the cohort curves' thin cells too):
+  its row is noise, the report and dashboard do not draw it;
+- ``left-censored``: the first cohort of the data when the evidence says it holds earlier
+  buyers (:func:`payback.clv.cohorts.left_censored_cohort`: it acquired over 1.5 times
+  as many customers a day as the months after it). Customers who bought before the data
   start have their first order in the data counted as an acquisition, so that month
   holds old customers too and its values are not those of new customers (UCI Online
-  Retail, December 2010: 885 customers, many of them earlier buyers).
+  Retail, December 2010: 880 customers, 28.4 a day against 13.5 after). A first month
+  at the steady rate (CDNOW's January 1997, a file of customers' first purchases) is
+  not flagged.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from __future__ import annotations
 from typing import Any
 
 from payback._lazy import lazy_module
-from payback.clv.cohorts import cohort_ltv
+from payback.clv.cohorts import MIN_CUSTOMERS, cohort_ltv, is_small, left_censored_cohort
 from payback.errors import InputError
 from payback.present import Table
 
@@ -42,9 +48,6 @@ pd = lazy_module("pandas")
 np = lazy_module("numpy")
 
 __all__ = ["MIN_CUSTOMERS", "VALUES", "cohort_triangle"]
-
-#: cohorts smaller than this are flagged ``small``
-MIN_CUSTOMERS = 30
 
 #: what a cell can hold: cohort_ltv column -> (how it pools over cohorts, unit)
 VALUES = {
@@ -115,8 +118,10 @@ def cohort_triangle(
     wide.columns = labels
     size = frame[frame.months_since_acquisition == 0].set_index("cohort").customers
     wide.insert(0, "customers", size.reindex(wide.index).astype("int64"))
-    flags = np.where(wide.customers < min_customers, "small", "").astype(object)
-    flags[0] = "left-censored" if not flags[0] else "left-censored, small"
+    flags = np.where(is_small(wide.customers, min_customers), "small", "").astype(object)
+    censored = left_censored_cohort(store, tidy)
+    if censored is not None and censored.cohort == wide.index[0]:
+        flags[0] = "left-censored" if not flags[0] else "left-censored, small"
     wide.insert(1, "flag", flags)
     wide = wide.reset_index()
     total = int(wide.customers.sum())

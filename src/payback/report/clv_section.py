@@ -31,7 +31,7 @@ import plotly.graph_objects as go
 from payback.cache import per_store_version
 from payback.metrics.catalogue import CATALOGUE
 from payback.metrics.scope import confirmed_orders
-from payback.present import format_value, is_missing
+from payback.present import NONE_LABEL, format_value, is_missing
 from payback.report import charts
 from payback.report.tables import Cell, Column, TableView
 from payback.report.views import LTV_CAC_LABEL
@@ -212,35 +212,66 @@ def ltv_summary(table) -> LtvSummary:
 
 
 def cohort_figure(frame, currency: str | None) -> go.Figure:
-    """Cumulative revenue per acquired customer by months since acquisition, one line a cohort."""
+    """Cumulative revenue per acquired customer by months since acquisition, one line a cohort.
+
+    Customers without a source are one cohort, named as every table names a missing
+    dimension value (:data:`payback.present.NONE_LABEL`). The cells marked ``small`` by
+    :func:`payback.clv.cohort_ltv` (fewer than :data:`payback.clv.cohorts.MIN_CUSTOMERS`
+    customers observed that long, the cohort triangle's rule) are drawn dotted, from the
+    last cell with a base large enough: the tail of a curve, as the base only shrinks.
+    """
     if frame is None or len(frame) == 0:
         return charts.empty_figure("No confirmed orders yet")
+    from payback.clv.cohorts import MIN_CUSTOMERS, is_small
+
     fig = go.Figure()
-    cohorts = list(dict.fromkeys(frame["cohort"]))
-    for i, cohort in enumerate(cohorts):
-        part = frame[frame["cohort"].eq(cohort) if cohort is not None else frame["cohort"].isna()]
-        part = part[part["customers"] > 0]
-        name = charts.plotly_text(cohort)
+    labels = [NONE_LABEL if is_missing(c) else str(c) for c in frame["cohort"]]
+    frame = frame.assign(_label=labels)
+    for i, label in enumerate(dict.fromkeys(labels)):
+        part = frame[frame["_label"].eq(label) & (frame["customers"] > 0)]
+        part = part.sort_values("months_since_acquisition")
+        small = part["small"] if "small" in part else is_small(part["customers"])
+        small = small.to_numpy(bool)
+        name = charts.plotly_text(label)
         hover = [
             f"<b>{name}</b><br>month {m}: {_fmt(v, 'money', currency)} per customer"
             f"<br>{format_value(n, 'count')} customers observed that long"
-            for m, v, n in zip(
+            + (f" (fewer than {MIN_CUSTOMERS}: a thin value)" if thin else "")
+            for m, v, n, thin in zip(
                 part["months_since_acquisition"],
                 part["revenue_per_customer"],
                 part["customers"],
+                small,
                 strict=True,
             )
         ]
         color = charts.PALETTE[i % len(charts.PALETTE)]
-        fig.add_scatter(
-            x=list(part["months_since_acquisition"]),
-            y=list(part["revenue_per_customer"]),
-            mode="lines",
-            name=name,
-            line={"color": color, "width": 2},
-            hovertext=hover,
-            hovertemplate="%{hovertext}<extra></extra>",
-        )
+        x, y = list(part["months_since_acquisition"]), list(part["revenue_per_customer"])
+        solid = int((~small).sum()) if small.any() else len(x)  # small cells are a tail
+        dotted_from = max(solid - 1, 0)  # joined to the last solid point
+        if solid:
+            fig.add_scatter(
+                x=x[:solid],
+                y=y[:solid],
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line={"color": color, "width": 2},
+                hovertext=hover[:solid],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        if small.any():
+            fig.add_scatter(
+                x=x[dotted_from:],
+                y=y[dotted_from:],
+                mode="lines",
+                name=name if not solid else f"{name} (under {MIN_CUSTOMERS} customers)",
+                legendgroup=name,
+                showlegend=not solid,
+                line={"color": color, "width": 2, "dash": "dot"},
+                hovertext=hover[dotted_from:],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
     money = f" ({currency})" if currency else ""
     return charts.apply_layout(
         fig,
@@ -253,7 +284,7 @@ def ltv_by_source_figure(table, currency: str | None) -> go.Figure:
     """Historical LTV, predicted LTV and CAC per acquisition source, side by side."""
     if table is None or len(table) == 0:
         return charts.empty_figure("No customers yet")
-    names = [charts.plotly_text(s if s is not None else "(no source)") for s in table["source"]]
+    names = [charts.plotly_text(NONE_LABEL if is_missing(s) else s) for s in table["source"]]
     fig = go.Figure()
     series = (
         ("historical_ltv", "Historical LTV", charts.PALETTE[4]),
@@ -378,7 +409,7 @@ def _source_table(table, currency: str | None, by: str = "platform") -> TableVie
     )
     rows = []
     for rec in table.to_dict(orient="records"):
-        source = "(no source)" if rec["source"] is None else str(rec["source"])
+        source = NONE_LABEL if is_missing(rec["source"]) else str(rec["source"])
         cells = [Cell(source, source.lower(), source)]
         for col in columns[1:]:
             value = rec.get(col.key)
@@ -460,6 +491,13 @@ def build_clv_section(
         ),
     ]
     notes = []
+    if by_source["small"].any():
+        from payback.clv.cohorts import MIN_CUSTOMERS
+
+        notes.append(
+            f"Cohort LTV: dotted where fewer than {MIN_CUSTOMERS} customers have been observed "
+            "that long (a handful of customers, not a trend), as in the cohort triangle"
+        )
     check = calibration_check(store)
     if check is not None:
         checked, cut = check
