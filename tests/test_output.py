@@ -178,3 +178,21 @@ def test_a_table_too_wide_to_fit_is_drawn_wider_rather_than_cut():
     text = render_table(frame, width=80)
     assert "…" not in text and text.count("x" * 30) == 8
     assert max(len(line) for line in text.splitlines()) == 8 * 33 + 1
+
+
+def test_the_output_file_name_says_the_format_by_default(tmp_path):
+    import pyarrow.parquet as pq
+
+    from payback.errors import InputError
+    from payback.output import write_frame
+
+    frame = pd.DataFrame({"customer_id": ["a", "b"], "clv": [1.5, 2.25]})
+    write_frame(frame, "table", tmp_path / "members.parquet")
+    assert pq.read_table(tmp_path / "members.parquet").to_pandas().equals(frame)
+    write_frame(frame, "table", tmp_path / "members.csv")
+    assert pd.read_csv(tmp_path / "members.csv").equals(frame)
+    write_frame(frame, "table", tmp_path / "members.txt")  # no format in the name: a table
+    assert "customer_id" in (tmp_path / "members.txt").read_text()
+    with pytest.raises(InputError, match=r"ends in \.parquet: ask for format parquet"):
+        write_frame(frame, "csv", tmp_path / "other.parquet")
+    assert not (tmp_path / "other.parquet").exists()

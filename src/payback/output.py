@@ -69,6 +69,40 @@ FORMATS = ("table", "csv", "json", "parquet")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: File name endings that say the format of an output file.
+_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def output_format(fmt: str | None, output: str | Path | None) -> str:
+    """The format to write: ``fmt``, except that the default ``table`` takes the format
+    the output file's name says (``members.parquet`` is Parquet, ``rules.csv`` CSV).
+
+    Raises
+    ------
+    payback.errors.InputError
+        An unknown format, or a file name that says another format than ``fmt``.
+
+    Examples
+    --------
+    >>> output_format("table", "members.parquet"), output_format("table", None)
+    ('parquet', 'table')
+    >>> output_format("csv", "rules.csv"), output_format("table", "report.txt")
+    ('csv', 'table')
+    """
+    fmt = (fmt or "table").lower()
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    said = _SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output is not None else None
+    if said is None or said == fmt:
+        return fmt
+    if fmt == "table":
+        return said
+    raise InputError(
+        f"format {fmt} asked for, but the output file {output} ends in "
+        f"{Path(output).suffix}: ask for format {said}, or name the file *.{fmt}"
+    )
+
+
 def write_frame(
     frame: Table | pd.DataFrame,
     fmt: str = "table",
@@ -90,6 +124,8 @@ def write_frame(
         when a :class:`~payback.present.Table`; an ``is_total`` boolean column marks
         totals rows (shown as ``Total``).
     fmt : {"table", "csv", "json", "parquet"}
+        ``table`` (the default) takes the format the output file's name says
+        (:func:`output_format`).
     output : path, optional
         File to write; standard output when None (not allowed for Parquet).
     title : str, optional
@@ -112,9 +148,7 @@ def write_frame(
     payback.errors.InputError
         Unknown format, or Parquet without an output file.
     """
-    fmt = (fmt or "table").lower()
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    fmt = output_format(fmt, output)
     table = frame if isinstance(frame, Table) else Table(frame)
     frame, currency, date_formats = table.frame, table.currency, table.date_formats
     units = dict(units if units is not None else table.units)

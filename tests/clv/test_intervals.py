@@ -192,9 +192,7 @@ def test_a_spend_model_without_a_finite_mean_gives_missing_bounds_not_nan(cbs):
     assert totals.frame.clv_low.isna().all() and "q <= 1" in totals.reasons["clv_high"]
 
 
-def test_the_cli_says_why_a_value_is_missing_when_the_spend_has_no_finite_mean(
-    uci_db, capsys
-):
+def test_the_cli_says_why_a_value_is_missing_when_the_spend_has_no_finite_mean(uci_db, capsys):
     """UCI with a penalizer: Gamma-Gamma q < 1, so the value's sum and interval are
     missing with their reasons; the command neither fails nor prints a partial sum."""
     from payback.cli import main

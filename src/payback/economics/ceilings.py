@@ -36,8 +36,9 @@ For every value of one grain dimension (``campaign``, ``platform``, ``keyword``,
   the cohort's cumulative gross margin per customer reaches the CAC (month 1 = the
   acquisition month; the curve pooled over the paid customers' cohorts for
   ``Total (paid)`` and paid parts, the shop's for grains without their own cohorts);
-- for ``by="partner"`` the cost is the commission claimed on the confirmed orders of the
-  same period and filters (:func:`partner_commissions`), not ad spend;
+- for ``by="partner"`` the cost is the commission owed after reconciliation (a claim
+  on an unknown, duplicate, cancelled, returned ... order owes nothing) on the confirmed
+  orders of the same period and filters (:func:`partner_commissions`), not ad spend;
 - **verdict** with its ``reason`` (:class:`VerdictRules`): *not enough data* (no cost,
   fewer than ``min_customers`` new customers, no LTV: no cohort old enough or no cost of
   goods, :data:`NO_MARGIN`, or no CAC), *cut* (CAC above the marginal
@@ -333,9 +334,10 @@ def ceilings(
         f["cac"] = CATALOGUE["cac"].evaluate(sums)
         f.loc[f["is_total"].astype(bool), ["cpo", "cac"]] = pd.NA
         notes["cost"] = (
-            "partners: commission claimed on the confirmed orders of the period and filters "
-            "(each order once); the whole shop has no commission cost, so the totals row has "
-            "no CAC"
+            "partners: commission owed on the confirmed orders of the period and filters "
+            "(the claims reconciled with the orders: each order once, a claim on an unknown, "
+            "duplicate, cancelled or returned order owes nothing); the whole shop has no "
+            "commission cost, so the totals row has no CAC"
         )
     if by == "campaign":  # the cohorts' source key "platform / campaign"
         slices = [campaign_key(p, c) for p, c in zip(f["platform"], f["campaign"], strict=True)]
