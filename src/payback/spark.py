@@ -400,12 +400,17 @@ def spark_store(session) -> SparkStore:
 def _backend(backend):
     """Ibis 12's PySpark backend, with ``expr.cache()`` registering the in-memory tables
     the expression names first (as every other way of running an expression does;
-    without it ``payback segments rfm`` fails with TABLE_OR_VIEW_NOT_FOUND)."""
-    create = backend._create_cached_table
+    without it ``payback segments rfm`` fails with TABLE_OR_VIEW_NOT_FOUND), and without
+    Ibis's ``assert frame.is_cached``: on Spark Connect the server may answer that a plan
+    it was just asked to cache is not (``payback segments patterns`` failed so); a view
+    of the query gives the same rows either way, the cache only saves recomputing it."""
 
     def create_cached_table(name, expr):
         backend._register_in_memory_tables(expr)
-        return create(name, expr)
+        frame = backend._session.sql(backend.compile(expr)).cache()
+        frame.createTempView(name)
+        backend._cached_dataframes[name] = frame  # unpersisted when Ibis releases it
+        return backend.table(name)
 
     backend._create_cached_table = create_cached_table
     return backend

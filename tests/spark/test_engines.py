@@ -119,6 +119,40 @@ def test_segments(capsys, shop):
     both_engines(capsys, shop, ["segments", "levers", "--period", "quarter"])
 
 
+def test_segments_of_customers(capsys, shop):
+    """Who a segment's customers are, whom to win back, when each should buy next."""
+    profile = both_engines(capsys, shop, _SEGMENTS["profile"])
+    assert profile["attribute"].nunique() > 1
+    both_engines(capsys, shop, _SEGMENTS["winback"])
+    patterns = both_engines(capsys, shop, _SEGMENTS["patterns"])
+    assert len(patterns) > 500  # one row per repeat customer
+
+
+def test_segments_cross_sell(capsys, shop):
+    """Pairs on Spark count in the engine (not DuckDB's bitmasks): the same rules."""
+    both_engines(capsys, shop, _SEGMENTS["pairs"])
+    both_engines(capsys, shop, _SEGMENTS["next"])
+
+
+#: The segments commands added to the engines (each run once per engine).
+_SEGMENTS = {
+    "profile": ["segments", "profile"],
+    "winback": ["segments", "winback"],
+    "patterns": ["segments", "patterns", "--show", "customers"],
+    "pairs": ["segments", "pairs", "--limit", "0"],
+    "next": ["segments", "next", "--limit", "0", "--min-count", "2", "--fdr", "1",
+             "--min-lift", "0"],
+}  # fmt: skip
+
+
+def test_ltv_fit_and_check(capsys, shop):
+    """The count model fitted on the histories grouped in each engine; the holdout check."""
+    both_engines(capsys, shop, ["ltv", "fit"])
+    check = both_engines(capsys, shop, ["ltv", "check", "--calibration-end", "2025-06-30",
+                                        "-m", "bgnbd"])  # fmt: skip
+    assert len(check) > 1
+
+
 def test_report(shop, tmp_path, capsys):
     pages = []
     for engine in ("duckdb", "spark"):
@@ -179,10 +213,18 @@ _CONNECT = {
     "economics": ["economics", "--by", "platform"],
     "segments-rfm": ["segments", "rfm"],
     "segments-levers": ["segments", "levers", "--period", "quarter"],
+    **{f"segments-{name}": args for name, args in _SEGMENTS.items()},
+    "ltv-fit": ["ltv", "fit"],
+    "ltv-check": ["ltv", "check", "--calibration-end", "2025-06-30", "-m", "bgnbd"],
     "partners-reconcile": ["partners", "reconcile", "--per", "claim"],
     "partners-value": ["partners", "value"],
     "partners-signals": ["partners", "signals"],
     "partners-commissions": ["partners", "commissions", "--rules", "{rules}"],
+    "partners-payouts": ["partners", "payouts", "--rules", "{rules}"],
+    "partners-statement": ["partners", "statement", "P03", "--rules", "{rules}"],
+    "partners-design": ["partners", "design", "--rules", "{rules}", "--share", "0.3",
+                        "--margin", "0.4", "--other-costs", "15"],
+    "partners-paystub": ["partners", "paystub", "{paystub}", "--rules", "{rules}"],
     "bids": ["bids", "recommend", "--target-cpo", "30"],
 }  # fmt: skip
 
@@ -231,7 +273,10 @@ def connect(shop, tmp_path_factory) -> tuple[Path, dict[str, list[str]]]:
     folder = tmp_path_factory.mktemp("connect")
     rules = folder / "rules.toml"
     rules.write_text(_RULES)
-    jobs = {name: [a.replace("{rules}", str(rules)) for a in args]
+    paystub = folder / "paystub.csv"
+    paystub.write_text(_PAYSTUB)
+    jobs = {name: [a.replace("{rules}", str(rules)).replace("{paystub}", str(paystub))
+                   for a in args]
             for name, args in _CONNECT.items()}  # fmt: skip
     remote = ["--db", shop["lake"], "-f", "csv", "--engine", "spark", "--spark-remote", "local"]
     src = str(Path(__file__).resolve().parents[2] / "src")
@@ -292,6 +337,32 @@ def test_partners(capsys, shop, tmp_path):
     rules.write_text(_RULES)
     owed = both_engines(capsys, shop, ["partners", "commissions", "--rules", str(rules)])
     assert owed.select_dtypes("number").abs().to_numpy().sum() > 0
+
+
+#: A network's paystub (impact.com) of three of the demo shop's claims and one it lacks.
+_PAYSTUB = """Paystub Id,Action Id,Sale Amount,Payout,Action Date,Posting Date
+77,PC0000001,100.00,12.00,2024-05-02 10:05,2024-07-15
+77,PC0000002,50.00,4.00,2024-05-03 10:05,2024-07-15
+77,PC0000003,80.00,6.40,2024-05-03 11:05,2024-07-15
+77,PC9999999,40.00,3.20,2024-05-04 12:00,2024-07-15
+"""
+
+
+def test_partners_ledger(capsys, shop, tmp_path):
+    """The ledger's commands: payouts, a partner's statement, a paystub against it, and
+    the commission design."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(_RULES)
+    paystub = tmp_path / "paystub.csv"
+    paystub.write_text(_PAYSTUB)
+    payouts = both_engines(capsys, shop, ["partners", "payouts", "--rules", str(rules)])
+    assert payouts["payout"].sum() > 0
+    both_engines(capsys, shop, ["partners", "statement", "P03", "--rules", str(rules)])
+    lines = both_engines(capsys, shop, ["partners", "paystub", str(paystub), "--rules",
+                                        str(rules), "--lines"])  # fmt: skip
+    assert len(lines) == 4
+    both_engines(capsys, shop, ["partners", "design", "--rules", str(rules), "--share", "0.3",
+                                "--margin", "0.4", "--other-costs", "15"])  # fmt: skip
 
 
 def test_bids(capsys, shop):

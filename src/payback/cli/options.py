@@ -30,9 +30,9 @@ DB = typer.Option(
     None,
     "--db",
     "--store",
-    help="Store: a DuckDB file, parquet:PATH for a lake folder, delta:PATH for Delta tables, "
-    "or spark-catalog:DATABASE for tables of a Spark catalog (--engine spark) "
-    "(default $PAYBACK_DB or ./payback.duckdb).",
+    help="Store: a DuckDB file, parquet:PATH for a lake folder or delta:PATH for Delta "
+    "tables (default $PAYBACK_DB or ./payback.duckdb); on a command with --engine, also "
+    "spark-catalog:DATABASE for tables of a Spark catalog (with --engine spark).",
 )
 #: ``--format``/``-f``: how a table is written.
 FORMAT = typer.Option("table", "--format", "-f", help="table (for humans), csv, json or parquet.")

@@ -40,6 +40,9 @@ def paystub_command(
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """What the network paid (its paystub) against what the ledger owes, per partner and
     month of the actions; each line matches, differs, is not owed or is unknown.
@@ -53,10 +56,9 @@ def paystub_command(
     """
     from payback.cli.partners_money import _statuses  # the money commands' --statuses
     from payback.output import write_frame
-    from payback.store import open_store
 
     stub = paystub_module.read_paystub(file, partner=partner)
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         book = partners.ledger(store, rules, statuses=_statuses(statuses, store), as_of=as_of)
     result = paystub_module.check_paystub(stub, book)
     table = result.lines if lines else result.periods

@@ -35,6 +35,9 @@ def profile_command(
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """What distinguishes a segment's customers from the rest: share of each attribute
     value in the segment and outside, the difference with its 95 % interval, lift,
@@ -51,10 +54,9 @@ def profile_command(
     """
     from payback.cli.segments_rules import readable_p
     from payback.output import write_frame
-    from payback.store import open_store
 
     chosen = [a.strip() for a in attributes.split(",")] if attributes else None
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = segments.profile(
             store,
             segment,
@@ -94,6 +96,9 @@ def winback_command(
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Customers slipping away (low P(alive)) whose value if won back is still high,
     ranked by the expected value of winning them back: a list for a CRM.
@@ -107,9 +112,8 @@ def winback_command(
     """
     from payback.clv import parse_horizon
     from payback.output import write_frame
-    from payback.store import open_store
 
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = segments.winback(
             store,
             max_p_alive=max_p_alive,

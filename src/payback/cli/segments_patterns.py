@@ -38,6 +38,9 @@ def patterns_command(
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """How customers buy: days between purchases, when each customer should buy next,
     seasonality by month and weekday, and which product follows the first one.
@@ -53,12 +56,11 @@ def patterns_command(
     """
     from payback.errors import InputError
     from payback.output import write_frame
-    from payback.store import open_store
 
     key = show.strip().lower()
     if key not in SHOW:
         raise InputError(f"--show must be one of {', '.join(SHOW)}, got {show!r}")
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = segments.patterns(
             store, as_of=as_of, by=by, item=item, prior_gaps=prior_gaps, top=top,
             min_count=min_count,

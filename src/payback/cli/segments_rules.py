@@ -91,6 +91,9 @@ def pairs_command(
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Items bought together: support, confidence, lift, Fisher p-value, BH q-value.
 
@@ -109,11 +112,10 @@ def pairs_command(
     ```
     """
     from payback.errors import InputError
-    from payback.store import open_store
 
     if suggest and size != 2:
         raise InputError(f"--suggest works on pairs (--size 2), got --size {size}")
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = segments.pairs(
             store,
             by=by,
@@ -152,6 +154,9 @@ def next_command(
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
     """Bought X, then Y (new to them) within --window days: support, confidence, lift.
 
@@ -164,9 +169,8 @@ def next_command(
     payback segments next --suggest 3 --format csv --output offers.csv
     ```
     """
-    from payback.store import open_store
 
-    with open_store(db, read_only=True) as store:
+    with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = segments.next_purchases(
             store,
             window_days=window,
