@@ -176,9 +176,20 @@ def staged_import(target: str | os.PathLike[str], *, wait: float | None = None) 
     lock file beside it; ``wait`` seconds, default 30).
     """
     target = Path(target)
+    with staging_store(target, "lake", wait) as store:
+        if target.exists():
+            _load_lake(store, str(target))
+        yield store
+        export_store(store, target)
+
+
+@contextmanager
+def staging_store(target: Path, what: str, wait: float | None) -> Iterator[Store]:
+    """A fresh DuckDB store in a staging folder beside ``target`` (a lake or Delta store,
+    named ``what`` in errors), under the one-import-at-a-time lock; removed afterwards."""
     if not target.parent.is_dir():
         raise PaybackError(
-            f"cannot create the lake {target}: the folder {target.parent} does not exist. "
+            f"cannot create the {what} {target}: the folder {target.parent} does not exist. "
             f"Fix: create it first (mkdir -p {target.parent})"
         )
     with (
@@ -187,10 +198,7 @@ def staged_import(target: str | os.PathLike[str], *, wait: float | None = None) 
     ):
         store = open_store(Path(tmp) / "staging.duckdb")
         try:
-            if target.exists():
-                _load_lake(store, str(target))
             yield store
-            export_store(store, target)
         finally:
             store.close()
 

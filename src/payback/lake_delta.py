@@ -31,7 +31,6 @@ layout is one Delta table per canonical table and one for the metadata::
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,9 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from payback.errors import PaybackError
-from payback.lake import _KEPT_META, _lake_lock, _select_from, _sql_text, register_view
+from payback.lake import (
+    _KEPT_META,
+    _select_from,
+    _sql_text,
+    register_view,
+    staging_store,
+)
 from payback.schema import TABLES
-from payback.store import Store, open_store
+from payback.store import Store
 
 #: The prefix naming a Delta store (``delta:/data/shop``).
 PREFIX = "delta:"
@@ -226,6 +231,7 @@ def export_delta(
     Examples
     --------
     >>> import pyarrow as pa, tempfile, os
+    >>> from payback.store import open_store
     >>> store = open_store(":memory:")
     >>> _ = store.write({"customers": pa.table({"customer_id": ["c1", "c2"]})},
     ...                 meta={"base_currency": "EUR"})
@@ -304,27 +310,15 @@ def staged_delta_import(
     """
     _deltalake()
     target = Path(target)
-    if not target.parent.is_dir():
-        raise PaybackError(
-            f"cannot create the Delta store {target}: the folder {target.parent} does not "
-            f"exist. Fix: create it first (mkdir -p {target.parent})"
-        )
-    with (
-        _lake_lock(target, wait),
-        tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.import-") as tmp,
-    ):
-        store = open_store(Path(tmp) / "staging.duckdb")
-        try:
-            exists = _is_store(str(target))
-            if exists:
-                _load(store, str(target))
-            before = _fingerprints(store._raw)
-            yield store
-            after = _fingerprints(store._raw)
-            changed = [name for name in TABLES if before[name] != after[name]]
-            export_delta(store, target, tables=changed if exists else None)
-        finally:
-            store.close()
+    with staging_store(target, "Delta store", wait) as store:
+        exists = _is_store(str(target))
+        if exists:
+            _load(store, str(target))
+        before = _fingerprints(store._raw)
+        yield store
+        after = _fingerprints(store._raw)
+        changed = [name for name in TABLES if before[name] != after[name]]
+        export_delta(store, target, tables=changed if exists else None)
 
 
 def _load(store: Store, path: str) -> None:
