@@ -167,6 +167,19 @@ def test_a_near_singular_stop_in_a_b_is_replaced_when_the_boundary_fits_as_well(
     assert error.params["a"] == pytest.approx(0.00344, rel=0.02)
     # log-likelihood there and at the NBD: 0.12 apart, far under the test's 1.92
     assert error.log_likelihood == pytest.approx(-61829.585, abs=1e-2)
+    # the same by Fader, Hardie & Lee (2005) eq. 6, written out here with scipy
+    from scipy.special import betaln, gammaln
+
+    r, alpha, a, b = (error.params[k] for k in ("r", "alpha", "a", "b"))
+    x, t_x, T_ = (uci[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    base = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
+    dropped = np.where(
+        x > 0,
+        np.log(a / np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
+        -np.inf,
+    )
+    by_hand = np.sum(base + np.logaddexp(-(r + x) * np.log(alpha + T_), dropped))
+    assert error.log_likelihood == pytest.approx(by_hand, rel=1e-9)
     fit, note = boundary_instead(error, table)
     assert isinstance(fit, NBDFit)
     assert error.log_likelihood - fit.log_likelihood == pytest.approx(0.12, abs=0.01)
