@@ -574,6 +574,8 @@ def check_command(
     finally:
         if store is not None:
             store.close()
+    if comparison.regularity_note:
+        typer.echo(f"note: {comparison.regularity_note}", err=True)
     if key == "all":
         table = comparison.by_frequency if by_frequency else comparison.table
         what = "per calibration frequency" if by_frequency else "total"
