@@ -138,6 +138,11 @@ def test_the_check_reports_cdnow_s_timing_regularity(comparison, capsys, sample_
     assert (round(k, 4), customers) == (1.0485, 507)
     code, _, err = run(capsys, "check", "--calibration-end", "1997-09-30", "--db", sample_db)
     assert code == 0 and "timing regularity k = 1.05 (Wheat & Morrison, 507 customers)" in err
+    code, out, _ = run(
+        capsys, "check", "--calibration-end", "1997-09-30", "--db", sample_db, "-f", "json"
+    )
+    shown = json.loads(out)["timing_regularity"]
+    assert (round(shown["k"], 4), shown["customers"]) == (1.0485, 507)
 
 
 def test_by_frequency_sums_to_the_totals(comparison):
