@@ -10,6 +10,20 @@ import pytest
 
 
 @pytest.fixture(scope="session")
+def cdnow_sample(public_data) -> pd.DataFrame:
+    """The CDNOW 1/10 sample's 6,919 records as shipped (``customer`` is the sample id),
+    ``date`` parsed."""
+    raw = pd.read_csv(
+        public_data / "cdnow" / "CDNOW_sample.txt",
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer", "date", "cds", "dollars"],
+    )
+    raw["date"] = pd.to_datetime(raw.date.astype(str), format="%Y%m%d")
+    return raw
+
+
+@pytest.fixture(scope="session")
 def cdnow_orders(public_data) -> pd.DataFrame:
     """The CDNOW 1/10 sample's purchases and CDNOW master customer 10244's (one repeat
     purchase for $0.00), as confirmed USD orders (customer id = the master id)."""

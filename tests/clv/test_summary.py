@@ -15,15 +15,8 @@ from payback.errors import InputError
 
 
 @pytest.fixture(scope="module")
-def cdnow_tx(public_data):
-    tx = pd.read_csv(
-        public_data / "cdnow" / "CDNOW_sample.txt",
-        sep=r"\s+",
-        header=None,
-        names=["master_id", "cust", "date", "cds", "dollars"],
-    )
-    tx["date"] = pd.to_datetime(tx.date.astype(str), format="%Y%m%d")
-    return tx
+def cdnow_tx(cdnow_sample):
+    return cdnow_sample.rename(columns={"customer": "cust"})
 
 
 @pytest.fixture(scope="module")

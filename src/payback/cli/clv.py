@@ -574,11 +574,16 @@ def check_command(
     finally:
         if store is not None:
             store.close()
+    extra: dict[str, dict[str, float | int | None]] = {}
+    if comparison.regularity is not None:
+        typer.echo(f"note: {comparison.regularity_note}", err=True)
+        k, customers = comparison.regularity
+        extra["timing_regularity"] = {"k": k, "customers": customers}
     if key == "all":
         table = comparison.by_frequency if by_frequency else comparison.table
         what = "per calibration frequency" if by_frequency else "total"
         title = f"holdout repeat purchases after {calibration_end}, {what}: models vs actual"
-        _write(table, fmt, output, title)
+        _write(table, fmt, output, title, **extra)
         return
     if key not in comparison.fits:
         raise ModelFitError(f"{key}: {comparison.table.frame.note.iloc[0]}")

@@ -24,7 +24,7 @@ side in the groups of :func:`payback.clv.holdout_check`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -86,12 +86,38 @@ class ModelComparison:
         The fitted models by name (those that fitted soundly).
     summary : pandas.DataFrame
         The customer summary compared (calibration and holdout columns).
+    regularity : tuple of (float or None, int), optional
+        Wheat & Morrison's ``k`` of the calibration purchases and the customers it rests
+        on (:func:`payback.clv.regularity.wheat_regularity`), when the purchases were
+        read (:func:`holdout_comparison`).
     """
 
     table: Table
     by_frequency: Table
     fits: dict[str, Any]
     summary: pd.DataFrame
+    regularity: tuple[float | None, int] | None = None
+
+    @property
+    def regularity_note(self) -> str | None:
+        """The timing regularity in words, and what it means for the regularity models."""
+        if self.regularity is None:
+            return None
+        k, customers = self.regularity
+        if k is None:
+            return (
+                f"timing regularity not measured: {customers} customer(s) with three or "
+                "more purchase periods in calibration (Wheat & Morrison need two or more, "
+                "with unequal last intervals)"
+            )
+        shown = f"timing regularity k = {k:.2f} (Wheat & Morrison, {customers:,} customers)"
+        if k < 1.5:
+            return (
+                f"{shown}: near 1, inter-purchase times look exponential, so the "
+                "regularity models (MBG/CNBD-k, Pareto/GGG) have little to add to "
+                "MBG/NBD and Pareto/NBD here"
+            )
+        return f"{shown}: regular buying, where the MBG/CNBD-k may forecast better"
 
     @property
     def ranking(self) -> tuple[str, ...]:
@@ -245,7 +271,7 @@ def holdout_comparison(
         No customer bought by ``calibration_end``.
     """
     from payback.clv.cohorts import confirmed_orders
-    from payback.clv.regularity import log_intervals_expr
+    from payback.clv.regularity import log_intervals_expr, wheat_regularity, wheat_regularity_expr
     from payback.clv.summary import customer_summary
     from payback.clv.transactions import read_transactions, summary_from_transactions
 
@@ -266,13 +292,19 @@ def holdout_comparison(
             calibration_end=calibration_end,
         )
         litt = per.litt.sum().execute()
+        purchases = table, dict(customer_col=cols["customer_id"], time_col=cols["time"])
     else:
         summary = store.execute(customer_summary(store, **split))
         per = log_intervals_expr(
             confirmed_orders(store), freq=freq, calibration_end=calibration_end
         )
         litt = store.execute(per.litt.sum())
+        purchases = confirmed_orders(store), {}
     if summary.empty:
         raise InputError(f"no customer bought on or before {calibration_end}: nothing to fit")
     litt = 0.0 if litt is None or pd.isna(litt) else float(litt)
-    return compare_models(summary, models=models, penalizer=penalizer, litt=litt)
+    rows, columns = purchases
+    wheat = wheat_regularity_expr(rows, freq=freq, calibration_end=calibration_end, **columns)
+    wheat = wheat.execute() if store is None else store.execute(wheat)
+    result = compare_models(summary, models=models, penalizer=penalizer, litt=litt)
+    return replace(result, regularity=wheat_regularity(result=wheat))

@@ -8,6 +8,19 @@ total over customers (:func:`payback.clv.compress` sums the column per history).
 
 One Ibis expression (:func:`log_intervals_expr`) for the store, a transaction file or a
 frame, in the engine like the summary.
+
+:func:`wheat_regularity_expr` asks the same purchase periods how regular the timing is
+(Wheat & Morrison 1990, BTYDplus ``estimateRegularity(method = "wheat")``): with
+Gamma(k, lambda_i) inter-purchase times, a customer's last two intervals give
+``M = g1 / (g1 + g2) ~ Beta(k, k)``, so ``Var(M) = 1 / (4 (2k + 1))`` and
+
+    k = (1 - 4 Var(M)) / (8 Var(M))
+
+over the customers with three or more purchase periods. BTYDplus draws one of the two
+orders of (g1, g2) at random; Beta(k, k) is symmetric about 1/2, so here both orders
+count and ``Var(M) = mean((M - 1/2)^2) = mean(((g1 - g2) / (2 (g1 + g2)))^2)``, without
+randomness. k near 1 is exponential timing (Poisson purchases: the regularity models,
+MBG/CNBD-k and Pareto/GGG, have nothing to add); k near 2 or more is regular buying.
 """
 
 from __future__ import annotations
@@ -25,6 +38,8 @@ __all__ = [
     "file_log_intervals",
     "log_intervals",
     "log_intervals_expr",
+    "wheat_regularity",
+    "wheat_regularity_expr",
     "with_log_intervals",
 ]
 
@@ -57,21 +72,92 @@ def log_intervals_expr(
     freq = freq.upper()
     if (freq, unit) not in _UNITS:
         raise InputError(f"unit {unit!r} does not go with freq {freq!r}: use unit=freq or D/W")
+    gaps = _gaps(transactions, customer_col, time_col, freq, calibration_end)
+    scale = _UNITS[(freq, unit)]
+    return gaps.group_by("customer").aggregate(litt=(gaps.gap.cast("float64") / scale).ln().sum())
+
+
+def _gaps(transactions: Any, customer_col: str, time_col: str, freq: str, end: Any) -> Any:
+    """One row per purchase period after a customer's first, up to ``end``: ``customer,
+    period, gap`` (periods since the customer's previous purchase period)."""
     t = transactions
     when = t[time_col]
     if when.type().is_string():
         when = when.cast("timestamp")
     day = when if when.type().is_date() else when.date()
     rows = t.select(customer=t[customer_col], period=_period(day, freq))
-    end = _to_date(calibration_end, "calibration_end")
+    end = _to_date(end, "calibration_end")
     if end is not None:
         rows = rows.filter(rows.period <= _period_of(end, freq))
     rows = rows.distinct()
     window = ibis.window(group_by="customer", order_by="period")
     gaps = rows.mutate(gap=rows.period - rows.period.lag().over(window))
-    gaps = gaps.filter(gaps.gap.notnull())
-    scale = _UNITS[(freq, unit)]
-    return gaps.group_by("customer").aggregate(litt=(gaps.gap.cast("float64") / scale).ln().sum())
+    return gaps.filter(gaps.gap.notnull())
+
+
+def wheat_regularity_expr(
+    transactions: Any,
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "time",
+    freq: str = "D",
+    calibration_end: Any = None,
+) -> Any:
+    """Wheat & Morrison's regularity of the purchase timing: a one-row Ibis expression
+    with ``customers`` (those with three or more purchase periods up to
+    ``calibration_end``) and ``variance`` (of M, from both orders of each customer's last
+    two intervals); :func:`wheat_regularity` turns it into ``k``.
+    """
+    gaps = _gaps(transactions, customer_col, time_col, freq.upper(), calibration_end)
+    latest = ibis.window(group_by="customer", order_by=ibis.desc("period"))
+    gaps = gaps.mutate(rank=ibis.row_number().over(latest))
+    last_two = gaps.filter(gaps["rank"] < 2)
+    gap = last_two.gap.cast("float64")
+    per = last_two.group_by("customer").aggregate(n=gap.count(), total=gap.sum(), top=gap.max())
+    per = per.filter(per.n == 2)
+    spread = (2 * per.top - per.total) / (2 * per.total)  # M - 1/2 for the larger first
+    return per.aggregate(customers=per.customer.count(), variance=(spread * spread).mean())
+
+
+def wheat_regularity(
+    customer: Any = None,
+    time: Any = None,
+    *,
+    freq: str = "D",
+    calibration_end: Any = None,
+    result: Any = None,
+) -> tuple[float | None, int]:
+    """Wheat & Morrison's ``k`` and the number of customers it rests on.
+
+    Either the purchases ``(customer, time)`` (arrays or columns) or ``result``, the
+    executed :func:`wheat_regularity_expr` (a one-row frame). ``k`` is None when fewer
+    than two customers have three purchase periods, or when every customer's last two
+    intervals are equal (``Var(M) = 0``: perfectly regular, k unbounded).
+
+    Examples
+    --------
+    Intervals (7, 7) and (2, 6) days: M - 1/2 is 0 and 1/4, Var(M) = 1/32, k = 3.5.
+
+    >>> wheat_regularity(["a"] * 3 + ["b"] * 3,
+    ...     ["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-01", "2024-01-03", "2024-01-09"])
+    (3.5, 2)
+    """
+    if result is None:
+        purchases = _purchases(customer, time)
+        result = wheat_regularity_expr(
+            purchases, customer_col="customer", freq=freq, calibration_end=calibration_end
+        ).execute()
+    customers = int(result["customers"].iloc[0] or 0)
+    variance = result["variance"].iloc[0]
+    if customers < 2 or variance is None or pd.isna(variance) or variance <= 0:
+        return None, customers
+    return float((1 - 4 * variance) / (8 * variance)), customers
+
+
+def _purchases(customer: Any, time: Any) -> Any:
+    """The purchases ``(customer, time)`` (arrays or columns) as an Ibis table."""
+    frame = pd.DataFrame({"customer": list(customer), "time": pd.to_datetime(list(time))})
+    return ibis.memtable(frame)
 
 
 def log_intervals(
@@ -92,9 +178,8 @@ def log_intervals(
     ...       "2024-01-08", "2024-01-22", "2024-01-03"], unit="W"), 6)
     0.693147
     """
-    frame = pd.DataFrame({"customer": list(customer), "time": pd.to_datetime(list(time))})
     expr = log_intervals_expr(
-        ibis.memtable(frame),
+        _purchases(customer, time),
         customer_col="customer",
         time_col="time",
         freq=freq,
