@@ -1,7 +1,8 @@
 """Speed of ``payback.segments`` on the whole UCI Online Retail file (541,909 lines).
 
-Builds the orders and their lines from the file with plain DuckDB SQL (the recipe of
-docs/import.md), writes them into a throw-away store, then times RFM (without and with
+Imports the file into a throw-away store as a shop would, ``payback import order-items
+FILE --build-orders`` (orders built from the lines, cancellations netted against the
+customer's latest sales: docs/import.md), then times RFM (without and with
 the CLV predictions), the growth levers (two years' halves; each month against the one
 before), the cross-sell pairs (per invoice and per customer; an mlxtend-style anchor:
 a sparse one-hot basket x item matrix and its product X'X in scipy), the next-purchase
@@ -24,30 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
+from build_orders import DEFAULT, MAP  # benchmarks/build_orders.py: the UCI file, its --map
 
+from payback.ingest.build_orders import build_orders_import
 from payback.segments import levers, next_purchases, pairs, profile, rfm, winback
 from payback.store import open_store
-
-LINES_SQL = """
-    SELECT InvoiceNo AS order_id,
-           CAST(row_number() OVER (PARTITION BY InvoiceNo) AS BIGINT) AS line,
-           StockCode AS product_id, Description AS product_name,
-           CAST(Quantity AS DOUBLE) AS quantity, CAST(UnitPrice AS DOUBLE) AS price,
-           'GBP' AS currency
-    FROM read_csv(?, types={'InvoiceNo': 'VARCHAR', 'StockCode': 'VARCHAR'})
-    WHERE CustomerID IS NOT NULL
-"""
-
-SQL = """
-    SELECT InvoiceNo AS order_id, CAST(CAST(CustomerID AS BIGINT) AS VARCHAR) AS customer_id,
-           min(InvoiceDate) AS time, abs(sum(Quantity * UnitPrice)) AS revenue,
-           CASE WHEN InvoiceNo LIKE 'C%' THEN 'cancelled' ELSE 'confirmed' END AS status,
-           'GBP' AS currency, any_value(Country) AS country
-    FROM read_csv(?, types={'InvoiceNo': 'VARCHAR'})
-    WHERE CustomerID IS NOT NULL
-    GROUP BY InvoiceNo, CustomerID
-"""
 
 
 def timed(label: str, run) -> object:
@@ -78,8 +60,7 @@ def one_hot_pairs(store, minimum: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    default = Path(__file__).resolve().parents[2] / "shared/data/online_retail/online_retail.csv.gz"
-    parser.add_argument("--lines", default=str(default))
+    parser.add_argument("--lines", default=str(DEFAULT))
     parser.add_argument("--db", help="Time this store (by acquisition source) instead.")
     parser.add_argument("--customers", type=int, help="With --db: build a demo of N first.")
     parser.add_argument(
@@ -96,17 +77,12 @@ def main() -> None:
         on_store(args.db, args.customers)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        con = duckdb.connect()
-        con.execute("SET enable_progress_bar = false")
-        orders = timed(
-            "orders from the lines (DuckDB SQL)",
-            lambda: con.execute(SQL, [args.lines]).to_arrow_table(),
-        )
-        lines = con.execute(LINES_SQL, [args.lines]).to_arrow_table()
         with open_store(Path(tmp) / "retail.duckdb") as store:
-            tables = {"orders": orders, "order_items": lines}
-            timed("write to the store", lambda: store.write(tables, meta={"base_currency": "GBP"}))
-        print(f"{orders.num_rows:,} orders, {lines.num_rows:,} lines")
+            built = timed(
+                "import order-items --build-orders",
+                lambda: build_orders_import(store, args.lines, mapping=MAP, currency="GBP"),
+            )
+            print(built.summary())
         with open_store(Path(tmp) / "retail.duckdb", read_only=True) as store:
             if ONLY_PATTERNS:
                 patterns_and_triples(store)

@@ -4,11 +4,14 @@
 import (:meth:`payback.store.Store.currencies`, no query) and counts the rows' codes only
 when those do not settle it. Every CLV read of the confirmed orders goes through it
 (:func:`payback.clv.cohorts.confirmed_orders`); the metrics engine checks the sides it
-sums the same way. Re-exported by :mod:`payback.store`.
+sums the same way. :func:`single_currency` is the rule on rows counted per currency, also
+for a transaction file read without a store (:mod:`payback.clv.transactions`).
+Re-exported by :mod:`payback.store`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from payback.errors import CurrencyError
@@ -69,15 +72,63 @@ def check_single_currency(
         subset.group_by("currency").aggregate(n=ibis._.count()).order_by("currency")
     ).to_pylist()
     found = {r["currency"]: r["n"] for r in counted if r["currency"] is not None}
-    label = what or f"table {table!r}"
+    return single_currency(found, what or f"table {table!r}", base=base)
+
+
+#: The fix when a store's money is in several currencies.
+STORE_FIX = (
+    "money never mixes currencies. Import the orders with `payback import` after an FX "
+    "table (`payback import fx-rates FILE`), which converts them to the base currency, "
+    "or keep each currency in its own store (--db)"
+)
+
+
+def single_currency(
+    found: Mapping[str, int],
+    label: str,
+    *,
+    base: str | None = None,
+    fix: str = STORE_FIX,
+    detail: str = "",
+) -> str | None:
+    """The one currency of rows counted per currency code: the rule behind
+    :func:`check_single_currency`, for any rows (a transaction file too).
+
+    Parameters
+    ----------
+    found : mapping of str to int
+        Each currency code and its number of rows, in the order to list them.
+    label : str
+        What the rows are, for the message (``the confirmed orders``, a file name).
+    base : str, optional
+        The currency the money must be in (the store's base currency); None: any one.
+    fix : str
+        What to do, for the message.
+    detail : str
+        Said after the list of currencies (e.g. where the second currency starts).
+
+    Returns
+    -------
+    str or None
+        The one code (``base`` when there are no rows).
+
+    Raises
+    ------
+    CurrencyError
+        Several codes, or one that is not ``base``: each code with its rows, and ``fix``.
+
+    Examples
+    --------
+    >>> single_currency({"GBP": 3}, "tx.csv")
+    'GBP'
+    >>> single_currency({"EUR": 2, "USD": 1}, "a.csv", fix="filter it")
+    Traceback (most recent call last):
+    ...
+    payback.errors.CurrencyError: money in several currencies in a.csv: EUR (2 rows), ...; filter it
+    """
     listed = ", ".join(f"{c} ({n:,} row{'s' * (n != 1)})" for c, n in found.items())
-    fix = (
-        "money never mixes currencies. Import the orders with `payback import` after an FX "
-        "table (`payback import fx-rates FILE`), which converts them to the base currency, "
-        "or keep each currency in its own store (--db)"
-    )
     if len(found) > 1:
-        raise CurrencyError(f"money in several currencies in {label}: {listed}; {fix}")
+        raise CurrencyError(f"money in several currencies in {label}: {listed}{detail}; {fix}")
     only = next(iter(found), None)
     if only is not None and base is not None and only != base:
         raise CurrencyError(

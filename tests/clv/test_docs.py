@@ -1,21 +1,27 @@
-"""docs/clv.md: every console example runs on a demo store; the Python examples run."""
+"""docs/clv.md: every console example runs on a demo store; the Python examples run; the
+walk-through from a file to a prediction (UCI Online Retail, CDNOW master) runs in page
+order on the files of tests/data, its shell step too, and prints what the page shows."""
 
 from __future__ import annotations
 
-import contextlib
 import doctest
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
-from tests.docs_console import console_commands
+from tests.docs_console import console_commands, console_examples
 
 from payback.cli import main
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "clv.md"
 TEXT = DOC.read_text()
 COMMANDS = console_commands(TEXT)
+
+#: The walk-through "From a file to a prediction": run in page order by one test.
+WALK = TEXT[TEXT.index("## From a file to a prediction") : TEXT.index("## Cohort LTV")]
+WALK_COMMANDS = console_commands(WALK)
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +35,6 @@ def workdir(tmp_path_factory):
     with open_store(folder / "shop.duckdb") as store:
         store.write(shop.tables, meta={"base_currency": shop.currency})
     _public_files(folder / "data")
-    # the UCI commands read retail.duckdb: the page's import makes it (again, idempotent)
-    imports = [c for c in COMMANDS if "--build-orders" in c]
-    with contextlib.chdir(folder):
-        assert imports and main(shlex.split(imports[0])[1:]) == 0
     return folder
 
 
@@ -51,6 +53,7 @@ def _public_files(data):
     name = "online_retail_build_orders.csv.gz"
     shutil.copy(here / "online_retail" / name, data / "online_retail" / name)
     (data / "cdnow").mkdir()
+    shutil.copy(here / "cdnow" / "CDNOW_master.txt.gz", data / "cdnow" / "CDNOW_master.txt.gz")
     sample = pd.read_csv(here / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None, dtype=str)
     sample.columns = ["master_id", "customer", "date", "cds", "dollars"]
     sample.to_csv(data / "cdnow" / "CDNOW_sample.csv", index=False)
@@ -60,7 +63,9 @@ def test_the_page_has_examples():
     assert len(COMMANDS) >= 10
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if " demo " not in c], ids=str)
+@pytest.mark.parametrize(
+    "command", [c for c in COMMANDS if " demo " not in c and c not in WALK_COMMANDS], ids=str
+)
 def test_console_example_runs(capsys, monkeypatch, workdir, command):
     monkeypatch.chdir(workdir)
     argv = shlex.split(command)
@@ -116,3 +121,30 @@ def test_python_examples():
     runner.run(test)
     assert runner.tries >= 15
     assert runner.failures == 0
+
+
+def test_the_walk_through_prints_what_the_page_shows(tmp_path, monkeypatch, capsys):
+    """UCI Online Retail (order lines -> --build-orders -> summary -> predict) and CDNOW
+    master (the shell line that makes it a CSV -> fit and check from the file -> import ->
+    predict), in page order in a fresh folder: each command exits 0 and prints the lines
+    the page shows (trailing spaces aside)."""
+    _public_files(tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    shell = re.findall(r"```sh\n(.*?)```", WALK, re.S)
+    assert len(shell) == 1 and "CDNOW_master.txt.gz" in shell[0]
+    examples = console_examples(WALK)
+    assert [c for c, _ in examples] == WALK_COMMANDS and len(examples) >= 7
+    converted = False
+    for command, expected in examples:
+        if "CDNOW_master.csv" in command and not converted:
+            subprocess.run(shell[0], shell=True, check=True, cwd=tmp_path)
+            assert (tmp_path / "CDNOW_master.csv").read_text().count("\n") == 69_660
+            converted = True
+        code = main(shlex.split(command)[1:])
+        out = capsys.readouterr()
+        assert code == 0, (command, out.err)
+        shown = [line.rstrip() for line in out.out.rstrip("\n").splitlines()]
+        assert shown == expected.splitlines(), command
+    assert converted
+    summary = (tmp_path / "retail_summary.csv").read_text().splitlines()
+    assert len(summary) == 1 + 115

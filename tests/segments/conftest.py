@@ -1,46 +1,82 @@
-"""Stores for the segment tests: UCI Online Retail orders built from their lines with
-plain DuckDB SQL (tests/data/online_retail), and a demo shop."""
+"""Stores for the segment tests: UCI Online Retail imported as a shop would import it,
+``payback import order-items FILE --build-orders`` (tests/data/online_retail/
+online_retail_build_orders.csv.gz: 115 customers' whole year, 83 customer-less invoices,
+the "A" bad-debt adjustments), with the orders that import must build recomputed
+independently in pandas (tests/ingest/test_build_orders.py's rule: lines summed per
+invoice, cancellations matched last in, first out to the customer's earlier sales, so
+revenue is net); and a demo shop."""
 
 from __future__ import annotations
 
-import duckdb
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from tests.ingest.test_build_orders import MAP, expected_orders
 
 from payback.demo import generate_shop
+from payback.ingest.build_orders import build_orders_import
 from payback.store import open_store
 
-#: Orders from UCI order lines, as docs/import.md builds them: one order per invoice,
-#: revenue the sum of quantity x price, ``C`` invoices cancelled, lines without a customer
-#: left out.
-ORDERS_SQL = """
-    SELECT InvoiceNo AS order_id,
-           CAST(CAST(CustomerID AS BIGINT) AS VARCHAR) AS customer_id,
-           min(InvoiceDate) AS time,
-           abs(sum(Quantity * UnitPrice)) AS revenue,
-           CASE WHEN InvoiceNo LIKE 'C%' THEN 'cancelled' ELSE 'confirmed' END AS status,
-           'GBP' AS currency,
-           any_value(Country) AS country
-    FROM read_csv(?, types={'InvoiceNo': 'VARCHAR'})
-    WHERE CustomerID IS NOT NULL
-    GROUP BY InvoiceNo, CustomerID
-"""
+#: The UCI lines the segment tests import (tests/data/online_retail/README.md).
+UCI_LINES = (
+    Path(__file__).resolve().parents[1]
+    / "data"
+    / "online_retail"
+    / "online_retail_build_orders.csv.gz"
+)
+
+#: ``--map`` of the import (docs/import.md, "Orders built from the lines").
+UCI_MAP = MAP
 
 
-def retail_orders(path) -> pd.DataFrame:
-    """The orders of a UCI Online Retail lines file (plain DuckDB SQL, not payback)."""
-    with duckdb.connect() as con:
-        return con.execute(ORDERS_SQL, [str(path)]).df()
+def read_lines(path: str | Path = UCI_LINES) -> pd.DataFrame:
+    """The raw lines of a UCI file, as pandas reads them (ids as text), with each line's
+    value (quantity x unit price) and its position in the file."""
+    lines = pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str})
+    return lines.assign(value=lines.Quantity * lines.UnitPrice, pos=range(len(lines)))
+
+
+def retail_orders(path_or_lines: str | Path | pd.DataFrame = UCI_LINES) -> pd.DataFrame:
+    """The orders ``--build-orders`` must build from a UCI lines file, in pandas: one per
+    invoice with a customer, its customer, first line's time and country, and the status
+    and net revenue of ``tests.ingest.test_build_orders.expected_orders``."""
+    lines = path_or_lines if isinstance(path_or_lines, pd.DataFrame) else read_lines(path_or_lines)
+    known = lines[lines.CustomerID.notna()]
+    heads = known.groupby("InvoiceNo").agg(
+        customer_id=("CustomerID", "first"), time=("InvoiceDate", "first"),
+        country=("Country", "first"),
+    )  # fmt: skip
+    orders = heads.join(expected_orders(lines), how="inner")
+    orders["time"] = pd.to_datetime(orders.time)
+    orders["currency"] = "GBP"
+    return orders.rename_axis("order_id").reset_index()
+
+
+def import_uci(path: str | Path, lines: str | Path = UCI_LINES) -> None:
+    """``payback import order-items LINES --build-orders --currency GBP --map ...`` into
+    the store file ``path`` (the API of the command)."""
+    with open_store(path) as store:
+        build_orders_import(store, lines, mapping=UCI_MAP, currency="GBP")
+
+
+@pytest.fixture(scope="session")
+def uci_import(tmp_path_factory):
+    """(store file, orders recomputed in pandas, raw lines with their order's ``status``)
+    of the UCI lines imported with ``--build-orders``."""
+    path = tmp_path_factory.mktemp("uci") / "uci.duckdb"
+    import_uci(path)
+    lines = read_lines()
+    orders = retail_orders(lines)
+    status = orders.set_index("order_id").status
+    return str(path), orders, lines.assign(status=lines.InvoiceNo.map(status))
 
 
 @pytest.fixture(scope="module")
-def retail(public_data, tmp_path_factory):
-    """(store file, orders) of the one-customer-in-forty UCI file: a year of histories."""
-    orders = retail_orders(public_data / "online_retail" / "online_retail_customers_mod40.csv.gz")
-    path = tmp_path_factory.mktemp("retail") / "retail.duckdb"
-    with open_store(path) as store:
-        store.write({"orders": orders}, meta={"base_currency": "GBP"})
-    return str(path), orders
+def retail(uci_import):
+    """(store file, orders) of the UCI lines imported with ``--build-orders``; the orders
+    are the independent pandas recomputation, not read from the store."""
+    return uci_import[0], uci_import[1]
 
 
 @pytest.fixture(scope="module")

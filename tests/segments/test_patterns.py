@@ -1,20 +1,17 @@
 """Buying patterns (`payback segments patterns`) against pandas recomputations: the
 days between purchases and their quantiles per segment and source, seasonality by month
 and weekday, first product -> second product (Fisher p-values from scipy), and the
-next-purchase window formula, on the UCI Online Retail lines of one customer in forty
-(tests/data/online_retail) and on the demo shop."""
+next-purchase window formula, on the UCI Online Retail lines imported with
+``--build-orders`` (tests/data/online_retail) and on the demo shop."""
 
 from __future__ import annotations
 
 import json
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import fisher_exact
-from tests.segments.conftest import ORDERS_SQL
-from tests.segments.test_pairs import ITEMS_SQL
 
 from payback.cli import main
 from payback.errors import InputError
@@ -26,16 +23,12 @@ QUANTILES = {"p10_days": 0.1, "p25_days": 0.25, "median_days": 0.5, "p75_days": 
 
 
 @pytest.fixture(scope="module")
-def uci(public_data, tmp_path_factory):
-    """(store file, confirmed orders, order lines) of the one-customer-in-forty UCI file."""
-    src = str(public_data / "online_retail" / "online_retail_customers_mod40.csv.gz")
-    with duckdb.connect() as con:
-        orders = con.execute(ORDERS_SQL, [src]).df()
-        items = con.execute(ITEMS_SQL, [src]).df()
-    path = tmp_path_factory.mktemp("uci_patterns") / "uci.duckdb"
-    with open_store(path) as store:
-        store.write({"orders": orders, "order_items": items}, meta={"base_currency": "GBP"})
-    return str(path), orders[orders.status == "confirmed"], items
+def uci(uci_import):
+    """(store file, confirmed orders, order lines) of the UCI lines imported with
+    ``--build-orders``: the orders recomputed in pandas, the lines as the file has them."""
+    path, orders, lines = uci_import
+    items = lines.rename(columns={"InvoiceNo": "order_id", "StockCode": "product_id"})
+    return path, orders[orders.status == "confirmed"], items
 
 
 @pytest.fixture(scope="module")

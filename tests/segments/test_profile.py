@@ -150,29 +150,19 @@ def test_top_by_predicted_clv_is_asked_of_payback_clv(demo, tables):
         profile(store, "top", value="future")
 
 
-def test_uci_top_customers_country_matches_pandas(public_data, tmp_path):
-    """UCI Online Retail (one customer in forty, tests/data): the top 20 % by revenue and
-    their first invoice's country, recomputed from the raw lines in pandas."""
-    from tests.segments.conftest import retail_orders
-
-    src = public_data / "online_retail" / "online_retail_customers_mod40.csv.gz"
-    raw = pd.read_csv(src, dtype={"InvoiceNo": str, "StockCode": str})
-    raw = raw[raw.CustomerID.notna() & ~raw.InvoiceNo.str.startswith("C")]
-    raw = raw.assign(customer=raw.CustomerID.astype(int).astype(str),
-                     value=raw.Quantity * raw.UnitPrice)  # fmt: skip
-    invoices = raw.groupby(["InvoiceNo", "customer"]).agg(
-        revenue=("value", "sum"), time=("InvoiceDate", "min"), country=("Country", "first")
-    )
-    invoices = invoices.reset_index().assign(revenue=lambda t: t.revenue.abs())
-    per = invoices.groupby("customer").revenue.sum().reset_index()
-    ranked = per.sort_values(["revenue", "customer"], ascending=[False, True])
-    top = set(ranked.customer.head(math.ceil(0.2 * len(per))))
-    first = invoices.assign(time=pd.to_datetime(invoices.time))
-    first = first.sort_values(["customer", "time", "InvoiceNo"]).groupby("customer").head(1)
-    inside = first.customer.isin(top).to_numpy()
-    path = tmp_path / "uci.duckdb"
-    with open_store(path) as store:
-        store.write({"orders": retail_orders(src)}, meta={"base_currency": "GBP"})
+def test_uci_top_customers_country_matches_pandas(retail):
+    """UCI Online Retail imported with --build-orders (tests/data): the top 20 % by net
+    revenue and their first confirmed invoice's country, from the orders recomputed in
+    pandas (tests/segments/conftest.py)."""
+    path, orders = retail
+    invoices = orders[orders.status == "confirmed"]
+    per = invoices.groupby("customer_id").revenue.sum().reset_index()
+    ranked = per.sort_values(["revenue", "customer_id"], ascending=[False, True])
+    top = set(ranked.customer_id.head(math.ceil(0.2 * len(per))))
+    first = invoices.sort_values(["customer_id", "time", "order_id"])
+    first = first.groupby("customer_id").head(1)
+    inside = first.customer_id.isin(top).to_numpy()
+    with open_store(path, read_only=True) as store:
         got = profile(store, "top", attributes=["country"], min_count=0)
     n1, n2 = int(inside.sum()), int((~inside).sum())
     assert (got.segment_customers, got.other_customers) == (n1, n2) == (23, 92)

@@ -80,16 +80,18 @@ def test_scores_and_segments_match_an_independent_pandas_computation(data, reque
 
 
 def test_retail_numbers(retail):
-    """The UCI sample: 110 customers with a confirmed invoice, as of 2011-12-09."""
+    """UCI imported with --build-orders: 115 customers with a confirmed invoice, as of
+    2011-12-09; monetary is the net revenue (cancellations taken off)."""
     path, orders = retail
     with open_store(path, read_only=True) as store:
         result = rfm(store, predict=False)
     assert result.as_of == dt.date(2011, 12, 9)
     members = result.customers.frame
-    known = orders[orders.status == "confirmed"].customer_id.nunique()
-    assert len(members) == known
+    confirmed = orders[orders.status == "confirmed"]
+    assert len(members) == confirmed.customer_id.nunique() == 115
+    assert members.monetary.sum() == pytest.approx(169_993.54, abs=0.005)  # docs/clv.md
     by_revenue = members.sort_values("monetary").iloc[-1]
-    sales = orders[(orders.status == "confirmed") & (orders.customer_id == by_revenue.customer_id)]
+    sales = confirmed[confirmed.customer_id == by_revenue.customer_id]
     assert by_revenue.monetary == pytest.approx(round(sales.revenue.sum(), 2))
     assert by_revenue.m == 5
     groups = result.segments.frame[~result.segments.frame.is_total]
@@ -97,35 +99,54 @@ def test_retail_numbers(retail):
     assert math.isclose(groups.revenue_share.sum(), 1.0)
 
 
-def test_a_sample_of_customers_by_hand(retail):
-    """Five customers' values read straight from the lines (no grouping code shared)."""
-    path, _ = retail
+def _net_by_running_balance(mine: pd.DataFrame) -> float:
+    """One customer's net revenue from their raw lines without any matching of sales:
+    in time order, a cancellation takes min(its value, what the customer has bought and
+    not yet cancelled); net = sales - what the cancellations took (which sale each one
+    reduces does not change the sum)."""
+    priced = mine.assign(value=mine.value.where(mine.UnitPrice >= 0, 0.0))
+    inv = priced.groupby("InvoiceNo").agg(
+        when=("InvoiceDate", "min"), pos=("pos", "min"), amount=("value", "sum")
+    )
+    inv = inv.sort_values(["when", "pos"])
+    balance = 0.0
+    for invoice, row in inv.iterrows():
+        if invoice.startswith("C") or row.amount < 0:
+            balance -= min(abs(row.amount), balance)
+        else:
+            balance += row.amount
+    return balance
+
+
+def test_a_sample_of_customers_by_hand(uci_import):
+    """Eight customers' values read straight from the raw lines: net monetary by a running
+    balance (no per-sale matching), recency from the last sale that was not cancelled in
+    full, frequency = invoices that are sales - sales cancelled in full."""
+    path, orders, lines = uci_import
     with open_store(path, read_only=True) as store:
         members = rfm(store, predict=False).customers.frame.set_index("customer_id")
-    lines = pd.read_csv(
-        __import__("pathlib").Path(__file__).parents[1]
-        / "data"
-        / "online_retail"
-        / "online_retail_customers_mod40.csv.gz",
-        dtype={"InvoiceNo": str},
-    )
-    lines = lines[lines.CustomerID.notna() & ~lines.InvoiceNo.str.startswith("C")]
-    for customer in members.sample(5, random_state=1).index:
-        mine = lines[lines.CustomerID == int(customer)]
-        assert members.loc[customer, "frequency"] == mine.InvoiceNo.nunique()
-        value = (mine.Quantity * mine.UnitPrice).groupby(mine.InvoiceNo).sum().abs().sum()
-        assert members.loc[customer, "monetary"] == pytest.approx(value, abs=0.006)
-        last = pd.to_datetime(mine.InvoiceDate).max().date()
+    full = set(orders.order_id[orders.status == "cancelled"])
+    with_cancellations = lines.CustomerID[lines.InvoiceNo.str.startswith("C")].dropna().unique()
+    chosen = list(members.sample(5, random_state=1).index) + sorted(with_cancellations)[:3]
+    for customer in chosen:
+        mine = lines[lines.CustomerID == customer]
+        assert members.loc[customer, "monetary"] == pytest.approx(
+            _net_by_running_balance(mine), abs=0.006
+        )
+        sales = mine[~mine.InvoiceNo.str.startswith("C") & ~mine.InvoiceNo.isin(full)]
+        assert members.loc[customer, "frequency"] == sales.InvoiceNo.nunique()
+        last = pd.to_datetime(sales.InvoiceDate).max().date()
         assert members.loc[customer, "recency_days"] == (dt.date(2011, 12, 9) - last).days
 
 
 def test_one_day_of_data_scores_every_recency_1(public_data, tmp_path):
     """The first 3,000 lines are one day: nobody is more recent than anybody (R = 1)."""
-    from .conftest import retail_orders
+    from .conftest import import_uci, retail_orders
 
-    orders = retail_orders(public_data / "online_retail" / "online_retail_first_3000.csv.gz")
-    with open_store(tmp_path / "day.duckdb") as store:
-        store.write({"orders": orders})
+    first = public_data / "online_retail" / "online_retail_first_3000.csv.gz"
+    import_uci(tmp_path / "day.duckdb", first)
+    orders = retail_orders(first)
+    with open_store(tmp_path / "day.duckdb", read_only=True) as store:
         result = rfm(store, predict=False)
     expected = expected_rfm(orders)
     assert set(result.customers.frame.r) == {1}

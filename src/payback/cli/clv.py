@@ -54,8 +54,9 @@ _TRANSACTIONS = typer.Option(
 _MAP = typer.Option(
     None,
     "--map",
-    help="With --transactions: the file's columns for customer_id, time and revenue "
-    "(e.g. customer_id=cust,time=date,revenue=amount; default: those names).",
+    help="With --transactions: the file's columns for customer_id, time, revenue and "
+    "currency (e.g. customer_id=cust,time=date,revenue=amount,currency=cur; default: those "
+    "names; a currency column must hold one currency).",
 )
 _DATE_FORMAT = typer.Option(
     None,
@@ -131,7 +132,7 @@ def summary_command(
         calibration_end=calibration_end,
     )
     if transactions is not None:
-        frame = clv.summary_from_transactions(
+        frame, currency = clv.transaction_summary(
             transactions, mapping=mapping or None, date_format=date_format, **options
         )
         frame = clv.compress(frame) if compressed else frame
@@ -142,11 +143,13 @@ def summary_command(
             # compressed in the engine: only the distinct histories leave it
             expr = clv.compress(summary) if compressed else summary.order_by("customer_id")
             frame = store.execute(expr)
+            currency = store.base_currency  # the orders' one currency (checked on reading)
         finally:
             store.close()
     units = {"frequency": "count", "monetary_value": "money", "weights": "count"}
     title = f"customer summary ({len(frame)} rows, periods {freq.upper()})"
-    _write(Table(frame, units), fmt, output, title)
+    money = currency if "monetary_value" in frame.columns else None
+    _write(Table(frame, units, currency=money), fmt, output, title)
 
 
 @ltv_app.command("fit")
@@ -232,10 +235,11 @@ def fit_command(
         raise InputError("--map, --unit and --date-format go with --transactions FILE")
     step = clv.default_freq(model, freq) if transactions is not None else freq
     period = clv.rate_period(model, unit or step, from_file=input_file is not None)
+    currency = None  # of the money Gamma-Gamma fits: the file's or the store's one currency
     if input_file is not None:
         table = clv.standard_columns(clv.read_summary_file(input_file), model)
     elif transactions is not None:
-        summary = clv.summary_from_transactions(
+        summary, currency = clv.transaction_summary(
             transactions,
             mapping=mapping or None,
             date_format=date_format,
@@ -262,10 +266,13 @@ def fit_command(
     else:
         with _open(db, engine, spark_master, spark_remote) as store:
             table = clv.model_table(store, model, freq=freq, as_of=as_of)
+            currency = store.base_currency
     unit = f"per {period}" if period else "time unit of the file"
     if segment is None:
         fit = clv.fit_table(table, model, penalizer=penalizer)
         frame = fit.summary()
+        if model == "gg" and currency:  # v is money: say in which currency
+            frame = Table(frame, currency=currency)
         if model == "gg":
             note = clv.zero_spend_note(clv.standard_columns(table, model))
             if note:

@@ -51,7 +51,11 @@ from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
 from payback.clv.selection import ModelChoice, choose_model
 from payback.clv.sources import LTVPrediction, predict_ltv
 from payback.clv.summary import customer_summary, summarize, summary_expr
-from payback.clv.transactions import read_transactions, summary_from_transactions
+from payback.clv.transactions import (
+    read_transactions,
+    summary_from_transactions,
+    transaction_summary,
+)
 from payback.clv.triangle import cohort_triangle
 from payback.clv.value import customer_lifetime_value, new_customer_value
 
@@ -114,5 +118,6 @@ __all__ = [
     "summarize",
     "summary_expr",
     "summary_from_transactions",
+    "transaction_summary",
     "zero_spend_note",
 ]

@@ -11,6 +11,12 @@ merged per period, first purchase out of frequency and monetary value):
   ``T`` = observation end - first purchase period, ``monetary_value`` = mean value of
   the repeat purchase periods (missing without a repeat purchase).
 
+Money is in one currency, as in the store: a ``currency`` column (or ``--map
+currency=COLUMN``) holding several codes is refused by the store's one rule
+(:func:`payback.store_currency.single_currency`), naming the file, each currency with its
+rows, the first row of the second one and the fix; with one code, the summary carries it
+(:func:`transaction_summary`).
+
 >>> import pandas as pd
 >>> tx = pd.DataFrame({"cust": ["a", "a", "b"], "day": ["2024-01-01", "2024-01-08",
 ...                    "2024-01-03"], "amount": [10.0, 30.0, 5.0]})
@@ -38,11 +44,14 @@ if TYPE_CHECKING:
 
 ibis = lazy_module("ibis")
 
-__all__ = ["COLUMNS", "read_transactions", "summary_from_transactions"]
+__all__ = ["COLUMNS", "read_transactions", "summary_from_transactions", "transaction_summary"]
 
 #: The columns a transaction file gives, by their ``--map`` names; ``revenue`` is optional
-#: (without it the summary has no ``monetary_value``).
-COLUMNS = ("customer_id", "time", "revenue")
+#: (without it the summary has no ``monetary_value``), and so is ``currency`` (the code of
+#: each row's money; without it the money's currency is not known).
+COLUMNS = ("customer_id", "time", "revenue", "currency")
+
+_OPTIONAL = ("revenue", "currency")
 
 _EXAMPLE = "--map customer_id=cust,time=date,revenue=amount"
 
@@ -95,15 +104,29 @@ def read_transactions(
     -------
     (ibis.Table, dict)
         The table (``time`` parsed with ``date_format`` when given) and
-        ``{"customer_id": column, "time": column, "revenue": column or None}``.
+        ``{"customer_id": column, "time": column, "revenue": column or None,
+        "currency": column or None}``.
 
     Raises
     ------
     payback.errors.InputError
         A missing file; a mapped or required column the file lacks (the message names
         the file, the columns found and the ``--map`` fix); an unknown ``--map`` name;
-        a row without a customer, time or value; a time ``date_format`` cannot read.
+        a row without a customer, time, value or currency; a time ``date_format`` cannot
+        read; a currency cell that is not an ISO 4217 code.
+    payback.errors.CurrencyError
+        Money in several currencies (each with its rows, the first row of the second
+        one, and the fix).
     """
+    table, roles, _ = _read(source, mapping=mapping, date_format=date_format)
+    return table, roles
+
+
+def _read(
+    source: Any, *, mapping: Mapping[str, str] | str | None, date_format: str | None
+) -> tuple[ir.Table, dict[str, str | None], str | None]:
+    """:func:`read_transactions`, and the one currency of the money (None without a
+    currency column)."""
     pairs = parse_pairs(mapping, option="--map")
     unknown = sorted(set(pairs) - set(COLUMNS))
     if unknown:
@@ -118,7 +141,7 @@ def read_transactions(
         name = pairs.get(canon, canon)
         if name in found:
             roles[canon] = name
-        elif canon == "revenue" and canon not in pairs:
+        elif canon in _OPTIONAL and canon not in pairs:
             roles[canon] = None
         else:
             given = f"--map {canon}={name}: " if canon in pairs else ""
@@ -142,12 +165,51 @@ def read_transactions(
                 f"{where}: column {col!r} is empty in {count:,} row(s); every transaction "
                 f"needs a customer, a time and (with revenue) a value. Fill or remove them"
             )
+    currency = None if roles["currency"] is None else _one_currency(table, roles, where, source)
     fmt = strftime_format(date_format)
     if fmt is not None:
         time = roles["time"]
         raw = table[time].cast("string")
         table = table.mutate(**{time: raw.as_timestamp(fmt)})
-    return table, roles
+    return table, roles, currency
+
+
+def _one_currency(table: ir.Table, roles: dict[str, str | None], where: str, source: Any) -> str:
+    """The one ISO 4217 code of the currency column (codes read as ``payback import``
+    reads them: trimmed, upper case), by the store's rule
+    (:func:`payback.store_currency.single_currency`); the second currency's first row
+    (as an editor shows a file: the header is line 1) is named."""
+    from payback.ingest.currencies import is_currency
+    from payback.store_currency import single_currency
+
+    column = roles["currency"]
+    code = table[column].cast("string").strip().upper()
+    counted = (
+        table.mutate(_code=code, _pos=ibis.row_number())
+        .group_by("_code")
+        .aggregate(n=ibis._.count(), first=ibis._._pos.min())
+        .order_by("first")
+        .execute()
+    )
+    bad = [c for c in counted["_code"] if not is_currency(c)]
+    if bad:
+        raise InputError(
+            f"{where}: column {column!r} holds {', '.join(map(repr, bad[:3]))}, not an ISO "
+            f"4217 currency code; write the three-letter code of each row's money (GBP, "
+            f"EUR, USD ...)"
+        )
+    found = dict(zip(counted["_code"], counted["n"].astype(int), strict=True))
+    detail = ""
+    if len(counted) > 1:
+        second, first = counted["_code"].iloc[1], int(counted["first"].iloc[1])
+        row = f"line {first + 2}" if isinstance(source, (str, Path)) else f"row {first + 1}"
+        detail = f"; the first {second} row is {row} (column {column!r})"
+    fix = (
+        f"money never mixes currencies: keep the rows of one currency (filter the file on "
+        f"{column!r}), or convert the values to one currency first (`payback import orders` "
+        f"after `payback import fx-rates` converts them), and fit each currency on its own"
+    )
+    return single_currency(found, where, fix=fix, detail=detail)
 
 
 def summary_from_transactions(
@@ -195,16 +257,68 @@ def summary_from_transactions(
     0            1        1.0      2.0  2.0             7.5
     1            2        0.0      0.0  2.0             NaN
     """
-    table, roles = read_transactions(source, mapping=mapping, date_format=date_format)
+    frame, _ = transaction_summary(
+        source,
+        mapping=mapping,
+        date_format=date_format,
+        freq=freq,
+        unit=unit,
+        observation_end=observation_end,
+        calibration_end=calibration_end,
+    )
+    return frame
+
+
+def transaction_summary(
+    source: Any,
+    *,
+    mapping: Mapping[str, str] | str | None = None,
+    date_format: str | None = None,
+    **options: Any,
+) -> tuple[pd.DataFrame, str | None]:
+    """:func:`summary_from_transactions` and the one currency of its money.
+
+    Parameters
+    ----------
+    source, mapping, date_format
+        As :func:`read_transactions`.
+    **options
+        ``freq``, ``unit``, ``observation_end``, ``calibration_end``: as
+        :func:`summary_from_transactions`.
+
+    Returns
+    -------
+    (pandas.DataFrame, str or None)
+        The summary, and the ISO code of the file's currency column (None without one).
+
+    Raises
+    ------
+    payback.errors.CurrencyError
+        The file's money is in several currencies (:func:`read_transactions`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1], "time": ["2024-01-01", "2024-02-01"],
+    ...                    "revenue": [5.0, 7.5], "currency": ["gbp", "GBP"]})
+    >>> frame, currency = transaction_summary(tx)
+    >>> currency, frame.monetary_value.tolist()
+    ('GBP', [7.5])
+    """
+    unknown = set(options) - {"freq", "unit", "observation_end", "calibration_end"}
+    if unknown:
+        raise TypeError(f"transaction_summary() got unexpected options {sorted(unknown)}")
+    table, roles, currency = _read(source, mapping=mapping, date_format=date_format)
     customer = roles["customer_id"]
+    unit = options.get("unit")
     expr = summary_expr(
         table,
         customer_col=customer,
         time_col=roles["time"],
         value_col=roles["revenue"],
-        freq=freq.upper(),
+        freq=options.get("freq", "D").upper(),
         unit=unit.upper() if unit else None,
-        observation_end=observation_end,
-        calibration_end=calibration_end,
+        observation_end=options.get("observation_end"),
+        calibration_end=options.get("calibration_end"),
     )
-    return expr.order_by(customer).execute()
+    return expr.order_by(customer).execute(), currency
