@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import hyp2f1
+from tests.segments.uci_build_orders import confirmed_orders, import_uci
 
 from payback.cli import main
 from payback.clv import predict_ltv
@@ -26,30 +26,18 @@ from payback.segments import winback
 from payback.store import open_store
 
 DORMANT = {"hibernating", "at risk", "can't lose"}
-UCI_LINES = "online_retail/online_retail_build_orders.csv.gz"
-UCI_MAP = (
-    "order_id=InvoiceNo,product_id=StockCode,product_name=Description,quantity=Quantity,"
-    "price=UnitPrice,customer_id=CustomerID,time=InvoiceDate,country=Country"
-)
 
 
 @pytest.fixture(scope="module")
 def uci(public_data, tmp_path_factory):
     """A store of the UCI lines subset, its orders built by payback's --build-orders."""
-    path = str(tmp_path_factory.mktemp("uci_winback") / "uci.duckdb")
-    args = ["import", "order-items", str(public_data / UCI_LINES), "--currency", "GBP",
-            "--db", path, "--build-orders", "--map", UCI_MAP]  # fmt: skip
-    assert main(args) == 0
-    return path
+    return import_uci(public_data, tmp_path_factory.mktemp("uci_winback"))
 
 
 def pandas_rfm(path: str) -> pd.DataFrame:
     """Per customer: recency, frequency, monetary, scores, first order and whether the
     built-in table calls them dormant, in pandas from the orders table."""
-    with duckdb.connect(path, read_only=True) as con:
-        orders = con.execute(
-            "SELECT customer_id, time, revenue FROM orders WHERE status = 'confirmed'"
-        ).df()
+    orders = confirmed_orders(path)
     day = orders.time.max().normalize()
     per = orders.groupby("customer_id").agg(
         first=("time", "min"), last=("time", "max"), frequency=("time", "size"),

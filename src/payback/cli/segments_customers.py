@@ -73,8 +73,17 @@ def profile_command(
         f"profile of {segment} ({result.segment_customers:,} customers) against the "
         f"other {result.other_customers:,}"
     )
-    extra = {"segment_customers": result.segment_customers, "others": result.other_customers}
+    extra = {
+        "segment_customers": result.segment_customers,
+        "others": result.other_customers,
+        "targets": result.targets.frame.to_dict(orient="records"),
+        "target": result.target_text(),
+        "dropped": list(result.dropped),
+    }
     write_frame(table, fmt, output, title=title, extra=extra)
+    if output is None and fmt.lower() == "table":  # the target list reads better as lines
+        for line in (*result.notes, result.target_text()):
+            typer.echo(line)
 
 
 def winback_command(

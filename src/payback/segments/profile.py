@@ -24,7 +24,14 @@ For each attribute value, with ``a`` of the ``n1`` segment customers and ``b`` o
 the 95 % interval of the difference (Newcombe's hybrid score method), the two-sided
 Fisher exact p-value and the Benjamini-Hochberg q-value over every value of every
 attribute (:mod:`payback.segments.stats`). Values held by fewer than ``min_count``
-customers of the segment are not shown (they stay in the false-discovery family).
+customers of the segment are not shown (they stay in the false-discovery family). An
+attribute with one value for every customer (e.g. no ``gender`` in the data: all
+``(none)``) says nothing and is left out (:attr:`ProfileResult.dropped`).
+
+**The profile to target** (:attr:`ProfileResult.targets`, :meth:`ProfileResult.target_text`)
+is the short list of the values significantly over-represented in the segment:
+``q_value <= fdr``, ``lift > 1`` and at least ``min_count`` segment customers, the highest
+lift first.
 
 Examples
 --------
@@ -47,6 +54,8 @@ Examples
 1    source    meta          2            0.1         1.0  0.122
 >>> result.segment_customers, result.other_customers
 (20, 80)
+>>> result.target_text()
+'Target: source = google (lift 5.00)'
 """
 
 from __future__ import annotations
@@ -113,6 +122,44 @@ class ProfileResult:
     segment: str
     segment_customers: int
     other_customers: int
+    dropped: tuple[str, ...] = ()
+    fdr: float = 0.05
+
+    @property
+    def targets(self) -> Table:
+        """The profile a marketer can target: the attribute values significantly
+        over-represented in the segment (``q_value <= fdr``, ``lift > 1``, held by at
+        least ``min_count`` segment customers), the highest lift first: ``attribute,
+        value, customers, segment_share, rest_share, lift, q_value``."""
+        frame = self.table.frame
+        rows = frame[(frame.q_value <= self.fdr) & (frame.lift > 1)]
+        rows = rows.sort_values(["lift", "attribute", "value"], ascending=[False, True, True])
+        columns = ["attribute", "value", "customers", "segment_share", "rest_share", "lift",
+                   "q_value"]  # fmt: skip
+        return self.table.with_frame(rows[columns].reset_index(drop=True))
+
+    def target_text(self) -> str:
+        """The targets in one line: ``Target: country = Germany (lift 1.81), ...``, or
+        why there is none."""
+        rows = self.targets.frame
+        if not len(rows):
+            return (
+                f"Target: no attribute value is significantly over-represented in {self.segment} "
+                f"(q <= {self.fdr:g}, lift > 1)"
+            )
+        items = [f"{a} = {v} (lift {lift:.2f})" for a, v, lift in
+                 zip(rows.attribute, rows.value, rows.lift, strict=True)]  # fmt: skip
+        return "Target: " + ", ".join(items)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the table leaves out: the attributes with one value only."""
+        if not self.dropped:
+            return ()
+        return (
+            f"left out, one value for every customer (nothing to compare): "
+            f"{', '.join(self.dropped)}",
+        )
 
 
 def customer_attributes(store: Store, as_of: Any = None) -> pd.DataFrame:
@@ -234,7 +281,8 @@ def profile(
     min_count : int
         Fewest segment customers with a value for it to be shown.
     fdr : float
-        With ``significant_only``, values with a larger q-value are left out.
+        The largest q-value of a target (:attr:`ProfileResult.targets`) and, with
+        ``significant_only``, of a value shown.
     significant_only : bool
         Keep only the values with ``q_value <= fdr``.
     as_of : date, optional
@@ -260,6 +308,8 @@ def profile(
     n1, n2 = int(inside.sum()), int((~inside).sum())
     if n1 == 0:
         raise InputError(f"segment {segment!r} has no customers: nothing to profile")
+    dropped = tuple(a for a in chosen if frame[a].nunique() <= 1)
+    chosen = [a for a in chosen if a not in dropped]
     rows = []
     for attribute in chosen:
         a = frame.loc[inside, attribute].value_counts()
@@ -292,4 +342,5 @@ def profile(
     out = out[keep].sort_values(
         ["q_value", "difference", "attribute", "value"], ascending=[True, False, True, True]
     )
-    return ProfileResult(Table(out.reset_index(drop=True), UNITS, reasons), segment, n1, n2)
+    table = Table(out.reset_index(drop=True), UNITS, reasons)
+    return ProfileResult(table, segment, n1, n2, dropped, fdr)
