@@ -316,6 +316,7 @@ def winback_from(
         reasons["predicted_clv"] = "no model value: the value if alive is the historical rate"
     if pred is not None:
         reasons["predicted_clv"] = "no model value for the customer: the historical rate is used"
+        reasons.setdefault("p_alive", "no prediction for the customer")
     return WinbackResult(
         customers=Table(out, UNITS, reasons, currency),
         min_value=threshold,
