@@ -255,8 +255,16 @@ def _inside(
             values = ibis.memtable(clv.dropna())
             expr = expr.left_join(values, expr.customer_id == values._pid)
             rank_by = expr._clv.fill_null(float("-inf"))
-        rank = ibis.row_number().over(order_by=[rank_by.desc(), expr.customer_id.asc()])
-        return expr.select(*ATTRIBUTES, inside=rank < n_top)
+        # the n_top-th customer (a top-N query, not a window over every customer)
+        expr = expr.mutate(_by=rank_by)
+        last = store.execute(
+            expr.order_by([expr._by.desc(), expr.customer_id.asc()])
+            .select("_by", "customer_id")
+            .limit(1, offset=n_top - 1)
+        ).iloc[0]
+        by, cid = float(last["_by"]), str(last["customer_id"])
+        inside = (expr._by > by) | ((expr._by == by) & (expr.customer_id <= cid))
+        return expr.select(*ATTRIBUTES, inside=inside)
     from payback.segments.rfm import rfm_expr
     from payback.segments.rules import default_rules
 
@@ -272,18 +280,17 @@ def _inside(
 
 def _counts(store: Store, expr: ir.Table, chosen: list[str]) -> pd.DataFrame:
     """``attribute, value, inside, n``: customers per attribute value in and outside the
-    segment, grouped in the engine (one pass over the cached per-customer table)."""
-    with expr.cache() as once:
-        parts = [
-            once.group_by(value=once[a], inside=once.inside)
-            .aggregate(n=once.count())
-            .mutate(attribute=ibis.literal(a))
-            for a in chosen
-        ]
-        union = parts[0]
-        for part in parts[1:]:
-            union = union.union(part)
-        return store.execute(union.select("attribute", "value", "inside", "n"))
+    segment, grouped in the engine (one group-by per attribute)."""
+    parts = [
+        expr.group_by(value=expr[a], inside=expr.inside)
+        .aggregate(n=expr.count())
+        .mutate(attribute=ibis.literal(a))
+        for a in chosen
+    ]
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.union(part)
+    return store.execute(union.select("attribute", "value", "inside", "n"))
 
 
 def profile(
@@ -336,9 +343,13 @@ def profile(
         raise InputError(
             f"unknown attribute(s) {', '.join(unknown)}: expected some of {', '.join(ATTRIBUTES)}"
         )
-    with attributes_expr(store, as_of).cache() as once:  # read by three queries
-        expr = _with_bands(store, once)
-        counts = _counts(store, _inside(store, segment, expr, top, as_of, value), chosen)
+    with attributes_expr(store, as_of).cache() as once:  # read by every query below
+        members = _inside(store, segment, _with_bands(store, once), top, as_of, value)
+        if segment != "top":  # the join with the RFM table: once, not once per attribute
+            with members.cache() as joined:
+                counts = _counts(store, joined, chosen)
+        else:
+            counts = _counts(store, members, chosen)
     inside_n = counts[counts.attribute == chosen[0]].groupby("inside").n.sum()
     n1, n2 = int(inside_n.get(True, 0)), int(inside_n.get(False, 0))
     if n1 == 0:
