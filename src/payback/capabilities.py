@@ -183,8 +183,9 @@ CAPABILITIES: tuple[Capability, ...] = (
         report=ReportSection(
             "segments",
             "Customer segments",
-            "RFM segments with their value, by acquisition source, and the strongest "
-            "cross-sell rules (every customer's whole history: no period or filters)",
+            "RFM segments with their value, by acquisition source, the strongest "
+            "cross-sell rules, buying patterns, the ideal customer profile, growth levers "
+            "and win-back (every customer's whole history: no period or filters)",
             builder="payback.segments.report_section:build_segments_section",
             grains="payback.segments.report_section:SOURCE_GRAINS",
             filtered=False,

@@ -64,7 +64,7 @@ def test_the_section_shows_the_buying_patterns(demo):
         top["count"],
     )
     assert "Median = median gap" in rows[0][6].title
-    assert [f.id for f in section.figures] == ["fig-segments", "fig-seasonality"]
+    assert [f.id for f in section.figures] == ["fig-segments", "fig-seasonality", "fig-levers"]
 
 
 def test_a_big_store_shows_only_the_seasonality(demo, monkeypatch):

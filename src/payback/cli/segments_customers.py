@@ -73,24 +73,43 @@ def profile_command(
         f"profile of {segment} ({result.segment_customers:,} customers) against the "
         f"other {result.other_customers:,}"
     )
-    extra = {"segment_customers": result.segment_customers, "others": result.other_customers}
+    extra = {
+        "segment_customers": result.segment_customers,
+        "others": result.other_customers,
+        "targets": result.targets.frame.to_dict(orient="records"),
+        "target": result.target_text(),
+        "dropped": list(result.dropped),
+    }
     write_frame(table, fmt, output, title=title, extra=extra)
+    if output is None and fmt.lower() == "table":  # the target list reads better as lines
+        for line in (*result.notes, result.target_text()):
+            typer.echo(line)
 
 
 def winback_command(
+    segment_names: str = typer.Option(
+        None,
+        "--segments",
+        help="RFM segments to list, comma-separated (default: the dormant ones, hibernating, "
+        "at risk, can't lose; `none`: by P(alive) only).",
+    ),
     max_p_alive: float = typer.Option(
-        0.5, "--max-p-alive", help="List customers whose P(alive) is below this."
+        None, "--max-p-alive", help="Also list customers whose P(alive) is below this."
     ),
     min_value: float = typer.Option(
-        None, "--min-value", help="Fewest value if alive (default: the --value-quantile)."
+        None, "--min-value", help="Fewest value if alive (default 0, or --value-quantile)."
     ),
     value_quantile: float = typer.Option(
-        0.5, "--value-quantile", help="Default --min-value: this quantile of all customers'."
+        None, "--value-quantile", help="Default --min-value: this quantile of the selected."
     ),
     horizon: str = typer.Option("12m", "--horizon", help="Horizon of the values: 12m, 1y."),
     model: str = typer.Option(
         "mbgnbd", "--model", "-m", help="Count model: mbgnbd, bgnbd, pareto."
     ),
+    predict: bool = typer.Option(
+        True, "--predict/--no-predict", help="--no-predict: values from history, no CLV fit."
+    ),
+    rules: str = typer.Option(None, "--rules", help="Rule table CSV naming the segments."),
     limit: int = typer.Option(0, "--limit", "-n", help="Customers shown (0: all)."),
     as_of: str = typer.Option(None, "--as-of", help="End of observation, YYYY-MM-DD."),
     fmt: str = options.FORMAT,
@@ -100,40 +119,69 @@ def winback_command(
     spark_master: str = options.SPARK_MASTER,
     spark_remote: str = options.SPARK_REMOTE,
 ) -> None:
-    """Customers slipping away (low P(alive)) whose value if won back is still high,
-    ranked by the expected value of winning them back: a list for a CRM.
+    """Dormant customers (the hibernating, at risk and can't lose segments, and/or a low
+    P(alive)) ranked by the expected value of winning them back: a list for a CRM.
 
     **Examples**
 
     ```
     payback segments winback --limit 20
-    payback segments winback --max-p-alive 0.3 --format csv --output winback.csv
+    payback segments winback --segments "at risk,can't lose" --format csv --output winback.csv
+    payback segments winback --segments none --max-p-alive 0.3
     ```
     """
     from payback.clv import parse_horizon
     from payback.output import write_frame
 
+    chosen = {} if segment_names is None else {"segments": segment_names}
     with options.open_reading(db, engine, spark_master, spark_remote) as store:
         result = segments.winback(
             store,
+            **chosen,
             max_p_alive=max_p_alive,
             min_value=min_value,
             value_quantile=value_quantile,
             horizon_months=parse_horizon(horizon),
             model=model.lower(),
+            predict=predict,
+            rules=rules,
             as_of=as_of,
         )
     table = result.customers
     count = len(table.frame)
     if limit and count > limit:
         table = table.with_frame(table.frame.head(limit))
-    title = (
-        f"win back: {count:,} customers with P(alive) < {max_p_alive} and value if alive "
-        f">= {result.min_value:,.2f}; expected value if all won back {result.total_value:,.2f} "
-        f"over {horizon} ({result.model})"
+    write_frame(
+        table, fmt, output, title=winback_title(result, horizon), extra=winback_extra(result)
     )
-    extra = {"min_value": result.min_value, "total_value": result.total_value}
-    write_frame(table, fmt, output, title=title, extra=extra)
+
+
+def winback_title(result, horizon: str) -> str:
+    """The one-line summary of a win-back list (the CLI's title, the report's)."""
+    chosen = []
+    if result.segments:
+        chosen.append("in " + ", ".join(result.segments))
+    if result.max_p_alive is not None:
+        chosen.append(f"with P(alive) < {result.max_p_alive}")
+    floor = f", value if alive >= {result.min_value:,.2f}" if result.min_value > 0 else ""
+    by = result.model if result.note is None else result.basis
+    return (
+        f"win back: {len(result.customers.frame):,} customers {' or '.join(chosen)}{floor}; "
+        f"expected value if all won back {result.total_value:,.2f} over {horizon} ({by})"
+    )
+
+
+def winback_extra(result) -> dict:
+    """The JSON document's keys beyond the rows."""
+    return {
+        "segments": list(result.segments),
+        "max_p_alive": result.max_p_alive,
+        "min_value": result.min_value,
+        "total_value": result.total_value,
+        "model": result.model,
+        "basis": result.basis,
+        "note": result.note,
+    }
 
 
 def register(app: typer.Typer) -> None:

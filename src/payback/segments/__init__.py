@@ -14,9 +14,11 @@
   the engine), each customer's next-purchase window, seasonality by month and weekday,
   first product -> second product.
 - :func:`profile`: what distinguishes a segment's customers (source, country, first
-  category, first order value...) from the rest, with intervals and tests.
-- :func:`winback`: customers whose P(alive) dropped while their value if alive stays
-  high (:func:`payback.clv.predict_ltv`), with the expected value of winning them back.
+  category, first order value...) from the rest, with intervals and tests, and the
+  values to target.
+- :func:`winback`: the dormant segments (hibernating, at risk, can't lose) and/or the
+  customers with a low P(alive), with the expected value of winning each back (from
+  :func:`payback.clv.predict_ltv`, or their history when it has no usable P(alive)).
 
 Every rule is asked of its one home: purchases and acquisitions of
 :mod:`payback.metrics.scope`, predicted CLV of :mod:`payback.clv`, the output of

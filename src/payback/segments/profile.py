@@ -24,7 +24,14 @@ For each attribute value, with ``a`` of the ``n1`` segment customers and ``b`` o
 the 95 % interval of the difference (Newcombe's hybrid score method), the two-sided
 Fisher exact p-value and the Benjamini-Hochberg q-value over every value of every
 attribute (:mod:`payback.segments.stats`). Values held by fewer than ``min_count``
-customers of the segment are not shown (they stay in the false-discovery family).
+customers of the segment are not shown (they stay in the false-discovery family). An
+attribute with one value for every customer (e.g. no ``gender`` in the data: all
+``(none)``) says nothing and is left out (:attr:`ProfileResult.dropped`).
+
+**The profile to target** (:attr:`ProfileResult.targets`, :meth:`ProfileResult.target_text`)
+is the short list of the values significantly over-represented in the segment:
+``q_value <= fdr``, ``lift > 1`` and at least ``min_count`` segment customers, the highest
+lift first.
 
 Examples
 --------
@@ -47,6 +54,8 @@ Examples
 1    source    meta          2            0.1         1.0  0.122
 >>> result.segment_customers, result.other_customers
 (20, 80)
+>>> result.target_text()
+'Target: source = google (lift 5.00)'
 """
 
 from __future__ import annotations
@@ -61,14 +70,16 @@ from payback.present import Table
 from payback.segments.stats import bh_adjust, fisher_two_sided, newcombe_interval
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
     import pandas as pd
 
     from payback.store import Store
 else:
     pd = lazy_module("pandas")
 np = lazy_module("numpy")
+ibis = lazy_module("ibis")
 
-__all__ = ["ATTRIBUTES", "ProfileResult", "customer_attributes", "profile"]
+__all__ = ["ATTRIBUTES", "ProfileResult", "attributes_expr", "customer_attributes", "profile"]
 
 #: The attributes a profile compares, in this order.
 ATTRIBUTES = (
@@ -113,13 +124,50 @@ class ProfileResult:
     segment: str
     segment_customers: int
     other_customers: int
+    dropped: tuple[str, ...] = ()
+    fdr: float = 0.05
+
+    @property
+    def targets(self) -> Table:
+        """The profile a marketer can target: the attribute values significantly
+        over-represented in the segment (``q_value <= fdr``, ``lift > 1``, held by at
+        least ``min_count`` segment customers), the highest lift first: ``attribute,
+        value, customers, segment_share, rest_share, lift, q_value``."""
+        frame = self.table.frame
+        rows = frame[(frame.q_value <= self.fdr) & (frame.lift > 1)]
+        rows = rows.sort_values(["lift", "attribute", "value"], ascending=[False, True, True])
+        columns = ["attribute", "value", "customers", "segment_share", "rest_share", "lift",
+                   "q_value"]  # fmt: skip
+        return self.table.with_frame(rows[columns].reset_index(drop=True))
+
+    def target_text(self) -> str:
+        """The targets in one line: ``Target: country = Germany (lift 1.81), ...``, or
+        why there is none."""
+        rows = self.targets.frame
+        if not len(rows):
+            return (
+                f"Target: no attribute value is significantly over-represented in {self.segment} "
+                f"(q <= {self.fdr:g}, lift > 1)"
+            )
+        items = [f"{a} = {v} (lift {lift:.2f})" for a, v, lift in
+                 zip(rows.attribute, rows.value, rows.lift, strict=True)]  # fmt: skip
+        return "Target: " + ", ".join(items)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the table leaves out: the attributes with one value only."""
+        if not self.dropped:
+            return ()
+        return (
+            f"left out, one value for every customer (nothing to compare): "
+            f"{', '.join(self.dropped)}",
+        )
 
 
-def customer_attributes(store: Store, as_of: Any = None) -> pd.DataFrame:
-    """One row per customer with a confirmed order: ``customer_id, revenue`` (to date)
-    and every attribute of :data:`ATTRIBUTES` (text; ``(none)`` when unknown)."""
-    import ibis
-
+def attributes_expr(store: Store, as_of: Any = None) -> ir.Table:
+    """One row per customer with a confirmed order, lazily: ``customer_id, revenue`` (to
+    date), every attribute of :data:`ATTRIBUTES` but ``first_order_value`` (text,
+    ``(none)`` when unknown) and ``_first_value`` (the first order's revenue)."""
     from payback.segments.rfm import rfm_as_of
 
     day = rfm_as_of(store, as_of)
@@ -152,47 +200,71 @@ def customer_attributes(store: Store, as_of: Any = None) -> pd.DataFrame:
     )  # fmt: skip
     base = base.left_join(people, base.customer_id == people._cid)
     base = base.join(totals, "customer_id")
-    columns = ["customer_id", "revenue", "source", "partner", "device", "age_band", "gender",
-               "language", "first_category", "_first_value"]  # fmt: skip
     country = base._country.fill_null(base._order_country)
-    frame = store.execute(base.select(*columns, country=country))
-    frame["first_order_value"] = _bands(frame.pop("_first_value"))
-    for column in ATTRIBUTES:
-        frame[column] = frame[column].astype("object").where(frame[column].notna(), _NONE)
-        frame[column] = frame[column].astype(str)
+    texts = {"country": country} | {a: base[a] for a in ATTRIBUTES[:-1] if a != "country"}
+    return base.select(
+        "customer_id", "revenue", "_first_value",
+        **{a: texts[a].cast("string").fill_null(_NONE) for a in ATTRIBUTES[:-1]},
+    )  # fmt: skip
+
+
+def _with_bands(store: Store, expr: ir.Table) -> ir.Table:
+    """``expr`` with ``first_order_value``: the quartile band of ``_first_value`` among the
+    customers, ``Q1 <= q1``, ``Q2 <= q2``, ``Q3 <= q3``, ``Q4 > q3`` (the quartiles
+    interpolated linearly, as pandas' default; a value equal to a quartile is in the band
+    it closes)."""
+    v = expr._first_value.cast("float64")
+    found = store.execute(expr.aggregate(**{f"q{i}": v.quantile(i / 4) for i in (1, 2, 3)}))
+    q = [float(found[f"q{i}"].iloc[0]) if not pd.isna(found[f"q{i}"].iloc[0]) else np.nan
+         for i in (1, 2, 3)]  # fmt: skip
+    labels = [f"Q1 <= {q[0]:.2f}", f"Q2 <= {q[1]:.2f}", f"Q3 <= {q[2]:.2f}", f"Q4 > {q[2]:.2f}"]
+    above = sum((v > ibis.literal(x)).cast("int64") for x in q)  # quartiles below the value
+    band = ibis.literal(labels[3])
+    for k in (2, 1, 0):
+        band = (above == k).ifelse(labels[k], band)
+    return expr.mutate(first_order_value=v.isnull().ifelse(_NONE, band))
+
+
+def customer_attributes(store: Store, as_of: Any = None) -> pd.DataFrame:
+    """One row per customer with a confirmed order: ``customer_id, revenue`` (to date)
+    and every attribute of :data:`ATTRIBUTES` (text; ``(none)`` when unknown)."""
+    expr = _with_bands(store, attributes_expr(store, as_of))
+    frame = store.execute(expr.select("customer_id", "revenue", *ATTRIBUTES))
     return frame.sort_values("customer_id").reset_index(drop=True)
 
 
-def _bands(values: pd.Series) -> pd.Series:
-    """Quartile band of each value: ``Q1 <= q1``, ``Q2 <= q2``, ``Q3 <= q3``, ``Q4 > q3``."""
-    v = values.astype("float64")
-    q = v.quantile([0.25, 0.5, 0.75]).to_numpy()
-    labels = np.array([f"Q1 <= {q[0]:.2f}", f"Q2 <= {q[1]:.2f}", f"Q3 <= {q[2]:.2f}",
-                       f"Q4 > {q[2]:.2f}"])  # fmt: skip
-    idx = np.searchsorted(q, v.to_numpy(), side="left")
-    return pd.Series(labels[np.minimum(idx, 3)], index=values.index).where(v.notna())
-
-
-def _members(
-    store: Store, segment: str, frame: pd.DataFrame, top: float, as_of: Any, value: str
-) -> pd.Series:
-    """True for the customers of ``segment`` among ``frame``'s."""
+def _inside(
+    store: Store, segment: str, expr: ir.Table, top: float, as_of: Any, value: str
+) -> ir.BooleanValue:
+    """True for the customers of ``segment`` among ``expr``'s (as a column of ``expr``)."""
     if segment == "top":
         if not 0.0 < top < 1.0:
             raise InputError(f"top must lie between 0 and 1 (a share of customers), got {top}")
         if value not in ("historical", "predicted"):
             raise InputError(f"value must be historical or predicted, got {value!r}")
-        n_top = int(np.ceil(top * len(frame) - 1e-9))
+        n_top = int(np.ceil(top * int(store.execute(expr.count())) - 1e-9))
+        rank_by = expr.revenue
         if value == "predicted":
             from payback.clv import predict_ltv
             from payback.segments.rfm import rfm_as_of
 
             day = rfm_as_of(store, as_of)
             pred = predict_ltv(store, model="mbgnbd", as_of=day).customers.frame
-            clv = pred.set_index(pred.customer_id.astype(str)).clv.astype("float64")
-            frame = frame.assign(revenue=frame.customer_id.map(clv).fillna(-np.inf))
-        order = frame.sort_values(["revenue", "customer_id"], ascending=[False, True])
-        return frame.customer_id.isin(order.customer_id.head(n_top))
+            clv = pd.DataFrame({"_pid": pred.customer_id.astype(str),
+                                "_clv": pred.clv.astype("float64")})  # fmt: skip
+            values = ibis.memtable(clv.dropna())
+            expr = expr.left_join(values, expr.customer_id == values._pid)
+            rank_by = expr._clv.fill_null(float("-inf"))
+        # the n_top-th customer (a top-N query, not a window over every customer)
+        expr = expr.mutate(_by=rank_by)
+        last = store.execute(
+            expr.order_by([expr._by.desc(), expr.customer_id.asc()])
+            .select("_by", "customer_id")
+            .limit(1, offset=n_top - 1)
+        ).iloc[0]
+        by, cid = float(last["_by"]), str(last["customer_id"])
+        inside = (expr._by > by) | ((expr._by == by) & (expr.customer_id <= cid))
+        return expr.select(*ATTRIBUTES, inside=inside)
     from payback.segments.rfm import rfm_expr
     from payback.segments.rules import default_rules
 
@@ -201,9 +273,24 @@ def _members(
         raise InputError(
             f"unknown segment {segment!r}: expected top or an RFM segment: {', '.join(known)}"
         )
-    members = store.execute(rfm_expr(store, as_of=as_of).select("customer_id", "segment"))
-    ids = members.customer_id[members.segment == segment]
-    return frame.customer_id.isin(ids)
+    members = rfm_expr(store, as_of=as_of).select(_mid="customer_id", _segment="segment")
+    joined = expr.left_join(members, expr.customer_id == members._mid)
+    return joined.select(*ATTRIBUTES, inside=(joined._segment == segment).fill_null(False))
+
+
+def _counts(store: Store, expr: ir.Table, chosen: list[str]) -> pd.DataFrame:
+    """``attribute, value, inside, n``: customers per attribute value in and outside the
+    segment, grouped in the engine (one group-by per attribute)."""
+    parts = [
+        expr.group_by(value=expr[a], inside=expr.inside)
+        .aggregate(n=expr.count())
+        .mutate(attribute=ibis.literal(a))
+        for a in chosen
+    ]
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.union(part)
+    return store.execute(union.select("attribute", "value", "inside", "n"))
 
 
 def profile(
@@ -234,7 +321,8 @@ def profile(
     min_count : int
         Fewest segment customers with a value for it to be shown.
     fdr : float
-        With ``significant_only``, values with a larger q-value are left out.
+        The largest q-value of a target (:attr:`ProfileResult.targets`) and, with
+        ``significant_only``, of a value shown.
     significant_only : bool
         Keep only the values with ``q_value <= fdr``.
     as_of : date, optional
@@ -255,17 +343,27 @@ def profile(
         raise InputError(
             f"unknown attribute(s) {', '.join(unknown)}: expected some of {', '.join(ATTRIBUTES)}"
         )
-    frame = customer_attributes(store, as_of)
-    inside = _members(store, segment, frame, top, as_of, value).to_numpy()
-    n1, n2 = int(inside.sum()), int((~inside).sum())
+    with attributes_expr(store, as_of).cache() as once:  # read by every query below
+        members = _inside(store, segment, _with_bands(store, once), top, as_of, value)
+        if segment != "top":  # the join with the RFM table: once, not once per attribute
+            with members.cache() as joined:
+                counts = _counts(store, joined, chosen)
+        else:
+            counts = _counts(store, members, chosen)
+    inside_n = counts[counts.attribute == chosen[0]].groupby("inside").n.sum()
+    n1, n2 = int(inside_n.get(True, 0)), int(inside_n.get(False, 0))
     if n1 == 0:
         raise InputError(f"segment {segment!r} has no customers: nothing to profile")
+    values = counts.groupby("attribute").value.nunique()
+    dropped = tuple(a for a in chosen if values.get(a, 0) <= 1)
+    chosen = [a for a in chosen if a not in dropped]
+    table = counts.pivot_table(index=["attribute", "value"], columns="inside", values="n",
+                               aggfunc="sum", fill_value=0)  # fmt: skip
     rows = []
     for attribute in chosen:
-        a = frame.loc[inside, attribute].value_counts()
-        b = frame.loc[~inside, attribute].value_counts()
-        for value in sorted(set(a.index) | set(b.index)):
-            rows.append((attribute, value, int(a.get(value, 0)), int(b.get(value, 0))))
+        for value in sorted(table.loc[attribute].index):
+            cell = table.loc[(attribute, value)]
+            rows.append((attribute, value, int(cell.get(True, 0)), int(cell.get(False, 0))))
     out = pd.DataFrame(rows, columns=["attribute", "value", "customers", "others"])
     a, b = out.customers.to_numpy(), out.others.to_numpy()
     out["segment_share"] = a / n1
@@ -292,4 +390,5 @@ def profile(
     out = out[keep].sort_values(
         ["q_value", "difference", "attribute", "value"], ascending=[True, False, True, True]
     )
-    return ProfileResult(Table(out.reset_index(drop=True), UNITS, reasons), segment, n1, n2)
+    table = Table(out.reset_index(drop=True), UNITS, reasons)
+    return ProfileResult(table, segment, n1, n2, dropped, fdr)

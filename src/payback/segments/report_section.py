@@ -3,7 +3,9 @@
 - RFM segments (:func:`payback.segments.rfm`, without predictions: the CLV section has
   them): customers and revenue share per segment, as a chart and a table;
 - the strongest cross-sell rules (:func:`payback.segments.pairs`, per order, product
-  ids), when the store has order lines.
+  ids), when the store has order lines;
+- the buying patterns (:mod:`payback.segments.patterns_section`) and the ideal customer
+  profile, growth levers and win-back (:mod:`payback.segments.value_section`).
 
 Computed on every customer's whole history: the report's period and filters do not
 apply (``filtered=False`` in :mod:`payback.capabilities`). ``by`` splits the segments
@@ -108,6 +110,11 @@ class SegmentResults:
     as_of: dt.date
     pairs: Any  # payback.segments.pairs.PairsResult or None
     pairs_error: str | None = None
+    profile: Any = None  # payback.segments.profile.ProfileResult (segments/value_section.py)
+    profile_error: str | None = None
+    levers: Any = None  # payback.segments.levers.LeversResult
+    levers_error: str | None = None
+    winback: Any = None  # payback.segments.winback.WinbackResult, or why not (text)
 
 
 def segment_results(store, by: str = "platform") -> SegmentResults:
@@ -130,13 +137,15 @@ def _compute(store, by: str) -> SegmentResults:
     from payback.errors import InputError
     from payback.segments.pairs import pairs
     from payback.segments.rfm import segments_with_sources
+    from payback.segments.value_section import value_results, winback_of
 
-    overall, by_source, as_of = segments_with_sources(store, by)
+    overall, by_source, as_of, back = segments_with_sources(store, by, also=winback_of(store))
     try:
         found, error = pairs(store), None
     except InputError as e:
         found, error = None, str(e)
-    return SegmentResults(overall, by_source, as_of, found, error)
+    more = value_results(store)
+    return SegmentResults(overall, by_source, as_of, found, error, winback=back, **more)
 
 
 def build_segments_section(
@@ -153,6 +162,7 @@ def build_segments_section(
     from payback.report.build import FigureView, Section
     from payback.segments.patterns_section import add_patterns
     from payback.segments.sources import source_grouping
+    from payback.segments.value_section import add_value_views
 
     source_grouping(by)  # an unknown ``by`` is an error, not a missing section
     try:
@@ -212,4 +222,5 @@ def build_segments_section(
         tables=tuple(tables),
         notes=tuple(dict.fromkeys(notes)),
     )
-    return add_patterns(store, section)  # the buying patterns: segments/patterns_section.py
+    section = add_patterns(store, section)  # the buying patterns: segments/patterns_section.py
+    return add_value_views(section, results)  # profile, levers, win-back: value_section.py

@@ -58,7 +58,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -314,9 +314,13 @@ def rfm(
     )
 
 
-def segments_with_sources(store: Store, by: str) -> tuple[Table, Table, dt.date]:
-    """``(segments, segments by source, as_of)``: the ``segments`` of :func:`rfm` without
-    predictions, and of ``rfm(by=by)``, from one per-customer table.
+def segments_with_sources(
+    store: Store, by: str, also: Callable[[ir.Table, dt.date, str | None], Any] | None = None
+) -> tuple[Table, Table, dt.date, Any]:
+    """``(segments, segments by source, as_of, more)``: the ``segments`` of :func:`rfm`
+    without predictions, and of ``rfm(by=by)``, from one per-customer table; ``more`` is
+    ``also(that table, as_of, currency)`` (None without ``also``), e.g. the report's
+    win-back list (:func:`payback.segments.winback.winback_from`).
 
     The scores are those of all customers in both (``by`` only adds each customer's
     source), so the windows scoring a million customers run once, not twice.
@@ -329,7 +333,7 @@ def segments_with_sources(store: Store, by: str) -> tuple[Table, Table, dt.date]
     ...     "customer_id": ["a", "a", "b"], "time": [day, day - dt.timedelta(40), day],
     ...     "revenue": [50.0, 70.0, 30.0], "status": ["confirmed"] * 3,
     ...     "currency": ["EUR"] * 3, "platform": ["google", "google", "meta"]})})
-    >>> overall, by_source, as_of = segments_with_sources(store, "platform")
+    >>> overall, by_source, as_of, _ = segments_with_sources(store, "platform")
     >>> overall.frame.equals(rfm(store, predict=False, customers=False).segments.frame)
     True
     >>> by_source.frame.equals(rfm(store, predict=False, customers=False, by="platform")
@@ -345,7 +349,8 @@ def segments_with_sources(store: Store, by: str) -> tuple[Table, Table, dt.date]
     with expr.cache() as table_once:
         overall = _summary(store, table_once, ["segment"], table, False, False, {})
         split = _summary(store, table_once, ["source", "segment"], table, False, True, {})
-    return replace(overall, currency=currency), replace(split, currency=currency), day
+        more = None if also is None else also(table_once, day, currency)
+    return replace(overall, currency=currency), replace(split, currency=currency), day, more
 
 
 def _with_predictions(store, expr, day, horizon_months, model) -> tuple[ir.Table, str | None]:

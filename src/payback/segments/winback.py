@@ -1,20 +1,42 @@
-"""Win-back: customers slipping away whose value, were they won back, is still high.
+"""Win-back: dormant customers and the value of winning each back, ranked for a CRM.
 
-From :func:`payback.clv.predict_ltv` (the count model and Gamma-Gamma fit of the CLV
-capability; nothing is refitted here), per customer ``p_alive`` and ``clv``, the
-expected value over the horizon. These models' expected purchases are P(alive) times
-the purchases expected of an alive customer, so::
+**Who is listed.** The customers of the dormant RFM segments (``segments``, by default
+:data:`DORMANT`: hibernating, at risk and can't lose, from the rule table of
+:mod:`payback.segments.rules`), or (``max_p_alive``) those whose P(alive) is below a
+threshold, or both (a customer meeting either is listed). When the CLV models give no
+usable P(alive), the list is taken from the segments alone (the dormant ones when none
+were given) and :attr:`WinbackResult.note` says why.
 
-    value_if_alive = clv / p_alive             (what the customer is worth when alive)
-    winback_value  = value_if_alive - clv       (= clv (1 - p_alive) / p_alive)
+**Their value if won back** (``value_if_alive``, over ``horizon_months``), per customer,
+with the ``basis`` it was computed on:
 
-``winback_value`` is the expected value added by bringing the customer back to alive
-(multiply it by your campaign's success rate). The list holds the customers with
-``p_alive < max_p_alive`` and ``value_if_alive`` at least ``min_value`` (default: the
-``value_quantile`` quantile of ``value_if_alive`` over all customers), ranked by
-``winback_value``, with their RFM segment (:func:`payback.segments.rfm_expr`) to send to
-a CRM. A customer with ``p_alive = 0`` has no ``value_if_alive`` (zero denominator) and
-is not listed.
+- ``model``: from :func:`payback.clv.predict_ltv` (the count model and Gamma-Gamma fit of
+  the CLV capability; nothing is refitted here), ``p_alive`` and ``predicted_clv`` (the
+  expected value over the horizon). These models' expected purchases are P(alive) times
+  those of an alive customer, so::
+
+      value_if_alive = predicted_clv / p_alive
+      winback_value  = value_if_alive - predicted_clv   (= clv (1 - p_alive) / p_alive)
+
+  ``winback_value`` is the value added by bringing the customer back to alive (multiply
+  it by your campaign's success rate). When the count model has no drop-out (the NBD,
+  which replaces a degenerate BG/NBD, e.g. on the whole UCI Online Retail file: P(alive)
+  is 1 for everyone), ``p_alive`` is not used (missing, with the reason), and
+  ``value_if_alive = winback_value = predicted_clv``: the model's value of the customer
+  alive, all of it counted as won back since the model cannot tell who left.
+- ``history`` (the CLV models cannot be fitted, ``predict=False``, or a customer without
+  a model value): the customer's historical value rate over the horizon::
+
+      value_if_alive = winback_value = monetary x H / max(tenure_days, H)
+
+  with ``monetary`` the revenue of their confirmed orders to date, ``tenure_days`` = as
+  of - the day of their first confirmed order, ``H`` = the horizon in days (months x
+  365.25 / 12): what they spent per horizon-length of their life as a customer (never
+  more than what they spent so far).
+
+The list keeps the customers whose ``value_if_alive`` is at least ``min_value`` (default
+0, or the ``value_quantile`` quantile of the selected customers'), ranked by
+``winback_value`` (then customer id), with their RFM segment and history.
 
 Examples
 --------
@@ -22,42 +44,62 @@ Examples
 >>> from payback.store import open_store
 >>> store = open_store(":memory:")
 >>> _ = store.write(generate_shop(600, seed=3).tables)
->>> result = winback(store, max_p_alive=0.5)
+>>> result = winback(store)
 >>> frame = result.customers.frame
->>> bool((frame.p_alive < 0.5).all() and (frame.value_if_alive >= result.min_value).all())
-True
+>>> sorted(set(frame.segment)), set(frame.basis), result.note is None
+(['at risk', "can't lose", 'hibernating'], {'model'}, True)
 >>> bool(frame.winback_value.is_monotonic_decreasing)
 True
+
+Without the models, the value is the customers' historical rate:
+
+>>> history = winback(store, predict=False).customers.frame
+>>> set(history.basis), len(history) == len(frame)
+({'history'}, True)
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from payback._lazy import lazy_module
-from payback.errors import InputError
+from payback.errors import InputError, PaybackError
 from payback.present import Table
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
     import pandas as pd
 
+    from payback.segments.rules import RuleTable
     from payback.store import Store
 else:
     pd = lazy_module("pandas")
 np = lazy_module("numpy")
+ibis = lazy_module("ibis")
 
-__all__ = ["WinbackResult", "winback"]
+__all__ = ["DORMANT", "WinbackResult", "parse_segments", "winback", "winback_from"]
 
+#: The segments listed by default: the dormant ones of the built-in rule table.
+DORMANT = ("hibernating", "at risk", "can't lose")
+#: Days in a month of a horizon (the CLV models' month).
+DAYS_PER_MONTH = 365.25 / 12
 UNITS = {
     "frequency": "count",
     "monetary": "money",
     "recency_days": "count",
+    "tenure_days": "count",
     "p_alive": "rate",
     "predicted_clv": "money",
     "value_if_alive": "money",
     "winback_value": "money",
 }
+COLUMNS = ["customer_id", "segment", "last_order", "recency_days", "frequency", "monetary",
+           "tenure_days", "p_alive", "predicted_clv", "value_if_alive", "winback_value",
+           "basis"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,30 +110,83 @@ class WinbackResult:
     ----------
     customers : payback.present.Table
         One row per customer to win back, the most valuable first: ``customer_id,
-        segment, last_order, recency_days, frequency, monetary, p_alive, predicted_clv,
-        value_if_alive, winback_value``.
+        segment, last_order, recency_days, frequency, monetary, tenure_days, p_alive,
+        predicted_clv, value_if_alive, winback_value, basis`` (``model`` or ``history``).
     min_value : float
         The ``value_if_alive`` threshold used.
     total_value : float
         Sum of ``winback_value`` over the list.
-    model : str
-        The count model of the predictions.
+    model : str or None
+        The count model of the predictions (None without them).
+    segments : tuple of str
+        The segments selected (empty: by P(alive) only).
+    max_p_alive : float or None
+        The P(alive) threshold applied (None: not applied).
+    note : str or None
+        Why P(alive) is not used (the fit failed, the model has no drop-out, no
+        predictions asked), or None when it is.
+    horizon_months : float
     """
 
     customers: Table
     min_value: float
     total_value: float
-    model: str
+    model: str | None
+    segments: tuple[str, ...] = DORMANT
+    max_p_alive: float | None = None
+    note: str | None = None
+    horizon_months: float = 12.0
+
+    @property
+    def basis(self) -> str:
+        """``model``, ``history`` or ``model and history``: what the values rest on."""
+        found = list(dict.fromkeys(self.customers.frame.basis))
+        return " and ".join(found) if found else ("model" if self.note is None else "history")
+
+
+def parse_segments(segments: Sequence[str] | str | None, table: RuleTable) -> tuple[str, ...]:
+    """The segment names of ``segments`` (a sequence or ``"a,b,c"``; ``none`` or empty: no
+    segment), each checked against the rule table.
+
+    >>> from payback.segments.rules import default_rules
+    >>> parse_segments("at risk, Hibernating", default_rules())
+    ('at risk', 'hibernating')
+    >>> parse_segments("none", default_rules())
+    ()
+    >>> parse_segments("sleepy", default_rules())
+    Traceback (most recent call last):
+    ...
+    payback.errors.InputError: unknown segment(s) sleepy: expected some of champions, \
+loyal, potential loyalists, new, promising, need attention, about to sleep, can't lose, \
+at risk, hibernating, lost (the built-in rule table), or none
+    """
+    if segments is None:
+        return ()
+    items = segments.split(",") if isinstance(segments, str) else list(segments)
+    names = [s.strip().lower() for s in items if s.strip()]
+    if names == ["none"]:
+        return ()
+    known = {s.lower(): s for s in table.segments}
+    unknown = [s for s in names if s not in known]
+    if unknown:
+        raise InputError(
+            f"unknown segment(s) {', '.join(unknown)}: expected some of "
+            f"{', '.join(table.segments)} (the {table.source}), or none"
+        )
+    return tuple(dict.fromkeys(known[s] for s in names))
 
 
 def winback(
     store: Store,
     *,
-    max_p_alive: float = 0.5,
+    segments: Sequence[str] | str | None = DORMANT,
+    max_p_alive: float | None = None,
     min_value: float | None = None,
-    value_quantile: float = 0.5,
+    value_quantile: float | None = None,
     horizon_months: float = 12.0,
     model: str = "mbgnbd",
+    predict: bool = True,
+    rules: RuleTable | str | Path | None = None,
     as_of: Any = None,
 ) -> WinbackResult:
     """The customers to win back and the expected value of winning each back.
@@ -99,16 +194,23 @@ def winback(
     Parameters
     ----------
     store : payback.store.Store
-    max_p_alive : float
-        Listed customers have a P(alive) below it (0..1).
+    segments : sequence of str or "a,b,c", optional
+        RFM segments to list (default :data:`DORMANT`); None, ``()`` or ``"none"``: by
+        P(alive) only.
+    max_p_alive : float, optional
+        Also list the customers whose P(alive) is below it (0..1].
     min_value : float, optional
-        Fewest ``value_if_alive`` (in the orders' currency).
-    value_quantile : float
-        Without ``min_value``: that quantile of ``value_if_alive`` over all customers.
+        Fewest ``value_if_alive`` (in the orders' currency); default 0.
+    value_quantile : float, optional
+        Without ``min_value``: that quantile of the selected customers' ``value_if_alive``.
     horizon_months : float
-        Horizon of the predicted values.
+        Horizon of the values.
     model : {"mbgnbd", "bgnbd", "pareto"}
         Count model (MBG/NBD by default: BG/NBD calls every one-time buyer alive).
+    predict : bool
+        False: no CLV fit; every value from the customer's history.
+    rules : RuleTable or path, optional
+        The rule table naming the segments (default: the built-in one).
     as_of : date, optional
         End of observation.
 
@@ -119,53 +221,161 @@ def winback(
     Raises
     ------
     payback.errors.InputError
-        Thresholds out of range, no confirmed orders.
-    payback.errors.ModelFitError
-        When the CLV models cannot be fitted.
+        Thresholds out of range, an unknown segment, nothing to select by, no confirmed
+        orders.
     """
-    from payback.clv import predict_ltv
     from payback.segments.rfm import rfm_as_of, rfm_expr
+    from payback.segments.rules import as_rules
     from payback.store import check_single_currency
 
-    if not 0.0 < max_p_alive <= 1.0 or not 0.0 <= value_quantile <= 1.0:
-        raise InputError(
-            f"max_p_alive must lie in (0, 1] and value_quantile in [0, 1], got "
-            f"max_p_alive={max_p_alive}, value_quantile={value_quantile}"
-        )
+    table = as_rules(rules)
+    chosen = parse_segments(segments, table)
+    _check(chosen, max_p_alive, value_quantile, horizon_months)
     currency = check_single_currency(store, "orders") or store.base_currency
     day = rfm_as_of(store, as_of)
-    pred = predict_ltv(store, horizon_months=horizon_months, model=model, as_of=day)
+    members = rfm_expr(store, as_of=day, rules=table)
+    return winback_from(
+        store, members, day, currency, segments=chosen, max_p_alive=max_p_alive,
+        min_value=min_value, value_quantile=value_quantile, horizon_months=horizon_months,
+        model=model, predict=predict,
+    )  # fmt: skip
+
+
+def _check(chosen, max_p_alive, value_quantile, horizon_months) -> None:
+    if max_p_alive is not None and not 0.0 < max_p_alive <= 1.0:
+        raise InputError(f"max_p_alive must lie in (0, 1], got {max_p_alive}")
+    if value_quantile is not None and not 0.0 <= value_quantile <= 1.0:
+        raise InputError(f"value_quantile must lie in [0, 1], got {value_quantile}")
+    if not horizon_months > 0:
+        raise InputError(f"the horizon must be positive, got {horizon_months} months")
+    if not chosen and max_p_alive is None:
+        raise InputError(
+            "nothing selects the customers to win back: give segments (e.g. hibernating,at "
+            "risk) or a P(alive) threshold (max_p_alive, --max-p-alive 0.3), or both"
+        )
+
+
+def winback_from(
+    store: Store,
+    members: ir.Table,
+    day: dt.date,
+    currency: str | None,
+    *,
+    segments: tuple[str, ...] = DORMANT,
+    max_p_alive: float | None = None,
+    min_value: float | None = None,
+    value_quantile: float | None = None,
+    horizon_months: float = 12.0,
+    model: str = "mbgnbd",
+    predict: bool = True,
+) -> WinbackResult:
+    """:func:`winback` on a per-customer RFM table already built (``members``: the
+    columns of :func:`payback.segments.rfm_expr`, e.g. the report's cached one), with
+    the segments already checked."""
+    from payback.metrics.scope import acquisitions
+
+    _check(segments, max_p_alive, value_quantile, horizon_months)
+    pred, note = _predictions(store, day, horizon_months, model) if predict else (
+        None, "no predictions asked: every value is the customer's historical rate")  # fmt: skip
+    if max_p_alive is not None and pred is None:
+        note = f"{note}; the P(alive) threshold {max_p_alive} is not applied"
+        if not segments:
+            segments = DORMANT
+            note += f": the dormant segments ({', '.join(DORMANT)}) are listed instead"
+    first = acquisitions(store).select(_cid="customer_id", _first="time")
+    rows = members.left_join(first, members.customer_id == first._cid)
+    rows = rows.select(
+        "customer_id", "segment", "last_order", "recency_days", "frequency", "monetary",
+        tenure_days=ibis.literal(day).delta(rows._first.date(), unit="day"),
+    )  # fmt: skip
+    by_p = max_p_alive is not None and pred is not None
+    if not by_p:
+        rows = rows.filter(rows.segment.isin(list(segments)))
+    frame = store.execute(rows)
+    frame["customer_id"] = frame.customer_id.astype(str)
+    if pred is not None:
+        frame = frame.merge(pred, on="customer_id", how="left")
+    else:
+        frame["p_alive"] = frame["predicted_clv"] = np.nan
+    if by_p:
+        frame = frame[frame.segment.isin(segments) | (frame.p_alive < max_p_alive)]
+    frame = _values(frame, horizon_months)
+    known = frame.value_if_alive
+    if min_value is not None:
+        threshold = float(min_value)
+    elif value_quantile is not None and len(known):
+        threshold = float(known.quantile(value_quantile))
+    else:
+        threshold = 0.0
+    out = frame[frame.value_if_alive >= threshold]
+    out = out.sort_values(["winback_value", "customer_id"], ascending=[False, True])
+    out = out[COLUMNS].reset_index(drop=True)
+    reasons = {}
+    if note is not None:
+        reasons["p_alive"] = f"P(alive) not used: {note}"
+        reasons["predicted_clv"] = "no model value: the value if alive is the historical rate"
+    if pred is not None:
+        reasons["predicted_clv"] = "no model value for the customer: the historical rate is used"
+        reasons.setdefault("p_alive", "no prediction for the customer")
+    return WinbackResult(
+        customers=Table(out, UNITS, reasons, currency),
+        min_value=threshold,
+        total_value=round(float(out.winback_value.sum()), 2),
+        model=None if pred is None else str(pred.attrs.get("model")),
+        segments=tuple(segments),
+        max_p_alive=max_p_alive if by_p else None,
+        note=note,
+        horizon_months=horizon_months,
+    )
+
+
+def _predictions(store, day, horizon_months, model) -> tuple[pd.DataFrame | None, str | None]:
+    """``(customer_id, p_alive, predicted_clv)`` of :func:`payback.clv.predict_ltv` and
+    None, or ``(None, why)`` when it cannot be fitted; ``p_alive`` is NaN (and the
+    note says why) when the count model has no drop-out."""
+    from payback.clv import predict_ltv
+
+    try:
+        pred = predict_ltv(store, horizon_months=horizon_months, model=model, as_of=day)
+    except InputError:
+        raise
+    except PaybackError as e:
+        first = (str(e).splitlines() or [type(e).__name__])[0].split(". ")[0]
+        return None, f"the CLV models could not be fitted ({first})"
     frame = pred.customers.frame
-    p_alive = frame.p_alive.astype("float64").to_numpy()
-    clv = frame.clv.astype("Float64").astype("float64").to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if_alive = np.where(p_alive > 0, clv / p_alive, np.nan)
-    values = pd.DataFrame(
+    out = pd.DataFrame(
         {
             "customer_id": frame.customer_id.astype(str),
-            "p_alive": p_alive,
-            "predicted_clv": clv,
-            "value_if_alive": if_alive,
-            "winback_value": if_alive - clv,
+            "p_alive": frame.p_alive.astype("float64"),
+            "predicted_clv": frame.clv.astype("Float64").astype("float64"),
         }
     )
-    known = values.value_if_alive.dropna()
-    if min_value is None:
-        threshold = float(known.quantile(value_quantile)) if len(known) else 0.0
-    else:
-        threshold = float(min_value)
-    chosen = values[(values.p_alive < max_p_alive) & (values.value_if_alive >= threshold)]
-    members = store.execute(
-        rfm_expr(store, as_of=day).select(
-            "customer_id", "segment", "last_order", "recency_days", "frequency", "monetary"
+    out.attrs["model"] = pred.model
+    note = None
+    if pred.model == "nbd" or bool((out.p_alive >= 1.0).all()):
+        note = (
+            f"the count model ({pred.model}) has no drop-out: P(alive) is 1 for everyone, "
+            f"so the value if alive is the model's predicted CLV"
         )
-    )
-    out = members.merge(chosen, on="customer_id", how="inner")
-    out = out.sort_values(["winback_value", "customer_id"], ascending=[False, True])
-    out = out.reset_index(drop=True)
-    return WinbackResult(
-        customers=Table(out, UNITS, {}, currency),
-        min_value=threshold,
-        total_value=float(out.winback_value.sum()),
-        model=pred.model,
+        out["p_alive"] = np.nan
+        out.attrs["no_dropout"] = True
+    return out, note
+
+
+def _values(frame: pd.DataFrame, horizon_months: float) -> pd.DataFrame:
+    """``value_if_alive``, ``winback_value`` and ``basis`` of each row (module text)."""
+    horizon = horizon_months * DAYS_PER_MONTH
+    p = frame.p_alive.to_numpy(dtype="float64")
+    clv = frame.predicted_clv.to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_p = np.where(p > 0, clv / p, np.nan)  # NaN p (no drop-out): the clv itself
+    model = np.where(np.isnan(p), clv, by_p)
+    gain = np.where(np.isnan(p), clv, by_p - clv)
+    tenure = frame.tenure_days.to_numpy(dtype="float64")
+    history = frame.monetary.to_numpy(dtype="float64") * horizon / np.maximum(tenure, horizon)
+    use = np.isfinite(model)
+    return frame.assign(
+        value_if_alive=np.where(use, model, history).round(2),
+        winback_value=np.where(use, gain, history).round(2),
+        basis=np.where(use, "model", "history"),
     )
