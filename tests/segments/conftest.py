@@ -60,6 +60,17 @@ def import_uci(path: str | Path, lines: str | Path = UCI_LINES) -> None:
         build_orders_import(store, lines, mapping=UCI_MAP, currency="GBP")
 
 
+def stored_confirmed_orders(path: str | Path) -> pd.DataFrame:
+    """``customer_id, time, revenue, country`` of a store file's confirmed orders, read
+    back with plain DuckDB SQL (for the pandas recomputations on what was imported)."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "SELECT customer_id, time, revenue, country FROM orders WHERE status = 'confirmed'"
+        ).df()
+
+
 @pytest.fixture(scope="session")
 def uci_import(tmp_path_factory):
     """(store file, orders recomputed in pandas, raw lines with their order's ``status``)

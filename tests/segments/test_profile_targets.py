@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 import pytest
-from tests.segments.uci_build_orders import confirmed_orders, import_uci
+from tests.segments.conftest import stored_confirmed_orders
 
 from payback.cli import main
 from payback.demo.profiles import planted_profile
@@ -20,8 +20,10 @@ from payback.store import open_store
 
 
 @pytest.fixture(scope="module")
-def uci(public_data, tmp_path_factory):
-    return import_uci(public_data, tmp_path_factory.mktemp("uci_profile"))
+def uci(uci_import):
+    """The store file of the UCI lines imported with ``--build-orders``
+    (tests/segments/conftest.py)."""
+    return uci_import[0]
 
 
 def test_the_targets_are_the_significant_over_represented_rows(demo):
@@ -59,7 +61,7 @@ def test_the_targets_are_the_significant_over_represented_rows(demo):
 def test_uci_drops_single_valued_attributes_and_targets_the_big_first_orders(uci):
     """115 customers: no customers table, no ad attribution, no categories in the lines:
     only country and the first order's value band vary."""
-    orders = confirmed_orders(uci)
+    orders = stored_confirmed_orders(uci)
     per = orders.groupby("customer_id").revenue.sum().reset_index()
     ranked = per.sort_values(["revenue", "customer_id"], ascending=[False, True])
     top = set(ranked.customer_id.head(math.ceil(0.2 * len(per))))

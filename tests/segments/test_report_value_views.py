@@ -10,7 +10,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from tests.segments.uci_build_orders import confirmed_orders, import_uci
+from tests.segments.conftest import stored_confirmed_orders
 
 from payback.cli import main
 from payback.segments.report_section import build_segments_section
@@ -18,8 +18,10 @@ from payback.store import open_store
 
 
 @pytest.fixture(scope="module")
-def uci(public_data, tmp_path_factory):
-    return import_uci(public_data, tmp_path_factory.mktemp("uci_report"))
+def uci(uci_import):
+    """The store file of the UCI lines imported with ``--build-orders``
+    (tests/segments/conftest.py)."""
+    return uci_import[0]
 
 
 def cli_json(capsys, *argv: str) -> dict:
@@ -35,7 +37,7 @@ def views(db: str):
 
 def latest_quarters(db: str) -> tuple[str, str]:
     """The latest quarter ending by the last order day, and the one before (pandas)."""
-    orders = confirmed_orders(db)
+    orders = stored_confirmed_orders(db)
     last = orders.time.max().normalize()
     quarter = pd.Period(last, "Q")
     if quarter.end_time.normalize() > last:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import hyp2f1
-from tests.segments.uci_build_orders import confirmed_orders, import_uci
+from tests.segments.conftest import stored_confirmed_orders
 
 from payback.cli import main
 from payback.clv import predict_ltv
@@ -29,15 +29,16 @@ DORMANT = {"hibernating", "at risk", "can't lose"}
 
 
 @pytest.fixture(scope="module")
-def uci(public_data, tmp_path_factory):
-    """A store of the UCI lines subset, its orders built by payback's --build-orders."""
-    return import_uci(public_data, tmp_path_factory.mktemp("uci_winback"))
+def uci(uci_import):
+    """The store file of the UCI lines imported with ``--build-orders``
+    (tests/segments/conftest.py)."""
+    return uci_import[0]
 
 
 def pandas_rfm(path: str) -> pd.DataFrame:
     """Per customer: recency, frequency, monetary, scores, first order and whether the
     built-in table calls them dormant, in pandas from the orders table."""
-    orders = confirmed_orders(path)
+    orders = stored_confirmed_orders(path)
     day = orders.time.max().normalize()
     per = orders.groupby("customer_id").agg(
         first=("time", "min"), last=("time", "max"), frequency=("time", "size"),
