@@ -14,6 +14,7 @@ import pytest
 from scipy import special
 
 from payback.clv import compress, fit_bgnbd, fit_gamma_gamma, fit_mbgnbd, gamma_gamma
+from payback.clv._inputs import read_rft
 from payback.clv._optim import maximize
 from payback.clv.bgnbd import _start, bg_objective
 from payback.clv.compress import codes
@@ -137,3 +138,27 @@ def test_large_gamma_gamma_fit_equals_the_trust_region_fit():
     )
     assert fit.params == pytest.approx(reference.params, rel=1e-6)
     assert fit.log_likelihood == pytest.approx(reference.log_likelihood, rel=1e-12)
+
+
+def test_input_checks_name_the_row_across_blocks():
+    """The checks that round or multiply run block by block (payback.clv._inputs.blockwise):
+    a bad row past the first block is still the one named, with the count of the others."""
+    from payback.errors import InputError
+
+    n = 70_000  # more than one block of 65,536
+    x, t_x, T = np.full(n, 2.0), np.full(n, 5.0), np.full(n, 9.0)
+    x[66_000], x[69_999] = 1.5, 3.25
+    with pytest.raises(
+        InputError, match=r"'frequency', row 66000 \(0-based\) and 1 more: got 1\.5"
+    ):
+        fit_bgnbd(x, t_x, T)
+    x[66_000] = x[69_999] = 2.0
+    t_x[69_999] = 9.5
+    with pytest.raises(
+        InputError, match=r"'recency', row 69999 \(0-based\): got 9\.5, expected recency <= T"
+    ):
+        fit_bgnbd(x, t_x, T)
+    t_x[69_999] = 9.0 * (1 + 1e-13)  # above T by a rounding: accepted, as before
+    checked = read_rft("BG/NBD", x, t_x, T, None)
+    assert checked[1][69_999] > checked[2][69_999]
+    assert checked[3].sum() == n  # default weights: one customer per row

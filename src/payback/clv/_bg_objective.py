@@ -13,6 +13,7 @@ per evaluation, and the value, the gradient and the Hessian come out of the same
 from __future__ import annotations
 
 from payback._lazy import lazy_module
+from payback.clv._optim import dot
 from payback.clv.compress import codes, whole_offsets
 
 np = lazy_module("numpy")
@@ -22,9 +23,10 @@ __all__ = ["bg_objective"]
 
 #: ``exp(d)`` of the mixing term is taken directly below this; above, the exact form
 _EXP_SAFE = 700.0
-#: rows per block of the pass over the rows: its temporaries stay in the cache, and its
-#: inner products stay single-threaded (OpenBLAS splits a dot product above 10,000)
-BLOCK = 8192
+#: rows per block of the pass over the rows: its temporaries (a dozen arrays of 256 KiB)
+#: stay in the processor's cache; smaller blocks cost more Python calls per row. Its inner
+#: products are :func:`payback.clv._optim.dot` (no BLAS threads, which stall on a busy machine)
+BLOCK = 32768
 
 
 def _mix(d: np.ndarray, e: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> float:
@@ -42,7 +44,7 @@ def _mix(d: np.ndarray, e: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> f
         np.add(e, 1, out=p)
         softplus = np.log(p, out=d)
         np.divide(e, p, out=p)
-    return float(softplus.sum() if w is None else w @ softplus)
+    return float(softplus.sum()) if w is None else dot(w, softplus)
 
 
 def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -216,8 +218,8 @@ class bg_objective:
             soft += _mix(d, e, p, w)
             wp = p if w is None else np.multiply(w, p, out=wp)
             s3 += np.bincount(ix, weights=wp, minlength=nx)
-            sums[0] += wp @ gap
-            sums[4] += wp @ delta
+            sums[0] += dot(wp, gap)
+            sums[4] += dot(wp, delta)
             np.multiply(wp, p, out=q)
             np.subtract(wp, q, out=q)  # w p (1 - p): curvature of the softplus
             q_x += np.bincount(ix, weights=q, minlength=nx)
@@ -225,14 +227,14 @@ class bg_objective:
             u += v
             u *= delta
             np.multiply(wp, rx, out=v)
-            sums[6] -= v @ u
+            sums[6] -= dot(v, u)
             delta_rx = np.multiply(delta, rx, out=e)  # (r+x) d(gap)/d(alpha)
-            sums[1] += wp @ delta_rx
+            sums[1] += dot(wp, delta_rx)
             tmp = np.multiply(q, gap, out=d)  # q gap
             qg_x += np.bincount(ix, weights=tmp, minlength=nx)
-            sums[2] += tmp @ gap
-            sums[3] += tmp @ delta_rx
+            sums[2] += dot(tmp, gap)
+            sums[3] += dot(tmp, delta_rx)
             np.multiply(q, delta_rx, out=d)
             qr_x += np.bincount(ix, weights=d, minlength=nx)
-            sums[5] += d @ delta_rx
+            sums[5] += dot(d, delta_rx)
         return soft, s3, q_x, qg_x, qr_x, sums

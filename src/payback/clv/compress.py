@@ -138,7 +138,11 @@ def _count_numeric(summary: Any, columns: list[str]) -> Any:
     if space <= 2 * key.size + 1024:  # few possible keys: counted directly, no sort
         counts = np.bincount(key, minlength=int(space))
         keys = np.flatnonzero(counts)
-        counts = counts[keys]
+        counts = counts[keys]  # (the decoding divides ``keys`` in place)
+
+        def fill(out):
+            out[:] = counts
+
     else:
         key.sort()  # in place (numpy.unique would copy it first)
         first = np.empty(key.size, dtype=bool)
@@ -146,14 +150,18 @@ def _count_numeric(summary: Any, columns: list[str]) -> Any:
         np.not_equal(key[1:], key[:-1], out=first[1:])
         starts = np.flatnonzero(first)
         keys = key[starts]
-        counts = np.diff(starts, append=key.size)
-    return _decoded(keys, counts, columns, values, sizes)
+
+        def fill(out):  # each run's length, written straight into the weights column
+            np.subtract(starts[1:], starts[:-1], out=out[:-1], casting="unsafe")
+            out[-1:] = key.size - starts[-1:]
+
+    return _decoded(keys, fill, columns, values, sizes)
 
 
-def _decoded(keys, counts, columns: list[str], values: list, sizes: list[int]) -> Any:
+def _decoded(keys, fill, columns: list[str], values: list, sizes: list[int]) -> Any:
     """The table of :func:`_count_numeric` from its counted keys: each column's code by
     ``divmod``, its value the lowest plus the code (a dense column: ``values`` holds
-    ``(lowest, dtype)``) or its distinct value."""
+    ``(lowest, dtype)``) or its distinct value; ``fill(out)`` writes the weights."""
     import numpy as np
     import pandas as pd
 
@@ -173,10 +181,12 @@ def _decoded(keys, counts, columns: list[str], values: list, sizes: list[int]) -
         else:
             out[columns[j]] = (code + v[0]).astype(v[1]) if isinstance(v, tuple) else v[code]
     if block is not None:
-        block[-1] = counts
+        fill(block[-1])
         return pd.DataFrame(block.T, columns=[*columns, "weights"], copy=False)
     frame = pd.DataFrame({c: out[c] for c in columns})
-    frame["weights"] = counts.astype(float)
+    weights = np.empty(len(keys))
+    fill(weights)
+    frame["weights"] = weights
     return frame
 
 
