@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 
 from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
+from payback.clv._bg_objective import BLOCK
 from payback.clv._inputs import _bad, check_array, check_weights, read_columns, row_ids
 from payback.clv._optim import dot, maximize_large
 from payback.clv.compress import codes
@@ -212,16 +213,35 @@ class _objective:
             self._key, self._cache = key, self._compute(np.asarray(phi, dtype=float))
         return self._cache
 
+    def _rows(self, v: float) -> np.ndarray:
+        """Inner products of ``w x`` and ``w`` with ``L``, ``u`` and ``u^2`` per customer,
+        block by block (:data:`payback.clv._bg_objective.BLOCK` rows: no row-sized array
+        per evaluation)."""
+        n = self.xz.size
+        sums = np.zeros(6)
+        m = min(BLOCK, n)
+        log_buf, inv_buf = np.empty(m), np.empty(m)
+        for start in range(0, n, BLOCK):
+            stop = min(start + BLOCK, n)
+            log_vxz, inv = log_buf[: stop - start], inv_buf[: stop - start]
+            w, wx = self.w[start:stop], self.wx[start:stop]
+            np.add(self.xz[start:stop], v, out=log_vxz)
+            np.divide(1.0, log_vxz, out=inv)
+            np.log(log_vxz, out=log_vxz)
+            sums[0] += dot(wx, log_vxz)
+            sums[1] += dot(w, log_vxz)
+            sums[2] += dot(wx, inv)
+            sums[3] += dot(w, inv)
+            inv *= inv
+            sums[4] += dot(wx, inv)
+            sums[5] += dot(w, inv)
+        return sums
+
     def _compute(self, phi):
-        W, ux, w_x, w, wx, log_ux = self.W, self.ux, self.w_x, self.w, self.wx, self.log_ux
+        W, ux, w_x, log_ux = self.W, self.ux, self.w_x, self.log_ux
         p, q, v = np.exp(phi)
         pu = p * ux
-        log_vxz = np.log(v + self.xz)
-        inv = 1 / (v + self.xz)
-        s_wx_l, s_w_l = dot(wx, log_vxz), dot(w, log_vxz)
-        s_wx_u, s_w_u = dot(wx, inv), dot(w, inv)
-        inv2 = inv * inv
-        s_wx_u2, s_w_u2 = dot(wx, inv2), dot(w, inv2)
+        s_wx_l, s_w_l, s_wx_u, s_w_u, s_wx_u2, s_w_u2 = self._rows(v)
         ll = (
             w_x @ (special.gammaln(pu + q) - special.gammaln(pu) + pu * log_ux)
             + W * (q * np.log(v) - special.gammaln(q))
