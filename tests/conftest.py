@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,11 @@ from hypothesis import settings
 # deadline, which fails at random on a loaded machine (CI's cores shared by two workers).
 settings.register_profile("payback", deadline=None)
 settings.load_profile("payback")
+
+# Compiled metric plans are not kept across processes here (payback.metrics.plans: each test
+# compiles its own, and nothing is written to the user's cache folder);
+# tests/metrics/test_plan_cache.py turns the plan files on in a folder of its own.
+os.environ["PAYBACK_CACHE_DIR"] = ""
 
 #: tests/data: the project's own fixtures (ingest/) and copies of public data sets
 #: (cdnow/, donations/, sbg/, ads/, leads/, online_retail/), each with a README.md

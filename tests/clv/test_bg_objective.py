@@ -1,4 +1,4 @@
-"""The BG/NBD likelihood evaluated per distinct x and (T, t_x) pair, and the Newton fit.
+"""The BG/NBD likelihood evaluated per distinct x, T and t_x, and the Newton fit.
 
 The objective (payback.clv._bg_objective) is checked against the per-customer formula
 of Fader, Hardie & Lee (2005) written out here, its Hessian against central differences
@@ -14,6 +14,7 @@ import pytest
 from scipy import special
 
 from payback.clv import compress, fit_bgnbd, fit_gamma_gamma, fit_mbgnbd, gamma_gamma
+from payback.clv._inputs import read_rft
 from payback.clv._optim import maximize
 from payback.clv.bgnbd import _start, bg_objective
 from payback.clv.compress import codes
@@ -39,7 +40,7 @@ def _per_customer_ll(theta, x, t_x, T, shift):
 def _data(daily: bool):
     sim = simulate_bgnbd(3000, 300.0, r=2.0, alpha=60.0, a=1.2, b=12.0, seed=5)
     x, t_x, T = (sim[k].to_numpy(float) for k in ("frequency", "recency", "T"))
-    if daily:  # whole days: few (T, t_x) pairs, the per-pair path
+    if daily:  # whole days: few distinct T and t_x
         t_x, T = np.floor(t_x), np.floor(T)
         t_x = np.where(x > 0, np.minimum(t_x, T), 0.0)
     return x, t_x, T
@@ -51,7 +52,8 @@ def test_value_gradient_hessian(daily, shift):
     x, t_x, T = _data(daily)
     w = np.arange(x.size) % 3 + 1.0
     objective = bg_objective(x, t_x, T, w, shift)
-    assert (objective.ip is not None) == daily
+    # whole days: a short table of recencies; otherwise one entry per distinct recency
+    assert (objective.ut.size < x.size // 2) == daily
     theta = np.array([1.7, 55.0, 0.9, 9.0])
     phi = np.log(theta)
     f = objective(phi)[0]
@@ -136,3 +138,27 @@ def test_large_gamma_gamma_fit_equals_the_trust_region_fit():
     )
     assert fit.params == pytest.approx(reference.params, rel=1e-6)
     assert fit.log_likelihood == pytest.approx(reference.log_likelihood, rel=1e-12)
+
+
+def test_input_checks_name_the_row_across_blocks():
+    """The checks that round or multiply run block by block (payback.clv._inputs.blockwise):
+    a bad row past the first block is still the one named, with the count of the others."""
+    from payback.errors import InputError
+
+    n = 70_000  # more than one block of 65,536
+    x, t_x, T = np.full(n, 2.0), np.full(n, 5.0), np.full(n, 9.0)
+    x[66_000], x[69_999] = 1.5, 3.25
+    with pytest.raises(
+        InputError, match=r"'frequency', row 66000 \(0-based\) and 1 more: got 1\.5"
+    ):
+        fit_bgnbd(x, t_x, T)
+    x[66_000] = x[69_999] = 2.0
+    t_x[69_999] = 9.5
+    with pytest.raises(
+        InputError, match=r"'recency', row 69999 \(0-based\): got 9\.5, expected recency <= T"
+    ):
+        fit_bgnbd(x, t_x, T)
+    t_x[69_999] = 9.0 * (1 + 1e-13)  # above T by a rounding: accepted, as before
+    checked = read_rft("BG/NBD", x, t_x, T, None)
+    assert checked[1][69_999] > checked[2][69_999]
+    assert checked[3].sum() == n  # default weights: one customer per row

@@ -1,17 +1,20 @@
-"""The BG/NBD and MBG/NBD likelihood, with gradient and Hessian, evaluated in few passes.
+"""The BG/NBD and MBG/NBD likelihood, with gradient and Hessian, evaluated in one pass.
 
-Split from :mod:`payback.clv.bgnbd` (the models and their predictions). The work per
-evaluation is a handful of passes over the rows; everything that depends on ``x`` alone
-runs per distinct ``x`` (about a hundred values), everything that depends on
-``(T, t_x)`` alone per distinct pair (with daily periods 192,000 pairs for 1 M
-customers), and only the mixing of the two branches of the likelihood per row.
+Split from :mod:`payback.clv.bgnbd` (the models and their predictions). Everything that
+depends on ``x`` alone runs per distinct ``x`` (about a hundred values), everything that
+depends on ``T`` or ``t_x`` alone (logarithms and reciprocals of ``alpha + T`` and
+``alpha + t_x``) per distinct ``T`` and ``t_x`` (with daily periods a few hundred
+values each), and only the mixing of the two branches of the likelihood per row: in one
+pass over the rows, block by block (:data:`BLOCK` rows), reading the per-value tables
+(small enough for the processor's cache) by each row's codes. No row-sized array is made
+per evaluation, and the value, the gradient and the Hessian come out of the same pass.
 """
 
 from __future__ import annotations
 
 from payback._lazy import lazy_module
 from payback.clv._optim import dot
-from payback.clv.compress import codes
+from payback.clv.compress import codes, whole_offsets
 
 np = lazy_module("numpy")
 special = lazy_module("scipy.special")
@@ -20,30 +23,39 @@ __all__ = ["bg_objective"]
 
 #: ``exp(d)`` of the mixing term is taken directly below this; above, the exact form
 _EXP_SAFE = 700.0
+#: rows per block of the pass over the rows: its temporaries (a dozen arrays of 256 KiB)
+#: stay in the processor's cache; smaller blocks cost more Python calls per row. Its inner
+#: products are :func:`payback.clv._optim.dot` (no BLAS threads, which stall on a busy machine)
+BLOCK = 32768
 
 
-def _softplus_expit(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(log(1 + exp(d)), 1/(1 + exp(-d)))`` from one exponential, exact for large |d|."""
-    e = np.exp(-np.abs(d))  # in [0, 1]: never overflows; 0 at d = -inf
-    one_e = 1 + e
-    softplus = np.maximum(d, 0) + np.log1p(e)
-    expit_d = np.where(d >= 0, 1, e) / one_e
-    return softplus, expit_d
-
-
-def _expit(d: np.ndarray) -> np.ndarray:
-    """``1/(1 + exp(-d))`` from ``e = exp(d)`` when ``d <= 700`` everywhere (two passes)."""
+def _mix(d: np.ndarray, e: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> float:
+    """``sum w softplus(d)`` (``softplus(d) = log(1 + exp(d))``; w None: 1) returned and
+    ``expit(d) = 1/(1 + exp(-d))`` written into ``p``, from one exponential (``e`` a
+    scratch array). ``log(1 + e)`` rather than ``log1p(e)``: a third of the time, and off by
+    at most one rounding of ``1 + e`` (1e-16 of a row's log-likelihood) where ``e`` is tiny.
+    Above ``d = 700`` the exact form."""
     if d.size and d.max() > _EXP_SAFE:
-        return _softplus_expit(d)[1]
-    e = np.exp(d)
-    return np.divide(e, e + 1, out=e)
+        np.exp(-np.abs(d), out=e)  # in [0, 1]: never overflows
+        softplus = np.maximum(d, 0) + np.log1p(e)
+        np.divide(np.where(d >= 0, 1, e), 1 + e, out=p)
+    else:
+        np.exp(d, out=e)
+        np.add(e, 1, out=p)
+        softplus = np.log(p, out=d)
+        np.divide(e, p, out=p)
+    return float(softplus.sum()) if w is None else dot(w, softplus)
 
 
-def _softplus(d: np.ndarray) -> np.ndarray:
-    """``log(1 + exp(d))``, directly when ``d <= 700`` everywhere."""
-    if d.size and d.max() > _EXP_SAFE:
-        return _softplus_expit(d)[0]
-    return np.log1p(np.exp(d))
+def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values and each row's index into them: whole numbers over a short range by their
+    offset from the lowest, in 32 bits (every value of the range listed, present or not:
+    :func:`payback.clv.compress.whole_offsets`), other values by :func:`codes`."""
+    dense = whole_offsets(values, 4 * values.size + 1024, compact=True)
+    if dense is None:
+        return codes(values)
+    lo, size, offset = dense
+    return lo + np.arange(size, dtype=float), offset
 
 
 class bg_objective:
@@ -51,11 +63,10 @@ class bg_objective:
     gradient and Hessian in log-parameters, all analytic.
 
     Calling it with ``phi = log(r, alpha, a, b)`` gives ``(value, gradient)``;
-    :meth:`hessian` the Hessian at the same point, from the per-row terms the call
-    kept (so a value, gradient and Hessian cost one pass); :meth:`gradient_hessian`
-    both without the value (whose logarithms are a fifth of the work). Terms in ``x`` alone are
-    computed per distinct x, terms in ``(T, t_x)`` alone (the logs and reciprocals of
-    ``alpha + T`` and ``alpha + t_x``) per distinct pair, and sums that do not involve
+    :meth:`hessian` the Hessian at the same point and :meth:`gradient_hessian` both,
+    from the same pass over the rows (made once per point). Terms in ``x`` alone are
+    computed per distinct x, terms in ``T`` or ``t_x`` alone (the logs and reciprocals of
+    ``alpha + T`` and ``alpha + t_x``) per distinct value, and sums that do not involve
     the mixing of the two branches on those distinct values with pre-aggregated weights.
 
     Per customer ``ll = a1(x) + a2(x) - (r+x) ln(alpha+T) + softplus(d)`` with
@@ -78,126 +89,82 @@ class bg_objective:
     """
 
     def __init__(self, x, t_x, T, w, shift: int):
-        self.c = c = shift
-        self.ux, self.ix = codes(x)
-        uT, iT = codes(T)
-        ut, it = codes(t_x)
-        pairs, ip = codes(iT.astype(np.int64) * ut.size + it)
-        if pairs.size > x.size // 2:  # ages and recencies mostly distinct: per row
-            self.ip, self.pT, self.pt = None, iT, it
-            self.w_p, self.xw_p = w, w * x
-        else:
-            self.ip, self.pT, self.pt = ip, pairs // ut.size, pairs % ut.size
-            self.w_p = np.bincount(ip, weights=w, minlength=pairs.size)
-            self.xw_p = np.bincount(ip, weights=w * x, minlength=pairs.size)
-        self.uT, self.ut = uT, ut
+        self.c = shift
+        self.ux, self.ix = _dense_codes(x)
+        self.uT, self.iT = _dense_codes(T)
+        self.ut, self.it = _dense_codes(t_x)
         self.unit = bool(np.all(w == 1))  # every customer its own row: no weights to apply
-        self.w, self.x = w, x
-        self.w_x = np.bincount(self.ix, weights=w, minlength=self.ux.size)  # customers per x
+        self.w = None if self.unit else w
+        weights = None if self.unit else w
+        self.w_x = np.bincount(self.ix, weights=weights, minlength=self.ux.size)  # per x
+        self.w_T = np.bincount(self.iT, weights=weights, minlength=self.uT.size)  # per T
+        self.xw_T = np.bincount(self.iT, weights=x if self.unit else w * x, minlength=self.uT.size)
         self.W = float(w.sum())
-        self.can_die = (self.ux + c) > 0  # BG/NBD: no drop-out before a repeat purchase
+        self.can_die = (self.ux + shift) > 0  # BG/NBD: no drop-out before a repeat purchase
         self._key: bytes | None = None
-        self._f = self._H = self._base = self._g = None
-        self._kept: tuple = ()
+        self._f = self._g = self._H = None
 
     def __call__(self, phi):
-        phi = self._at(phi)
-        if self._f is None:  # the value: the softplus of the mixing term, summed
-            softplus = _softplus(self._kept[-1])
-            total = float(softplus.sum()) if self.unit else dot(self.w, softplus)
-            self._f = -float(self._base + total) / self.W
+        self._at(phi)
         return self._f, self._g
 
     def hessian(self, phi):
         return self.gradient_hessian(phi)[1]
 
     def gradient_hessian(self, phi):
-        """Gradient and Hessian without the value (Newton steps do without it)."""
+        """Gradient and Hessian (the value comes from the same pass)."""
         self._at(phi)
-        if self._H is None:
-            self._H = self._hessian(*self._kept[:-1])
         return self._g, self._H
 
     def _at(self, phi):
-        """Compute the per-row terms and the gradient at ``phi`` unless already there."""
+        """Value, gradient and Hessian at ``phi`` unless already there."""
         phi = np.asarray(phi, dtype=float)
         key = phi.tobytes()
         if key != self._key:
-            self._base, self._g, self._kept = self._compute(phi)
-            self._f = self._H = None
+            self._f, self._g, self._H = self._compute(phi)
             self._key = key
-        return phi
-
-    def _per_pair(self, v: np.ndarray) -> np.ndarray:
-        """A per-pair array spread to the rows."""
-        return v if self.ip is None else v[self.ip]
 
     def _compute(self, phi):
-        c, ux, ix, W, w_x = self.c, self.ux, self.ix, self.W, self.w_x
-        r, alpha, a, b = np.exp(phi)
+        c, ux, W, w_x, w_T = self.c, self.ux, self.W, self.w_x, self.w_T
+        r, alpha, a, b = theta = np.exp(phi)
+        # per distinct T and t_x
         inv_T, inv_t = 1 / (alpha + self.uT), 1 / (alpha + self.ut)
-        log_T = np.log(alpha + self.uT)
-        lT_p = log_T[self.pT]
-        gap_p = lT_p - np.log(alpha + self.ut)[self.pt]
-        delta_p = inv_T[self.pT] - inv_t[self.pt]  # d(gap)/d(alpha)
-        weight_p = r * self.w_p + self.xw_p  # sum of w (r + x) per pair
+        log_T, log_t = np.log(alpha + self.uT), np.log(alpha + self.ut)
+        weight_T = r * w_T + self.xw_T  # sum of w (r + x) per T
+        # per distinct x
         with np.errstate(divide="ignore", invalid="ignore"):
             e_x = np.where(self.can_die, -1 / (b + ux + c - 1), 0.0)  # d(d)/db per x
             log_ratio = np.where(self.can_die, np.log(a) - np.log(b + ux + c - 1), -np.inf)
-        gap = self._per_pair(gap_p)
-        rx = self.x + r
-        d = log_ratio[ix]
-        d += rx * gap  # ln P(dropped out) - ln P(alive), per row
-        p = _expit(d)
-        wp = p if self.unit else self.w * p
-        s3 = np.bincount(ix, weights=wp, minlength=ux.size)  # per x: posterior mass "dead"
-        delta = self._per_pair(delta_p)
-        rx_delta = rx * delta
+        rx_x = ux + r
+        # per row, block by block
+        soft, s3, q_x, qg_x, qr_x, sums = self._rows(log_ratio, rx_x, log_T, log_t, inv_T, inv_t)
+        wp_gap, wp_rxd, q_gap2, q_gap_rxd, wp_delta, q_rxd2, wp_rx_d2 = sums
+
         a1 = special.gammaln(r + ux) - special.gammaln(r) + r * np.log(alpha)
         a2x = special.betaln(a, b + ux + c) - special.betaln(a, b)
-        base = w_x @ (a1 + a2x) - dot(weight_p, lT_p)  # ll but the softplus of d
+        f = -(w_x @ (a1 + a2x) - weight_T @ log_T + soft) / W
         psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + ux + c)
         g = np.array(
             [
                 w_x @ (special.digamma(r + ux) - special.digamma(r) + np.log(alpha))
-                - dot(self.w_p, lT_p)
-                + dot(wp, gap),
-                r / alpha * W - dot(weight_p, inv_T[self.pT]) + dot(wp, rx_delta),
+                - w_T @ log_T
+                + wp_gap,
+                r / alpha * W - weight_T @ inv_T + wp_rxd,
                 w_x @ (psi_ab - psi_abx) + s3.sum() / a,
                 w_x @ (special.digamma(b + ux + c) - special.digamma(b) + psi_ab - psi_abx)
                 + s3 @ e_x,
             ]
         )
-        theta = np.array([r, alpha, a, b])
         grad_phi = g * theta
-        kept = (theta, grad_phi, p, wp, s3, gap, rx, delta, rx_delta, e_x, inv_T, inv_t, d)
-        return base, -grad_phi / W, kept
-
-    def _hessian(self, theta, grad_phi, p, wp, s3, gap, rx, delta, rx_delta, e_x, inv_T, inv_t):
-        c, ux, ix, W, w_x = self.c, self.ux, self.ix, self.W, self.w_x
-        r, alpha, a, b = theta
-        q = wp * (1 - p)  # w p (1 - p): curvature of the softplus
-        q_gap = q * gap
-        q_rxd = q * rx_delta
-        q_x = np.bincount(ix, weights=q, minlength=ux.size)
-        q_gap_x = np.bincount(ix, weights=q_gap, minlength=ux.size)
-        q_rxd_x = np.bincount(ix, weights=q_rxd, minlength=ux.size)
         t1_ab, t1_abx = special.polygamma(1, a + b), special.polygamma(1, a + b + ux + c)
-        sq_T = inv_T**2
-        d2_alpha = self._per_pair(inv_t[self.pt] ** 2 - sq_T[self.pT])  # d2(gap)/d(alpha)2
         h = np.zeros((4, 4))
-        h[0, 0] = w_x @ (special.polygamma(1, r + ux) - special.polygamma(1, r)) + dot(q_gap, gap)
-        h[0, 1] = W / alpha - dot(self.w_p, inv_T[self.pT]) + dot(q_gap, rx_delta) + dot(wp, delta)
-        h[0, 2] = q_gap_x.sum() / a
-        h[0, 3] = q_gap_x @ e_x
-        h[1, 1] = (
-            -r * W / alpha**2
-            + dot(r * self.w_p + self.xw_p, sq_T[self.pT])
-            + dot(q_rxd, rx_delta)
-            + dot(wp * rx, d2_alpha)
-        )
-        h[1, 2] = q_rxd_x.sum() / a
-        h[1, 3] = q_rxd_x @ e_x
+        h[0, 0] = w_x @ (special.polygamma(1, r + ux) - special.polygamma(1, r)) + q_gap2
+        h[0, 1] = W / alpha - w_T @ inv_T + q_gap_rxd + wp_delta
+        h[0, 2] = qg_x.sum() / a
+        h[0, 3] = qg_x @ e_x
+        h[1, 1] = -r * W / alpha**2 + weight_T @ inv_T**2 + q_rxd2 + wp_rx_d2
+        h[1, 2] = qr_x.sum() / a
+        h[1, 3] = qr_x @ e_x
         h[2, 2] = w_x @ (t1_ab - t1_abx) + (q_x.sum() - s3.sum()) / a**2
         h[2, 3] = w_x @ (t1_ab - t1_abx) + (q_x @ e_x) / a
         h[3, 3] = (
@@ -206,4 +173,68 @@ class bg_objective:
             + s3 @ e_x**2
         )
         h = np.triu(h) + np.triu(h, 1).T
-        return -(h * np.outer(theta, theta) + np.diag(grad_phi)) / W
+        H = -(h * np.outer(theta, theta) + np.diag(grad_phi)) / W
+        return float(f), -grad_phi / W, H
+
+    def _rows(self, log_ratio, rx_x, log_T, log_t, inv_T, inv_t):
+        """The sums over rows that involve the mixing ``p = expit(d)``, block by block.
+
+        Per row ``gap = ln(alpha+T) - ln(alpha+t_x)``, ``delta = d(gap)/d(alpha)`` and
+        ``d2 = d2(gap)/d(alpha)2`` from the per-value tables. Returns
+        ``sum w softplus(d)``; per x ``sum w p``, ``sum q``, ``sum q gap`` and
+        ``sum q (r+x) delta`` (``q = w p (1-p)``); and the seven inner products of the
+        gradient and Hessian (``w p gap``, ``w p (r+x) delta``, ``q gap^2``,
+        ``q gap (r+x) delta``, ``w p delta``, ``q ((r+x) delta)^2``, ``w p (r+x) d2``).
+        """
+        n, nx = self.ix.size, self.ux.size
+        s3, q_x, qg_x, qr_x = (np.zeros(nx) for _ in range(4))
+        sums = np.zeros(7)
+        soft = 0.0
+        m = min(BLOCK, n)
+        d, rx, e, p, wp, q, gap, delta, u, v = (np.empty(m) for _ in range(10))
+        codes = [np.empty(m, dtype=np.intp) for _ in range(3)]
+        for start in range(0, n, BLOCK):
+            stop = min(start + BLOCK, n)
+            k = stop - start
+            if k < m:  # the last block
+                d, rx, e, p, wp, q, gap, delta, u, v = (
+                    b[:k] for b in (d, rx, e, p, wp, q, gap, delta, u, v)
+                )
+                codes = [b[:k] for b in codes]
+            ix, iT, it = codes
+            np.copyto(ix, self.ix[start:stop])  # as intp: numpy's indexing takes no other
+            np.copyto(iT, self.iT[start:stop])
+            np.copyto(it, self.it[start:stop])
+            np.take(log_T, iT, out=gap, mode="wrap")
+            gap -= np.take(log_t, it, out=u, mode="wrap")  # ln((alpha+T)/(alpha+t_x))
+            np.take(inv_T, iT, out=v, mode="wrap")
+            np.take(inv_t, it, out=u, mode="wrap")
+            np.subtract(v, u, out=delta)  # d(gap)/d(alpha) = 1/(alpha+T) - 1/(alpha+t_x)
+            np.take(log_ratio, ix, out=d, mode="wrap")
+            np.take(rx_x, ix, out=rx, mode="wrap")
+            np.multiply(rx, gap, out=e)
+            d += e  # ln P(dropped out) - ln P(alive)
+            w = None if self.unit else self.w[start:stop]
+            soft += _mix(d, e, p, w)
+            wp = p if w is None else np.multiply(w, p, out=wp)
+            s3 += np.bincount(ix, weights=wp, minlength=nx)
+            sums[0] += dot(wp, gap)
+            sums[4] += dot(wp, delta)
+            np.multiply(wp, p, out=q)
+            np.subtract(wp, q, out=q)  # w p (1 - p): curvature of the softplus
+            q_x += np.bincount(ix, weights=q, minlength=nx)
+            # d2(gap)/d(alpha)2 = 1/(alpha+t_x)^2 - 1/(alpha+T)^2 = -delta (u + v)
+            u += v
+            u *= delta
+            np.multiply(wp, rx, out=v)
+            sums[6] -= dot(v, u)
+            delta_rx = np.multiply(delta, rx, out=e)  # (r+x) d(gap)/d(alpha)
+            sums[1] += dot(wp, delta_rx)
+            tmp = np.multiply(q, gap, out=d)  # q gap
+            qg_x += np.bincount(ix, weights=tmp, minlength=nx)
+            sums[2] += dot(tmp, gap)
+            sums[3] += dot(tmp, delta_rx)
+            np.multiply(q, delta_rx, out=d)
+            qr_x += np.bincount(ix, weights=d, minlength=nx)
+            sums[5] += dot(d, delta_rx)
+        return soft, s3, q_x, qg_x, qr_x, sums

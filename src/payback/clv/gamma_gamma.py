@@ -39,9 +39,17 @@ from typing import Any, ClassVar
 
 from payback._lazy import lazy_module
 from payback.clv._base import ModelFit
-from payback.clv._inputs import _bad, check_array, check_weights, read_columns, row_ids
+from payback.clv._bg_objective import BLOCK
+from payback.clv._inputs import (
+    _bad,
+    blockwise,
+    check_array,
+    check_weights,
+    read_columns,
+    row_ids,
+)
 from payback.clv._optim import dot, maximize_large
-from payback.clv.compress import codes
+from payback.clv.compress import codes, whole_offsets
 from payback.errors import InputError
 
 np = lazy_module("numpy")
@@ -190,12 +198,19 @@ class _objective:
 
     def __init__(self, x, z, w):
         self.W = w.sum()
-        self.ux, ix = codes(x)
-        self.w_x = np.bincount(ix, weights=w)
-        self.w, self.wx = w, w * x
-        log_z = np.log(z)
-        self.sum_wx_logz, self.sum_w_logz = dot(self.wx, log_z), dot(w, log_z)
-        self.xz = x * z
+        dense = whole_offsets(x, 4 * x.size + 1024, compact=True)
+        if dense is None:
+            self.ux, ix = codes(x)
+        else:  # every count of the range, present or not (weight 0): no numbering
+            self.ux, ix = dense[0] + np.arange(dense[1], dtype=float), dense[2]
+        self.w_x = np.bincount(ix, weights=w, minlength=self.ux.size)
+        self.x, self.z, self.w = x, z, w
+        self.sum_wx_logz = self.sum_w_logz = 0.0
+        for start in range(0, x.size, BLOCK):  # no row-sized array kept or made
+            block = slice(start, start + BLOCK)
+            log_z, w_b = np.log(z[block]), w[block]
+            self.sum_wx_logz += dot(w_b * x[block], log_z)
+            self.sum_w_logz += dot(w_b, log_z)
         self.log_ux = np.log(self.ux)
         self._key: bytes | None = None
         self._cache: tuple = ()
@@ -212,16 +227,37 @@ class _objective:
             self._key, self._cache = key, self._compute(np.asarray(phi, dtype=float))
         return self._cache
 
+    def _rows(self, v: float) -> np.ndarray:
+        """Inner products of ``w x`` and ``w`` with ``L``, ``u`` and ``u^2`` per customer,
+        block by block (:data:`payback.clv._bg_objective.BLOCK` rows: no row-sized array
+        per evaluation)."""
+        n = self.x.size
+        sums = np.zeros(6)
+        m = min(BLOCK, n)
+        log_buf, inv_buf, wx_buf = np.empty(m), np.empty(m), np.empty(m)
+        for start in range(0, n, BLOCK):
+            stop = min(start + BLOCK, n)
+            log_vxz, inv, wx = (b[: stop - start] for b in (log_buf, inv_buf, wx_buf))
+            x, w = self.x[start:stop], self.w[start:stop]
+            np.multiply(w, x, out=wx)
+            np.multiply(x, self.z[start:stop], out=log_vxz)
+            log_vxz += v
+            np.divide(1.0, log_vxz, out=inv)
+            np.log(log_vxz, out=log_vxz)
+            sums[0] += dot(wx, log_vxz)
+            sums[1] += dot(w, log_vxz)
+            sums[2] += dot(wx, inv)
+            sums[3] += dot(w, inv)
+            inv *= inv
+            sums[4] += dot(wx, inv)
+            sums[5] += dot(w, inv)
+        return sums
+
     def _compute(self, phi):
-        W, ux, w_x, w, wx, log_ux = self.W, self.ux, self.w_x, self.w, self.wx, self.log_ux
+        W, ux, w_x, log_ux = self.W, self.ux, self.w_x, self.log_ux
         p, q, v = np.exp(phi)
         pu = p * ux
-        log_vxz = np.log(v + self.xz)
-        inv = 1 / (v + self.xz)
-        s_wx_l, s_w_l = dot(wx, log_vxz), dot(w, log_vxz)
-        s_wx_u, s_w_u = dot(wx, inv), dot(w, inv)
-        inv2 = inv * inv
-        s_wx_u2, s_w_u2 = dot(wx, inv2), dot(w, inv2)
+        s_wx_l, s_w_l, s_wx_u, s_w_u, s_wx_u2, s_w_u2 = self._rows(v)
         ll = (
             w_x @ (special.gammaln(pu + q) - special.gammaln(pu) + pu * log_ux)
             + W * (q * np.log(v) - special.gammaln(q))
@@ -316,10 +352,11 @@ def fit_gamma_gamma(
     ids = row_ids(frequency)
     x = check_array(f, "frequency", model, ids=ids)
     w = check_weights(w, x.size, model, ids)
-    _bad((x < 0) | (x != np.round(x)), model, "frequency", x, "a whole number >= 0", ids)
+    fraction = blockwise(lambda v: (v < 0) | (v != np.round(v)), x)
+    _bad(fraction, model, "frequency", x, "a whole number >= 0", ids)
     repeat = x > 0
-    if m is not None and m.shape == x.shape:  # a customer without repeat purchase has no mean
-        m = np.where(repeat, m, 0.0)
+    if m is not None and m.shape == x.shape and not repeat.all():
+        m = np.where(repeat, m, 0.0)  # a customer without repeat purchase has no mean
     z = check_array(m, "monetary_value", model, n=x.size, ids=ids)
     no_spend = zero_spend(x, z)
     if not (repeat & ~no_spend).any():
@@ -330,7 +367,9 @@ def fit_gamma_gamma(
             f"use the mean order value"
         )
     fitted = repeat & ~no_spend
-    x, z, w, n_zero = x[fitted], z[fitted], w[fitted], float(w[no_spend].sum())
+    n_zero = float(w[no_spend].sum())
+    if not fitted.all():  # (a summary of repeat buyers only: no copy)
+        x, z, w = x[fitted], z[fitted], w[fitted]
     res = maximize_large(
         _objective,
         (x, z, w),

@@ -68,7 +68,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import ibis
@@ -85,7 +85,7 @@ from payback.metrics.filters import (
     parse_range,
     parse_where,
 )
-from payback.metrics.plans import compiled
+from payback.metrics.plans import PLAN_FILES, Plan, compiled
 from payback.metrics.probes import blank_dimensions, unmatched_filters
 from payback.metrics.reasons import Reasons, summarise_codes
 from payback.metrics.result import MetricsResult, to_pandas
@@ -93,20 +93,6 @@ from payback.metrics.sides import PART_SIDE, PARTS, SIDES
 from payback.metrics.visits import register_store_goals
 
 _MONEY_DIGITS = 6
-
-
-@dataclass(frozen=True)
-class _Plan:
-    by: tuple[str, ...]
-    metrics: tuple[str, ...]
-    parts: tuple[str, ...]
-    sides: tuple[str, ...]  # sides that contribute
-    excluded: Mapping[str, str]  # sides needed but left out, and why
-    filtered: Mapping[str, Any]  # filtered side tables (before aggregation)
-    split: bool  # a "paid" total row precedes the "all" one
-    expr: Any  # groups (+ totals) with dims, parts, metrics, is_total, total_kind
-    filters: Mapping[str, tuple[object, ...]]  # parsed --where
-    period: tuple[Any, Any]  # parsed --from, --to
 
 
 # -- building blocks ------------------------------------------------------------------------------
@@ -179,11 +165,11 @@ def _request(store, by, metrics, where, start, end, hierarchy: bool) -> tuple:
     return (by, names, filters, *parse_range(start, end))
 
 
-def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: bool) -> _Plan:
+def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: bool) -> Plan:
     return _build(store, *_request(store, by, metrics, where, start, end, hierarchy), totals)
 
 
-def _build(store, by, names, filters, start, end, totals: bool) -> _Plan:
+def _build(store, by, names, filters, start, end, totals: bool) -> Plan:
     filters = dict(filters)
     wanted = {p for n in names for p in CATALOGUE[n].parts}
     needed = [s for s in SIDES if any(PART_SIDE[p] == s for p in wanted)]
@@ -228,7 +214,7 @@ def _build(store, by, names, filters, start, end, totals: bool) -> _Plan:
         keys += _natural_order(expr[d]) if GRAINS[d].dtype == "string" else [expr[d]]
     order = [ibis.asc("is_total"), ibis.desc("total_kind")]
     expr = expr.order_by(order + [ibis.asc(k, nulls_first=False) for k in keys])
-    return _Plan(by, names, parts, sides, excluded, filtered, split, expr, filters, (start, end))
+    return Plan(by, names, parts, sides, excluded, filtered, split, expr, filters, (start, end))
 
 
 def _joined_sums(store, filtered: Mapping[str, Any], parts: Sequence[str], keys: Sequence[str]):
@@ -409,7 +395,7 @@ def compute_metrics(
     """
     request = _request(store, by, metrics, where, start, end, hierarchy)
     plan, sql, schema = compiled(
-        store, ("plan", request, totals), lambda: _compile(store, request, totals)
+        store, ("plan", request, totals), lambda: _compile(store, request, totals), PLAN_FILES
     )
     if check_currency:
         currency = compiled(store, ("currency", request), lambda: _check_currency(store, plan))
@@ -454,7 +440,7 @@ def compute_metrics(
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def _compile(store, request: tuple, totals: bool) -> tuple[_Plan, str | None, Any]:
+def _compile(store, request: tuple, totals: bool) -> tuple[Plan, str | None, Any]:
     """The plan of a request with its SQL and Arrow schema (DuckDB), kept per store version
     (:func:`payback.metrics.plans.compiled`) without its Ibis expressions, which hold the
     store's connection; on another engine the plan keeps them and the SQL is None."""
@@ -485,7 +471,7 @@ def _fetch_arrow(store, expr):
     return _fetch_sql(store, store.backend.compile(expr), expr.schema().to_pyarrow())
 
 
-def _check_currency(store, plan: _Plan) -> str | None:
+def _check_currency(store, plan: Plan) -> str | None:
     """The one currency of the money the plan aggregates; CurrencyError for several.
 
     The store knows the currencies of each table (:meth:`payback.store.Store.currencies`,
