@@ -157,23 +157,8 @@ def test_by_frequency_sums_to_the_totals(comparison):
     assert round(wide.loc["0", "predicted_pareto"]) == 195
 
 
-def test_the_same_from_the_transaction_file(public_data, tmp_path, comparison):
-    raw = pd.read_csv(
-        public_data / "cdnow" / "CDNOW_sample.txt",
-        sep=r"\s+",
-        header=None,
-        names=["master_id", "customer", "date", "cds", "dollars"],
-    )
-    path = tmp_path / "CDNOW_sample.csv"
-    raw.to_csv(path, index=False)
-    weeks = holdout_comparison(
-        transactions=path,
-        calibration_end="1997-09-30",
-        mapping="customer_id=customer,time=date,revenue=dollars",
-        date_format="%Y%m%d",
-        unit="W",
-        as_of="1998-06-30",
-    )
+def test_the_same_from_the_transaction_file(cdnow_weeks, comparison):
+    weeks = holdout_comparison(**cdnow_weeks)
     frame = weeks.table.frame.set_index("model")
     days = comparison.table.frame.set_index("model")
     # weeks of 7 days or days: the same forecasts, the fitted alpha 7 times larger in days
