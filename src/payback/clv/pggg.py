@@ -169,9 +169,11 @@ def _gamma_pair(values, shape, rng, steps: int = 10):
             - a * math.log(b)
         )
 
-    theta = _slice(marginal, [math.log(shape)], 0.1, -np.inf, np.inf, steps, rng)[0]
+    floor = math.log((1 - _HYPER) / n)  # rate | shape is proper: n shape > 0.999
+    start = max(math.log(shape), floor + 1e-9)
+    theta = _slice(marginal, [start], 0.1, floor, np.inf, steps, rng)[0]
     s = math.exp(theta)
-    return s, rng.gamma(n * s + _HYPER - 1) / b
+    return s, max(rng.gamma(n * s + _HYPER - 1) / b, 1e-12)  # tiny cohorts: never 0
 
 
 class _Chain:
@@ -319,16 +321,20 @@ class ParetoGGGFit(ModelFit):
         return (d[:, 3, :] > T_).mean(axis=0)
 
     def expected_purchases(
-        self, t: Any, frequency: Any, recency: Any, T: Any, *, samples: int = 20
+        self, t: Any, frequency: Any, recency: Any, T: Any, *, simulations: int = 2000
     ) -> np.ndarray:
-        """Mean of the simulated purchases in ``(T, T + t]``, ``samples`` per kept draw
-        (BTYDplus ``mcmc.DrawFutureTransactions``, averaged)."""
+        """Mean of the simulated purchases in ``(T, T + t]`` over about ``simulations``
+        per customer, cycling through the kept draws (BTYDplus
+        ``mcmc.DrawFutureTransactions``, one per draw, averaged)."""
         x, t_x, T_, d = self._draws_for(frequency, recency, T)
         t = np.broadcast_to(np.asarray(t, float).ravel(), x.shape)
         rng = np.random.default_rng([self.seed, 1])
-        k, lam, tau = (np.tile(d[:, j, :], (samples, 1)) for j in (0, 1, 3))
-        counts = _future_counts(t, t_x, T_, k, lam, tau, rng)
-        return counts.mean(axis=0)
+        samples = max(1, -(-simulations // d.shape[0]))
+        total = np.zeros(x.size)
+        for _ in range(samples):  # one pass over the draws at a time: bounded memory
+            k, lam, tau = d[:, 0, :], d[:, 1, :], d[:, 3, :]
+            total += _future_counts(t, t_x, T_, k, lam, tau, rng).sum(axis=0)
+        return total / (samples * d.shape[0])
 
 
 def _future_counts(t, t_x, T, k, lam, tau, rng) -> np.ndarray:
