@@ -414,8 +414,11 @@ def fit_pggg(
     >>> fit = fit_pggg(sim, litt=0.0, mcmc=40, burnin=20, thin=4, chains=1, seed=1)
     >>> fit.cohort_draws.shape, fit.customer_draws.shape
     ((10, 6), (10, 4, 300))
-    >>> bool(0 < fit.p_alive(sim.frequency, sim.recency, sim["T"]).mean() < 1)
+    >>> history = sim.frequency, sim.recency, sim["T"]
+    >>> bool(0 < fit.p_alive(*history).mean() < 1)
     True
+    >>> fit.expected_purchases(39.0, *history, simulations=20).shape
+    (300,)
     """
     model = "Pareto/GGG"
     if penalizer:
