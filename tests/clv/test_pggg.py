@@ -63,17 +63,19 @@ def test_cdnow_holdout_in_ltv_check(cdnow_weeks):
     assert table.holdout_actual["pggg"] == 1882
     assert round(table.error["bgnbd"], 3) == -0.121
     fit = result.fits["pggg"]
-    # CDNOW buys at random (Wheat & Morrison k = 1.05): the cohort's k is about 1
-    # (t / gamma = 35.3 / 33.8 after 1,500 steps), so the Pareto/GGG is the
-    # hierarchical-Bayes Pareto/NBD, whose drop-out rates (s 0.85, beta 19.5; maximum
-    # likelihood 0.61, 11.7) forecast less than BG/NBD: -17.6 % (seed 0, 1,000 draws),
-    # the same as the k = 1 chain's -17.7 %
+    # CDNOW buys at random (Wheat & Morrison k = 1.05): the cohort's k is about 1, so
+    # the Pareto/GGG is the hierarchical-Bayes Pareto/NBD, whose drop-out rates (s 0.85,
+    # beta 19.5 after 1,500 steps; maximum likelihood 0.61, 11.7) forecast less than
+    # BG/NBD: -17.6 % after 1,500 steps (every k fixed at 1: -17.7 %), -21.2 % with the
+    # check's 600 steps at seed 0. The drop-out pair mixes slowly, so the error moves by
+    # a few points with the seed; the seed fixes it here (tolerance: floating point).
     assert fit.t / fit.gamma == pytest.approx(1.04, abs=0.1)
-    assert table.error["pggg"] == pytest.approx(CDNOW_ERROR, abs=0.015)
+    assert table.error["pggg"] == pytest.approx(CDNOW_ERROR, abs=0.005)
+    assert table.error["pggg"] < table.error["bgnbd"]  # not better than BG/NBD here
     assert pd.isna(table.log_likelihood["pggg"]) and "MCMC" in table.note["pggg"]
 
 
-CDNOW_ERROR = -0.176
+CDNOW_ERROR = -0.212
 
 
 def test_at_k1_with_fhl_s_parameters_it_forecasts_as_pareto_nbd(cdnow_weeks):
@@ -179,3 +181,23 @@ def test_needs_each_customer_s_log_intervals():
     fit = fit_pggg(frame.assign(litt=[0.0, 1.2]), mcmc=4, burnin=2, thin=2, chains=1)
     with pytest.raises(InputError, match="fitted on"):
         fit.p_alive([1.0], [1.0], [9.0])
+
+
+def test_ltv_fit_from_a_transaction_file(public_data, tmp_path, capsys):
+    import json
+
+    from payback.cli import main
+
+    elog = pd.read_csv(public_data / "grocery" / "groceryElog.csv")
+    path = tmp_path / "grocery60.csv"
+    elog[elog.cust <= 60].to_csv(path, index=False)
+    args = ["ltv", "fit", "--model", "pggg", "-t", str(path), "--map", "customer_id=cust,time=date"]
+    args += ["--unit", "W", "--observation-end", "2006-12-31", "-f", "json"]
+    assert main(args) == 0
+    out = capsys.readouterr()
+    payload = json.loads(out.out)
+    assert payload["title"] == "Pareto/GGG (per week): medians of 200 MCMC draws, 60 customers"
+    rows = pd.DataFrame(payload["rows"]).set_index("parameter")
+    assert list(rows.index) == list(PUBLISHED)
+    assert ((rows.lower95 < rows.estimate) & (rows.estimate < rows.upper95)).all()
+    assert "Pareto/GGG chain 1: step 600 of 600" in out.err  # progress on stderr
