@@ -203,3 +203,25 @@ def test_ltv_fit_from_a_transaction_file(public_data, tmp_path, capsys):
     assert list(rows.index) == list(PUBLISHED)
     assert ((rows.lower95 < rows.estimate) & (rows.estimate < rows.upper95)).all()
     assert "Pareto/GGG chain 1: step 600 of 600" in out.err  # progress on stderr
+
+
+def test_ltv_fit_from_the_store(tmp_path, capsys):
+    import json
+
+    from payback.cli import main
+    from payback.clv import model_table
+    from payback.demo import generate_shop
+    from payback.store import open_store
+
+    db = str(tmp_path / "shop.duckdb")
+    with open_store(db) as store:
+        store.write(generate_shop(150, seed=3).tables)
+        table = model_table(store, "pggg", freq="W")
+    # one row per customer with their own litt (not distinct histories)
+    assert "weights" not in table.columns and table.customer_id.is_unique
+    assert (table.litt[table.frequency == 0] == 0).all()
+    code = main(["ltv", "fit", "--model", "pggg", "--freq", "W", "--db", db, "-f", "json"])
+    assert code == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["title"].startswith("Pareto/GGG (per week): medians of 200 MCMC draws")
+    assert f"{len(table):,} customers" in payload["title"]
