@@ -24,6 +24,17 @@ def cdnow_sample(public_data) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def cdnow_weeks(cdnow_sample, tmp_path_factory) -> dict:
+    """``holdout_comparison``'s arguments for the CDNOW sample as a CSV transaction file,
+    in weeks, split after week 39."""
+    path = tmp_path_factory.mktemp("cdnow") / "CDNOW_sample.csv"
+    cdnow_sample.to_csv(path, index=False, date_format="%Y-%m-%d")
+    split = {"calibration_end": "1997-09-30", "as_of": "1998-06-30"}
+    columns = "customer_id=customer,time=date,revenue=dollars"
+    return dict(transactions=path, mapping=columns, date_format="%Y-%m-%d", unit="W", **split)
+
+
+@pytest.fixture(scope="session")
 def cdnow_orders(public_data) -> pd.DataFrame:
     """The CDNOW 1/10 sample's purchases and CDNOW master customer 10244's (one repeat
     purchase for $0.00), as confirmed USD orders (customer id = the master id)."""

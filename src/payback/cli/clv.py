@@ -158,8 +158,8 @@ def fit_command(
         "bgnbd",
         "--model",
         "-m",
-        help="bgnbd, mbgnbd, pareto, mbgcnbd, bgnbd_fixed (one drop-out probability p), bgbb, "
-        "gg (Gamma-Gamma) or sbg.",
+        help="bgnbd, mbgnbd, pareto, mbgcnbd, pggg (Pareto/GGG, by MCMC), bgnbd_fixed (one "
+        "drop-out probability p), bgbb, gg (Gamma-Gamma) or sbg.",
     ),
     freq: str = typer.Option(
         None,
@@ -247,7 +247,7 @@ def fit_command(
             unit=unit,
             observation_end=as_of,
         )
-        if model == "mbgcnbd":  # its k is chosen with the log inter-purchase times
+        if model in ("mbgcnbd", "pggg"):  # with the log inter-purchase times (k)
             summary = clv.regularity.file_log_intervals(
                 summary,
                 transactions,
@@ -281,6 +281,11 @@ def fit_command(
             f"{fit.model_name} ({unit}): log-likelihood {fit.log_likelihood:,.2f}, "
             f"{fit.n_customers:,.0f} customers"
         )
+        if model == "pggg":
+            title = (
+                f"{fit.model_name} ({unit}): medians of {len(fit.cohort_draws)} MCMC draws, "
+                f"{fit.n_customers:,.0f} customers"
+            )
     else:
         fits = clv.fit_segments(table, model, segment, penalizer=penalizer, source=input_file)
         frame = clv.segment_summaries(fits, segment)
@@ -521,7 +526,8 @@ def check_command(
         "all",
         "--model",
         "-m",
-        help="all (every count model), bgnbd, mbgnbd, pareto, mbgcnbd or bgnbd_fixed.",
+        help="all (every count model), bgnbd, mbgnbd, pareto, mbgcnbd, pggg (Pareto/GGG, "
+        "by MCMC) or bgnbd_fixed.",
     ),
     freq: str = typer.Option("D", "--freq", help="Period: D, W or M."),
     unit: str = typer.Option(None, "--unit", help="With -t: unit of recency and T (as summary)."),
@@ -532,6 +538,11 @@ def check_command(
         False, "--distribution", help="Show the fit of the frequency distribution instead."
     ),
     penalizer: float = typer.Option(0.0, "--penalizer", help="L2 penalty of every fit."),
+    mcmc: bool = typer.Option(
+        False,
+        "--mcmc",
+        help="With --model all: the Pareto/GGG too (fitted by MCMC, a minute or so).",
+    ),
     transactions: Path = _TRANSACTIONS,
     mapping: list[str] = _MAP,
     date_format: str = _DATE_FORMAT,
@@ -546,22 +557,27 @@ def check_command(
     """Model checks: every count model fitted up to --calibration-end, its forecast of
     the holdout's repeat purchases against what the customers made, and the error.
 
-    With daily periods (--freq D) the MBG/CNBD-k (Erlang-k inter-purchase times, k
-    chosen by the likelihood) is compared too. `--model bgnbd` (or mbgnbd, pareto,
-    mbgcnbd) shows one model by calibration frequency; `--distribution` its fit of the
-    frequency distribution.
+    The MBG/CNBD-k (Erlang-k inter-purchase times, k chosen by the likelihood) is
+    compared too, and with --mcmc the Pareto/GGG (gamma inter-purchase times, regularity
+    varying across customers; fitted by MCMC, its progress on stderr, a minute or so on
+    2,000 customers). `--model bgnbd`
+    (or mbgnbd, pareto, mbgcnbd, pggg) shows one model by calibration frequency;
+    `--distribution` its fit of the frequency distribution.
 
     **Examples**
 
     ```
     payback ltv check --calibration-end 2025-06-30
     payback ltv check --calibration-end 2025-06-30 --by-frequency
+    payback ltv check --calibration-end 2025-06-30 --mcmc
     payback ltv check --calibration-end 2025-06-30 --model pareto --distribution
     ```
     """
 
     key = "bgnbd" if distribution and model.lower() == "all" else model.lower()
-    compared = clv.COMPARED if key == "all" else tuple(m for m in (key,) if m != "mbgcnbd")
+    every = (*clv.COMPARED, "pggg") if mcmc else clv.COMPARED
+    compared = every if key == "all" else (key,)
+    compared = tuple(m for m in compared if m != "mbgcnbd")
     source = dict(transactions=transactions, mapping=mapping or None, date_format=date_format)
     if transactions is None and (mapping or date_format or unit):
         raise InputError("--map, --date-format and --unit go with --transactions FILE")
@@ -576,6 +592,7 @@ def check_command(
             as_of=as_of,
             penalizer=penalizer,
             models=compared,
+            verbose=True,
         )
         summary = comparison.summary
     finally:
@@ -595,6 +612,11 @@ def check_command(
     if key not in comparison.fits:
         raise ModelFitError(f"{key}: {comparison.table.frame.note.iloc[0]}")
     fit = comparison.fits[key]
+    if distribution and key == "pggg":
+        raise InputError(
+            "--distribution: the Pareto/GGG has no closed-form frequency distribution; "
+            "use --model pggg without --distribution (holdout by calibration frequency)"
+        )
     if distribution:
         table = clv.frequency_fit(fit, summary)
         chi = table.notes["chi_square"]

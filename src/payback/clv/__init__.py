@@ -47,6 +47,7 @@ from payback.clv.layouts import MODELS, fit_table, standard_columns
 from payback.clv.mbgcnbd import MBGCNBDFit, fit_mbgcnbd
 from payback.clv.mbgnbd import MBGNBDFit, fit_mbgnbd
 from payback.clv.pareto_nbd import ParetoNBDFit, fit_pareto_nbd
+from payback.clv.pggg import ParetoGGGFit, fit_pggg
 from payback.clv.sbg import SBGFit, fit_sbg, fit_sbg_records
 from payback.clv.selection import ModelChoice, choose_model
 from payback.clv.sources import LTVPrediction, predict_ltv
@@ -74,6 +75,7 @@ __all__ = [
     "ModelComparison",
     "ModelFit",
     "NBDFit",
+    "ParetoGGGFit",
     "ParetoNBDFit",
     "SBGFit",
     "acquisition_expr",
@@ -96,6 +98,7 @@ __all__ = [
     "fit_mbgnbd",
     "fit_nbd",
     "fit_pareto_nbd",
+    "fit_pggg",
     "fit_sbg",
     "fit_sbg_records",
     "fit_segments",

@@ -103,7 +103,8 @@ def model_table(
     - ``sbg``: the subscriptions (:func:`payback.clv.summary.subscription_records`);
     - ``bgnbd``, ``mbgnbd``, ``pareto``, ``mbgcnbd``, ``bgbb``: the compressed customer
       summary of the confirmed orders, at ``freq`` (default D; BG/BB M: one opportunity
-      a month); for ``mbgcnbd`` with the summed ``litt`` of each history;
+      a month); for ``mbgcnbd`` with the summed ``litt`` of each history; for
+      ``pggg`` one row per customer with their ``litt``;
     - ``gg`` (Gamma-Gamma): the repeat buyers of the summary (frequency > 0).
 
     Parameters
@@ -135,7 +136,7 @@ def model_table(
     summary = customer_summary(store, freq=default_freq(model, freq), observation_end=as_of)
     # grouped in the engine: only the distinct histories leave it (MBG/CNBD-k sums each
     # customer's log inter-purchase times into its history below)
-    if model in COUNT_MODELS and model != "mbgcnbd":
+    if model in COUNT_MODELS and model not in ("mbgcnbd", "pggg"):
         table = store.execute(compress(summary))
         if not table.empty:
             return table
@@ -146,7 +147,7 @@ def model_table(
     table = store.execute(summary)
     if table.empty:
         raise InputError("no confirmed orders in the store: import orders or run `payback demo`")
-    if model == "mbgcnbd":  # its k is chosen with the log inter-purchase times
+    if model in ("mbgcnbd", "pggg"):  # with the log inter-purchase times (k)
         table = with_log_intervals(store, table, freq=default_freq(model, freq), as_of=as_of)
     return rows_for_model(table, model)
 
@@ -187,6 +188,8 @@ def rows_for_model(summary: pd.DataFrame, model: str) -> pd.DataFrame:
             "sbg is fitted to subscriptions (periods and churned), not to a purchase "
             "summary: fit it from the store or from a file with `--input`"
         )
+    if model == "pggg":  # each customer has their own litt: no distinct histories
+        return summary
     if model in COUNT_MODELS:
         return compress(summary)
     return summary[summary.frequency > 0]

@@ -20,6 +20,7 @@ from payback.clv.gamma_gamma import fit_gamma_gamma
 from payback.clv.mbgcnbd import fit_mbgcnbd
 from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
+from payback.clv.pggg import QUICK, fit_pggg
 from payback.clv.sbg import fit_sbg, fit_sbg_records
 from payback.errors import InputError
 
@@ -40,7 +41,8 @@ __all__ = [
 ]
 
 #: The models :func:`fit_table` fits, by the name ``payback ltv fit --model`` takes.
-MODELS = ("bgnbd", "mbgnbd", "pareto", "mbgcnbd", "bgnbd_fixed", "nbd", "bgbb", "gg", "sbg")
+MODELS = ("bgnbd", "mbgnbd", "pareto", "mbgcnbd", "pggg", "bgnbd_fixed", "nbd", "bgbb", "gg")
+MODELS = (*MODELS, "sbg")
 #: The spend model (fitted on the repeat buyers' mean spend) and the subscription model
 #: (fitted on survivor counts); every other model is a count model, fitted on every
 #: customer's (frequency, recency, T).
@@ -141,6 +143,9 @@ def fit_table(table: pd.DataFrame, model: str = "bgnbd", *, penalizer: float = 0
     pymc-marketing's sBG ``recency, T`` ...), then:
 
     - ``bgnbd``, ``mbgnbd``, ``pareto``: ``frequency, recency, T`` (optional ``weights``);
+    - ``mbgcnbd``: the same and ``litt``; ``pggg``: ``frequency, recency, T, litt``, one
+      row per customer (fitted by MCMC, :data:`payback.clv.pggg.QUICK`, progress on
+      stderr);
     - ``bgbb``: ``frequency, recency, n_periods`` (``T`` is taken as ``n_periods``);
     - ``gg``: ``frequency, monetary_value`` of repeat buyers (optional ``weights``);
     - ``sbg``: ``survivors`` (customers still active at the start of each period, the
@@ -204,4 +209,6 @@ def fit_table(table: pd.DataFrame, model: str = "bgnbd", *, penalizer: float = 0
     fitter["bgnbd_fixed"] = fit_bgnbd_fixed  # one drop-out probability p
     fitter["nbd"] = fit_nbd  # no drop-out
     fitter["mbgcnbd"] = fit_mbgcnbd  # k chosen from a 'litt' column (BTYDplus's cbs)
+    if key == "pggg":  # by MCMC, one row per customer with its 'litt' (pggg.py)
+        return fit_pggg(table, **QUICK, trace=100)
     return fitter[key](table, penalizer=penalizer)
