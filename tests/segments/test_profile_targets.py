@@ -15,6 +15,7 @@ from tests.segments.conftest import stored_confirmed_orders
 
 from payback.cli import main
 from payback.demo.profiles import planted_profile
+from payback.errors import InputError
 from payback.segments import profile
 from payback.store import open_store
 
@@ -31,7 +32,7 @@ def test_the_targets_are_the_significant_over_represented_rows(demo):
         got = profile(store)
         strict = profile(store, fdr=0.001, min_count=30)
     table = got.table.frame
-    expected = table[(table.q_value <= 0.05) & (table.lift > 1) & (table.customers >= 10)]
+    expected = table[(table.q_value <= 0.05) & (table.lift >= 1.1) & (table.customers >= 10)]
     targets = got.targets.frame
     assert len(targets) == len(expected) >= 3
     assert set(zip(targets.attribute, targets.value, strict=True)) == set(
@@ -99,3 +100,21 @@ def test_cli_prints_the_targets_and_json_holds_them(demo, uci, capsys):
     shown = pd.DataFrame(data["targets"])
     assert list(shown.value) == list(api.targets.frame.value)
     assert shown.lift.tolist() == pytest.approx(api.targets.frame.lift.tolist())
+
+
+def _pairs(result) -> set[tuple[str, str]]:
+    rows = result.targets.frame
+    return set(zip(rows.attribute, rows.value, strict=True))
+
+
+def test_the_lift_floor_keeps_the_list_short_and_never_adds_a_target(demo):
+    with open_store(demo[0], read_only=True) as store:
+        every = profile(store, target_lift=1.0)
+        high = profile(store, target_lift=1.3)
+        with pytest.raises(InputError, match="target_lift must be 1 or more"):
+            profile(store, target_lift=0.9)
+    table = every.table.frame
+    significant = table[(table.q_value <= 0.05) & (table.lift >= 1.0) & (table.customers >= 10)]
+    assert _pairs(every) == set(zip(significant.attribute, significant.value, strict=True))
+    assert _pairs(high) < _pairs(every)  # a higher floor drops targets, never adds one
+    assert (high.targets.frame.lift >= 1.3).all()

@@ -31,6 +31,12 @@ def profile_command(
     significant: bool = typer.Option(
         False, "--significant", help="Only the values that differ (BH q-value <= --fdr)."
     ),
+    target_lift: float = typer.Option(
+        None,
+        "--target-lift",
+        help="Smallest lift of a value in the target list (default 1.1: at least 10 % more "
+        "common in the segment); 1 lists every significantly over-represented value.",
+    ),
     as_of: str = typer.Option(None, "--as-of", help="End of observation, YYYY-MM-DD."),
     fmt: str = options.FORMAT,
     output: str = options.OUTPUT,
@@ -67,6 +73,7 @@ def profile_command(
             fdr=fdr,
             significant_only=significant,
             as_of=as_of,
+            **({} if target_lift is None else {"target_lift": target_lift}),
         )
     table = readable_p(result.table, fmt)
     title = (
