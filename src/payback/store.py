@@ -56,6 +56,9 @@ from payback.store_currency import (  # re-exported: its home
 Engine = Literal["duckdb", "spark"]
 
 DEFAULT_DB = "payback.duckdb"
+#: The prefixes of stores that are not a DuckDB file (lake, Delta tables, Spark catalog):
+#: they hold the canonical tables and metadata only (no import ledger), read-only.
+NOT_A_FILE = ("parquet:", "delta:", "spark-catalog:")
 _META = META
 
 #: Tables the store derives from a canonical one, by the one rule that defines them:
@@ -513,9 +516,7 @@ def open_store(
     """
     if engine not in ("duckdb", "spark"):
         raise PaybackError(f"unknown engine {engine!r}: expected duckdb or spark")
-    if engine == "spark" or str(db or default_db_path()).startswith(
-        ("parquet:", "delta:", "spark-catalog:")
-    ):
+    if engine == "spark" or str(db or default_db_path()).startswith(NOT_A_FILE):
         from payback.lake import open_elsewhere
 
         return open_elsewhere(
