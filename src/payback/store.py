@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -93,6 +94,9 @@ def default_db_path() -> str:
     return os.environ.get("PAYBACK_DB") or DEFAULT_DB
 
 
+_OPENINGS = itertools.count(1)
+
+
 @dataclass
 class Store:
     """A connection to the payback store.
@@ -109,6 +113,9 @@ class Store:
     backend: Any
     path: str | None
     engine: Engine = "duckdb"
+    #: This opening of a store, unique in the process (the version of a read-only store
+    #: that is not a file: :func:`payback.cache.store_version`).
+    opening: int = field(default_factory=lambda: next(_OPENINGS), init=False, compare=False)
     #: The backend's table expressions by name: a table's schema never changes, and asking
     #: the backend for it is a query (the metric queries name a table many times).
     _tables: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -427,7 +434,9 @@ class Store:
 
         con = self._raw.cursor()
         _quiet(con)
-        return Store(backend=ibis.duckdb.from_connection(con), path=self.path, engine="duckdb")
+        other = Store(backend=ibis.duckdb.from_connection(con), path=self.path, engine="duckdb")
+        other.opening = self.opening  # the same data: a lake's values are shared
+        return other
 
     def close(self) -> None:
         disconnect = getattr(self.backend, "disconnect", None)

@@ -90,3 +90,29 @@ def test_imports_on_a_lake_say_it_keeps_no_log(stores, capsys, kind):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "keeps no import log" in err and "payback imports --db FILE.duckdb" in err
+
+
+def test_a_lake_computes_a_shared_value_once_per_opening(stores):
+    """A lake is read-only: while it is open, a value shared by a command's parts (the
+    cohort cells, a model fit, a table's currencies) is computed once; a new opening
+    reads the data again, and drops the older opening's values."""
+    from payback.cache import is_file_version, per_store_version, store_version
+    from payback.store import open_store
+
+    calls: list[int] = []
+    with open_store(stores["lake"], read_only=True) as first:
+        version = store_version(first)
+        assert version is not None and not is_file_version(version)
+        assert store_version(first) == version and store_version(first.cursor()) == version
+        for _ in range(3):
+            assert per_store_version(first, ("test.rows",), lambda: calls.append(1) or 7) == 7
+        assert len(calls) == 1
+        assert first.currencies("orders") == ("USD",)
+    with open_store(stores["lake"], read_only=True) as second:
+        assert store_version(second) != version
+        per_store_version(second, ("test.rows",), lambda: calls.append(1) or 7)
+    assert len(calls) == 2
+    with open_store(stores["file"], read_only=True) as file:
+        assert is_file_version(store_version(file))
+    with open_store(":memory:") as memory:
+        assert store_version(memory) is None
