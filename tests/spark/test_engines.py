@@ -307,7 +307,7 @@ def connect(shop) -> Path:
         [sys.executable, str(Path(__file__).with_name("connect_jobs.py")),
          json.dumps(child), str(folder)],
         env={**os.environ, "PYTHONPATH": src, "SPARK_LOCAL_IP": "127.0.0.1"},
-        capture_output=True, text=True, timeout=900, cwd=folder,
+        capture_output=True, text=True, timeout=1800, cwd=folder,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     print((folder / "seconds.txt").read_text())  # each command's time (pytest -s shows it)
