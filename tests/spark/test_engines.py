@@ -54,26 +54,15 @@ jobs = _load("connect_jobs")
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory) -> dict:
-    """The demo shop (600 customers, seed 42) as a store file and as a lake; the
-    commission rules and a paystub the partner commands read; and DuckDB's answer to
-    each command, computed once (:func:`duck`)."""
-    from payback.demo import generate_shop
-    from payback.lake import export_store
-    from payback.store import open_store
-
-    folder = tmp_path_factory.mktemp("engines")
-    db = folder / "demo.duckdb"
-    shop = generate_shop(600, seed=42)
-    with open_store(db) as store:
-        store.write(shop.tables, meta={"base_currency": shop.currency})
-        export_store(store, folder / "lake")
+def shop(demo_shop) -> dict:
+    """The demo shop (tests/spark/conftest.py), with the commission rules and a paystub
+    the partner commands read; ``duck``: DuckDB's answer to each command, computed once
+    (:func:`duck`)."""
+    folder = demo_shop["folder"]
     (folder / "rules.toml").write_text(_RULES)
     (folder / "paystub.csv").write_text(_PAYSTUB)
-    known = {"file": str(db), "lake": f"parquet:{folder / 'lake'}", "folder": folder,
-             "rules": str(folder / "rules.toml"), "paystub": str(folder / "paystub.csv"),
-             "duck": {}}  # fmt: skip
-    return known
+    return {**demo_shop, "rules": str(folder / "rules.toml"),
+            "paystub": str(folder / "paystub.csv")}  # fmt: skip
 
 
 def run(capsys, args: list[str]) -> str:
