@@ -27,11 +27,21 @@ from typing import Any
 
 
 def report_numbers(page: str) -> list[float]:
-    """The report's figures (its embedded data), without the generation time."""
+    """The report's figures (its embedded data), without the generation time.
+
+    >>> report_numbers("<td>12,345.67 USD</td> [43,154.614285714284] [1,2,3]")
+    [12345.67, 43.0, 154.614285714284, 1.0, 2.0, 3.0]
+    """
     page = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", page)
     page = re.sub(r"base64,[A-Za-z0-9+/=]+", "", page)  # the downloads: CSV of the same
-    # thousands separators only ("12,345.67"): a JSON array's commas keep its numbers apart
-    page = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", page)
+    # thousands separators of numbers written for people ("12,345.67", at most two
+    # decimals); never in a JSON array ("[43,154.61]": after "[" or ","), whose numbers
+    # one engine may write 43 and the other 42.99999999999815
+    page = re.sub(
+        r"(?<![\d.,\[])\d{1,3}(?:,\d{3})+(?=(?:\.\d{1,2})?(?![\d,]))",
+        lambda m: m.group(0).replace(",", ""),
+        page,
+    )
     return [float(n) for n in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", page)]
 
 
