@@ -5,9 +5,9 @@ parquet:PATH``), on local Spark; and on a local Spark Connect server reading the
 
 One Spark session serves the whole module (started by the first command); a small demo
 shop keeps each Spark command to a few seconds. The Connect commands all run in one
-child process (a process holds one kind of Spark session), on one server, started when
-the module starts so that it runs beside the local Spark tests; DuckDB's answers are
-computed once per command and shared by the local and the Connect comparisons.
+child process (a process holds one kind of Spark session), on one server, beside the
+local Spark tests under pytest-xdist (their own group); DuckDB's answers are computed
+once per command and shared by the local and the Connect comparisons.
 """
 
 from __future__ import annotations
