@@ -39,13 +39,20 @@ def store(tmp_path):
     s.close()
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``-n auto --dist loadgroup`` in pyproject.toml) the tests of one
     file run on one worker, and every Spark test shares one worker (one local Spark or
     Spark Connect server at a time: Connect's port and the JVM's memory are per machine),
     as do the browser tests (one chromium, one server). A test that names its own
     ``xdist_group`` keeps it (the Spark Connect comparison: its own JVM in a child process,
-    on a free port, minutes long, beside the other Spark tests)."""
+    on a free port, minutes long, beside the other Spark tests).
+
+    pytest-xdist 3.8 names a test's group by appending ``@group`` to ``item._nodeid``,
+    which pytest 9 no longer reads (the node id is ``item._id``): every test was its own
+    group, so the Spark tests ran on both workers (a JVM and a demo shop each) and the
+    Connect child started whenever its first test came up. :func:`_name_groups` appends
+    the group as xdist means to."""
     for item in items:
         if any(m.args for m in item.iter_markers("xdist_group")):
             continue
@@ -56,3 +63,23 @@ def pytest_collection_modifyitems(config, items):
         else:
             group = item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
+    if getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
+        _name_groups(items)
+
+
+def _name_groups(items) -> None:
+    """``nodeid@group`` for every test whose node id lacks it (what xdist's scheduler
+    groups by)."""
+    import dataclasses
+
+    for item in items:
+        if "@" in item.nodeid:
+            continue
+        names = sorted({str(m.args[0]) for m in item.iter_markers("xdist_group") if m.args})
+        nodeid = f"{item.nodeid}@{'_'.join(names)}"
+        if not hasattr(item, "_id"):  # pytest 8
+            item._nodeid = nodeid
+            continue
+        named = dataclasses.replace(item._id)
+        object.__setattr__(named, "_str_cache", nodeid)
+        item._id = named

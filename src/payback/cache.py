@@ -162,17 +162,39 @@ class QueryCache:
 
 
 def store_version(store: Any) -> Hashable | None:
-    """The version of an open store: its file's absolute path and :func:`file_stamp`;
-    ``None`` for a store that is not a file (in memory), whose changes cannot be seen.
+    """The version of an open store: its file's absolute path and :func:`file_stamp`; for
+    a read-only store that is not a file (a lake, Delta tables, a Spark catalog, any
+    Spark store) its name and the opening, so that one command (or one ``serve --engine
+    spark``) computes a shared value once while the store is open and a later opening
+    reads the data again; ``None`` for an in-memory DuckDB store, whose changes cannot
+    be seen.
 
     >>> from payback.store import open_store
     >>> store_version(open_store(":memory:")) is None
     True
     """
     path = getattr(store, "path", None)
+    if _read_only_elsewhere(store):
+        return (f"{path or 'spark'}#opened", ("opened", store.opening))
     if not path or path == ":memory:" or not os.path.exists(path):
         return None
     return (os.path.abspath(path), file_stamp(path))
+
+
+def is_file_version(version: Hashable | None) -> bool:
+    """The version (:func:`store_version`) is a store file's.
+
+    >>> is_file_version(None), is_file_version(("parquet:/lake#opened", ("opened", 3)))
+    (False, False)
+    """
+    return isinstance(version, tuple) and not str(version[0]).endswith("#opened")
+
+
+def _read_only_elsewhere(store: Any) -> bool:
+    from payback.store import NOT_A_FILE
+
+    path = str(getattr(store, "path", None) or "")
+    return getattr(store, "engine", None) == "spark" or path.startswith(NOT_A_FILE)
 
 
 #: Values computed once per store version, shared by every capability and thread.
@@ -185,7 +207,8 @@ def per_store_version(store: Any, key: Hashable, compute: Callable[[], T]) -> T:
     For work that depends on the store's data only (a model fit, every customer's
     first order, whole-history cohort curves), not on a request's period or filters.
     Thread-safe: two threads asking for the same key wait for one computation; a newer
-    store file drops every older value. A store that is not a file computes every time.
+    store file (or a newer opening of a lake) drops every older value. An in-memory
+    store computes every time.
 
     Parameters
     ----------

@@ -82,8 +82,12 @@ def _check_lake(path: str) -> None:
 
 # -- writing ---------------------------------------------------------------------------------
 def export_store(store: Store, target: str | os.PathLike[str]) -> dict[str, int]:
-    """Write every canonical table of a DuckDB store (and its base currency) as a lake.
+    """Write every canonical table of a store (and its base currency) as a lake.
 
+    The store is any store payback reads (a DuckDB file, a lake, Delta tables, or on
+    Spark also a Spark catalog database): DuckDB copies its tables to Parquet; on Spark
+    the executors write them (nothing passes through the driver), which needs the lake
+    folder on this machine and Spark on it (a local master or ``--spark-remote local``).
     The files are written to a staging folder beside ``target`` and swapped in: an
     existing lake at ``target`` is replaced whole (a folder that is not a lake is never
     replaced). Returns the rows written per table.
@@ -101,8 +105,9 @@ def export_store(store: Store, target: str | os.PathLike[str]) -> dict[str, int]
     >>> lake.row_count("customers"), lake.base_currency
     (2, 'EUR')
     """
-    if store.engine != "duckdb":
-        raise PaybackError("a lake is written from a DuckDB store (payback store export)")
+    on_spark = store.engine == "spark"
+    if on_spark:
+        _check_spark_writes_here(store, target)
     target = Path(target)
     if not target.parent.is_dir():
         raise PaybackError(
@@ -115,33 +120,75 @@ def export_store(store: Store, target: str | os.PathLike[str]) -> dict[str, int]
             f"never replaced. Fix: give a new or empty folder name"
         )
     staging = target.with_name(f".{target.name}.staging-{uuid.uuid4().hex[:8]}")
-    raw = store._raw
     counts: dict[str, int] = {}
+    meta = {k: store.meta(k) for k in _KEPT_META if store.meta(k) is not None}
+    meta = {**meta, "format": FORMAT}
     try:
-        for name, table in TABLES.items():
-            folder = staging / name
-            folder.mkdir(parents=True)
-            columns = ", ".join(f'"{c}"' for c in table.column_names)
-            file = _sql_text(str(folder / "part-00000.parquet"))
-            raw.execute(
-                f"COPY (SELECT {columns} FROM {name}) TO {file} "
-                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)"
-            )
+        staging.mkdir()
+        write = _spark_writer(store) if on_spark else _duckdb_writer(store)
+        for name in TABLES:
+            write(name, staging / name)
             counts[name] = store.row_count(name)
-        meta = {k: store.meta(k) for k in _KEPT_META if store.meta(k) is not None}
-        _write_meta(raw, staging, {**meta, "format": FORMAT})
+        write(META_FOLDER, staging / META_FOLDER, meta)
         _swap(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return counts
 
 
-def _write_meta(raw, folder: Path, meta: dict[str, str]) -> None:
+def _duckdb_writer(store: Store):
+    """Write a table of a DuckDB store (or the metadata rows) to a new folder of Parquet."""
+    raw = store._raw
+
+    def write(name: str, folder: Path, rows: dict[str, str] | None = None) -> None:
+        folder.mkdir()
+        file = _sql_text(str(folder / "part-00000.parquet"))
+        if rows is not None:
+            _write_meta(raw, file, rows)
+            return
+        columns = ", ".join(f'"{c}"' for c in TABLES[name].column_names)
+        raw.execute(
+            f"COPY (SELECT {columns} FROM {name}) TO {file} "
+            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)"
+        )
+
+    return write
+
+
+def _spark_writer(store: Store):
+    """Write a table of a Spark store (its temporary view) or the metadata rows to a new
+    folder of Parquet, by the executors."""
+    session = store.backend._session
+
+    def write(name: str, folder: Path, rows: dict[str, str] | None = None) -> None:
+        if rows is not None:
+            frame = session.createDataFrame(list(rows.items()), "key string, value string")
+            frame = frame.coalesce(1)
+        else:
+            frame = session.table(name).select(*TABLES[name].column_names)
+        frame.write.option("compression", "zstd").parquet(str(folder))
+
+    return write
+
+
+def _check_spark_writes_here(store: Store, target: str | os.PathLike[str]) -> None:
+    """Spark writes a lake only to a folder of this machine from Spark on this machine:
+    payback stages it there and swaps it in by renames."""
+    from payback.spark import runs_here
+
+    if _is_url(os.fspath(target)) or not runs_here(store.backend._session):
+        raise PaybackError(
+            f"--engine spark writes a lake (--to parquet:{os.fspath(target)}) only to a "
+            f"folder on this machine from Spark on this machine, where payback swaps it in. "
+            f"Fix: give a local folder and --spark-master local[*] (or --spark-remote "
+            f"local), or export with --engine duckdb (it reads parquet: and delta: stores)"
+        )
+
+
+def _write_meta(raw, file: str, meta: dict[str, str]) -> None:
     import pyarrow as pa
 
-    (folder / META_FOLDER).mkdir()
     rows = pa.table({"key": list(meta), "value": list(meta.values())})
-    file = _sql_text(str(folder / META_FOLDER / "part-00000.parquet"))
     raw.register("_payback_lake_meta", rows)
     try:
         raw.execute(f"COPY (SELECT * FROM _payback_lake_meta) TO {file} (FORMAT parquet)")

@@ -134,6 +134,16 @@ _SESSIONS: dict[tuple[str, str], Any] = {}
 _SERVERS: dict[str, tuple[Any, str]] = {}
 
 
+def runs_here(session) -> bool:
+    """True when ``session`` is one this process started on this machine (a local master
+    or ``--spark-remote local``): it reads and writes this machine's folders.
+
+    >>> runs_here(object())
+    False
+    """
+    return any(s is session and _is_local_url(url) for (_, url), s in _SESSIONS.items())
+
+
 def _alive(session, target: tuple[str, str]) -> bool:
     """The session is usable: not stopped (by anyone), and for ``--spark-remote local``
     its server still runs."""

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -56,6 +57,9 @@ from payback.store_currency import (  # re-exported: its home
 Engine = Literal["duckdb", "spark"]
 
 DEFAULT_DB = "payback.duckdb"
+#: The prefixes of stores that are not a DuckDB file (lake, Delta tables, Spark catalog):
+#: they hold the canonical tables and metadata only (no import ledger), read-only.
+NOT_A_FILE = ("parquet:", "delta:", "spark-catalog:")
 _META = META
 
 #: Tables the store derives from a canonical one, by the one rule that defines them:
@@ -90,6 +94,9 @@ def default_db_path() -> str:
     return os.environ.get("PAYBACK_DB") or DEFAULT_DB
 
 
+_OPENINGS = itertools.count(1)
+
+
 @dataclass
 class Store:
     """A connection to the payback store.
@@ -106,6 +113,9 @@ class Store:
     backend: Any
     path: str | None
     engine: Engine = "duckdb"
+    #: This opening of a store, unique in the process (the version of a read-only store
+    #: that is not a file: :func:`payback.cache.store_version`).
+    opening: int = field(default_factory=lambda: next(_OPENINGS), init=False, compare=False)
     #: The backend's table expressions by name: a table's schema never changes, and asking
     #: the backend for it is a query (the metric queries name a table many times).
     _tables: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -424,7 +434,9 @@ class Store:
 
         con = self._raw.cursor()
         _quiet(con)
-        return Store(backend=ibis.duckdb.from_connection(con), path=self.path, engine="duckdb")
+        other = Store(backend=ibis.duckdb.from_connection(con), path=self.path, engine="duckdb")
+        other.opening = self.opening  # the same data: a lake's values are shared
+        return other
 
     def close(self) -> None:
         disconnect = getattr(self.backend, "disconnect", None)
@@ -513,9 +525,7 @@ def open_store(
     """
     if engine not in ("duckdb", "spark"):
         raise PaybackError(f"unknown engine {engine!r}: expected duckdb or spark")
-    if engine == "spark" or str(db or default_db_path()).startswith(
-        ("parquet:", "delta:", "spark-catalog:")
-    ):
+    if engine == "spark" or str(db or default_db_path()).startswith(NOT_A_FILE):
         from payback.lake import open_elsewhere
 
         return open_elsewhere(

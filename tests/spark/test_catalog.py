@@ -26,34 +26,28 @@ def _collect_spark_sockets():
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory) -> dict[str, str]:
-    """The demo shop (600 customers, seed 42) as a store file and as tables of the Spark
+def shop(demo_shop) -> dict[str, str]:
+    """The demo shop (tests/spark/conftest.py) as a store file and as tables of the Spark
     catalog database ``payback_catalog_test`` (saved from its lake with saveAsTable; the
     orders with one extra column, which the store ignores)."""
     from pyspark.sql import functions as F
 
-    from payback.demo import generate_shop
-    from payback.lake import META_FOLDER, export_store
+    from payback.lake import META_FOLDER, lake_path
     from payback.schema import TABLES
     from payback.spark import spark_session
-    from payback.store import open_store
 
-    folder = tmp_path_factory.mktemp("catalog")
-    db = folder / "demo.duckdb"
-    demo = generate_shop(600, seed=42)
-    with open_store(db) as store:
-        store.write(demo.tables, meta={"base_currency": demo.currency})
-        export_store(store, folder / "lake")
+    folder = demo_shop["folder"]
     session = spark_session()
     database = "payback_catalog_test"
     session.sql(f"DROP DATABASE IF EXISTS {database} CASCADE")
     session.sql(f"CREATE DATABASE {database} LOCATION '{folder / 'warehouse'}'")
     for name in [*TABLES, META_FOLDER]:
-        frame = session.read.parquet(str(folder / "lake" / name))
+        frame = session.read.parquet(f"{lake_path(demo_shop['lake'])}/{name}")
         if name == "orders":
             frame = frame.withColumn("pipeline_note", F.lit("extra"))
         frame.write.saveAsTable(f"{database}.{name}")
-    return {"file": str(db), "catalog": f"spark-catalog:{database}", "database": database}
+    return {"file": demo_shop["file"], "catalog": f"spark-catalog:{database}",
+            "database": database, "folder": folder}  # fmt: skip
 
 
 def run(capsys, args: list[str]) -> tuple[int, str, str]:
@@ -72,6 +66,26 @@ def test_catalog_tables_give_duckdbs_numbers(shop, capsys):
     pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-9)
     paid = right[right["total_kind"] == "paid"].iloc[0]
     assert paid["cost"] > 0 and paid["orders"] > 0
+
+
+def test_a_catalog_database_is_exported_as_a_lake(shop, capsys, tmp_path):
+    """``store export --engine spark`` writes the catalog's tables as a lake (by Spark's
+    executors) that DuckDB reads with the store file's numbers and rows."""
+    lake = f"parquet:{tmp_path / 'lake'}"
+    code, said, err = run(capsys, ["store", "export", "--db", shop["catalog"], "--engine",
+                                   "spark", "--to", lake])  # fmt: skip
+    assert code == 0, err
+    code, again, err = run(capsys, ["store", "export", "--db", shop["file"], "--to",
+                                    f"parquet:{tmp_path / 'again'}"])  # fmt: skip
+    assert code == 0, err
+    assert said.split()[:5] == again.split()[:5]  # "wrote N rows of 11 tables"
+    args = ["metrics", "--by", "platform", "-f", "csv"]
+    _, duck, _ = run(capsys, [*args, "--db", shop["file"]])
+    code, exported, err = run(capsys, [*args, "--db", lake])
+    assert code == 0, err
+    left, right = pd.read_csv(io.StringIO(duck)), pd.read_csv(io.StringIO(exported))
+    pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-9)
+    assert left["cost"].sum() > 0
 
 
 def test_base_currency_extra_columns_and_missing_tables(shop, tmp_path):

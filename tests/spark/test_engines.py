@@ -1,18 +1,24 @@
-"""Every analysis command gives the same numbers with ``--engine duckdb`` and
-``--engine spark`` on the demo shop: from the store file (read by Spark through a
-temporary Parquet lake) and from a lake (``--db parquet:PATH``), on local Spark; and
-on a local Spark Connect server reading the lake.
+"""Every analysis command (and ``simulate --*-from-store``, ``store export``) gives the
+same numbers with ``--engine duckdb`` and ``--engine spark`` on the demo shop: from the
+store file (read by Spark through a temporary Parquet lake) and from a lake (``--db
+parquet:PATH``), on local Spark; and on a local Spark Connect server reading the lake.
 
 One Spark session serves the whole module (started by the first command); a small demo
 shop keeps each Spark command to a few seconds. The Connect commands all run in one
-child process (a process holds one kind of Spark session), on one server.
+child process (a process holds one kind of Spark session), on one server, beside the
+local Spark tests under pytest-xdist (their own group); DuckDB's answers are computed
+once per command and shared by the local and the Connect comparisons.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib.util
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -35,20 +41,28 @@ def _collect_spark_sockets():
     gc.collect()
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory) -> dict[str, str]:
-    """The demo shop (600 customers, seed 42) as a store file and as a lake."""
-    from payback.demo import generate_shop
-    from payback.lake import export_store
-    from payback.store import open_store
+def _load(name: str):
+    """A helper module of this folder (tests/spark is no package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    folder = tmp_path_factory.mktemp("engines")
-    db = folder / "demo.duckdb"
-    shop = generate_shop(600, seed=42)
-    with open_store(db) as store:
-        store.write(shop.tables, meta={"base_currency": shop.currency})
-        export_store(store, folder / "lake")
-    return {"file": str(db), "lake": f"parquet:{folder / 'lake'}"}
+
+jobs = _load("connect_jobs")
+
+
+@pytest.fixture(scope="module")
+def shop(demo_shop) -> dict:
+    """The demo shop (tests/spark/conftest.py), with the commission rules and a paystub
+    the partner commands read; ``duck``: DuckDB's answer to each command, computed once
+    (:func:`duck`)."""
+    folder = demo_shop["folder"]
+    (folder / "rules.toml").write_text(_RULES)
+    (folder / "paystub.csv").write_text(_PAYSTUB)
+    return {**demo_shop, "rules": str(folder / "rules.toml"),
+            "paystub": str(folder / "paystub.csv")}  # fmt: skip
 
 
 def run(capsys, args: list[str]) -> str:
@@ -56,6 +70,30 @@ def run(capsys, args: list[str]) -> str:
     captured = capsys.readouterr()
     assert code == 0, captured.err
     return captured.out
+
+
+def duck(capsys, shop, args: list[str]) -> str:
+    """DuckDB's answer to a command on the store file (CSV; the report's figures and the
+    API's answers as JSON), computed once per module."""
+    key = json.dumps(args)
+    if key not in shop["duck"]:
+        shop["duck"][key] = _answer(capsys, [*args, "--db", shop["file"], "--engine", "duckdb"])
+    return shop["duck"][key]
+
+
+def _answer(capsys, args: list[str]) -> str:
+    """A command's answer: what it prints, or for ``report`` and ``serve`` the figures and
+    the API's answers (tests/spark/connect_jobs.py)."""
+    if args[0] in ("report", "serve"):
+        answer = jobs.run_job(args)
+        capsys.readouterr()
+        return answer
+    return run(capsys, [*args, "-f", "csv"] if _prints_csv(args) else args)
+
+
+def _prints_csv(args: list[str]) -> bool:
+    """The command prints a table (``-f csv``), not JSON, a page or a sentence."""
+    return args[0] not in ("report", "serve", "simulate", "store")
 
 
 def frames_equal(a: str, b: str) -> pd.DataFrame:
@@ -66,15 +104,43 @@ def frames_equal(a: str, b: str) -> pd.DataFrame:
 
 
 def both_engines(capsys, shop, args: list[str], *, lake: bool = False) -> pd.DataFrame:
-    duck = run(capsys, [*args, "--db", shop["file"], "-f", "csv", "--engine", "duckdb"])
+    reference = duck(capsys, shop, args)
     spark = run(capsys, [*args, "--db", shop["file"], "-f", "csv", "--engine", "spark"])
-    table = frames_equal(duck, spark)
+    table = frames_equal(reference, spark)
     if lake:  # the lake, on each engine
         for engine in ("duckdb", "spark"):
             lake_args = [*args, "--db", shop["lake"], "-f", "csv", "--engine", engine]
-            frames_equal(duck, run(capsys, lake_args))
+            frames_equal(reference, run(capsys, lake_args))
     assert len(table) > 0
     return table
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def same_answers(a, b, where: str = "") -> None:
+    """Two JSON answers are the same: the same keys and texts, numbers equal to 1e-9
+    relative; a CSV text compared as a table (:func:`frames_equal`)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and sorted(a) == sorted(b), where
+        for key in a:
+            same_answers(a[key], b[key], f"{where}/{key}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), f"{where}: {len(a)} != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same_answers(x, y, f"{where}[{i}]")
+    elif isinstance(a, (int, float)) and not isinstance(a, bool):
+        assert b == pytest.approx(a, rel=1e-9, abs=1e-12), where
+    elif isinstance(a, str) and a != b and "\n" in a and "," in a:
+        frames_equal(a, b)
+    elif isinstance(a, str) and a != b and _number(a) is not None:  # a sort key: "81.83..."
+        assert _number(b) == pytest.approx(_number(a), rel=1e-9), where
+    else:
+        assert a == b, where
 
 
 def test_metrics(capsys, shop):
@@ -153,44 +219,22 @@ def test_ltv_fit_and_check(capsys, shop):
     assert len(check) > 1
 
 
-def test_report(shop, tmp_path, capsys):
-    pages = []
-    for engine in ("duckdb", "spark"):
-        out = tmp_path / f"{engine}.html"
-        run(capsys, ["report", "--db", shop["file"], "-o", str(out), "--engine", engine,
-                     "--by", "platform"])  # fmt: skip
-        pages.append(out.read_text())
-    duck, spark = _numbers(pages[0]), _numbers(pages[1])
-    assert len(duck) == len(spark) > 100
-    assert spark == pytest.approx(duck, rel=1e-9)
+def test_report(shop, capsys):
+    """Every figure of the report page."""
+    args = ["report", "--by", "platform"]
+    reference = json.loads(duck(capsys, shop, args))
+    spark = json.loads(_answer(capsys, [*args, "--db", shop["file"], "--engine", "spark"]))
+    assert len(reference) == len(spark) > 100
+    assert spark == pytest.approx(reference, rel=1e-9)
 
 
-def _numbers(page: str) -> list[float]:
-    """The report's figures (its embedded data), without the generation time."""
-    import re
-
-    page = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", page)
-    page = re.sub(r"base64,[A-Za-z0-9+/=]+", "", page)  # the downloads: CSV of the same
-    # thousands separators only ("12,345.67"): a JSON array's commas keep its numbers apart
-    page = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", page)
-    return [float(n) for n in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?", page)]
-
-
-def test_serve(shop, capsys, monkeypatch):
-    from fastapi.testclient import TestClient
-
-    from payback.cli import server as cli
-
-    answers = []
-    started: dict = {}
-    monkeypatch.setattr(cli, "run_server", lambda app, sockets: started.update(app=app))
-    for engine in ("duckdb", "spark"):
-        run(capsys, ["serve", "--port", "0", "--db", shop["file"], "--engine", engine])
-        with TestClient(started["app"], base_url="http://127.0.0.1") as client:
-            r = client.get("/api/metrics", params={"by": "platform", "metrics": "cost,cpo,drr"})
-            assert r.status_code == 200, r.text
-            answers.append(r.json())
-    assert json.dumps(answers[0], sort_keys=True) == json.dumps(answers[1], sort_keys=True)
+def test_serve(shop, capsys):
+    """Every endpoint of the API (``/api/metrics`` by platform too)."""
+    args = ["serve", "--port", "0"]
+    reference = json.loads(duck(capsys, shop, args))
+    assert len(reference) > 10 and any("/api/report" in path for path in reference)
+    spark = _answer(capsys, [*args, "--db", shop["file"], "--engine", "spark"])
+    same_answers(reference, json.loads(spark))
 
 
 def test_nothing_is_left_in_the_temporary_folder(shop, capsys, tmp_path, monkeypatch):
@@ -226,69 +270,46 @@ _CONNECT = {
                         "--margin", "0.4", "--other-costs", "15"],
     "partners-paystub": ["partners", "paystub", "{paystub}", "--rules", "{rules}"],
     "bids": ["bids", "recommend", "--target-cpo", "30"],
+    "report": ["report", "--by", "platform"],
+    "serve": ["serve", "--port", "0"],
+    "simulate": ["simulate", "--response-from-store", "--retention-from-store", "--price", "50",
+                 "--cogs", "20", "--months", "6", "--budget", "5000", "--json"],
+    "store-export": ["store", "export", "--to", "parquet:{folder}/exported"],
 }  # fmt: skip
 
-#: The child: every command in one process, as a notebook or a job runs them. The first
-#: command starts the local Connect server; after every second command the child stops its
-#: Connect session, as a caller may (``spark.stop()``): payback must neither end the server
-#: with a session nor start a second one (a second start in one process needs the port
-#: again, and failed in CI). Each command's output goes to ``<name>.csv``, its exit code
-#: and errors to ``<name>.err``, the Spark application serving it to ``apps.txt``.
-_CHILD = """
-import contextlib, io, json, sys, time, traceback
-from pathlib import Path
-from payback.cli import main
-from payback.spark import spark_session
-jobs, folder = json.loads(sys.argv[1]), Path(sys.argv[2])
-for i, (name, args) in enumerate(jobs.items()):
-    out, err, start = io.StringIO(), io.StringIO(), time.perf_counter()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(args)
-        except Exception:
-            code, _ = 1, traceback.print_exc(file=err)
-    (folder / f"{name}.csv").write_text(out.getvalue())
-    seconds = time.perf_counter() - start
-    (folder / f"{name}.err").write_text(f"exit {code}\\n{err.getvalue()}")
-    with open(folder / "seconds.txt", "a") as times:
-        print(f"{name}: {seconds:.1f} s", file=times)
-    if code == 0:
-        session = spark_session(remote="local")
-        with open(folder / "apps.txt", "a") as apps:
-            print(session.conf.get("spark.app.id"), file=apps)
-        if i % 2:
-            session.stop()
-"""
+
+def _jobs(shop) -> dict[str, list[str]]:
+    """``_CONNECT`` with the shop's files."""
+    files = {"{rules}": shop["rules"], "{paystub}": shop["paystub"],
+             "{folder}": str(shop["folder"] / "connect")}  # fmt: skip
+    jobs = {}
+    for name, args in _CONNECT.items():
+        for mark, path in files.items():
+            args = [a.replace(mark, path) for a in args]
+        jobs[name] = args
+    return jobs
 
 
 @pytest.fixture(scope="module")
-def connect(shop, tmp_path_factory) -> tuple[Path, dict[str, list[str]]]:
+def connect(shop) -> Path:
     """Every command of ``_CONNECT`` on a local Spark Connect server reading the lake, in
-    one child process (a process holds one kind of Spark session): the folder of outputs
-    and each command's arguments."""
-    import os
-    import subprocess
-    import sys
-
-    folder = tmp_path_factory.mktemp("connect")
-    rules = folder / "rules.toml"
-    rules.write_text(_RULES)
-    paystub = folder / "paystub.csv"
-    paystub.write_text(_PAYSTUB)
-    jobs = {name: [a.replace("{rules}", str(rules)).replace("{paystub}", str(paystub))
-                   for a in args]
-            for name, args in _CONNECT.items()}  # fmt: skip
-    remote = ["--db", shop["lake"], "-f", "csv", "--engine", "spark", "--spark-remote", "local"]
+    one child process (a process holds one kind of Spark session;
+    tests/spark/connect_jobs.py): the folder of its answers."""
+    folder = shop["folder"] / "connect"
+    folder.mkdir()
+    remote = ["--db", shop["lake"], "--engine", "spark", "--spark-remote", "local"]
+    child = {name: [*args, *remote, *(["-f", "csv"] if _prints_csv(args) else [])]
+             for name, args in _jobs(shop).items()}  # fmt: skip
     src = str(Path(__file__).resolve().parents[2] / "src")
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD,
-         json.dumps({name: [*args, *remote] for name, args in jobs.items()}), str(folder)],
+        [sys.executable, str(Path(__file__).with_name("connect_jobs.py")),
+         json.dumps(child), str(folder)],
         env={**os.environ, "PYTHONPATH": src, "SPARK_LOCAL_IP": "127.0.0.1"},
-        capture_output=True, text=True, timeout=600, cwd=folder,
+        capture_output=True, text=True, timeout=1800, cwd=folder,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     print((folder / "seconds.txt").read_text())  # each command's time (pytest -s shows it)
-    return folder, jobs
+    return folder
 
 
 #: The Connect tests: a group of their own under pytest-xdist (tests/conftest.py), so the
@@ -300,21 +321,53 @@ connect_group = pytest.mark.xdist_group("spark-connect")
 def test_spark_connect_one_server_for_every_command(connect):
     """The local server started by the first command served every command, through the
     sessions the child stopped: one Spark application."""
-    folder, jobs = connect
-    apps = (folder / "apps.txt").read_text().split()
-    assert len(apps) == len(jobs) and len(set(apps)) == 1, apps
+    apps = (connect / "apps.txt").read_text().split()
+    assert len(apps) == len(_CONNECT) and len(set(apps)) == 1, apps
 
 
 @connect_group
 @pytest.mark.parametrize("name", list(_CONNECT))
 def test_spark_connect_gives_the_same_numbers(name, shop, connect, capsys):
-    """Each command on Spark Connect (reading the lake) gives DuckDB's numbers."""
-    folder, jobs = connect
-    status = (folder / f"{name}.err").read_text()
+    """Each command on Spark Connect (reading the lake) gives DuckDB's numbers: the same
+    table, the same figures of the report page, the same answer of every API endpoint,
+    the same fits of the simulator; the lake Spark exported holds DuckDB's metrics."""
+    status = (connect / f"{name}.err").read_text()
     assert status.startswith("exit 0\n"), status
-    duck = run(capsys, [*jobs[name], "--db", shop["file"], "-f", "csv", "--engine", "duckdb"])
-    table = frames_equal(duck, (folder / f"{name}.csv").read_text())
-    assert len(table) > 0
+    args = _jobs(shop)[name]
+    spark = (connect / f"{name}.out").read_text()
+    if name == "store-export":
+        exported = args[args.index("--to") + 1]
+        assert spark.startswith("wrote ") and "of 11 tables" in spark
+        metrics = ["metrics", "--by", "platform"]
+        frames_equal(duck(capsys, shop, metrics), run(capsys, [*metrics, "--db", exported,
+                                                               "-f", "csv"]))  # fmt: skip
+    elif _prints_csv(args):
+        assert len(frames_equal(duck(capsys, shop, args), spark)) > 0
+    else:  # JSON: the simulator's, the report's figures, the API's answers
+        reference = json.loads(duck(capsys, shop, args))
+        assert len(reference) > 5
+        same_answers(reference, json.loads(spark))
+
+
+def test_simulate_and_export_on_local_spark(shop, capsys, tmp_path):
+    """``simulate --*-from-store`` fits on Spark's answers; ``store export --engine spark``
+    writes a lake (from the lake) that holds DuckDB's metrics and rows."""
+    simulate = _CONNECT["simulate"]
+    spark = run(capsys, [*simulate, "--db", shop["file"], "--engine", "spark"])
+    fitted = json.loads(spark)["fitted_from_store"]
+    assert fitted["retention"]["subscriptions"] > 10 and fitted["response"]["months"] > 6
+    same_answers(json.loads(duck(capsys, shop, simulate)), json.loads(spark))
+    said = run(capsys, ["store", "export", "--db", shop["lake"], "--engine", "spark",
+                        "--to", f"parquet:{tmp_path / 'lake'}"])  # fmt: skip
+    counts = run(capsys, ["store", "export", "--db", shop["file"],
+                          "--to", f"parquet:{tmp_path / 'again'}"])  # fmt: skip
+    assert said.split()[:5] == counts.split()[:5]  # "wrote N rows of 11 tables"
+    metrics = ["metrics", "--by", "platform"]
+    frames_equal(
+        duck(capsys, shop, metrics),
+        run(capsys, [*metrics, "--db", f"parquet:{tmp_path / 'lake'}", "-f", "csv"]),
+    )
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
 
 
 _RULES = """
@@ -327,15 +380,13 @@ returning_rate = 0.04
 """
 
 
-def test_partners(capsys, shop, tmp_path):
+def test_partners(capsys, shop):
     claims = both_engines(capsys, shop, ["partners", "reconcile", "--per", "claim"], lake=True)
     assert claims["status"].nunique() > 2  # confirmed and the reasons a claim is not
     value = both_engines(capsys, shop, ["partners", "value"])
     assert value["orders"].sum() > 0
     both_engines(capsys, shop, ["partners", "signals"])
-    rules = tmp_path / "rules.toml"
-    rules.write_text(_RULES)
-    owed = both_engines(capsys, shop, ["partners", "commissions", "--rules", str(rules)])
+    owed = both_engines(capsys, shop, ["partners", "commissions", "--rules", shop["rules"]])
     assert owed.select_dtypes("number").abs().to_numpy().sum() > 0
 
 
@@ -348,20 +399,17 @@ _PAYSTUB = """Paystub Id,Action Id,Sale Amount,Payout,Action Date,Posting Date
 """
 
 
-def test_partners_ledger(capsys, shop, tmp_path):
+def test_partners_ledger(capsys, shop):
     """The ledger's commands: payouts, a partner's statement, a paystub against it, and
     the commission design."""
-    rules = tmp_path / "rules.toml"
-    rules.write_text(_RULES)
-    paystub = tmp_path / "paystub.csv"
-    paystub.write_text(_PAYSTUB)
-    payouts = both_engines(capsys, shop, ["partners", "payouts", "--rules", str(rules)])
+    rules, paystub = shop["rules"], shop["paystub"]
+    payouts = both_engines(capsys, shop, ["partners", "payouts", "--rules", rules])
     assert payouts["payout"].sum() > 0
-    both_engines(capsys, shop, ["partners", "statement", "P03", "--rules", str(rules)])
-    lines = both_engines(capsys, shop, ["partners", "paystub", str(paystub), "--rules",
-                                        str(rules), "--lines"])  # fmt: skip
+    both_engines(capsys, shop, ["partners", "statement", "P03", "--rules", rules])
+    lines = both_engines(capsys, shop, ["partners", "paystub", paystub, "--rules", rules,
+                                        "--lines"])  # fmt: skip
     assert len(lines) == 4
-    both_engines(capsys, shop, ["partners", "design", "--rules", str(rules), "--share", "0.3",
+    both_engines(capsys, shop, ["partners", "design", "--rules", rules, "--share", "0.3",
                                 "--margin", "0.4", "--other-costs", "15"])  # fmt: skip
 
 

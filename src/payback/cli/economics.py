@@ -76,7 +76,16 @@ def simulate_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the main table to FILE.")
     ] = None,
-    db: Annotated[str | None, typer.Option(help="Store for the *-from-store fits.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="Store for the *-from-store fits: a file, parquet:PATH, delta:PATH, or "
+            "spark-catalog:DATABASE with --engine spark."
+        ),
+    ] = None,
+    engine: str = options.ENGINE,
+    spark_master: str | None = options.SPARK_MASTER,
+    spark_remote: str | None = options.SPARK_REMOTE,
 ) -> None:
     from payback.economics.scenarios import (
         cumulative_profit,
@@ -116,9 +125,8 @@ def simulate_command(
     fitted: dict[str, Any] = {}
     if retention_from_store or response_from_store:
         from payback.economics.history import fit_from_store
-        from payback.store import open_store
 
-        with open_store(db, read_only=True) as store:
+        with options.open_reading(db, engine, spark_master, spark_remote) as store:
             inputs, fitted = fit_from_store(
                 store, retention=retention_from_store, response=response_from_store
             )

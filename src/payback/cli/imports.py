@@ -45,11 +45,19 @@ def imports_command(
     from payback.ingest.ledger import list_imports
     from payback.output import write_frame
     from payback.present import Table
-    from payback.store import open_store
 
     if fmt.lower() not in ("table", "csv", "json"):
         raise InputError(f"unknown format {fmt!r}: expected one of table, csv, json")
-    with open_store(db, read_only=True) as store:
+    from payback.store import NOT_A_FILE, default_db_path
+
+    name = str(db or default_db_path())
+    if name.startswith(NOT_A_FILE):
+        raise InputError(
+            f"{name} keeps no import log: lakes, Delta stores and Spark catalogs hold the "
+            f"tables only. Fix: list the imports of the store file it was exported from "
+            f"(`payback imports --db FILE.duckdb`)"
+        )
+    with options.open_reading(db) as store:
         records = list_imports(store)
     rows = [r.as_row() for r in records]
     frame = pd.DataFrame(rows, columns=_COLUMNS) if rows else pd.DataFrame(columns=_COLUMNS)

@@ -23,23 +23,28 @@ def export_command(
         "(Delta tables; a new version of each).",
     ),
     db: str = options.DB,
+    engine: str = options.ENGINE,
+    spark_master: str | None = options.SPARK_MASTER,
+    spark_remote: str | None = options.SPARK_REMOTE,
     lock_timeout: float = options.LOCK_TIMEOUT,
 ) -> None:
-    """Write every canonical table of the store (a DuckDB file or a lake) as Parquet, one
-    folder per table, to a staging folder swapped in at the end (readers see the old lake
-    or the new one). Spark, DuckDB and `--db parquet:PATH` read it. With `--to delta:PATH`
-    each table is a Delta table, overwritten in a new Delta version, and the versions are
-    recorded last in PATH/payback_meta (needs `pip install 'payback[delta]'`).
+    """Write every canonical table of the store (a DuckDB file, a lake, Delta tables, or
+    with --engine spark a Spark catalog database) as Parquet, one folder per table, to a
+    staging folder swapped in at the end (readers see the old lake or the new one). Spark,
+    DuckDB and `--db parquet:PATH` read it. With `--to delta:PATH` each table is a Delta
+    table, overwritten in a new Delta version, and the versions are recorded last in
+    PATH/payback_meta (needs `pip install 'payback[delta]'`; written by DuckDB). With
+    `--engine spark` Spark's executors write the Parquet (Spark on this machine).
 
     **Example**
 
     ```
     payback store export --db shop.duckdb --to parquet:/data/lake/shop
+    payback store export --db spark-catalog:shop --engine spark --to parquet:/data/lake/shop
     ```
     """
     from payback.lake import export_store, lake_path
     from payback.lake_delta import delta_path, export_delta
-    from payback.store import open_store
 
     target, export = lake_path(to), export_store
     if target is None and delta_path(to) is not None:
@@ -48,7 +53,14 @@ def export_command(
         raise InputError(
             f"--to {to!r}: expected parquet:PATH or delta:PATH (a folder to write the lake to)"
         )
-    with open_store(db, read_only=True, wait=lock_timeout) as store:
+    if export is export_delta and (engine or "duckdb").lower() == "spark":
+        raise InputError(
+            f"--to {to}: Delta tables are written by DuckDB (delta-rs), not by --engine spark. "
+            f"Fix: drop --engine spark (DuckDB reads parquet: and delta: stores); a Spark "
+            f"catalog database: export it to parquet:PATH with --engine spark first, then "
+            f"`payback store export --db parquet:PATH --to {to}`"
+        )
+    with options.open_reading(db, engine, spark_master, spark_remote, wait=lock_timeout) as store:
         counts = export(store, target)
     rows = sum(counts.values())
     typer.echo(f"wrote {rows:,} rows of {len(counts)} tables to {to}")

@@ -87,11 +87,16 @@ def open_reading(
     engine: str = "duckdb",
     spark_master: str | None = None,
     spark_remote: str | None = None,
+    *,
+    wait: float | None = None,
 ) -> Store:
-    """The store a reading command runs on, on the chosen engine (read-only).
+    """The store a reading command runs on, on the chosen engine (read-only): the one
+    path every command that reads a store opens it by (a store file, ``parquet:PATH``,
+    ``delta:PATH`` or ``spark-catalog:DATABASE``).
 
     On ``spark`` the aggregations run in the Spark session (a lake is read there, a
     store file through a temporary lake; :mod:`payback.lake`); only results come back.
+    ``wait``: seconds to wait for another process's lock on a store file.
     """
     from payback.errors import InputError
     from payback.store import open_store
@@ -100,8 +105,9 @@ def open_reading(
     if engine not in ("duckdb", "spark"):
         raise InputError(f"unknown engine {engine!r}: expected duckdb or spark")
     return open_store(
-        db, engine=engine, read_only=True, spark_master=spark_master, spark_remote=spark_remote
-    )
+        db, engine=engine, read_only=True, wait=wait, spark_master=spark_master,
+        spark_remote=spark_remote,
+    )  # fmt: skip
 
 
 __all__ = [

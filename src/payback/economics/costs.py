@@ -91,6 +91,16 @@ def non_ad_costs_per_customer(
     >>> round(costs.per_customer, 2), costs.customers, costs.first_month, costs.last_month
     (10000.0, 500, '2024-01', '2024-12')
     """
+    from payback.cache import per_store_version
+
+    key = ("economics.non_ad_costs", int(horizon_months), None if as_of is None else str(as_of))
+    return per_store_version(
+        store, key, lambda: _non_ad_costs(store, horizon_months=horizon_months, as_of=as_of)
+    )
+
+
+def _non_ad_costs(store: Any, *, horizon_months: int, as_of: Any) -> NonAdCosts:
+    """:func:`non_ad_costs_per_customer`, computed (three to five queries)."""
     from payback.clv.cohorts import last_complete_month, month_label
     from payback.metrics.scope import confirmed_orders
 

@@ -281,11 +281,11 @@ def _warm_up(store) -> threading.Thread | None:
     both busy. The values are computed once per store version
     (:func:`payback.cache.per_store_version`): the CLV, segments and partners sections and
     the headline card then find them, or wait for them. An error is left for the section to meet and
-    report. None (nothing started) for a store that is not a DuckDB file, whose values are
-    not kept."""
-    from payback.cache import store_version
+    report. None (nothing started) for a store that is not a DuckDB file (its values are
+    kept while it is open, but it has no second connection to compute them on)."""
+    from payback.cache import is_file_version, store_version
 
-    if getattr(store, "engine", None) != "duckdb" or store_version(store) is None:
+    if getattr(store, "engine", None) != "duckdb" or not is_file_version(store_version(store)):
         return None
 
     other = store.cursor()

@@ -184,14 +184,20 @@ def _as_date(value: Any) -> date | None:
 
 
 def data_period(store) -> Period | None:
-    """The days covered by the store's ad statistics and orders, or None when both are empty."""
+    """The days covered by the store's ad statistics and orders, or None when both are
+    empty (two queries, once per store version)."""
+    from payback.cache import per_store_version
+
+    return per_store_version(store, ("report.data_period",), lambda: _data_period(store))
+
+
+def _data_period(store) -> Period | None:
     ads = store.table("ad_stats")
     orders = store.table("orders")
     found = [
-        _as_date(store.execute(ads.date.min())),
-        _as_date(store.execute(ads.date.max())),
-        _as_date(store.execute(orders.time.min())),
-        _as_date(store.execute(orders.time.max())),
+        _as_date(value)
+        for table, column in ((ads, ads.date), (orders, orders.time))
+        for value in store.execute(table.aggregate(lo=column.min(), hi=column.max())).iloc[0]
     ]
     days = [d for d in found if d is not None]
     if not days:
