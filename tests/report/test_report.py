@@ -160,6 +160,8 @@ def test_each_table_downloads_as_safe_csv_from_the_file(march):
         "table-visits-platform.csv", "table-ltv-source.csv", "table-ceilings.csv",
         "table-segments.csv", "table-segments-source.csv", "table-pairs.csv",
         "table-gaps.csv", "table-next-purchase.csv", "table-first-second.csv",
+        "table-profile-targets.csv", "table-profile.csv", "table-levers.csv",
+        "table-winback.csv",
         "table-partner-value.csv",
         "table-partner-reconciliation.csv", "table-partner-signals.csv",
         "table-bids-keywords.csv",
