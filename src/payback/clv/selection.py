@@ -50,6 +50,7 @@ _PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}
 
 def _label(model: str, freq: str) -> str:
     names = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "pareto": "Pareto/NBD", "nbd": "NBD"}
+    names["ggomnbd"] = "Gamma/Gompertz/NBD"
     names["bgnbd_fixed"] = "BG/NBD with one p"
     name = {**names, "mbgcnbd": "MBG/CNBD-k"}[model]
     return f"{name} by {_PERIOD_NAMES[freq]} (model {model}, freq {freq})"
