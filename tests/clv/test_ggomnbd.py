@@ -34,6 +34,7 @@ from payback.clv import (
 from payback.clv._optim import numeric_gradient
 from payback.clv.ggomnbd import _objective
 from payback.clv.simulate import simulate_ggomnbd
+from payback.clv.value import customer_lifetime_value
 from payback.errors import DegenerateFitError
 
 #: BTYDplus's 2016 CDNOW estimate (demo/cdnow.R before commit 32a000b) and its 2014 one
@@ -98,6 +99,13 @@ def test_at_small_b_the_predictions_are_the_pareto_nbd_s(cbs):
         ggom.expected_purchases_new([39.0, 78.0]),
         pnbd.expected_purchases_new([39.0, 78.0]),
         rtol=1e-5,  # the Gompertz is exponential to O(b t) = 1e-5
+    )
+    # so is the value of the predict path (discounted expected purchases x spend)
+    spend = np.full(len(x), 35.0)
+    np.testing.assert_allclose(
+        customer_lifetime_value(ggom, x, t_x, T, spend, unit="W", annual_discount_rate=0.1),
+        customer_lifetime_value(pnbd, x, t_x, T, spend, unit="W", annual_discount_rate=0.1),
+        rtol=1e-5,
     )
     # BTYDplus's published fits forecast the 1,882 holdout purchases as the Pareto/NBD does
     # (-0.115), up to the rounding of the printed b (2014: two digits, beta/b 11.38 not 11.66)
