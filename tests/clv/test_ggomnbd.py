@@ -176,3 +176,39 @@ def test_ltv_fit_from_a_summary_file(tmp_path, capsys):
     code = main(["ltv", "fit", "--model", "ggomnbd", "--input", str(path), "-f", "json"])
     out = capsys.readouterr().out
     assert code == 0 and "Gamma/Gompertz/NBD" in out and '"b"' in out
+
+
+def test_ltv_predict_from_a_store(tmp_path, capsys):
+    """A store whose orders have a simulated daily history (b = 0.12 a week): ``ltv fit``
+    and ``ltv predict --model ggomnbd`` from it; the predicted purchases per customer are
+    the mean of the fit's conditional expectations over 12 months (365.25 days)."""
+    import datetime as dt
+
+    import pyarrow as pa
+    from tests.clv.conftest import _orders_from_summary
+
+    from payback.clv import customer_summary, predict_ltv
+    from payback.clv.simulate import simulate_gamma_gamma
+    from payback.store import open_store
+
+    daily = {"r": 0.85, "alpha": 4.45 * 7, "b": 0.12 / 7, "s": 0.75, "beta": 9.55}
+    sim = simulate_ggomnbd(1500, 224.0, **daily, seed=1)
+    sim["recency"] = sim.recency.round()
+    sim["frequency"] = np.minimum(sim.frequency, sim.recency)  # distinct purchase days
+    spend = simulate_gamma_gamma(sim.frequency.to_numpy(int), p=6.0, q=4.0, v=15.0, seed=2)
+    sim["monetary_value"] = np.where(sim.frequency > 0, spend, np.nan)
+    sim["customer_id"] = [f"c{i}" for i in range(len(sim))]
+    path = tmp_path / "gg.duckdb"
+    with open_store(path) as store:
+        orders = _orders_from_summary(sim, dt.date(2025, 6, 30))
+        store.write({"orders": pa.Table.from_pandas(orders, preserve_index=False)})
+        summary = store.execute(customer_summary(store, observation_end="2025-06-30"))
+        result = predict_ltv(store, model="ggomnbd", as_of="2025-06-30")
+    fit = fit_ggomnbd(compress(summary))
+    assert abs(fit.b - daily["b"]) < 2 * fit.standard_errors["b"]  # 0.0163 +- 0.007
+    expected = fit.expected_purchases(365.25, summary.frequency, summary.recency, summary["T"])
+    shown = result.by_source.frame.expected_purchases_per_customer.iloc[0]
+    assert shown == pytest.approx(float(expected.mean()), rel=1e-9)
+    argv = ["ltv", "predict", "--model", "ggomnbd", "--db", str(path), "--as-of", "2025-06-30"]
+    assert main([*argv, "-f", "csv"]) == 0
+    assert "1500" in capsys.readouterr().out
