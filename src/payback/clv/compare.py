@@ -16,7 +16,10 @@ On the CDNOW 1/10 sample (calibration weeks 1-39, holdout weeks 40-78, 1,882 rep
 purchases) this gives BG/NBD −12.1 %, Pareto/NBD −11.5 %, MBG/NBD −16.2 %: the
 published BTYDplus comparison on the same split (M. Platzer, BTYDplus ``demos/cdnow.r``,
 2014: BG/NBD −0.121, P/NBD −0.115, CBG/NBD = MBG/NBD −0.162). The stationary count
-models all under-forecast CDNOW's second year by 11-16 %.
+models all under-forecast CDNOW's second year by 11-16 %. The Gamma/Gompertz/NBD
+(BTYDplus's G/G/NBD, −0.115 there) has no forecast of its own: its maximum is its
+Pareto/NBD limit (``b -> 0``), refused as degenerate with that reason
+(:mod:`payback.clv.ggomnbd`).
 
 The per-frequency table (:attr:`ModelComparison.by_frequency`) puts the models side by
 side in the groups of :func:`payback.clv.holdout_check`.

@@ -8,7 +8,8 @@ predictions do instead:
   degenerate, so that the error says what works (:func:`payback.clv.predict_ltv`
   raises it when its pooled fit is degenerate);
 - :func:`choose_model` (``model="auto"``): every candidate (BG/NBD, MBG/NBD,
-  Pareto/NBD, MBG/CNBD-k with k chosen by the likelihood) fitted on a calibration period
+  Pareto/NBD, Gamma/Gompertz/NBD, BG/NBD with one p, NBD, MBG/CNBD-k with k chosen by
+  the likelihood) fitted on a calibration period
   and compared with what the customers did in the holdout period after it. The rule: the
   candidate whose predicted total of holdout repeat purchases is closest to the actual
   total (smallest absolute relative error) wins; degenerate candidates are out. The
