@@ -158,8 +158,9 @@ def fit_command(
         "bgnbd",
         "--model",
         "-m",
-        help="bgnbd, mbgnbd, pareto, mbgcnbd, pggg (Pareto/GGG, by MCMC), bgnbd_fixed (one "
-        "drop-out probability p), bgbb, gg (Gamma-Gamma) or sbg.",
+        help="bgnbd, mbgnbd, pareto, ggomnbd (Gamma/Gompertz/NBD), mbgcnbd, pggg (Pareto/GGG, "
+        "by MCMC), bgnbd_fixed (one drop-out probability p), nbd, bgbb, gg (Gamma-Gamma) or "
+        "sbg.",
     ),
     freq: str = typer.Option(
         None,
@@ -316,7 +317,7 @@ def predict_command(
         "bgnbd",
         "--model",
         "-m",
-        help="bgnbd, mbgnbd, pareto, mbgcnbd (Erlang-k buying), bgnbd_fixed (one drop-out "
+        help="bgnbd, mbgnbd, pareto, ggomnbd, mbgcnbd (Erlang-k buying), bgnbd_fixed (one drop-out "
         "probability p), or auto: fit the four on "
         "a calibration period, keep the one that best forecasts the holdout after it "
         "(it says why).",
@@ -526,8 +527,8 @@ def check_command(
         "all",
         "--model",
         "-m",
-        help="all (every count model), bgnbd, mbgnbd, pareto, mbgcnbd, pggg (Pareto/GGG, "
-        "by MCMC) or bgnbd_fixed.",
+        help="all (every count model), bgnbd, mbgnbd, pareto, ggomnbd, mbgcnbd, pggg "
+        "(Pareto/GGG, by MCMC) or bgnbd_fixed.",
     ),
     freq: str = typer.Option("D", "--freq", help="Period: D, W or M."),
     unit: str = typer.Option(None, "--unit", help="With -t: unit of recency and T (as summary)."),

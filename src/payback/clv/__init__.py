@@ -42,6 +42,7 @@ from payback.clv.fits import (
     segment_summaries,
 )
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma, zero_spend_note
+from payback.clv.ggomnbd import GammaGompertzNBDFit, fit_ggomnbd
 from payback.clv.horizon import parse_horizon
 from payback.clv.layouts import MODELS, fit_table, standard_columns
 from payback.clv.mbgcnbd import MBGCNBDFit, fit_mbgcnbd
@@ -67,6 +68,7 @@ __all__ = [
     "BGNBDFit",
     "BGNBDFixedFit",
     "GammaGammaFit",
+    "GammaGompertzNBDFit",
     "HorizonLTV",
     "LTVPrediction",
     "MBGCNBDFit",
@@ -94,6 +96,7 @@ __all__ = [
     "fit_bgnbd",
     "fit_bgnbd_fixed",
     "fit_gamma_gamma",
+    "fit_ggomnbd",
     "fit_mbgcnbd",
     "fit_mbgnbd",
     "fit_nbd",

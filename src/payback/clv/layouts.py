@@ -17,6 +17,7 @@ from payback.clv.bgbb import fit_bgbb
 from payback.clv.bgnbd import fit_bgnbd
 from payback.clv.bgnbd_fixed import fit_bgnbd_fixed, fit_nbd
 from payback.clv.gamma_gamma import fit_gamma_gamma
+from payback.clv.ggomnbd import fit_ggomnbd
 from payback.clv.mbgcnbd import fit_mbgcnbd
 from payback.clv.mbgnbd import fit_mbgnbd
 from payback.clv.pareto_nbd import fit_pareto_nbd
@@ -41,8 +42,19 @@ __all__ = [
 ]
 
 #: The models :func:`fit_table` fits, by the name ``payback ltv fit --model`` takes.
-MODELS = ("bgnbd", "mbgnbd", "pareto", "mbgcnbd", "pggg", "bgnbd_fixed", "nbd", "bgbb", "gg")
-MODELS = (*MODELS, "sbg")
+MODELS = (
+    "bgnbd",
+    "mbgnbd",
+    "pareto",
+    "ggomnbd",
+    "mbgcnbd",
+    "pggg",
+    "bgnbd_fixed",
+    "nbd",
+    "bgbb",
+    "gg",
+    "sbg",
+)
 #: The spend model (fitted on the repeat buyers' mean spend) and the subscription model
 #: (fitted on survivor counts); every other model is a count model, fitted on every
 #: customer's (frequency, recency, T).
@@ -142,7 +154,8 @@ def fit_table(table: pd.DataFrame, model: str = "bgnbd", *, penalizer: float = 0
     The table is read with :func:`standard_columns` (Hardie's ``x, t_x, T, zbar``,
     pymc-marketing's sBG ``recency, T`` ...), then:
 
-    - ``bgnbd``, ``mbgnbd``, ``pareto``: ``frequency, recency, T`` (optional ``weights``);
+    - ``bgnbd``, ``mbgnbd``, ``pareto``, ``ggomnbd``: ``frequency, recency, T`` (optional
+      ``weights``);
     - ``mbgcnbd``: the same and ``litt``; ``pggg``: ``frequency, recency, T, litt``, one
       row per customer (fitted by MCMC, :data:`payback.clv.pggg.QUICK`, progress on
       stderr);
@@ -206,6 +219,7 @@ def fit_table(table: pd.DataFrame, model: str = "bgnbd", *, penalizer: float = 0
     if key == "bgbb":
         return fit_bgbb(table, penalizer=penalizer)
     fitter = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
+    fitter["ggomnbd"] = fit_ggomnbd  # Gamma/Gompertz/NBD
     fitter["bgnbd_fixed"] = fit_bgnbd_fixed  # one drop-out probability p
     fitter["nbd"] = fit_nbd  # no drop-out
     fitter["mbgcnbd"] = fit_mbgcnbd  # k chosen from a 'litt' column (BTYDplus's cbs)

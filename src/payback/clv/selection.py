@@ -8,7 +8,8 @@ predictions do instead:
   degenerate, so that the error says what works (:func:`payback.clv.predict_ltv`
   raises it when its pooled fit is degenerate);
 - :func:`choose_model` (``model="auto"``): every candidate (BG/NBD, MBG/NBD,
-  Pareto/NBD, MBG/CNBD-k with k chosen by the likelihood) fitted on a calibration period
+  Pareto/NBD, Gamma/Gompertz/NBD, BG/NBD with one p, NBD, MBG/CNBD-k with k chosen by
+  the likelihood) fitted on a calibration period
   and compared with what the customers did in the holdout period after it. The rule: the
   candidate whose predicted total of holdout repeat purchases is closest to the actual
   total (smallest absolute relative error) wins; degenerate candidates are out. The
@@ -50,6 +51,7 @@ _PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}
 
 def _label(model: str, freq: str) -> str:
     names = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "pareto": "Pareto/NBD", "nbd": "NBD"}
+    names["ggomnbd"] = "Gamma/Gompertz/NBD"
     names["bgnbd_fixed"] = "BG/NBD with one p"
     name = {**names, "mbgcnbd": "MBG/CNBD-k"}[model]
     return f"{name} by {_PERIOD_NAMES[freq]} (model {model}, freq {freq})"

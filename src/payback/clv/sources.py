@@ -49,6 +49,7 @@ from payback.clv.bgnbd_fixed import (
 from payback.clv.cohorts import SOURCES
 from payback.clv.compress import compress
 from payback.clv.gamma_gamma import GammaGammaFit, fit_gamma_gamma
+from payback.clv.ggomnbd import fit_ggomnbd
 from payback.clv.histories import customer_expr, customer_histories, customers_in, weighted_mean
 from payback.clv.histories import spend_note as zero_spend_sentence
 from payback.clv.intervals import DEFAULT_DRAWS, collector, per_customer_bounds, with_bounds
@@ -67,8 +68,11 @@ pd = lazy_module("pandas")
 
 __all__ = ["LTVPrediction", "predict_ltv"]
 
-CountModel = Literal["bgnbd", "mbgnbd", "pareto", "mbgcnbd", "bgnbd_fixed", "nbd", "auto"]
+CountModel = Literal[
+    "bgnbd", "mbgnbd", "pareto", "ggomnbd", "mbgcnbd", "bgnbd_fixed", "nbd", "auto"
+]
 FITTERS = {"bgnbd": fit_bgnbd, "mbgnbd": fit_mbgnbd, "pareto": fit_pareto_nbd}
+FITTERS["ggomnbd"] = fit_ggomnbd  # Gamma/Gompertz/NBD (ggomnbd.py)
 FITTERS["mbgcnbd"] = fit_mbgcnbd  # chooses k from the frame's litt (regularity.py)
 #: the boundary models' fit classes, to name the model used when one replaced BG/NBD
 FIT_CLASSES = {"bgnbd_fixed": BGNBDFixedFit, "nbd": NBDFit}
