@@ -269,14 +269,15 @@ def _inside(
             values = ibis.memtable(clv.dropna())
             expr = expr.left_join(values, expr.customer_id == values._pid)
             rank_by = expr._clv.fill_null(float("-inf"))
-        # the n_top-th customer (a top-N query, not a window over every customer)
+        # the n_top-th customer (a top-N query, not a window over every customer): the
+        # lowest value among the first n_top, and the last customer id holding it there
+        # (an aggregate over LIMIT, which every engine returns as asked; Spark's answer to
+        # LIMIT ... OFFSET came back with other column names)
         expr = expr.mutate(_by=rank_by)
-        last = store.execute(
-            expr.order_by([expr._by.desc(), expr.customer_id.asc()])
-            .select("_by", "customer_id")
-            .limit(1, offset=n_top - 1)
-        ).iloc[0]
-        by, cid = float(last["_by"]), str(last["customer_id"])
+        first = expr.order_by([expr._by.desc(), expr.customer_id.asc()]).limit(n_top)
+        by = float(store.execute(first.aggregate(low=first._by.min()))["low"].iloc[0])
+        at = first.filter(first._by == by)
+        cid = str(store.execute(at.aggregate(last=at.customer_id.max()))["last"].iloc[0])
         inside = (expr._by > by) | ((expr._by == by) & (expr.customer_id <= cid))
         return expr.select(*ATTRIBUTES, inside=inside)
     from payback.segments.rfm import rfm_expr
