@@ -12,14 +12,17 @@ and CPU time, the process's CPU with DuckDB's threads, and the 1-minute load):
    DuckDB store file;
 2. ``ours``: the per-customer summary in the engine (Ibis -> DuckDB, Arrow -> NumPy),
    compression to distinct histories, the BG/NBD fit and the Gamma-Gamma fit
-   (payback.clv), after a warm-up fit on 2,000 simulated customers (imports and first
-   calls out of the timings, as lifetimes' imports are); then the BG/NBD fit on every
-   customer and the MBG/NBD fit on the compressed table, timed apart;
+   (payback.clv; ``fit_gamma_gamma`` is given the whole summary and leaves out the
+   customers without repeat purchase itself, as its users call it), after a warm-up
+   fit on 2,000 simulated customers (imports and first calls out of the timings, as
+   lifetimes' imports are); then the BG/NBD fit on every customer and the MBG/NBD fit
+   on the compressed table, timed apart;
 3. ``lifetimes``: ``BetaGeoFitter``, ``GammaGammaFitter`` and ``ModifiedBetaGeoFitter``
    of the ``lifetimes`` package on the *same* summary (read from a NumPy file written
-   after our timing), in its own environment ``benchmarks/.env-lifetimes`` (created on
-   first use with pins lifetimes==0.11.3, numpy<2, pandas<2, scipy<1.14, autograd<1.8,
-   setuptools<81);
+   after our timing; its Gamma-Gamma timing includes the pandas filter
+   ``summary[summary.frequency > 0]`` that ``GammaGammaFitter`` needs from its caller),
+   in its own environment ``benchmarks/.env-lifetimes`` (created on first use with pins
+   lifetimes==0.11.3, numpy<2, pandas<2, scipy<1.14, autograd<1.8, setuptools<81);
 4. ``anchor``: the summary query as it was before the one-aggregation summary
    (:data:`ANCHOR_SQL`: by customer and day, then by customer), checked equal to ours.
 
@@ -34,7 +37,7 @@ Prints a JSON line per stage and a Markdown table for benchmarks/README.md.
 
 ``--fits-before SRC`` times the fits alone on the summary a run left in ``DIR``
 (``summary.npy``): compression, BG/NBD on the compressed table and on every customer,
-MBG/NBD on the compressed table, Gamma-Gamma on the repeat buyers, each stage in a fresh
+MBG/NBD on the compressed table, Gamma-Gamma (on the whole summary), each stage in a fresh
 process, alternating between the ``payback`` package under ``SRC`` (e.g. an older
 commit's ``src``, from ``git archive``) and this one, with the parameters' largest
 relative difference.
@@ -156,8 +159,7 @@ def ours(workdir: Path) -> dict:
     bg = fit_bgnbd(compressed)
     s_bgnbd = _since(t2)
     t3 = _clock()
-    repeat = summary[summary.frequency > 0]
-    gg = fit_gamma_gamma(repeat.frequency, repeat.monetary_value)
+    gg = fit_gamma_gamma(summary.frequency, summary.monetary_value)  # x = 0 left out by it
     s_gg = _since(t3)
     total = _since(t0)
     # the same fit on every customer (no compression), timed apart
@@ -429,9 +431,8 @@ def fits_stage(workdir: Path) -> dict:
     t = _clock()
     out["mbgnbd"] = fit_mbgnbd(compressed).params
     out["mbgnbd_s"], out["mbgnbd_cpu_s"] = _since(t)
-    repeat = summary[summary.frequency > 0]
     t = _clock()
-    out["gamma_gamma"] = fit_gamma_gamma(repeat.frequency, repeat.monetary_value).params
+    out["gamma_gamma"] = fit_gamma_gamma(summary.frequency, summary.monetary_value).params
     out["gamma_gamma_s"], out["gamma_gamma_cpu_s"] = _since(t)
     return out
 

@@ -49,7 +49,7 @@ from payback.clv._inputs import (
     row_ids,
 )
 from payback.clv._optim import dot, maximize_large
-from payback.clv.compress import codes, whole_offsets
+from payback.clv.compress import codes
 from payback.errors import InputError
 
 np = lazy_module("numpy")
@@ -198,12 +198,18 @@ class _objective:
 
     def __init__(self, x, z, w):
         self.W = w.sum()
-        dense = whole_offsets(x, 4 * x.size + 1024, compact=True)
-        if dense is None:
+        lo, hi = float(x.min()), float(x.max())  # whole numbers >= 1 (checked by the fit)
+        if hi - lo <= 4 * x.size + 1024:  # every count of the range (weight 0 if absent),
+            size = int(hi - lo) + 1  # counted block by block: no row-sized code array
+            self.ux = lo + np.arange(size, dtype=float)
+            self.w_x = np.zeros(size)
+            for start in range(0, x.size, BLOCK):
+                block = slice(start, start + BLOCK)
+                offsets = x[block].astype(np.intp) - int(lo)
+                self.w_x += np.bincount(offsets, weights=w[block], minlength=size)
+        else:
             self.ux, ix = codes(x)
-        else:  # every count of the range, present or not (weight 0): no numbering
-            self.ux, ix = dense[0] + np.arange(dense[1], dtype=float), dense[2]
-        self.w_x = np.bincount(ix, weights=w, minlength=self.ux.size)
+            self.w_x = np.bincount(ix, weights=w, minlength=self.ux.size)
         self.x, self.z, self.w = x, z, w
         self.sum_wx_logz = self.sum_w_logz = 0.0
         for start in range(0, x.size, BLOCK):  # no row-sized array kept or made
@@ -351,25 +357,31 @@ def fit_gamma_gamma(
     )
     ids = row_ids(frequency)
     x = check_array(f, "frequency", model, ids=ids)
-    w = check_weights(w, x.size, model, ids)
+    if w is not None:
+        w = check_weights(w, x.size, model, ids)
     fraction = blockwise(lambda v: (v < 0) | (v != np.round(v)), x)
     _bad(fraction, model, "frequency", x, "a whole number >= 0", ids)
-    repeat = x > 0
-    if m is not None and m.shape == x.shape and not repeat.all():
-        m = np.where(repeat, m, 0.0)  # a customer without repeat purchase has no mean
-    z = check_array(m, "monetary_value", model, n=x.size, ids=ids)
+    if m is None or m.shape != x.shape:
+        check_array(m, "monetary_value", model, n=x.size, ids=ids)  # raises
+    # a customer without repeat purchase has no mean: only the repeat buyers' must be finite
+    missing = blockwise(lambda xs, ms: (xs > 0) & ~np.isfinite(ms), x, m)
+    _bad(missing, model, "monetary_value", m, "a finite number (no missing values)", ids)
+    z = m
+    fitted = blockwise(lambda xs, zs: (xs > 0) & (zs > 0), x, z)
     no_spend = zero_spend(x, z)
-    if not (repeat & ~no_spend).any():
-        without = f" ({float(w[no_spend].sum()):g} of them without spend)" if no_spend.any() else ""
+    n_zero = float(no_spend.sum() if w is None else w[no_spend].sum())
+    if not fitted.any():
+        without = f" ({n_zero:g} of them without spend)" if n_zero else ""
         raise InputError(
             f"{model}: no customer has a repeat purchase (frequency > 0) with a positive "
             f"spend{without}, so there is no spend to model; collect a longer history or "
             f"use the mean order value"
         )
-    fitted = repeat & ~no_spend
-    n_zero = float(w[no_spend].sum())
     if not fitted.all():  # (a summary of repeat buyers only: no copy)
-        x, z, w = x[fitted], z[fitted], w[fitted]
+        x, z = x[fitted], z[fitted]
+        w = None if w is None else w[fitted]
+    if w is None:  # one customer per row, made after the cut (fresh memory costs here)
+        w = np.ones(x.size)
     res = maximize_large(
         _objective,
         (x, z, w),
