@@ -12,8 +12,8 @@ load.
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -70,7 +70,9 @@ def timed(label: str, run):
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("claims", type=int, nargs="?", default=200_000, help="partner claims")
+    n = parser.parse_args().claims
     rules = parse_rules(RULES)
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "s.duckdb") as store:
         store.write(shop(n), meta={"base_currency": "EUR"})

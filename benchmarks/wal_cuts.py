@@ -13,8 +13,8 @@ means: every cut short of the whole log gives the state before (1,000 rows, ``ol
 
 from __future__ import annotations
 
+import argparse
 import shutil
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -87,10 +87,16 @@ def run(way: str, folder: Path) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("ways", nargs="*", help=f"some of {', '.join(WAYS)} (default: all)")
+    ways = parser.parse_args().ways
+    unknown = sorted(set(ways) - set(WAYS))
+    if unknown:
+        parser.error(f"unknown way(s) {', '.join(unknown)}; expected some of {', '.join(WAYS)}")
     folder = Path(tempfile.mkdtemp(prefix="wal_cuts_"))
     print(f"DuckDB {duckdb.__version__}")
     try:
-        for way in sys.argv[1:] or WAYS:
+        for way in ways or WAYS:
             run(way, folder)
     finally:
         shutil.rmtree(folder)
