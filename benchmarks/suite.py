@@ -63,6 +63,7 @@ STEPS = (
     Step("report_sections", "report_sections.py --db {w}/demo-1m.duckdb"),
     Step("new_customers", "new_customers.py --db {w}/demo-1m.duckdb --repeat 3 --read-only"),
     Step("dashboard", "server.py --db {w}/demo200k.duckdb --customers 200000 --dashboard"),
+    Step("parquet_output", "metrics.py --parquet {w}/demo200k.duckdb --repeat 3"),
     Step("segments_uci", f"segments.py --lines {UCI}", needs=(UCI,)),
     Step("build_orders", f"build_orders.py --file {UCI}", needs=(UCI,)),
     Step("clv_check", "clv_check.py"),
