@@ -39,6 +39,7 @@ from payback.storage import (
     LEDGER,
     META,
     PROVENANCE,
+    DuckDBBackend,
     _check_store_file,
     _column_names,
     _create_tables,
@@ -533,7 +534,6 @@ def open_store(
             master=spark_master, remote=spark_remote,
         )  # fmt: skip
     import duckdb
-    import ibis
 
     path = str(db) if db is not None else default_db_path()
     if read_only and path != ":memory:" and not Path(path).exists():
@@ -553,7 +553,7 @@ def open_store(
         _check_store_file(Path(path))
     try:
         backend = storelock.connect(
-            lambda: ibis.duckdb.connect(path, read_only=read_only), path, wait=wait
+            lambda: DuckDBBackend.connect(path, read_only=read_only), path, wait=wait
         )
     except duckdb.Error as e:
         raise PaybackError(

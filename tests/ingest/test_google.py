@@ -81,3 +81,31 @@ def test_platform_google_on_another_layout_says_what_it_expected(store, data):
         "Conversions, Conv. value): expected a header line with at least Campaign, Impr., "
         "Clicks, Cost. Fix: use --platform auto, or --platform generic with --map canon=source"
     )
+
+
+def test_rows_repeating_a_key_are_counted_exactly_and_kept(store, tmp_path):
+    """Device rows repeat date/campaign/ad group/keyword: the warning counts the rows
+    beyond the first of each key (here 2 + 1 = 3, counted by hand), the rows are kept."""
+    header = "Day,Campaign,Ad group,Keyword,Currency code,Impr.,Clicks,Cost"
+    rows = [
+        "2024-10-01,C,G,k1,USD,10,1,1.00",
+        "2024-10-01,C,G,k1,USD,20,2,2.00",  # repeats row 1
+        "2024-10-01,C,G,k2,USD,30,3,3.00",
+        "2024-10-01,C,G,k1,USD,40,4,4.00",  # repeats row 1 again
+        "2024-10-02,C,G,k2,USD,50,5,5.00",
+        "2024-10-01,C,G,k2,USD,60,6,6.00",  # repeats row 3
+    ]
+    path = tmp_path / "devices.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    result = import_file(store, "ads", path, platform="google")
+    repeated = [w for w in result.warnings if "repeat the date/platform" in w]
+    assert repeated == [
+        "3 row(s) repeat the date/platform/campaign/ad group/keyword of another row (e.g. "
+        "device or audience rows); they are kept as separate rows"
+    ]
+    assert result.rows_in_store == 6
+    assert totals(store, "ad_stats", "impressions")["impressions"] == 210
+    distinct = tmp_path / "distinct.csv"
+    distinct.write_text("\n".join([header, rows[0], rows[2], rows[4]]) + "\n")
+    result = import_file(store, "ads", distinct, platform="google")
+    assert not [w for w in result.warnings if "repeat the" in w]

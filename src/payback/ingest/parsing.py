@@ -216,14 +216,22 @@ COMMA_THOUSANDS = r"[-+]?[0-9]{1,3}(,[0-9]{3})+"
 DOT_THREE = r"[-+]?[0-9]{1,3}\.[0-9]{3}"
 
 
+#: Cells of a column looked at in one go by :func:`separator_readings` (it stops at the
+#: block that settles both readings: the first one, in most files).
+SEPARATOR_BLOCK = 131_072
+
+
 def separator_readings(column: pa.ChunkedArray | pa.Array) -> tuple[bool, bool]:
     """Whether a text column's separators read two ways: (its commas, its dots).
 
     Its commas are ambiguous when every cell with a separator is like ``1,234``
     (thousands, or a decimal comma); its dots when every one is like ``1.234`` (a decimal
     point, or a dot between thousands). Any other separated cell (``12.50``,
-    ``1,234.5``) settles the column. Vectorised (Arrow compute): the regular expression
-    only sees the cells with one kind of separator.
+    ``1,234.5``) settles the column. Vectorised (Arrow compute) over blocks of
+    :data:`SEPARATOR_BLOCK` cells: a cell with a dot settles the commas, a cell with a
+    comma the dots, a separated cell that is not ``1,234`` (``1.234``) its own reading;
+    the blocks after the one that settles both are not read, and the regular expression
+    only sees the cells with one kind of separator while their reading is open.
 
     Examples
     --------
@@ -231,24 +239,33 @@ def separator_readings(column: pa.ChunkedArray | pa.Array) -> tuple[bool, bool]:
     ...     return separator_readings(pa.array(cells))
     >>> ask("1,234", "2,500", "7"), ask("1.234", " 2.500"), ask("1,234", "12.50")
     ((True, False), (False, True), (False, False))
+    >>> ask(None, "", "7"), ask("1,234", "1,2345"), ask(*["1.234"] * 200_000, "2.5")
+    ((False, False), (False, False), (False, False))
     """
     import pyarrow.compute as pc
 
     if pa.types.is_dictionary(column.type):
         column = column.cast(pa.string())
-    comma = pc.match_substring(column, ",")
-    dot = pc.match_substring(column, ".")
-    separated = pc.sum(pc.or_(comma, dot)).as_py() or 0
-    out = []
-    for mine, other, pattern in ((comma, dot, COMMA_THOUSANDS), (dot, comma, DOT_THREE)):
-        only = pc.and_not(mine, other)
-        if not separated or (pc.sum(only).as_py() or 0) != separated:
-            out.append(False)  # no separator, or a cell with the other one settles it
-            continue
-        cells = pc.utf8_trim_whitespace(pc.filter(column, only))
-        matching = pc.sum(pc.match_substring_regex(cells, f"^({pattern})$")).as_py() or 0
-        out.append(matching == separated)
-    return out[0], out[1]
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    open_ = {",": True, ".": True}  # the reading is still possible
+    seen = False  # a separated cell was found
+    patterns = {",": COMMA_THOUSANDS, ".": DOT_THREE}
+    for chunk in chunks:
+        for start in range(0, len(chunk), SEPARATOR_BLOCK):
+            part = chunk.slice(start, SEPARATOR_BLOCK)
+            has = {s: pc.match_substring(part, s) for s in patterns}
+            found = {s: bool(pc.any(m).as_py()) for s, m in has.items()}
+            seen = seen or found[","] or found["."]
+            open_[","] = open_[","] and not found["."]  # a dot anywhere settles the commas
+            open_["."] = open_["."] and not found[","]
+            for sep, pattern in patterns.items():
+                if open_[sep] and found[sep]:
+                    cells = pc.utf8_trim_whitespace(pc.filter(part, has[sep]))
+                    matching = pc.sum(pc.match_substring_regex(cells, f"^({pattern})$"))
+                    open_[sep] = (matching.as_py() or 0) == len(cells)
+            if not (open_[","] or open_["."]):
+                return False, False
+    return open_[","] and seen, open_["."] and seen
 
 
 def decimal_point_sql(raw: str) -> str:
