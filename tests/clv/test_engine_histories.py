@@ -81,3 +81,20 @@ def test_only_histories_leave_the_engine(shop, monkeypatch):
     shared_prediction(shop, freq="W")  # an in-memory store: fitted, not cached
     histories = len(customer_histories(shop, None, None, "W"))
     assert set(fetched) == {(False, histories)} and histories < len(customers)
+
+
+@pytest.mark.parametrize(("by", "freq"), [("platform", "W"), ("campaign", "D"), (None, "M")])
+def test_one_join_with_the_kept_first_orders_is_the_two_joins(shop, monkeypatch, by, freq):
+    """The source and first order carried through the summary's join with the kept first
+    orders (DuckDB) are those of a second join with the acquisitions (Spark's way)."""
+    import payback.clv.summary as summary
+
+    assert summary.summary_with_first_orders(shop, lambda f: {}) is not None  # kept: one join
+    one = shop.execute(customer_expr(shop, by, None, freq)).sort_values("customer_id")
+    monkeypatch.setattr(summary, "_keeps_first_orders", lambda store: False)
+    assert summary.summary_with_first_orders(shop, lambda f: {}) is None
+    two = shop.execute(customer_expr(shop, by, None, freq)).sort_values("customer_id")
+    assert list(one.columns) == list(two.columns) and len(one) == len(two) > 500
+    pd.testing.assert_frame_equal(one.reset_index(drop=True), two.reset_index(drop=True),
+                                  check_exact=False, rtol=1e-12)  # fmt: skip
+    assert one.source.notna().any() and one.first_order_revenue.gt(0).all()

@@ -53,7 +53,7 @@ def _first_orders(orders: pd.DataFrame) -> pd.DataFrame:
 def test_top_customers_profile_matches_pandas(demo, tables):
     orders = tables["orders"]
     bought = orders[orders.status == "confirmed"]
-    revenue = bought.groupby("customer_id").revenue.sum().reset_index()
+    revenue = bought.groupby("customer_id").revenue.sum().round(2).reset_index()
     ranked = revenue.sort_values(["revenue", "customer_id"], ascending=[False, True])
     top = set(ranked.customer_id.head(math.ceil(0.2 * len(revenue))))
     first = _first_orders(orders).set_index("customer_id")
@@ -90,6 +90,42 @@ def test_top_customers_profile_matches_pandas(demo, tables):
     band = frame.loc["first_order_value"]
     top_band = band[band.index.str.startswith("Q4")].iloc[0]
     assert top_band.difference > 0.2 and top_band.ci_low > 0 and top_band.q_value < 1e-10
+
+
+def _tie_store(reverse: bool):
+    """c0 spends 10.00; c1 and c2 each 0.60 in three orders, 0.1 + 0.2 + 0.3 for one and
+    0.3 + 0.2 + 0.1 for the other (float sums that differ in the last bit, which one
+    depends on the row order); c3..c9 0.50 each. Sources name the customers."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    day = dt.datetime(2024, 6, 1)
+    rows = [("c0", 10.0, "bing"), ("c1", 0.3, "google"), ("c1", 0.2, "google"),
+            ("c1", 0.1, "google"), ("c2", 0.1, "meta"), ("c2", 0.2, "meta"),
+            ("c2", 0.3, "meta")] + [(f"c{i}", 0.5, "tiktok") for i in range(3, 10)]  # fmt: skip
+    rows = [(f"o{k:02d}", *r) for k, r in enumerate(rows)]
+    if reverse:
+        rows = rows[::-1]
+    store = open_store(":memory:")
+    store.write({"orders": pa.table({
+        "order_id": [r[0] for r in rows], "customer_id": [r[1] for r in rows],
+        "time": [day] * len(rows), "revenue": [r[2] for r in rows],
+        "status": ["confirmed"] * len(rows), "currency": ["EUR"] * len(rows),
+        "platform": [r[3] for r in rows]})})  # fmt: skip
+    return store
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_top_cut_ties_to_the_cent_go_by_customer_id(reverse):
+    # top 20 % of 10 = c0 and one of the tied c1 / c2: c1, the smaller id, whatever the
+    # order the engine summed in (unrounded, 0.6000000000000001 > 0.6 would decide)
+    with _tie_store(reverse) as store:
+        got = profile(store, "top", top=0.2, attributes=["source"], min_count=0)
+    frame = got.table.frame.set_index("value")
+    assert (got.segment_customers, got.other_customers) == (2, 8)
+    assert frame.customers.to_dict() == {"bing": 1, "google": 1, "meta": 0, "tiktok": 0}
+    assert frame.others.to_dict() == {"bing": 0, "google": 0, "meta": 1, "tiktok": 7}
 
 
 def test_every_attribute_partitions_the_customers(demo):

@@ -207,3 +207,51 @@ def test_cli_mirrors_the_api_and_exports(demo, uci, tmp_path, capsys):
     assert len(data["rows"]) == 2 and data["basis"] == "history"
     assert data["total_value"] == pytest.approx(float(api.winback_value.sum()), abs=0.01)
     assert data["note"].startswith("no predictions asked")
+
+
+def _half_cent_store():
+    """Customers whose historical rate x 100 is an exact half (0.06 over 487 days: 4.5
+    cents, numpy rounds it to 4, an engine's round half away to 5) or ties within a cent,
+    and one recent big spender fixing the as-of day."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    day = dt.datetime(2024, 6, 30)
+    spent = {"a": 0.06, "b": 0.06, "c": 0.1, "d": 0.02, "e": 0.18, "f": 0.26, "g": 0.0,
+             "h": 0.02}  # fmt: skip
+    days = {"h": 1461}  # 0.02 over 1461 days: 0.5 cents, rounded to 0 (still listed)
+    rows = [(k, v, day - dt.timedelta(days.get(k, 487))) for k, v in spent.items()]
+    rows += [("z", 500.0, day)]
+    store = open_store(":memory:")
+    store.write({"orders": pa.table({
+        "order_id": [f"o-{r[0]}" for r in rows], "customer_id": [r[0] for r in rows],
+        "time": [r[2] for r in rows], "revenue": [r[1] for r in rows],
+        "status": ["confirmed"] * len(rows), "currency": ["EUR"] * len(rows)})})  # fmt: skip
+    return store
+
+
+@pytest.mark.parametrize("top", [1, 2, 4, 15])
+def test_the_reports_top_rows_count_and_total_are_the_whole_lists(demo, demo_rfm, top):
+    from payback.segments.rfm import rfm_as_of, rfm_expr
+    from payback.segments.rules import default_rules
+    from payback.segments.winback import winback_from, winback_top
+
+    everyone = tuple(default_rules().segments)
+    with open_store(demo[0], read_only=True) as demo_store, _half_cent_store() as halves:
+        for store, segments in ((demo_store, ("hibernating", "at risk", "can't lose")),
+                                (halves, everyone)):  # fmt: skip
+            day = rfm_as_of(store)
+            members = rfm_expr(store, as_of=day)
+            full = winback_from(store, members, day, "EUR", segments=segments, predict=False)
+            short = winback_top(store, members, day, "EUR", top=top, segments=segments)
+            pd.testing.assert_frame_equal(short.customers.frame,
+                                          full.customers.frame.head(top))  # fmt: skip
+            assert short.customers.reasons == full.customers.reasons
+            assert (short.count, short.total_value) == (len(full.customers.frame),
+                                                        full.total_value)  # fmt: skip
+    # the half-cent store by hand: 4.5 cents -> 0.04 (to even), ties by customer id
+    frame = full.customers.frame
+    assert list(frame.customer_id) == ["z", "f", "e", "c", "a", "b", "d", "g", "h"]
+    assert list(frame.value_if_alive) == [500.0, 0.2, 0.14, 0.08, 0.04, 0.04, 0.02, 0.0, 0.0]
+    assert (short.count, short.total_value) == (9, 500.52)

@@ -48,12 +48,22 @@ def customer_expr(store, by: str | None, as_of: Any, freq: str = "D"):
     (:func:`payback.clv.customer_summary`), ``first_order_revenue`` and ``source`` (the
     acquisition ``by``, or ``"all"``)."""
     from payback.clv.cohorts import acquisition_expr, source_expr
-    from payback.clv.summary import customer_summary
+    from payback.clv.summary import customer_summary, summary_with_first_orders
 
+    def source(acq):  # of the first orders or acquisition_expr's rows
+        return source_expr(acq, by) if by else acq.customer_id.isnull().ifelse("all", "all")
+
+    # where the store keeps the first orders, the summary's one join with them brings
+    # the source and first order along (not a second join of a million customers)
+    kept = summary_with_first_orders(
+        store, lambda first: {"first_order_revenue": first.revenue, "source": source(first)},
+        freq=freq, observation_end=as_of,
+    )  # fmt: skip
+    if kept is not None:
+        return kept
     summary = customer_summary(store, freq=freq, observation_end=as_of)
     acq = acquisition_expr(store)
-    source = source_expr(acq, by) if by else acq.customer_id.isnull().ifelse("all", "all")
-    acq = acq.select("customer_id", "first_order_revenue", source=source)
+    acq = acq.select("customer_id", "first_order_revenue", source=source(acq))
     return summary.join(acq, "customer_id")
 
 

@@ -305,7 +305,7 @@ def customer_summary(
     firsts = None
     if where is not None:
         orders = orders.filter(where(orders))
-    elif store.engine == "duckdb" and store._derived_current("acquisitions"):
+    elif _keeps_first_orders(store):
         firsts = _first_periods(store)  # the first orders kept per store version
     return _summary_expr(
         orders,
@@ -320,17 +320,39 @@ def customer_summary(
     )
 
 
-def _first_periods(store):
-    """``freq -> (customer, first_period)`` of every customer, from the store's first
-    confirmed orders (:func:`payback.metrics.scope.acquisitions`): their first purchase
-    period, since the first order is on their first purchase day."""
+def summary_with_first_orders(
+    store, carry: Any, *, freq: Freq = "D", observation_end: Any = None
+) -> ir.Table | None:
+    """:func:`customer_summary` with ``carry(first) -> {name: column}``, columns of each
+    customer's first confirmed order (:func:`payback.metrics.scope.acquisitions`), added
+    after its columns, from its one join of the orders with the first orders; None when
+    the store keeps no first orders (Spark, or DuckDB before they are kept): join them
+    to :func:`customer_summary` then."""
+    if not _keeps_first_orders(store):
+        return None
+    return _summary_expr(
+        confirmed_orders(store), customer_col="customer_id", time_col="time",
+        value_col="revenue", freq=freq, unit=None, observation_end=observation_end,
+        calibration_end=None, firsts=_first_periods(store, carry),
+    )  # fmt: skip
+
+
+def _keeps_first_orders(store) -> bool:
+    return store.engine == "duckdb" and store._derived_current("acquisitions")
+
+
+def _first_periods(store, carry: Any = None):
+    """``freq -> (customer, first_period, *carry)`` of every customer, from the store's
+    first confirmed orders (:func:`payback.metrics.scope.acquisitions`): their first
+    purchase period, since the first order is on their first purchase day."""
     from payback.metrics.scope import acquisitions
 
     def firsts(freq: Freq) -> ir.Table:
         first = acquisitions(store)
         return first.select(
-            customer=first.customer_id, first_period=_period(first.time.date(), freq)
-        )
+            customer=first.customer_id, first_period=_period(first.time.date(), freq),
+            **({} if carry is None else carry(first)),
+        )  # fmt: skip
 
     return firsts
 

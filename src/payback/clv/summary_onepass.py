@@ -117,7 +117,9 @@ def onepass_expr(
         index), already cut at the end of observation.
     firsts : ibis.Table, optional
         One row per customer: ``customer, first_period`` (the period of their first
-        purchase among ``rows``); None computes it from ``rows``.
+        purchase among ``rows``); None computes it from ``rows``. Any other column of it
+        (one value per customer, e.g. the acquisition source) is carried to the result,
+        after the summary's columns.
     customer_col : str
         Name of the customer column in the result.
     with_value : bool
@@ -139,6 +141,7 @@ def onepass_expr(
     rows = rows.mutate(period=period)
     if firsts is None:
         firsts = rows.group_by("customer").aggregate(first_period=rows.period.min())
+    carried = [c for c in firsts.columns if c not in ("customer", "first_period")]
     joined = rows.join(firsts, "customer")
     p = joined.period
     in_cal = None if cut_period is None else p <= cut_period
@@ -150,6 +153,7 @@ def onepass_expr(
         last_any=p.max(),
         total_value=joined.value.sum(where=in_cal),
         first_value=joined.value.sum(where=p == joined.first_period),
+        **{c: joined[c].arbitrary() for c in carried},  # one value per customer
         **(
             {}
             if cut_period is None
@@ -176,7 +180,7 @@ def onepass_expr(
     if with_value:
         cols["monetary_value"] = (n > 1).ifelse(repeat_mean, ibis.null("float64"))
     if cut_period is None:
-        return summary.select(**cols)
+        return summary.select(**cols, **{c: summary[c] for c in carried})
     held = summary.n_holdout.coalesce(0)
     cols["frequency_holdout"] = held.cast("float64")
     if with_value:
@@ -184,4 +188,4 @@ def onepass_expr(
             summary.value_holdout / held, ibis.null("float64")
         )
     cols["duration_holdout"] = (summary.end_period - cut).cast("float64") / scale
-    return summary.select(**cols)
+    return summary.select(**cols, **{c: summary[c] for c in carried})

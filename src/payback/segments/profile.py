@@ -3,8 +3,10 @@
 The segment is an RFM segment (:func:`payback.segments.rfm_expr`, e.g. ``champions``) or
 ``top``: the ``top`` share of customers by revenue to date (``value="historical"``) or
 by predicted CLV (``value="predicted"``: :func:`payback.clv.predict_ltv`, MBG/NBD and
-Gamma-Gamma over 12 months), ties broken by the customer id. Per customer, the
-attributes of their acquisition and of the ``customers`` table:
+Gamma-Gamma over 12 months), ties broken by the customer id (revenue is rounded to the
+cent first, :func:`payback.segments.rfm.to_cents`, so the cut is the same whatever order
+the engine sums in). Per customer, the attributes of their acquisition and of the
+``customers`` table:
 
 - ``source``: the ad platform of the first confirmed order (``(none)``: unattributed),
   ``partner``: its referral partner, ``device`` and ``country`` (the customers table's
@@ -258,8 +260,11 @@ def _inside(
             raise InputError(f"top must lie between 0 and 1 (a share of customers), got {top}")
         if value not in ("historical", "predicted"):
             raise InputError(f"value must be historical or predicted, got {value!r}")
+        from payback.segments.rfm import to_cents
+
         n_top = int(np.ceil(top * int(store.execute(expr.count())) - 1e-9))
-        rank_by = expr.revenue
+        # to the cent: a float sum's last bit depends on the engine's summation order
+        rank_by = to_cents(expr.revenue)
         if value == "predicted":
             from payback.clv import predict_ltv
             from payback.segments.rfm import rfm_as_of

@@ -114,7 +114,7 @@ class SegmentResults:
     profile_error: str | None = None
     levers: Any = None  # payback.segments.levers.LeversResult
     levers_error: str | None = None
-    winback: Any = None  # payback.segments.winback.WinbackResult, or why not (text)
+    winback: Any = None  # payback.segments.winback.WinbackTop, or why not (text)
 
 
 def segment_results(store, by: str = "platform") -> SegmentResults:

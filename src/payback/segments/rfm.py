@@ -171,6 +171,25 @@ def _score(value: ir.NumericValue, n: ir.IntegerValue, higher_is_better: bool,
     return 1 + (worse * _BINS) // n
 
 
+def to_cents(amount: ir.NumericValue) -> ir.NumericValue:
+    """Money rounded to the cent, ``round(amount, 2)``: equal sums then tie on every engine.
+
+    A float sum of revenues varies in its last bit with the order the engine adds the
+    rows in (DuckDB's parallel plans, Spark's partitions), so ``0.1 + 0.2 + 0.3`` and
+    ``0.3 + 0.2 + 0.1`` differ; rounded to the cent they are equal. Rankings of customers
+    by revenue (RFM's ``monetary``, the profile's ``top`` cut) read this value.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> con = ibis.duckdb.connect()
+    >>> x = ibis.literal(0.1 + 0.2 + 0.3, "float64")  # 0.6000000000000001
+    >>> con.execute(x) == 0.3 + 0.2 + 0.1, con.execute(to_cents(x)) == 0.3 + 0.2 + 0.1
+    (False, True)
+    """
+    return amount.round(2)
+
+
 def rfm_expr(
     store: Store,
     *,
@@ -202,7 +221,7 @@ def rfm_expr(
     )
     per = per.mutate(
         recency_days=ibis.literal(day).delta(per.last_order.date(), unit="day"),
-        monetary=per.monetary.round(2),
+        monetary=to_cents(per.monetary),
     )
     n = per.count().over(ibis.window())
     per = per.mutate(

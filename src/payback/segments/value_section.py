@@ -134,13 +134,15 @@ def value_results(store) -> dict[str, Any]:
 def winback_of(store) -> Any:
     """The report's win-back list from a per-customer RFM table (``also`` of
     :func:`payback.segments.rfm.segments_with_sources`): the dormant segments, values
-    from history (no CLV fit), or the error's text."""
+    from history (no CLV fit), its :data:`TOP_WINBACK` first rows, count and total
+    (:func:`payback.segments.winback.winback_top`: only those rows are fetched), or the
+    error's text."""
     from payback.errors import InputError
-    from payback.segments.winback import winback_from
+    from payback.segments.winback import winback_top
 
     def of(members, day: dt.date, currency: str | None) -> Any:
         try:
-            return winback_from(store, members, day, currency, predict=False)
+            return winback_top(store, members, day, currency, top=TOP_WINBACK)
         except InputError as e:
             return str(e)
 
@@ -241,12 +243,11 @@ def add_value_views(section: Section, results: SegmentResults) -> Section:
         notes.append(f"win-back: {back or 'not computed'}")
     else:
         rows = back.customers
-        title = (f"Win back: the {min(TOP_WINBACK, len(rows.frame))} most valuable of "
-                 f"{len(rows.frame):,} customers in {', '.join(back.segments)}; value if all "
+        title = (f"Win back: the {len(rows.frame)} most valuable of "
+                 f"{back.count:,} customers in {', '.join(back.segments)}; value if all "
                  f"won back {format_value(back.total_value, 'money', rows.currency)} over 12 "
                  f"months")  # fmt: skip
-        tables.append(_view(rows.with_frame(rows.frame.head(TOP_WINBACK)), WINBACK_COLUMNS,
-                            "table-winback", title))  # fmt: skip
+        tables.append(_view(rows, WINBACK_COLUMNS, "table-winback", title))
         notes.append(
             "win-back: the value if won back is each customer's historical rate (revenue per "
             "12 months of their life as a customer); `payback segments winback` values them "

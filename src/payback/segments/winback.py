@@ -81,7 +81,10 @@ else:
 np = lazy_module("numpy")
 ibis = lazy_module("ibis")
 
-__all__ = ["DORMANT", "WinbackResult", "parse_segments", "winback", "winback_from"]
+__all__ = [
+    "DORMANT", "WinbackResult", "WinbackTop", "parse_segments", "winback", "winback_from",
+    "winback_top",
+]
 
 #: The segments listed by default: the dormant ones of the built-in rule table.
 DORMANT = ("hibernating", "at risk", "can't lose")
@@ -97,6 +100,8 @@ UNITS = {
     "value_if_alive": "money",
     "winback_value": "money",
 }
+#: Why P(alive) is not used without predictions.
+_NO_FIT = "no predictions asked: every value is the customer's historical rate"
 COLUMNS = ["customer_id", "segment", "last_order", "recency_days", "frequency", "monetary",
            "tenure_days", "p_alive", "predicted_clv", "value_if_alive", "winback_value",
            "basis"]  # fmt: skip
@@ -272,22 +277,14 @@ def winback_from(
     """:func:`winback` on a per-customer RFM table already built (``members``: the
     columns of :func:`payback.segments.rfm_expr`, e.g. the report's cached one), with
     the segments already checked."""
-    from payback.metrics.scope import acquisitions
-
     _check(segments, max_p_alive, value_quantile, horizon_months)
-    pred, note = _predictions(store, day, horizon_months, model) if predict else (
-        None, "no predictions asked: every value is the customer's historical rate")  # fmt: skip
+    pred, note = _predictions(store, day, horizon_months, model) if predict else (None, _NO_FIT)
     if max_p_alive is not None and pred is None:
         note = f"{note}; the P(alive) threshold {max_p_alive} is not applied"
         if not segments:
             segments = DORMANT
             note += f": the dormant segments ({', '.join(DORMANT)}) are listed instead"
-    first = acquisitions(store).select(_cid="customer_id", _first="time")
-    rows = members.left_join(first, members.customer_id == first._cid)
-    rows = rows.select(
-        "customer_id", "segment", "last_order", "recency_days", "frequency", "monetary",
-        tenure_days=ibis.literal(day).delta(rows._first.date(), unit="day"),
-    )  # fmt: skip
+    rows = _rows(store, members, day)
     by_p = max_p_alive is not None and pred is not None
     if not by_p:
         rows = rows.filter(rows.segment.isin(list(segments)))
@@ -307,16 +304,8 @@ def winback_from(
         threshold = float(known.quantile(value_quantile))
     else:
         threshold = 0.0
-    out = frame[frame.value_if_alive >= threshold]
-    out = out.sort_values(["winback_value", "customer_id"], ascending=[False, True])
-    out = out[COLUMNS].reset_index(drop=True)
-    reasons = {}
-    if note is not None:
-        reasons["p_alive"] = f"P(alive) not used: {note}"
-        reasons["predicted_clv"] = "no model value: the value if alive is the historical rate"
-    if pred is not None:
-        reasons["predicted_clv"] = "no model value for the customer: the historical rate is used"
-        reasons.setdefault("p_alive", "no prediction for the customer")
+    out = _ranked(frame, threshold)
+    reasons = _reasons(note, pred)
     return WinbackResult(
         customers=Table(out, UNITS, reasons, currency),
         min_value=threshold,
@@ -327,6 +316,131 @@ def winback_from(
         note=note,
         horizon_months=horizon_months,
     )
+
+
+@dataclass(frozen=True)
+class WinbackTop:
+    """The first rows of a win-back list valued from history, and the whole list's size
+    and value (:func:`winback_top`; the report's view).
+
+    Attributes
+    ----------
+    customers : payback.present.Table
+        The first rows of :attr:`WinbackResult.customers` (the same columns and values).
+    count : int
+        Customers on the whole list.
+    total_value : float
+        Sum of ``winback_value`` over the whole list (:attr:`WinbackResult.total_value`).
+    segments : tuple of str
+    horizon_months : float
+    """
+
+    customers: Table
+    count: int
+    total_value: float
+    segments: tuple[str, ...] = DORMANT
+    horizon_months: float = 12.0
+
+
+def winback_top(
+    store: Store,
+    members: ir.Table,
+    day: dt.date,
+    currency: str | None,
+    *,
+    top: int = 15,
+    segments: tuple[str, ...] = DORMANT,
+    horizon_months: float = 12.0,
+) -> WinbackTop:
+    """The ``top`` first rows, the count and the total value of ``winback_from(store,
+    members, day, currency, segments=segments, horizon_months=horizon_months,
+    predict=False)``, with the same numbers, fetching only about ``top`` customers.
+
+    In the engine, with ``y = 100 x`` the historical rate (:func:`_values`'s formula,
+    the same float operations): the list is the rows with ``y >= -0.5`` (``value_if_alive``
+    = ``rint(y) / 100`` at least 0, numpy's rounding half to even), its value the sum of
+    ``rint(y)`` cents. The rows shown are ranked in pandas by :func:`_values` among those
+    within a cent of the ``top``-th largest ``y`` (rounding moves a value by half a cent
+    at most, so no row of the first ``top`` is left out).
+
+    >>> from payback.demo import generate_shop
+    >>> from payback.segments.rfm import rfm_as_of, rfm_expr
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> _ = store.write(generate_shop(600, seed=3).tables)
+    >>> day = rfm_as_of(store)
+    >>> full = winback_from(store, rfm_expr(store, as_of=day), day, "EUR", predict=False)
+    >>> short = winback_top(store, rfm_expr(store, as_of=day), day, "EUR", top=5)
+    >>> short.customers.frame.equals(full.customers.frame.head(5))
+    True
+    >>> (short.count, short.total_value) == (len(full.customers.frame), full.total_value)
+    True
+    """
+    _check(segments, None, None, horizon_months)
+    rows = _rows(store, members, day)
+    rows = rows.filter(rows.segment.isin(list(segments)) & rows.monetary.notnull()
+                       & rows.tenure_days.notnull())  # fmt: skip
+    rate = _history(rows.monetary.cast("float64"), rows.tenure_days.cast("float64"),
+                    horizon_months * DAYS_PER_MONTH, ibis.greatest)  # fmt: skip
+    rows = rows.mutate(_y=rate * 100.0)
+    rows = rows.filter(rows._y >= -0.5)
+    # numpy's rint: to the nearest integer, halves to the even one (y - floor(y) is exact)
+    low = rows._y.floor().cast("int64")
+    frac = rows._y - low
+    rows = rows.mutate(
+        _c=ibis.cases((frac > 0.5, low + 1), (frac < 0.5, low), else_=low + low % 2)
+    )
+    with rows.cache() as once:
+        totals = store.execute(once.aggregate(n=once.count(), cents=once._c.sum()))
+        count = int(totals["n"].iloc[0])
+        first = once.order_by([once._y.desc(), once.customer_id.asc()]).limit(top)
+        edge = store.execute(first.aggregate(low=first._y.min()))["low"].iloc[0]
+        near = once if pd.isna(edge) else once.filter(once._y >= float(edge) - 1.0)
+        frame = store.execute(near.drop("_y", "_c"))
+    total = totals["cents"].iloc[0]
+    frame["customer_id"] = frame.customer_id.astype(str)
+    frame["p_alive"] = frame["predicted_clv"] = np.nan
+    out = _ranked(_values(frame, horizon_months), 0.0).head(top)
+    return WinbackTop(
+        customers=Table(out, UNITS, _reasons(_NO_FIT, None), currency),
+        count=count,
+        total_value=0.0 if pd.isna(total) else round(int(total) / 100, 2),
+        segments=tuple(segments),
+        horizon_months=horizon_months,
+    )
+
+
+def _rows(store: Store, members: ir.Table, day: dt.date) -> ir.Table:
+    """``members`` with ``tenure_days`` (days from the first confirmed order to ``day``),
+    lazily: the columns :func:`_values` reads and the list shows."""
+    from payback.metrics.scope import acquisitions
+
+    first = acquisitions(store).select(_cid="customer_id", _first="time")
+    rows = members.left_join(first, members.customer_id == first._cid)
+    return rows.select(
+        "customer_id", "segment", "last_order", "recency_days", "frequency", "monetary",
+        tenure_days=ibis.literal(day).delta(rows._first.date(), unit="day"),
+    )  # fmt: skip
+
+
+def _ranked(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """The rows of ``frame`` (with :func:`_values`) whose ``value_if_alive`` is at least
+    ``threshold``, by ``winback_value`` (then customer id), in :data:`COLUMNS`."""
+    out = frame[frame.value_if_alive >= threshold]
+    out = out.sort_values(["winback_value", "customer_id"], ascending=[False, True])
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def _reasons(note: str | None, pred: pd.DataFrame | None) -> dict[str, str]:
+    """Why ``p_alive`` and ``predicted_clv`` are missing (:class:`payback.present.Table`)."""
+    reasons = {}
+    if note is not None:
+        reasons["p_alive"] = f"P(alive) not used: {note}"
+        reasons["predicted_clv"] = "no model value: the value if alive is the historical rate"
+    if pred is not None:
+        reasons["predicted_clv"] = "no model value for the customer: the historical rate is used"
+        reasons.setdefault("p_alive", "no prediction for the customer")
+    return reasons
 
 
 def _predictions(store, day, horizon_months, model) -> tuple[pd.DataFrame | None, str | None]:
@@ -372,10 +486,17 @@ def _values(frame: pd.DataFrame, horizon_months: float) -> pd.DataFrame:
     model = np.where(np.isnan(p), clv, by_p)
     gain = np.where(np.isnan(p), clv, by_p - clv)
     tenure = frame.tenure_days.to_numpy(dtype="float64")
-    history = frame.monetary.to_numpy(dtype="float64") * horizon / np.maximum(tenure, horizon)
+    history = _history(frame.monetary.to_numpy(dtype="float64"), tenure, horizon, np.maximum)
     use = np.isfinite(model)
     return frame.assign(
         value_if_alive=np.where(use, model, history).round(2),
         winback_value=np.where(use, gain, history).round(2),
         basis=np.where(use, "model", "history"),
     )
+
+
+def _history(monetary: Any, tenure: Any, horizon: float, maximum: Any) -> Any:
+    """The historical value rate ``monetary x H / max(tenure_days, H)`` of numpy arrays
+    (``maximum=np.maximum``) or engine columns (``ibis.greatest``), the same operations
+    in the same order (so the same floats)."""
+    return monetary * horizon / maximum(tenure, horizon)
