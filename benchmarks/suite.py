@@ -79,6 +79,28 @@ STEPS = (
 )
 
 
+def _cpu() -> str:
+    """The processor's model name (Linux), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _commit() -> str:
+    """The checkout's commit, or ``unknown`` outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+        )
+    except OSError:
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -135,8 +157,8 @@ def main() -> None:
     work = args.workdir.resolve()
     (work / "logs").mkdir(parents=True, exist_ok=True)
     head = (
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or 'cpu'}"
-        f" x {os.cpu_count()}, Python {platform.python_version()}"
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {_cpu()} x {os.cpu_count()},"
+        f" Python {platform.python_version()}, commit {_commit()}"
     )
     rows = ["| step | exit | 1-min load before / after | wall | CPU | command |", "|---" * 6 + "|"]
     for step in STEPS:
