@@ -82,7 +82,12 @@ np = lazy_module("numpy")
 ibis = lazy_module("ibis")
 
 __all__ = [
-    "DORMANT", "WinbackResult", "WinbackTop", "parse_segments", "winback", "winback_from",
+    "DORMANT",
+    "WinbackResult",
+    "WinbackTop",
+    "parse_segments",
+    "winback",
+    "winback_from",
     "winback_top",
 ]
 
@@ -387,9 +392,7 @@ def winback_top(
     # numpy's rint: to the nearest integer, halves to the even one (y - floor(y) is exact)
     low = rows._y.floor().cast("int64")
     frac = rows._y - low
-    rows = rows.mutate(
-        _c=ibis.cases((frac > 0.5, low + 1), (frac < 0.5, low), else_=low + low % 2)
-    )
+    rows = rows.mutate(_c=ibis.cases((frac > 0.5, low + 1), (frac < 0.5, low), else_=low + low % 2))
     with rows.cache() as once:
         totals = store.execute(once.aggregate(n=once.count(), cents=once._c.sum()))
         count = int(totals["n"].iloc[0])
