@@ -84,7 +84,7 @@ def test_ad_cells_are_trimmed_in_padded_columns_and_kept_in_clean_ones(store, tm
     path = tmp_path / "google.csv"
     path.write_text(
         "Day,Campaign,Ad group,Keyword,Currency code,Impr.,Clicks,Cost\n"
-        "2024-10-01, Brand ,G1, -- ,usd,\"1,200\",3,1.50\n"
+        '2024-10-01, Brand ,G1, -- ,usd,"1,200",3,1.50\n'
         " 2024-10-02 ,Brand,G1,kw,USD, 7 , 2,2.00 \n"
         "2024-10-03,Generic,G 2,kw 2,USD,5,1,0.25\n"
     )
