@@ -79,7 +79,7 @@ def _names(cell: str) -> list[str]:
 
 def test_ad_cells_are_trimmed_in_padded_columns_and_kept_in_clean_ones(store, tmp_path):
     """A column with a padded cell is trimmed cell by cell (a padded ``--`` is missing, a
-    padded number or date parses); the columns without one (ad group, currency, cost) are
+    padded number or date parses); the columns without one (ad group, currency) are
     staged as written (:func:`payback.ingest.parsing.edge_spaces`): the same stored values."""
     path = tmp_path / "google.csv"
     path.write_text(
