@@ -75,3 +75,24 @@ def test_the_page_lists_exactly_the_changed_columns():
 
 def _names(cell: str) -> list[str]:
     return re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", cell))
+
+
+def test_ad_cells_are_trimmed_in_padded_columns_and_kept_in_clean_ones(store, tmp_path):
+    """A column with a padded cell is trimmed cell by cell (a padded ``--`` is missing, a
+    padded number or date parses); the columns without one (ad group, currency) are
+    staged as written (:func:`payback.ingest.parsing.edge_spaces`): the same stored values."""
+    path = tmp_path / "google.csv"
+    path.write_text(
+        "Day,Campaign,Ad group,Keyword,Currency code,Impr.,Clicks,Cost\n"
+        '2024-10-01, Brand ,G1, -- ,usd,"1,200",3,1.50\n'
+        " 2024-10-02 ,Brand,G1,kw,USD, 7 , 2,2.00 \n"
+        "2024-10-03,Generic,G 2,kw 2,USD,5,1,0.25\n"
+    )
+    import_file(store, "ads", path, platform="google")
+    columns = ("date", "campaign", "ad_group", "keyword", "currency", "impressions", "clicks")
+    rows = sorted(_rows(store, "ad_stats", *columns, "cost"), key=lambda r: str(r[0]))
+    assert [(str(r[0])[:10], *r[1:]) for r in rows] == [
+        ("2024-10-01", "Brand", "G1", None, "USD", 1200, 3, 1.5),
+        ("2024-10-02", "Brand", "G1", "kw", "USD", 7, 2, 2.0),
+        ("2024-10-03", "Generic", "G 2", "kw 2", "USD", 5, 1, 0.25),
+    ]

@@ -97,8 +97,20 @@ def human_format(fmt: str) -> str:
     return out
 
 
-def raw_sql(column: str, arrow_type: pa.DataType, null_tokens: tuple[str, ...] = ()) -> str:
-    """The raw cell as text, NULL when empty or a null token (``--``)."""
+def raw_sql(
+    column: str, arrow_type: pa.DataType, null_tokens: tuple[str, ...] = (), *, spaced: bool = True
+) -> str:
+    """The raw cell as text, NULL when empty or a null token (``--``).
+
+    ``spaced=False`` says that no cell of the column starts or ends with a space
+    (:func:`edge_spaces`): the trim (:func:`trim_sql`) is then the cell itself and is left
+    out of the SQL (2M cells: about 0.06 s CPU per column).
+
+    >>> import duckdb
+    >>> sql = raw_sql("x", pa.string(), ("--",), spaced=False)
+    >>> duckdb.sql(f"SELECT {sql} FROM (VALUES ('a'), (''), ('--')) v(x)").fetchall()
+    [('a',), (None,), (None,)]
+    """
     col = ident(column)
     if pa.types.is_floating(arrow_type):
         # an id or count read as float by its writer: 17850.0 -> '17850'
@@ -111,7 +123,7 @@ def raw_sql(column: str, arrow_type: pa.DataType, null_tokens: tuple[str, ...] =
             col = f"CAST({col} AS VARCHAR)"
         else:
             return f"CAST({col} AS VARCHAR)"
-    trimmed = trim_sql(col)
+    trimmed = trim_sql(col) if spaced else col
     value = f"NULLIF({trimmed}, '')"
     tokens = list(dict.fromkeys(t.strip() for t in null_tokens if t.strip()))
     if tokens:
@@ -133,6 +145,26 @@ def trim_sql(text: str) -> str:
     """
     ends = f"starts_with({text}, ' ') OR ends_with({text}, ' ')"
     return f"CASE WHEN {ends} THEN trim({text}) ELSE {text} END"
+
+
+def edge_spaces(column: pa.ChunkedArray) -> bool:
+    """Whether a cell of a text column starts or ends with a space (what :func:`trim_sql`
+    removes); a dictionary column is judged by its dictionaries, any other type is False.
+
+    Two vectorised passes over the column, about a tenth of the trim's cost in SQL.
+
+    >>> edge_spaces(pa.chunked_array([["a", "b c"], ["d "]]))
+    True
+    >>> edge_spaces(pa.chunked_array([["a", "b c", None]])), edge_spaces(pa.chunked_array([[1]]))
+    (False, False)
+    """
+    if pa.types.is_dictionary(column.type):
+        return any(edge_spaces(pa.chunked_array([c.dictionary])) for c in column.chunks)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return False
+    import pyarrow.compute as pc
+
+    return any(pc.any(f(column, " ")).as_py() for f in (pc.starts_with, pc.ends_with))
 
 
 def typed_sql(column: str, arrow_type: pa.DataType) -> str | None:

@@ -34,6 +34,7 @@ from payback.ingest.parsing import (
     decimal_comma_sql,
     decimal_point_sql,
     detect_date_format,
+    edge_spaces,
     epoch_sql,
     finite_sql,
     human_format,
@@ -233,7 +234,7 @@ def parse(
             continue
         name, label, atype = col.name, source.label, types[source.column]
         tokens = layout.null_tokens if source.constant is None else ()
-        raw_text = raw_sql(source.column, atype, tokens)
+        raw_text = raw_sql(source.column, atype, tokens, spaced=edge_spaces(data[source.column]))
         raw = ident("_pb_raw_" + name)
         expected = typed = None
         if col.dtype in ("int64", "float64"):
