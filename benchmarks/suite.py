@@ -1,8 +1,8 @@
 """Every current figure of benchmarks/README.md, in one run: each benchmark script at the
 size the README quotes, one after the other, each in a fresh process.
 
-    PYTHONPATH=src python benchmarks/suite.py --workdir W          # all (about 35 min)
-    PYTHONPATH=src python benchmarks/suite.py --workdir W --only clv,report
+    PYTHONPATH=src python benchmarks/suite.py --workdir W   # all 25 steps, ~14 min with data
+    PYTHONPATH=src python benchmarks/suite.py --workdir W --only clv,report_1
     python benchmarks/suite.py --list
 
 Run it on a quiet machine (nothing else running): the figures it reproduces were taken
