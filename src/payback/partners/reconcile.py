@@ -33,6 +33,11 @@ revenue, 2)`` (the claimed commission when the claimed revenue is 0); nothing ot
 The reversal is ``claimed commission - owed`` of a discrepancy (0 for ``confirmed`` and
 ``pending``: a pending claim is neither owed nor reversed yet). Reconciling again gives
 the same result: it reads the store and writes nothing.
+
+The rules are judged in the store, in one query on any engine (:func:`_judged`: the
+claimed order, the referral, the first order through the partner and the acquisition
+joined there, the statuses one ``CASE`` in the order of :data:`PRECEDENCE`); only the
+claims' rows leave it, and the amounts owed are computed from them.
 """
 
 from __future__ import annotations
@@ -255,17 +260,16 @@ def _judged(store: Any, claims: Any, window_days: int) -> Any:
         # the same partner's earlier claim on the order (by time, then claim id) is judged
         duplicate=ibis.row_number().over(group_by=[c.order_id, c.partner_id], order_by=order) > 0,
     )
-    first = c.o_customer.notnull() & ~c.duplicate
+    judged = c.o_customer.notnull() & ~c.duplicate  # each partner's first claim on an order
     c = c.mutate(
-        # each partner's first claim on an order: more than one partner on it
-        partners_on=first.cast("int64").sum().over(group_by=c.order_id),
+        partners_on=judged.cast("int64").sum().over(group_by=c.order_id),
         first_touch=ibis.cases(
             (c.click.isnull(), c.partner_first),
             (c.partner_first.isnull(), c.click),
             else_=ibis.least(c.click, c.partner_first),
         ),
     )
-    first = c.o_customer.notnull() & ~c.duplicate
+    judged = c.o_customer.notnull() & ~c.duplicate
     window = ibis.interval(days=window_days)
     ad = c.o_ad_source.fill_null(False)
     other_source = (c.o_partner.notnull() & (c.o_partner != c.partner_id)) | (
@@ -274,7 +278,7 @@ def _judged(store: Any, claims: Any, window_days: int) -> Any:
     conditions = {
         "unknown_order": c.o_customer.isnull(),
         "duplicate_claim": c.duplicate,
-        "claimed_twice": first & (c.partners_on > 1) & ~c.o_named,
+        "claimed_twice": judged & (c.partners_on > 1) & ~c.o_named,
         "cancelled": c.o_status == "cancelled",
         "returned": c.o_status == "returned",
         "pending": c.o_status == "pending",
