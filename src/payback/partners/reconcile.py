@@ -33,6 +33,11 @@ revenue, 2)`` (the claimed commission when the claimed revenue is 0); nothing ot
 The reversal is ``claimed commission - owed`` of a discrepancy (0 for ``confirmed`` and
 ``pending``: a pending claim is neither owed nor reversed yet). Reconciling again gives
 the same result: it reads the store and writes nothing.
+
+The rules are judged in the store, in one query on any engine (:func:`_judged`: the
+claimed order, the referral, the first order through the partner and the acquisition
+joined there, the statuses one ``CASE`` in the order of :data:`PRECEDENCE`); only the
+claims' rows leave it, and the amounts owed are computed from them.
 """
 
 from __future__ import annotations
@@ -79,7 +84,18 @@ AMOUNT_TOLERANCE = 0.005
 #: The attribution window when none is given (days).
 DEFAULT_WINDOW_DAYS = 30
 
-_ORDER_COLUMNS = ("order_id", "customer_id", "time", "revenue", "status", "partner_id")
+#: The claim columns a reconciliation reads, with their types (missing ones are null).
+_CLAIM_COLUMNS: dict[str, str] = {
+    "claim_id": "string",
+    "partner_id": "string",
+    "order_id": "string",
+    "time": "timestamp",
+    "revenue": "float64",
+    "commission": "float64",
+    "currency": "string",
+    "click_time": "timestamp",
+    "network_status": "string",
+}
 _SOURCE_COLUMNS = ("platform", "utm_source")
 
 
@@ -145,67 +161,151 @@ class Reconciliation:
         return frame.groupby("partner_id")["owed_commission"].sum().astype(float)
 
 
-def _frame(store: Any, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    table = store.table(name)
-    have = [c for c in columns if c in table.columns]
-    frame = store.to_pyarrow(table.select(*have)).to_pandas()
-    for c in columns:
-        if c not in frame:
-            frame[c] = None
-    return frame
+def _claims_table(store: Any, claims: Any) -> tuple[Any, pd.Series]:
+    """The claims to judge as an Ibis table (the columns of :data:`_CLAIM_COLUMNS` and
+    ``_input``: a file's row order, the last tie-break of the claims' order) and the
+    number of claims per currency code (upper case).
 
+    ``claims``: the rows of a file (None: the store's ``partner_claims``, whose key
+    ``claim_id`` orders them alone).
+    """
+    import ibis
+    import pyarrow as pa
 
-def _claims(store: Any, claims: Any) -> pd.DataFrame:
     if claims is None:
-        cols = (
-            "claim_id",
-            "partner_id",
-            "order_id",
-            "time",
-            "revenue",
-            "commission",
-            "currency",
-            "click_time",
-            "network_status",
-        )
-        return _frame(store, "partner_claims", cols)
+        table = store.table("partner_claims")
+        missing = {c: ibis.null(t) for c, t in _CLAIM_COLUMNS.items() if c not in table.columns}
+        table = table.mutate(**missing, _input=ibis.literal(0, "int64"))
+        code = table.currency.cast("string").upper()
+        per = store.to_pyarrow(table.group_by(code=code).aggregate(n=table.count()))
+        counts = per.to_pandas().dropna().set_index("code")["n"].astype("int64")
+        return table.select(*_CLAIM_COLUMNS, "_input"), counts.sort_values(ascending=False)
     frame = claims.to_pandas() if hasattr(claims, "to_pandas") else pd.DataFrame(claims).copy()
-    for c in ("commission", "currency", "click_time", "network_status"):
+    for c in _CLAIM_COLUMNS:
         if c not in frame:
             frame[c] = None
-    return frame
+    counts = frame["currency"].dropna().astype(str).str.upper().value_counts()
+    arrays = {}
+    for c, kind in _CLAIM_COLUMNS.items():
+        col = frame[c]
+        if kind == "string":
+            arrays[c] = pa.array(col.astype(str).where(col.notna(), None), pa.string())
+        elif kind == "timestamp":
+            arrays[c] = pa.Array.from_pandas(pd.to_datetime(col))
+        else:
+            arrays[c] = pa.array(pd.to_numeric(col, errors="coerce"), pa.float64())
+    arrays["_input"] = pa.array(np.arange(len(frame), dtype=np.int64))
+    return ibis.memtable(pa.table(arrays)), counts
 
 
-def _statuses(c: pd.DataFrame, window_days: int) -> pd.Series:
-    """The status of each claim (``c``: claims joined to their order, see :func:`reconcile`)."""
-    window = pd.Timedelta(days=window_days)
-    known = c["o_customer"].notna()
-    duplicate = c.duplicated(["order_id", "partner_id"], keep="first")
-    # distinct partners on one order (each partner's first claim)
-    firsts = c[~duplicate & known]
-    n_partners = firsts.groupby("order_id")["partner_id"].transform("size")
-    named = firsts.groupby("order_id")["o_named"].transform("any")
-    twice = pd.Series(False, index=c.index)
-    twice.loc[firsts.index] = (n_partners > 1) & ~(firsts["o_named"] & named)
-    other_source = c["o_partner"].notna() & (c["o_partner"] != c["partner_id"])
-    other_source |= c["o_partner"].isna() & c["o_ad_source"]
-    click = c["click"]
+def _joined(store: Any, claims: Any) -> Any:
+    """Each claim (``claims``, :func:`_claims_table`) with what its rules look at, joined
+    in the store: its order (``o_customer``, ``o_time``, ``o_revenue``, ``o_status``,
+    ``o_partner``, ``o_ad_source``: the order names a platform or UTM source), the
+    referral (``referral``: the latest order of the customer through the claim's partner
+    at or before the claimed order, whatever its status), the customer's first order
+    through the partner (``partner_first``) and acquisition (``acq_time``: the store's
+    one rule, :func:`payback.metrics.scope.acquisitions`)."""
+    import ibis
+
+    from payback.metrics.scope import acquisitions
+
+    orders = store.table("orders")
+    sources = [orders[s].notnull() for s in _SOURCE_COLUMNS if s in orders.columns]
+    ad_source = ibis.or_(*sources) if sources else ibis.literal(False)
+    partner = orders.partner_id if "partner_id" in orders.columns else ibis.null("string")
+    o = orders.select(
+        order_id=orders.order_id,
+        o_customer=orders.customer_id,
+        o_time=orders.time,
+        o_revenue=orders.revenue,
+        o_status=orders.status,
+        o_partner=partner,
+        o_ad_source=ad_source,
+    )
+    # each join a relation of its own (``view``): in one chain of joins Ibis would read
+    # a left key through the right side's equal column, missing where nothing matched
+    c = claims.left_join(o, "order_id").select(claims, *[o[k] for k in o.columns[1:]]).view()
+    keys = c.filter(c.o_customer.notnull(), c.o_time.notnull())
+    keys = keys.select("o_customer", "partner_id", "o_time").distinct()
+    via = o.filter(o.o_partner.notnull()).select(
+        v_customer=o.o_customer, v_partner=o.o_partner, v_time=o.o_time
+    )
+    pairs = keys.join(via, [keys.o_customer == via.v_customer, keys.partner_id == via.v_partner])
+    t = pairs.group_by(
+        t_customer=pairs.o_customer, t_partner=pairs.partner_id, t_time=pairs.o_time
+    ).aggregate(
+        referral=pairs.v_time.max(where=pairs.v_time <= pairs.o_time),
+        partner_first=pairs.v_time.min(),
+    )
+    same = [c.o_customer == t.t_customer, c.partner_id == t.t_partner, c.o_time == t.t_time]
+    c = c.left_join(t, same).select(c, t.referral, t.partner_first).view()
+    acq = acquisitions(store)
+    acq = acq.select(a_customer=acq.customer_id, acq_time=acq.time)
+    return c.left_join(acq, c.o_customer == acq.a_customer).select(c, acq.acq_time)
+
+
+def _judged(store: Any, claims: Any, window_days: int) -> Any:
+    """Each claim with its ``status`` (the first of :data:`PRECEDENCE` whose rule
+    applies, module docstring) and ``click`` (the claim's click time, else the
+    referral), ordered by claim time, claim id (and a file's row order); computed in
+    the store."""
+    import ibis
+
+    c = _joined(store, claims)
+    order = [c.time, c.claim_id, c._input]
+    c = c.mutate(
+        click=c.click_time.coalesce(c.referral),
+        o_named=(c.o_partner == c.partner_id).fill_null(False),
+        # the same partner's earlier claim on the order (by time, then claim id) is judged
+        duplicate=ibis.row_number().over(group_by=[c.order_id, c.partner_id], order_by=order) > 0,
+    )
+    judged = c.o_customer.notnull() & ~c.duplicate  # each partner's first claim on an order
+    c = c.mutate(
+        partners_on=judged.cast("int64").sum().over(group_by=c.order_id),
+        first_touch=ibis.cases(
+            (c.click.isnull(), c.partner_first),
+            (c.partner_first.isnull(), c.click),
+            else_=ibis.least(c.click, c.partner_first),
+        ),
+    )
+    judged = c.o_customer.notnull() & ~c.duplicate
+    window = ibis.interval(days=window_days)
+    ad = c.o_ad_source.fill_null(False)
+    other_source = (c.o_partner.notnull() & (c.o_partner != c.partner_id)) | (
+        c.o_partner.isnull() & ad
+    )
     conditions = {
-        "unknown_order": ~known,
-        "duplicate_claim": duplicate,
-        "claimed_twice": twice,
-        "cancelled": c["o_status"] == "cancelled",
-        "returned": c["o_status"] == "returned",
-        "pending": c["o_status"] == "pending",
-        "not_attributed": other_source | click.isna(),
-        "outside_window": (c["o_time"] > click + window) | (c["o_time"] < click),
-        "existing_customer": c["acq_time"] < c["first_touch"],
-        "amount_differs": (c["revenue"] - c["o_revenue"]).abs() > AMOUNT_TOLERANCE,
+        "unknown_order": c.o_customer.isnull(),
+        "duplicate_claim": c.duplicate,
+        "claimed_twice": judged & (c.partners_on > 1) & ~c.o_named,
+        "cancelled": c.o_status == "cancelled",
+        "returned": c.o_status == "returned",
+        "pending": c.o_status == "pending",
+        "outside_window": (c.o_time > c.click + window) | (c.o_time < c.click),
+        "not_attributed": other_source | c.click.isnull(),
+        "existing_customer": c.acq_time < c.first_touch,
+        "amount_differs": (c.revenue - c.o_revenue).abs() > AMOUNT_TOLERANCE,
     }
-    status = pd.Series("confirmed", index=c.index, dtype=object)
-    for name in reversed(PRECEDENCE[:-1]):  # the first that applies wins: paint it last
-        status = status.mask(conditions[name].fillna(False).astype(bool), name)
-    return status
+    # a rule that cannot be told (a missing value) does not apply
+    status = ibis.cases(
+        *((conditions[name].fill_null(False), name) for name in PRECEDENCE[:-1]),
+        else_=PRECEDENCE[-1],
+    )
+    return c.select(
+        "claim_id",
+        "partner_id",
+        "order_id",
+        status=status,
+        claim_time=c.time,
+        order_time=c.o_time,
+        click_time=c.click,
+        claimed_revenue=c.revenue,
+        order_revenue=c.o_revenue,
+        claimed_commission=c.commission,
+        network_status=c.network_status,
+        _input=c._input,
+    ).order_by(["claim_time", "claim_id", "_input"])
 
 
 def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconciliation:
@@ -258,39 +358,18 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
 
     days = parse_window(window)
     check_single_currency(store, "orders", what="the orders")
-    c = _claims(store, claims)
-    orders, acq = _orders_of(store, c if claims is not None else None)
+    table, codes = _claims_table(store, claims)
     currency = store.currencies("orders") if hasattr(store, "currencies") else None
-    _check_currencies(c, currency)
-    c["time"] = pd.to_datetime(c["time"])
-    c["click_time"] = pd.to_datetime(c["click_time"])
-    c = c.sort_values(["time", "claim_id"], kind="mergesort").reset_index(drop=True)
-    o = orders.rename(
-        columns={
-            "customer_id": "o_customer",
-            "time": "o_time",
-            "revenue": "o_revenue",
-            "status": "o_status",
-            "partner_id": "o_partner",
-        }
-    )
-    o["o_ad_source"] = o["platform"].notna() | o["utm_source"].notna()
-    o = o.drop(columns=list(_SOURCE_COLUMNS)).drop_duplicates("order_id")
-    c = c.merge(o, on="order_id", how="left", validate="many_to_one")
-    c["o_time"] = pd.to_datetime(c["o_time"])
-    c["o_ad_source"] = c["o_ad_source"].astype("boolean").fillna(False).astype(bool)
-    c["o_named"] = (c["o_partner"] == c["partner_id"]).fillna(False).astype(bool)
-    c["click"] = c["click_time"].where(c["click_time"].notna(), _referral(c, orders))
-    c = c.merge(acq, left_on="o_customer", right_index=True, how="left")
-    c = c.merge(_first_through(orders), on=["o_customer", "partner_id"], how="left")
-    c["first_touch"] = c[["click", "partner_first"]].min(axis=1)
-    status = _statuses(c, days)
-    claimed = pd.to_numeric(c["commission"], errors="coerce").astype(float)
+    _check_currencies(codes, currency)
+    c = store.to_pyarrow(_judged(store, table, days)).to_pandas()
+    claimed = c["claimed_commission"].astype(float)
+    revenue = c["claimed_revenue"].astype(float)
     scaled = np.where(
-        c["revenue"] > 0,
-        np.round(claimed * c["o_revenue"] / c["revenue"].where(c["revenue"] > 0), 2),
+        revenue > 0,
+        np.round(claimed * c["order_revenue"] / revenue.where(revenue > 0), 2),
         claimed,
     )
+    status = c["status"]
     owed = np.where(
         status == "confirmed", claimed, np.where(status == "amount_differs", scaled, 0.0)
     )
@@ -300,11 +379,11 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
             "partner_id": c["partner_id"].astype(str),
             "order_id": c["order_id"].astype(str),
             "status": status.astype(str),
-            "claim_time": c["time"],
-            "order_time": c["o_time"],
-            "click_time": c["click"],
-            "claimed_revenue": c["revenue"].astype(float),
-            "order_revenue": c["o_revenue"].astype(float),
+            "claim_time": c["claim_time"],
+            "order_time": c["order_time"],
+            "click_time": c["click_time"],
+            "claimed_revenue": revenue,
+            "order_revenue": c["order_revenue"].astype(float),
             "claimed_commission": claimed,
             "owed_commission": pd.Series(owed, dtype=float),
         }
@@ -337,87 +416,19 @@ def reconcile(store: Any, *, window: Any = None, claims: Any = None) -> Reconcil
     return Reconciliation(claims_table, with_network_counts(partners, frame), days)
 
 
-def _check_currencies(claims: pd.DataFrame, orders: tuple[str, ...] | None) -> None:
-    """Claims compare amounts with the orders: in the orders' one currency only."""
+def _check_currencies(codes: pd.Series, orders: tuple[str, ...] | None) -> None:
+    """Claims compare amounts with the orders: in the orders' one currency only
+    (``codes``: the number of claims per currency code, upper case, most first)."""
     from payback.errors import CurrencyError
 
-    codes = claims["currency"].dropna().astype(str).str.upper()
-    other = codes[~codes.isin(list(orders or ()))]
-    if orders and not other.empty:
-        counts = other.value_counts()
+    counts = codes[~codes.index.isin(list(orders or ()))]
+    if orders and not counts.empty:
         got = ", ".join(f"{code} ({n:,} claim{'s' * (n > 1)})" for code, n in counts.items())
         raise CurrencyError(
             f"partner claims in {got}, the orders in {', '.join(orders)}: a claimed amount "
             f"can only be compared with the order's in one currency; convert the claims "
             f"to {orders[0]} (or import them with an FX table) and reconcile again"
         )
-
-
-def _referral(c: pd.DataFrame, orders: pd.DataFrame) -> pd.Series:
-    """Per claim, the latest order of its customer through its partner at or before the
-    claimed order (the click the sale is credited to when the network gives none)."""
-    via = orders.loc[orders["partner_id"].notna(), ["customer_id", "partner_id", "time"]]
-    via = via.rename(columns={"customer_id": "o_customer", "time": "ref_time"})
-    via["ref_time"] = pd.to_datetime(via["ref_time"])
-    keys = c[["o_customer", "partner_id", "o_time"]].reset_index()
-    keys = keys[keys["o_customer"].notna() & keys["o_time"].notna()]
-    if keys.empty or via.empty:
-        return pd.Series(pd.NaT, index=c.index, dtype="datetime64[ns]")
-    keys = keys.sort_values("o_time")
-    via = via.sort_values("ref_time")
-    found = pd.merge_asof(
-        keys,
-        via,
-        left_on="o_time",
-        right_on="ref_time",
-        by=["o_customer", "partner_id"],
-        direction="backward",
-    )
-    out = pd.Series(pd.NaT, index=c.index, dtype="datetime64[ns]")
-    out.loc[found["index"].to_numpy()] = found["ref_time"].to_numpy()
-    return out
-
-
-def _first_through(orders: pd.DataFrame) -> pd.DataFrame:
-    """Each customer's earliest order through each partner, whatever its status."""
-    via = orders[orders["partner_id"].notna()]
-    first = via.groupby(["customer_id", "partner_id"], as_index=False)["time"].min()
-    first["time"] = pd.to_datetime(first["time"])
-    return first.rename(columns={"customer_id": "o_customer", "time": "partner_first"})
-
-
-def _orders_of(store: Any, claims: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every order of the customers whose orders are claimed (all a claim's rules look
-    at), and those customers' acquisitions (``acq_time``, ``acq_partner``: the store's
-    one rule, :func:`payback.metrics.scope.acquisitions`), selected in the store.
-
-    ``claims``: the claims of a file (None: the store's ``partner_claims``).
-    """
-    import ibis
-    import pyarrow as pa
-
-    from payback.metrics.scope import acquisitions
-
-    orders = store.table("orders")
-    if claims is None:
-        claimed = store.table("partner_claims").select("order_id")
-    else:
-        ids = claims["order_id"].dropna().astype(str).unique()
-        claimed = ibis.memtable(pa.table({"order_id": pa.array(ids, pa.string())}))
-    customers = orders.semi_join(claimed, "order_id").select("customer_id").distinct()
-    have = [col for col in _ORDER_COLUMNS + _SOURCE_COLUMNS if col in orders.columns]
-    frame = store.to_pyarrow(orders.semi_join(customers, "customer_id").select(*have))
-    frame = frame.to_pandas()
-    for col in _ORDER_COLUMNS + _SOURCE_COLUMNS:
-        if col not in frame:
-            frame[col] = None
-    acq = acquisitions(store)
-    acq = acq.semi_join(customers, "customer_id").select(
-        "customer_id", acq_time=acq.time, acq_partner=acq.partner_id
-    )
-    first = store.to_pyarrow(acq).to_pandas().set_index("customer_id")
-    first["acq_time"] = pd.to_datetime(first["acq_time"])
-    return frame, first
 
 
 def _per_partner(frame: pd.DataFrame, currency: str | None) -> Table:

@@ -228,11 +228,13 @@ def _order_rates(store: Any) -> pd.DataFrame:
         returned=(orders.status == "returned").sum(),
     )
     acq = acquisitions(store)
-    acq = acq.filter(acq.partner_id.notnull())
-    per_customer = confirmed_orders(store).group_by("customer_id").aggregate(k=ibis._.count())
-    joined = acq.join(per_customer, "customer_id")
-    repeat = joined.group_by("partner_id").aggregate(
-        customers=joined.count(), repeaters=(joined.k >= 2).sum()
+    acq = acq.filter(acq.partner_id.notnull()).select("customer_id", "partner_id")
+    # the confirmed orders of the partners' customers alone, counted per customer
+    bought = confirmed_orders(store).select("customer_id")
+    theirs = bought.join(acq, "customer_id")
+    per_customer = theirs.group_by("partner_id", "customer_id").aggregate(k=ibis._.count())
+    repeat = per_customer.group_by("partner_id").aggregate(
+        customers=per_customer.count(), repeaters=(per_customer.k >= 2).sum()
     )
     s = store.execute(by_status).set_index("partner_id")
     r = store.execute(repeat).set_index("partner_id")
