@@ -54,6 +54,7 @@ from payback.storage import (
 from payback.store_currency import (  # re-exported: its home
     check_single_currency as check_single_currency,
 )
+from payback.store_derived import derived_sql
 
 Engine = Literal["duckdb", "spark"]
 
@@ -406,7 +407,9 @@ class Store:
 
     def _rebuild(self, raw, name: str) -> None:
         source, _ = DERIVED[name]
-        sql = self.backend.compile(_derive(name, self.table(source)))
+        sql = derived_sql(raw, name, source)  # no Ibis on a store's own columns
+        if sql is None:
+            sql = self.backend.compile(_derive(name, self.table(source)))
         raw.execute(f"CREATE OR REPLACE TABLE {_derived_name(name)} AS {sql}")
         version = self.meta(f"version:{source}")
         if version is None:  # a store from before versions: give the source one now

