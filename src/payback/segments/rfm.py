@@ -214,14 +214,56 @@ def rfm_expr(
         "frequency": _breaks(frequency_breaks, "frequency_breaks"),
         "monetary": _breaks(monetary_breaks, "monetary_breaks"),
     }
+    keyed = _scored(order_totals(store, day), day, table, breaks)
+    if by is not None:
+        acq = customer_sources(store, by)
+        keyed = keyed.left_join(acq, keyed.customer_id == acq.customer_id)
+    return keyed.select(*_columns(by is not None))
+
+
+def _columns(with_source: bool) -> list[str]:
+    """The columns of :func:`rfm_expr`, in order."""
+    return ["customer_id", *(["source"] if with_source else []), "last_order", "recency_days",
+            "frequency", "monetary", "r", "f", "m", "fm", "segment"]  # fmt: skip
+
+
+def order_totals(store: Store, day: dt.date) -> ir.Table:
+    """One row per customer with a confirmed order up to the end of ``day``, lazily:
+    ``customer_id, last_order`` (the time of their last order), ``frequency`` (their
+    orders) and ``revenue`` (summed, not rounded).
+
+    The one per-customer scan of the orders: RFM scores it (:func:`rfm_expr`), the
+    profile reads the revenue to date (:func:`payback.segments.profile.attributes_expr`),
+    and the report's segments read both from one table.
+
+    >>> import datetime as dt, pyarrow as pa
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> day = dt.datetime(2024, 6, 30)
+    >>> _ = store.write({"orders": pa.table({"order_id": ["1", "2", "3", "4"],
+    ...     "customer_id": ["a", "a", "b", "b"], "time": [day, day - dt.timedelta(40),
+    ...     day, day + dt.timedelta(1)], "revenue": [50.0, 70.5, 30.0, 9.0],
+    ...     "status": ["confirmed", "confirmed", "confirmed", "confirmed"],
+    ...     "currency": ["EUR"] * 4})})
+    >>> store.execute(order_totals(store, day.date()).order_by("customer_id"))
+      customer_id last_order  frequency  revenue
+    0           a 2024-06-30          2    120.5
+    1           b 2024-06-30          1     30.0
+    """
     orders = confirmed_orders(store)
     orders = orders.filter(in_period(orders, "time", None, day))
-    per = orders.group_by("customer_id").aggregate(
-        last_order=orders.time.max(), frequency=orders.count(), monetary=orders.revenue.sum()
+    return orders.group_by("customer_id").aggregate(
+        last_order=orders.time.max(), frequency=orders.count(), revenue=orders.revenue.sum()
     )
+
+
+def _scored(per: ir.Table, day: dt.date, table: RuleTable, breaks: dict) -> ir.Table:
+    """``per`` (the columns of :func:`order_totals`, and any other) with ``recency_days``,
+    ``monetary`` (the revenue to the cent), the scores ``r, f, m, fm`` and the
+    ``segment`` of the rule ``table``."""
     per = per.mutate(
         recency_days=ibis.literal(day).delta(per.last_order.date(), unit="day"),
-        monetary=to_cents(per.monetary),
+        monetary=to_cents(per.revenue),
     )
     n = per.count().over(ibis.window())
     per = per.mutate(
@@ -232,13 +274,7 @@ def rfm_expr(
     )
     per = per.mutate(fm=((per.f + per.m + 1) // 2).cast("int64"))
     cells = ibis.memtable(pd.DataFrame(table.cell_rows(), columns=["_r", "_f", "_m", "segment"]))
-    keyed = per.join(cells, [per.r == cells._r, per.f == cells._f, per.m == cells._m])
-    columns = ["customer_id", "last_order", "recency_days", "frequency", "monetary"]
-    if by is not None:
-        acq = customer_sources(store, by)
-        keyed = keyed.left_join(acq, keyed.customer_id == acq.customer_id)
-        columns.insert(1, "source")
-    return keyed.select(*columns, "r", "f", "m", "fm", "segment")
+    return per.join(cells, [per.r == cells._r, per.f == cells._f, per.m == cells._m])
 
 
 def rfm(
@@ -334,7 +370,10 @@ def rfm(
 
 
 def segments_with_sources(
-    store: Store, by: str, also: Callable[[ir.Table, dt.date, str | None], Any] | None = None
+    store: Store,
+    by: str,
+    also: Callable[[ir.Table, dt.date, str | None], Any] | None = None,
+    customers: ir.Table | None = None,
 ) -> tuple[Table, Table, dt.date, Any]:
     """``(segments, segments by source, as_of, more)``: the ``segments`` of :func:`rfm`
     without predictions, and of ``rfm(by=by)``, from one per-customer table; ``more`` is
@@ -343,6 +382,12 @@ def segments_with_sources(
 
     The scores are those of all customers in both (``by`` only adds each customer's
     source), so the windows scoring a million customers run once, not twice.
+    ``customers`` is a per-customer table already built to the default ``as_of`` (the
+    columns of :func:`order_totals` and the source as ``_source``:
+    :func:`payback.segments.profile.attributes_expr` with ``by``, the report's one table
+    shared with the profile); without it the orders are scanned here
+    (:func:`rfm_expr`). Its customers are the same: every customer with a confirmed
+    order has one acquisition, their first confirmed order, on or before the last.
 
     >>> import datetime as dt, pyarrow as pa
     >>> from payback.store import open_store
@@ -364,7 +409,12 @@ def segments_with_sources(
     currency = check_single_currency(store, "orders") or store.base_currency
     day = rfm_as_of(store)
     table = as_rules(None)
-    expr = rfm_expr(store, as_of=day, by=by, rules=table)
+    if customers is None:
+        expr = rfm_expr(store, as_of=day, by=by, rules=table)
+    else:
+        per = customers.select("customer_id", "last_order", "frequency", "revenue", "_source")
+        keyed = _scored(per.rename(source="_source"), day, table, dict.fromkeys(VARIABLES))
+        expr = keyed.select(*_columns(True))
     with expr.cache() as table_once:
         overall = _summary(store, table_once, ["segment"], table, False, False, {})
         split = _summary(store, table_once, ["source", "segment"], table, False, True, {})
