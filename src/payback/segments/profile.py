@@ -294,10 +294,12 @@ def _inside(
         # (an aggregate over LIMIT, which every engine returns as asked; Spark's answer to
         # LIMIT ... OFFSET came back with other column names)
         expr = expr.mutate(_by=rank_by)
-        first = expr.order_by([expr._by.desc(), expr.customer_id.asc()]).limit(n_top)
-        by = float(store.execute(first.aggregate(low=first._by.min()))["low"].iloc[0])
-        at = first.filter(first._by == by)
-        cid = str(store.execute(at.aggregate(last=at.customer_id.max()))["last"].iloc[0])
+        first = expr.select("customer_id", "_by")
+        first = first.order_by([first._by.desc(), first.customer_id.asc()]).limit(n_top)
+        with first.cache() as first:  # the top-N once for the two questions
+            by = float(store.execute(first.aggregate(low=first._by.min()))["low"].iloc[0])
+            at = first.filter(first._by == by)
+            cid = str(store.execute(at.aggregate(last=at.customer_id.max()))["last"].iloc[0])
         inside = (expr._by > by) | ((expr._by == by) & (expr.customer_id <= cid))
         return expr.select(*ATTRIBUTES, inside=inside)
     from payback.segments.rfm import rfm_expr
