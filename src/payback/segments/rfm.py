@@ -80,7 +80,7 @@ else:
     pd = lazy_module("pandas")
 ibis = lazy_module("ibis")
 
-__all__ = ["RFMResult", "rfm", "rfm_as_of", "rfm_expr", "segments_with_sources"]
+__all__ = ["RFMResult", "order_totals", "rfm", "rfm_as_of", "rfm_expr", "segments_with_sources"]
 
 #: The three variables: (column, True when a higher value is better).
 VARIABLES = {"recency": ("recency_days", False), "frequency": ("frequency", True),
