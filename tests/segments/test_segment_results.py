@@ -6,6 +6,7 @@ those of rfm() and pairs() asked separately."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import shutil
 import threading
 
@@ -104,3 +105,70 @@ def test_the_report_computes_them_once_with_its_background_thread(demo, fresh_me
         html = build.render_report(store)
     assert computed == ["payback-report-clv"]  # the report found them
     assert 'id="table-pairs"' in html
+
+
+@pytest.mark.parametrize("by", ["platform", "campaign", "partner"])
+def test_the_profile_and_win_back_are_those_asked_alone(demo, fresh_memo, by):
+    """The report reads the RFM segments, the win-back list and the profile from one
+    per-customer table: the figures are those of rfm(by=...), winback_top over
+    rfm_expr and profile(), each of which scans the orders itself."""
+    from payback.segments.profile import profile
+    from payback.segments.rfm import rfm_as_of, rfm_expr
+    from payback.segments.value_section import TOP_WINBACK
+    from payback.segments.winback import winback_top
+
+    with open_store(demo[0], read_only=True) as store:
+        got = report_section.segment_results(store, by)
+        split = rfm(store, predict=False, customers=False, by=by).segments
+        alone = profile(store, "top")
+        day = rfm_as_of(store)
+        back = winback_top(store, rfm_expr(store, as_of=day), day, store.base_currency,
+                           top=TOP_WINBACK)  # fmt: skip
+    pd.testing.assert_frame_equal(got.by_source.frame, split.frame, rtol=1e-12)
+    pd.testing.assert_frame_equal(got.profile.table.frame, alone.table.frame)
+    assert (got.profile.segment_customers, got.profile.other_customers) == (
+        alone.segment_customers, alone.other_customers)  # fmt: skip
+    customers = int(got.overall.frame.loc[got.overall.frame.is_total, "customers"].iloc[0])
+    assert got.profile.segment_customers + got.profile.other_customers == customers
+    assert got.profile.segment_customers == math.ceil(0.2 * customers - 1e-9)
+    pd.testing.assert_frame_equal(got.winback.customers.frame, back.customers.frame)
+    assert (got.winback.count, got.winback.total_value) == (back.count, back.total_value)
+    assert got.winback.count > TOP_WINBACK
+
+
+def test_the_shared_customer_table_recomputed_in_pandas(tmp_path):
+    """attributes_expr(by=...), the report's one per-customer table: last order, orders
+    and revenue of the confirmed orders to the last day, the acquisition source by the
+    grouping; a customer with no customers row, no lines and no campaign is kept."""
+    from payback.segments.profile import attributes_expr
+
+    t = dt.datetime(2024, 5, 1, 10)
+    day = dt.timedelta(days=1)
+    orders = pd.DataFrame({
+        "order_id": ["1", "2", "3", "4", "5", "6"],
+        "customer_id": ["a", "a", "b", "b", "c", "a"],
+        "time": [t, t + 3 * day, t + day, t + 2 * day, t + 5 * day, t + 4 * day],
+        "revenue": [10.25, 0.1, 7.0, 99.0, 0.2, 0.3],
+        "status": ["confirmed", "confirmed", "confirmed", "returned", "confirmed", "confirmed"],
+        "platform": ["google", "meta", None, "google", "meta", "google"],
+        "campaign": ["brand", None, "x", "y", None, "z"],
+        "partner_id": [None, None, "p1", None, None, None],
+    })  # fmt: skip
+    with open_store(tmp_path / "t.duckdb") as store:
+        store.write({
+            "orders": pa.Table.from_pandas(orders.assign(currency="EUR"), preserve_index=False),
+            "customers": pa.table({"customer_id": ["a", "b"], "country": ["DE", "FR"]}),
+        })  # fmt: skip
+        got = {by: store.execute(attributes_expr(store, by=by).order_by("customer_id"))
+               for by in ("platform", "campaign", "partner")}  # fmt: skip
+    # by hand: a's orders 1, 2, 6 (first: 1, google / brand); b's 3 (4 is returned);
+    # c's 5 (meta, no campaign, no customers row)
+    frame = got["platform"]
+    assert list(frame.customer_id) == ["a", "b", "c"]
+    assert list(frame.frequency) == [3, 1, 1]
+    assert list(frame.revenue) == [10.25 + 0.1 + 0.3, 7.0, 0.2]
+    assert list(frame.last_order) == [t + 4 * day, t + day, t + 5 * day]
+    assert list(frame.country) == ["DE", "FR", "(none)"]
+    assert frame._source.tolist() == ["google", None, "meta"]
+    assert got["campaign"]._source.tolist() == ["google / brand", "(none) / x", None]
+    assert got["partner"]._source.tolist() == [None, "p1", None]

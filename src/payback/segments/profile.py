@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any
 
 from payback._lazy import lazy_module
 from payback.errors import InputError
-from payback.metrics.scope import acquisitions, confirmed_orders, in_period
+from payback.metrics.scope import acquisitions, in_period
 from payback.present import Table
 from payback.segments.stats import bh_adjust, fisher_two_sided, newcombe_interval
 
@@ -180,16 +180,21 @@ class ProfileResult:
         )
 
 
-def attributes_expr(store: Store, as_of: Any = None) -> ir.Table:
+def attributes_expr(store: Store, as_of: Any = None, *, by: str | None = None) -> ir.Table:
     """One row per customer with a confirmed order, lazily: ``customer_id, revenue`` (to
     date), every attribute of :data:`ATTRIBUTES` but ``first_order_value`` (text,
-    ``(none)`` when unknown) and ``_first_value`` (the first order's revenue)."""
-    from payback.segments.rfm import rfm_as_of
+    ``(none)`` when unknown) and ``_first_value`` (the first order's revenue).
+
+    With ``by`` (a grouping of :data:`payback.segments.sources.BY_SOURCES`) also what
+    RFM scores, ``last_order`` and ``frequency`` (:func:`payback.segments.rfm.order_totals`),
+    and the acquisition source by ``by`` as ``_source``
+    (:func:`payback.clv.cohorts.source_expr`, null when unknown): the report's one
+    per-customer table, read by its RFM segments, win-back and profile
+    (:func:`payback.segments.report_section.segment_results`)."""
+    from payback.segments.rfm import order_totals, rfm_as_of
 
     day = rfm_as_of(store, as_of)
-    orders = confirmed_orders(store)
-    orders = orders.filter(in_period(orders, "time", None, day))
-    totals = orders.group_by("customer_id").aggregate(revenue=orders.revenue.sum())
+    totals = order_totals(store, day)
     first = acquisitions(store)
     first = first.filter(in_period(first, "time", None, day))
     # only the columns the ranking reads: the window sorts every line of every first
@@ -203,6 +208,12 @@ def attributes_expr(store: Store, as_of: Any = None) -> ir.Table:
     )
     top_line = ranked.filter(ranked._rank == 0).select(_oid="order_id", first_category="category")
     joined = first.left_join(top_line, first.order_id == top_line._oid)
+    more: dict[str, Any] = {}
+    if by is not None:
+        from payback.clv.cohorts import source_expr
+        from payback.segments.sources import source_grouping
+
+        more["_source"] = source_expr(joined, source_grouping(by))
     base = joined.select(
         customer_id=joined.customer_id,
         source=joined.platform,
@@ -211,6 +222,7 @@ def attributes_expr(store: Store, as_of: Any = None) -> ir.Table:
         _order_country=joined.country,
         first_category=joined.first_category,
         _first_value=joined.revenue,
+        **more,
     )
     people = store.table("customers").select(
         _cid="customer_id", _country="country", age_band="age_band", gender="gender",
@@ -220,8 +232,9 @@ def attributes_expr(store: Store, as_of: Any = None) -> ir.Table:
     base = base.join(totals, "customer_id")
     country = base._country.fill_null(base._order_country)
     texts = {"country": country} | {a: base[a] for a in ATTRIBUTES[:-1] if a != "country"}
+    extra = ["last_order", "frequency", "_source"] if by is not None else []
     return base.select(
-        "customer_id", "revenue", "_first_value",
+        "customer_id", "revenue", "_first_value", *extra,
         **{a: texts[a].cast("string").fill_null(_NONE) for a in ATTRIBUTES[:-1]},
     )  # fmt: skip
 
@@ -281,10 +294,12 @@ def _inside(
         # (an aggregate over LIMIT, which every engine returns as asked; Spark's answer to
         # LIMIT ... OFFSET came back with other column names)
         expr = expr.mutate(_by=rank_by)
-        first = expr.order_by([expr._by.desc(), expr.customer_id.asc()]).limit(n_top)
-        by = float(store.execute(first.aggregate(low=first._by.min()))["low"].iloc[0])
-        at = first.filter(first._by == by)
-        cid = str(store.execute(at.aggregate(last=at.customer_id.max()))["last"].iloc[0])
+        first = expr.select("customer_id", "_by")
+        first = first.order_by([first._by.desc(), first.customer_id.asc()]).limit(n_top)
+        with first.cache() as first:  # the top-N once for the two questions
+            by = float(store.execute(first.aggregate(low=first._by.min()))["low"].iloc[0])
+            at = first.filter(first._by == by)
+            cid = str(store.execute(at.aggregate(last=at.customer_id.max()))["last"].iloc[0])
         inside = (expr._by > by) | ((expr._by == by) & (expr.customer_id <= cid))
         return expr.select(*ATTRIBUTES, inside=inside)
     from payback.segments.rfm import rfm_expr
@@ -315,6 +330,15 @@ def _counts(store: Store, expr: ir.Table, chosen: list[str]) -> pd.DataFrame:
     return store.execute(union.select("attribute", "value", "inside", "n"))
 
 
+def _segment_counts(store, once, segment, top, as_of, value, chosen) -> pd.DataFrame:
+    """:func:`_counts` of the ``segment`` among the customers of ``once``."""
+    members = _inside(store, segment, _with_bands(store, once), top, as_of, value)
+    if segment != "top":  # the join with the RFM table: once, not once per attribute
+        with members.cache() as joined:
+            return _counts(store, joined, chosen)
+    return _counts(store, members, chosen)
+
+
 def profile(
     store: Store,
     segment: str = "top",
@@ -327,6 +351,7 @@ def profile(
     significant_only: bool = False,
     target_lift: float = TARGET_LIFT,
     as_of: Any = None,
+    customers: ir.Table | None = None,
 ) -> ProfileResult:
     """What distinguishes ``segment``'s customers from the rest (module description).
 
@@ -353,6 +378,9 @@ def profile(
         every significantly over-represented value.
     as_of : date, optional
         End of observation.
+    customers : ibis.expr.types.Table, optional
+        :func:`attributes_expr` of ``store`` and ``as_of`` already built (e.g. cached:
+        the report's one per-customer table); without it, built and cached here.
 
     Returns
     -------
@@ -369,13 +397,11 @@ def profile(
         raise InputError(
             f"unknown attribute(s) {', '.join(unknown)}: expected some of {', '.join(ATTRIBUTES)}"
         )
-    with attributes_expr(store, as_of).cache() as once:  # read by every query below
-        members = _inside(store, segment, _with_bands(store, once), top, as_of, value)
-        if segment != "top":  # the join with the RFM table: once, not once per attribute
-            with members.cache() as joined:
-                counts = _counts(store, joined, chosen)
-        else:
-            counts = _counts(store, members, chosen)
+    if customers is None:
+        with attributes_expr(store, as_of).cache() as once:  # read by every query below
+            counts = _segment_counts(store, once, segment, top, as_of, value, chosen)
+    else:
+        counts = _segment_counts(store, customers, segment, top, as_of, value, chosen)
     inside_n = counts[counts.attribute == chosen[0]].groupby("inside").n.sum()
     n1, n2 = int(inside_n.get(True, 0)), int(inside_n.get(False, 0))
     if n1 == 0:

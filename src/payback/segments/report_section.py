@@ -136,15 +136,21 @@ def segment_results(store, by: str = "platform") -> SegmentResults:
 def _compute(store, by: str) -> SegmentResults:
     from payback.errors import InputError
     from payback.segments.pairs import pairs
-    from payback.segments.rfm import segments_with_sources
+    from payback.segments.profile import attributes_expr
+    from payback.segments.rfm import rfm_as_of, segments_with_sources
     from payback.segments.value_section import value_results, winback_of
 
-    overall, by_source, as_of, back = segments_with_sources(store, by, also=winback_of(store))
+    # one per-customer table (one scan of the orders, one join of the acquisitions) for
+    # the RFM segments, the win-back list and the profile
+    with attributes_expr(store, rfm_as_of(store), by=by).cache() as customers:
+        overall, by_source, as_of, back = segments_with_sources(
+            store, by, also=winback_of(store), customers=customers
+        )
+        more = value_results(store, customers=customers)
     try:
         found, error = pairs(store), None
     except InputError as e:
         found, error = None, str(e)
-    more = value_results(store)
     return SegmentResults(overall, by_source, as_of, found, error, winback=back, **more)
 
 

@@ -105,15 +105,16 @@ def latest_periods(first: dt.date, last: dt.date) -> tuple[Period, Period] | Non
     return None
 
 
-def value_results(store) -> dict[str, Any]:
-    """The profile and the levers (or why not), for :class:`SegmentResults`."""
+def value_results(store, customers: Any = None) -> dict[str, Any]:
+    """The profile and the levers (or why not), for :class:`SegmentResults`; the profile
+    of the ``customers`` table when given (:func:`payback.segments.profile.profile`)."""
     from payback.errors import InputError
     from payback.segments.levers import _data_range, levers
     from payback.segments.profile import profile
 
     out: dict[str, Any] = {}
     try:
-        out["profile"] = profile(store, "top")
+        out["profile"] = profile(store, "top", customers=customers)
     except InputError as e:
         out["profile_error"] = str(e)
     try:
