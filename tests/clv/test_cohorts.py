@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -233,3 +234,48 @@ def test_one_engine_query_serves_every_grouping_of_a_store_version(store, monkey
     store.write({"orders": _orders([("9", "d", T(2024, 3, 3), 5.0, 1.0, "confirmed", None, None)])})
     assert cohort_ltv(store, "month").frame.cohort.tolist()[-1] == "2024-03"  # a new version
     assert len(calls) == 2
+
+
+def test_cells_count_each_months_buyers_as_pandas_does(store):
+    """Every customer buys in their acquisition month (the cell's size); the later months
+    count their distinct buyers: both equal a recomputation in pandas, cells with missing
+    sources (no campaign, no partner) included."""
+    from payback.clv.cohorts import CELL_KEYS, cell_expr
+    from payback.demo import generate_shop
+
+    store.write(generate_shop(600, seed=4).tables)
+    orders = store.execute(store.table("orders"))
+    bought = orders[orders.status == "confirmed"].sort_values(["time", "order_id"])
+    first = bought.groupby("customer_id").head(1).set_index("customer_id")
+    month = bought.time.dt.year * 12 + bought.time.dt.month - 1
+    acquired = (first.time.dt.year * 12 + first.time.dt.month - 1).rename("acquisition_month")
+    rows = bought.assign(month=month).join(acquired, on="customer_id")
+    rows = rows.drop(columns=list(CELL_KEYS)).join(first[list(CELL_KEYS)], on="customer_id")
+    rows["months_since_acquisition"] = rows.month - rows.acquisition_month
+    keys = [*CELL_KEYS, "acquisition_month", "months_since_acquisition"]
+    expected = rows.groupby(keys, dropna=False).agg(
+        active_customers=("customer_id", "nunique"),
+        orders=("order_id", "size"),
+        revenue=("revenue", "sum"),
+    )
+    activity, sizes = (store.execute(e) for e in cell_expr(store))
+    got = activity.set_index(keys).sort_index()
+    expected = expected.sort_index()
+    assert len(got) == len(expected) > 100
+
+    def cells(index):
+        return [tuple(None if pd.isna(v) else v for v in key) for key in index]
+
+    assert cells(got.index) == cells(expected.index)
+    assert got.active_customers.tolist() == expected.active_customers.tolist()
+    assert got.orders.tolist() == expected.orders.tolist()
+    np.testing.assert_allclose(got.revenue, expected.revenue, rtol=1e-12)
+    missing = got.index.get_level_values("partner_id").isna()
+    assert missing.any() and (~missing).any()  # cells with and without a partner
+    later = got.index.get_level_values("months_since_acquisition") > 0
+    assert got.active_customers[later].max() > 1 and got.orders[later].sum() > 0
+    # month 0: every customer of the cell, once, however many orders they placed in it
+    size = sizes.set_index([*CELL_KEYS, "acquisition_month"]).customers.sort_index()
+    first_month = got[~later].droplevel("months_since_acquisition").active_customers
+    assert first_month.sort_index().tolist() == size.tolist()
+    assert (got.orders[~later].to_numpy() >= first_month.sort_index().to_numpy()).all()

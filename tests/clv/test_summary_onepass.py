@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -88,6 +89,42 @@ def test_one_aggregation_equals_the_two(store, orders, monkeypatch, options):
         assert row.frequency == len(mine) - 1
         expected = mine.revenue.iloc[1:].mean() if len(mine) > 1 else np.nan
         np.testing.assert_allclose(row.monetary_value, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("freq", ["D", "W"])
+def test_without_an_end_the_last_purchase_of_any_customer_ends_the_observation(
+    store, orders, monkeypatch, freq
+):
+    """T (and the holdout's duration) run to the period of the last confirmed order of
+    the store, whoever placed it: recomputed by hand; a later cancelled order is not it."""
+    tx = orders.to_pandas()
+    late = tx.iloc[[0]].assign(order_id="late", time=tx.time.max() + pd.Timedelta(days=40))
+    store.write(
+        {
+            "orders": pa.Table.from_pandas(
+                pd.concat([tx, late.assign(status="cancelled")]), preserve_index=False
+            )
+        }
+    )
+    bought = tx[tx.status == "confirmed"]
+    days = (bought.time.dt.floor("D") - pd.Timestamp("1970-01-01")).dt.days
+    period = days if freq == "D" else (days + 3) // 7
+    end = int(period.max())
+    first = period.groupby(bought.customer_id).min()
+    options = {"freq": freq}
+    if freq == "W":
+        options["calibration_end"] = "2024-01-31"
+        cut = (pd.Timestamp("2024-01-31") - pd.Timestamp("1970-01-01")).days
+        cut = (cut + 3) // 7
+        first = first[first <= cut]
+    one = _frame(store, monkeypatch, False, **options).set_index("customer_id")
+    expected = (end if freq == "D" else cut) - first
+    np.testing.assert_array_equal(one["T"], expected.loc[one.index].astype(float))
+    if freq == "W":
+        assert set(one.duration_holdout) == {float(end - cut)}
+        assert end - cut > 30  # weeks after the cut
+    # a scalar subquery, not a window over every customer's row
+    assert " OVER " not in ibis.to_sql(customer_summary(store, **options), dialect="duckdb")
 
 
 def test_filtered_summary_computes_its_own_first_periods(store, orders, monkeypatch):

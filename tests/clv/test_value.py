@@ -131,3 +131,39 @@ def test_the_two_discount_conventions():
     cum = [BG.expected_purchases(k * month, *HISTORY) for k in range(13)]
     by_hand = sum(spend * (cum[k] - cum[k - 1]) / 1.1 ** (k / 12) for k in range(1, 13))
     np.testing.assert_allclose(clv, by_hand, rtol=1e-12)
+
+
+@pytest.mark.parametrize("unit", ["D", "W", "M"])
+def test_undiscounted_value_is_the_sum_of_its_monthly_steps_from_one_evaluation(unit):
+    # d = 0: the monthly steps telescope to the last one; the model is asked once, and the
+    # value is the step-by-step sum (computed here by hand) to a few units in the last place
+    days = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}[unit]
+    calls = []
+
+    class Counted(BGNBDFit):
+        def expected_purchases(self, t, *history):
+            calls.append(t)
+            return super().expected_purchases(t, *history)
+
+        def expected_purchases_new(self, t):
+            calls.append(t)
+            return super().expected_purchases_new(t)
+
+    model = Counted(r=0.243, alpha=4.414 * 7 / days, a=0.793, b=2.426)
+    history = (HISTORY[0], np.array(HISTORY[1]) * 7 / days, np.array(HISTORY[2]) * 7 / days)
+    month = 365.25 / 12 / days
+    for horizon in (12, 5.5):
+        calls.clear()
+        clv = customer_lifetime_value(model, *history, 35.0, horizon_months=horizon, unit=unit)
+        assert len(calls) == 1
+        ends = [k * month for k in range(1, int(np.ceil(horizon)))] + [horizon / 12 * 365.25 / days]
+        cum = [np.zeros(3)] + [BGNBDFit.expected_purchases(model, t, *history) for t in ends]
+        by_hand = 35.0 * sum(cum[k] - cum[k - 1] for k in range(1, len(cum)))
+        np.testing.assert_allclose(clv, by_hand, rtol=1e-14)
+        assert clv[2] > clv[0] > clv[1] > 0  # 7 repeat purchases > 2 > none
+        calls.clear()
+        new = new_customer_value(model, 35.0, horizon_months=horizon, unit=unit)
+        assert len(calls) == 1
+        steps = [0.0] + [BGNBDFit.expected_purchases_new(model, t) for t in ends]
+        repeat = sum(steps[k] - steps[k - 1] for k in range(1, len(steps)))
+        assert new == pytest.approx(35.0 * (1 + repeat), rel=1e-14)

@@ -235,8 +235,12 @@ def cell_expr(store) -> tuple[ir.Table, ir.Table]:
         months_since_acquisition=_month_index(joined.time) - joined.acquisition_month
     )
     keys = [*CELL_KEYS, "acquisition_month", "months_since_acquisition"]
+    later = joined.months_since_acquisition > 0
     activity = joined.group_by(keys).aggregate(
-        active_customers=joined.customer_id.nunique(),
+        # every customer of a cell buys in its acquisition month (their first order): those
+        # are the cell's size; only the later months' buyers are counted one by one (a
+        # distinct count of 1.7 M orders instead of 2.8 M at 1 M customers)
+        later_customers=joined.customer_id.nunique(where=later),
         orders=joined.count(),
         revenue=joined.revenue.sum(),
         cogs=joined.cogs.sum(),
@@ -244,6 +248,15 @@ def cell_expr(store) -> tuple[ir.Table, ir.Table]:
         last_order=joined.time.max(),
     )
     sizes = acq.group_by([*CELL_KEYS, "acquisition_month"]).aggregate(customers=acq.count())
+    cell = [*CELL_KEYS, "acquisition_month"]
+    both = activity.left_join(sizes, [activity[k].identical_to(sizes[k]) for k in cell])
+    first_month = both.months_since_acquisition == 0
+    activity = both.select(
+        *(activity[k] for k in keys),
+        active_customers=first_month.ifelse(both.customers, both.later_customers),
+        **{c: activity[c] for c in _ACTIVITY[1:]},
+        last_order=activity.last_order,
+    )
     return activity, sizes
 
 

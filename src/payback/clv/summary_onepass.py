@@ -17,8 +17,9 @@ This module computes the same columns with **one** aggregation by customer (1 M 
   aggregation: read from the store's table of first orders (kept per store version,
   :func:`payback.metrics.scope.acquisitions`) when given, else computed from the
   transactions;
-- the end of observation (the last period of the data) is the largest period over the
-  aggregated customers, not a second scan of the transactions.
+- the end of observation (the last period of the data) is the largest period of the
+  transactions with a customer, a scalar subquery: a second scan of the transactions
+  (without the join), cheaper than a window over the million aggregated customers.
 
 Formulas (per customer, periods ``p`` of their transactions with values ``v``, first
 period ``f``, calibration cut ``c`` = the end of observation without calibration)::
@@ -97,6 +98,12 @@ def runs_on_duckdb(table: ir.Table) -> bool:
         return False
 
 
+def _last_period(rows: ir.Table) -> ir.IntegerScalar:
+    """The last period of ``rows`` with a customer: the end of observation when none is
+    given (the last period any summarised customer bought in)."""
+    return rows.filter(rows.customer.notnull()).period.max()
+
+
 def onepass_expr(
     rows: ir.Table,
     firsts: ir.Table | None,
@@ -150,7 +157,6 @@ def onepass_expr(
         first_period=joined.first_period.min(),
         n_periods=count_unique(list_of(p, where=in_cal)),
         last_period=p.max(where=in_cal),
-        last_any=p.max(),
         total_value=joined.value.sum(where=in_cal),
         first_value=joined.value.sum(where=p == joined.first_period),
         **{c: joined[c].arbitrary() for c in carried},  # one value per customer
@@ -163,7 +169,10 @@ def onepass_expr(
             }
         ),
     )
-    end = ibis.literal(end_period) if end_period is not None else summary.last_any.max().over()
+    # the last period of the data: a scalar subquery over the transactions (a scan, no
+    # join), not a window over every customer's row (which held them all in memory);
+    # customers without an id are the join's too: left out of both
+    end = ibis.literal(end_period) if end_period is not None else _last_period(rows)
     cut = ibis.literal(cut_period) if cut_period is not None else end
     summary = summary.mutate(end_period=end)
     if cut_period is not None:  # customers whose first purchase is after the cut: left out

@@ -71,7 +71,20 @@ def _steps(model: Any, horizon_months: float, days: float) -> tuple[np.ndarray, 
 
 
 def _discounted(cumulative: Callable[[np.ndarray], np.ndarray], ends, years, d) -> np.ndarray:
-    """``sum_k (C(t_k) - C(t_{k-1})) / (1+d)^years_k`` with ``C(0) = 0``; vectorised."""
+    """``sum_k (C(t_k) - C(t_{k-1})) / (1+d)^years_k`` with ``C(0) = 0``; vectorised.
+
+    Undiscounted (``d = 0``) the sum telescopes to ``C(t_K)``, the last step's value: one
+    evaluation of ``C`` instead of one per step (equal to the sum of the steps within a
+    few units in the last place).
+
+    >>> steps = np.array([1.0, 2.0, 3.0])
+    >>> float(_discounted(np.sqrt, steps, steps, 0.0)) == float(np.sqrt(3.0))
+    True
+    >>> round(float(_discounted(np.sqrt, steps, steps, 1.0)), 6)  # 1/2 + 0.414/4 + 0.318/8
+    0.643283
+    """
+    if d == 0 and len(ends):
+        return np.asarray(cumulative(ends[-1]), dtype=float)
     total = 0.0
     before = 0.0
     for t, y in zip(ends, years, strict=True):  # a few steps, each vectorised over customers
