@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from payback.clv import predict_ltv
-from payback.clv.cohorts import left_censored_cohort
+from payback.clv.cohort_values import left_censored_cohort
 from payback.clv.source_history import censored_history_note
 from payback.store import open_store
 

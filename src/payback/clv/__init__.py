@@ -21,14 +21,8 @@ from payback.clv.bgnbd import BGNBDFit, fit_bgnbd
 from payback.clv.bgnbd_fixed import BGNBDFixedFit, NBDFit, fit_bgnbd_fixed, fit_nbd
 from payback.clv.by_source import ltv_by_source
 from payback.clv.checks import frequency_fit, holdout_check
-from payback.clv.cohorts import (
-    HorizonLTV,
-    acquisition_expr,
-    cohort_expr,
-    cohort_ltv,
-    confirmed_orders,
-    ltv_at_horizon,
-)
+from payback.clv.cohort_values import HorizonLTV, ltv_at_horizon
+from payback.clv.cohorts import acquisition_expr, cohort_expr, cohort_ltv, confirmed_orders
 from payback.clv.compare import COMPARED, ModelComparison, compare_models, holdout_comparison
 from payback.clv.compress import compress
 from payback.clv.fits import (

@@ -5,7 +5,8 @@ and what each value column is computed on (:func:`basis`)."""
 from __future__ import annotations
 
 from payback._lazy import lazy_module
-from payback.clv.cohorts import left_censored_cohort, ltv_at_horizon, shared_cohort_ltv
+from payback.clv.cohort_values import left_censored_cohort, ltv_at_horizon
+from payback.clv.cohorts import shared_cohort_ltv
 from payback.present import Table, format_value
 
 np = lazy_module("numpy")
@@ -36,7 +37,7 @@ def basis(margin: float | None) -> dict[str, str]:
 
 def with_history(store, by_source, by, horizon_months, as_of, margin=None) -> Table:
     """Add the cohort (historical) revenue and margin per customer at the horizon
-    (:func:`payback.clv.cohorts.ltv_at_horizon`; None with the reason when unknown).
+    (:func:`payback.clv.cohort_values.ltv_at_horizon`; None with the reason when unknown).
 
     With a ``margin`` given, ``historical_margin_ltv`` is ``historical_ltv x margin``, the
     same basis as the predictions; without, the data's own margin (revenue - cogs)."""
@@ -85,7 +86,7 @@ def with_history(store, by_source, by, horizon_months, as_of, margin=None) -> Ta
 
 def censored_history_note(store, horizon_months, as_of=None) -> str | None:
     """A warning when the historical LTV at the horizon rests on a left-censored cohort
-    (:func:`payback.clv.cohorts.left_censored_cohort`: the first acquisition month, whose
+    (:func:`payback.clv.cohort_values.left_censored_cohort`: the first acquisition month, whose
     "new" customers include earlier buyers), with how many of its customers; else None.
 
     UCI Online Retail at 12 months: the December 2010 cohort is the only one observed

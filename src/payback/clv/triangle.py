@@ -26,7 +26,7 @@ Flags (column ``flag``):
   :func:`payback.clv.cohorts.is_small`, which marks the cohort curves' thin cells too):
   its row is noise, the report and dashboard do not draw it;
 - ``left-censored``: the first cohort of the data when the evidence says it holds earlier
-  buyers (:func:`payback.clv.cohorts.left_censored_cohort`: it acquired over 1.5 times
+  buyers (:func:`payback.clv.cohort_values.left_censored_cohort`: it acquired over 1.5 times
   as many customers a day as the months after it). Customers who bought before the data
   start have their first order in the data counted as an acquisition, so that month
   holds old customers too and its values are not those of new customers (UCI Online
@@ -40,7 +40,8 @@ from __future__ import annotations
 from typing import Any
 
 from payback._lazy import lazy_module
-from payback.clv.cohorts import MIN_CUSTOMERS, cohort_ltv, is_small, left_censored_cohort
+from payback.clv.cohort_values import left_censored_cohort
+from payback.clv.cohorts import MIN_CUSTOMERS, cohort_ltv, is_small
 from payback.errors import InputError
 from payback.present import Table
 

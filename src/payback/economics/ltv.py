@@ -46,7 +46,7 @@ def _cohort_values(
     """Historical LTV ``(revenue, margin)`` and margin curves per key: each source when
     ``own``, ``TOTAL`` (every customer) and ``PAID`` (the customers whose acquisition
     source is one of ``paid``), from one :func:`payback.clv.cohorts.cohort_ltv` table."""
-    from payback.clv.cohorts import ltv_at_horizon
+    from payback.clv.cohort_values import ltv_at_horizon
 
     def pooled(sub: pd.DataFrame):
         at = ltv_at_horizon(table.with_frame(sub), horizon)

@@ -41,7 +41,8 @@ _RATES = ("repeat_rate", "cancel_rate", "return_rate", "existing_customer_share"
 def _history_only(store: Any, horizon_months: float) -> Table:
     """Cohort LTV per partner at the horizon, without a model fit (``predicted_ltv``
     missing with the reason), in the shape of :func:`payback.clv.ltv_by_source`."""
-    from payback.clv.cohorts import ltv_at_horizon, shared_cohort_ltv
+    from payback.clv.cohort_values import ltv_at_horizon
+    from payback.clv.cohorts import shared_cohort_ltv
 
     table = shared_cohort_ltv(store, "partner")  # once per store version
     at = ltv_at_horizon(table, int(np.ceil(horizon_months)))
