@@ -38,6 +38,7 @@ from payback.bids.targets import FIXED, Target, target_per_campaign
 from payback.errors import InputError
 from payback.metrics.catalogue import CATALOGUE
 from payback.present import Table
+from payback.present.values import fixed
 
 __all__ = ["KEYS", "Recommendations", "keyword_rows", "recommend"]
 
@@ -364,7 +365,7 @@ def _override(
 
 
 def _pct(v: float) -> str:
-    return f"{v * 100:.1f} %"
+    return f"{fixed(v * 100, 1)} %"
 
 
 def _reasons(
@@ -408,17 +409,17 @@ def _reasons(
         )
         if row.cr_raw is not None and not pd.isna(row.cr_raw):
             cr += f" (raw {_pct(row.cr_raw)}, ad group {_pct(parent[i])})"
-        value = f", value {row.value:,.2f} per order" if target.kind == "drr" else ""
+        value = f", value {fixed(row.value, 2)} per order" if target.kind == "drr" else ""
         if target.kind == "drr":
             aim = f"target DRR {_pct(row.target)}"
         elif target.kind in FIXED:
-            aim = f"target {target.kind.upper()} {row.target:,.2f}"
+            aim = f"target {target.kind.upper()} {fixed(row.target, 2)}"
         else:
-            aim = f"{goal} {row.target:,.2f}"
-        where = f"max CPC {row.max_cpc:,.2f} at {aim} vs bid {row.bid:,.2f}"
+            aim = f"{goal} {fixed(row.target, 2)}"
+        where = f"max CPC {fixed(row.max_cpc, 2)} at {aim} vs bid {fixed(row.bid, 2)}"
         if action == "hold":
             texts.append(f"{cr}{value}; {where}: within {_pct(rules.tolerance)}, hold")
             continue
         cap = " (step or bid limit)" if d.capped[i] else ""
-        texts.append(f"{cr}{value}; {where}: {action} to {row.new_bid:,.2f}{cap}")
+        texts.append(f"{cr}{value}; {where}: {action} to {fixed(row.new_bid, 2)}{cap}")
     return texts

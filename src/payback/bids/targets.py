@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from payback.errors import InputError
+from payback.present.values import fixed
 
 __all__ = ["DERIVED", "FIXED", "Target", "parse_target", "target_per_campaign"]
 
@@ -89,7 +90,7 @@ class Target:
         if self.kind == "drr":
             return f"target DRR {self.value * 100:g} %"
         if self.kind in FIXED:
-            return f"target {self.kind.upper()} {self.value:,.2f}"
+            return f"target {self.kind.upper()} {fixed(self.value, 2)}"
         return {"ltv": "the campaign's LTV", "marginal": "the campaign's marginal CPO"}.get(
             self.kind, "the campaign's max CPA"
         )

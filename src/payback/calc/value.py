@@ -14,6 +14,7 @@ from __future__ import annotations
 from payback.calc._shared import _divide, _evaluate, _fraction, _nonneg, _require
 from payback.calc.result import CalcResult, Step
 from payback.errors import InputError
+from payback.present.values import fixed
 
 #: The LTV/CAC ratio at or above which a channel pays for itself sustainably (DOMAIN.md:
 #: "the healthy ratio LTV/CAC is 3 or more"). The one definition: ``ltv_cac`` here, the
@@ -285,10 +286,10 @@ def ltv_cac(ltv: float, cac: float, *, healthy: float = HEALTHY_LTV_CAC) -> Calc
         verdict, note = None, None
     elif value >= healthy:
         verdict = "sustainable"
-        note = f"LTV/CAC {value:.2f} is {healthy:g} or more"
+        note = f"LTV/CAC {fixed(value, 2)} is {healthy:g} or more"
     else:
         verdict = "not sustainable"
-        note = f"LTV/CAC {value:.2f} is below {healthy:g}" + (
+        note = f"LTV/CAC {fixed(value, 2)} is below {healthy:g}" + (
             ": each customer costs more than they bring" if value < 1 else ""
         )
     return CalcResult(

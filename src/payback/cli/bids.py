@@ -6,6 +6,7 @@ import typer
 
 from payback._lazy import lazy_module
 from payback.cli import options
+from payback.present.values import fixed
 
 #: The API this module parses arguments for, loaded when a command runs.
 bids = lazy_module("payback.bids")
@@ -204,7 +205,7 @@ def backtest_command(
     title = (
         f"Back-test at target {result.kind.upper()} {result.target * 100:g} %: "
         if result.kind == "drr"
-        else f"Back-test at target CPA {result.target:,.2f}: "
+        else f"Back-test at target CPA {fixed(result.target, 2)}: "
     ) + (
         f"{result.keywords} keywords "
         f"({result.small} small), weeks {weeks // 2 + 1}-{weeks} of {weeks}, {runs} runs"

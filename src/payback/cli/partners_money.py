@@ -12,6 +12,7 @@ import typer
 
 from payback._lazy import lazy_module
 from payback.cli import options
+from payback.present.values import fixed
 
 #: The API, loaded when a command runs (``payback --help`` must stay light).
 partners = lazy_module("payback.partners")
@@ -190,7 +191,7 @@ def statement_command(
     if fmt.lower() == "table" and output is None:
         payouts = mine.payouts.select([c for c in mine.payouts.frame if c != "partner_id"])
         write_frame(payouts, fmt, None, title=f"payouts to {head}")
-        typer.echo(f"open balance: {mine.balance:,.2f}")
+        typer.echo(f"open balance: {fixed(mine.balance, 2)}")
 
 
 def design_command(
@@ -250,7 +251,7 @@ def design_command(
         )
     title = (
         f"commission design: {design.share:.0%} of the predicted margin CLV over {horizon} "
-        f"(margin {design.margin:.1%}) - other costs {design.other_costs_per_customer:,.2f} "
+        f"(margin {design.margin:.1%}) - other costs {fixed(design.other_costs_per_customer, 2)} "
         f"per customer; orders of {design.window[0]} to {design.window[1]}"
     )
     table = fmt.lower() == "table"

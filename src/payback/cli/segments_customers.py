@@ -6,6 +6,7 @@ import typer
 
 from payback._lazy import lazy_module
 from payback.cli import options
+from payback.present.values import fixed
 
 segments = lazy_module("payback.segments")
 
@@ -170,11 +171,11 @@ def winback_title(result, horizon: str) -> str:
         chosen.append("in " + ", ".join(result.segments))
     if result.max_p_alive is not None:
         chosen.append(f"with P(alive) < {result.max_p_alive}")
-    floor = f", value if alive >= {result.min_value:,.2f}" if result.min_value > 0 else ""
+    floor = f", value if alive >= {fixed(result.min_value, 2)}" if result.min_value > 0 else ""
     by = result.model if result.note is None else result.basis
     return (
         f"win back: {len(result.customers.frame):,} customers {' or '.join(chosen)}{floor}; "
-        f"expected value if all won back {result.total_value:,.2f} over {horizon} ({by})"
+        f"expected value if all won back {fixed(result.total_value, 2)} over {horizon} ({by})"
     )
 
 

@@ -18,6 +18,7 @@ from payback.clv.cohorts import shared_cohort_ltv
 from payback.errors import InputError
 from payback.metrics.scope import acquisitions
 from payback.present import Table
+from payback.present.values import fixed
 
 np = lazy_module("numpy")
 pd = lazy_module("pandas")
@@ -63,8 +64,8 @@ class CensoredCohort:
     def why(self) -> str:
         """``starts with the data: ...``, what the flag means."""
         rate = (
-            f"{self.per_day:,.1f} first orders a day against {self.steady_per_day:,.1f} in "
-            f"the months after"
+            f"{fixed(self.per_day, 1)} first orders a day against "
+            f"{fixed(self.steady_per_day, 1)} in the months after"
             if self.steady_per_day is not None
             else "no later month to compare its acquisitions with"
         )

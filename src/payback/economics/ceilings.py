@@ -82,6 +82,7 @@ from payback.errors import InputError
 from payback.metrics.catalogue import CATALOGUE
 from payback.metrics.sides import PART_SIDE, SIDES
 from payback.present import Table
+from payback.present.values import fixed
 
 #: What the ceilings ask the metric engine (:func:`payback.metrics.compute_metrics`).
 _METRICS = (
@@ -499,7 +500,7 @@ def _other_costs(
         notes["marginal_cpo"] = "no non-advertising costs per customer: " + costs.reason
     else:
         notes["other_costs_per_customer"] = (
-            f"non-advertising costs {costs.amount:,.2f} from {costs.first_month} to "
+            f"non-advertising costs {fixed(costs.amount, 2)} from {costs.first_month} to "
             f"{costs.last_month} (the {horizon} months of the LTV horizon) / "
             f"{costs.customers:,} customers with a confirmed order in those months"
         )

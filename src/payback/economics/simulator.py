@@ -53,6 +53,7 @@ import pandas as pd
 from payback.errors import InputError
 from payback.metrics.catalogue import CATALOGUE
 from payback.present import Table
+from payback.present.values import fixed
 
 #: Months over which the payback period is searched when none is given (50 years).
 PAYBACK_HORIZON = 600
@@ -441,7 +442,7 @@ def simulate(
     elif below[-1] == n - 1:
         break_even = None
         reasons["break_even_month"] = (
-            f"cumulative profit is still negative at month {n} ({cumulative[-1]:,.2f})"
+            f"cumulative profit is still negative at month {n} ({fixed(cumulative[-1], 2)})"
         )
     else:
         break_even = int(below[-1]) + 2
@@ -459,8 +460,8 @@ def simulate(
             payback = int(np.argmax(covered)) + 1
         else:
             reasons["payback_period_months"] = (
-                f"a customer's margin over {horizon} months ({margin * s.sum():,.2f}) never "
-                f"covers the CAC ({cac:,.2f})"
+                f"a customer's margin over {horizon} months ({fixed(margin * s.sum(), 2)}) never "
+                f"covers the CAC ({fixed(cac, 2)})"
             )
     ltv_revenue = float(price * sn.sum())
     ltv_margin = float(margin * sn.sum())

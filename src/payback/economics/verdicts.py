@@ -15,6 +15,7 @@ import pandas as pd
 
 from payback.calc.formulas import HEALTHY_LTV_CAC
 from payback.errors import InputError
+from payback.present.values import fixed
 
 VERDICTS = ("scale", "hold", "cut", "not enough data")
 
@@ -89,9 +90,9 @@ def _verdict(cost, new, cpo, cac, ltv, ratio, ceiling, headroom, rules: VerdictR
     if _missing(ltv) or _missing(cac):  # the caller says why
         return "not enough data", None
     if not _missing(ceiling) and cac > ceiling:
-        paid = "" if _missing(cpo) else f" (CPO {cpo:,.2f})"
+        paid = "" if _missing(cpo) else f" (CPO {fixed(cpo, 2)})"
         return "cut", (
-            f"CAC {cac:,.2f} above the marginal CPO {ceiling:,.2f}, the most one new "
+            f"CAC {fixed(cac, 2)} above the marginal CPO {fixed(ceiling, 2)}, the most one new "
             f"customer may cost{paid}"
         )
     if ratio < rules.cut_below:

@@ -52,6 +52,7 @@ import pyarrow as pa
 from payback.errors import DataError, InputError
 from payback.ingest.options import parse_pairs, strftime_format
 from payback.ingest.parsing import raw_sql
+from payback.present.values import fixed
 from payback.schema import ORDERS
 from payback.store import Store
 
@@ -113,10 +114,10 @@ class BuiltOrders:
         pairs = [
             ("sales", f"{self.sales:,} ({self.fully_cancelled:,} cancelled in full)"),
             ("cancellations", f"{self.cancellations:,} (recorded as returned orders)"),
-            ("gross sales", f"{self.gross_sales:,.2f} {cur}"),
-            ("cancelled", f"{self.cancelled_value:,.2f} {cur}"),
-            ("matched to sales", f"{self.matched_value:,.2f} {cur}"),
-            ("net revenue", f"{self.net_revenue:,.2f} {cur} (confirmed orders)"),
+            ("gross sales", f"{fixed(self.gross_sales, 2)} {cur}"),
+            ("cancelled", f"{fixed(self.cancelled_value, 2)} {cur}"),
+            ("matched to sales", f"{fixed(self.matched_value, 2)} {cur}"),
+            ("net revenue", f"{fixed(self.net_revenue, 2)} {cur} (confirmed orders)"),
         ]
         width = max(len(label) for label, _ in pairs) + 2
         text = [self.items.summary(), self.orders.summary(), "Orders built from the lines"]
@@ -386,20 +387,20 @@ def _warnings(r: BuiltOrders, adjust_example: str | None, cur: str) -> list[str]
     if r.customerless_lines:
         out.append(
             f"{r.customerless_lines:,} line(s) of {r.customerless_orders:,} order(s) "
-            f"({r.customerless_value:,.2f} {cur}) have no customer id: they are in "
+            f"({fixed(r.customerless_value, 2)} {cur}) have no customer id: they are in "
             f"order_items but not in orders (an order needs a customer)"
         )
     if r.adjustment_lines:
         out.append(
             f"{r.adjustment_lines:,} adjustment line(s) with a negative unit price "
-            f"({r.adjustment_value:,.2f} {cur}, e.g. order {adjust_example!r}) are in "
+            f"({fixed(r.adjustment_value, 2)} {cur}, e.g. order {adjust_example!r}) are in "
             f"order_items but in no order's revenue"
         )
     if r.unmatched_cancellations:
         rest = r.cancelled_value - r.matched_value
         out.append(
             f"{r.unmatched_cancellations:,} cancellation(s) exceed the customer's earlier "
-            f"sales in the file by {rest:,.2f} {cur} in total (goods bought before the file "
+            f"sales in the file by {fixed(rest, 2)} {cur} in total (goods bought before the file "
             f"starts): that part reduces no revenue"
         )
     if r.zero_orders:

@@ -38,6 +38,7 @@ from payback.errors import InputError
 from payback.metrics.catalogue import CATALOGUE
 from payback.partners.accrual import claim_rows
 from payback.partners.commissions import PAYABLE, Rules, commissions_of, read_rules
+from payback.present.values import fixed
 
 pd = lazy_module("pandas")
 
@@ -279,16 +280,16 @@ def _partner(partner: str, claims: pd.DataFrame, clv: pd.DataFrame, share: float
     rec_first, rec_repeat, action = c_first, c_repeat, "no commissioned first orders: keep"
     if headroom is not None and ceiling is not None and r is not None:
         if headroom >= 0:
-            action = f"keep: a customer may cost {headroom:,.2f} more in commissions"
+            action = f"keep: a customer may cost {fixed(headroom, 2)} more in commissions"
         else:
             left = ceiling - c_first
             if r > 0 and left >= 0:
                 rec_repeat = left / r
-                action = f"lower the repeat-order commission to {rec_repeat:,.2f}"
+                action = f"lower the repeat-order commission to {fixed(rec_repeat, 2)}"
             else:
                 rec_repeat = 0.0
                 rec_first = max(ceiling, 0.0)
-                action = f"lower the first-order commission to {rec_first:,.2f}"
+                action = f"lower the first-order commission to {fixed(rec_first, 2)}"
                 action += " and stop paying repeat orders" if n_repeat else ""
     elif ceiling is None:
         action = "no predicted CLV: keep"

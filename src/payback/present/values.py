@@ -19,6 +19,12 @@ missing   an en dash; its reason goes beside it (a table         ``–``,
           footnote, a tooltip, or :func:`missing_text`)          ``– (no orders)``
 ========  =====================================================  ==================
 
+Every number rounds half away from zero on its decimal value, as a spreadsheet's
+``ROUND`` does (``2.675`` shows ``2.68``, where Python's ``f"{2.675:.2f}"`` gives ``2.67``
+from the binary value just below), after snapping off floating-point noise six digits
+past the shown ones: a mean that one engine sums to ``469.50499999999994`` and another to
+``469.50500000000005`` shows ``469.51`` in both (:func:`fixed`). Zero shows unsigned.
+
 A number of no unit prints as it is (whole numbers with separators, others with up to
 four decimals); dates print ``YYYY-MM-DD`` (see :mod:`payback.present.labels` for months
 and weeks); booleans ``yes`` / ``no``. ``style="compact"`` shortens money and counts of a
@@ -39,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 from typing import Literal
 
@@ -83,11 +90,37 @@ def missing_text(reason: str | None) -> str:
     return f"{MISSING} ({reason})" if reason else MISSING
 
 
+def fixed(x: float, decimals: int) -> str:
+    """``x`` with thousands separators and ``decimals`` decimals, rounded half away from
+    zero on its decimal value; the one rounding of every shown number.
+
+    The float is first rounded to ``decimals + 6`` decimals, which removes the noise of
+    summing in another order (so two engines show the same text) and leaves the decimal
+    value a person typed (``2.675``, stored as ``2.67499999999999982...``);
+    then it rounds half up, as a spreadsheet's ``ROUND`` does. A result of zero shows
+    without a sign. From 1e15 up (no cents left in a float) it is Python's formatting.
+
+    Examples
+    --------
+    >>> fixed(2.675, 2), fixed(-2.675, 2)
+    ('2.68', '-2.68')
+    >>> fixed(469.50500000000005, 2), fixed(469.50499999999994, 2)
+    ('469.51', '469.51')
+    >>> fixed(1234567.125, 2), fixed(-0.001, 2), fixed(0.5, 0), fixed(2.5, 0)
+    ('1,234,567.13', '0.00', '1', '3')
+    """
+    if not abs(x) < 1e15:
+        return f"{x:,.{decimals}f}"
+    exact = Decimal(repr(round(x, decimals + 6)))
+    shown = exact.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return f"{abs(shown) if shown.is_zero() else shown:,}"
+
+
 def _percent(x: float) -> str:
     """``x`` (a fraction) as a percentage: two decimals below 10 %, one from 10 % up."""
     pct = x * 100
     decimals = 2 if abs(round(pct, 2)) < 10 else 1
-    return f"{pct:,.{decimals}f} %"
+    return f"{fixed(pct, decimals)} %"
 
 
 def format_value(
@@ -142,19 +175,19 @@ def format_value(
     if style == "compact" and unit in ("money", "count"):
         for size, suffix in ((1e9, "B"), (1e6, "M")):
             if abs(x) >= size:
-                text = f"{x / size:,.2f} {suffix}"
+                text = f"{fixed(x / size, 2)} {suffix}"
                 return f"{text} {currency}" if unit == "money" and currency else text
     if unit == "money":
-        return f"{x:,.2f} {currency}" if currency else f"{x:,.2f}"
+        return f"{fixed(x, 2)} {currency}" if currency else fixed(x, 2)
     if unit == "rate":
         return _percent(x)
     if unit == "ratio":
-        return f"{x:,.2f}×"
+        return f"{fixed(x, 2)}×"
     if unit == "decimal" or (unit == "count" and not x.is_integer()):
-        return f"{x:,.2f}"
+        return fixed(x, 2)
     if x.is_integer():
         return f"{int(x):,}"
-    return f"{x:,.4f}".rstrip("0").rstrip(".")
+    return fixed(x, 4).rstrip("0").rstrip(".")
 
 
 def format_change(change: float | None, unit: str) -> str:
@@ -177,6 +210,7 @@ __all__ = [
     "MISSING",
     "NONE_LABEL",
     "UNITS",
+    "fixed",
     "format_change",
     "format_value",
     "is_missing",
