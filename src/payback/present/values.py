@@ -106,9 +106,11 @@ def fixed(x: float, decimals: int) -> str:
     ('2.68', '-2.68')
     >>> fixed(469.50500000000005, 2), fixed(469.50499999999994, 2)
     ('469.51', '469.51')
-    >>> fixed(1234567.125, 2), fixed(-0.001, 2), fixed(0.5, 0), fixed(2.5, 0)
+    >>> import numpy as np
+    >>> fixed(np.float64(1234567.125), 2), fixed(-0.001, 2), fixed(0.5, 0), fixed(2.5, 0)
     ('1,234,567.13', '0.00', '1', '3')
     """
+    x = float(x)  # a NumPy float's repr is "np.float64(...)"
     if not abs(x) < 1e15:
         return f"{x:,.{decimals}f}"
     exact = Decimal(repr(round(x, decimals + 6)))
