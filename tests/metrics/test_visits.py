@@ -186,3 +186,39 @@ def test_funnel_by_source_from_sessions_through_goals_to_orders(tmp_path):
         ads[ads.platform == "google"].cost.sum() / carts
     )
     assert int(row.orders) == 0 and row.cr_orders == 0.0
+
+
+def test_a_goal_is_reached_by_its_whole_name_only():
+    """The goal rule on the goals text: a name between commas (or the ends), alone or
+    with ``=N``; never a name that only starts or ends with it. Counted independently
+    by splitting the text in Python."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    goals = ["sign_up", "sign_up_extra", "x,sign_up=2", "sign_up=3,y", None, "",
+             "presign_up", "a,sign_up,b", "sign_up2=4", "add_to_cart=2,purchase"]  # fmt: skip
+    sessions = [1, 1, 5, 4, 1, 1, 1, 1, 7, 3]
+    store = open_store(":memory:")
+    store.write({"sessions": pa.table({
+        "session_id": [f"s{i}" for i in range(len(goals))],
+        "time": [dt.datetime(2024, 3, 1, 9)] * len(goals),
+        "sessions": sessions, "goals": goals,
+        "platform": ["google"] * 5 + ["meta"] * 5})})  # fmt: skip
+
+    def reached(text: str | None, goal: str, visits: int) -> int:
+        for item in (text or "").split(","):
+            name, sep, n = item.partition("=")
+            if name == goal:
+                return int(n) if sep else visits
+        return 0
+
+    got = compute_metrics(store, by="platform", metrics=[f"goal_{g}" for g in GOALS],
+                          totals=False).frame.set_index("platform")  # fmt: skip
+    for goal in GOALS:
+        for platform, rows in (("google", range(5)), ("meta", range(5, 10))):
+            want = sum(reached(goals[i], goal, sessions[i]) for i in rows)
+            assert int(got.loc[platform, f"goal_{goal}"]) == want, (goal, platform)
+    assert int(got.loc["google", "goal_sign_up"]) == 1 + 2 + 3
+    assert int(got.loc["meta", "goal_sign_up"]) == 1
+    assert int(got.loc["meta", "goal_purchase"]) == 3

@@ -62,3 +62,33 @@ def test_changes_are_relative_except_for_rates():
     assert change_between(0.25, 0.20, "rate") == pytest.approx(0.05)  # 5 pp
     assert change_between(1.0, 0.0, "count") is None  # no zero denominators
     assert change_between(None, 1.0, "money") is None
+
+
+@pytest.mark.parametrize(
+    "where, start, end",
+    [
+        ({}, None, None),
+        ({"platform": ["google", "meta"]}, dt.date(2024, 3, 1), dt.date(2024, 9, 30)),
+    ],
+)
+def test_the_report_tables_from_one_scan_equal_each_table_asked_alone(demo_db, where, start,
+                                                                      end):  # fmt: skip
+    """The sortable tables at platform, campaign and keyword come from one query
+    (payback.metrics.rollup); each equals the table asked on its own, every row, total,
+    reason and the full frame."""
+    import pandas as pd
+
+    from payback.report import build, views
+    from payback.store import open_store
+
+    dims = ("platform", "campaign", "keyword")
+    with open_store(demo_db, read_only=True) as store:
+        q = build.ReportQuery(start=start, end=end, where=where)
+        shared = build._grain_tables(store, q, dims)
+        assert list(shared) == list(dims)
+        for dim in dims:
+            alone = views.metric_table(store, (dim,), views.table_metrics(), where=where,
+                                       start=start, end=end, limit=build.TABLE_LIMIT)  # fmt: skip
+            assert shared[dim] == alone
+            pd.testing.assert_frame_equal(shared[dim].frame, alone.frame, check_exact=True)
+            assert alone.row_count > 1 and alone.total_of("paid")["cost"] > 0

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name loads on 
         parse_by,
         parse_where,
     )
+    from payback.metrics.rollup import compute_metrics_at_grains
     from payback.metrics.sides import SIDES, Part, Side, register_side, rows_in_scope
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Side",
     "catalogue_frame",
     "compute_metrics",
+    "compute_metrics_at_grains",
     "metrics_expr",
     "parse_by",
     "parse_where",
@@ -75,6 +77,7 @@ _EXPORTS = {
     "rows_in_scope": "payback.metrics.sides",
     "MetricsResult": "payback.metrics.engine",
     "catalogue_frame": "payback.metrics.engine",
+    "compute_metrics_at_grains": "payback.metrics.rollup",
     "compute_metrics": "payback.metrics.engine",
     "metrics_expr": "payback.metrics.engine",
     "GRAINS": "payback.metrics.filters",

@@ -170,6 +170,14 @@ def _plan(store, by, metrics, where, start, end, *, totals: bool, hierarchy: boo
 
 
 def _build(store, by, names, filters, start, end, totals: bool) -> Plan:
+    plan = _shape(store, by, names, filters, start, end, totals)
+    joined = _joined_sums(store, plan.filtered, plan.parts, _fine(plan))
+    return replace(plan, expr=_sorted(_rows(plan, joined, totals), plan.by))
+
+
+def _shape(store, by, names, filters, start, end, totals: bool) -> Plan:
+    """The plan of a request without its expression: which sides take part (and which are
+    left out, why), their parts, their filtered rows, whether a paid total is split off."""
     filters = dict(filters)
     wanted = {p for n in names for p in CATALOGUE[n].parts}
     needed = [s for s in SIDES if any(PART_SIDE[p] == s for p in wanted)]
@@ -180,41 +188,60 @@ def _build(store, by, names, filters, start, end, totals: bool) -> Plan:
     parts = tuple(sorted(wanted, key=list(PART_SIDE).index))
     # paid and blended totals differ only when the paid side meets another side
     split = bool(paid) and len(sides) > 1 and (totals or not by)
-    # the paid total looks at the rows of the grain refined by platform, so that organic,
-    # newsletter and partner orders stay out of it at every grain (by month, by country ...)
-    fine = by if not split or "platform" in by else (*by, "platform")
     filtered = {s: SIDES[s].rows(store, filters, start, end) for s in sides}
-    joined = _joined_sums(store, filtered, parts, fine)
+    return Plan(by, names, parts, sides, excluded, filtered, split, None, filters, (start, end))
 
+
+def _fine(plan: Plan) -> tuple[str, ...]:
+    """The keys the sides are summed to: the grain, refined by ``platform`` when a paid
+    total is split off, so that organic, newsletter and partner orders stay out of it at
+    every grain (by month, by country ...)."""
+    by = plan.by
+    return by if not plan.split or "platform" in by else (*by, "platform")
+
+
+def _rows(plan: Plan, joined, totals: bool):
+    """The rows of a plan (groups, then its totals) with its metrics, unsorted, from the
+    sides summed to :func:`_fine` and joined (``joined``)."""
+    by, parts, split = plan.by, plan.parts, plan.split
+    paid = [SIDES[s].presence for s in plan.sides if SIDES[s].paid]
     kinds = []
     if split:
         is_paid = ibis.or_(*(joined[p].notnull() for p in paid))
-        kinds.append(_total(joined.filter(is_paid), by, parts, "paid", sides))
-    kinds.append(_total(joined, by, parts, "all", sides))
+        kinds.append(_total(joined.filter(is_paid), by, parts, "paid", plan.sides))
+    kinds.append(_total(joined, by, parts, "all", plan.sides))
     if not by:  # no grain: the rows are the totals
         rows = ibis.union(*kinds, distinct=False) if len(kinds) > 1 else kinds[0]
     else:
         groups = joined
-        if fine != by:  # roll the platform refinement up to the grain
+        if _fine(plan) != by:  # roll the platform refinement up to the grain
             groups = joined.group_by(list(by)).aggregate(**{p: _sum(joined[p], p) for p in parts})
         groups = groups.mutate(is_total=False, total_kind=ibis.null("string"))
         rows = ibis.union(groups, *kinds, distinct=False) if totals else groups
     blended = (rows.total_kind == "all").fill_null(False)
     values = {}
     cols = {p: rows[p] for p in parts}
-    for n in names:
+    for n in plan.metrics:
         value = CATALOGUE[n].evaluate(cols).cast(_metric_type(n))
         if split and CATALOGUE[n].paid_only:  # over the paid rows only: see Total (paid)
             value = ibis.ifelse(blended, ibis.null(value.type()), value)
         values[n] = value
-    hidden = [rows[p].name(f"_part_{p}") for p in parts if p not in _shown_parts(names)]
-    expr = rows.select(*by, *hidden, **values, is_total=rows.is_total, total_kind=rows.total_kind)
+    hidden = [rows[p].name(f"_part_{p}") for p in parts if p not in _shown_parts(plan.metrics)]
+    return rows.select(*by, *hidden, **values, is_total=rows.is_total, total_kind=rows.total_kind)
+
+
+def _sort_keys(expr, by: Sequence[str]) -> list:
+    """The order of a plan's rows: the groups by dimension (text in natural order, nulls
+    last), then the totals, paid before all."""
     keys = []
     for d in by:
         keys += _natural_order(expr[d]) if GRAINS[d].dtype == "string" else [expr[d]]
     order = [ibis.asc("is_total"), ibis.desc("total_kind")]
-    expr = expr.order_by(order + [ibis.asc(k, nulls_first=False) for k in keys])
-    return Plan(by, names, parts, sides, excluded, filtered, split, expr, filters, (start, end))
+    return order + [ibis.asc(k, nulls_first=False) for k in keys]
+
+
+def _sorted(expr, by: Sequence[str]):
+    return expr.order_by(_sort_keys(expr, by))
 
 
 def _joined_sums(store, filtered: Mapping[str, Any], parts: Sequence[str], keys: Sequence[str]):
@@ -397,11 +424,22 @@ def compute_metrics(
     plan, sql, schema = compiled(
         store, ("plan", request, totals), lambda: _compile(store, request, totals), PLAN_FILES
     )
-    if check_currency:
-        currency = compiled(store, ("currency", request), lambda: _check_currency(store, plan))
-    else:
-        currency = store.base_currency
+    currency = _currency(store, request, plan, check_currency)
     table = _fetch_arrow(store, plan.expr) if sql is None else _fetch_sql(store, sql, schema)
+    return _result(store, request, plan, table, currency, as_arrow=as_arrow)
+
+
+def _currency(store, request: tuple, plan: Plan, check: bool) -> str | None:
+    """The currency of a plan's money, checked (:func:`_check_currency`) unless ``check``
+    is false (then the store's base currency)."""
+    if not check:
+        return store.base_currency
+    return compiled(store, ("currency", request), lambda: _check_currency(store, plan))
+
+
+def _result(store, request: tuple, plan: Plan, table, currency, *, as_arrow: bool):
+    """The :class:`MetricsResult` of a plan from its query's Arrow ``table``: the filter
+    warnings and the reason of every missing value."""
     shown = _shown_parts(plan.metrics)
     hidden = [p for p in plan.parts if p not in shown]
     columns = [*plan.by, *plan.metrics, "is_total", "total_kind"]

@@ -130,16 +130,21 @@ def _timeseries_section(store, q: ReportQuery, period: views.Period | None) -> S
     )
 
 
-def _grain_table(store, q: ReportQuery, dim: str) -> views.MetricTable:
-    return views.metric_table(
-        store,
-        (dim,),
-        views.table_metrics(),
-        where=q.where,
-        start=q.start,
-        end=q.end,
-        limit=TABLE_LIMIT,
+def _grain_tables(store, q: ReportQuery, dims: Sequence[str]) -> dict[str, views.MetricTable]:
+    """The sortable tables at each grain of ``dims``; the nested ones (platform, campaign,
+    keyword) from one scan of the data
+    (:func:`payback.metrics.rollup.compute_metrics_at_grains`)."""
+    from payback.metrics.rollup import compute_metrics_at_grains
+
+    metrics = views.table_metrics()
+    inputs = views.explained_inputs(metrics)
+    results = compute_metrics_at_grains(
+        store, [(d,) for d in dims], (*metrics, *inputs), q.where or None, q.start, q.end
     )
+    return {
+        d: views.table_of(r, (d,), metrics, inputs, limit=TABLE_LIMIT)
+        for d, r in zip(dims, results, strict=True)
+    }
 
 
 def _breakdown_section(tables: Mapping[str, views.MetricTable]) -> Section:
@@ -231,7 +236,7 @@ def report_context(
     )
     grains = dict.fromkeys(("platform", "campaign", *by))
     warming = _warm_up(store)
-    tables = {dim: _grain_table(store, q, dim) for dim in grains}
+    tables = _grain_tables(store, q, tuple(grains))
     sections = [
         _timeseries_section(store, q, period),
         _breakdown_section(tables),

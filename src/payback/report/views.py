@@ -476,6 +476,16 @@ def metric_table(
         end=end,
         totals=True,
     )
+    return table_of(result, by, metrics, inputs, limit=limit, sort_by=sort_by)
+
+
+def table_of(
+    result, by: tuple[str, ...], metrics: tuple[str, ...], inputs: tuple[str, ...], *,
+    limit: int | None, sort_by: str | None = None,
+) -> MetricTable:  # fmt: skip
+    """The :class:`MetricTable` of an engine result (``by``: the grain asked, ``inputs``:
+    :func:`explained_inputs`): rows sorted (time, or largest ``sort_by`` first) and cut
+    to ``limit``, JSON-ready, with the reason of each gap."""
     frame = result.frame
     by = tuple(getattr(result, "by", by))  # a campaign comes with its platform
     why = _cell_reasons(result, frame)
