@@ -109,3 +109,21 @@ def test_rows_repeating_a_key_are_counted_exactly_and_kept(store, tmp_path):
     distinct.write_text("\n".join([header, rows[0], rows[2], rows[4]]) + "\n")
     result = import_file(store, "ads", distinct, platform="google")
     assert not [w for w in result.warnings if "repeat the" in w]
+
+
+def test_key_columns_set_for_every_row_count_the_same_repeats(store, tmp_path):
+    """Key columns with one value in every row (``--set``, a layout's platform) are left
+    out of the key hash: the warning still counts the rows beyond the first of each key
+    (counted by hand), also when every key column is set (every row repeats the first)."""
+    fixed = {"date": "2024-10-01", "platform": "google", "campaign": "C", "currency": "USD"}
+    path = tmp_path / "keywords.csv"
+    path.write_text("keyword,impressions,clicks,cost\nk1,1,0,0\nk2,2,0,0\nk1,3,0,0\nk1,4,0,0\n")
+    result = import_file(store, "ads", path, platform="generic", set_values=fixed)
+    repeated = [w for w in result.warnings if "repeat the date/platform" in w]
+    assert [w.split(" row(s)")[0] for w in repeated] == ["2"]  # k1 twice more
+    assert result.rows_in_store == 4
+    every = tmp_path / "every.csv"
+    every.write_text("impressions,clicks,cost\n1,0,0\n2,0,0\n3,0,0\n")
+    result = import_file(store, "ads", every, platform="generic", set_values=fixed)
+    repeated = [w for w in result.warnings if "repeat the date/platform" in w]
+    assert [w.split(" row(s)")[0] for w in repeated] == ["2"]

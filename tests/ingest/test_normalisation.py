@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from payback.ingest import import_file
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "import.md"
@@ -96,3 +99,25 @@ def test_ad_cells_are_trimmed_in_padded_columns_and_kept_in_clean_ones(store, tm
         ("2024-10-02", "Brand", "G1", "kw", "USD", 7, 2, 2.0),
         ("2024-10-03", "Generic", "G 2", "kw 2", "USD", 5, 1, 0.25),
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet="a ,\t-", max_size=4)), max_size=10),
+    st.integers(0, 10),
+    st.integers(0, 10),
+)
+def test_edge_spaces_says_whether_a_cell_starts_or_ends_with_a_space(cells, start, stop):
+    """:func:`payback.ingest.parsing.edge_spaces` on slices of a column (a byte scan tells
+    columns without any space first): True exactly when a cell of the slice starts or
+    ends with ' ' (not a tab; a null cell has none)."""
+    import pyarrow as pa
+
+    from payback.ingest.parsing import edge_spaces
+
+    whole = pa.array(cells, pa.string())
+    parts = [whole.slice(0, start), whole.slice(start, stop)]  # slices share the buffers
+    shown = cells[:start] + cells[start : start + stop]
+    expected = any(c is not None and (c[:1] == " " or c[-1:] == " ") for c in shown)
+    assert edge_spaces(pa.chunked_array(parts, pa.string())) == expected
+    assert edge_spaces(pa.chunked_array(parts, pa.string()).cast(pa.large_string())) == expected

@@ -211,3 +211,45 @@ def test_missing_file(store, tmp_path):
     with pytest.raises(DataError) as e:
         import_file(store, "ads", tmp_path / "nope.csv")
     assert str(e.value) == f"{tmp_path / 'nope.csv'}: file not found. Fix: check the path"
+
+
+def test_the_checks_pass_counts_each_check_only_when_some_row_fails():
+    """:meth:`Problems.run` asks for one failing row first (one OR predicate): the counts
+    per check are those of each check alone (a NULL condition fails no row), and a
+    relation where no row fails is read by that one query only."""
+    import duckdb
+
+    from payback.ingest.validate import Check, Problems
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT range AS _row, "
+        "CASE WHEN range = 5 THEN NULL ELSE range % 7 - 1 END AS cost, "
+        "CASE WHEN range IN (5, 40) THEN NULL ELSE 'USD' END AS currency FROM range(1, 101)"
+    )
+    con.execute("CREATE VIEW clean AS SELECT * FROM t WHERE _row IN (1, 2, 3, 5)")
+    checks = [
+        Check("negative cost", "Cost", "cost < 0", "cost", "0 or more"),
+        Check("huge cost", "Cost", "cost > 1000", "cost", "less"),
+        Check("missing value", "Currency", "currency IS NULL AND cost IS NOT NULL", "''", "a code"),
+    ]
+    sent: list[str] = []
+
+    class Counting:
+        def execute(self, sql):
+            sent.append(sql)
+            return con.execute(sql)
+
+    problems = Problems("f.csv")
+    problems.run(Counting(), "t", checks)
+    negative = [i for i in range(1, 101) if i != 5 and i % 7 == 0]
+    assert [(g.label, g.count) for g in problems.groups] == [
+        ("negative cost in column 'Cost'", len(negative)),  # rows 7, 14, ..., 98
+        ("missing value in column 'Currency'", 1),  # row 40 (row 5 has no cost)
+    ]
+    assert [e.row for e in problems.groups[0].examples] == negative[:3]
+    # row 5: every condition NULL or false; rows 1-3 pass: one query, no problem
+    sent.clear()
+    clean = Problems("f.csv")
+    clean.run(Counting(), "clean", checks)
+    assert not clean and len(sent) == 1

@@ -151,7 +151,9 @@ def edge_spaces(column: pa.ChunkedArray) -> bool:
     """Whether a cell of a text column starts or ends with a space (what :func:`trim_sql`
     removes); a dictionary column is judged by its dictionaries, any other type is False.
 
-    Two vectorised passes over the column, about a tenth of the trim's cost in SQL.
+    Two vectorised passes over the column, about a tenth of the trim's cost in SQL; a
+    column whose text has no space at all (numbers, dates, codes) is told by one scan of
+    its bytes (2M cells: about 0.003 against 0.02 s of CPU).
 
     >>> edge_spaces(pa.chunked_array([["a", "b c"], ["d "]]))
     True
@@ -161,6 +163,8 @@ def edge_spaces(column: pa.ChunkedArray) -> bool:
     if pa.types.is_dictionary(column.type):
         return any(edge_spaces(pa.chunked_array([c.dictionary])) for c in column.chunks)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return False
+    if not any(_byte_count(chunk, " ") for chunk in column.chunks):
         return False
     import pyarrow.compute as pc
 
@@ -238,41 +242,56 @@ def grouped_thousands(column: pa.ChunkedArray) -> bool:
 
     Judged on the distinct cells with a comma (2M cells of an ads report's impressions:
     about 0.03 s, against about 0.1 s of CPU for testing the pattern on every cell in
-    SQL); a column without any ``','`` byte is told at once (False). Other types: False.
+    SQL); a column without any ``','`` byte is told at once (False). Where fewer than half
+    the cells can have a comma, those cells are picked out before the distinct ones are
+    found (2M cells of a conversion value, 1 % with a comma: 0.03 instead of 0.16 s).
+    Other types: False.
 
     >>> grouped_thousands(pa.chunked_array([["1,200", "7", " 12,345.5 ", "1,200", ""]]))
     True
     >>> ask = lambda *cells: grouped_thousands(pa.chunked_array([cells]))
     >>> ask("1,200", "12,5"), ask("7", "1.5"), ask("1,200", "1,2000")
     (False, False, False)
+    >>> ask("1,200", *["7"] * 9), ask("1,2", *["7"] * 9)   # commas picked out first
+    (True, False)
     """
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return False
-    if not any(_has_comma(chunk) for chunk in column.chunks):
+    commas_at_most = sum(_byte_count(chunk, ",") for chunk in column.chunks)
+    if not commas_at_most:
         return False
     import pyarrow.compute as pc
 
-    values = pc.unique(column)
-    commas = values.filter(pc.match_substring(values, ","))
+    if 2 * commas_at_most < len(column):  # few cells with a comma: those first
+        commas = pc.unique(column.filter(pc.match_substring(column, ",")))
+    else:  # most cells have one: their distinct values first (a report has few)
+        values = pc.unique(column)
+        commas = values.filter(pc.match_substring(values, ","))
     if not len(commas):
         return False
     return bool(pc.all(pc.match_substring_regex(commas, f"^ *({_US_THOUSANDS}) *$")).as_py())
 
 
-def _has_comma(chunk: pa.Array) -> bool:
-    """Whether the text bytes of a string array (its slice) hold a ``','`` (cells and, at
-    worst, the bytes of a null cell: a True only costs :func:`grouped_thousands` its test)."""
+def _byte_count(chunk: pa.Array, char: str) -> int:
+    """How often the byte ``char`` occurs in the text bytes of a string array (its slice):
+    in its cells and, at worst, in the bytes of a null cell, so 0 says that no cell holds
+    it, and a count is an upper bound of the cells that do.
+
+    >>> cells = pa.array(["1,2,3", None, "4,5"])
+    >>> [_byte_count(c, ",") for c in (cells.slice(0, 2), cells.slice(1))], _byte_count(cells, ";")
+    ([2, 1], 0)
+    """
     import numpy as np
 
     if len(chunk) == 0:
-        return False
+        return 0
     offsets_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
     _, offsets, data = chunk.buffers()
     if data is None:
-        return False
+        return 0
     bounds = np.frombuffer(offsets, dtype=offsets_type)[[chunk.offset, chunk.offset + len(chunk)]]
     text = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[1])]
-    return bool((text == ord(",")).any())
+    return int(np.count_nonzero(text == ord(char)))
 
 
 def finite_sql(number: str) -> str:
