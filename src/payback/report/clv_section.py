@@ -356,21 +356,29 @@ def calibration_check(store) -> tuple[Any, dt.date] | None:
 
 
 def _calibration(store) -> tuple[Any, dt.date] | None:
-    from payback.clv import compress, customer_summary, holdout_check
+    from payback.clv import compress, holdout_check
     from payback.clv.bgnbd_fixed import fit_bgnbd_or_boundary
+    from payback.clv.histories import histories_beside
 
     orders = confirmed_orders(store)
-    first, last = store.execute(orders.time.min()), store.execute(orders.time.max())
+    span = store.execute(orders.aggregate(first=orders.time.min(), last=orders.time.max()))
+    first, last = span["first"].iloc[0], span["last"].iloc[0]
     if is_missing(first) or is_missing(last) or (last - first).days < 60:
         return None
     cut = (first + (last - first) * 2 / 3).date()
-    rows = customer_summary(store, freq="W", calibration_end=cut)
+
     # the fit and the check read a customer's history and holdout alone: one row per
     # distinct (history, holdout) with its customers as weights, grouped in the engine
     # (at 1 M customers tens of thousands of rows fetched instead of a million)
-    summary = store.execute(
-        rows.group_by(list(CALIBRATION_HISTORY)).aggregate(weights=rows.count().cast("float64"))
-    )
+    def grouped(rows):
+        return rows.group_by(list(CALIBRATION_HISTORY)).aggregate(
+            weights=rows.count().cast("float64")
+        )
+
+    # the weekly summary to the cut comes from the same scan and aggregation of the
+    # orders as the daily histories of the CLV fit by platform (the headline card's and
+    # the section's), when these are not computed yet
+    summary = histories_beside(store, SOURCE_GRAINS[0], "D", ("W", cut), grouped)
     if summary.empty:
         return None
     summary = summary.sort_values(list(CALIBRATION_HISTORY), kind="mergesort", ignore_index=True)
@@ -476,6 +484,9 @@ def build_clv_section(
     if len(cohorts) == 0:
         return None
     by_source = cohorts[cohorts["months_since_acquisition"] <= 24]
+    # the check before the fit: its weekly summary and the fit's daily histories come
+    # from one query (:func:`payback.clv.histories.histories_beside`)
+    check = calibration_check(store)
     table = ltv_table(store, by)
     figures = [
         FigureView(
@@ -498,7 +509,6 @@ def build_clv_section(
             f"Cohort LTV: dotted where fewer than {MIN_CUSTOMERS} customers have been observed "
             "that long (a handful of customers, not a trend), as in the cohort triangle"
         )
-    check = calibration_check(store)
     if check is not None:
         checked, cut = check
         figures.append(
