@@ -4,11 +4,13 @@ one join and aggregation, and each holds the numbers it holds when computed alon
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
 
 import payback.cache
+import payback.clv.cohorts as cohorts
 import payback.clv.histories as histories
 from payback.cache import QueryCache
 from payback.clv import customer_summary
@@ -72,8 +74,9 @@ def test_check_and_fit_histories_are_one_statement_with_each_ones_numbers(
     )
 
 
-def test_the_report_check_runs_the_fit_histories_query(demo_db, fresh_memo, monkeypatch):
-    """The section asks for the check first: the fit then finds its histories kept."""
+def test_the_report_check_runs_the_fit_histories_and_cells_query(demo_db, fresh_memo, monkeypatch):
+    """The section asks for the check first: the fit then finds its histories kept, the
+    cohort curves their cells; the cells equal those computed alone."""
     calls = []
     real = histories._together
     monkeypatch.setattr(histories, "_together", lambda *a: calls.append(a) or real(*a))
@@ -82,6 +85,20 @@ def test_the_report_check_runs_the_fit_histories_query(demo_db, fresh_memo, monk
         real_expr = histories.customer_expr
         monkeypatch.setattr(histories, "customer_expr", lambda *a: made.append(a) or real_expr(*a))
         section = clv_section.build_clv_section(store)
-    assert section is not None and len(calls) == 1
+        kept, _ = cohorts._cells(store)
+        monkeypatch.undo()
+        alone = store.execute(cohorts.cell_expr(store)[0])
+    assert section is not None and len(calls) == 1 and len(calls[0]) == 4  # store + 3
+    # one join of the orders with the first orders for the three (the cells' other join
+    # is with their sizes)
+    union = ibis.union(*(e.select(x=e[e.columns[1]].cast("string")) for e in calls[0][1:]))
+    assert ibis.to_sql(union, dialect="duckdb").upper().count("INNER JOIN") == 1
     # the fit's daily histories by platform were not asked for by themselves
     assert all(args[1:4] != ("platform", None, "D") for args in made)
+    keys = [*cohorts.CELL_KEYS, "acquisition_month", "months_since_acquisition"]
+    got = kept.sort_values(keys, ignore_index=True)
+    want = alone.sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
+    counts = ["active_customers", "orders", "orders_without_cogs", "last_order"]
+    pd.testing.assert_frame_equal(got[keys + counts], want[keys + counts], check_exact=True)
+    assert got.active_customers.sum() > 377 and got.orders.sum() > 800

@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from payback._lazy import lazy_module
 from payback.clv.cohorts import confirmed_orders
-from payback.clv.summary_onepass import Periods, onepass_expr, onepass_exprs, runs_on_duckdb
+from payback.clv.summary_onepass import Periods, onepass_expr, onepass_of, runs_on_duckdb
 from payback.errors import InputError
 
 ibis = lazy_module("ibis")
@@ -395,10 +395,18 @@ def summaries_with_first_orders(
         _periods(freq, _scale(freq, None), obs_end, _calibration_end(obs_end, cal_end))
         for freq, cal_end in splits
     ]
-    rows = _rows(confirmed_orders(store), "customer_id", "time", "revenue", obs_end)
-    return onepass_exprs(
-        rows, _first_days(store, carry), customer_col="customer_id", with_value=True,
-        summaries=summaries,
+    from payback.clv.cohorts import orders_with_first
+
+    # the orders' one join with the first orders, which the cohort cells share; ``carry``
+    # reads the first order's columns of it (its own names)
+    both = orders_with_first(store)
+    if obs_end is not None:
+        both = both.filter(both.time.date() <= obs_end)
+    day = both.time.date()
+    return onepass_of(
+        both, customer=both.customer_id, day=day, value=both.value.cast("float64"),
+        first_day=both.time_first.date(), carried=carry(both), last_day=day.max(),
+        customer_col="customer_id", with_value=True, summaries=summaries,
     )  # fmt: skip
 
 

@@ -68,7 +68,7 @@ ibis = lazy_module("ibis")
 dt = lazy_module("ibis.expr.datatypes")
 ir = lazy_module("ibis.expr.types")
 
-__all__ = ["Periods", "onepass_expr", "onepass_exprs", "runs_on_duckdb"]
+__all__ = ["Periods", "onepass_expr", "onepass_exprs", "onepass_of", "runs_on_duckdb"]
 
 _UDF: dict[str, Any] = {}
 
@@ -179,44 +179,66 @@ def onepass_exprs(
         One per item of ``summaries``: the columns of
         :func:`payback.clv.summary.summary_expr`, in its order.
     """
-    list_of, count_unique = _functions()
     if firsts is None:
         firsts = rows.group_by("customer").aggregate(first_day=rows.day.min())
     carried = [c for c in firsts.columns if c not in ("customer", "first_day")]
     joined = rows.join(firsts, "customer")
-    # each row's periods (and its customer's first) computed once, in a projection
-    periods = {f"_p{i}": spec.period(joined.day) for i, spec in enumerate(summaries)}
-    if with_value:  # the first purchase's period, for its value
-        periods.update({f"_f{i}": s.period(joined.first_day) for i, s in enumerate(summaries)})
-    joined = joined.mutate(**{name: p.cast("int64") for name, p in periods.items()})
-    value = joined.value
+    # customers without an id are the join's too: left out of the end of observation
+    last_day = rows.filter(rows.customer.notnull()).day.max()
+    return onepass_of(
+        joined, customer=joined.customer, day=joined.day, value=joined.value,
+        first_day=joined.first_day, carried={c: joined[c] for c in carried},
+        last_day=last_day, customer_col=customer_col, with_value=with_value,
+        summaries=summaries,
+    )  # fmt: skip
+
+
+def onepass_of(
+    table: ir.Table,
+    *,
+    customer: ir.Value,
+    day: ir.DateValue,
+    value: ir.NumericValue,
+    first_day: ir.DateValue,
+    carried: dict[str, ir.Value],
+    last_day: ir.DateScalar,
+    customer_col: str,
+    with_value: bool,
+    summaries: Sequence[Periods],
+) -> list[ir.Table]:
+    """:func:`onepass_exprs` of transactions given as columns of ``table`` (each beside its
+    customer's first purchase day, already joined), aggregated as ``table`` is: no
+    projection between, so a statement that aggregates ``table`` otherwise too (the cohort
+    cells, :func:`payback.clv.cohorts.orders_with_first`) joins once. ``carried``: one
+    value per customer, carried to every summary; ``last_day``: the last day of the data
+    (the end of observation of a summary without one)."""
+    list_of, count_unique = _functions()
     columns = {
-        "first_purchase": joined.day.min(),
-        "first_day": joined.first_day.min(),
-        **{c: joined[c].arbitrary() for c in carried},  # one value per customer
+        "first_purchase": day.min(),
+        "first_day": first_day.min(),
+        **{c: v.arbitrary() for c, v in carried.items()},  # one value per customer
     }
     for i, spec in enumerate(summaries):
-        p = joined[f"_p{i}"]
+        p = spec.period(day).cast("int64")
         in_cal = None if spec.cut_period is None else p <= spec.cut_period
         columns[f"n_periods_{i}"] = count_unique(list_of(p, where=in_cal))
         columns[f"last_period_{i}"] = p.max(where=in_cal)
         if with_value:
-            first = joined[f"_f{i}"]
+            first = spec.period(first_day).cast("int64")
             columns[f"total_value_{i}"] = value.sum(where=in_cal)
             columns[f"first_value_{i}"] = value.sum(where=p == first)
         if spec.cut_period is not None:
             columns[f"n_holdout_{i}"] = count_unique(list_of(p, where=p > spec.cut_period))
             if with_value:
                 columns[f"value_holdout_{i}"] = value.sum(where=p > spec.cut_period)
-    summary = joined.group_by("customer").aggregate(**columns)
+    summary = table.group_by(customer.name("customer")).aggregate(**columns)
     if any(spec.end_period is None for spec in summaries):
-        # the last day of the data: a scalar subquery over the transactions (a scan, no
-        # join), not a window over every customer's row (which held them all in memory);
-        # customers without an id are the join's too: left out of both. Periods never
+        # the last day of the data: a scalar subquery over the transactions (a scan), not a
+        # window over every customer's row (which held them all in memory). Periods never
         # decrease with the day, so the last period is the last day's.
-        summary = summary.mutate(last_day=rows.filter(rows.customer.notnull()).day.max())
+        summary = summary.mutate(last_day=last_day)
     return [
-        _summary(summary, i, spec, customer_col, with_value, carried)
+        _summary(summary, i, spec, customer_col, with_value, list(carried))
         for i, spec in enumerate(summaries)
     ]
 

@@ -375,10 +375,11 @@ def _calibration(store) -> tuple[Any, dt.date] | None:
             weights=rows.count().cast("float64")
         )
 
-    # the weekly summary to the cut comes from the same scan and aggregation of the
+    # the weekly summary to the cut comes from the same join and aggregation of the
     # orders as the daily histories of the CLV fit by platform (the headline card's and
-    # the section's), when these are not computed yet
-    summary = histories_beside(store, SOURCE_GRAINS[0], "D", ("W", cut), grouped)
+    # the section's), and the cohort cells from the same join, when these are not
+    # computed yet
+    summary = histories_beside(store, SOURCE_GRAINS[0], "D", ("W", cut), grouped, cells=True)
     if summary.empty:
         return None
     summary = summary.sort_values(list(CALIBRATION_HISTORY), kind="mergesort", ignore_index=True)
@@ -477,16 +478,19 @@ def build_clv_section(
     ``start``, ``end`` and ``where`` are not used: the models need every customer's
     whole history (the section's introduction says so).
     """
+    # the capability's public function first (:func:`source_cohorts`): a broken CLV
+    # capability shows as that error
+    from payback.clv import cohort_ltv  # noqa: F401
     from payback.report.build import FigureView, Section
 
     currency = store.base_currency
+    # the check first: its weekly summary, the fit's daily histories and the cohort cells
+    # come from one query (:func:`payback.clv.histories.histories_beside`)
+    check = calibration_check(store)
     cohorts = source_cohorts(store, by).frame
     if len(cohorts) == 0:
         return None
     by_source = cohorts[cohorts["months_since_acquisition"] <= 24]
-    # the check before the fit: its weekly summary and the fit's daily histories come
-    # from one query (:func:`payback.clv.histories.histories_beside`)
-    check = calibration_check(store)
     table = ltv_table(store, by)
     figures = [
         FigureView(
