@@ -201,6 +201,26 @@ def _read_only_elsewhere(store: Any) -> bool:
 _PER_VERSION = QueryCache(maxsize=64)
 
 
+def kept_per_store_version(store: Any, key: Hashable) -> bool:
+    """Whether :func:`per_store_version` holds the value of ``key`` for the store's current
+    version (never computes, never waits for a computation under way): a caller that can
+    compute several values in one statement leaves out those already kept.
+
+    >>> import tempfile
+    >>> from payback.store import open_store
+    >>> with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/s.duckdb") as store:
+    ...     before = kept_per_store_version(store, ("kept?",))
+    ...     _ = per_store_version(store, ("kept?",), lambda: 1)
+    ...     after = kept_per_store_version(store, ("kept?",))
+    >>> before, after
+    (False, True)
+    """
+    version = store_version(store)
+    if version is None:
+        return False
+    return _PER_VERSION.lookup((version[0], key), version)[0]
+
+
 def per_store_version(store: Any, key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()`` once per ``key`` and version of ``store`` (:func:`store_version`).
 

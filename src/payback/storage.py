@@ -73,11 +73,16 @@ def _table_frame(backend, expr):
     without a Python object per cell of the float and text columns holding nulls (their
     bulk conversion gives the same values: NaN, None); other columns with nulls (integers,
     booleans, times) and nested ones go through Python objects as Ibis sends them."""
+    table = backend._to_duckdb_relation(expr).to_arrow_table()  # as Ibis' execute does
+    return arrow_frame(table, expr)
+
+
+def arrow_frame(table, expr):
+    """The pandas result of ``expr`` (its columns, types and missing values as
+    :meth:`Store.execute` gives them) from the Arrow ``table`` of its rows."""
     import pandas as pd
     import pyarrow.types as pat
     from ibis.backends.duckdb.converter import DuckDBPandasData
-
-    table = backend._to_duckdb_relation(expr).to_arrow_table()  # as Ibis' execute does
 
     def column(col):
         bulk = pat.is_floating(col.type) or pat.is_string(col.type) or pat.is_large_string(col.type)

@@ -185,3 +185,40 @@ def test_compress_of_a_simulated_summary_equals_the_grouping():
     assert 0 < len(out) < len(frame)
     pd.testing.assert_frame_equal(out, _grouped(frame, ["frequency", "recency", "T"]))
     assert out.weights.sum() == 20000
+
+
+@pytest.mark.parametrize(
+    "splits",
+    [
+        [("D", None), ("W", "2024-01-31")],
+        [("W", "2024-03-31"), ("M", "2023-12-31"), ("D", None)],
+    ],
+)
+def test_summaries_of_one_aggregation_equal_each_alone(store, orders, splits):
+    """Several summaries from one join and aggregation of the orders (the report's fit
+    histories and model check) hold the numbers of each summary computed by itself."""
+    from payback.clv.summary import summaries_with_first_orders
+
+    store.write({"orders": orders})
+    together = summaries_with_first_orders(
+        store, lambda first: {"first_order": first.revenue}, splits
+    )
+    # one statement asking for all of them joins the orders with the first orders once
+    union = ibis.union(*(t.select("customer_id", "frequency", "T") for t in together))
+    assert ibis.to_sql(union, dialect="duckdb").upper().count(" JOIN ") == 1
+    tx = orders.to_pandas()
+    tx = tx[tx.status == "confirmed"].sort_values(["time", "order_id"])
+    first_order = tx.groupby("customer_id").revenue.first()  # an independent reading
+    for (freq, cut), expr in zip(splits, together, strict=True):
+        got = store.execute(expr.order_by("customer_id"))
+        want = store.execute(
+            customer_summary(store, freq=freq, calibration_end=cut).order_by("customer_id")
+        )
+        assert list(got.columns) == [*want.columns, "first_order"]
+        assert len(got) == len(want) > 150
+        pd.testing.assert_frame_equal(
+            got.drop(columns="first_order"), want, check_exact=False, rtol=1e-12
+        )
+        counts = ["frequency", "recency", "T"] + (["frequency_holdout"] if cut else [])
+        pd.testing.assert_frame_equal(got[counts], want[counts], check_exact=True)
+        np.testing.assert_array_equal(got.first_order, first_order.loc[got.customer_id])

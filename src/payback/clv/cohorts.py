@@ -53,6 +53,7 @@ __all__ = [
     "is_small",
     "last_complete_month",
     "month_label",
+    "orders_with_first",
     "shared_cohort_ltv",
     "source_expr",
 ]
@@ -223,20 +224,26 @@ def cell_expr(store) -> tuple[ir.Table, ir.Table]:
     """
     acq = acquisition_expr(store)
     acq = acq.select("customer_id", *CELL_KEYS, acquisition_month=_month_index(acq.acquired))
-    o = confirmed_orders(store).select("customer_id", "time", "revenue", "cogs")
-    joined = o.join(acq, "customer_id")
-    joined = joined.mutate(
-        months_since_acquisition=_month_index(joined.time) - joined.acquisition_month
-    )
+    # aggregated as it is (the keys computed in the grouping): the join stays one node
+    # that a statement with the CLV summaries shares
+    joined = orders_with_first(store)
+    month = _month_index(joined.time)
+    first_month = _month_index(joined.time_first)
     keys = [*CELL_KEYS, "acquisition_month", "months_since_acquisition"]
-    later = joined.months_since_acquisition > 0
-    activity = joined.group_by(keys).aggregate(
+    later = month - first_month > 0
+    activity = joined.group_by(
+        [
+            *(joined[k] for k in CELL_KEYS),
+            first_month.name("acquisition_month"),
+            (month - first_month).name("months_since_acquisition"),
+        ]
+    ).aggregate(
         # every customer of a cell buys in its acquisition month (their first order): those
         # are the cell's size; only the later months' buyers are counted one by one (a
         # distinct count of 1.7 M orders instead of 2.8 M at 1 M customers)
         later_customers=joined.customer_id.nunique(where=later),
         orders=joined.count(),
-        revenue=joined.revenue.sum(),
+        revenue=joined.value.sum(),
         cogs=joined.cogs.sum(),
         orders_without_cogs=joined.cogs.isnull().cast("int64").sum(),
         last_order=joined.time.max(),
@@ -252,6 +259,25 @@ def cell_expr(store) -> tuple[ir.Table, ir.Table]:
         last_order=activity.last_order,
     )
     return activity, sizes
+
+
+def orders_with_first(store) -> ir.Table:
+    """Every confirmed order beside its customer's first confirmed order (the
+    acquisition, :func:`acquisition_expr`): ``customer_id, time, value, cogs`` of the
+    order and ``time_first, revenue`` and the :data:`CELL_KEYS` of the first.
+
+    The one join of the orders with the first orders that the cohort cells
+    (:func:`cell_expr`) and the CLV summaries
+    (:func:`payback.clv.summary.summaries_with_first_orders`) aggregate, each as it is:
+    a statement asking for both joins once.
+    """
+    acq = acquisition_expr(store)
+    first = acq.select(
+        "customer_id", *CELL_KEYS, time_first=acq.acquired, revenue=acq.first_order_revenue
+    )
+    orders = confirmed_orders(store)
+    orders = orders.select("customer_id", "time", "cogs", value=orders.revenue)
+    return orders.join(first, "customer_id")
 
 
 def cohort_expr(store, by: By = "month") -> tuple[ir.Table, ir.Table]:
@@ -281,16 +307,21 @@ def cohort_expr(store, by: By = "month") -> tuple[ir.Table, ir.Table]:
     return activity, sizes
 
 
-def _cells(store) -> tuple[pd.DataFrame, pd.DataFrame]:
+#: The key of a store version's cells (:func:`payback.cache.per_store_version`).
+CELLS_KEY = ("clv.cohort_cells",)
+
+
+def _cells(store, activity: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The cells of :func:`cell_expr`, computed once per store version (every grouping and
-    ``as_of`` of :func:`cohort_ltv` reads them)."""
+    ``as_of`` of :func:`cohort_ltv` reads them); ``activity``, given, is its first table
+    computed already (in one statement with other aggregations of the same orders)."""
     from payback.cache import per_store_version
 
     def compute():
-        activity, sizes = cell_expr(store)
-        return store.execute(activity), store.execute(sizes)
+        cells, sizes = cell_expr(store)
+        return store.execute(cells) if activity is None else activity, store.execute(sizes)
 
-    return per_store_version(store, ("clv.cohort_cells",), compute)
+    return per_store_version(store, CELLS_KEY, compute)
 
 
 def _cohort_of(cells: pd.DataFrame, by: str) -> pd.Series:

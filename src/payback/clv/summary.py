@@ -29,11 +29,12 @@ Spark; only the resulting one-row-per-customer table comes back to Python.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from payback._lazy import lazy_module
 from payback.clv.cohorts import confirmed_orders
-from payback.clv.summary_onepass import onepass_expr, runs_on_duckdb
+from payback.clv.summary_onepass import Periods, onepass_expr, onepass_of, runs_on_duckdb
 from payback.errors import InputError
 
 ibis = lazy_module("ibis")
@@ -140,6 +141,60 @@ def summary_expr(
     )
 
 
+def _scale(freq: Freq, unit: str | None) -> float:
+    """Periods per unit of recency and T, for a checked ``freq`` and ``unit``."""
+    if freq not in ("D", "W", "M"):
+        raise InputError(f"freq must be 'D', 'W' or 'M', got {freq!r}")
+    unit = unit or freq
+    if (freq, unit) not in _UNITS:
+        raise InputError(
+            f"unit {unit!r} does not go with freq {freq!r}: use unit=freq, or freq='D' "
+            f"with unit='W' for weeks of 7 days"
+        )
+    return _UNITS[(freq, unit)]
+
+
+def _calibration_end(obs_end: dt.date | None, calibration_end: Any) -> dt.date | None:
+    cal_end = _to_date(calibration_end, "calibration_end")
+    if obs_end is not None and cal_end is not None and cal_end >= obs_end:
+        raise InputError(
+            f"calibration_end {cal_end} must be before observation_end {obs_end}: the "
+            f"holdout period is what lies between them"
+        )
+    return cal_end
+
+
+def _rows(transactions, customer_col, time_col, value_col, obs_end) -> ir.Table:
+    """``customer, day, value`` of each transaction up to ``obs_end``."""
+    for col in (customer_col, time_col, value_col):
+        if col is not None and col not in transactions.columns:
+            raise InputError(
+                f"the transactions have no column {col!r}; they have "
+                f"{', '.join(transactions.columns)}"
+            )
+    t = transactions
+    when = t[time_col]
+    if when.type().is_string():
+        when = when.cast("timestamp")
+    day = when if when.type().is_date() else when.date()
+    rows = t.select(
+        customer=t[customer_col],
+        day=day,
+        value=(t[value_col].cast("float64") if value_col else ibis.literal(0.0)),
+    )
+    return rows if obs_end is None else rows.filter(rows.day <= obs_end)
+
+
+def _periods(freq: Freq, scale: float, obs_end: Any, cal_end: Any) -> Periods:
+    """The periods of a summary at ``freq`` (:class:`payback.clv.summary_onepass.Periods`)."""
+    return Periods(
+        period=lambda day: _period(day, freq),
+        scale=scale,
+        end_period=None if obs_end is None else _period_of(obs_end, freq),
+        cut_period=None if cal_end is None else _period_of(cal_end, freq),
+    )
+
+
 def _summary_expr(
     transactions: ir.Table,
     *,
@@ -152,55 +207,21 @@ def _summary_expr(
     calibration_end: Any,
     firsts: Any = None,
 ) -> ir.Table:
-    """:func:`summary_expr`; ``firsts(freq)``, given, returns each customer's first period
-    (``customer, first_period``) from a table kept by the store (DuckDB only)."""
-    if freq not in ("D", "W", "M"):
-        raise InputError(f"freq must be 'D', 'W' or 'M', got {freq!r}")
-    unit = unit or freq
-    if (freq, unit) not in _UNITS:
-        raise InputError(
-            f"unit {unit!r} does not go with freq {freq!r}: use unit=freq, or freq='D' "
-            f"with unit='W' for weeks of 7 days"
-        )
-    scale = _UNITS[(freq, unit)]
+    """:func:`summary_expr`; ``firsts``, given, is each customer's first purchase day
+    (``customer, first_day``) from a table kept by the store (DuckDB only)."""
+    scale = _scale(freq, unit)
     obs_end = _to_date(observation_end, "observation_end")
-    cal_end = _to_date(calibration_end, "calibration_end")
-    if obs_end is not None and cal_end is not None and cal_end >= obs_end:
-        raise InputError(
-            f"calibration_end {cal_end} must be before observation_end {obs_end}: the "
-            f"holdout period is what lies between them"
-        )
-    for col in (customer_col, time_col, value_col):
-        if col is not None and col not in transactions.columns:
-            raise InputError(
-                f"the transactions have no column {col!r}; they have "
-                f"{', '.join(transactions.columns)}"
-            )
-
-    t = transactions
-    when = t[time_col]
-    if when.type().is_string():
-        when = when.cast("timestamp")
-    day = when if when.type().is_date() else when.date()
-    rows = t.select(
-        customer=t[customer_col],
-        day=day,
-        value=(t[value_col].cast("float64") if value_col else ibis.literal(0.0)),
-    )
-    if obs_end is not None:
-        rows = rows.filter(rows.day <= obs_end)
-    rows = rows.mutate(period=_period(rows.day, freq))
-    if runs_on_duckdb(t):  # one aggregation by customer (summary_onepass)
+    cal_end = _calibration_end(obs_end, calibration_end)
+    rows = _rows(transactions, customer_col, time_col, value_col, obs_end)
+    if runs_on_duckdb(transactions):  # one aggregation by customer (summary_onepass)
         return onepass_expr(
             rows,
-            None if firsts is None else firsts(freq),
+            firsts,
             customer_col=customer_col,
             with_value=value_col is not None,
-            scale=scale,
-            end_period=None if obs_end is None else _period_of(obs_end, freq),
-            cut_period=None if cal_end is None else _period_of(cal_end, freq),
+            periods=_periods(freq, scale, obs_end, cal_end),
         )
-
+    rows = rows.mutate(period=_period(rows.day, freq))
     end_period = (
         ibis.literal(_period_of(obs_end, freq)) if obs_end is not None else rows.period.max()
     )
@@ -306,7 +327,7 @@ def customer_summary(
     if where is not None:
         orders = orders.filter(where(orders))
     elif _keeps_first_orders(store):
-        firsts = _first_periods(store)  # the first orders kept per store version
+        firsts = _first_days(store)  # the first orders kept per store version
     return _summary_expr(
         orders,
         customer_col="customer_id",
@@ -328,12 +349,64 @@ def summary_with_first_orders(
     after its columns, from its one join of the orders with the first orders; None when
     the store keeps no first orders (Spark, or DuckDB before they are kept): join them
     to :func:`customer_summary` then."""
+    both = summaries_with_first_orders(
+        store, carry, [(freq, None)], observation_end=observation_end
+    )
+    return None if both is None else both[0]
+
+
+def summaries_with_first_orders(
+    store, carry: Any, splits: Sequence[tuple[Freq, Any]], *, observation_end: Any = None
+) -> list[ir.Table] | None:
+    """:func:`summary_with_first_orders` at several ``(freq, calibration_end)`` at once (as
+    :func:`customer_summary` with those arguments): the summaries of **one** join and
+    aggregation of the orders (:func:`payback.clv.summary_onepass.onepass_exprs`), so an
+    expression asking for several of them (a union of their groupings) scans, joins and
+    aggregates the orders once. None when the store keeps no first orders.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, datetime as dt
+    >>> from payback.store import open_store
+    >>> store = open_store(":memory:")
+    >>> _ = store.write({"orders": pa.table({
+    ...     "order_id": ["1", "2", "3"], "customer_id": ["a", "a", "b"],
+    ...     "time": [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 9), dt.datetime(2024, 1, 2)],
+    ...     "revenue": [10.0, 30.0, 5.0], "status": ["confirmed"] * 3,
+    ...     "currency": ["EUR"] * 3})})
+    >>> days, weeks = summaries_with_first_orders(
+    ...     store, lambda first: {"first_order": first.revenue},
+    ...     [("D", None), ("W", "2024-01-07")])
+    >>> store.execute(days.order_by("customer_id"))[["customer_id", "frequency", "T",
+    ...                                             "first_order"]]
+      customer_id  frequency    T  first_order
+    0           a        1.0  8.0         10.0
+    1           b        0.0  7.0          5.0
+    >>> store.execute(weeks.order_by("customer_id"))[["customer_id", "frequency",
+    ...                                              "frequency_holdout"]]
+      customer_id  frequency  frequency_holdout
+    0           a        0.0                1.0
+    1           b        0.0                0.0
+    """
     if not _keeps_first_orders(store):
         return None
-    return _summary_expr(
-        confirmed_orders(store), customer_col="customer_id", time_col="time",
-        value_col="revenue", freq=freq, unit=None, observation_end=observation_end,
-        calibration_end=None, firsts=_first_periods(store, carry),
+    obs_end = _to_date(observation_end, "observation_end")
+    summaries = [
+        _periods(freq, _scale(freq, None), obs_end, _calibration_end(obs_end, cal_end))
+        for freq, cal_end in splits
+    ]
+    from payback.clv.cohorts import orders_with_first
+
+    # the orders' one join with the first orders, which the cohort cells share; ``carry``
+    # reads the first order's columns of it (its own names)
+    both = orders_with_first(store)
+    if obs_end is not None:
+        both = both.filter(both.time.date() <= obs_end)
+    day = both.time.date()
+    return onepass_of(
+        both, customer=both.customer_id, day=day, value=both.value.cast("float64"),
+        first_day=both.time_first.date(), carried=carry(both), last_day=day.max(),
+        customer_col="customer_id", with_value=True, summaries=summaries,
     )  # fmt: skip
 
 
@@ -341,20 +414,17 @@ def _keeps_first_orders(store) -> bool:
     return store.engine == "duckdb" and store._derived_current("acquisitions")
 
 
-def _first_periods(store, carry: Any = None):
-    """``freq -> (customer, first_period, *carry)`` of every customer, from the store's
-    first confirmed orders (:func:`payback.metrics.scope.acquisitions`): their first
-    purchase period, since the first order is on their first purchase day."""
+def _first_days(store, carry: Any = None) -> ir.Table:
+    """``(customer, first_day, *carry)`` of every customer, from the store's first
+    confirmed orders (:func:`payback.metrics.scope.acquisitions`): the first order is on
+    their first purchase day."""
     from payback.metrics.scope import acquisitions
 
-    def firsts(freq: Freq) -> ir.Table:
-        first = acquisitions(store)
-        return first.select(
-            customer=first.customer_id, first_period=_period(first.time.date(), freq),
-            **({} if carry is None else carry(first)),
-        )  # fmt: skip
-
-    return firsts
+    first = acquisitions(store)
+    return first.select(
+        customer=first.customer_id, first_day=first.time.date(),
+        **({} if carry is None else carry(first)),
+    )  # fmt: skip
 
 
 def summarize(

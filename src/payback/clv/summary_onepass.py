@@ -17,9 +17,12 @@ This module computes the same columns with **one** aggregation by customer (1 M 
   aggregation: read from the store's table of first orders (kept per store version,
   :func:`payback.metrics.scope.acquisitions`) when given, else computed from the
   transactions;
-- the end of observation (the last period of the data) is the largest period of the
-  transactions with a customer, a scalar subquery: a second scan of the transactions
-  (without the join), cheaper than a window over the million aggregated customers.
+- the end of observation (the last period of the data) is the period of the last day of
+  the transactions with a customer, a scalar subquery: a second scan of the transactions
+  (without the join), cheaper than a window over the million aggregated customers;
+- several summaries of the same transactions (daily and weekly periods, a calibration
+  cut: the report's CLV fit and its model check) are columns of the same aggregation
+  (:func:`onepass_exprs`): the join and the hash aggregation by customer are paid once.
 
 Formulas (per customer, periods ``p`` of their transactions with values ``v``, first
 period ``f``, calibration cut ``c`` = the end of observation without calibration)::
@@ -55,6 +58,8 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from payback._lazy import lazy_module
@@ -63,7 +68,7 @@ ibis = lazy_module("ibis")
 dt = lazy_module("ibis.expr.datatypes")
 ir = lazy_module("ibis.expr.types")
 
-__all__ = ["onepass_expr", "runs_on_duckdb"]
+__all__ = ["Periods", "onepass_expr", "onepass_exprs", "onepass_of", "runs_on_duckdb"]
 
 _UDF: dict[str, Any] = {}
 
@@ -98,10 +103,27 @@ def runs_on_duckdb(table: ir.Table) -> bool:
         return False
 
 
-def _last_period(rows: ir.Table) -> ir.IntegerScalar:
-    """The last period of ``rows`` with a customer: the end of observation when none is
-    given (the last period any summarised customer bought in)."""
-    return rows.filter(rows.customer.notnull()).period.max()
+@dataclass(frozen=True)
+class Periods:
+    """One summary of an aggregation: its periods and where they end.
+
+    Attributes
+    ----------
+    period : callable
+        ``period(day) -> integer period index`` of a date (Ibis) expression; never
+        decreasing in ``day``.
+    scale : float
+        Periods per unit of recency and T.
+    end_period : int, optional
+        Last period observed; None: the period of the last day of the rows.
+    cut_period : int, optional
+        Last period of the calibration; given, adds the holdout columns.
+    """
+
+    period: Callable[[Any], Any]
+    scale: float
+    end_period: int | None = None
+    cut_period: int | None = None
 
 
 def onepass_expr(
@@ -110,91 +132,153 @@ def onepass_expr(
     *,
     customer_col: str,
     with_value: bool,
-    scale: float,
-    end_period: int | None,
-    cut_period: int | None,
+    periods: Periods,
 ) -> ir.Table:
     """The summary of :func:`payback.clv.summary.summary_expr` from its rows, in one
-    aggregation by customer.
+    aggregation by customer (:func:`onepass_exprs` with one summary)."""
+    (summary,) = onepass_exprs(
+        rows, firsts, customer_col=customer_col, with_value=with_value, summaries=(periods,)
+    )
+    return summary
+
+
+def onepass_exprs(
+    rows: ir.Table,
+    firsts: ir.Table | None,
+    *,
+    customer_col: str,
+    with_value: bool,
+    summaries: Sequence[Periods],
+) -> list[ir.Table]:
+    """Summaries of :func:`payback.clv.summary.summary_expr` (one per item of
+    ``summaries``: other periods, other calibration cuts) of the same rows, from **one**
+    aggregation by customer: one join of the rows with the first purchases and one hash
+    aggregation for all of them. An expression asking for several of them (a union of
+    their groupings) computes it once.
 
     Parameters
     ----------
     rows : ibis.Table
-        One row per transaction: ``customer, day, value, period`` (integer period
-        index), already cut at the end of observation.
+        One row per transaction: ``customer, day, value``, already cut at the end of
+        observation.
     firsts : ibis.Table, optional
-        One row per customer: ``customer, first_period`` (the period of their first
-        purchase among ``rows``); None computes it from ``rows``. Any other column of it
-        (one value per customer, e.g. the acquisition source) is carried to the result,
-        after the summary's columns.
+        One row per customer: ``customer, first_day`` (the day of their first purchase
+        among ``rows``); None computes it from ``rows``. Any other column of it (one value
+        per customer, e.g. the acquisition source) is carried to every summary, after
+        the summary's columns.
     customer_col : str
-        Name of the customer column in the result.
+        Name of the customer column in the results.
     with_value : bool
         Whether to add the monetary columns.
-    scale : float
-        Periods per unit of recency and T.
-    end_period : int, optional
-        Last period observed; None: the last period of ``rows``.
-    cut_period : int, optional
-        Last period of the calibration; given, adds the holdout columns.
+    summaries : sequence of Periods
+        The summaries asked for.
 
     Returns
     -------
-    ibis.Table
-        The columns of :func:`payback.clv.summary.summary_expr`, in its order.
+    list of ibis.Table
+        One per item of ``summaries``: the columns of
+        :func:`payback.clv.summary.summary_expr`, in its order.
     """
-    list_of, count_unique = _functions()
-    period = rows.period.cast("int64")
-    rows = rows.mutate(period=period)
     if firsts is None:
-        firsts = rows.group_by("customer").aggregate(first_period=rows.period.min())
-    carried = [c for c in firsts.columns if c not in ("customer", "first_period")]
+        firsts = rows.group_by("customer").aggregate(first_day=rows.day.min())
+    carried = [c for c in firsts.columns if c not in ("customer", "first_day")]
     joined = rows.join(firsts, "customer")
-    p = joined.period
-    in_cal = None if cut_period is None else p <= cut_period
-    summary = joined.group_by("customer").aggregate(
-        first_purchase=joined.day.min(),
-        first_period=joined.first_period.min(),
-        n_periods=count_unique(list_of(p, where=in_cal)),
-        last_period=p.max(where=in_cal),
-        total_value=joined.value.sum(where=in_cal),
-        first_value=joined.value.sum(where=p == joined.first_period),
-        **{c: joined[c].arbitrary() for c in carried},  # one value per customer
-        **(
-            {}
-            if cut_period is None
-            else {
-                "n_holdout": count_unique(list_of(p, where=p > cut_period)),
-                "value_holdout": joined.value.sum(where=p > cut_period),
-            }
-        ),
-    )
-    # the last period of the data: a scalar subquery over the transactions (a scan, no
-    # join), not a window over every customer's row (which held them all in memory);
-    # customers without an id are the join's too: left out of both
-    end = ibis.literal(end_period) if end_period is not None else _last_period(rows)
-    cut = ibis.literal(cut_period) if cut_period is not None else end
-    summary = summary.mutate(end_period=end)
-    if cut_period is not None:  # customers whose first purchase is after the cut: left out
-        summary = summary.filter(summary.first_period <= cut_period)
-    n = summary.n_periods
-    repeat_mean = (summary.total_value - summary.first_value) / (n - 1)
+    # customers without an id are the join's too: left out of the end of observation
+    last_day = rows.filter(rows.customer.notnull()).day.max()
+    return onepass_of(
+        joined, customer=joined.customer, day=joined.day, value=joined.value,
+        first_day=joined.first_day, carried={c: joined[c] for c in carried},
+        last_day=last_day, customer_col=customer_col, with_value=with_value,
+        summaries=summaries,
+    )  # fmt: skip
+
+
+def onepass_of(
+    table: ir.Table,
+    *,
+    customer: ir.Value,
+    day: ir.DateValue,
+    value: ir.NumericValue,
+    first_day: ir.DateValue,
+    carried: dict[str, ir.Value],
+    last_day: ir.DateScalar,
+    customer_col: str,
+    with_value: bool,
+    summaries: Sequence[Periods],
+) -> list[ir.Table]:
+    """:func:`onepass_exprs` of transactions given as columns of ``table`` (each beside its
+    customer's first purchase day, already joined), aggregated as ``table`` is: no
+    projection between, so a statement that aggregates ``table`` otherwise too (the cohort
+    cells, :func:`payback.clv.cohorts.orders_with_first`) joins once. ``carried``: one
+    value per customer, carried to every summary; ``last_day``: the last day of the data
+    (the end of observation of a summary without one)."""
+    list_of, count_unique = _functions()
+    columns = {
+        "first_purchase": day.min(),
+        "first_day": first_day.min(),
+        **{c: v.arbitrary() for c, v in carried.items()},  # one value per customer
+    }
+    for i, spec in enumerate(summaries):
+        p = spec.period(day).cast("int64")
+        in_cal = None if spec.cut_period is None else p <= spec.cut_period
+        columns[f"n_periods_{i}"] = count_unique(list_of(p, where=in_cal))
+        columns[f"last_period_{i}"] = p.max(where=in_cal)
+        if with_value:
+            first = spec.period(first_day).cast("int64")
+            columns[f"total_value_{i}"] = value.sum(where=in_cal)
+            columns[f"first_value_{i}"] = value.sum(where=p == first)
+        if spec.cut_period is not None:
+            columns[f"n_holdout_{i}"] = count_unique(list_of(p, where=p > spec.cut_period))
+            if with_value:
+                columns[f"value_holdout_{i}"] = value.sum(where=p > spec.cut_period)
+    summary = table.group_by(customer.name("customer")).aggregate(**columns)
+    if any(spec.end_period is None for spec in summaries):
+        # the last day of the data: a scalar subquery over the transactions (a scan), not a
+        # window over every customer's row (which held them all in memory). Periods never
+        # decrease with the day, so the last period is the last day's.
+        summary = summary.mutate(last_day=last_day)
+    return [
+        _summary(summary, i, spec, customer_col, with_value, list(carried))
+        for i, spec in enumerate(summaries)
+    ]
+
+
+def _summary(
+    summary: ir.Table,
+    i: int,
+    spec: Periods,
+    customer_col: str,
+    with_value: bool,
+    carried: list[str],
+) -> ir.Table:
+    """The ``i``-th summary's columns from the aggregation of :func:`onepass_exprs`."""
+    first = spec.period(summary.first_day).cast("int64")
+    if spec.end_period is not None:
+        end = ibis.literal(spec.end_period)
+    else:
+        end = spec.period(summary.last_day).cast("int64")
+    cut = ibis.literal(spec.cut_period) if spec.cut_period is not None else end
+    if spec.cut_period is not None:  # customers whose first purchase is after the cut: left out
+        summary = summary.filter(first <= spec.cut_period)
+    n = summary[f"n_periods_{i}"]
+    scale = spec.scale
     cols = {
         customer_col: summary.customer,
         "first_purchase": summary.first_purchase,
         "frequency": (n - 1).cast("float64"),
-        "recency": (summary.last_period - summary.first_period).cast("float64") / scale,
-        "T": (cut - summary.first_period).cast("float64") / scale,
+        "recency": (summary[f"last_period_{i}"] - first).cast("float64") / scale,
+        "T": (cut - first).cast("float64") / scale,
     }
     if with_value:
+        repeat_mean = (summary[f"total_value_{i}"] - summary[f"first_value_{i}"]) / (n - 1)
         cols["monetary_value"] = (n > 1).ifelse(repeat_mean, ibis.null("float64"))
-    if cut_period is None:
+    if spec.cut_period is None:
         return summary.select(**cols, **{c: summary[c] for c in carried})
-    held = summary.n_holdout.coalesce(0)
+    held = summary[f"n_holdout_{i}"].coalesce(0)
     cols["frequency_holdout"] = held.cast("float64")
     if with_value:
         cols["monetary_value_holdout"] = (held > 0).ifelse(
-            summary.value_holdout / held, ibis.null("float64")
+            summary[f"value_holdout_{i}"] / held, ibis.null("float64")
         )
-    cols["duration_holdout"] = (summary.end_period - cut).cast("float64") / scale
+    cols["duration_holdout"] = (end - cut).cast("float64") / scale
     return summary.select(**cols, **{c: summary[c] for c in carried})

@@ -299,8 +299,9 @@ def _warm_up(store) -> threading.Thread | None:
         try:
             from payback.report import clv_section
 
-            clv_section.new_customer_ltv(other)  # the section's first need, then its last
+            # the check first: its summary and the fit's histories are one query
             clv_section.calibration_check(other)
+            clv_section.new_customer_ltv(other)
             from payback.report import partners_section  # whole history too
 
             if partners_section.has_claims(other):

@@ -356,21 +356,30 @@ def calibration_check(store) -> tuple[Any, dt.date] | None:
 
 
 def _calibration(store) -> tuple[Any, dt.date] | None:
-    from payback.clv import compress, customer_summary, holdout_check
+    from payback.clv import compress, holdout_check
     from payback.clv.bgnbd_fixed import fit_bgnbd_or_boundary
+    from payback.clv.histories import histories_beside
 
     orders = confirmed_orders(store)
-    first, last = store.execute(orders.time.min()), store.execute(orders.time.max())
+    span = store.execute(orders.aggregate(first=orders.time.min(), last=orders.time.max()))
+    first, last = span["first"].iloc[0], span["last"].iloc[0]
     if is_missing(first) or is_missing(last) or (last - first).days < 60:
         return None
     cut = (first + (last - first) * 2 / 3).date()
-    rows = customer_summary(store, freq="W", calibration_end=cut)
+
     # the fit and the check read a customer's history and holdout alone: one row per
     # distinct (history, holdout) with its customers as weights, grouped in the engine
     # (at 1 M customers tens of thousands of rows fetched instead of a million)
-    summary = store.execute(
-        rows.group_by(list(CALIBRATION_HISTORY)).aggregate(weights=rows.count().cast("float64"))
-    )
+    def grouped(rows):
+        return rows.group_by(list(CALIBRATION_HISTORY)).aggregate(
+            weights=rows.count().cast("float64")
+        )
+
+    # the weekly summary to the cut comes from the same join and aggregation of the
+    # orders as the daily histories of the CLV fit by platform (the headline card's and
+    # the section's), and the cohort cells from the same join, when these are not
+    # computed yet
+    summary = histories_beside(store, SOURCE_GRAINS[0], "D", ("W", cut), grouped, cells=True)
     if summary.empty:
         return None
     summary = summary.sort_values(list(CALIBRATION_HISTORY), kind="mergesort", ignore_index=True)
@@ -469,9 +478,15 @@ def build_clv_section(
     ``start``, ``end`` and ``where`` are not used: the models need every customer's
     whole history (the section's introduction says so).
     """
+    # the capability's public function first (:func:`source_cohorts`): a broken CLV
+    # capability shows as that error
+    from payback.clv import cohort_ltv  # noqa: F401
     from payback.report.build import FigureView, Section
 
     currency = store.base_currency
+    # the check first: its weekly summary, the fit's daily histories and the cohort cells
+    # come from one query (:func:`payback.clv.histories.histories_beside`)
+    check = calibration_check(store)
     cohorts = source_cohorts(store, by).frame
     if len(cohorts) == 0:
         return None
@@ -498,7 +513,6 @@ def build_clv_section(
             f"Cohort LTV: dotted where fewer than {MIN_CUSTOMERS} customers have been observed "
             "that long (a handful of customers, not a trend), as in the cohort triangle"
         )
-    check = calibration_check(store)
     if check is not None:
         checked, cut = check
         figures.append(
