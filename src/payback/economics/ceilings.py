@@ -451,6 +451,11 @@ def ceilings(
             strict=True,
         )
     ]
+    # the margin LTV behind the marginal CPO: missing for want of cost of goods, or cohorts
+    why_margin = [
+        NO_MARGIN if margin is None and not pd.isna(r) else "no cohort old enough for LTV"
+        for r in out[first + "_ltv"].where(out[first + "_ltv"].notna(), out[second + "_ltv"])
+    ]
     cells = metrics.cell_reasons["cac"].astype(object)
     if rollup:  # the group rows are rolled up; the totals rows are the engine's, last
         cells = pd.concat([pd.Series([None] * int((~out["is_total"]).sum())), cells[~groups]])
@@ -464,7 +469,7 @@ def ceilings(
     table = Table(
         frame,
         units=UNITS,
-        reasons=_reasons(frame, metrics.reasons, notes, by, own),
+        reasons=_reasons(frame, metrics.reasons, notes, by, own, why_ltv, why_margin),
         currency=metrics.currency,
         date_formats={d: GRAINS[d].date_format for d in grain if GRAINS[d].date_format},
     )

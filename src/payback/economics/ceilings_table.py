@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,15 +137,67 @@ _COLUMNS = (
 )
 
 
+#: A value computed from others is missing because an input is: the first input listed
+#: that is missing in the row names it.
+_INPUTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "ltv_cac": (("ltv", "no LTV"), ("cac", "no CAC")),
+    "headroom": (("marginal_cpo", "no marginal CPO"), ("cac", "no CAC")),
+    "predicted_margin_ltv": (
+        ("predicted_ltv", "no predicted LTV"), ("margin_rate", "no margin rate")
+    ),
+    "max_cpa": (
+        ("margin_rate", "no margin rate"), ("aov", "no average check (no confirmed orders)")
+    ),
+    "max_cpl": (("max_cpa", "no max CPA"), ("lead_conversion", "no lead-to-deal conversion")),
+    "cpl_headroom": (("max_cpl", "no max CPL"), ("cpa", "no CPA")),
+}  # fmt: skip
+
+
+def _summary(frame: pd.DataFrame, column: str, why: Sequence[str | None]) -> str | None:
+    """``why`` of the rows where ``column`` is missing, with the number of rows of each
+    (the metrics' summary, :func:`payback.metrics.reasons.summarise`)."""
+    from payback.metrics.reasons import summarise
+
+    missing = frame[column].isna().to_numpy()
+    texts = [w if m else None for w, m in zip(why, missing, strict=True)]
+    return summarise(pd.DataFrame({column: pd.Categorical(texts)})).get(column)
+
+
+def _missing_reasons(
+    frame: pd.DataFrame, why_ltv: Sequence[str], why_margin: Sequence[str]
+) -> dict[str, str]:
+    """Why ``ltv``, ``marginal_cpo`` and the values computed from them are missing, row by
+    row: ``why_ltv`` and ``why_margin`` (no cohort old enough, :data:`NO_MARGIN`), else the
+    first missing input of :data:`_INPUTS`."""
+    out = {"ltv": _summary(frame, "ltv", why_ltv)}
+    out["marginal_cpo"] = _summary(frame, "marginal_cpo", why_margin)
+    for column, inputs in _INPUTS.items():
+        why = [
+            next((text for name, text in inputs if pd.isna(row[name])), None)
+            for row in frame[[name for name, _ in inputs]].to_dict("records")
+        ]
+        out[column] = _summary(frame, column, why)
+    return {k: v for k, v in out.items() if v}
+
+
 def _reasons(
-    frame: pd.DataFrame, metric_reasons: Mapping[str, str], notes: Mapping[str, str], by, own
+    frame: pd.DataFrame,
+    metric_reasons: Mapping[str, str],
+    notes: Mapping[str, str],
+    by,
+    own,
+    why_ltv: Sequence[str],
+    why_margin: Sequence[str],
 ) -> dict[str, str]:
     reasons = {k: v for k, v in metric_reasons.items() if k in frame.columns}
+    missing = _missing_reasons(frame, why_ltv, why_margin)
+    reasons.update({k: v for k, v in missing.items() if k not in notes})
     reasons.update(notes)
     if not own:
-        reasons["ltv"] = (
+        shop = (
             f"customers are not attributed to a {by} for cohort LTV: the whole shop's LTV is used"
         )
+        reasons["ltv"] = shop if "ltv" not in missing else f"{shop}; {missing['ltv']}"
     if frame["historical_ltv"].isna().any():
         reasons.setdefault("historical_ltv", "no cohort of the slice is old enough for the horizon")
     if frame["margin_rate"].isna().any():
