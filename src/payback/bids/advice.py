@@ -87,7 +87,7 @@ class Recommendations:
         counts = f["action"].value_counts()
         parts = [f"{a} {int(counts.get(a, 0))}" for a in ("raise", "lower", "hold", "pause")]
         cost = float(f["cost_change"].fillna(0).sum())
-        conv = float(f["conversion_change"].fillna(0).sum())
+        conv = round(float(f["conversion_change"].fillna(0).sum()), 1) + 0.0  # no "-0.0"
         return (
             f"{', '.join(parts)}; expected cost {cost:+,.2f} and {self.target.words}s "
             f"{conv:+,.1f} over {(self.end - self.start).days + 1} days"
@@ -254,8 +254,16 @@ def recommend(
     n = rows["clicks"].to_numpy(float)
     x = np.minimum(rows[conv].to_numpy(float), n)
     levels = hierarchy_codes(rows)
-    fit = shrink_rates(x, n, levels)
-    lo, hi = fit.interval(rules.level)
+    # a platform without one conversion in the window has no rate to shrink towards (its
+    # orders untagged, or not imported): its keywords' CR is not known, not a certain 0,
+    # and they are left out of the others' fit
+    tracked = pd.Series(x).groupby(levels[0]).transform("sum").to_numpy() > 0
+    mean, lo, hi, parent = (np.full(len(rows), np.nan) for _ in range(4))
+    kappas: tuple[float, ...] = ()
+    if tracked.any():
+        fit = shrink_rates(x[tracked], n[tracked], hierarchy_codes(rows[tracked]))
+        mean[tracked], parent[tracked], kappas = fit.mean, fit.parent_mean, fit.kappas
+        lo[tracked], hi[tracked] = fit.interval(rules.level)
     if target.kind in FIXED:
         goal = np.full(len(rows), float(target.value))
     else:
@@ -281,8 +289,7 @@ def recommend(
             )
 
     bid_mid, bid_lo, bid_hi = (
-        pd.to_numeric(max_cpc(r)).astype(float).fillna(np.nan).to_numpy()
-        for r in (fit.mean, lo, hi)
+        pd.to_numeric(max_cpc(r)).astype(float).fillna(np.nan).to_numpy() for r in (mean, lo, hi)
     )
     current = rows["bid"].to_numpy(float)
     known = np.isfinite(current) & (current > 0)
@@ -292,7 +299,7 @@ def recommend(
         np.where(known, bid_mid, np.nan),
         clicks=np.where(known, n, 0),
         conversions=x,
-        parent_rate=fit.parent_mean,
+        parent_rate=np.where(tracked, parent, 0.0),
         rules=rules,
     )
     new_bid = np.where(known, d.bid, np.nan)
@@ -300,7 +307,8 @@ def recommend(
     pause = d.action == "pause"
     cost = rows["cost"].to_numpy(float)
     cost_change = np.where(pause, -cost, cost * (cost_mult - 1))
-    conv_change = np.where(pause, -n * fit.mean, n * fit.mean * (clicks_mult - 1))
+    rate = np.where(tracked, mean, 0.0)
+    conv_change = np.where(pause, -n * rate, n * rate * (clicks_mult - 1))
     raw = CATALOGUE["cr"].evaluate({"orders": pd.Series(x), "clicks": pd.Series(n)})
 
     out = rows[[*KEYS, "match_type", *(c for c in IDS if c in rows)]].copy()
@@ -308,7 +316,7 @@ def recommend(
     out["cost"] = cost
     out[conv] = rows[conv].to_numpy(float).round().astype(np.int64)
     out["cr_raw"] = pd.to_numeric(raw).astype("Float64").to_numpy()
-    out["cr"], out["cr_low"], out["cr_high"] = fit.mean, lo, hi
+    out["cr"], out["cr_low"], out["cr_high"] = mean, lo, hi
     if value is not None:
         out["value"] = value
     out["target"] = goal
@@ -319,7 +327,8 @@ def recommend(
     out["action"] = np.where(known, d.action, "hold")
     out["cost_change"] = np.where(known, cost_change, 0.0)
     out["conversion_change"] = np.where(known, conv_change, 0.0)
-    out["reason"] = _reasons(out, d, fit.parent_mean, known, target, rules, (first, last))
+    untracked = _untracked(rows, n, tracked, target, (first, last))
+    out["reason"] = _reasons(out, d, parent, known, untracked, target, rules, (first, last))
     for c in ("bid", "new_bid", "change"):
         out[c] = out[c].astype("Float64").mask(~known)
     units = {
@@ -337,6 +346,13 @@ def recommend(
         "value": "no confirmed order with revenue in the window",
         "max_cpc": "no revenue per click (no confirmed order with revenue)",
     }
+    if not tracked.all():
+        lost = ", ".join(dict.fromkeys(rows["platform"][~tracked].astype(str)))
+        for c in ("cr", "cr_low", "cr_high"):
+            reasons[c] = f"no {target.words}s attributed to {lost} in the window"
+        reasons["max_cpc"] = f"no conversion rate ({lost}: no {target.words}s in the window)" + (
+            "" if target.kind != "drr" else "; " + reasons["max_cpc"]
+        )
     currency = next(iter(store.currencies("ad_stats")), None)
     table = Table(
         out,
@@ -344,7 +360,7 @@ def recommend(
         reasons=reasons,
         currency=currency,
     )
-    return Recommendations(table, target, rules, first, last, fit.kappas)
+    return Recommendations(table, target, rules, first, last, kappas)
 
 
 def _override(
@@ -368,11 +384,27 @@ def _pct(v: float) -> str:
     return f"{fixed(v * 100, 1)} %"
 
 
+def _untracked(
+    rows: pd.DataFrame, n: np.ndarray, tracked: np.ndarray, target: Target, window
+) -> dict[str, str]:
+    """Platform -> why its keywords keep their bids: not one conversion in the window."""
+    clicks = pd.Series(n[~tracked]).groupby(rows["platform"][~tracked].to_numpy()).sum()
+    return {
+        str(p): (
+            f"no {target.words}s attributed to {p} from {window[0]} to {window[1]} "
+            f"({int(c):,} clicks): its conversion rate is not known; bid kept (do its orders "
+            f"carry utm_source or click ids? docs/import.md)"
+        )
+        for p, c in clicks.items()
+    }
+
+
 def _reasons(
     out: pd.DataFrame,
     d: Decision,
     parent: np.ndarray,
     known: np.ndarray,
+    untracked: Mapping[str, str],
     target: Target,
     rules: BidRules,
     window: tuple[dt.date, dt.date],
@@ -388,6 +420,9 @@ def _reasons(
             continue
         if clicks == 0:
             texts.append(f"no clicks from {window[0]} to {window[1]}: bid kept")
+            continue
+        if str(row.platform) in untracked:
+            texts.append(untracked[str(row.platform)])
             continue
         action = d.action[i]
         if pd.isna(row.max_cpc) and action != "pause":
