@@ -199,6 +199,28 @@ def test_missing_columns_name_the_file_the_columns_and_the_fix(cdnow_csv):
     assert "--map revenue=COLUMN" in str(out.output) + str(out.exception)
 
 
+def test_a_transaction_file_given_as_a_summary_says_how_to_fit_it(cdnow_csv, capsys):
+    """`--input` with one row per purchase: the error named payback.clv.summarize() and
+    neither the file nor the way in; it now names both (as flags on the command line, as
+    arguments in Python), and the way it gives fits Fader, Hardie & Lee's BG/NBD."""
+    from payback.cli import main
+    from payback.clv import read_summary_file
+    from payback.errors import InputError
+
+    assert main(["ltv", "fit", "--input", str(cdnow_csv)]) == 2
+    text = " ".join(capsys.readouterr().err.split())
+    assert f"{cdnow_csv}: no column frequency (or x), recency (or t_x, t.x), T (or T.cal)" in text
+    assert "the file has columns master_id, cust, date, cds, dollars" in text
+    assert "--transactions FILE, its columns named with --map customer_id=COLUMN" in text
+    assert "summarize()" not in text
+    with pytest.raises(InputError, match=r"monetary_value \(or zbar, m.x\) for the gg model"):
+        read_summary_file(cdnow_csv, "gg")
+    with pytest.raises(InputError, match="transaction file: transactions FILE"):
+        read_summary_file(cdnow_csv, "bgnbd")
+    fitted = _fit(["--transactions", str(cdnow_csv), *CDNOW_ARGS])
+    assert _estimates(fitted) == pytest.approx(BGNBD_CDNOW, abs=6e-4)
+
+
 def test_an_unreadable_file_is_named(public_data):
     # CDNOW_sample.txt as shipped: no header, CRLF endings, runs of spaces
     path = public_data / "cdnow" / "CDNOW_sample.txt"

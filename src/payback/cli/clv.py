@@ -238,7 +238,7 @@ def fit_command(
     period = clv.rate_period(model, unit or step, from_file=input_file is not None)
     currency = None  # of the money Gamma-Gamma fits: the file's or the store's one currency
     if input_file is not None:
-        table = clv.standard_columns(clv.read_summary_file(input_file), model)
+        table = clv.read_summary_file(input_file, model)
     elif transactions is not None:
         summary, currency = clv.transaction_summary(
             transactions,

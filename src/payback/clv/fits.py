@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from payback._lazy import lazy_module
 from payback.clv.compress import compress
-from payback.clv.layouts import COUNT_MODELS, MODELS, fit_table
+from payback.clv.layouts import (
+    ALIASES,
+    COUNT_MODELS,
+    MODEL_ALIASES,
+    MODELS,
+    SUBSCRIPTION_MODELS,
+    fit_table,
+    standard_columns,
+)
 from payback.clv.regularity import with_log_intervals
 from payback.clv.sources import FITTERS
 from payback.clv.summary import customer_summary, subscription_records
@@ -79,20 +87,62 @@ def rate_period(model: str, freq: str | None = None, *, from_file: bool = False)
     return "month" if model.lower() in ("sbg", "bgbb") else "day"
 
 
-def read_summary_file(path: str | Path) -> pd.DataFrame:
-    """A summary file as a frame: Parquet by its suffix, CSV otherwise.
+#: The columns a model reads from a summary file (payback's names; sBG: see fit_table).
+_SUMMARY_COLUMNS = {
+    "gg": ("frequency", "monetary_value"),
+    "bgbb": ("frequency", "recency", "n_periods"),
+}
+
+
+def read_summary_file(path: str | Path, model: str | None = None) -> pd.DataFrame:
+    """A summary file as a frame: Parquet by its suffix, CSV otherwise; given ``model``,
+    with the published column names as payback's (:func:`payback.clv.standard_columns`)
+    and the columns the model reads checked.
 
     Raises
     ------
     payback.errors.InputError
-        When the file does not exist.
+        When the file does not exist; when it lacks a column ``model`` reads (a file of
+        one row per purchase, say: the error names the file, its columns and the
+        transaction file's way in).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "orders.csv"
+    >>> _ = path.write_text("customer,date,amount\\na,2024-01-01,10\\n")
+    >>> try:
+    ...     read_summary_file(path, "bgnbd")
+    ... except InputError as e:
+    ...     print(str(e).split(path.name + ": ")[1].split(";")[0])
+    no column frequency (or x), recency (or t_x, t.x), T (or T.cal) for the bgnbd model
     """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
+    table = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+    if model is None or model.lower() in SUBSCRIPTION_MODELS:
+        return table if model is None else standard_columns(table, model.lower())
+    model = model.lower()
+    out = standard_columns(table, model)
+    missing = [
+        c for c in _SUMMARY_COLUMNS.get(model, ("frequency", "recency", "T")) if c not in out
+    ]
+    if missing:
+        names = {**ALIASES, **MODEL_ALIASES.get(model, {})}
+
+        def spelled(column: str) -> str:
+            aliases = [a for a, n in names.items() if n == column]
+            return f"{column} (or {', '.join(aliases)})" if aliases else column
+
+        raise InputError(
+            f"{path}: no column {', '.join(map(spelled, missing))} for the {model} model; the "
+            f"file has columns {', '.join(map(str, table.columns))}. A summary has one row per "
+            f"customer; a file of one row per purchase is fitted as a transaction file: "
+            f"{{transactions}} FILE, its columns named with {{mapping}} "
+            f"customer_id=COLUMN,time=COLUMN,revenue=COLUMN"
+        )
+    return out
 
 
 def model_table(
