@@ -83,13 +83,17 @@ def test_every_public_name_still_resolves(package):
         module.no_such_name  # noqa: B018
 
 
-def test_help_lists_every_command():
+@pytest.mark.parametrize("module", ["payback.cli", "payback"])
+def test_help_lists_every_command(module):
+    """``python -m payback`` works as ``python -m payback.cli`` (it said "No module named
+    payback.__main__")."""
     done = subprocess.run(
-        [sys.executable, "-m", "payback.cli", "--help"],
+        [sys.executable, "-m", module, "--help"],
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     for command in ("demo", "import", "metrics", "report", "serve", "ltv", "simulate", "calc"):
         assert f" {command} " in done.stdout, command
+    assert f"Usage: python -m {module} " in done.stdout
 
 
 def test_an_ads_import_into_a_store_loads_no_ibis(tmp_path):
