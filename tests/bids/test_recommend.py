@@ -119,9 +119,13 @@ def test_derived_target_comes_from_the_economics(account, monkeypatch):
 
 
 def test_derived_target_on_the_real_economics(account):
-    # the account has no cost of goods: no margin, so no marginal CPO anywhere
-    with pytest.raises(InputError, match="give a fixed target instead"):
+    # one day of data, no cost of goods: no cohort LTV, so no marginal CPO anywhere; the
+    # error says why (it said "(no value)" before the ceilings gave it a reason)
+    with pytest.raises(InputError, match="give a fixed target instead") as refused:
         recommend(account, Target("marginal"))
+    assert "no marginal_cpo for any campaign (no cohort old enough for LTV in 4 row(s))" in str(
+        refused.value
+    )
 
 
 def test_targets_parse_and_refuse():
