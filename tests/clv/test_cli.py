@@ -143,6 +143,30 @@ def test_predict_per_customer_and_horizon_units(capsys, db):
     assert a.p_alive.between(0, 1).all()
 
 
+def test_predict_titles_the_horizon_and_discount_as_given(capsys, db):
+    """`--horizon 18 --discount 7.5%` was titled "over 18 (..., discount 8% a year ...)":
+    the rate rounded to a whole percent and a horizon without its unit (months). The
+    values are the API's at 7.5 % over 18 months."""
+    from payback.clv import predict_ltv
+    from payback.store import open_store
+
+    code, out, _ = run(capsys, "predict", "--horizon", "18", "--discount", "7.5%", "--db", db,
+                       "-f", "json")  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["title"].startswith(
+        "LTV by all customers over 18 months (revenue, discount 7.5% a year, model bgnbd"
+    )
+    with open_store(db, read_only=True) as store:
+        api = predict_ltv(store, horizon_months=18, annual_discount_rate=0.075)
+    assert doc["rows"][0]["predicted_ltv"] == pytest.approx(
+        float(api.by_source.frame["predicted_ltv"].iloc[0]), rel=1e-12
+    )
+    code, out, _ = run(capsys, "predict", "--customers", "--horizon", "1y", "--discount",
+                       "12.25%", "--db", db, "-f", "json")  # fmt: skip
+    assert json.loads(out)["title"] == "customer value over 1y (revenue, discount 12.25% a year)"
+
+
 def test_cohorts_and_parquet_output(capsys, db, tmp_path):
     from payback.store import open_store
 

@@ -391,13 +391,16 @@ def predict_command(
     finally:
         store.close()
     what = "margin" if kept is not None else "revenue"
+    # the horizon as given (a bare number is months) and the rate as given (7.5 %, not 8 %)
+    span = horizon if horizon.strip()[-1:].isalpha() else f"{horizon.strip()} months"
+    yearly = f"{rate * 100:.4g}%"
     if customers:
         table = result.customers
-        title = f"customer value over {horizon} ({what}, discount {rate:.0%} a year)"
+        title = f"customer value over {span} ({what}, discount {yearly} a year)"
     else:
         table = result.by_source
         title = (
-            f"LTV by {by or 'all customers'} over {horizon} ({what}, discount {rate:.0%} a "
+            f"LTV by {by or 'all customers'} over {span} ({what}, discount {yearly} a "
             f"year, model {result.model}, periods {freq.upper()})"
         )
     basis = {} if customers else dict(table.notes.get("basis", {}))
