@@ -41,6 +41,7 @@ from payback.report.views import (
     available,
     blended_value,
     catalogue,
+    data_period,
     default_comparison,
     explain,
     is_paid_only,
@@ -112,6 +113,8 @@ class Headline:
     ``compared_period`` and ``previous_period`` are the two periods each card's change is
     between: the period and the one before it when a period was asked for; the last
     complete month of the data and the month before for the whole history.
+    ``data_start`` is the first day with data (given with a period: the days before it
+    the previous period may reach hold nothing).
     """
 
     period: Period | None
@@ -119,6 +122,7 @@ class Headline:
     currency: str | None
     cards: tuple[Card, ...]
     compared_period: Period | None = None
+    data_start: date | None = None
 
     @property
     def whole_history(self) -> bool:
@@ -136,25 +140,39 @@ class Headline:
 
     @property
     def data_begins(self) -> date | None:
-        """The first day with data when it falls inside the month compared against (a
-        partly covered month: its numbers cover fewer days), else None."""
+        """The first day with data when it falls inside the period compared against (the
+        month before, or the days before an asked period: partly covered, its numbers cover
+        fewer days), else None."""
         p = self.previous_period
-        if not self.whole_history or p is None or self.period is None:
+        if p is None or self.period is None:
             return None
-        return self.period.start if p.start < self.period.start <= p.end else None
+        first = self.period.start if self.whole_history else self.data_start
+        return first if first is not None and p.start < first <= p.end else None
 
     @property
     def intro(self) -> str:
         """What the cards cover and what each change compares, in a sentence or two."""
-        if self.period is None or not (self.whole_history or self.note):
+        if self.period is None:
             return ""
+        begins = self.data_begins
+        if not self.whole_history:
+            p = self.previous_period
+            if self.compared_period is None:  # the whole history, no two months to compare
+                return f"Totals of the whole history ({self.period.label()})." if self.note else ""
+            if begins is None or self.note is not None or p is None:
+                return ""
+            return (
+                f"Each change compares the period with the previous {p.days} days "
+                f"({p.label()}), which have data from {begins.isoformat()} on only: "
+                f"{(begins - p.start).days} of those days come before the data, so their "
+                f"totals are lower than a whole period's would be."
+            )
         text = f"Totals of the whole history ({self.period.label()})."
         if self.comparison:
             text += (
                 f" Each change compares {self.comparison}: the last complete calendar month "
                 f"of the data with the month before"
             )
-            begins = self.data_begins
             text += f" (which has data from {begins.isoformat()} on)." if begins else "."
         return text
 
@@ -269,10 +287,13 @@ def headline(
     shown = available(metrics)
     if period is None or not shown:
         return Headline(period, None, store.base_currency, ())
+    data_start = None
     if start is None and end is None:
         compared, previous = default_comparison(period) or (None, None)
     else:
         compared, previous = period, period.previous()
+        span = data_period(store)
+        data_start = span.start if span is not None else None
     whole = _totals(store, shown, where, period)
     now = whole if compared == period else _totals(store, shown, where, compared)
     before = _totals(store, shown, where, previous)
@@ -290,7 +311,7 @@ def headline(
                 basis=PAID if whole.paid_basis("cac") else None,
             )
         )
-    return Headline(period, previous, currency, tuple(cards), compared)
+    return Headline(period, previous, currency, tuple(cards), compared, data_start)
 
 
 def _card(name: str, whole: _Totals, now: _Totals, before: _Totals, currency) -> Card:
