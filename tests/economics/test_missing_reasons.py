@@ -19,22 +19,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.segments.conftest import import_uci
 
 from payback.cli import main
 from payback.economics.ceilings import NO_MARGIN
-
-DATA = Path(__file__).parents[1] / "data" / "online_retail" / "online_retail_build_orders.csv.gz"
-MAP = (
-    "order_id=InvoiceNo,product_id=StockCode,product_name=Description,quantity=Quantity,"
-    "price=UnitPrice,customer_id=CustomerID,time=InvoiceDate,country=Country"
-)
 
 
 @pytest.fixture(scope="module")
 def uci_db(tmp_path_factory) -> str:
     db = str(tmp_path_factory.mktemp("uci") / "uci.duckdb")
-    assert main(["import", "order-items", str(DATA), "--db", db, "--currency", "GBP",
-                 "--build-orders", "--map", MAP]) == 0  # fmt: skip
+    import_uci(db)
     return db
 
 

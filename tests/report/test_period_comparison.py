@@ -18,22 +18,16 @@ confirmed orders.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import duckdb
 import pytest
+from tests.segments.conftest import import_uci
 
-from payback.cli import main
 from payback.report import render_report
 from payback.report.cards import headline
 from payback.report.views import Period
 from payback.store import open_store
 
-DATA = Path(__file__).parents[1] / "data" / "online_retail" / "online_retail_build_orders.csv.gz"
-MAP = (
-    "order_id=InvoiceNo,product_id=StockCode,product_name=Description,quantity=Quantity,"
-    "price=UnitPrice,customer_id=CustomerID,time=InvoiceDate,country=Country"
-)
 START, END = dt.date(2011, 3, 1), dt.date(2011, 6, 15)
 BEFORE = Period(dt.date(2010, 11, 14), dt.date(2011, 2, 28))  # the 107 days before
 
@@ -41,8 +35,7 @@ BEFORE = Period(dt.date(2010, 11, 14), dt.date(2011, 2, 28))  # the 107 days bef
 @pytest.fixture(scope="module")
 def uci_db(tmp_path_factory) -> str:
     db = str(tmp_path_factory.mktemp("uci") / "uci.duckdb")
-    assert main(["import", "order-items", str(DATA), "--db", db, "--currency", "GBP",
-                 "--build-orders", "--map", MAP]) == 0  # fmt: skip
+    import_uci(db)
     return db
 
 
