@@ -29,6 +29,7 @@ rows, the first row of the second one and the fix; with one code, the summary ca
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -167,11 +168,69 @@ def _read(
             )
     currency = None if roles["currency"] is None else _one_currency(table, roles, where, source)
     fmt = strftime_format(date_format)
+    _check_cells(table, roles, where, source, fmt, date_format)
     if fmt is not None:
         time = roles["time"]
         raw = table[time].cast("string")
         table = table.mutate(**{time: raw.as_timestamp(fmt)})
     return table, roles, currency
+
+
+def _row(source: Any, position: int) -> str:
+    """A row as a person finds it: a file's line as an editor shows it (the header is line
+    1), a frame's row counted from 1 (``position`` counts from 0)."""
+    return f"line {position + 2}" if isinstance(source, (str, Path)) else f"row {position + 1}"
+
+
+def _check_cells(
+    table: ir.Table,
+    roles: dict[str, str | None],
+    where: str,
+    source: Any,
+    fmt: str | None,
+    date_format: str | None,
+) -> None:
+    """Refuse a value or time the summary cannot read (a decimal comma, ``$12``,
+    ``n/a``, ``2024-13-01``, a time not in ``--date-format``), naming its row, column
+    and cell, how many rows are like it, and the fix; before, DuckDB's conversion error
+    stopped the command with a traceback."""
+
+    @ibis.udf.scalar.builtin
+    def try_strptime(text: str, pattern: str) -> dt.datetime:
+        """DuckDB's ``try_strptime``: NULL where the text does not fit the format."""
+
+    checks = []
+    value = roles["revenue"]
+    if value is not None and not table[value].type().is_numeric():
+        text = table[value].cast("string")
+        checks.append((value, text.try_cast("float64").isnull(), "a number like 1234.56",
+                       "write numbers with a decimal point and nothing else (29.33, not "
+                       "29,33, $29.33 or 1,029.33), or fix the cell"))  # fmt: skip
+    time = roles["time"]
+    if fmt is not None:
+        raw = table[time].cast("string")
+        checks.append((time, try_strptime(raw, fmt).isnull(), f"a time written {date_format}",
+                       "correct the cell, or give the format the file uses with "
+                       "--date-format"))  # fmt: skip
+    elif not table[time].type().is_temporal():
+        raw = table[time].cast("string")
+        checks.append((time, raw.try_cast("timestamp").isnull(),
+                       "a date like 2024-03-31 (or 2024-03-31 10:15:00)",
+                       "correct the cell, or give the file's format with --date-format "
+                       "(e.g. %Y%m%d, DD/MM/YYYY)"))  # fmt: skip
+    for column, bad, expected, fix in checks:
+        rows = table.mutate(_pos=ibis.row_number(), _cell=table[column].cast("string"))
+        rows = rows.filter(bad)
+        found = rows.aggregate(n=rows.count(), first=rows._pos.min()).execute()
+        count = int(found["n"].iloc[0])
+        if not count:
+            continue
+        first = int(found["first"].iloc[0])
+        cell = rows.filter(rows._pos == first).select("_cell").limit(1).execute()
+        raise InputError(
+            f"{where}, {_row(source, first)}, column {column!r}: got {cell['_cell'].iloc[0]!r}, "
+            f"expected {expected} ({count:,} row(s) like it). Fix: {fix}"
+        )
 
 
 def _one_currency(table: ir.Table, roles: dict[str, str | None], where: str, source: Any) -> str:
@@ -202,8 +261,7 @@ def _one_currency(table: ir.Table, roles: dict[str, str | None], where: str, sou
     detail = ""
     if len(counted) > 1:
         second, first = counted["_code"].iloc[1], int(counted["first"].iloc[1])
-        row = f"line {first + 2}" if isinstance(source, (str, Path)) else f"row {first + 1}"
-        detail = f"; the first {second} row is {row} (column {column!r})"
+        detail = f"; the first {second} row is {_row(source, first)} (column {column!r})"
     fix = (
         f"money never mixes currencies: keep the rows of one currency (filter the file on "
         f"{column!r}), or convert the values to one currency first (`payback import orders` "
