@@ -221,6 +221,30 @@ def test_a_transaction_file_given_as_a_summary_says_how_to_fit_it(cdnow_csv, cap
     assert _estimates(fitted) == pytest.approx(BGNBD_CDNOW, abs=6e-4)
 
 
+def test_a_summary_from_a_european_spreadsheet_reads_or_names_its_cell(public_data, tmp_path):
+    """BTYD's cdnowSummary$cbs saved with semicolons fits as published (it was a pandas
+    ParserError traceback); a decimal comma or `n/a` in a column the model reads is
+    named by its line (`n/a` was read as NaN and reported as "row 1 (0-based): got nan")."""
+    from payback.clv import fit_table, read_summary_file
+    from payback.errors import InputError
+
+    cbs = pd.read_csv(public_data / "cdnow" / "cdnowSummary_cbs.csv")
+    semi = tmp_path / "cbs_semicolons.csv"
+    cbs.to_csv(semi, sep=";", index=False)
+    fit = fit_table(read_summary_file(semi, "bgnbd"), "bgnbd")
+    assert fit.params == pytest.approx(BGNBD_CDNOW, abs=6e-4)
+    assert fit.log_likelihood == pytest.approx(-9582.4, abs=0.05)
+    comma = tmp_path / "cbs_decimal_comma.csv"
+    cbs.astype(str).apply(lambda c: c.str.replace(".", ",")).to_csv(comma, sep=";", index=False)
+    x = str(cbs.x[0]).replace(".", ",")  # x is written 2.0 in the file: every x has a comma
+    with pytest.raises(InputError, match=rf"line 2, column 'x': got '{x}', expected a number "
+                       r"like 12.5 \(2,357 row\(s\) like it\)"):  # fmt: skip
+        read_summary_file(comma, "bgnbd")
+    cbs.astype(object).assign(x=["n/a", *cbs.x[1:]]).to_csv(tmp_path / "na.csv", index=False)
+    with pytest.raises(InputError, match=r"line 2, column 'x': got 'n/a', expected a number"):
+        read_summary_file(tmp_path / "na.csv", "bgnbd")
+
+
 def test_an_unreadable_file_is_named(public_data):
     # CDNOW_sample.txt as shipped: no header, CRLF endings, runs of spaces
     path = public_data / "cdnow" / "CDNOW_sample.txt"

@@ -99,12 +99,17 @@ def read_summary_file(path: str | Path, model: str | None = None) -> pd.DataFram
     with the published column names as payback's (:func:`payback.clv.standard_columns`)
     and the columns the model reads checked.
 
+    A CSV file is separated by the character its header line holds most of (``,``,
+    ``;``, tab or ``|``: a European spreadsheet's export reads too); an empty cell is a
+    missing value, any other text is kept as written.
+
     Raises
     ------
     payback.errors.InputError
-        When the file does not exist; when it lacks a column ``model`` reads (a file of
-        one row per purchase, say: the error names the file, its columns and the
-        transaction file's way in).
+        When the file does not exist or is not a CSV file pandas can read; when it lacks
+        a column ``model`` reads (a file of one row per purchase, say: the error names
+        the file, its columns and the transaction file's way in); when a column the model
+        reads holds a cell that is not a number (``n/a``, a decimal comma), by its line.
 
     Examples
     --------
@@ -120,7 +125,7 @@ def read_summary_file(path: str | Path, model: str | None = None) -> pd.DataFram
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    table = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+    table = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
     if model is None or model.lower() in SUBSCRIPTION_MODELS:
         return table if model is None else standard_columns(table, model.lower())
     model = model.lower()
@@ -142,7 +147,42 @@ def read_summary_file(path: str | Path, model: str | None = None) -> pd.DataFram
             f"{{transactions}} FILE, its columns named with {{mapping}} "
             f"customer_id=COLUMN,time=COLUMN,revenue=COLUMN"
         )
+    _check_numbers(table, path, {**ALIASES, **MODEL_ALIASES.get(model, {})})
     return out
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A summary CSV file, separated by what its header line holds most of."""
+    with path.open(encoding="utf-8-sig", errors="replace") as f:
+        header = f.readline()
+    sep = max((",", ";", "\t", "|"), key=header.count)
+    try:
+        return pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise InputError(
+            f"{path}: could not read it as a CSV file separated by {sep!r} ({first}); "
+            f"expected a header line, then one row per customer"
+        ) from None
+
+
+def _check_numbers(table: pd.DataFrame, path: Path, aliases: dict[str, str]) -> None:
+    """Refuse the first cell of a model's column that is not a number (empty cells are
+    missing values, which the fit itself refuses where they matter)."""
+    known = {"frequency", "recency", "T", "monetary_value", "weights", "n_periods", "litt"}
+    for column in table.columns:
+        if aliases.get(column, column) not in known or table[column].dtype.kind in "biuf":
+            continue
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = values.isna() & table[column].notna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise InputError(
+                f"{path}, line {row + 2}, column {column!r}: got {table[column].iloc[row]!r}, "
+                f"expected a number like 12.5 ({int(bad.sum()):,} row(s) like it). Fix: "
+                f"write numbers with a decimal point (2.5, not 2,5), an empty cell for a "
+                f"missing value"
+            )
 
 
 def model_table(
