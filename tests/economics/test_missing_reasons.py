@@ -90,3 +90,9 @@ def test_with_a_margin_the_ltv_is_there_and_the_rest_says_what_it_lacks(uci_db, 
     assert reasons["ltv_cac"] == "no CAC in 2 row(s); no LTV in 1 row(s)"
     assert reasons["headroom"] == "no CAC in 2 row(s); no marginal CPO in 1 row(s)"
     assert reasons["max_cpa"] == "no average check (no confirmed orders) in 1 row(s)"
+    # with the margin given, the cost of goods play no part (it said "381 confirmed
+    # order(s) have no cogs: import cost of goods to see the margin")
+    assert rows[1]["historical_margin_ltv"] is None  # Total (paid): no paid customers
+    assert (
+        reasons["historical_margin_ltv"] == "no cohort of the slice is old enough for the horizon"
+    )

@@ -471,7 +471,7 @@ def cohort_ltv(
     reasons = {}
     if (out.cum_missing_cogs > 0).any():
         reasons["gross_margin_per_customer"] = (
-            f"{int(cell.orders_without_cogs.sum())} confirmed order(s) have no cogs: "
+            f"{int(cell.orders_without_cogs.sum()):,} confirmed order(s) have no cogs: "
             f"import cost of goods to see the margin"
         )
     out["small"] = is_small(out.customers)

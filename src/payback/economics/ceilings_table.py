@@ -198,8 +198,9 @@ def _reasons(
             f"customers are not attributed to a {by} for cohort LTV: the whole shop's LTV is used"
         )
         reasons["ltv"] = shop if "ltv" not in missing else f"{shop}; {missing['ltv']}"
-    if frame["historical_ltv"].isna().any():
-        reasons.setdefault("historical_ltv", "no cohort of the slice is old enough for the horizon")
+    for column in ("historical_ltv", "historical_margin_ltv"):
+        if frame[column].isna().any():
+            reasons.setdefault(column, "no cohort of the slice is old enough for the horizon")
     if frame["margin_rate"].isna().any():
         reasons.setdefault("margin_rate", "no revenue, or cost of goods missing on orders")
     if frame["payback_months"].isna().any():

@@ -65,6 +65,10 @@ def _cohort_values(
             curves[key] = _curve(sub, margin)
     if margin is not None:  # the margin LTV is the revenue LTV x margin, as in ltv predict
         values = {k: (r, None if r is None else r * margin) for k, (r, _) in values.items()}
+        # missing only where the revenue LTV is: the cost of goods play no part
+        reasons = {k: v for k, v in reasons.items() if k != "historical_margin_ltv"}
+        if "historical_ltv" in reasons:
+            reasons["historical_margin_ltv"] = reasons["historical_ltv"]
     return values, curves, reasons
 
 
