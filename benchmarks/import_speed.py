@@ -16,6 +16,10 @@ CPU time is this process's (``os.times``, user + system: DuckDB's threads includ
 with its user and system parts; each run records the 1-minute load. Prints each run, the
 medians and the payback/duckdb ratios (of CPU, of user time alone, of wall time).
 
+Arrow's allocator starts as the ``payback`` command starts it, without transparent huge
+pages (:mod:`payback.allocator`; ``--arrow-huge-pages`` leaves Arrow's default, as the
+figures before 2026-12-03 22:00 UTC did). DuckDB's side does not use it.
+
 Before the timed runs, each side imports the file's first 10,000 rows once, untimed: the
 runs measure the import of the file, not the loading of payback's modules (about 0.5 s
 of CPU, printed as the warm-up; ``--no-warm-up`` counts it in the first run, as the
@@ -37,9 +41,6 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-
 ANCHOR_COLUMNS = {
     "Day": "DATE",
     "Campaign": "VARCHAR",
@@ -59,6 +60,9 @@ ANCHOR_COLUMNS = {
 
 def write_report(path: Path, rows: int, seed: int = 16) -> None:
     """A Google Ads keyword report of ``rows`` rows with distinct natural keys."""
+    import numpy as np
+    import pyarrow as pa
+
     from payback.demo.exports import write_google
 
     rng = np.random.default_rng(seed)
@@ -145,7 +149,17 @@ def main() -> None:
     parser.add_argument(
         "--no-warm-up", action="store_true", help="no untimed import of 10,000 rows first"
     )
+    parser.add_argument(
+        "--arrow-huge-pages",
+        action="store_true",
+        help="leave Arrow's allocator its default (transparent huge pages) instead of the "
+        "payback command's setting (payback.allocator)",
+    )
     args = parser.parse_args()
+    if not args.arrow_huge_pages:  # before pyarrow loads, as the payback command does
+        from payback.allocator import prefer_small_pages
+
+        print(f"MIMALLOC_ALLOW_THP=0 (the payback command's setting): {prefer_small_pages()}")
     folder = Path(tempfile.mkdtemp(prefix="import_speed_"))
     path = args.file or folder / "google_ads_keyword_report.csv"
     if not path.exists():
