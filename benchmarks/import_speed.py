@@ -12,8 +12,13 @@ row a distinct day/campaign/ad group/keyword), then alternates, ``--repeat`` tim
   ``thousands=','``, ``--`` as null; the ``Total:`` rows dropped by the date cast), then
   closing the connection (its checkpoint).
 
-CPU time is this process's (``time.process_time``: DuckDB's threads included); each run
-records the 1-minute load. Prints each run, the medians and the payback/duckdb ratio.
+CPU time is this process's (``os.times``, user + system: DuckDB's threads included), printed
+with its user and system parts; each run records the 1-minute load. Prints each run, the
+medians and the payback/duckdb ratios (of CPU, of user time alone, of wall time).
+
+Arrow's allocator starts as the ``payback`` command starts it, without transparent huge
+pages (:mod:`payback.allocator`; ``--arrow-huge-pages`` leaves Arrow's default, as the
+figures before 2026-12-03 22:00 UTC did). DuckDB's side does not use it.
 
 Before the timed runs, each side imports the file's first 10,000 rows once, untimed: the
 runs measure the import of the file, not the loading of payback's modules (about 0.5 s
@@ -29,14 +34,12 @@ the medians take every run.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-
-import numpy as np
-import pyarrow as pa
 
 ANCHOR_COLUMNS = {
     "Day": "DATE",
@@ -57,6 +60,9 @@ ANCHOR_COLUMNS = {
 
 def write_report(path: Path, rows: int, seed: int = 16) -> None:
     """A Google Ads keyword report of ``rows`` rows with distinct natural keys."""
+    import numpy as np
+    import pyarrow as pa
+
     from payback.demo.exports import write_google
 
     rng = np.random.default_rng(seed)
@@ -125,10 +131,13 @@ def load() -> float:
 
 
 def timed(step, *args):
+    """Wall seconds, (user, system) CPU seconds, the 1-minute load before, the rows."""
     la = load()
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, before = time.perf_counter(), os.times()
     rows = step(*args)
-    return time.perf_counter() - wall, time.process_time() - cpu, la, rows
+    after = os.times()
+    cpu = (after.user - before.user, after.system - before.system)
+    return time.perf_counter() - wall, cpu, la, rows
 
 
 def main() -> None:
@@ -140,7 +149,17 @@ def main() -> None:
     parser.add_argument(
         "--no-warm-up", action="store_true", help="no untimed import of 10,000 rows first"
     )
+    parser.add_argument(
+        "--arrow-huge-pages",
+        action="store_true",
+        help="leave Arrow's allocator its default (transparent huge pages) instead of the "
+        "payback command's setting (payback.allocator)",
+    )
     args = parser.parse_args()
+    if not args.arrow_huge_pages:  # before pyarrow loads, as the payback command does
+        from payback.allocator import prefer_small_pages
+
+        print(f"MIMALLOC_ALLOW_THP=0 (the payback command's setting): {prefer_small_pages()}")
     folder = Path(tempfile.mkdtemp(prefix="import_speed_"))
     path = args.file or folder / "google_ads_keyword_report.csv"
     if not path.exists():
@@ -158,31 +177,42 @@ def main() -> None:
         with path.open("rb") as full, head.open("wb") as out:
             out.writelines(line for _, line in zip(range(10_003), full, strict=False))
         for name, step in (("payback", run_payback), ("duckdb", run_duckdb)):
-            wall, cpu, _, rows = timed(step, head, folder)
-            print(f"warm-up {name:8} wall {wall:6.2f} s  cpu {cpu:6.2f} s  rows {rows:,} (untimed)")
-    runs: dict[str, list[tuple[float, float, float]]] = {"payback": [], "duckdb": []}
+            wall, (user, system), _, rows = timed(step, head, folder)
+            print(
+                f"warm-up {name:8} wall {wall:6.2f} s  cpu {user + system:6.2f} s  "
+                f"rows {rows:,} (untimed)"
+            )
+    runs: dict[str, list[tuple[float, float, float, float]]] = {"payback": [], "duckdb": []}
     for r in range(args.repeat):
         order = ("payback", "duckdb") if r % 2 == 0 else ("duckdb", "payback")
         for name in order:
-            wall, cpu, la, rows = timed(
+            wall, (user, system), la, rows = timed(
                 run_payback if name == "payback" else run_duckdb, path, folder
             )
-            runs[name].append((wall, cpu, la))
+            runs[name].append((wall, user, system, la))
             print(
-                f"run {r + 1} {name:8} wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
-                f"load {la:5.2f}  rows {rows:,}"
+                f"run {r + 1} {name:8} wall {wall:6.2f} s  cpu {user + system:6.2f} s "
+                f"(user {user:5.2f} + sys {system:4.2f})  load {la:5.2f}  rows {rows:,}"
             )
     med = {
-        n: (statistics.median(w for w, _, _ in v), statistics.median(c for _, c, _ in v))
+        n: {
+            "wall": statistics.median(w for w, _, _, _ in v),
+            "cpu": statistics.median(u + s for _, u, s, _ in v),
+            "user": statistics.median(u for _, u, _, _ in v),
+            "sys": statistics.median(s for _, _, s, _ in v),
+        }
         for n, v in runs.items()
     }
-    for name, (wall, cpu) in med.items():
-        print(f"median {name:8} wall {wall:6.2f} s  cpu {cpu:6.2f} s")
-    loads = [la for v in runs.values() for _, _, la in v]
+    for name, m in med.items():
+        print(
+            f"median {name:8} wall {m['wall']:6.2f} s  cpu {m['cpu']:6.2f} s "
+            f"(user {m['user']:5.2f} + sys {m['sys']:4.2f})"
+        )
+    loads = [la for v in runs.values() for *_, la in v]
+    p, d = med["payback"], med["duckdb"]
     print(
-        f"ratio payback/duckdb: cpu {med['payback'][1] / med['duckdb'][1]:.2f}x, "
-        f"wall {med['payback'][0] / med['duckdb'][0]:.2f}x "
-        f"(1-min load {min(loads):.1f}-{max(loads):.1f})"
+        f"ratio payback/duckdb: cpu {p['cpu'] / d['cpu']:.2f}x, user {p['user'] / d['user']:.2f}x, "
+        f"wall {p['wall'] / d['wall']:.2f}x (1-min load {min(loads):.1f}-{max(loads):.1f})"
     )
 
 

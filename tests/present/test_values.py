@@ -127,6 +127,19 @@ def test_halves_round_away_from_zero_on_the_decimal_value(value, unit, shown):
     assert format_value(value, unit) == shown
 
 
+@pytest.mark.parametrize(
+    ("change", "unit", "shown"),
+    [
+        (0.0025, "money", "+0.3 %"),  # Python's f"{0.25:.1f}" gives 0.2 (half to even)
+        (-0.0025, "rate", "−0.3 pp"),
+        (0.0125 / 0.5 / 10, "count", "+0.3 %"),  # 0.25 % by another float path
+        (12.345, "money", "+1,234.5 %"),
+    ],
+)
+def test_changes_round_like_every_other_number(change, unit, shown):
+    assert format_change(change, unit) == shown
+
+
 @given(st.integers(min_value=-(10**9), max_value=10**9), st.integers(min_value=1, max_value=400))
 def test_float_noise_never_changes_the_text(cents, n):
     """A total of cents divided by a count, computed in a different order by another

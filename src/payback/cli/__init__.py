@@ -17,6 +17,7 @@ from typing import Any
 import typer
 
 from payback import __version__
+from payback.allocator import prefer_small_pages
 from payback.capabilities import CAPABILITIES
 from payback.errors import InputError, PaybackError, to_flag
 
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     names Python arguments; here they read as the flags of the command that ran
     (``other_costs`` -> ``--other-costs``, see :func:`flags_of`).
     """
+    prefer_small_pages()  # before any command loads pyarrow: see payback.allocator
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         app(args=args, standalone_mode=True)

@@ -194,18 +194,21 @@ def format_value(
 
 def format_change(change: float | None, unit: str) -> str:
     """A change against the previous period: relative for money, counts and ratios
-    (0.125 is ``+12.5 %``), an absolute difference in percentage points for rates.
+    (0.125 is ``+12.5 %``), an absolute difference in percentage points for rates; one
+    decimal, rounded as every number is (:func:`fixed`: ``0.0025`` is ``+0.3 %``).
 
     Examples
     --------
     >>> format_change(0.125, "money"), format_change(-0.02, "rate"), format_change(None, "count")
     ('+12.5 %', '−2.0 pp', '–')
+    >>> format_change(0.0025, "money"), format_change(-0.0025, "rate")
+    ('+0.3 %', '−0.3 pp')
     """
     if is_missing(change):
         return MISSING
     x = float(change)  # type: ignore[arg-type]
     sign = "+" if x > 0 else ("−" if x < 0 else "±")
-    return f"{sign}{abs(x) * 100:,.1f} {'pp' if unit == 'rate' else '%'}"
+    return f"{sign}{fixed(abs(x) * 100, 1)} {'pp' if unit == 'rate' else '%'}"
 
 
 __all__ = [
