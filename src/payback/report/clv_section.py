@@ -384,7 +384,8 @@ def _calibration(store) -> tuple[Any, dt.date] | None:
         return None
     summary = summary.sort_values(list(CALIBRATION_HISTORY), kind="mergesort", ignore_index=True)
     fit, _ = fit_bgnbd_or_boundary(compress(summary))  # the boundary model if a, b run off
-    return holdout_check(fit, summary), cut
+    checked = holdout_check(fit, summary)  # its notes name the model checked
+    return replace(checked, notes={**checked.notes, "model": fit.model_name}), cut
 
 
 def _source_table(table, currency: str | None, by: str = "platform") -> TableView:
@@ -518,11 +519,14 @@ def build_clv_section(
         figures.append(
             FigureView(
                 "fig-calibration",
-                f"Model check: BG/NBD fitted to {cut.isoformat()}, predicted vs actual after",
+                f"Model check: {checked.notes.get('model', 'BG/NBD')} fitted to "
+                f"{cut.isoformat()}, predicted vs actual after",
                 charts.figure_json(calibration_figure(checked.frame)),
             )
         )
     notes += [f"{k}: {v}" for k, v in table.reasons.items()]
+    # the count model the prediction used: BG/NBD, or its boundary (the NBD on UCI)
+    count = getattr(_prediction(store, by).fits["pooled"][0], "model_name", "") or "BG/NBD"
     return Section(
         id="ltv",
         title="Customer lifetime value",
@@ -530,7 +534,7 @@ def build_clv_section(
             "Cohort LTV = cumulative revenue per acquired customer by months since the first "
             "order. Predicted LTV = what a newly acquired customer is expected to bring in "
             f"their first {HORIZON_MONTHS:.0f} months (first order plus the repeat purchases "
-            "BG/NBD and Gamma-Gamma expect); historical LTV = revenue per customer so far. "
+            f"{count} and Gamma-Gamma expect); historical LTV = revenue per customer so far. "
             f"{LTV_CAC_LABEL} = predicted LTV / CAC, on revenue before cost of goods: "
             "higher than the margin-based LTV/CAC behind the verdicts of the ceilings "
             "section. Computed on every customer's whole history: the period and filters "
