@@ -116,6 +116,49 @@ def test_importing_again_replaces_the_orders(store, lines_file):
     assert again.orders.supersedes  # the first built orders were taken out
 
 
+def test_undoing_the_lines_undoes_the_orders_built_from_them(store, lines_file):
+    """The orders import records the lines import it was built from; taking the lines back
+    takes its orders back too (they were left active, orders without their lines)."""
+    from payback.ingest.ledger import BUILT_FROM, get_import, undo_import
+
+    built = build_orders_import(store, lines_file, mapping=MAP, currency="GBP")
+    lines_id, orders_id = built.items.import_id, built.orders.import_id
+    options = get_import(store, orders_id).options
+    assert options[BUILT_FROM] == lines_id and options["build_orders"] == str(lines_file)
+    undone = undo_import(store, lines_id)
+    assert (undone.rows_removed, undone.rows_in_store) == (12_130, 0)
+    assert [(d.record.id, d.rows_removed, d.rows_in_store) for d in undone.derived] == [
+        (orders_id, 463, 0)
+    ]
+    assert get_import(store, orders_id).state == "undone"
+    assert store.execute(store.table("orders").count()) == 0
+    text = undone.summary()
+    assert f"Undid import {orders_id} (orders from " in text
+    assert f"(built from import {lines_id}'s rows)" in text
+
+
+def test_undoing_the_built_orders_alone_keeps_the_lines(store, lines_file):
+    from payback.ingest.ledger import undo_import
+
+    built = build_orders_import(store, lines_file, mapping=MAP, currency="GBP")
+    undone = undo_import(store, built.orders.import_id)
+    assert undone.derived == ()
+    assert store.execute(store.table("order_items").count()) == 12_130
+    assert store.execute(store.table("orders").count()) == 0
+
+
+def test_order_lines_imported_as_orders_point_to_build_orders(store, lines_file):
+    from payback.ingest import import_file
+
+    with pytest.raises(DataError) as e:
+        import_file(store, "orders", lines_file, currency="GBP")
+    text = str(e.value)
+    assert "missing required column(s) 'order_id', 'customer_id', 'time', 'revenue'" in text
+    assert "the file looks like order lines (a row per product: 'Quantity', 'UnitPrice')" in text
+    assert "payback import order-items FILE --build-orders --map order_id=" in text
+    assert store.execute(store.table("orders").count()) == 0
+
+
 def test_no_customer_column_is_an_error_naming_the_fix(store, lines_file):
     items_only = MAP.split(",customer_id")[0]
     with pytest.raises(DataError, match="no column for customer_id, time") as e:

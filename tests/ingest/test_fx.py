@@ -63,6 +63,16 @@ def test_other_currency_without_rates_is_refused_with_dates_and_fix(store, data)
     assert store.row_count("ad_stats") == 6  # nothing of the EUR file
 
 
+def test_row_counts_in_currency_errors_have_thousands_separators(store, data, tmp_path):
+    import_file(store, "ads", data / "google_ads_keywords.csv")  # USD store
+    path = tmp_path / "eur.csv"
+    days = [f"2024-{1 + i // 28:02d}-{1 + i % 28:02d}" for i in range(336)]
+    rows = [f"{d},c{k},100,3,{k + 1}.5,EUR" for d in days for k in range(4)]  # 1,344 rows
+    path.write_text("date,campaign,impressions,clicks,cost,currency\n" + "\n".join(rows) + "\n")
+    with pytest.raises(CurrencyError, match=r"\(1,344 row\(s\) in EUR, dated 2024-01-01 to"):
+        import_file(store, "ads", path, set_values="platform=meta")
+
+
 def test_rows_before_the_first_rate_are_refused(store, data, tmp_path):
     import_file(store, "fx-rates", data / "fx_rates.csv")
     path = tmp_path / "early.csv"

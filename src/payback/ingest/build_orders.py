@@ -50,6 +50,7 @@ import numpy as np
 import pyarrow as pa
 
 from payback.errors import DataError, InputError
+from payback.ingest import ledger
 from payback.ingest.options import parse_pairs, strftime_format
 from payback.ingest.parsing import raw_sql
 from payback.present.values import fixed
@@ -340,6 +341,15 @@ def _build(con, store: Store, path: Path, items, date_format, options) -> BuiltO
         }
     )
     orders = _import_orders(store, path, orders_table, date_format, options)
+    if orders.import_id is not None and items.import_id is not None:
+        # undoing the lines undoes these orders (payback imports undo)
+        ledger.record_built_from(
+            store,
+            orders.import_id,
+            items.import_id,
+            build_orders=str(path),
+            **({"date_format": date_format} if date_format else {}),
+        )
     unmatched = int(((amount - matched) > 0.005)[cancel].sum())
     gross = float(amount[~cancel].sum())
     result = BuiltOrders(

@@ -128,7 +128,7 @@ def convert(con, store, table: Table, relation: str, *, file: str) -> tuple[FxOu
             try:
                 store.check_currency(cur, source=file)
             except CurrencyError as e:
-                dates = f" ({rows} row(s) in {cur}, dated {first} to {last})" if first else ""
+                dates = f" ({rows:,} row(s) in {cur}, dated {first} to {last})" if first else ""
                 raise CurrencyError(f"{e}{dates}") from None
     con.register(
         "_pb_fx",
@@ -161,7 +161,7 @@ def convert(con, store, table: Table, relation: str, *, file: str) -> tuple[FxOu
             "SELECT min(date), max(date) FROM _pb_fx WHERE currency = ?", [cur]
         ).fetchone()
         raise CurrencyError(
-            f"{file}: {rows} row(s) in {cur} dated {first} to {last} have no exchange rate on or "
+            f"{file}: {rows:,} row(s) in {cur} dated {first} to {last} have no exchange rate on or "
             f"before their date: fx_rates holds {cur}->{base} from {span[0]} to {span[1]}. "
             f"Fix: import rates covering {first} or earlier (`payback import fx-rates "
             f"rates.csv`, rate = {base} per 1 {cur})"

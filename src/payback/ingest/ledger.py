@@ -44,7 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -351,6 +351,9 @@ class UndoResult:
     reactivated : tuple of int
         Earlier imports of the same file that are active again.
     rows_in_store : int
+    derived : tuple of UndoResult
+        The imports built from this one's rows (:data:`BUILT_FROM`: the orders that
+        ``--build-orders`` made of order lines), undone with it.
     """
 
     record: ImportRecord
@@ -359,6 +362,7 @@ class UndoResult:
     rows_kept_replaced: int
     reactivated: tuple[int, ...]
     rows_in_store: int
+    derived: tuple[UndoResult, ...] = ()
 
     def summary(self) -> str:
         """The text ``payback imports undo`` prints.
@@ -385,7 +389,24 @@ class UndoResult:
         pairs.append((f"rows now in {r.table}", f"{self.rows_in_store:,}"))
         width = max(len(label) for label, _ in pairs) + 2
         lines = [f"Undid import {r.id} ({r.kind} from {r.name})"]
-        return "\n".join(lines + [f"  {label:<{width}}{value}" for label, value in pairs])
+        text = "\n".join(lines + [f"  {label:<{width}}{value}" for label, value in pairs])
+        for d in self.derived:
+            text += f"\n{d.summary()} (built from import {r.id}'s rows)"
+        return text
+
+
+#: The ledger option naming the import whose rows an import was built from (the orders
+#: of ``import order-items --build-orders``): undoing that import undoes this one too.
+BUILT_FROM = "built_from_import"
+
+
+def record_built_from(store: Store, import_id: int, source_id: int, **options: Any) -> None:
+    """Record in import ``import_id``'s options that its rows were built from import
+    ``source_id``'s (and ``options``, how), so that undoing the source undoes it too."""
+    record = get_import(store, import_id)
+    given = {**record.options, BUILT_FROM: int(source_id), **options}
+    with store.transaction() as raw:
+        raw.execute(f"UPDATE {LEDGER} SET options = ? WHERE id = ?", [json.dumps(given), import_id])
 
 
 def undo_import(store: Store, import_id: int) -> UndoResult:
@@ -395,7 +416,9 @@ def undo_import(store: Store, import_id: int) -> UndoResult:
     otherwise come back when that import is undone). Each row it replaced comes back,
     unless a later import holds its natural key now: then it stays replaced, by that
     import. Earlier imports of the same file it superseded become active again. The
-    base currency it set is unset when no money is left in the store. One transaction.
+    base currency it set is unset when no money is left in the store. The imports built
+    from its rows (:data:`BUILT_FROM`: the orders of ``--build-orders``), when active, are
+    undone with it. One transaction.
 
     Returns
     -------
@@ -412,32 +435,51 @@ def undo_import(store: Store, import_id: int) -> UndoResult:
             f"import {import_id} ({record.name}) was already undone at "
             f"{record.changed_at:%Y-%m-%d %H:%M:%S} UTC: nothing to take back"
         )
-    table = TABLES[record.table]
-    name, own = table.name, int(import_id)
-    companions = COMPANIONS.get(name, ())
+    derived = [
+        r.id
+        for r in list_imports(store)
+        if r.state == "active" and r.options.get(BUILT_FROM) == int(import_id)
+    ]
     with store.transaction() as raw:
-        removed, restored, kept = _undo_rows(raw, table, own)
-        for other in companions:
-            _undo_rows(raw, TABLES[other], own)
-        reactivated = raw.execute(
-            f"UPDATE {LEDGER} SET state = 'active', changed_at = NULL, changed_by = NULL "
-            f"WHERE state = 'superseded' AND changed_by = ? RETURNING id",
-            [own],
-        ).fetchall()
-        raw.execute(
-            f"UPDATE {LEDGER} SET state = 'undone', changed_at = ?, changed_by = NULL WHERE id = ?",
-            [_now(), own],
-        )
-        if table.name in MONEY_TABLES and _no_money(raw):
-            store.delete_meta(raw, "base_currency")
-        store.changed(raw, [name, *companions])
-        (in_store,) = raw.execute(f"SELECT count(*) FROM {name}").fetchone()
+        counts = {i: _undo_in(store, raw, i) for i in (*derived, int(import_id))}
+    own = _undone(store, int(import_id), counts[int(import_id)])
+    return replace(own, derived=tuple(_undone(store, i, counts[i]) for i in derived))
+
+
+def _undo_in(store: Store, raw, own: int) -> tuple[int, int, int, tuple[int, ...], int]:
+    """Inside the undo's transaction: take back import ``own`` (its rows and its
+    companions', the imports it superseded made active again, its state); returns
+    (removed, restored, kept replaced, reactivated, rows now in its table)."""
+    table = TABLES[get_import(store, own).table]
+    name = table.name
+    companions = COMPANIONS.get(name, ())
+    removed, restored, kept = _undo_rows(raw, table, own)
+    for other in companions:
+        _undo_rows(raw, TABLES[other], own)
+    reactivated = raw.execute(
+        f"UPDATE {LEDGER} SET state = 'active', changed_at = NULL, changed_by = NULL "
+        f"WHERE state = 'superseded' AND changed_by = ? RETURNING id",
+        [own],
+    ).fetchall()
+    raw.execute(
+        f"UPDATE {LEDGER} SET state = 'undone', changed_at = ?, changed_by = NULL WHERE id = ?",
+        [_now(), own],
+    )
+    if table.name in MONEY_TABLES and _no_money(raw):
+        store.delete_meta(raw, "base_currency")
+    store.changed(raw, [name, *companions])
+    (in_store,) = raw.execute(f"SELECT count(*) FROM {name}").fetchone()
+    return removed, restored, kept, tuple(sorted(r[0] for r in reactivated)), in_store
+
+
+def _undone(store: Store, import_id: int, counts) -> UndoResult:
+    removed, restored, kept, reactivated, in_store = counts
     return UndoResult(
         get_import(store, import_id),
         int(removed),
         int(restored),
         int(kept),
-        tuple(sorted(r[0] for r in reactivated)),
+        reactivated,
         int(in_store),
     )
 

@@ -349,6 +349,22 @@ def _quoted(header: str) -> str:
     return f"'{header}'" if re.search(r"[\s,=']", header) else header
 
 
+def _order_lines(columns: Sequence[str]) -> str | None:
+    """The quantity and unit-price columns of a file of order lines, named (None unless
+    both are there): an orders import of such a file is told of ``--build-orders``.
+
+    >>> _order_lines(["InvoiceNo", "Quantity", "UnitPrice", "CustomerID"])
+    "'Quantity', 'UnitPrice'"
+    >>> _order_lines(["order_id", "revenue"]) is None
+    True
+    """
+    quantity = close_columns(["quantity", "qty"], columns)
+    price = close_columns(["price", *GENERIC_ALIASES["order_items"]["price"]], columns)
+    if not quantity or not price:
+        return None
+    return f"{quantity[0]!r}, {price[0]!r}"
+
+
 def missing_columns_error(
     table: Table,
     layout: Layout,
@@ -410,6 +426,13 @@ def missing_columns_error(
         fix += (
             f"; {' and '.join(ids)} identif{'ies' if len(ids) == 1 else 'y'} each row, so "
             f"{'it' if len(ids) == 1 else 'they'} must come from the file (not --set)"
+        )
+    lines = _order_lines(free) if table.name == "orders" else None
+    if lines:
+        fix += (
+            f"; the file looks like order lines (a row per product: {lines}): build the "
+            f"orders from them with `payback import order-items FILE --build-orders --map "
+            f"order_id=...,customer_id=...,time=...` (docs/import.md, order lines)"
         )
     return DataError(
         f"missing required column(s) {names} for {table.kind} ({layout.label}); found "
