@@ -132,9 +132,11 @@ def test_undoing_the_lines_undoes_the_orders_built_from_them(store, lines_file):
     ]
     assert get_import(store, orders_id).state == "undone"
     assert store.execute(store.table("orders").count()) == 0
-    text = undone.summary()
-    assert f"Undid import {orders_id} (orders from " in text
-    assert f"(built from import {lines_id}'s rows)" in text
+    lines = undone.summary().splitlines()
+    assert lines[0] == f"Undid import {lines_id} (order-items from {lines_file.name})"
+    built = next(i for i, line in enumerate(lines) if line.startswith(f"Undid import {orders_id}"))
+    assert lines[built].endswith(f"(built from import {lines_id}'s rows)")
+    assert lines[built + 1].split() == ["rows", "removed", "463"]
 
 
 def test_undoing_the_built_orders_alone_keeps_the_lines(store, lines_file):

@@ -390,8 +390,9 @@ class UndoResult:
         width = max(len(label) for label, _ in pairs) + 2
         lines = [f"Undid import {r.id} ({r.kind} from {r.name})"]
         text = "\n".join(lines + [f"  {label:<{width}}{value}" for label, value in pairs])
-        for d in self.derived:
-            text += f"\n{d.summary()} (built from import {r.id}'s rows)"
+        for d in self.derived:  # its first line says where it came from
+            head, _, rest = d.summary().partition("\n")
+            text += f"\n{head} (built from import {r.id}'s rows)\n{rest}"
         return text
 
 
